@@ -1,0 +1,193 @@
+# pas - parallel algorithm suite.  `make help` lists the targets.
+#
+# Two builds from the same sources:
+#   make          hybrid MPI+OpenMP with mpicc        -> bin/, build/mpi/
+#   make MPI=0    OpenMP only, no MPI needed at all    -> bin/, build/serial/
+# MPI=auto (the default) picks MPI=1 when mpicc is on the PATH.
+#
+# Each module adds itself through a module.mk fragment (LIB_SRCS, PROG_SRCS,
+# UNIT_TESTS, MPI_TEST_SRCS, BENCH_TARGETS), so modules never edit this file.
+
+MPI ?= auto
+ifeq ($(MPI),auto)
+  override MPI := $(if $(shell command -v mpicc 2>/dev/null),1,0)
+endif
+
+ifeq ($(MPI),1)
+  VARIANT := mpi
+  ifeq ($(origin CC),default)
+    CC := mpicc
+  endif
+else
+  VARIANT := serial
+  ifeq ($(origin CC),default)
+    CC := gcc
+  endif
+  PAS_CPPFLAGS += -DPAS_NO_MPI
+endif
+
+BUILD   ?= build/$(VARIANT)
+BINDIR  ?= bin
+PREFIX  ?= /usr/local
+DESTDIR ?=
+
+CFLAGS  ?= -O3 -march=native -g
+PAS_CFLAGS := -std=c11 -Wall -Wextra -Wshadow -Wno-unused-parameter -fopenmp
+PAS_LDLIBS := -fopenmp -lm
+
+# Warnings are errors in CI (and with WERROR=1).
+ifeq ($(CI),true)
+  WERROR ?= 1
+endif
+ifeq ($(WERROR),1)
+  PAS_CFLAGS += -Werror
+endif
+
+# make SANITIZE=address,undefined  or  make SANITIZE=thread
+ifneq ($(SANITIZE),)
+  PAS_CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer
+  PAS_LDLIBS += -fsanitize=$(SANITIZE)
+  BUILD := $(BUILD)-$(subst $(comma),-,$(SANITIZE))
+endif
+comma := ,
+
+# Optional: hwloc counts physical cores for the thread choice.
+ifneq ($(shell pkg-config --exists hwloc 2>/dev/null && echo yes),)
+  PAS_CPPFLAGS += -DPAS_HAVE_HWLOC $(shell pkg-config --cflags hwloc)
+  PAS_LDLIBS += $(shell pkg-config --libs hwloc)
+endif
+
+ifeq ($(V),1)
+  Q :=
+  say = @true
+else
+  Q := @
+  say = @printf '  %-7s %s\n'
+endif
+
+# ---- modules ---------------------------------------------------------------
+LIB_SRCS :=
+PROG_SRCS :=
+UNIT_TESTS :=
+MPI_TEST_SRCS :=
+BENCH_TARGETS :=
+PUBLIC_HEADERS :=
+INC_DIRS :=
+include $(sort $(wildcard algorithms/*/module.mk) $(wildcard */module.mk))
+
+ifeq ($(MPI),0)
+  LIB_SRCS += algorithms/core/mpi_serial.c
+endif
+
+PAS_CPPFLAGS += $(addprefix -I,$(INC_DIRS))
+ALL_CFLAGS := $(PAS_CPPFLAGS) $(CPPFLAGS) $(PAS_CFLAGS) $(CFLAGS)
+
+LIB      := $(BUILD)/libpas.a
+LIB_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRCS))
+PROGS    := $(patsubst %.c,$(BINDIR)/%,$(notdir $(PROG_SRCS)))
+UNIT_BINS := $(patsubst %.c,$(BUILD)/tests/%,$(notdir $(UNIT_TESTS)))
+MPI_TEST_BINS := $(patsubst %.c,$(BUILD)/tests/%,$(notdir $(MPI_TEST_SRCS)))
+ALL_OBJS := $(LIB_OBJS) $(patsubst %.c,$(BUILD)/obj/%.o,$(PROG_SRCS) $(UNIT_TESTS) $(MPI_TEST_SRCS))
+
+# Programs relink when the variant changes (bin/ is shared by both builds).
+
+$(shell mkdir -p $(BUILD) $(BINDIR); [ -f $(BINDIR)/.variant ] && [ "$$(cat $(BINDIR)/.variant)" = "$(VARIANT)$(SANITIZE)" ] || echo "$(VARIANT)$(SANITIZE)" > $(BINDIR)/.variant)
+
+.PHONY: all lib progs tests run run-main test test-main check bench install uninstall clean help deps smoke
+.DEFAULT_GOAL := all
+
+all: progs tests
+
+lib: $(LIB)
+progs: $(PROGS)
+tests: $(UNIT_BINS) $(MPI_TEST_BINS)
+
+$(BUILD)/obj/%.o: %.c
+	$(say) CC $<
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+
+$(LIB): $(LIB_OBJS)
+	$(say) AR $@
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+define prog_rule
+$(BINDIR)/$(basename $(notdir $(1))): $(BUILD)/obj/$(1:.c=.o) $(LIB) $(BINDIR)/.variant
+	$$(say) LINK $$@
+	$$(Q)$$(CC) $$(ALL_CFLAGS) $$(LDFLAGS) -o $$@ $$< $(LIB) $$(PAS_LDLIBS) $$(LDLIBS)
+endef
+$(foreach s,$(PROG_SRCS),$(eval $(call prog_rule,$(s))))
+
+define unit_rule
+$(BUILD)/tests/$(basename $(notdir $(1))): $(BUILD)/obj/$(1:.c=.o) $(LIB)
+	$$(say) LINK $$@
+	@mkdir -p $$(dir $$@)
+	$$(Q)$$(CC) $$(ALL_CFLAGS) $$(LDFLAGS) -o $$@ $$< $(LIB) $$(PAS_LDLIBS) -lcriterion $$(LDLIBS)
+endef
+$(foreach s,$(UNIT_TESTS),$(eval $(call unit_rule,$(s))))
+
+define mpitest_rule
+$(BUILD)/tests/$(basename $(notdir $(1))): $(BUILD)/obj/$(1:.c=.o) $(LIB)
+	$$(say) LINK $$@
+	@mkdir -p $$(dir $$@)
+	$$(Q)$$(CC) $$(ALL_CFLAGS) $$(LDFLAGS) -o $$@ $$< $(LIB) $$(PAS_LDLIBS) $$(LDLIBS)
+endef
+$(foreach s,$(MPI_TEST_SRCS),$(eval $(call mpitest_rule,$(s))))
+
+-include $(ALL_OBJS:.o=.d)
+
+# ---- the two commands of the README ------------------------------------------
+# They install missing Debian packages first (as root), then re-run make so
+# that MPI detection sees what was just installed.
+run:
+	@jobs/ensure-deps.sh core
+	@$(MAKE) --no-print-directory run-main
+
+run-main: progs
+	@PAS_BINDIR=$(BINDIR) PAS_MPI=$(MPI) jobs/run-local.sh
+
+test:
+	@jobs/ensure-deps.sh test
+	@$(MAKE) --no-print-directory test-main
+
+# Unit tests, then every MPI case at 1-7 ranks, then the OpenMP-only build.
+test-main: all
+	@PAS_BUILD=$(BUILD) PAS_BINDIR=$(BINDIR) PAS_MPI=$(MPI) tests/test-all.sh
+
+# Unit tests only: quick, no MPI launches.
+check: tests
+	@PAS_BUILD=$(BUILD) PAS_MPI=$(MPI) tests/run-tests.sh --unit-only
+
+bench: $(BENCH_TARGETS)
+
+deps:
+	@jobs/ensure-deps.sh all
+
+# ---- install ------------------------------------------------------------------
+install: progs lib
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/pas
+	install -m 755 $(PROGS) $(DESTDIR)$(PREFIX)/bin/
+	install -m 644 $(LIB) $(DESTDIR)$(PREFIX)/lib/
+	install -m 644 $(PUBLIC_HEADERS) $(DESTDIR)$(PREFIX)/include/pas/
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(shell sed -n 's/.*PAS_VERSION "\(.*\)"/\1/p' algorithms/core/pas_core.h)|' \
+	    -e 's|@CFLAGS@|$(filter -DPAS_NO_MPI,$(PAS_CPPFLAGS))|' -e 's|@LIBS@|$(PAS_LDLIBS)|' pas.pc.in \
+	    > $(DESTDIR)$(PREFIX)/lib/pkgconfig/pas.pc
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR)$(PREFIX)/bin/,$(notdir $(PROGS))) $(DESTDIR)$(PREFIX)/lib/libpas.a
+	rm -rf $(DESTDIR)$(PREFIX)/include/pas $(DESTDIR)$(PREFIX)/lib/pkgconfig/pas.pc
+
+clean:
+	rm -rf build bin
+
+help:
+	@echo 'pas make targets (MPI=auto|1|0, V=1 for full commands, WERROR=1, SANITIZE=...):'
+	@echo '  all        build libpas, the programs (bin/) and the tests'
+	@echo '  run        the main job: every algorithm, verified, on all local cores'
+	@echo '  test       unit tests, MPI runs at 1-7 ranks, and the OpenMP-only build'
+	@echo '  check      unit tests only'
+	@echo '  bench      every benchmark against its peers (bench-* per module)'
+	@echo '  deps       install the Debian packages (as root) or print the apt-get line'
+	@echo '  install    PREFIX=$(PREFIX) DESTDIR= : programs, libpas.a, headers, pas.pc'
+	@echo '  clean      remove build/ and bin/'
+	@echo 'this build: MPI=$(MPI) CC=$(CC) BUILD=$(BUILD)'

@@ -1,0 +1,122 @@
+/* driver.c - start-up, collective failure and timing shared by every program. */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pas_driver.h"
+
+int pas_driver_begin(pas_driver_t *d, const pas_prog_info_t *info, const pas_opt_t *table,
+                     const pas_common_opts_t *common_defaults, int *argc, char ***argv)
+{
+    memset(d, 0, sizeof *d);
+    d->info = info;
+    d->table = table;
+    d->opt = common_defaults ? *common_defaults
+                             : (pas_common_opts_t){.seed = 1, .reps = 3, .warmup = 1};
+    pas_init(argc, argv);
+    d->comm = MPI_COMM_WORLD;
+    MPI_Comm_rank(d->comm, &d->rank);
+    MPI_Comm_size(d->comm, &d->size);
+
+    /* argv is the same on every rank, so every rank reaches the same verdict
+     * without communicating; only rank 0 speaks. */
+    pas_common_opts_t defaults = d->opt;
+    char err[512];
+    int rc = pas_opts_parse(info, table, &d->opt, *argc, *argv, err, sizeof err);
+    if (rc) {
+        if (d->rank == 0)
+            fprintf(stderr, "%s\n", err);
+        MPI_Finalize();
+        return 2;
+    }
+    if (d->opt.help || d->opt.version) {
+        if (d->rank == 0) {
+            if (d->opt.help)
+                pas_opts_help(info, table, &defaults, stdout);
+            else
+                printf("%s %s (%s)\n", info->program, PAS_VERSION,
+                       PAS_HAVE_MPI ? "MPI+OpenMP" : "OpenMP only, no MPI");
+        }
+        MPI_Finalize();
+        return 0;
+    }
+    rc = pas_machine_detect(d->comm, d->opt.threads, &d->machine);
+    rc = pas_driver_check(d, rc, "could not detect the cores of this node");
+    if (rc) {
+        MPI_Finalize();
+        return 1;
+    }
+    return -1;
+}
+
+int pas_driver_check(pas_driver_t *d, int status, const char *msg)
+{
+    int agreed = pas_agree(d->comm, status);
+    if (agreed == PAS_OK)
+        return PAS_OK;
+    int mine = status != PAS_OK ? d->rank : d->size, first = mine;
+    MPI_Allreduce(&mine, &first, 1, MPI_INT, MPI_MIN, d->comm);
+    if (d->rank == first) {
+        if (d->size > 1)
+            fprintf(stderr, "%s: rank %d: %s\n", d->info->program, d->rank,
+                    msg ? msg : pas_strerror(status));
+        else
+            fprintf(stderr, "%s: %s\n", d->info->program, msg ? msg : pas_strerror(status));
+        fflush(stderr);
+    }
+    return agreed;
+}
+
+int pas_driver_checkf(pas_driver_t *d, int status, const char *fmt, ...)
+{
+    char msg[512] = "";
+    if (status != PAS_OK) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(msg, sizeof msg, fmt, ap);
+        va_end(ap);
+    }
+    return pas_driver_check(d, status, msg);
+}
+
+void pas_driver_banner(pas_driver_t *d, const char *variant, const char *const *kv)
+{
+    if (d->rank != 0 || d->opt.quiet || d->opt.json)
+        return;
+    pas_banner(stdout, d->info, variant, &d->machine, kv);
+    pas_result_header(stdout);
+}
+
+int pas_driver_end(pas_driver_t *d, int status)
+{
+    fflush(stdout);
+    MPI_Finalize();
+    (void)d;
+    return pas_exit_code(status);
+}
+
+int pas_bench_run(MPI_Comm comm, int warmup, int reps, pas_bench_fn prepare, pas_bench_fn run,
+                  void *ctx, pas_stats_t *stats)
+{
+    double *t = calloc((size_t)(reps > 0 ? reps : 1), sizeof *t);
+    int rc = t ? PAS_OK : PAS_ERR_NOMEM;
+    rc = pas_agree(comm, rc);
+    for (int i = 0; rc == PAS_OK && i < warmup + reps; i++) {
+        if (prepare)
+            rc = pas_agree(comm, prepare(ctx));
+        if (rc)
+            break;
+        MPI_Barrier(comm);
+        double t0 = MPI_Wtime();
+        int st = run(ctx);
+        double dt = MPI_Wtime() - t0;
+        rc = pas_agree(comm, st);
+        dt = pas_time_max(comm, dt);
+        if (i >= warmup)
+            t[i - warmup] = dt;
+    }
+    if (rc == PAS_OK)
+        *stats = pas_stats(t, reps);
+    free(t);
+    return rc;
+}

@@ -1,0 +1,1208 @@
+/* mpi_serial.c - the single-rank MPI behind make MPI=0; see mpi_serial.h. */
+#define _GNU_SOURCE
+#include "mpi_serial.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+/* A datatype is its type map, flattened: contiguous byte runs at offsets from
+ * the buffer start, plus lower bound and extent for tiling. */
+typedef struct {
+    MPI_Aint off;
+    size_t len;
+} span_t;
+
+struct pas_serial_type {
+    size_t size;
+    MPI_Aint lb, extent;
+    int nspans;   /* 1 span of `size` bytes at 0 for the predefined types */
+    span_t *spans; /* NULL for predefined types */
+    int predefined;
+};
+
+#define PREDEF(name, ctype) struct pas_serial_type name = {sizeof(ctype), 0, sizeof(ctype), 1, NULL, 1}
+struct pair_di { double d; int i; };
+struct pair_fi { float f; int i; };
+struct pair_li { long l; int i; };
+struct pair_ii { int a, b; };
+PREDEF(pas_serial_byte, unsigned char);
+PREDEF(pas_serial_char, char);
+PREDEF(pas_serial_schar, signed char);
+PREDEF(pas_serial_uchar, unsigned char);
+PREDEF(pas_serial_short, short);
+PREDEF(pas_serial_ushort, unsigned short);
+PREDEF(pas_serial_int, int);
+PREDEF(pas_serial_unsigned, unsigned);
+PREDEF(pas_serial_long, long);
+PREDEF(pas_serial_ulong, unsigned long);
+PREDEF(pas_serial_llong, long long);
+PREDEF(pas_serial_ullong, unsigned long long);
+PREDEF(pas_serial_float, float);
+PREDEF(pas_serial_double, double);
+PREDEF(pas_serial_ldouble, long double);
+PREDEF(pas_serial_int8, int8_t);
+PREDEF(pas_serial_uint8, uint8_t);
+PREDEF(pas_serial_int16, int16_t);
+PREDEF(pas_serial_uint16, uint16_t);
+PREDEF(pas_serial_int32, int32_t);
+PREDEF(pas_serial_uint32, uint32_t);
+PREDEF(pas_serial_int64, int64_t);
+PREDEF(pas_serial_uint64, uint64_t);
+PREDEF(pas_serial_bool, _Bool);
+PREDEF(pas_serial_aint, MPI_Aint);
+PREDEF(pas_serial_offset, MPI_Offset);
+PREDEF(pas_serial_count, MPI_Count);
+PREDEF(pas_serial_2int, struct pair_ii);
+PREDEF(pas_serial_double_int, struct pair_di);
+PREDEF(pas_serial_float_int, struct pair_fi);
+PREDEF(pas_serial_long_int, struct pair_li);
+
+static int initialized, finalized, next_comm = 3;
+
+static int fail(const char *what, int code)
+{
+    fprintf(stderr, "pas (serial MPI): %s\n", what);
+    return code;
+}
+
+static span_t span_of(MPI_Datatype t, int i)
+{
+    if (t->spans)
+        return t->spans[i];
+    return (span_t){0, t->size};
+}
+
+/* ---- type construction ------------------------------------------------- */
+
+typedef struct {
+    span_t *v;
+    int n, cap;
+    size_t size;
+} spanlist_t;
+
+static int spans_add(spanlist_t *l, MPI_Aint off, size_t len)
+{
+    if (len == 0)
+        return 0;
+    l->size += len;
+    if (l->n > 0 && l->v[l->n - 1].off + (MPI_Aint)l->v[l->n - 1].len == off) {
+        l->v[l->n - 1].len += len;
+        return 0;
+    }
+    if (l->n == l->cap) {
+        int cap = l->cap ? 2 * l->cap : 8;
+        span_t *v = realloc(l->v, (size_t)cap * sizeof *v);
+        if (!v)
+            return -1;
+        l->v = v;
+        l->cap = cap;
+    }
+    l->v[l->n++] = (span_t){off, len};
+    return 0;
+}
+
+static int spans_add_type(spanlist_t *l, MPI_Datatype t, MPI_Aint at)
+{
+    for (int i = 0; i < t->nspans; i++) {
+        span_t s = span_of(t, i);
+        if (spans_add(l, at + s.off, s.len))
+            return -1;
+    }
+    return 0;
+}
+
+static int type_make(spanlist_t *l, MPI_Aint lb, MPI_Aint extent, MPI_Datatype *out)
+{
+    struct pas_serial_type *t = calloc(1, sizeof *t);
+    if (!t) {
+        free(l->v);
+        return MPI_ERR_OTHER;
+    }
+    t->size = l->size;
+    t->lb = lb;
+    t->extent = extent;
+    t->nspans = l->n;
+    t->spans = l->v;
+    if (!t->spans) { /* an empty type still needs a span array to be non-predefined */
+        t->spans = malloc(sizeof(span_t));
+        t->nspans = 0;
+    }
+    *out = t;
+    return MPI_SUCCESS;
+}
+
+int MPI_Type_contiguous(int count, MPI_Datatype old, MPI_Datatype *newtype)
+{
+    spanlist_t l = {0};
+    if (count < 0)
+        return MPI_ERR_COUNT;
+    for (int i = 0; i < count; i++)
+        if (spans_add_type(&l, old, (MPI_Aint)i * old->extent))
+            return MPI_ERR_OTHER;
+    return type_make(&l, old->lb, (MPI_Aint)count * old->extent, newtype);
+}
+
+int MPI_Type_vector(int count, int blocklength, int stride, MPI_Datatype old,
+                    MPI_Datatype *newtype)
+{
+    spanlist_t l = {0};
+    if (count < 0 || blocklength < 0)
+        return MPI_ERR_COUNT;
+    for (int i = 0; i < count; i++)
+        for (int j = 0; j < blocklength; j++)
+            if (spans_add_type(&l, old, ((MPI_Aint)i * stride + j) * old->extent))
+                return MPI_ERR_OTHER;
+    MPI_Aint extent = count > 0 ? ((MPI_Aint)(count - 1) * stride + blocklength) * old->extent : 0;
+    return type_make(&l, old->lb, extent, newtype);
+}
+
+int MPI_Type_create_subarray(int ndims, const int sizes[], const int subsizes[],
+                             const int starts[], int order, MPI_Datatype old,
+                             MPI_Datatype *newtype)
+{
+    spanlist_t l = {0};
+    MPI_Aint total = 1, stride[32];
+    int idx[32];
+    if (ndims < 1 || ndims > 32)
+        return MPI_ERR_ARG;
+    /* stride[d] in elements, for dimension d in C order (last fastest). */
+    for (int k = ndims - 1; k >= 0; k--) {
+        int d = order == MPI_ORDER_C ? k : ndims - 1 - k;
+        if (subsizes[d] < 0 || starts[d] < 0 || starts[d] + subsizes[d] > sizes[d])
+            return MPI_ERR_ARG;
+        stride[d] = total;
+        total *= sizes[d];
+    }
+    long long cells = 1;
+    for (int d = 0; d < ndims; d++) {
+        idx[d] = 0;
+        cells *= subsizes[d];
+    }
+    for (long long c = 0; c < cells; c++) {
+        MPI_Aint at = 0;
+        for (int d = 0; d < ndims; d++)
+            at += (MPI_Aint)(starts[d] + idx[d]) * stride[d];
+        if (spans_add_type(&l, old, at * old->extent))
+            return MPI_ERR_OTHER;
+        /* advance the fastest-varying index first */
+        for (int k = ndims - 1; k >= 0; k--) {
+            int d = order == MPI_ORDER_C ? k : ndims - 1 - k;
+            if (++idx[d] < subsizes[d])
+                break;
+            idx[d] = 0;
+        }
+    }
+    return type_make(&l, 0, total * old->extent, newtype);
+}
+
+int MPI_Type_create_resized(MPI_Datatype old, MPI_Aint lb, MPI_Aint extent,
+                            MPI_Datatype *newtype)
+{
+    spanlist_t l = {0};
+    if (spans_add_type(&l, old, 0))
+        return MPI_ERR_OTHER;
+    l.size = old->size;
+    return type_make(&l, lb, extent, newtype);
+}
+
+int MPI_Type_commit(MPI_Datatype *type) { return *type ? MPI_SUCCESS : MPI_ERR_TYPE; }
+
+int MPI_Type_free(MPI_Datatype *type)
+{
+    if (*type && !(*type)->predefined) {
+        free((*type)->spans);
+        free(*type);
+    }
+    *type = MPI_DATATYPE_NULL;
+    return MPI_SUCCESS;
+}
+
+int MPI_Type_size(MPI_Datatype type, int *size)
+{
+    *size = (int)type->size;
+    return MPI_SUCCESS;
+}
+
+int MPI_Type_get_extent(MPI_Datatype type, MPI_Aint *lb, MPI_Aint *extent)
+{
+    *lb = type->lb;
+    *extent = type->extent;
+    return MPI_SUCCESS;
+}
+
+int MPI_Get_count(const MPI_Status *status, MPI_Datatype type, int *count)
+{
+    if (type->size == 0)
+        *count = 0;
+    else if (status->pas_bytes % type->size)
+        *count = MPI_UNDEFINED;
+    else
+        *count = (int)(status->pas_bytes / type->size);
+    return MPI_SUCCESS;
+}
+
+int MPI_Op_create(MPI_User_function *fn, int commute, MPI_Op *op)
+{
+    (void)fn;
+    (void)commute;
+    *op = PAS_SERIAL_OP_USER;
+    return MPI_SUCCESS;
+}
+
+int MPI_Op_free(MPI_Op *op)
+{
+    *op = MPI_OP_NULL;
+    return MPI_SUCCESS;
+}
+
+/* ---- moving typed data --------------------------------------------------- */
+
+static int is_contig(MPI_Datatype t)
+{
+    return t->nspans <= 1 && span_of(t, 0).off == 0 && (MPI_Aint)t->size == t->extent;
+}
+
+static void pack(const void *buf, size_t count, MPI_Datatype t, char *out)
+{
+    if (is_contig(t)) {
+        memcpy(out, buf, count * t->size);
+        return;
+    }
+    for (size_t i = 0; i < count; i++)
+        for (int s = 0; s < t->nspans; s++) {
+            span_t sp = span_of(t, s);
+            memcpy(out, (const char *)buf + (MPI_Aint)i * t->extent + sp.off, sp.len);
+            out += sp.len;
+        }
+}
+
+static void unpack(const char *in, size_t count, MPI_Datatype t, void *buf)
+{
+    if (is_contig(t)) {
+        memcpy(buf, in, count * t->size);
+        return;
+    }
+    for (size_t i = 0; i < count; i++)
+        for (int s = 0; s < t->nspans; s++) {
+            span_t sp = span_of(t, s);
+            memcpy((char *)buf + (MPI_Aint)i * t->extent + sp.off, in, sp.len);
+            in += sp.len;
+        }
+}
+
+/* Copy scount x stype from src into rcount x rtype at dst; the receive side
+ * must be large enough, as in MPI. */
+static int copy_typed(const void *src, size_t scount, MPI_Datatype stype, void *dst,
+                      size_t rcount, MPI_Datatype rtype)
+{
+    size_t bytes = scount * stype->size;
+    if (bytes > rcount * rtype->size)
+        return fail("message truncated: receive buffer smaller than the data sent",
+                    MPI_ERR_TRUNCATE);
+    if (bytes == 0 || src == dst)
+        return MPI_SUCCESS;
+    if (is_contig(stype) && is_contig(rtype)) {
+        memmove(dst, src, bytes);
+        return MPI_SUCCESS;
+    }
+    char *tmp = malloc(bytes);
+    if (!tmp)
+        return MPI_ERR_OTHER;
+    pack(src, scount, stype, tmp);
+    unpack(tmp, bytes / (rtype->size ? rtype->size : 1), rtype, dst);
+    free(tmp);
+    return MPI_SUCCESS;
+}
+
+/* ---- environment ------------------------------------------------------- */
+
+int MPI_Init(int *argc, char ***argv)
+{
+    (void)argc;
+    (void)argv;
+    initialized = 1;
+    return MPI_SUCCESS;
+}
+
+int MPI_Init_thread(int *argc, char ***argv, int required, int *provided)
+{
+    (void)required;
+    *provided = MPI_THREAD_FUNNELED;
+    return MPI_Init(argc, argv);
+}
+
+int MPI_Initialized(int *flag)
+{
+    *flag = initialized;
+    return MPI_SUCCESS;
+}
+
+int MPI_Finalize(void)
+{
+    finalized = 1;
+    return MPI_SUCCESS;
+}
+
+int MPI_Finalized(int *flag)
+{
+    *flag = finalized;
+    return MPI_SUCCESS;
+}
+
+int MPI_Query_thread(int *provided)
+{
+    *provided = MPI_THREAD_FUNNELED;
+    return MPI_SUCCESS;
+}
+
+int MPI_Abort(MPI_Comm comm, int errorcode)
+{
+    (void)comm;
+    fflush(stdout);
+    fflush(stderr);
+    _exit(errorcode ? errorcode : 1);
+}
+
+static const char *const err_text[MPI_ERR_LASTCODE] = {
+    [MPI_SUCCESS] = "success",
+    [MPI_ERR_BUFFER] = "invalid buffer",
+    [MPI_ERR_COUNT] = "invalid count",
+    [MPI_ERR_TYPE] = "invalid datatype",
+    [MPI_ERR_TAG] = "invalid tag",
+    [MPI_ERR_COMM] = "invalid communicator",
+    [MPI_ERR_RANK] = "invalid rank (the serial build has only rank 0)",
+    [MPI_ERR_ROOT] = "invalid root",
+    [MPI_ERR_TRUNCATE] = "message truncated",
+    [MPI_ERR_ARG] = "invalid argument",
+    [MPI_ERR_OTHER] = "other error (out of memory?)",
+    [MPI_ERR_INTERN] = "internal error",
+    [MPI_ERR_PENDING] = "receive can never complete (deadlock)",
+    [MPI_ERR_REQUEST] = "invalid request",
+    [MPI_ERR_FILE] = "invalid file handle",
+    [MPI_ERR_NO_SUCH_FILE] = "no such file",
+    [MPI_ERR_IO] = "I/O error",
+    [MPI_ERR_ACCESS] = "permission denied",
+    [MPI_ERR_UNSUPPORTED_OPERATION] = "unsupported operation",
+};
+
+int MPI_Error_string(int errorcode, char *string, int *resultlen)
+{
+    const char *s = errorcode >= 0 && errorcode < MPI_ERR_LASTCODE && err_text[errorcode]
+                        ? err_text[errorcode]
+                        : "unknown error";
+    *resultlen = snprintf(string, MPI_MAX_ERROR_STRING, "%s", s);
+    return MPI_SUCCESS;
+}
+
+int MPI_Error_class(int errorcode, int *errorclass)
+{
+    *errorclass = errorcode;
+    return MPI_SUCCESS;
+}
+
+int MPI_Get_processor_name(char *name, int *resultlen)
+{
+    if (gethostname(name, MPI_MAX_PROCESSOR_NAME) != 0)
+        snprintf(name, MPI_MAX_PROCESSOR_NAME, "localhost");
+    name[MPI_MAX_PROCESSOR_NAME - 1] = '\0';
+    *resultlen = (int)strlen(name);
+    return MPI_SUCCESS;
+}
+
+int MPI_Comm_set_errhandler(MPI_Comm comm, MPI_Errhandler errhandler)
+{
+    (void)comm;
+    (void)errhandler;
+    return MPI_SUCCESS;
+}
+
+double MPI_Wtime(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+double MPI_Wtick(void) { return 1e-9; }
+
+/* ---- communicators ----------------------------------------------------- */
+
+static int check_comm(MPI_Comm comm) { return comm > 0 ? MPI_SUCCESS : MPI_ERR_COMM; }
+
+int MPI_Comm_rank(MPI_Comm comm, int *rank)
+{
+    *rank = 0;
+    return check_comm(comm);
+}
+
+int MPI_Comm_size(MPI_Comm comm, int *size)
+{
+    *size = 1;
+    return check_comm(comm);
+}
+
+int MPI_Comm_dup(MPI_Comm comm, MPI_Comm *newcomm)
+{
+    *newcomm = next_comm++;
+    return check_comm(comm);
+}
+
+int MPI_Comm_split(MPI_Comm comm, int color, int key, MPI_Comm *newcomm)
+{
+    (void)key;
+    *newcomm = color == MPI_UNDEFINED ? MPI_COMM_NULL : next_comm++;
+    return check_comm(comm);
+}
+
+int MPI_Comm_split_type(MPI_Comm comm, int type, int key, MPI_Info info, MPI_Comm *newcomm)
+{
+    (void)info;
+    return MPI_Comm_split(comm, type == MPI_UNDEFINED ? MPI_UNDEFINED : 0, key, newcomm);
+}
+
+int MPI_Comm_free(MPI_Comm *comm)
+{
+    int rc = check_comm(*comm);
+    *comm = MPI_COMM_NULL;
+    return rc;
+}
+
+int MPI_Comm_compare(MPI_Comm a, MPI_Comm b, int *result)
+{
+    *result = a == b ? MPI_IDENT : MPI_CONGRUENT;
+    return MPI_SUCCESS;
+}
+
+/* ---- collectives: one rank, so each is a copy ---------------------------- */
+
+int MPI_Barrier(MPI_Comm comm) { return check_comm(comm); }
+
+static int done_request(MPI_Request *req);
+
+int MPI_Ibarrier(MPI_Comm comm, MPI_Request *req)
+{
+    int rc = check_comm(comm);
+    return rc ? rc : done_request(req);
+}
+
+int MPI_Bcast(void *buf, int count, MPI_Datatype type, int root, MPI_Comm comm)
+{
+    (void)buf;
+    (void)count;
+    (void)type;
+    return root == 0 ? check_comm(comm) : MPI_ERR_ROOT;
+}
+
+int MPI_Ibcast(void *buf, int count, MPI_Datatype type, int root, MPI_Comm comm,
+               MPI_Request *req)
+{
+    int rc = MPI_Bcast(buf, count, type, root, comm);
+    return rc ? rc : done_request(req);
+}
+
+int MPI_Reduce(const void *sendbuf, void *recvbuf, int count, MPI_Datatype type, MPI_Op op,
+               int root, MPI_Comm comm)
+{
+    (void)op;
+    if (root != 0)
+        return MPI_ERR_ROOT;
+    if (sendbuf == MPI_IN_PLACE)
+        return check_comm(comm);
+    return copy_typed(sendbuf, (size_t)count, type, recvbuf, (size_t)count, type);
+}
+
+int MPI_Allreduce(const void *sendbuf, void *recvbuf, int count, MPI_Datatype type, MPI_Op op,
+                  MPI_Comm comm)
+{
+    return MPI_Reduce(sendbuf, recvbuf, count, type, op, 0, comm);
+}
+
+int MPI_Iallreduce(const void *sendbuf, void *recvbuf, int count, MPI_Datatype type,
+                   MPI_Op op, MPI_Comm comm, MPI_Request *req)
+{
+    int rc = MPI_Allreduce(sendbuf, recvbuf, count, type, op, comm);
+    return rc ? rc : done_request(req);
+}
+
+int MPI_Reduce_scatter_block(const void *sendbuf, void *recvbuf, int count,
+                             MPI_Datatype type, MPI_Op op, MPI_Comm comm)
+{
+    return MPI_Reduce(sendbuf, recvbuf, count, type, op, 0, comm);
+}
+
+int MPI_Scan(const void *sendbuf, void *recvbuf, int count, MPI_Datatype type, MPI_Op op,
+             MPI_Comm comm)
+{
+    return MPI_Reduce(sendbuf, recvbuf, count, type, op, 0, comm);
+}
+
+int MPI_Exscan(const void *sendbuf, void *recvbuf, int count, MPI_Datatype type, MPI_Op op,
+               MPI_Comm comm)
+{
+    /* Rank 0's result is undefined in MPI: leave it untouched. */
+    (void)sendbuf;
+    (void)recvbuf;
+    (void)count;
+    (void)type;
+    (void)op;
+    return check_comm(comm);
+}
+
+int MPI_Gather(const void *sendbuf, int scount, MPI_Datatype stype, void *recvbuf, int rcount,
+               MPI_Datatype rtype, int root, MPI_Comm comm)
+{
+    if (root != 0)
+        return MPI_ERR_ROOT;
+    if (sendbuf == MPI_IN_PLACE)
+        return check_comm(comm);
+    return copy_typed(sendbuf, (size_t)scount, stype, recvbuf, (size_t)rcount, rtype);
+}
+
+static void *at_disp(void *buf, int disp, MPI_Datatype t)
+{
+    return (char *)buf + (MPI_Aint)disp * t->extent;
+}
+
+int MPI_Gatherv(const void *sendbuf, int scount, MPI_Datatype stype, void *recvbuf,
+                const int rcounts[], const int displs[], MPI_Datatype rtype, int root,
+                MPI_Comm comm)
+{
+    if (root != 0)
+        return MPI_ERR_ROOT;
+    if (sendbuf == MPI_IN_PLACE)
+        return check_comm(comm);
+    return copy_typed(sendbuf, (size_t)scount, stype, at_disp(recvbuf, displs[0], rtype),
+                      (size_t)rcounts[0], rtype);
+}
+
+int MPI_Allgather(const void *sendbuf, int scount, MPI_Datatype stype, void *recvbuf,
+                  int rcount, MPI_Datatype rtype, MPI_Comm comm)
+{
+    return MPI_Gather(sendbuf, scount, stype, recvbuf, rcount, rtype, 0, comm);
+}
+
+int MPI_Allgatherv(const void *sendbuf, int scount, MPI_Datatype stype, void *recvbuf,
+                   const int rcounts[], const int displs[], MPI_Datatype rtype, MPI_Comm comm)
+{
+    return MPI_Gatherv(sendbuf, scount, stype, recvbuf, rcounts, displs, rtype, 0, comm);
+}
+
+int MPI_Scatter(const void *sendbuf, int scount, MPI_Datatype stype, void *recvbuf,
+                int rcount, MPI_Datatype rtype, int root, MPI_Comm comm)
+{
+    if (root != 0)
+        return MPI_ERR_ROOT;
+    if (recvbuf == MPI_IN_PLACE)
+        return check_comm(comm);
+    return copy_typed(sendbuf, (size_t)scount, stype, recvbuf, (size_t)rcount, rtype);
+}
+
+int MPI_Scatterv(const void *sendbuf, const int scounts[], const int displs[],
+                 MPI_Datatype stype, void *recvbuf, int rcount, MPI_Datatype rtype, int root,
+                 MPI_Comm comm)
+{
+    if (root != 0)
+        return MPI_ERR_ROOT;
+    if (recvbuf == MPI_IN_PLACE)
+        return check_comm(comm);
+    return copy_typed(at_disp((void *)sendbuf, displs[0], stype), (size_t)scounts[0], stype,
+                      recvbuf, (size_t)rcount, rtype);
+}
+
+int MPI_Alltoall(const void *sendbuf, int scount, MPI_Datatype stype, void *recvbuf,
+                 int rcount, MPI_Datatype rtype, MPI_Comm comm)
+{
+    if (sendbuf == MPI_IN_PLACE)
+        return check_comm(comm);
+    return copy_typed(sendbuf, (size_t)scount, stype, recvbuf, (size_t)rcount, rtype);
+}
+
+int MPI_Alltoallv(const void *sendbuf, const int scounts[], const int sdispls[],
+                  MPI_Datatype stype, void *recvbuf, const int rcounts[], const int rdispls[],
+                  MPI_Datatype rtype, MPI_Comm comm)
+{
+    if (sendbuf == MPI_IN_PLACE)
+        return check_comm(comm);
+    return copy_typed(at_disp((void *)sendbuf, sdispls[0], stype), (size_t)scounts[0], stype,
+                      at_disp(recvbuf, rdispls[0], rtype), (size_t)rcounts[0], rtype);
+}
+
+/* ---- point to point: messages from rank 0 to itself ---------------------- */
+
+struct pas_serial_req {
+    int is_recv, complete, persistent_free;
+    void *buf;
+    int count;
+    MPI_Datatype type;
+    int source, tag;
+    MPI_Comm comm;
+    MPI_Status status;
+    struct pas_serial_req *next; /* in the posted-receive queue */
+};
+
+typedef struct msg {
+    int tag;
+    MPI_Comm comm;
+    size_t bytes;
+    struct msg *next;
+    char data[];
+} msg_t;
+
+static msg_t *unexpected_head, *unexpected_tail;   /* sent, not yet received */
+static struct pas_serial_req *posted_head, *posted_tail; /* receives waiting for a send */
+
+static int matches(int want_tag, MPI_Comm want_comm, int tag, MPI_Comm comm)
+{
+    return want_comm == comm && (want_tag == MPI_ANY_TAG || want_tag == tag);
+}
+
+static void set_status(MPI_Status *st, int tag, size_t bytes)
+{
+    st->MPI_SOURCE = 0;
+    st->MPI_TAG = tag;
+    st->MPI_ERROR = MPI_SUCCESS;
+    st->pas_bytes = bytes;
+}
+
+static int done_request(MPI_Request *req)
+{
+    struct pas_serial_req *r = calloc(1, sizeof *r);
+    if (!r)
+        return MPI_ERR_OTHER;
+    r->complete = 1;
+    set_status(&r->status, MPI_ANY_TAG, 0);
+    r->status.MPI_SOURCE = MPI_ANY_SOURCE;
+    *req = r;
+    return MPI_SUCCESS;
+}
+
+static int check_peer(int peer, int any_ok)
+{
+    if (peer == 0 || peer == MPI_PROC_NULL || (any_ok && peer == MPI_ANY_SOURCE))
+        return MPI_SUCCESS;
+    return fail("message to or from a rank other than 0 in the single-rank (MPI=0) build",
+                MPI_ERR_RANK);
+}
+
+/* Deliver a send: to the oldest matching posted receive, else queue it. */
+static int deliver(const void *buf, int count, MPI_Datatype type, int tag, MPI_Comm comm)
+{
+    size_t bytes = (size_t)count * type->size;
+    for (struct pas_serial_req *r = posted_head, *prev = NULL; r; prev = r, r = r->next) {
+        if (!matches(r->tag, r->comm, tag, comm))
+            continue;
+        if (prev)
+            prev->next = r->next;
+        else
+            posted_head = r->next;
+        if (posted_tail == r)
+            posted_tail = prev;
+        r->next = NULL;
+        int rc = copy_typed(buf, (size_t)count, type, r->buf, (size_t)r->count, r->type);
+        set_status(&r->status, tag, bytes);
+        r->status.MPI_ERROR = rc;
+        r->complete = 1;
+        if (r->persistent_free)
+            free(r);
+        return rc;
+    }
+    msg_t *m = malloc(sizeof *m + bytes);
+    if (!m)
+        return MPI_ERR_OTHER;
+    m->tag = tag;
+    m->comm = comm;
+    m->bytes = bytes;
+    m->next = NULL;
+    pack(buf, (size_t)count, type, m->data);
+    if (unexpected_tail)
+        unexpected_tail->next = m;
+    else
+        unexpected_head = m;
+    unexpected_tail = m;
+    return MPI_SUCCESS;
+}
+
+static msg_t *find_unexpected(int tag, MPI_Comm comm, int remove)
+{
+    for (msg_t *m = unexpected_head, *prev = NULL; m; prev = m, m = m->next) {
+        if (!matches(tag, comm, m->tag, m->comm))
+            continue;
+        if (remove) {
+            if (prev)
+                prev->next = m->next;
+            else
+                unexpected_head = m->next;
+            if (unexpected_tail == m)
+                unexpected_tail = prev;
+        }
+        return m;
+    }
+    return NULL;
+}
+
+int MPI_Send(const void *buf, int count, MPI_Datatype type, int dest, int tag, MPI_Comm comm)
+{
+    int rc = check_peer(dest, 0);
+    if (rc || dest == MPI_PROC_NULL)
+        return rc;
+    return deliver(buf, count, type, tag, comm);
+}
+
+int MPI_Ssend(const void *buf, int count, MPI_Datatype type, int dest, int tag, MPI_Comm comm)
+{
+    return MPI_Send(buf, count, type, dest, tag, comm);
+}
+
+int MPI_Isend(const void *buf, int count, MPI_Datatype type, int dest, int tag, MPI_Comm comm,
+              MPI_Request *req)
+{
+    int rc = MPI_Send(buf, count, type, dest, tag, comm);
+    return rc ? rc : done_request(req);
+}
+
+int MPI_Issend(const void *buf, int count, MPI_Datatype type, int dest, int tag,
+               MPI_Comm comm, MPI_Request *req)
+{
+    return MPI_Isend(buf, count, type, dest, tag, comm, req);
+}
+
+int MPI_Irecv(void *buf, int count, MPI_Datatype type, int source, int tag, MPI_Comm comm,
+              MPI_Request *req)
+{
+    int rc = check_peer(source, 1);
+    if (rc)
+        return rc;
+    struct pas_serial_req *r = calloc(1, sizeof *r);
+    if (!r)
+        return MPI_ERR_OTHER;
+    r->is_recv = 1;
+    r->buf = buf;
+    r->count = count;
+    r->type = type;
+    r->source = source;
+    r->tag = tag;
+    r->comm = comm;
+    *req = r;
+    if (source == MPI_PROC_NULL) {
+        set_status(&r->status, MPI_ANY_TAG, 0);
+        r->status.MPI_SOURCE = MPI_PROC_NULL;
+        r->complete = 1;
+        return MPI_SUCCESS;
+    }
+    msg_t *m = find_unexpected(tag, comm, 1);
+    if (m) {
+        rc = copy_typed(m->data, m->bytes, MPI_BYTE, buf, (size_t)count, type);
+        set_status(&r->status, m->tag, m->bytes);
+        r->status.MPI_ERROR = rc;
+        r->complete = 1;
+        free(m);
+        return rc;
+    }
+    if (posted_tail)
+        posted_tail->next = r;
+    else
+        posted_head = r;
+    posted_tail = r;
+    return MPI_SUCCESS;
+}
+
+int MPI_Wait(MPI_Request *req, MPI_Status *status)
+{
+    struct pas_serial_req *r = *req;
+    if (!r) {
+        if (status)
+            set_status(status, MPI_ANY_TAG, 0);
+        return MPI_SUCCESS;
+    }
+    if (!r->complete) {
+        fprintf(stderr, "pas (serial MPI): deadlock: waiting for a receive (tag %d) that no "
+                        "send in this single-rank run can match\n", r->tag);
+        return MPI_ERR_PENDING;
+    }
+    if (status)
+        *status = r->status;
+    int rc = r->status.MPI_ERROR;
+    free(r);
+    *req = MPI_REQUEST_NULL;
+    return rc;
+}
+
+int MPI_Recv(void *buf, int count, MPI_Datatype type, int source, int tag, MPI_Comm comm,
+             MPI_Status *status)
+{
+    MPI_Request r;
+    int rc = MPI_Irecv(buf, count, type, source, tag, comm, &r);
+    if (rc)
+        return rc;
+    if (!r->complete) { /* unpost it before reporting the deadlock */
+        for (struct pas_serial_req *p = posted_head, *prev = NULL; p; prev = p, p = p->next)
+            if (p == r) {
+                if (prev)
+                    prev->next = p->next;
+                else
+                    posted_head = p->next;
+                if (posted_tail == p)
+                    posted_tail = prev;
+                break;
+            }
+    }
+    rc = MPI_Wait(&r, status);
+    if (r)
+        free(r);
+    return rc;
+}
+
+int MPI_Sendrecv(const void *sendbuf, int scount, MPI_Datatype stype, int dest, int stag,
+                 void *recvbuf, int rcount, MPI_Datatype rtype, int source, int rtag,
+                 MPI_Comm comm, MPI_Status *status)
+{
+    int rc = MPI_Send(sendbuf, scount, stype, dest, stag, comm);
+    if (rc)
+        return rc;
+    if (source == MPI_PROC_NULL) {
+        if (status) {
+            set_status(status, MPI_ANY_TAG, 0);
+            status->MPI_SOURCE = MPI_PROC_NULL;
+        }
+        return MPI_SUCCESS;
+    }
+    return MPI_Recv(recvbuf, rcount, rtype, source, rtag, comm, status);
+}
+
+int MPI_Sendrecv_replace(void *buf, int count, MPI_Datatype type, int dest, int stag,
+                         int source, int rtag, MPI_Comm comm, MPI_Status *status)
+{
+    return MPI_Sendrecv(buf, count, type, dest, stag, buf, count, type, source, rtag, comm,
+                        status);
+}
+
+int MPI_Iprobe(int source, int tag, MPI_Comm comm, int *flag, MPI_Status *status)
+{
+    int rc = check_peer(source, 1);
+    if (rc)
+        return rc;
+    msg_t *m = find_unexpected(tag, comm, 0);
+    *flag = m != NULL;
+    if (m && status)
+        set_status(status, m->tag, m->bytes);
+    return MPI_SUCCESS;
+}
+
+int MPI_Probe(int source, int tag, MPI_Comm comm, MPI_Status *status)
+{
+    int flag;
+    int rc = MPI_Iprobe(source, tag, comm, &flag, status);
+    if (rc)
+        return rc;
+    if (!flag) {
+        fprintf(stderr, "pas (serial MPI): deadlock: probe for tag %d that no send in this "
+                        "single-rank run can match\n", tag);
+        return MPI_ERR_PENDING;
+    }
+    return MPI_SUCCESS;
+}
+
+int MPI_Test(MPI_Request *req, int *flag, MPI_Status *status)
+{
+    *flag = !*req || (*req)->complete;
+    return *flag ? MPI_Wait(req, status) : MPI_SUCCESS;
+}
+
+int MPI_Waitall(int count, MPI_Request reqs[], MPI_Status statuses[])
+{
+    int rc = MPI_SUCCESS;
+    for (int i = 0; i < count; i++) {
+        int r = MPI_Wait(&reqs[i], statuses ? &statuses[i] : MPI_STATUS_IGNORE);
+        if (r && !rc)
+            rc = r;
+    }
+    return rc;
+}
+
+int MPI_Testall(int count, MPI_Request reqs[], int *flag, MPI_Status statuses[])
+{
+    *flag = 1;
+    for (int i = 0; i < count; i++)
+        if (reqs[i] && !reqs[i]->complete)
+            *flag = 0;
+    return *flag ? MPI_Waitall(count, reqs, statuses) : MPI_SUCCESS;
+}
+
+int MPI_Testany(int count, MPI_Request reqs[], int *index, int *flag, MPI_Status *status)
+{
+    int active = 0;
+    *index = MPI_UNDEFINED;
+    for (int i = 0; i < count; i++) {
+        if (!reqs[i])
+            continue;
+        active = 1;
+        if (reqs[i]->complete) {
+            *index = i;
+            *flag = 1;
+            return MPI_Wait(&reqs[i], status);
+        }
+    }
+    *flag = !active; /* no active request: flag true, index undefined */
+    return MPI_SUCCESS;
+}
+
+int MPI_Waitany(int count, MPI_Request reqs[], int *index, MPI_Status *status)
+{
+    int flag;
+    int rc = MPI_Testany(count, reqs, index, &flag, status);
+    if (rc)
+        return rc;
+    if (!flag) {
+        fprintf(stderr, "pas (serial MPI): deadlock: waiting for receives that no send in "
+                        "this single-rank run can match\n");
+        return MPI_ERR_PENDING;
+    }
+    return MPI_SUCCESS;
+}
+
+int MPI_Request_free(MPI_Request *req)
+{
+    if (*req) {
+        if ((*req)->complete)
+            free(*req);
+        else
+            (*req)->persistent_free = 1; /* freed when a send completes it */
+    }
+    *req = MPI_REQUEST_NULL;
+    return MPI_SUCCESS;
+}
+
+int MPI_Cancel(MPI_Request *req)
+{
+    struct pas_serial_req *r = *req;
+    if (!r || r->complete)
+        return MPI_SUCCESS;
+    for (struct pas_serial_req *p = posted_head, *prev = NULL; p; prev = p, p = p->next)
+        if (p == r) {
+            if (prev)
+                prev->next = p->next;
+            else
+                posted_head = p->next;
+            if (posted_tail == p)
+                posted_tail = prev;
+            break;
+        }
+    r->complete = 1;
+    set_status(&r->status, MPI_ANY_TAG, 0);
+    return MPI_SUCCESS;
+}
+
+/* ---- MPI-IO over pread/pwrite ------------------------------------------ */
+
+struct pas_serial_file {
+    int fd;
+    int amode;
+    char *path;
+    MPI_Offset disp;
+    MPI_Datatype etype, filetype;
+};
+
+int MPI_File_open(MPI_Comm comm, const char *filename, int amode, MPI_Info info, MPI_File *fh)
+{
+    (void)info;
+    int flags = amode & MPI_MODE_RDWR ? O_RDWR : amode & MPI_MODE_WRONLY ? O_WRONLY : O_RDONLY;
+    if (amode & MPI_MODE_CREATE)
+        flags |= O_CREAT;
+    if (amode & MPI_MODE_EXCL)
+        flags |= O_EXCL;
+    if (check_comm(comm))
+        return MPI_ERR_COMM;
+    int fd = open(filename, flags | O_CLOEXEC, 0666);
+    if (fd < 0)
+        return errno == ENOENT ? MPI_ERR_NO_SUCH_FILE
+               : errno == EACCES ? MPI_ERR_ACCESS
+                                 : MPI_ERR_FILE;
+    struct pas_serial_file *f = calloc(1, sizeof *f);
+    if (!f) {
+        close(fd);
+        return MPI_ERR_OTHER;
+    }
+    f->fd = fd;
+    f->amode = amode;
+    f->path = strdup(filename);
+    f->etype = MPI_BYTE;
+    f->filetype = MPI_BYTE;
+    *fh = f;
+    return MPI_SUCCESS;
+}
+
+int MPI_File_close(MPI_File *fh)
+{
+    MPI_File f = *fh;
+    if (!f)
+        return MPI_ERR_FILE;
+    int rc = close(f->fd) == 0 ? MPI_SUCCESS : MPI_ERR_IO;
+    if (f->amode & MPI_MODE_DELETE_ON_CLOSE)
+        unlink(f->path);
+    if (f->filetype && !f->filetype->predefined)
+        MPI_Type_free(&f->filetype);
+    free(f->path);
+    free(f);
+    *fh = MPI_FILE_NULL;
+    return rc;
+}
+
+int MPI_File_delete(const char *filename, MPI_Info info)
+{
+    (void)info;
+    if (unlink(filename) == 0)
+        return MPI_SUCCESS;
+    return errno == ENOENT ? MPI_ERR_NO_SUCH_FILE : MPI_ERR_IO;
+}
+
+int MPI_File_get_size(MPI_File fh, MPI_Offset *size)
+{
+    struct stat st;
+    if (!fh || fstat(fh->fd, &st) != 0)
+        return MPI_ERR_FILE;
+    *size = (MPI_Offset)st.st_size;
+    return MPI_SUCCESS;
+}
+
+int MPI_File_set_size(MPI_File fh, MPI_Offset size)
+{
+    return fh && ftruncate(fh->fd, (off_t)size) == 0 ? MPI_SUCCESS : MPI_ERR_IO;
+}
+
+int MPI_File_preallocate(MPI_File fh, MPI_Offset size)
+{
+    MPI_Offset cur;
+    int rc = MPI_File_get_size(fh, &cur);
+    if (rc || cur >= size)
+        return rc;
+    return MPI_File_set_size(fh, size);
+}
+
+int MPI_File_set_view(MPI_File fh, MPI_Offset disp, MPI_Datatype etype, MPI_Datatype filetype,
+                      const char *datarep, MPI_Info info)
+{
+    (void)info;
+    if (!fh)
+        return MPI_ERR_FILE;
+    if (datarep && strcmp(datarep, "native") != 0)
+        return MPI_ERR_UNSUPPORTED_OPERATION;
+    if (fh->filetype && !fh->filetype->predefined)
+        MPI_Type_free(&fh->filetype);
+    fh->disp = disp;
+    fh->etype = etype;
+    fh->filetype = filetype;
+    if (!filetype->predefined) { /* keep our own copy: the caller may free theirs */
+        spanlist_t l = {0};
+        if (spans_add_type(&l, filetype, 0))
+            return MPI_ERR_OTHER;
+        return type_make(&l, filetype->lb, filetype->extent, &fh->filetype);
+    }
+    return MPI_SUCCESS;
+}
+
+static int full_io(int fd, char *buf, size_t len, off_t at, int write)
+{
+    while (len > 0) {
+        ssize_t k = write ? pwrite(fd, buf, len, at) : pread(fd, buf, len, at);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k < 0)
+            return MPI_ERR_IO;
+        if (k == 0) { /* reading past the end: MPI returns what exists */
+            memset(buf, 0, len);
+            return MPI_SUCCESS;
+        }
+        buf += k;
+        len -= (size_t)k;
+        at += k;
+    }
+    return MPI_SUCCESS;
+}
+
+/* Move `bytes` of view data starting at view byte `pos` to/from a packed buffer. */
+static int view_io(MPI_File fh, size_t pos, char *data, size_t bytes, int write)
+{
+    MPI_Datatype ft = fh->filetype;
+    if (ft->size == 0)
+        return bytes ? MPI_ERR_ARG : MPI_SUCCESS;
+    while (bytes > 0) {
+        size_t tile = pos / ft->size, in = pos % ft->size;
+        for (int s = 0; s < ft->nspans && bytes > 0; s++) {
+            span_t sp = span_of(ft, s);
+            if (in >= sp.len) {
+                in -= sp.len;
+                continue;
+            }
+            size_t len = sp.len - in < bytes ? sp.len - in : bytes;
+            off_t at = (off_t)(fh->disp + (MPI_Offset)tile * ft->extent + sp.off + (MPI_Offset)in);
+            int rc = full_io(fh->fd, data, len, at, write);
+            if (rc)
+                return rc;
+            data += len;
+            bytes -= len;
+            pos += len;
+            in = 0;
+        }
+    }
+    return MPI_SUCCESS;
+}
+
+static int file_xfer(MPI_File fh, MPI_Offset offset, void *buf, int count, MPI_Datatype type,
+                     MPI_Status *status, int write)
+{
+    if (!fh)
+        return MPI_ERR_FILE;
+    size_t bytes = (size_t)count * type->size;
+    char *tmp = is_contig(type) ? buf : malloc(bytes ? bytes : 1);
+    if (!tmp)
+        return MPI_ERR_OTHER;
+    if (write && tmp != buf)
+        pack(buf, (size_t)count, type, tmp);
+    int rc = view_io(fh, (size_t)offset * fh->etype->size, tmp, bytes, write);
+    if (!rc && !write && tmp != buf)
+        unpack(tmp, (size_t)count, type, buf);
+    if (tmp != buf)
+        free(tmp);
+    if (status)
+        set_status(status, 0, rc ? 0 : bytes);
+    return rc;
+}
+
+int MPI_File_read_at(MPI_File fh, MPI_Offset offset, void *buf, int count, MPI_Datatype type,
+                     MPI_Status *status)
+{
+    return file_xfer(fh, offset, buf, count, type, status, 0);
+}
+
+int MPI_File_read_at_all(MPI_File fh, MPI_Offset offset, void *buf, int count,
+                         MPI_Datatype type, MPI_Status *status)
+{
+    return file_xfer(fh, offset, buf, count, type, status, 0);
+}
+
+int MPI_File_write_at(MPI_File fh, MPI_Offset offset, const void *buf, int count,
+                      MPI_Datatype type, MPI_Status *status)
+{
+    return file_xfer(fh, offset, (void *)buf, count, type, status, 1);
+}
+
+int MPI_File_write_at_all(MPI_File fh, MPI_Offset offset, const void *buf, int count,
+                          MPI_Datatype type, MPI_Status *status)
+{
+    return file_xfer(fh, offset, (void *)buf, count, type, status, 1);
+}
+
+int MPI_File_sync(MPI_File fh) { return fh && fsync(fh->fd) == 0 ? MPI_SUCCESS : MPI_ERR_IO; }
+
+int MPI_File_set_errhandler(MPI_File fh, MPI_Errhandler errhandler)
+{
+    (void)fh;
+    (void)errhandler;
+    return MPI_SUCCESS;
+}

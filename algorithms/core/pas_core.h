@@ -1,0 +1,219 @@
+/* pas_core.h - what every pas program and module shares: status codes, the
+ * option table, sizes with suffixes, timing, result reporting, the cores a
+ * rank may use, and the collective agreement on a verdict.
+ *
+ * SPMD notes: functions taking an MPI_Comm are collective over it unless
+ * marked "local".  Library functions never exit; they return a pas status.
+ */
+#ifndef PAS_CORE_H
+#define PAS_CORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "pas_mpi.h"
+
+#define PAS_VERSION "0.1.0"
+
+/* ---- status ------------------------------------------------------------- */
+
+enum {
+    PAS_OK = 0,
+    PAS_ERR_ARG = -1,         /* an argument is out of its domain */
+    PAS_ERR_NOMEM = -2,       /* allocation failed or would exceed the memory limit */
+    PAS_ERR_IO = -3,          /* a file could not be read or written */
+    PAS_ERR_MPI = -4,         /* an MPI call failed */
+    PAS_ERR_VERIFY = -5,      /* a result failed its verification */
+    PAS_ERR_OVERFLOW = -6,    /* a size or count does not fit its type */
+    PAS_ERR_UNSUPPORTED = -7, /* valid, but not supported in this build or layout */
+    PAS_ERR_FORMAT = -8,      /* input data is malformed (size, header, record) */
+    PAS_ERR_TIMEOUT = -9,     /* a watchdog limit expired */
+    PAS_ERR_INTERNAL = -10,   /* a bug in pas: please report it */
+    PAS_ERR_REMOTE = -11,     /* another rank failed; see its message */
+    PAS_ERR_LAST = -12
+};
+
+/* local: a static string for a status; never NULL. */
+const char *pas_strerror(int status);
+
+/* ---- numbers and sizes ------------------------------------------------- */
+
+/* local: parse a count with an optional suffix: K M G T P (powers of 1000),
+ * Ki Mi Gi Ti Pi (powers of 1024), or a plain/scientific decimal ("1e8").
+ * Rejects negatives, fractions that do not land on an integer, trailing text
+ * and overflow.  Returns PAS_OK, PAS_ERR_ARG or PAS_ERR_OVERFLOW. */
+int pas_parse_size(const char *text, uint64_t *out);
+
+/* local: format a count compactly ("100M", "1.5Gi" is never produced: only
+ * exact decimal suffixes, else the plain number) into buf. */
+const char *pas_format_size(uint64_t n, char *buf, size_t len);
+
+/* ---- options ----------------------------------------------------------- */
+
+typedef enum {
+    PAS_OPT_FLAG,   /* int: set to 1 when present */
+    PAS_OPT_INT,    /* int, any sign accepted within [min, max] */
+    PAS_OPT_SIZE,   /* uint64_t, with suffixes, within [min, max] */
+    PAS_OPT_DOUBLE, /* double within [min, max] */
+    PAS_OPT_STRING, /* const char * */
+    PAS_OPT_CHOICE  /* const char *, one of `choices` ("a|b|c") */
+} pas_opt_kind_t;
+
+typedef struct {
+    const char *name; /* long name, without "--"; NULL ends the table */
+    pas_opt_kind_t kind;
+    void *dest;
+    const char *arg;     /* placeholder in --help, e.g. "N" */
+    const char *help;    /* one line */
+    const char *choices; /* for PAS_OPT_CHOICE */
+    double min, max;     /* for numeric kinds; min == max means unbounded */
+} pas_opt_t;
+
+/* Options every program has. */
+typedef struct {
+    uint64_t seed;
+    int threads; /* 0: detect */
+    int reps;
+    int warmup;
+    int json;
+    int quiet;   /* result rows only: no banner, no table header */
+    int help, version;
+} pas_common_opts_t;
+
+typedef struct {
+    const char *program; /* "pas-sort" */
+    const char *summary; /* one line */
+    const char *usage;   /* e.g. "[options]" */
+    const char *epilog;  /* extra help text, may be NULL */
+} pas_prog_info_t;
+
+/* local: parse argv against `table` and the common options.  Returns PAS_OK,
+ * or PAS_ERR_ARG with a one-line message naming the problem and the fix in
+ * `err` (the caller prints it: usually only rank 0 does).  --help and
+ * --version set the corresponding field and return PAS_OK. */
+int pas_opts_parse(const pas_prog_info_t *info, const pas_opt_t *table,
+                   pas_common_opts_t *common, int argc, char **argv, char *err, size_t errlen);
+
+/* local: print --help (with the current, i.e. default, values) to `out`. */
+void pas_opts_help(const pas_prog_info_t *info, const pas_opt_t *table,
+                   const pas_common_opts_t *common, FILE *out);
+
+/* ---- the machine: cores and threads ------------------------------------ */
+
+typedef struct {
+    int ranks, rank;
+    int local_ranks;  /* ranks on this node */
+    int hosts;        /* distinct nodes */
+    int node_cpus;    /* online CPUs on this node */
+    int mask_cpus;    /* CPUs in this rank's affinity mask */
+    int omp_procs;    /* omp_get_num_procs() (1 without OpenMP) */
+    int hw_cores;     /* physical cores in the mask (hwloc), 0 when unknown */
+    int threads;      /* threads each rank should run */
+    const char *threads_from; /* why: "--threads", "OMP_NUM_THREADS", ... */
+    char host[64];    /* this rank's host name */
+} pas_machine_t;
+
+/* Pure rule behind pas_machine_detect (local, tested on its own):
+ * requested > 0 wins; then OMP_NUM_THREADS and SLURM_CPUS_PER_TASK (passed as
+ * ints, 0 when unset); then a rank whose mask covers the node shares it with
+ * the other local ranks (cpus / local_ranks), while a rank bound to a subset
+ * owns its mask.  Always >= 1. */
+int pas_threads_choose(int requested, int omp_env, int slurm_cpt, int mask_cpus,
+                       int node_cpus, int local_ranks, const char **why);
+
+/* collective: detect the layout and set omp_set_num_threads() accordingly. */
+int pas_machine_detect(MPI_Comm comm, int requested_threads, pas_machine_t *m);
+
+/* ---- start-up, agreement, errors ---------------------------------------- */
+
+/* local, pure: does an MPI library's `provided` level satisfy `required`? */
+int pas_thread_level_ok(int provided, int required);
+
+/* MPI_Init_thread(FUNNELED), failing with a clear message if not provided.
+ * Sets MPI_ERRORS_RETURN on MPI_COMM_WORLD so that drivers see error codes. */
+int pas_init(int *argc, char ***argv);
+
+/* collective: the worst (most negative) of every rank's status.  Every rank
+ * returns the same value, so every rank can exit with the same code. */
+int pas_agree(MPI_Comm comm, int status);
+
+/* local: exit status for a pas status: 0 ok, 2 usage (PAS_ERR_ARG), 1 else. */
+int pas_exit_code(int status);
+
+/* Drivers: check an MPI call; on failure print rank, file, line and the MPI
+ * error string, then abort the job (no rank can be left waiting). */
+#define PAS_MPI_CHECK(call)                                                                 \
+    do {                                                                                    \
+        int pas_mpi_rc_ = (call);                                                           \
+        if (pas_mpi_rc_ != MPI_SUCCESS)                                                     \
+            pas_mpi_fail(#call, pas_mpi_rc_, __FILE__, __LINE__);                           \
+    } while (0)
+
+void pas_mpi_fail(const char *what, int rc, const char *file, int line);
+
+/* Library code: turn an MPI return code into a pas status. */
+#define PAS_MPI_TRY(call, status_var, label)                                                \
+    do {                                                                                    \
+        if ((call) != MPI_SUCCESS) {                                                        \
+            (status_var) = PAS_ERR_MPI;                                                     \
+            goto label;                                                                     \
+        }                                                                                   \
+    } while (0)
+
+/* ---- timing ---------------------------------------------------------------- */
+
+typedef struct {
+    double min, median, max; /* seconds */
+    int reps;
+} pas_stats_t;
+
+/* local, pure: min/median/max of n samples (n >= 1; t is reordered). */
+pas_stats_t pas_stats(double *t, int n);
+
+/* collective: the maximum over ranks of a local time. */
+double pas_time_max(MPI_Comm comm, double local_seconds);
+
+/* ---- reporting -------------------------------------------------------------- */
+
+/* One result row: everything `make run` prints as a table and --json emits. */
+typedef struct {
+    const char *program;  /* "pas-sort" */
+    const char *algo;     /* "sample" */
+    const char *size;     /* "n=10M u64 uniform" */
+    int ranks, threads;
+    pas_stats_t time;
+    double rate;          /* per second, over the median time */
+    const char *rate_unit;/* "Mkeys/s", "GFLOP/s" */
+    const char *verdict;  /* "PASS" or "FAIL" */
+    const char *extra;    /* optional "key=value key=value", may be NULL */
+} pas_result_t;
+
+/* local: print the banner (rank 0 only does this).  `kv` is a NULL-terminated
+ * list of key, value strings after the common keys. */
+void pas_banner(FILE *out, const pas_prog_info_t *info, const char *variant,
+                const pas_machine_t *m, const char *const *kv);
+
+/* local: table header, a row, or a JSON object, by the options' mode. */
+void pas_result_header(FILE *out);
+void pas_result_print(FILE *out, const pas_result_t *r, int json);
+
+/* local: write a JSON string literal (quotes and escapes). */
+void pas_json_string(FILE *out, const char *s);
+
+/* ---- deterministic random numbers --------------------------------------- */
+
+/* local, pure: splitmix64, used to seed per-rank and per-index streams so that
+ * the same seed gives the same global data at any rank count. */
+static inline uint64_t pas_mix64(uint64_t x)
+{
+    x += 0x9e3779b97f4a7c15ULL;
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+    return x ^ (x >> 31);
+}
+
+/* local, pure: a double in [0, 1) from 64 random bits. */
+static inline double pas_unit(uint64_t bits) { return (double)(bits >> 11) * 0x1.0p-53; }
+
+#endif

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# ensure-deps.sh GROUP - install the Debian packages pas needs, when missing.
+#   core: MPI, Criterion (enough for make run)      test: core + what the tests use
+#   all:  every optional peer (BLAS, ScaLAPACK, TBB, Boost, hwloc, zlib, gnuplot)
+# As root it runs apt-get (update once); otherwise it prints the exact line.
+set -u
+group="${1:-core}"
+core="openmpi-bin libopenmpi-dev libcriterion-dev pkg-config"
+optional="libopenblas-dev libscalapack-openmpi-dev libtbb-dev libboost-dev hwloc libhwloc-dev zlib1g-dev gnuplot-nox"
+case "$group" in
+core) want="$core" ;;
+test) want="$core hwloc libhwloc-dev zlib1g-dev" ;;
+all)  want="$core $optional" ;;
+*) echo "ensure-deps.sh: unknown group '$group'; use core, test or all" >&2; exit 2 ;;
+esac
+[ -n "${PAS_EXTRA_DEBS:-}" ] && want="$want $PAS_EXTRA_DEBS"
+
+missing=()
+for p in $want; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if ! command -v apt-get >/dev/null 2>&1; then
+    echo "pas: missing packages (${missing[*]}) and no apt-get; install their equivalents, or build OpenMP-only with 'make MPI=0'" >&2
+    exit 1
+fi
+if [ "$(id -u)" != 0 ]; then
+    echo "pas: missing Debian packages; install them with:" >&2
+    echo "  sudo apt-get update && sudo apt-get install -y ${missing[*]}" >&2
+    exit 1
+fi
+echo "pas: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq >/dev/null || { echo "pas: apt-get update failed; check the network or the package mirror" >&2; exit 1; }
+apt-get install -y -qq "${missing[@]}" >/dev/null ||
+    { echo "pas: apt-get install ${missing[*]} failed" >&2; exit 1; }
