@@ -73,7 +73,13 @@ MPI_TEST_SRCS :=
 BENCH_TARGETS :=
 PUBLIC_HEADERS :=
 INC_DIRS :=
-include $(sort $(wildcard algorithms/*/module.mk) $(wildcard */module.mk))
+MODULE_MKS := $(sort $(wildcard algorithms/*/module.mk) $(wildcard */module.mk))
+# MODULES="sort matmul" builds the foundation plus only those modules.
+ifneq ($(MODULES),)
+  MODULE_MKS := algorithms/core/module.mk decomp/module.mk tests/module.mk algorithms/scan/module.mk \
+                $(foreach m,$(MODULES),$(wildcard algorithms/$(m)/module.mk $(m)/module.mk))
+endif
+include $(MODULE_MKS)
 
 ifeq ($(MPI),0)
   LIB_SRCS += algorithms/core/mpi_serial.c

@@ -1,4 +1,5 @@
-# tests: Criterion unit tests (tests/unit/test_*.c) and self-checking MPI
-# programs (tests/mpi/t_*.c), run by tests/run-tests.sh from tests/cases/.
-UNIT_TESTS += $(wildcard tests/unit/test_*.c)
-MPI_TEST_SRCS += $(wildcard tests/mpi/t_*.c)
+# tests: the foundation's Criterion unit tests and self-checking MPI programs.
+# Each module registers its own tests in its module.mk the same way, so that
+# MODULES=... builds only what it names.
+UNIT_TESTS += tests/unit/test_core.c tests/unit/test_decomp.c
+MPI_TEST_SRCS += tests/mpi/t_decomp.c

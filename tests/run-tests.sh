@@ -8,6 +8,8 @@
 #     must equal RC and, with ERR=, stderr must match the regex.  PROGRAM is
 #     looked up in $PAS_BINDIR then $PAS_BUILD/tests.  In the OpenMP-only
 #     build (PAS_MPI=0) lines with NP > 1 are skipped.
+# PAS_CASES="tests/cases/sort.cases" runs only those files, PAS_TEST_FILTER=regex
+# only matching lines, PAS_TEST_VERBOSE=1 lists passing runs too.
 # Ends with one line "N passed, N failed, N skipped"; exit 1 on any failure.
 set -u
 cd "$(dirname "$0")/.."
@@ -47,7 +49,7 @@ done
 if [ "${1:-}" != --unit-only ]; then
     echo "== runs at 1 to 7 ranks ($label build)"
     export PATH="$PWD/$bindir:$PWD/$build/tests:$PATH" PAS_MPI="$mpi"
-    for f in tests/cases/*.cases; do
+    for f in ${PAS_CASES:-tests/cases/*.cases}; do
         [ -e "$f" ] || continue
         n=0
         while IFS= read -r line || [ -n "$line" ]; do
