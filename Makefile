@@ -33,7 +33,7 @@ DESTDIR ?=
 
 CFLAGS  ?= -O3 -march=native -g
 PAS_CFLAGS := -std=c11 -Wall -Wextra -Wshadow -Wno-unused-parameter -fopenmp
-PAS_LDLIBS := -fopenmp -lm
+PAS_LDLIBS := -fopenmp -lm -lpthread
 
 # Warnings are errors in CI (and with WERROR=1).
 ifeq ($(CI),true)

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "pas_driver.h"
+#include "pas_watch.h"
 
 int pas_driver_begin(pas_driver_t *d, const pas_prog_info_t *info, const pas_opt_t *table,
                      const pas_common_opts_t *common_defaults, int *argc, char ***argv)
@@ -12,7 +13,10 @@ int pas_driver_begin(pas_driver_t *d, const pas_prog_info_t *info, const pas_opt
     d->info = info;
     d->table = table;
     d->opt = common_defaults ? *common_defaults
-                             : (pas_common_opts_t){.seed = 1, .reps = 3, .warmup = 1};
+                             : (pas_common_opts_t){.seed = 1, .reps = 3, .warmup = 1, .watchdog = 300};
+    const char *wd = getenv("PAS_WATCHDOG");
+    if (wd && *wd)
+        d->opt.watchdog = atof(wd);
     pas_init(argc, argv);
     d->comm = MPI_COMM_WORLD;
     MPI_Comm_rank(d->comm, &d->rank);
@@ -40,7 +44,9 @@ int pas_driver_begin(pas_driver_t *d, const pas_prog_info_t *info, const pas_opt
         MPI_Finalize();
         return 0;
     }
-    rc = pas_machine_detect(d->comm, d->opt.threads, &d->machine);
+    rc = pas_watch_start(d->opt.watchdog, d->rank);
+    if (rc == PAS_OK)
+        rc = pas_machine_detect(d->comm, d->opt.threads, &d->machine);
     rc = pas_driver_check(d, rc, "could not detect the cores of this node");
     if (rc) {
         MPI_Finalize();
@@ -90,6 +96,7 @@ void pas_driver_banner(pas_driver_t *d, const char *variant, const char *const *
 int pas_driver_end(pas_driver_t *d, int status)
 {
     fflush(stdout);
+    pas_watch_stop();
     MPI_Finalize();
     (void)d;
     return pas_exit_code(status);
@@ -106,7 +113,7 @@ int pas_bench_run(MPI_Comm comm, int warmup, int reps, pas_bench_fn prepare, pas
             rc = pas_agree(comm, prepare(ctx));
         if (rc)
             break;
-        MPI_Barrier(comm);
+        PAS_WATCHED("MPI_Barrier", -1, -1, MPI_Barrier(comm));
         double t0 = MPI_Wtime();
         int st = run(ctx);
         double dt = MPI_Wtime() - t0;

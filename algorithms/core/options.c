@@ -20,6 +20,7 @@ static int common_table(pas_common_opts_t *c, pas_opt_t *t)
         {"threads", PAS_OPT_INT, &c->threads, "N", "OpenMP threads per rank (0: detect from the cores each rank may use)", NULL, 0, 4096},
         {"reps", PAS_OPT_INT, &c->reps, "N", "timed repetitions (min/median/max are reported)", NULL, 1, 1000000},
         {"warmup", PAS_OPT_INT, &c->warmup, "N", "untimed warm-up runs before the timed ones", NULL, 0, 1000},
+        {"watchdog", PAS_OPT_DOUBLE, &c->watchdog, "S", "abort the job when a rank blocks in one MPI call longer than S seconds (0: off; env PAS_WATCHDOG)", NULL, 0, 1e9},
         {"json", PAS_OPT_FLAG, &c->json, NULL, "print each result as one JSON object per line", NULL, 0, 0},
         {"quiet", PAS_OPT_FLAG, &c->quiet, NULL, "print result rows only (no banner, no header)", NULL, 0, 0},
         {"help", PAS_OPT_FLAG, &c->help, NULL, "print this help and exit", NULL, 0, 0},

@@ -78,6 +78,7 @@ typedef struct {
     int warmup;
     int json;
     int quiet;   /* result rows only: no banner, no table header */
+    double watchdog; /* seconds a rank may block in one MPI call; 0: off */
     int help, version;
 } pas_common_opts_t;
 

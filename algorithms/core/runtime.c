@@ -2,6 +2,7 @@
 #include <stdlib.h>
 
 #include "pas_core.h"
+#include "pas_watch.h"
 
 int pas_thread_level_ok(int provided, int required)
 {
@@ -33,7 +34,8 @@ int pas_init(int *argc, char ***argv)
 int pas_agree(MPI_Comm comm, int status)
 {
     int worst = status;
-    if (MPI_Allreduce(&status, &worst, 1, MPI_INT, MPI_MIN, comm) != MPI_SUCCESS)
+    if (PAS_WATCHED("MPI_Allreduce (verdict)", -1, -1,
+                    MPI_Allreduce(&status, &worst, 1, MPI_INT, MPI_MIN, comm)) != MPI_SUCCESS)
         return PAS_ERR_MPI;
     return worst;
 }

@@ -1,0 +1,53 @@
+/* pas_watch.h - hang watchdog and fault injection.
+ *
+ * Algorithms name their phases and wrap every blocking MPI wait:
+ *
+ *   pas_watch_phase("exchange");
+ *   rc = PAS_WATCHED("MPI_Waitall", peer, TAG_DATA, MPI_Waitall(n, reqs, MPI_STATUSES_IGNORE));
+ *
+ * Watchdog: when started (pas_driver_begin starts it from --watchdog SECONDS
+ * or PAS_WATCHDOG; 0 disables), a helper thread checks the call each rank is
+ * blocked in.  One blocked longer than the limit prints what it waited for
+ * (operation, peer, tag, phase, seconds) and aborts the job, instead of
+ * burning the allocation.  Collectives: pass peer -1.
+ *
+ * Fault injection: PAS_FAULT="RANK:PHASE:ACTION[:N]" makes rank RANK (or "*"
+ * for every rank) act when it enters phase PHASE (the N-th time, default 1):
+ * ACTION is "exit" (exit(3) without MPI_Finalize, as a crashed rank), "abort"
+ * (abort()), "hang" (sleep forever: the watchdog or timeout must catch it),
+ * or "error" (pas_watch_phase returns PAS_ERR_INTERNAL, the algorithm must
+ * report it collectively).  Used by the tests; never set in production.
+ *
+ * All functions are local and thread-safe with respect to the watchdog.
+ */
+#ifndef PAS_WATCH_H
+#define PAS_WATCH_H
+
+/* Name the current phase (a string literal: it is kept, not copied).
+ * Returns PAS_OK, or PAS_ERR_INTERNAL when an "error" fault fires here. */
+int pas_watch_phase(const char *phase);
+
+/* The current phase name ("" before any). */
+const char *pas_watch_current_phase(void);
+
+/* Mark entry to and exit from a blocking call. */
+void pas_watch_enter(const char *op, int peer, int tag);
+void pas_watch_leave(void);
+
+static inline int pas_watch_leave_rc(int rc)
+{
+    pas_watch_leave();
+    return rc;
+}
+
+/* Evaluate `call` (an MPI call returning int) under the watchdog. */
+#define PAS_WATCHED(op, peer, tag, call) (pas_watch_enter((op), (peer), (tag)), pas_watch_leave_rc(call))
+
+/* Start the watchdog thread with a limit in seconds (0: do not start).
+ * `rank` is used in messages.  Returns PAS_OK or PAS_ERR_INTERNAL. */
+int pas_watch_start(double limit_seconds, int rank);
+
+/* Stop it (before MPI_Finalize). */
+void pas_watch_stop(void);
+
+#endif

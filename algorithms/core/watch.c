@@ -1,0 +1,134 @@
+/* watch.c - the hang watchdog thread and PAS_FAULT fault injection. */
+#define _POSIX_C_SOURCE 200809L
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "pas_core.h"
+#include "pas_watch.h"
+
+static _Atomic(const char *) cur_phase = "";
+static _Atomic(const char *) cur_op = NULL; /* NULL: not blocked */
+static atomic_int cur_peer, cur_tag;
+static _Atomic double cur_since;
+static atomic_int stop_flag;
+static double limit;
+static int my_rank = -1, running;
+static pthread_t thread;
+
+/* The parsed PAS_FAULT. */
+static struct {
+    int armed, any_rank, rank, nth, seen;
+    char phase[64], action[16];
+} fault;
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static void parse_fault(void)
+{
+    const char *spec = getenv("PAS_FAULT");
+    if (!spec || !*spec)
+        return;
+    char rank[16] = "", phase[64] = "", action[16] = "";
+    int nth = 1;
+    /* RANK:PHASE:ACTION[:N] */
+    if (sscanf(spec, "%15[^:]:%63[^:]:%15[^:]:%d", rank, phase, action, &nth) < 3 || nth < 1) {
+        fprintf(stderr, "pas: PAS_FAULT='%s' is malformed; use RANK:PHASE:ACTION[:N], e.g. 1:exchange:exit\n", spec);
+        return;
+    }
+    fault.any_rank = strcmp(rank, "*") == 0;
+    fault.rank = atoi(rank);
+    fault.nth = nth;
+    snprintf(fault.phase, sizeof fault.phase, "%s", phase);
+    snprintf(fault.action, sizeof fault.action, "%s", action);
+    fault.armed = 1;
+}
+
+int pas_watch_phase(const char *phase)
+{
+    atomic_store(&cur_phase, phase);
+    if (!fault.armed || strcmp(phase, fault.phase) != 0 || (!fault.any_rank && fault.rank != my_rank))
+        return PAS_OK;
+    if (++fault.seen != fault.nth)
+        return PAS_OK;
+    fprintf(stderr, "pas: rank %d: PAS_FAULT injects '%s' in phase '%s'\n", my_rank, fault.action, phase);
+    fflush(stderr);
+    if (strcmp(fault.action, "exit") == 0)
+        _exit(3);
+    if (strcmp(fault.action, "abort") == 0)
+        abort();
+    if (strcmp(fault.action, "hang") == 0) {
+        pas_watch_enter("injected hang", -1, -1);
+        for (;;)
+            pause();
+    }
+    return PAS_ERR_INTERNAL; /* "error" */
+}
+
+const char *pas_watch_current_phase(void) { return atomic_load(&cur_phase); }
+
+void pas_watch_enter(const char *op, int peer, int tag)
+{
+    atomic_store(&cur_peer, peer);
+    atomic_store(&cur_tag, tag);
+    atomic_store(&cur_since, now());
+    atomic_store(&cur_op, op);
+}
+
+void pas_watch_leave(void) { atomic_store(&cur_op, NULL); }
+
+static void *watchdog(void *arg)
+{
+    (void)arg;
+    struct timespec tick = {0, 100 * 1000 * 1000};
+    while (!atomic_load(&stop_flag)) {
+        nanosleep(&tick, NULL);
+        const char *op = atomic_load(&cur_op);
+        double since = atomic_load(&cur_since);
+        if (!op || now() - since < limit)
+            continue;
+        int peer = atomic_load(&cur_peer), tag = atomic_load(&cur_tag);
+        char who[32] = "all ranks (collective)";
+        if (peer >= 0)
+            snprintf(who, sizeof who, "rank %d", peer);
+        fprintf(stderr, "pas: rank %d: watchdog: blocked %.0f s in %s waiting for %s, tag %d, "
+                        "phase '%s'; aborting the job (raise --watchdog if this is expected)\n",
+                my_rank, now() - since, op, who, tag, atomic_load(&cur_phase));
+        fflush(stderr);
+        MPI_Abort(MPI_COMM_WORLD, 1);
+        _exit(1);
+    }
+    return NULL;
+}
+
+int pas_watch_start(double limit_seconds, int rank)
+{
+    my_rank = rank;
+    parse_fault();
+    if (limit_seconds <= 0 || running)
+        return PAS_OK;
+    limit = limit_seconds;
+    atomic_store(&stop_flag, 0);
+    if (pthread_create(&thread, NULL, watchdog, NULL) != 0)
+        return PAS_ERR_INTERNAL;
+    running = 1;
+    return PAS_OK;
+}
+
+void pas_watch_stop(void)
+{
+    if (!running)
+        return;
+    atomic_store(&stop_flag, 1);
+    pthread_join(thread, NULL);
+    running = 0;
+}
