@@ -24,6 +24,23 @@ else
     status=1
 fi
 
+# Whole-system tests (a real Slurm, simulated clusters): each tests/system/*.sh
+# ends with a line "WORD: N passed, N failed, N skipped" and exits non-zero on
+# failure; a script that cannot run here says so and counts as skipped.
+for t in tests/system/*.sh; do
+    [ -x "$t" ] || continue
+    echo "== $(basename "$t")"
+    PAS_MPI="${PAS_MPI:-1}" "$t" 2>&1 | tee /tmp/pas-system.log
+    rc=${PIPESTATUS[0]}
+    line=$(grep -E '[0-9]+ passed, [0-9]+ failed' /tmp/pas-system.log | tail -n 1)
+    sp=$(echo "$line" | sed -n 's/.* \([0-9]*\) passed.*/\1/p')
+    sf=$(echo "$line" | sed -n 's/.* \([0-9]*\) failed.*/\1/p')
+    ss=$(echo "$line" | sed -n 's/.* \([0-9]*\) skipped.*/\1/p')
+    [ $rc -ne 0 ] && [ "${sf:-0}" = 0 ] && sf=1
+    echo "${sp:-0} ${sf:-0} ${ss:-0}" >>"$PAS_TEST_TALLY"
+    [ $rc -ne 0 ] && status=1
+done
+
 read -r p f s < <(awk '{p+=$1; f+=$2; s+=$3} END {print p+0, f+0, s+0}' "$PAS_TEST_TALLY")
 echo
 echo "make test finished in $(( $(date +%s) - start ))s"
