@@ -60,8 +60,13 @@ int pas_driver_check(pas_driver_t *d, int status, const char *msg)
     int agreed = pas_agree(d->comm, status);
     if (agreed == PAS_OK)
         return PAS_OK;
-    int mine = status != PAS_OK ? d->rank : d->size, first = mine;
-    MPI_Allreduce(&mine, &first, 1, MPI_INT, MPI_MIN, d->comm);
+    /* The first rank with a real error speaks; failing that, the first rank
+     * that only saw another rank fail. */
+    int mine[2] = {status != PAS_OK && status != PAS_ERR_REMOTE ? d->rank : d->size,
+                   status != PAS_OK ? d->rank : d->size};
+    int low[2];
+    MPI_Allreduce(mine, low, 2, MPI_INT, MPI_MIN, d->comm);
+    int first = low[0] < d->size ? low[0] : low[1];
     if (d->rank == first) {
         if (d->size > 1)
             fprintf(stderr, "%s: rank %d: %s\n", d->info->program, d->rank,
@@ -109,8 +114,12 @@ int pas_bench_run(MPI_Comm comm, int warmup, int reps, pas_bench_fn prepare, pas
     int rc = t ? PAS_OK : PAS_ERR_NOMEM;
     rc = pas_agree(comm, rc);
     for (int i = 0; rc == PAS_OK && i < warmup + reps; i++) {
-        if (prepare)
-            rc = pas_agree(comm, prepare(ctx));
+        if (prepare) {
+            int st = prepare(ctx);
+            rc = pas_agree(comm, st);
+            if (rc != PAS_OK)
+                rc = st != PAS_OK ? st : PAS_ERR_REMOTE;
+        }
         if (rc)
             break;
         PAS_WATCHED("MPI_Barrier", -1, -1, MPI_Barrier(comm));
@@ -118,6 +127,8 @@ int pas_bench_run(MPI_Comm comm, int warmup, int reps, pas_bench_fn prepare, pas
         int st = run(ctx);
         double dt = MPI_Wtime() - t0;
         rc = pas_agree(comm, st);
+        if (rc != PAS_OK) /* keep this rank's own cause for the caller's report */
+            rc = st != PAS_OK ? st : PAS_ERR_REMOTE;
         dt = pas_time_max(comm, dt);
         if (i >= warmup)
             t[i - warmup] = dt;

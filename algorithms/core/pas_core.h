@@ -135,7 +135,8 @@ int pas_thread_level_ok(int provided, int required);
  * Sets MPI_ERRORS_RETURN on MPI_COMM_WORLD so that drivers see error codes. */
 int pas_init(int *argc, char ***argv);
 
-/* collective: the worst (most negative) of every rank's status.  Every rank
+/* collective: the worst (most negative) of every rank's status, where
+ * PAS_ERR_REMOTE counts only when no rank has a real error.  Every rank
  * returns the same value, so every rank can exit with the same code. */
 int pas_agree(MPI_Comm comm, int status);
 

@@ -33,11 +33,16 @@ int pas_init(int *argc, char ***argv)
 
 int pas_agree(MPI_Comm comm, int status)
 {
-    int worst = status;
+    /* PAS_ERR_REMOTE ("another rank failed") never hides the real cause:
+     * agree on the worst real error, and on whether anyone failed at all. */
+    int in[2] = {status == PAS_ERR_REMOTE ? PAS_OK : status, status != PAS_OK ? -1 : 0};
+    int out[2];
     if (PAS_WATCHED("MPI_Allreduce (verdict)", -1, -1,
-                    MPI_Allreduce(&status, &worst, 1, MPI_INT, MPI_MIN, comm)) != MPI_SUCCESS)
+                    MPI_Allreduce(in, out, 2, MPI_INT, MPI_MIN, comm)) != MPI_SUCCESS)
         return PAS_ERR_MPI;
-    return worst;
+    if (out[0] != PAS_OK)
+        return out[0];
+    return out[1] ? PAS_ERR_REMOTE : PAS_OK;
 }
 
 void pas_mpi_fail(const char *what, int rc, const char *file, int line)

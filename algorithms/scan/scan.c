@@ -7,6 +7,7 @@
 
 #include "pas_decomp.h"
 #include "pas_scan.h"
+#include "pas_watch.h"
 
 uint64_t pas_scan_local_u64(const uint64_t *x, uint64_t *y, size_t n, uint64_t offset)
 {
@@ -47,10 +48,18 @@ int pas_scan_u64(MPI_Comm comm, const uint64_t *x, uint64_t *y, size_t n)
     int rank;
     uint64_t local = 0, before = 0;
     MPI_Comm_rank(comm, &rank);
+    int rc = pas_watch_phase("scan-local-sum");
     for (size_t i = 0; i < n; i++) /* cheap next to the scan; keeps one pass of writes */
         local += x[i];
-    if (MPI_Exscan(&local, &before, 1, MPI_UINT64_T, MPI_SUM, comm) != MPI_SUCCESS)
+    if (rc == PAS_OK)
+        rc = pas_watch_phase("scan-exscan");
+    /* Every rank enters the collective even after a local error, so none is
+     * left waiting; the error is returned afterwards. */
+    if (PAS_WATCHED("MPI_Exscan", -1, -1,
+                    MPI_Exscan(&local, &before, 1, MPI_UINT64_T, MPI_SUM, comm)) != MPI_SUCCESS)
         return PAS_ERR_MPI;
+    if (rc)
+        return rc;
     if (rank == 0)
         before = 0; /* undefined on rank 0 in MPI */
     pas_scan_local_u64(x, y, n, before);
