@@ -79,7 +79,7 @@ ifneq ($(MODULES),)
   MODULE_MKS := algorithms/core/module.mk decomp/module.mk tests/module.mk algorithms/scan/module.mk \
                 $(foreach m,$(MODULES),$(wildcard algorithms/$(m)/module.mk $(m)/module.mk))
 endif
-include $(MODULE_MKS)
+include $(sort $(MODULE_MKS))
 
 ifeq ($(MPI),0)
   LIB_SRCS += algorithms/core/mpi_serial.c

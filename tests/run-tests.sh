@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# run-tests.sh [--unit-only] - the tests behind `make test` and `make check`.
+# run-tests.sh [--unit-only|--cases-only] - the tests behind `make test` and `make check`.
 #
 #  1. Criterion unit tests: every $PAS_BUILD/tests/test_* binary.
 #  2. Runs of self-checking programs listed in tests/cases/*.cases, each line
@@ -28,8 +28,10 @@ label="$([ "$mpi" = 0 ] && echo "OpenMP-only" || echo "MPI")"
 ok()   { pass=$((pass + 1)); [ -n "${PAS_TEST_VERBOSE:-}" ] && echo "  ok    $*"; return 0; }
 bad()  { fail=$((fail + 1)); echo "  FAIL  $*"; }
 
-echo "== unit tests ($label build)"
+[ "${1:-}" = --cases-only ] && echo "== (unit tests skipped: --cases-only)"
+[ "${1:-}" = --cases-only ] || echo "== unit tests ($label build)"
 for t in "$build"/tests/test_*; do
+    [ "${1:-}" = --cases-only ] && break
     [ -x "$t" ] || continue
     name=$(basename "$t")
     "$t" --jobs 2 >"$log/unit.out" 2>&1
