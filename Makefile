@@ -43,13 +43,13 @@ ifeq ($(WERROR),1)
   PAS_CFLAGS += -Werror
 endif
 
+comma := ,
 # make SANITIZE=address,undefined  or  make SANITIZE=thread
 ifneq ($(SANITIZE),)
   PAS_CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer
   PAS_LDLIBS += -fsanitize=$(SANITIZE)
   BUILD := $(BUILD)-$(subst $(comma),-,$(SANITIZE))
 endif
-comma := ,
 
 # Optional: hwloc counts physical cores for the thread choice.
 ifneq ($(shell pkg-config --exists hwloc 2>/dev/null && echo yes),)
@@ -197,3 +197,7 @@ help:
 	@echo '  install    PREFIX=$(PREFIX) DESTDIR= : programs, libpas.a, headers, pas.pc'
 	@echo '  clean      remove build/ and bin/'
 	@echo 'this build: MPI=$(MPI) CC=$(CC) BUILD=$(BUILD)'
+
+# `make -s print-VAR` prints a make variable (used by the test scripts).
+print-%:
+	@echo $($*)

@@ -131,7 +131,7 @@ int pas_opts_parse(const pas_prog_info_t *info, const pas_opt_t *table,
     lopts[n] = (struct option){0, 0, 0, 0};
 
     opterr = 0;
-    optind = 1;
+    optind = 0; /* 0, not 1: glibc then also resets its internal scan state */
     int c, longindex;
     while ((c = getopt_long(argc, argv, ":hV", lopts, &longindex)) != -1) {
         if (c == 'h') {
