@@ -38,7 +38,10 @@ for f in jobs/run.d/*.run; do
 done
 rm -f /tmp/pas-run.$$.err
 echo
-if [ $failed -eq 0 ]; then
+if [ $runs -eq 0 ]; then
+    echo "make run: no runs found in jobs/run.d/*.run; the checkout is incomplete"
+    exit 1
+elif [ $failed -eq 0 ]; then
     echo "make run: $runs runs on $ranks rank(s) over $cores core(s), all verified (PASS)"
 else
     echo "make run: $failed of $runs runs FAILED"
