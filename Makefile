@@ -99,7 +99,7 @@ ALL_OBJS := $(LIB_OBJS) $(patsubst %.c,$(BUILD)/obj/%.o,$(PROG_SRCS) $(UNIT_TEST
 
 $(shell mkdir -p $(BUILD) $(BINDIR); [ -f $(BINDIR)/.variant ] && [ "$$(cat $(BINDIR)/.variant)" = "$(VARIANT)$(SANITIZE)" ] || echo "$(VARIANT)$(SANITIZE)" > $(BINDIR)/.variant)
 
-.PHONY: all lib progs tests run run-main test test-main check bench install uninstall clean help deps smoke
+.PHONY: all lib progs tests run run-main test test-main check bench install uninstall clean help deps
 .DEFAULT_GOAL := all
 
 all: progs tests
