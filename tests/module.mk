@@ -3,3 +3,6 @@
 # MODULES=... builds only what it names.
 UNIT_TESTS += tests/unit/test_core.c tests/unit/test_decomp.c
 MPI_TEST_SRCS += tests/mpi/t_decomp.c
+ifeq ($(MPI),0)
+  UNIT_TESTS += tests/unit/test_mpi_serial.c
+endif
