@@ -662,6 +662,23 @@ static int matches(int want_tag, MPI_Comm want_comm, int tag, MPI_Comm comm)
     return want_comm == comm && (want_tag == MPI_ANY_TAG || want_tag == tag);
 }
 
+/* Take a receive off the posted queue (no-op when it is not there). */
+static void unpost(struct pas_serial_req *r)
+{
+    for (struct pas_serial_req *p = posted_head, *prev = NULL; p; prev = p, p = p->next) {
+        if (p != r)
+            continue;
+        if (prev)
+            prev->next = p->next;
+        else
+            posted_head = p->next;
+        if (posted_tail == p)
+            posted_tail = prev;
+        p->next = NULL;
+        return;
+    }
+}
+
 static void set_status(MPI_Status *st, int tag, size_t bytes)
 {
     st->MPI_SOURCE = 0;
@@ -694,16 +711,10 @@ static int check_peer(int peer, int any_ok)
 static int deliver(const void *buf, int count, MPI_Datatype type, int tag, MPI_Comm comm)
 {
     size_t bytes = (size_t)count * type->size;
-    for (struct pas_serial_req *r = posted_head, *prev = NULL; r; prev = r, r = r->next) {
+    for (struct pas_serial_req *r = posted_head; r; r = r->next) {
         if (!matches(r->tag, r->comm, tag, comm))
             continue;
-        if (prev)
-            prev->next = r->next;
-        else
-            posted_head = r->next;
-        if (posted_tail == r)
-            posted_tail = prev;
-        r->next = NULL;
+        unpost(r);
         int rc = copy_typed(buf, (size_t)count, type, r->buf, (size_t)r->count, r->type);
         set_status(&r->status, tag, bytes);
         r->status.MPI_ERROR = rc;
@@ -840,18 +851,8 @@ int MPI_Recv(void *buf, int count, MPI_Datatype type, int source, int tag, MPI_C
     int rc = MPI_Irecv(buf, count, type, source, tag, comm, &r);
     if (rc)
         return rc;
-    if (!r->complete) { /* unpost it before reporting the deadlock */
-        for (struct pas_serial_req *p = posted_head, *prev = NULL; p; prev = p, p = p->next)
-            if (p == r) {
-                if (prev)
-                    prev->next = p->next;
-                else
-                    posted_head = p->next;
-                if (posted_tail == p)
-                    posted_tail = prev;
-                break;
-            }
-    }
+    if (!r->complete) /* unpost it before reporting the deadlock */
+        unpost(r);
     rc = MPI_Wait(&r, status);
     if (r)
         free(r);
@@ -983,16 +984,7 @@ int MPI_Cancel(MPI_Request *req)
     struct pas_serial_req *r = *req;
     if (!r || r->complete)
         return MPI_SUCCESS;
-    for (struct pas_serial_req *p = posted_head, *prev = NULL; p; prev = p, p = p->next)
-        if (p == r) {
-            if (prev)
-                prev->next = p->next;
-            else
-                posted_head = p->next;
-            if (posted_tail == p)
-                posted_tail = prev;
-            break;
-        }
+    unpost(r);
     r->complete = 1;
     set_status(&r->status, MPI_ANY_TAG, 0);
     return MPI_SUCCESS;
