@@ -1,0 +1,84 @@
+/* local_gemm.c - the packed, cache-blocked, OpenMP-parallel local kernel for
+ * double and float (one template, local_gemm_tmpl.h, instantiated twice). */
+#include <stdlib.h>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include <stdio.h>
+#include <sys/mman.h>
+
+#include "matmul_internal.h"
+#include "pas_matmul.h"
+
+/* PAS_MATMUL_BLOCKS="MC,KC,NC" overrides the cache blocking (for tuning);
+ * MC and NC are rounded up to the register tile. */
+static void pas_matmul_blocks_env(size_t *mc, size_t *kc, size_t *nc, size_t mr, size_t nr)
+{
+    const char *e = getenv("PAS_MATMUL_BLOCKS");
+    unsigned long a, b, c;
+    if (e && sscanf(e, "%lu,%lu,%lu", &a, &b, &c) == 3 && a && b && c) {
+        *mc = (a + mr - 1) / mr * mr;
+        *kc = b;
+        *nc = (c + nr - 1) / nr * nr;
+    }
+}
+
+/* Large packing buffers on huge pages where the kernel offers them on
+ * request: fewer TLB misses while the micro-kernels stream B. */
+static void pas_matmul_advise_huge(void *p, size_t bytes)
+{
+#ifdef MADV_HUGEPAGE
+    if (bytes >= (2u << 20))
+        madvise((void *)((uintptr_t)p & ~(uintptr_t)4095), bytes, MADV_HUGEPAGE);
+#else
+    (void)p, (void)bytes;
+#endif
+}
+
+#define T double
+#define SFX _d
+#define MR PAS_MR_D
+#define NR PAS_NR_D
+#define KCDEF PAS_KC_D
+#define MCDEF PAS_MC_D
+#define NCDEF PAS_NC_D
+#include "local_gemm_tmpl.h"
+#undef T
+#undef SFX
+#undef MR
+#undef NR
+#undef KCDEF
+#undef MCDEF
+#undef NCDEF
+
+#define T float
+#define SFX _s
+#define MR PAS_MR_S
+#define NR PAS_NR_S
+#define KCDEF PAS_KC_S
+#define MCDEF PAS_MC_S
+#define NCDEF PAS_NC_S
+#include "local_gemm_tmpl.h"
+
+int pas_matmul_dgemm(int trans_a, int trans_b, size_t m, size_t n, size_t k, double alpha,
+                     const double *a, size_t lda, const double *b, size_t ldb, double beta,
+                     double *c, size_t ldc)
+{
+    return gemm_d(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+}
+
+int pas_matmul_sgemm(int trans_a, int trans_b, size_t m, size_t n, size_t k, float alpha,
+                     const float *a, size_t lda, const float *b, size_t ldb, float beta, float *c,
+                     size_t ldc)
+{
+    return gemm_s(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+}
+
+void pas_matmul_kernel_shape(int is_float, int *mr, int *nr, int *vector_bytes)
+{
+    *mr = is_float ? PAS_MR_S : PAS_MR_D;
+    *nr = is_float ? PAS_NR_S : PAS_NR_D;
+    *vector_bytes = PAS_VBYTES;
+}

@@ -1,0 +1,253 @@
+/* local_gemm_tmpl.h - the local kernel for one element type, included by
+ * local_gemm.c with T (element type), SFX (_d or _s), MR, NR and the default
+ * cache blocks MCDEF, KCDEF, NCDEF.
+ *
+ * Loops (BLIS's five around the micro-kernel):
+ *   jc over NC columns of C   - B block KC x NC, packed once by the team
+ *     pc over KC of k         - (the packed B block lives in L3)
+ *       ic over MC rows       - each thread group packs its own A block (L2)
+ *         jr over NR columns  - B micro-panel in L1, split within a group
+ *           ir over MR rows   - the micro-kernel: MR x NR accumulators
+ */
+#define CAT_(a, b) a##b
+#define CAT(a, b) CAT_(a, b)
+#define FN(name) CAT(name, SFX)
+#define VLEN (PAS_VBYTES / (int)sizeof(T))
+#define MV (MR / VLEN)
+
+typedef T FN(vec)  __attribute__((vector_size(PAS_VBYTES)));
+typedef T FN(uvec) __attribute__((vector_size(PAS_VBYTES), aligned(sizeof(T))));
+
+/* op(A)(i, p) is a[i + p*lda], or a[p + i*lda] transposed. */
+void FN(pas_matmul_pack_a)(int trans, size_t mc, size_t kc, const T *a, size_t lda, T *out)
+{
+    for (size_t i0 = 0; i0 < mc; i0 += MR) {
+        size_t mr = mc - i0 < MR ? mc - i0 : MR;
+        T *restrict dst = out + i0 * kc;
+        if (!trans) {
+            for (size_t p = 0; p < kc; p++) {
+                const T *restrict src = a + i0 + p * lda;
+                size_t i = 0;
+                for (; i < mr; i++)
+                    dst[p * MR + i] = src[i];
+                for (; i < MR; i++)
+                    dst[p * MR + i] = 0;
+            }
+        } else {
+            for (size_t i = 0; i < mr; i++) {
+                const T *restrict src = a + (i0 + i) * lda;
+                for (size_t p = 0; p < kc; p++)
+                    dst[p * MR + i] = src[p];
+            }
+            for (size_t i = mr; i < MR; i++)
+                for (size_t p = 0; p < kc; p++)
+                    dst[p * MR + i] = 0;
+        }
+    }
+}
+
+/* op(B)(p, j) is b[p + j*ldb], or b[j + p*ldb] transposed; panels [lo, hi). */
+static void FN(pack_b_panels)(int trans, size_t kc, size_t nc, const T *b, size_t ldb, T *out,
+                              size_t lo, size_t hi)
+{
+    for (size_t q = lo; q < hi; q++) {
+        size_t j0 = q * NR, nr = nc - j0 < NR ? nc - j0 : NR;
+        T *restrict dst = out + j0 * kc;
+        if (!trans && nr == NR) {
+            /* NR read streams, one sequential write stream */
+            const T *restrict src = b + j0 * ldb;
+            for (size_t p = 0; p < kc; p++)
+#pragma GCC unroll 32
+                for (size_t j = 0; j < NR; j++)
+                    dst[p * NR + j] = src[p + j * ldb];
+        } else if (!trans) {
+            for (size_t j = 0; j < nr; j++) {
+                const T *restrict src = b + (j0 + j) * ldb;
+                for (size_t p = 0; p < kc; p++)
+                    dst[p * NR + j] = src[p];
+            }
+            for (size_t j = nr; j < NR; j++)
+                for (size_t p = 0; p < kc; p++)
+                    dst[p * NR + j] = 0;
+        } else {
+            for (size_t p = 0; p < kc; p++) {
+                const T *restrict src = b + j0 + p * ldb;
+                size_t j = 0;
+                for (; j < nr; j++)
+                    dst[p * NR + j] = src[j];
+                for (; j < NR; j++)
+                    dst[p * NR + j] = 0;
+            }
+        }
+    }
+}
+
+void FN(pas_matmul_pack_b)(int trans, size_t kc, size_t nc, const T *b, size_t ldb, T *out)
+{
+    FN(pack_b_panels)(trans, kc, nc, b, ldb, out, 0, (nc + NR - 1) / NR);
+}
+
+/* The micro-kernel: C (ldc) += alpha * pa * pb over kc, a full MR x NR tile.
+ * The accumulators are an array the compiler keeps in registers (fully
+ * unrolled); with -ffp-contract=fast each update is one FMA with the B
+ * value broadcast from memory. */
+static inline __attribute__((always_inline)) void
+FN(ukernel)(size_t kc, const T *restrict pa, const T *restrict pb, T alpha, T *restrict c, size_t ldc)
+{
+    FN(vec) acc[NR][MV];
+#pragma GCC unroll 32
+    for (int j = 0; j < NR; j++) /* the C tile arrives while we multiply */
+        __builtin_prefetch(c + j * ldc, 1, 3), __builtin_prefetch(c + j * ldc + MR - 1, 1, 3);
+#pragma GCC unroll 32
+    for (int j = 0; j < NR; j++)
+#pragma GCC unroll 4
+        for (int v = 0; v < MV; v++)
+            acc[j][v] = (FN(vec)){0};
+    for (size_t p = 0; p < kc; p++) {
+        FN(vec) av[MV];
+#pragma GCC unroll 4
+        for (int v = 0; v < MV; v++)
+            av[v] = *(const FN(vec) *)(pa + p * MR + v * VLEN);
+#pragma GCC unroll 32
+        for (int j = 0; j < NR; j++) {
+            T bj = pb[p * NR + j];
+#pragma GCC unroll 4
+            for (int v = 0; v < MV; v++)
+                acc[j][v] += av[v] * bj;
+        }
+    }
+#pragma GCC unroll 32
+    for (int j = 0; j < NR; j++)
+#pragma GCC unroll 4
+        for (int v = 0; v < MV; v++) {
+            FN(uvec) *cp = (FN(uvec) *)(c + j * ldc + v * VLEN);
+            *cp += acc[j][v] * alpha;
+        }
+}
+
+void FN(pas_matmul_tile)(size_t kc, const T *pa, const T *pb, T alpha, T *c, size_t ldc, size_t mr,
+                         size_t nr)
+{
+    if (mr == MR && nr == NR) {
+        FN(ukernel)(kc, pa, pb, alpha, c, ldc);
+        return;
+    }
+    T tmp[MR * NR] __attribute__((aligned(64)));
+    for (int i = 0; i < MR * NR; i++)
+        tmp[i] = 0;
+    FN(ukernel)(kc, pa, pb, alpha, tmp, MR);
+    for (size_t j = 0; j < nr; j++)
+        for (size_t i = 0; i < mr; i++)
+            c[i + j * ldc] += tmp[i + j * MR];
+}
+
+/* ir and jr loops over one packed A block and B block; this thread takes the
+ * NR panels jr_first, jr_first + jr_step, ... */
+static void FN(macro)(size_t mc, size_t nc, size_t kc, const T *pa, const T *pb, T alpha, T *c,
+                      size_t ldc, size_t jr_first, size_t jr_step)
+{
+    size_t npan = (nc + NR - 1) / NR;
+    for (size_t q = jr_first; q < npan; q += jr_step) {
+        size_t j0 = q * NR, nr = nc - j0 < NR ? nc - j0 : NR;
+        for (size_t i0 = 0; i0 < mc; i0 += MR) {
+            size_t mr = mc - i0 < MR ? mc - i0 : MR;
+            FN(pas_matmul_tile)(kc, pa + i0 * kc, pb + j0 * kc, alpha, c + i0 + j0 * ldc, ldc, mr, nr);
+        }
+    }
+}
+
+static size_t FN(round_up)(size_t x, size_t to) { return (x + to - 1) / to * to; }
+
+int FN(gemm)(int ta, int tb, size_t m, size_t n, size_t k, T alpha, const T *a, size_t lda,
+             const T *b, size_t ldb, T beta, T *c, size_t ldc)
+{
+    if (m == 0 || n == 0)
+        return PAS_OK;
+    if (ldc < m || (k > 0 && (lda < (ta ? k : m) || ldb < (tb ? n : k))))
+        return PAS_ERR_ARG;
+    int multiply = k > 0 && alpha != 0;
+    int nt = 1;
+#ifdef _OPENMP
+    nt = omp_in_parallel() ? 1 : omp_get_max_threads();
+#endif
+    if ((double)m * n * (k + 1) < 2e5)
+        nt = 1; /* a team costs more than it saves */
+    /* Block sizes: the defaults, or PAS_MATMUL_BLOCKS="MC,KC,NC" (tuning);
+     * then evened out so that no block is a sliver (n = 4096 with NC = 4032
+     * would leave a 64-column block). */
+    size_t MC = MCDEF, KC = KCDEF, NC = NCDEF;
+    pas_matmul_blocks_env(&MC, &KC, &NC, MR, NR);
+    size_t kblocks = (k + KC - 1) / KC, nblocks = (n + NC - 1) / NC;
+    if (kblocks)
+        KC = (k + kblocks - 1) / kblocks;
+    NC = FN(round_up)((n + nblocks - 1) / nblocks, NR);
+    size_t kcap = multiply ? (k < KC ? k : KC) : 0;
+    size_t ncap = FN(round_up)(n < NC ? n : NC, NR);
+    size_t mcap = FN(round_up)(m < MC ? m : MC, MR);
+    T *pb = NULL, *pa = NULL;
+    if (multiply) {
+        pb = aligned_alloc(64, FN(round_up)(kcap * ncap * sizeof(T), 64));
+        pa = aligned_alloc(64, FN(round_up)(kcap * mcap * sizeof(T), 64) * (size_t)nt);
+        if (!pa || !pb) {
+            free(pa);
+            free(pb);
+            return PAS_ERR_NOMEM;
+        }
+        pas_matmul_advise_huge(pb, kcap * ncap * sizeof(T));
+    }
+    size_t astride = FN(round_up)(kcap * mcap * sizeof(T), 64) / sizeof(T);
+#pragma omp parallel num_threads(nt) if (nt > 1)
+    {
+        int tid = 0;
+#ifdef _OPENMP
+        tid = omp_get_thread_num();
+#endif
+        if (beta != 1) {
+            pas_range_t cols = pas_decomp_block_range(n, nt, tid);
+            for (size_t j = cols.lo; j < cols.hi; j++) {
+                T *cj = c + j * ldc;
+                if (beta == 0)
+                    for (size_t i = 0; i < m; i++)
+                        cj[i] = 0;
+                else
+                    for (size_t i = 0; i < m; i++)
+                        cj[i] *= beta;
+            }
+        }
+        if (multiply) {
+            T *mya = pa + (size_t)tid * astride;
+            size_t nic = (m + MC - 1) / MC;
+            int groups = nic < (size_t)nt ? (int)nic : nt;
+            int group = tid % groups, gidx = tid / groups;
+            int gsize = nt / groups + (group < nt % groups);
+#pragma omp barrier
+            for (size_t jc = 0; jc < n; jc += NC) {
+                size_t nc = n - jc < NC ? n - jc : NC;
+                for (size_t pc = 0; pc < k; pc += KC) {
+                    size_t kc = k - pc < KC ? k - pc : KC;
+                    pas_range_t pan = pas_decomp_block_range((nc + NR - 1) / NR, nt, tid);
+                    FN(pack_b_panels)(tb, kc, nc, tb ? b + jc + pc * ldb : b + pc + jc * ldb, ldb, pb,
+                                      pan.lo, pan.hi);
+#pragma omp barrier
+                    for (size_t ic = (size_t)group * MC; ic < m; ic += (size_t)groups * MC) {
+                        size_t mc = m - ic < MC ? m - ic : MC;
+                        FN(pas_matmul_pack_a)(ta, mc, kc, ta ? a + pc + ic * lda : a + ic + pc * lda,
+                                              lda, mya);
+                        FN(macro)(mc, nc, kc, mya, pb, alpha, c + ic + jc * ldc, ldc, (size_t)gidx,
+                                  (size_t)gsize);
+                    }
+#pragma omp barrier
+                }
+            }
+        }
+    }
+    free(pa);
+    free(pb);
+    return PAS_OK;
+}
+
+#undef VLEN
+#undef MV
+#undef FN
+#undef CAT
+#undef CAT_

@@ -1,0 +1,49 @@
+/* matmul_internal.h - pieces of the local kernel exposed for the unit tests
+ * and the distributed algorithms; not part of the public interface. */
+#ifndef MATMUL_INTERNAL_H
+#define MATMUL_INTERNAL_H
+
+#include <stddef.h>
+
+/* Vector width and register tile.  AVX-512: 32 zmm registers hold a
+ * 16 x 14 double tile (28 accumulators) plus two A vectors and a broadcast;
+ * AVX2: 16 ymm registers hold 8 x 6 (12 accumulators). */
+#if defined(__AVX512F__)
+#define PAS_VBYTES 64
+#define PAS_NR 14
+#elif defined(__AVX__)
+#define PAS_VBYTES 32
+#define PAS_NR 6
+#else
+#define PAS_VBYTES 16
+#define PAS_NR 4
+#endif
+#define PAS_MR_D (2 * PAS_VBYTES / 8)
+#define PAS_MR_S (2 * PAS_VBYTES / 4)
+#define PAS_NR_D PAS_NR
+#define PAS_NR_S PAS_NR
+
+/* Cache blocking: KC x NR B micro-panel in L1, MC x KC A block in L2,
+ * KC x NC B block in L3. */
+#define PAS_KC_D 256
+#define PAS_MC_D 192
+#define PAS_NC_D 4032
+#define PAS_KC_S 384
+#define PAS_MC_S 256
+#define PAS_NC_S 4032
+
+/* Pack op(A) (mc x kc; a points at its (0,0)) into MR-row panels:
+ * out[panel * MR * kc + p * MR + i], rows past mc zero. */
+void pas_matmul_pack_a_d(int trans, size_t mc, size_t kc, const double *a, size_t lda, double *out);
+void pas_matmul_pack_a_s(int trans, size_t mc, size_t kc, const float *a, size_t lda, float *out);
+/* Pack op(B) (kc x nc) into NR-column panels: out[panel * NR * kc + p * NR + j]. */
+void pas_matmul_pack_b_d(int trans, size_t kc, size_t nc, const double *b, size_t ldb, double *out);
+void pas_matmul_pack_b_s(int trans, size_t kc, size_t nc, const float *b, size_t ldb, float *out);
+/* C (mr x nr valid of the MR x NR tile) += alpha * packed A panel * packed B
+ * panel over kc; full tiles go straight to C, edge tiles through a buffer. */
+void pas_matmul_tile_d(size_t kc, const double *pa, const double *pb, double alpha, double *c,
+                       size_t ldc, size_t mr, size_t nr);
+void pas_matmul_tile_s(size_t kc, const float *pa, const float *pb, float alpha, float *c,
+                       size_t ldc, size_t mr, size_t nr);
+
+#endif

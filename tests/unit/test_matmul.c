@@ -1,0 +1,192 @@
+/* Unit tests of the local matmul kernel: packing, the micro-kernel and edge
+ * tiles, and the whole gemm against a naive triple loop, for double and
+ * float, all transposes, alpha/beta variants and k = 0. */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdlib.h>
+
+#include "matmul_internal.h"
+#include "pas_matmul.h"
+
+static double val(uint64_t seed, size_t i, size_t j)
+{
+    return 2 * pas_unit(pas_mix64(seed ^ pas_mix64(i * 1000003 + j))) - 1;
+}
+
+/* C = alpha op(A) op(B) + beta C, the definition. */
+static void naive(int ta, int tb, size_t m, size_t n, size_t k, double alpha, const double *a,
+                  size_t lda, const double *b, size_t ldb, double beta, double *c, size_t ldc)
+{
+    for (size_t j = 0; j < n; j++)
+        for (size_t i = 0; i < m; i++) {
+            double s = 0;
+            for (size_t p = 0; p < k; p++)
+                s += (ta ? a[p + i * lda] : a[i + p * lda]) * (tb ? b[j + p * ldb] : b[p + j * ldb]);
+            c[i + j * ldc] = alpha * s + (beta == 0 ? 0 : beta * c[i + j * ldc]);
+        }
+}
+
+Test(matmul_pack, a_panels_hold_rows_in_order_and_zero_the_edge)
+{
+    size_t mc = PAS_MR_D + 3, kc = 5, lda = mc + 2;
+    for (int ta = 0; ta < 2; ta++) {
+        size_t ld = ta ? kc + 1 : lda;
+        double *a = malloc(sizeof(double) * ld * (ta ? mc : kc));
+        for (size_t i = 0; i < mc; i++)
+            for (size_t p = 0; p < kc; p++)
+                a[ta ? p + i * ld : i + p * ld] = (double)(i * 100 + p);
+        size_t panels = (mc + PAS_MR_D - 1) / PAS_MR_D;
+        double *out = malloc(sizeof(double) * panels * PAS_MR_D * kc);
+        pas_matmul_pack_a_d(ta, mc, kc, a, ld, out);
+        for (size_t q = 0; q < panels; q++)
+            for (size_t p = 0; p < kc; p++)
+                for (size_t i = 0; i < PAS_MR_D; i++) {
+                    size_t gi = q * PAS_MR_D + i;
+                    double want = gi < mc ? (double)(gi * 100 + p) : 0;
+                    cr_assert_eq(out[q * PAS_MR_D * kc + p * PAS_MR_D + i], want,
+                                 "trans=%d panel %zu p=%zu i=%zu", ta, q, p, i);
+                }
+        free(a);
+        free(out);
+    }
+}
+
+Test(matmul_pack, b_panels_hold_columns_in_order_and_zero_the_edge)
+{
+    size_t nc = 2 * PAS_NR_D + 1, kc = 7;
+    for (int tb = 0; tb < 2; tb++) {
+        size_t ld = tb ? nc + 3 : kc + 1;
+        double *b = malloc(sizeof(double) * ld * (tb ? kc : nc));
+        for (size_t p = 0; p < kc; p++)
+            for (size_t j = 0; j < nc; j++)
+                b[tb ? j + p * ld : p + j * ld] = (double)(p * 100 + j);
+        size_t panels = (nc + PAS_NR_D - 1) / PAS_NR_D;
+        double *out = malloc(sizeof(double) * panels * PAS_NR_D * kc);
+        pas_matmul_pack_b_d(tb, kc, nc, b, ld, out);
+        for (size_t q = 0; q < panels; q++)
+            for (size_t p = 0; p < kc; p++)
+                for (size_t j = 0; j < PAS_NR_D; j++) {
+                    size_t gj = q * PAS_NR_D + j;
+                    double want = gj < nc ? (double)(p * 100 + gj) : 0;
+                    cr_assert_eq(out[q * PAS_NR_D * kc + p * PAS_NR_D + j], want,
+                                 "trans=%d panel %zu p=%zu j=%zu", tb, q, p, j);
+                }
+        free(b);
+        free(out);
+    }
+}
+
+/* The micro-kernel on a full tile and on every edge shape: only the mr x nr
+ * corner of C changes, and it changes by alpha * A B. */
+Test(matmul_kernel, full_and_edge_tiles_match_the_definition)
+{
+    enum { MR = PAS_MR_D, NR = PAS_NR_D, KC = 9, LDC = MR + 5 };
+    double pa[MR * KC] __attribute__((aligned(64))), pb[NR * KC] __attribute__((aligned(64)));
+    for (int p = 0; p < KC; p++) {
+        for (int i = 0; i < MR; i++)
+            pa[p * MR + i] = val(1, (size_t)i, (size_t)p);
+        for (int j = 0; j < NR; j++)
+            pb[p * NR + j] = val(2, (size_t)p, (size_t)j);
+    }
+    for (size_t mr = 1; mr <= MR; mr++)
+        for (size_t nr = 1; nr <= NR; nr++) {
+            double c[LDC * (NR + 1)];
+            for (int i = 0; i < LDC * (NR + 1); i++)
+                c[i] = 0.5 * i;
+            pas_matmul_tile_d(KC, pa, pb, -1.5, c, LDC, mr, nr);
+            for (size_t j = 0; j < NR + 1; j++)
+                for (size_t i = 0; i < LDC; i++) {
+                    double want = 0.5 * (double)(i + j * LDC);
+                    if (i < mr && j < nr) {
+                        double s = 0;
+                        for (int p = 0; p < KC; p++)
+                            s += pa[p * MR + i] * pb[p * NR + j];
+                        want += -1.5 * s;
+                    }
+                    cr_assert(fabs(c[i + j * LDC] - want) < 1e-12, "mr=%zu nr=%zu (%zu,%zu): %g vs %g",
+                              mr, nr, i, j, c[i + j * LDC], want);
+                }
+        }
+}
+
+static const struct {
+    size_t m, n, k;
+} shapes[] = {
+    {0, 0, 0}, {1, 1, 1}, {3, 3, 3}, {5, 7, 0}, {13, 13, 13}, {17, 15, 300}, {1, 40, 3},
+    {40, 1, 3}, {100, 100, 100}, {193, 29, 257}, {31, 4033, 2}, {200, 50, 600},
+};
+
+static double check_d(int ta, int tb, size_t m, size_t n, size_t k, double alpha, double beta)
+{
+    size_t lda = (ta ? k : m) + 3, ldb = (tb ? n : k) + 1, ldc = m + 2;
+    double *a = malloc(sizeof(double) * (lda * (ta ? m : k) + 1));
+    double *b = malloc(sizeof(double) * (ldb * (tb ? k : n) + 1));
+    double *c = malloc(sizeof(double) * (ldc * n + 1)), *r = malloc(sizeof(double) * (ldc * n + 1));
+    for (size_t i = 0; i < lda * (ta ? m : k); i++)
+        a[i] = val(3, i, 0);
+    for (size_t i = 0; i < ldb * (tb ? k : n); i++)
+        b[i] = val(4, i, 0);
+    for (size_t i = 0; i < ldc * n; i++)
+        c[i] = r[i] = beta == 0 ? NAN : val(5, i, 0); /* beta = 0 must not read C */
+    cr_assert_eq(pas_matmul_dgemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc), PAS_OK);
+    naive(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, r, ldc);
+    double err = 0;
+    for (size_t j = 0; j < n; j++)
+        for (size_t i = 0; i < ldc; i++) {
+            double d = fabs(c[i + j * ldc] - r[i + j * ldc]);
+            if (i >= m) /* padding rows are untouched */
+                cr_assert(c[i + j * ldc] == r[i + j * ldc] || (isnan(c[i + j * ldc]) && isnan(r[i + j * ldc])));
+            else if (!(d <= err))
+                err = d;
+        }
+    free(a);
+    free(b);
+    free(c);
+    free(r);
+    return err;
+}
+
+Test(matmul_gemm, double_matches_the_triple_loop_for_every_shape_and_transpose)
+{
+    const double ab[][2] = {{1, 0}, {1, 1}, {-0.5, 2}, {0, 3}, {2.5, -1}};
+    for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++)
+        for (int t = 0; t < 4; t++)
+            for (size_t v = 0; v < sizeof ab / sizeof ab[0]; v++) {
+                double e = check_d(t & 1, t >> 1, shapes[s].m, shapes[s].n, shapes[s].k, ab[v][0], ab[v][1]);
+                cr_assert(e <= 1e-12 * (double)(shapes[s].k + 1), "m=%zu n=%zu k=%zu ta=%d tb=%d alpha=%g beta=%g: error %g",
+                          shapes[s].m, shapes[s].n, shapes[s].k, t & 1, t >> 1, ab[v][0], ab[v][1], e);
+            }
+}
+
+Test(matmul_gemm, float_matches_the_triple_loop)
+{
+    for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++)
+        for (int t = 0; t < 4; t++) {
+            size_t m = shapes[s].m, n = shapes[s].n, k = shapes[s].k;
+            int ta = t & 1, tb = t >> 1;
+            size_t lda = ta ? k : m, ldb = tb ? n : k;
+            float *a = malloc(sizeof(float) * (m * k + 1)), *b = malloc(sizeof(float) * (k * n + 1));
+            float *c = malloc(sizeof(float) * (m * n + 1));
+            double *ad = malloc(sizeof(double) * (m * k + 1)), *bd = malloc(sizeof(double) * (k * n + 1));
+            double *cd = malloc(sizeof(double) * (m * n + 1));
+            for (size_t i = 0; i < m * k; i++)
+                ad[i] = a[i] = (float)val(6, i, 1);
+            for (size_t i = 0; i < k * n; i++)
+                bd[i] = b[i] = (float)val(7, i, 1);
+            for (size_t i = 0; i < m * n; i++)
+                cd[i] = c[i] = (float)val(8, i, 1);
+            cr_assert_eq(pas_matmul_sgemm(ta, tb, m, n, k, 1.5f, a, lda ? lda : 1, b, ldb ? ldb : 1, -1.0f, c, m ? m : 1), PAS_OK);
+            naive(ta, tb, m, n, k, 1.5, ad, lda, bd, ldb, -1.0, cd, m);
+            for (size_t i = 0; i < m * n; i++)
+                cr_assert(fabs(c[i] - cd[i]) <= 1e-5 * (double)(k + 1), "m=%zu n=%zu k=%zu t=%d i=%zu: %g vs %g",
+                          m, n, k, t, i, c[i], cd[i]);
+            free(a), free(b), free(c), free(ad), free(bd), free(cd);
+        }
+}
+
+Test(matmul_gemm, bad_leading_dimension_is_an_argument_error)
+{
+    double a[4] = {0}, b[4] = {0}, c[4] = {0};
+    cr_assert_eq(pas_matmul_dgemm(0, 0, 2, 2, 2, 1, a, 1, b, 2, 0, c, 2), PAS_ERR_ARG);
+    cr_assert_eq(pas_matmul_dgemm(0, 0, 2, 2, 2, 1, a, 2, b, 2, 0, c, 1), PAS_ERR_ARG);
+}
