@@ -1,0 +1,179 @@
+/* exchange.c - the all-to-all of the sorts with 64-bit counts.
+ *
+ * When every count and displacement fits an int (under the chunk limit),
+ * one MPI_Alltoallv over a contiguous element type.  Otherwise the data
+ * moves in rounds of point-to-point messages of at most chunk_limit
+ * elements each (the same decision on every rank), so an exchange of more
+ * than 2^31 elements works.  Tests force the second path with a small limit. */
+#include "sort_internal.h"
+
+static int elem_type(size_t es, MPI_Datatype *t)
+{
+    if (MPI_Type_contiguous((int)es, MPI_BYTE, t) != MPI_SUCCESS || MPI_Type_commit(t) != MPI_SUCCESS)
+        return PAS_ERR_MPI;
+    return PAS_OK;
+}
+
+int sort_send_chunked(MPI_Comm comm, const void *buf, size_t count, size_t es, int dest, int tag,
+                      size_t limit)
+{
+    MPI_Datatype t = MPI_DATATYPE_NULL;
+    int rc = elem_type(es, &t);
+    limit = sort_limit(limit);
+    for (size_t off = 0; rc == PAS_OK && off < count; off += limit) {
+        size_t c = count - off < limit ? count - off : limit;
+        if (PAS_WATCHED("MPI_Send", dest, tag,
+                        MPI_Send((const char *)buf + off * es, (int)c, t, dest, tag, comm)) != MPI_SUCCESS)
+            rc = PAS_ERR_MPI;
+    }
+    if (t != MPI_DATATYPE_NULL)
+        MPI_Type_free(&t);
+    return rc;
+}
+
+int sort_recv_chunked(MPI_Comm comm, void *buf, size_t count, size_t es, int src, int tag, size_t limit)
+{
+    MPI_Datatype t = MPI_DATATYPE_NULL;
+    int rc = elem_type(es, &t);
+    limit = sort_limit(limit);
+    for (size_t off = 0; rc == PAS_OK && off < count; off += limit) {
+        size_t c = count - off < limit ? count - off : limit;
+        if (PAS_WATCHED("MPI_Recv", src, tag,
+                        MPI_Recv((char *)buf + off * es, (int)c, t, src, tag, comm, MPI_STATUS_IGNORE)) !=
+            MPI_SUCCESS)
+            rc = PAS_ERR_MPI;
+    }
+    if (t != MPI_DATATYPE_NULL)
+        MPI_Type_free(&t);
+    return rc;
+}
+
+/* Rounds of at most `limit` elements per peer message. */
+static int exchange_rounds(MPI_Comm comm, int p, int me, size_t es, const char *send, const uint64_t *sc,
+                           const uint64_t *sd, char *recv, const uint64_t *rc_, const uint64_t *rd,
+                           size_t limit, MPI_Datatype t)
+{
+    uint64_t most = 0, rounds = 0;
+    for (int r = 0; r < p; r++) {
+        if (r == me)
+            continue;
+        most = sc[r] > most ? sc[r] : most;
+        most = rc_[r] > most ? rc_[r] : most;
+    }
+    uint64_t mine = (most + limit - 1) / limit;
+    if (PAS_WATCHED("MPI_Allreduce", -1, 0, MPI_Allreduce(&mine, &rounds, 1, MPI_UINT64_T, MPI_MAX, comm)) !=
+        MPI_SUCCESS)
+        return PAS_ERR_MPI;
+    memcpy(recv + rd[me] * es, send + sd[me] * es, sc[me] * es);
+    MPI_Request *req = malloc(sizeof(MPI_Request) * 2 * (size_t)p);
+    if (!req)
+        return PAS_ERR_NOMEM;
+    int rc = PAS_OK;
+    for (uint64_t k = 0; k < rounds && rc == PAS_OK; k++) {
+        int nr = 0;
+        uint64_t off = k * limit;
+        for (int r = 0; r < p; r++) {
+            if (r == me || rc_[r] <= off)
+                continue;
+            uint64_t c = rc_[r] - off < limit ? rc_[r] - off : limit;
+            if (MPI_Irecv(recv + (rd[r] + off) * es, (int)c, t, r, SORT_TAG_EXCHANGE, comm, &req[nr++]) !=
+                MPI_SUCCESS)
+                rc = PAS_ERR_MPI;
+        }
+        for (int r = 0; r < p; r++) {
+            if (r == me || sc[r] <= off)
+                continue;
+            uint64_t c = sc[r] - off < limit ? sc[r] - off : limit;
+            if (MPI_Isend(send + (sd[r] + off) * es, (int)c, t, r, SORT_TAG_EXCHANGE, comm, &req[nr++]) !=
+                MPI_SUCCESS)
+                rc = PAS_ERR_MPI;
+        }
+        if (PAS_WATCHED("MPI_Waitall", -1, SORT_TAG_EXCHANGE, MPI_Waitall(nr, req, MPI_STATUSES_IGNORE)) !=
+            MPI_SUCCESS)
+            rc = PAS_ERR_MPI;
+    }
+    free(req);
+    return rc;
+}
+
+int pas_sort_exchange(MPI_Comm comm, size_t elem_size, const void *send, const uint64_t *scounts,
+                      size_t chunk_limit, void **recv, size_t *nrecv, uint64_t *rcounts,
+                      uint64_t *bytes_sent)
+{
+    int p, me, rc = PAS_OK;
+    MPI_Comm_size(comm, &p);
+    MPI_Comm_rank(comm, &me);
+    size_t limit = sort_limit(chunk_limit);
+    uint64_t *rc_ = malloc(sizeof(uint64_t) * 4 * (size_t)p);
+    int *ib = malloc(sizeof(int) * 4 * (size_t)p);
+    char *out = NULL;
+    MPI_Datatype t = MPI_DATATYPE_NULL;
+    if (!rc_ || !ib) {
+        rc = PAS_ERR_NOMEM;
+        goto done;
+    }
+    uint64_t *sd = rc_ + p, *rd = rc_ + 2 * p;
+    pas_watch_phase("exchange");
+    if (PAS_WATCHED("MPI_Alltoall", -1, 0, MPI_Alltoall(scounts, 1, MPI_UINT64_T, rc_, 1, MPI_UINT64_T, comm)) !=
+        MPI_SUCCESS) {
+        rc = PAS_ERR_MPI;
+        goto done;
+    }
+    uint64_t st = 0, rt = 0, sent = 0;
+    for (int r = 0; r < p; r++) {
+        sd[r] = st;
+        rd[r] = rt;
+        st += scounts[r];
+        rt += rc_[r];
+        if (r != me)
+            sent += scounts[r] * elem_size;
+    }
+    /* one path for all ranks: small enough for a single MPI_Alltoallv? */
+    int big = st > limit || rt > limit, any_big = 0;
+    if (PAS_WATCHED("MPI_Allreduce", -1, 0, MPI_Allreduce(&big, &any_big, 1, MPI_INT, MPI_MAX, comm)) !=
+        MPI_SUCCESS) {
+        rc = PAS_ERR_MPI;
+        goto done;
+    }
+    out = sort_alloc(rt, elem_size);
+    if (!out) {
+        rc = PAS_ERR_NOMEM;
+    }
+    int bad = rc != PAS_OK, any_bad = 0;
+    MPI_Allreduce(&bad, &any_bad, 1, MPI_INT, MPI_MAX, comm);
+    if (any_bad) {
+        rc = rc ? rc : PAS_ERR_REMOTE;
+        goto done;
+    }
+    if ((rc = elem_type(elem_size, &t)) != PAS_OK)
+        goto done;
+    if (!any_big) {
+        for (int r = 0; r < p; r++) {
+            ib[r] = (int)scounts[r];
+            ib[p + r] = (int)sd[r];
+            ib[2 * p + r] = (int)rc_[r];
+            ib[3 * p + r] = (int)rd[r];
+        }
+        if (PAS_WATCHED("MPI_Alltoallv", -1, 0,
+                        MPI_Alltoallv(send, ib, ib + p, t, out, ib + 2 * p, ib + 3 * p, t, comm)) != MPI_SUCCESS)
+            rc = PAS_ERR_MPI;
+    } else {
+        rc = exchange_rounds(comm, p, me, elem_size, send, scounts, sd, out, rc_, rd, limit, t);
+    }
+    if (rc == PAS_OK) {
+        if (rcounts)
+            memcpy(rcounts, rc_, sizeof(uint64_t) * (size_t)p);
+        if (bytes_sent)
+            *bytes_sent += sent;
+        *recv = out;
+        *nrecv = rt;
+        out = NULL;
+    }
+done:
+    if (t != MPI_DATATYPE_NULL)
+        MPI_Type_free(&t);
+    free(out);
+    free(ib);
+    free(rc_);
+    return rc;
+}

@@ -1,0 +1,76 @@
+/* local_quick_body.h - quicksort with a three-way partition (so runs of equal
+ * keys cost nothing), median-of-three pivots, insertion sort for small
+ * ranges, and OpenMP tasks for large halves.  Instantiated per kind by
+ * local_quick.c with T, SFX and LESS(a, b). */
+
+#define QK_CAT_(a, b) a##b
+#define QK_CAT(a, b) QK_CAT_(a, b)
+#define QK(name) QK_CAT(name, SFX)
+
+static void QK(qk_rec_)(T *a, size_t n, int depth)
+{
+    while (n > 32) {
+        T x = a[0], y = a[n / 2], z = a[n - 1], p;
+        if (LESS(x, y))
+            p = LESS(y, z) ? y : (LESS(x, z) ? z : x);
+        else
+            p = LESS(x, z) ? x : (LESS(y, z) ? z : y);
+        /* Dijkstra: [0, lt) < p, [lt, i) == p, (gt, n) > p */
+        size_t lt = 0, i = 0, gt = n;
+        while (i < gt) {
+            if (LESS(a[i], p)) {
+                T t = a[lt];
+                a[lt++] = a[i];
+                a[i++] = t;
+            } else if (LESS(p, a[i])) {
+                T t = a[--gt];
+                a[gt] = a[i];
+                a[i] = t;
+            } else {
+                i++;
+            }
+        }
+        size_t nl = lt, nr = n - gt;
+        T *r = a + gt;
+        if (depth > 0 && nl > (1u << 14) && nr > (1u << 14)) {
+#pragma omp task firstprivate(a, nl, depth)
+            QK(qk_rec_)(a, nl, depth - 1);
+            a = r;
+            n = nr;
+            depth--;
+            continue;
+        }
+        if (nl < nr) {
+            QK(qk_rec_)(a, nl, depth);
+            a = r;
+            n = nr;
+        } else {
+            QK(qk_rec_)(r, nr, depth);
+            n = nl;
+        }
+    }
+    for (size_t i = 1; i < n; i++) {
+        T x = a[i];
+        size_t j = i;
+        while (j > 0 && LESS(x, a[j - 1])) {
+            a[j] = a[j - 1];
+            j--;
+        }
+        a[j] = x;
+    }
+}
+
+static void QK(qk_sort_)(T *a, size_t n)
+{
+    if (SORT_THREADS() < 2 || n < (1u << 16)) {
+        QK(qk_rec_)(a, n, 0);
+        return;
+    }
+#pragma omp parallel
+#pragma omp single
+    QK(qk_rec_)(a, n, 12);
+}
+
+#undef QK
+#undef QK_CAT
+#undef QK_CAT_

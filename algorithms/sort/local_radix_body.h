@@ -1,0 +1,146 @@
+/* local_radix_body.h - radix sort over 8-bit digits, instantiated per kind by
+ * local_radix.c with T (element), SFX (name suffix), ND (digits, least
+ * significant first), DIGIT(x, d) and LESS(a, b).
+ *
+ * One parallel MSD pass on the most significant digit that varies, then the
+ * 256 buckets are sorted by sequential LSD passes inside the cache, in
+ * parallel (buckets that hold a large share recurse in parallel).  Digits
+ * on which every key agrees are skipped; the histograms of all digits come
+ * from one read of the data. */
+
+#define RX_CAT_(a, b) a##b
+#define RX_CAT(a, b) RX_CAT_(a, b)
+#define RX(name) RX_CAT(name, SFX)
+
+static void RX(rx_insertion_)(T *a, size_t n)
+{
+    for (size_t i = 1; i < n; i++) {
+        T x = a[i];
+        size_t j = i;
+        while (j > 0 && LESS(x, a[j - 1])) {
+            a[j] = a[j - 1];
+            j--;
+        }
+        a[j] = x;
+    }
+}
+
+static void RX(rx_histo_)(const T *a, size_t n, int nd, uint64_t (*h)[256])
+{
+    memset(h, 0, sizeof(uint64_t) * 256 * (size_t)nd);
+    for (size_t i = 0; i < n; i++)
+        for (int d = 0; d < nd; d++)
+            h[d][DIGIT(a[i], d)]++;
+}
+
+/* Sequential LSD on digits 0..nd-1 of src[0..n); the result ends in other
+ * when want_other, else in src. */
+static void RX(rx_lsd_seq_)(T *src, T *other, size_t n, int nd, int want_other)
+{
+    T *in = src, *out = other;
+    if (n <= 48) {
+        RX(rx_insertion_)(src, n);
+    } else {
+        uint64_t h[ND][256];
+        RX(rx_histo_)(src, n, nd, h);
+        for (int d = 0; d < nd; d++) {
+            uint64_t off[256], sum = 0;
+            int constant = 0;
+            for (int b = 0; b < 256; b++) {
+                if (h[d][b] == n)
+                    constant = 1;
+                off[b] = sum;
+                sum += h[d][b];
+            }
+            if (constant)
+                continue;
+            for (size_t i = 0; i < n; i++) {
+                T x = in[i];
+                out[off[DIGIT(x, d)]++] = x;
+            }
+            T *t = in;
+            in = out;
+            out = t;
+        }
+    }
+    T *want = want_other ? other : src;
+    if (in != want)
+        memcpy(want, in, n * sizeof(T));
+}
+
+/* Sort a[0..n) on digits 0..nd-1 with scratch tmp; the result ends in a. */
+static void RX(rx_msd_par_)(T *a, T *tmp, size_t n, int nd, int threads)
+{
+    if (threads < 2 || n < (1u << 16)) {
+        RX(rx_lsd_seq_)(a, tmp, n, nd, 0);
+        return;
+    }
+    uint64_t(*h)[ND][256] = malloc(sizeof(uint64_t) * ND * 256 * (size_t)threads);
+    if (!h) {
+        RX(rx_lsd_seq_)(a, tmp, n, nd, 0);
+        return;
+    }
+#pragma omp parallel for schedule(static, 1) num_threads(threads)
+    for (int t = 0; t < threads; t++) {
+        pas_range_t r = pas_decomp_block_range(n, threads, t);
+        RX(rx_histo_)(a + r.lo, (size_t)pas_range_len(r), nd, h[t]);
+    }
+    /* the most significant digit that varies */
+    int top = -1;
+    uint64_t g[256];
+    for (int d = nd - 1; d >= 0 && top < 0; d--) {
+        for (int b = 0; b < 256; b++) {
+            g[b] = 0;
+            for (int t = 0; t < threads; t++)
+                g[b] += h[t][d][b];
+        }
+        int constant = 0;
+        for (int b = 0; b < 256; b++)
+            constant |= g[b] == n;
+        if (!constant)
+            top = d;
+    }
+    if (top < 0) {
+        free(h);
+        return;
+    }
+    uint64_t start[257];
+    start[0] = 0;
+    for (int b = 0; b < 256; b++)
+        start[b + 1] = start[b] + g[b];
+#pragma omp parallel for schedule(static, 1) num_threads(threads)
+    for (int t = 0; t < threads; t++) {
+        pas_range_t r = pas_decomp_block_range(n, threads, t);
+        uint64_t off[256];
+        for (int b = 0; b < 256; b++) {
+            off[b] = start[b];
+            for (int u = 0; u < t; u++)
+                off[b] += h[u][top][b];
+        }
+        for (size_t i = r.lo; i < r.hi; i++) {
+            T x = a[i];
+            tmp[off[DIGIT(x, top)]++] = x;
+        }
+    }
+    free(h);
+    size_t big = n / (size_t)(2 * threads);
+    if (big < (1u << 18))
+        big = 1u << 18;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
+    for (int b = 0; b < 256; b++) {
+        size_t c = g[b];
+        if (c <= big)
+            RX(rx_lsd_seq_)(tmp + start[b], a + start[b], c, top, 1);
+    }
+    for (int b = 0; b < 256; b++) {
+        size_t c = g[b];
+        if (c > big) {
+            RX(rx_msd_par_)(tmp + start[b], a + start[b], c, top, threads);
+            sort_copy(a + start[b], tmp + start[b], c * sizeof(T));
+        }
+    }
+}
+
+#undef RX
+#undef RX_CAT
+#undef RX_CAT_

@@ -1,0 +1,108 @@
+/* partition.c - positions in sorted arrays, classification of unsorted keys
+ * by splitters, and the placement of boundaries inside runs of equal keys. */
+#include "sort_internal.h"
+
+#define T uint64_t
+#define SFX _u64
+#define LESS(a, b) ((a) < (b))
+#include "partition_body.h"
+#undef T
+#undef SFX
+#undef LESS
+
+#define T pas_sort_pair_t
+#define SFX _pair
+#define LESS(a, b) ((a).k < (b).k || ((a).k == (b).k && (a).v < (b).v))
+#include "partition_body.h"
+#undef T
+#undef SFX
+#undef LESS
+
+size_t pas_sort_lower_bound(pas_sort_kind_t kind, const void *a, size_t n, const void *key)
+{
+    return sort_ops(kind)->lower_bound(a, n, key);
+}
+
+size_t pas_sort_upper_bound(pas_sort_kind_t kind, const void *a, size_t n, const void *key)
+{
+    return sort_ops(kind)->upper_bound(a, n, key);
+}
+
+int pas_sort_classify(pas_sort_kind_t kind, const void *a, size_t n, const void *splitters, int s,
+                      void *out, uint64_t *counts)
+{
+    if (s < 0 || (n && (!a || !out)) || !counts)
+        return PAS_ERR_ARG;
+    return sort_ops(kind)->classify(a, n, splitters, s, out, counts);
+}
+
+uint64_t pas_sort_equal_take(uint64_t boundary, uint64_t lt, uint64_t eq_before, uint64_t eq_mine)
+{
+    uint64_t start = lt + eq_before; /* global position of my first equal key */
+    if (boundary <= start)
+        return 0;
+    return boundary - start < eq_mine ? boundary - start : eq_mine;
+}
+
+int sort_boundaries(MPI_Comm comm, int s, const uint64_t *lt_local, const uint64_t *eq_local,
+                    const uint64_t *target, uint64_t *boundary, uint64_t *take)
+{
+    if (s <= 0)
+        return PAS_OK;
+    int rc = PAS_OK, rank;
+    uint64_t *buf = malloc(sizeof(uint64_t) * 4 * (size_t)s);
+    if (!buf)
+        return PAS_ERR_NOMEM;
+    uint64_t *loc = buf, *glob = buf + 2 * s, *before = buf + 2 * s; /* before reuses loc's space later */
+    for (int j = 0; j < s; j++) {
+        loc[j] = lt_local[j];
+        loc[s + j] = eq_local[j];
+    }
+    MPI_Comm_rank(comm, &rank);
+    rc = PAS_WATCHED("MPI_Allreduce", -1, 0,
+                     MPI_Allreduce(loc, glob, 2 * s, MPI_UINT64_T, MPI_SUM, comm)) == MPI_SUCCESS
+             ? PAS_OK
+             : PAS_ERR_MPI;
+    if (rc)
+        goto done;
+    before = loc; /* exscan of my equal counts into loc[0..s) */
+    uint64_t *eqm = malloc(sizeof(uint64_t) * (size_t)s);
+    if (!eqm) {
+        rc = PAS_ERR_NOMEM;
+        goto done;
+    }
+    memcpy(eqm, eq_local, sizeof(uint64_t) * (size_t)s);
+    if (PAS_WATCHED("MPI_Exscan", -1, 0, MPI_Exscan(eqm, before, s, MPI_UINT64_T, MPI_SUM, comm)) !=
+        MPI_SUCCESS)
+        rc = PAS_ERR_MPI;
+    if (rank == 0)
+        memset(before, 0, sizeof(uint64_t) * (size_t)s);
+    if (rc == PAS_OK) {
+        for (int j = 0; j < s; j++) {
+            uint64_t lt = glob[j], eq = glob[s + j];
+            uint64_t b = target[j] < lt ? lt : (target[j] > lt + eq ? lt + eq : target[j]);
+            boundary[j] = b;
+            take[j] = pas_sort_equal_take(b, lt, before[j], eqm[j]);
+        }
+    }
+    free(eqm);
+done:
+    free(buf);
+    return rc;
+}
+
+void sort_block_counts(uint64_t total, int parts, int first, uint64_t lo, uint64_t len, uint64_t *counts)
+{
+    if (len == 0 || parts <= 0)
+        return;
+    uint64_t hi = lo + len;
+    int o = pas_decomp_block_owner(total, parts, lo);
+    for (; o < parts && lo < hi; o++) {
+        pas_range_t r = pas_decomp_block_range(total, parts, o);
+        uint64_t e = r.hi < hi ? r.hi : hi;
+        if (e > lo) {
+            counts[first + o] += e - lo;
+            lo = e;
+        }
+    }
+}

@@ -1,0 +1,96 @@
+/* partition_body.h - positions in sorted arrays and classification of
+ * unsorted keys by splitters, instantiated per kind by partition.c with T,
+ * SFX and LESS(a, b). */
+
+#define PT_CAT_(a, b) a##b
+#define PT_CAT(a, b) PT_CAT_(a, b)
+#define PT(name) PT_CAT(name, SFX)
+
+size_t PT(pt_lower_)(const void *base, size_t n, const void *key)
+{
+    const T *a = base;
+    T x = *(const T *)key;
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t m = lo + (hi - lo) / 2;
+        if (LESS(a[m], x))
+            lo = m + 1;
+        else
+            hi = m;
+    }
+    return lo;
+}
+
+size_t PT(pt_upper_)(const void *base, size_t n, const void *key)
+{
+    const T *a = base;
+    T x = *(const T *)key;
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t m = lo + (hi - lo) / 2;
+        if (LESS(x, a[m]))
+            hi = m;
+        else
+            lo = m + 1;
+    }
+    return lo;
+}
+
+/* Bucket of x among s sorted splitters: 2j for keys between splitter j-1
+ * and j, 2j+1 for keys equal to splitter j. */
+static inline size_t PT(pt_bucket_)(const T *spl, int s, T x)
+{
+    size_t lo = 0, len = (size_t)s;
+    while (len > 0) {
+        size_t half = len / 2;
+        if (LESS(spl[lo + half], x)) {
+            lo += half + 1;
+            len -= half + 1;
+        } else {
+            len = half;
+        }
+    }
+    return 2 * lo + (lo < (size_t)s && !LESS(x, spl[lo]));
+}
+
+int PT(pt_classify_)(const void *base, size_t n, const void *splv, int s, void *outv,
+                            uint64_t *counts)
+{
+    const T *a = base, *spl = splv;
+    T *out = outv;
+    int nb = 2 * s + 1, nt = n < (1u << 16) ? 1 : SORT_THREADS();
+    uint64_t *c = calloc((size_t)nt * (size_t)nb, sizeof(uint64_t));
+    if (!c)
+        return PAS_ERR_NOMEM;
+#pragma omp parallel for schedule(static, 1) num_threads(nt)
+    for (int t = 0; t < nt; t++) {
+        pas_range_t r = pas_decomp_block_range(n, nt, t);
+        uint64_t *ct = c + (size_t)t * (size_t)nb;
+        for (size_t i = r.lo; i < r.hi; i++)
+            ct[PT(pt_bucket_)(spl, s, a[i])]++;
+    }
+    /* offsets: bucket-major, thread-minor, so the output is stable */
+    uint64_t sum = 0;
+    for (int b = 0; b < nb; b++) {
+        counts[b] = 0;
+        for (int t = 0; t < nt; t++) {
+            uint64_t v = c[(size_t)t * (size_t)nb + (size_t)b];
+            c[(size_t)t * (size_t)nb + (size_t)b] = sum;
+            sum += v;
+            counts[b] += v;
+        }
+    }
+#pragma omp parallel for schedule(static, 1) num_threads(nt)
+    for (int t = 0; t < nt; t++) {
+        pas_range_t r = pas_decomp_block_range(n, nt, t);
+        uint64_t *ct = c + (size_t)t * (size_t)nb;
+        for (size_t i = r.lo; i < r.hi; i++)
+            out[ct[PT(pt_bucket_)(spl, s, a[i])]++] = a[i];
+    }
+    free(c);
+    return PAS_OK;
+}
+
+#undef PT
+#undef PT_CAT
+#undef PT_CAT_

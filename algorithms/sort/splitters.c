@@ -1,0 +1,83 @@
+/* splitters.c - drawing a sample across ranks and picking splitters from it. */
+#include "sort_internal.h"
+
+int sort_sample_gather(MPI_Comm comm, const sort_ops_t *ops, const void *a, size_t n,
+                       size_t per_rank_avg, uint64_t seed, void **sample, size_t *m)
+{
+    int p, me, rc = PAS_OK;
+    MPI_Comm_size(comm, &p);
+    MPI_Comm_rank(comm, &me);
+    size_t es = ops->size;
+    uint64_t nl = n, total = 0;
+    if (PAS_WATCHED("MPI_Allreduce", -1, 0, MPI_Allreduce(&nl, &total, 1, MPI_UINT64_T, MPI_SUM, comm)) !=
+        MPI_SUCCESS)
+        return PAS_ERR_MPI;
+    uint64_t want = (uint64_t)per_rank_avg * (uint64_t)p;
+    if (want > (1u << 24))
+        want = 1u << 24;
+    /* my share of the sample, in proportion to my share of the keys */
+    size_t mine = total <= want ? n : (size_t)(((unsigned __int128)want * n + total - 1) / total);
+    if (mine > n)
+        mine = n;
+    int *cnt = malloc(sizeof(int) * 2 * (size_t)p);
+    char *loc = sort_alloc(mine, es), *all = NULL;
+    MPI_Datatype t = MPI_DATATYPE_NULL;
+    if (!cnt || !loc) {
+        rc = PAS_ERR_NOMEM;
+        goto done;
+    }
+    /* stratified: one random position inside each of `mine` equal strata */
+    for (size_t i = 0; i < mine; i++) {
+        uint64_t lo = (uint64_t)((unsigned __int128)i * n / mine);
+        uint64_t hi = (uint64_t)((unsigned __int128)(i + 1) * n / mine);
+        uint64_t r = pas_mix64(seed ^ pas_mix64(((uint64_t)me << 40) ^ i));
+        memcpy(loc + i * es, (const char *)a + (lo + r % (hi - lo)) * es, es);
+    }
+    int c = (int)mine;
+    if (PAS_WATCHED("MPI_Allgather", -1, 0, MPI_Allgather(&c, 1, MPI_INT, cnt, 1, MPI_INT, comm)) !=
+        MPI_SUCCESS) {
+        rc = PAS_ERR_MPI;
+        goto done;
+    }
+    size_t sum = 0;
+    for (int r = 0; r < p; r++) {
+        cnt[p + r] = (int)sum;
+        sum += (size_t)cnt[r];
+    }
+    all = sort_alloc(sum, es);
+    if (!all) {
+        rc = PAS_ERR_NOMEM;
+        goto done;
+    }
+    if (MPI_Type_contiguous((int)es, MPI_BYTE, &t) != MPI_SUCCESS || MPI_Type_commit(&t) != MPI_SUCCESS ||
+        PAS_WATCHED("MPI_Allgatherv", -1, 0, MPI_Allgatherv(loc, c, t, all, cnt, cnt + p, t, comm)) !=
+            MPI_SUCCESS) {
+        rc = PAS_ERR_MPI;
+        goto done;
+    }
+    ops->quicksort(all, sum);
+    *sample = all;
+    *m = sum;
+    all = NULL;
+done:
+    if (t != MPI_DATATYPE_NULL)
+        MPI_Type_free(&t);
+    free(all);
+    free(loc);
+    free(cnt);
+    return rc;
+}
+
+void pas_sort_splitters_pick(pas_sort_kind_t kind, const void *sample, size_t m, int p, void *splitters)
+{
+    size_t es = pas_sort_kind_size(kind);
+    for (int j = 1; j < p; j++) {
+        size_t i = m ? (size_t)((unsigned __int128)j * m / (unsigned)p) : 0;
+        if (i >= m)
+            i = m ? m - 1 : 0;
+        if (m)
+            memcpy((char *)splitters + (size_t)(j - 1) * es, (const char *)sample + i * es, es);
+        else
+            memset((char *)splitters + (size_t)(j - 1) * es, 0, es);
+    }
+}
