@@ -329,7 +329,7 @@ static int mpx_recv(pipe_worker_t *w, int block, pipe_batch_t **b)
             while (!l->eos) {
                 mslot_t *s = pas_pipe_fifo_peek(&l->posted);
                 if (!s)
-                    return PAS_ERR_INTERNAL;
+                    break; /* every buffer of this link is held by the stage */
                 if ((rc = slot_test(x, s)) != PAS_OK)
                     return rc;
                 if (s->state == SLOT_EOS) {
