@@ -19,9 +19,9 @@
  * others in an MPI_Ibarrier before cancelling its remaining receives. */
 #define _POSIX_C_SOURCE 200809L
 #include <limits.h>
-#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "pas_watch.h"
 #include "pipe_internal.h"
@@ -279,10 +279,22 @@ static int mpx_wait(pipe_worker_t *w, mpx_t *x, int with_links)
     for (int i = 0; i < x->nctl; i++)
         if (x->ctl[i]->req != MPI_REQUEST_NULL)
             req[n] = x->ctl[i]->req, kind[n] = K_CTL, who[n++] = &x->ctl[i]->req;
-    int idx;
+    /* MPI_Waitany would spin on the core: poll for a while, then back off
+     * in sleeps (10 us doubling to 0.5 ms) so that idle ranks leave the cores
+     * to the busy stages when ranks outnumber cores */
+    int idx = MPI_UNDEFINED, flag = 0, mrc = MPI_SUCCESS;
     MPI_Status st;
     double t = pipe_now();
-    int mrc = PAS_WATCHED("MPI_Waitany", -1, TAG_DATA, MPI_Waitany(n, req, &idx, &st));
+    long nap = 10000;
+    pas_watch_enter("MPI_Testany (pipeline wait)", -1, TAG_DATA);
+    while ((mrc = MPI_Testany(n, req, &idx, &flag, &st)) == MPI_SUCCESS && !flag) {
+        if (pipe_now() - t < 50e-6)
+            continue;
+        struct timespec ts = {0, nap};
+        nanosleep(&ts, NULL);
+        nap = nap < 500000 ? 2 * nap : 500000;
+    }
+    pas_watch_leave();
     w->t_blocked += pipe_now() - t;
     if (mrc != MPI_SUCCESS) {
         rc = PAS_ERR_MPI;
@@ -585,6 +597,7 @@ static int mpx_drain(mpx_t *x)
 {
     MPI_Request bar = MPI_REQUEST_NULL;
     int posted = 0, done = 0, rc = PAS_OK;
+    long nap = 1000;
     pas_watch_enter("MPI_Ibarrier (pipeline drain)", -1, TAG_DATA);
     while (!done) {
         if (ctrl_poll(x) != PAS_OK) {
@@ -614,8 +627,11 @@ static int mpx_drain(mpx_t *x)
             rc = PAS_ERR_MPI;
             break;
         }
-        if (!done)
-            sched_yield();
+        if (!done) { /* others may still be working: do not take their core */
+            struct timespec ts = {0, nap};
+            nanosleep(&ts, NULL);
+            nap = nap < 1000000 ? 2 * nap : 1000000;
+        }
     }
     pas_watch_leave();
     return rc;

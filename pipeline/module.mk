@@ -1,6 +1,18 @@
-# pipeline: a staged pipeline across ranks (MPI) or threads (shared memory)
+# pipeline: a staged pipeline across ranks (MPI) or threads (shared memory),
+# and pas-pipeline, which streams records through built-in stages.
 INC_DIRS += pipeline
-LIB_SRCS += $(addprefix pipeline/,queue.c reorder.c spec.c metrics.c stage.c link_shm.c link_mpi.c)
+LIB_SRCS += $(addprefix pipeline/,queue.c reorder.c spec.c metrics.c stage.c link_shm.c link_mpi.c stations.c)
+PROG_SRCS += pipeline/pas-pipeline.c
 PUBLIC_HEADERS += pipeline/pas_pipe.h
 UNIT_TESTS += tests/unit/test_pipe.c
 MPI_TEST_SRCS += tests/mpi/t_pipe.c
+
+# Optional: zlib for --transform compress (skipped with a message without it).
+PIPE_ZLIB := $(shell pkg-config --exists zlib 2>/dev/null && echo yes || \
+               (printf '#include <zlib.h>\n' | $(CC) -E -x c - >/dev/null 2>&1 && echo yes))
+ifeq ($(PIPE_ZLIB),yes)
+  PAS_CPPFLAGS += -DPAS_HAVE_ZLIB
+  PAS_LDLIBS += -lz
+else
+  $(info pipeline: zlib not found: pas-pipeline --transform compress is disabled (apt-get install zlib1g-dev))
+endif

@@ -183,6 +183,9 @@ int pas_pipe_emit(pas_pipe_emit_t *em, const void *data, size_t len, int prio);
 /* Zero-copy variant: room for len bytes in the outgoing batch, valid until
  * the next emit or the end of the callback; NULL with *status on error. */
 void *pas_pipe_emit_reserve(pas_pipe_emit_t *em, size_t len, int prio, int *status);
+/* After pas_pipe_emit_reserve: keep only the first len bytes (len at most
+ * what was reserved) of the item just reserved. */
+int pas_pipe_emit_trim(pas_pipe_emit_t *em, size_t len);
 /* Items emitted while processing an input carry that input's t0 (for the
  * end-to-end latency); a source's items carry the time of their emit. */
 

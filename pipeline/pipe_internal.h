@@ -76,6 +76,7 @@ struct pipe_worker {
     uint64_t next_seq;
     const pipe_hdr_t *cur;
     uint32_t sub_emitted;
+    pipe_hdr_t *last; /* the item last reserved (for pas_pipe_emit_trim) */
     pipe_batch_t *inb; /* FIFO mode: the batch being worked through */
     size_t in_off;
     int in_left;

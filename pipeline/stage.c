@@ -78,6 +78,7 @@ static int ship(pipe_worker_t *w)
 {
     pipe_batch_t *b = w->out;
     w->out = NULL;
+    w->last = NULL;
     pipe_wire_t *wire = (pipe_wire_t *)b->buf;
     *wire = (pipe_wire_t){PIPE_BATCH, (uint32_t)b->nitems, 0, b->bytes, 0};
     int rc = w->eng->send(w, b);
@@ -125,6 +126,7 @@ void *pas_pipe_emit_reserve(pas_pipe_emit_t *em, size_t len, int prio, int *stat
         }
         w->items_out++;
         w->bytes_out += len;
+        w->last = NULL;
         return w->scratch ? w->scratch : (void *)w;
     }
     if (w->markers && !w->cur) {
@@ -153,7 +155,23 @@ void *pas_pipe_emit_reserve(pas_pipe_emit_t *em, size_t len, int prio, int *stat
     h->prio = (int16_t)prio;
     w->items_out++;
     w->bytes_out += len;
+    w->last = h;
     return h + 1;
+}
+
+int pas_pipe_emit_trim(pas_pipe_emit_t *em, size_t len)
+{
+    pipe_worker_t *w = (pipe_worker_t *)em;
+    if (w->is_sink)
+        return PAS_OK;
+    pipe_hdr_t *h = w->last;
+    if (!h || !w->out || len > h->len)
+        return PAS_ERR_ARG;
+    /* the item is the last one of the outgoing batch: give back its tail */
+    w->out->bytes -= pipe_item_span(h->len) - pipe_item_span(len);
+    w->bytes_out -= h->len - len;
+    h->len = len;
+    return PAS_OK;
 }
 
 int pas_pipe_emit(pas_pipe_emit_t *em, const void *data, size_t len, int prio)

@@ -1,0 +1,436 @@
+/* stations.c - read, gen, work and write: the stages pas-pipeline offers. */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+#include <time.h>
+#include <unistd.h>
+#ifdef PAS_HAVE_ZLIB
+#include <zlib.h>
+#endif
+
+#include "stations.h"
+
+const char *const station_names[] = {"read", "gen", "work", "write", NULL};
+
+int station_have_zlib(void)
+{
+#ifdef PAS_HAVE_ZLIB
+    return 1;
+#else
+    return 0;
+#endif
+}
+
+uint64_t station_hash(const void *data, size_t len)
+{
+    const unsigned char *p = data;
+    uint64_t lane[4] = {0x9e3779b97f4a7c15ULL, 0xbf58476d1ce4e5b9ULL, 0x94d049bb133111ebULL, len};
+    size_t i = 0;
+    for (; i + 32 <= len; i += 32)
+        for (int k = 0; k < 4; k++) {
+            uint64_t w;
+            memcpy(&w, p + i + 8 * k, 8);
+            lane[k] = (lane[k] ^ w) * 0x9fb21c651e98df25ULL;
+            lane[k] ^= lane[k] >> 29;
+        }
+    uint64_t h = pas_mix64(lane[0] ^ pas_mix64(lane[1] ^ pas_mix64(lane[2] ^ pas_mix64(lane[3]))));
+    for (; i < len; i++)
+        h = pas_mix64(h ^ p[i]);
+    return h;
+}
+
+static void tally(uint64_t *where, uint64_t v) { __atomic_fetch_add(where, v, __ATOMIC_RELAXED); }
+
+/* the exactly-once checksum term of one record */
+static uint64_t term(uint64_t seq, uint64_t hash) { return pas_mix64(seq * 0x2545f4914f6cdd1dULL ^ hash); }
+
+typedef struct {
+    station_cfg_t *cfg;
+    pas_pipe_where_t where;
+    FILE *fp;
+    char *line;
+    size_t cap;
+    uint64_t next; /* read: records seen; gen: next item; write: next expected seq */
+    unsigned char *buf;
+    size_t bufcap;
+    uint64_t count, sum, since_ckpt;
+    char part[4096];
+} station_t;
+
+static int station_new(void **state, const pas_pipe_where_t *where, void *arg)
+{
+    station_t *s = calloc(1, sizeof *s);
+    if (!s)
+        return PAS_ERR_NOMEM;
+    s->cfg = arg;
+    s->where = *where;
+    *state = s;
+    return PAS_OK;
+}
+
+static void io_fail(station_cfg_t *c, const char *fmt, const char *path)
+{
+    c->io_status = PAS_ERR_IO;
+    snprintf(c->io_msg, sizeof c->io_msg, fmt, path, strerror(errno));
+}
+
+static int emit_record(station_t *s, pas_pipe_emit_t *em, uint64_t seq, const void *content, size_t len)
+{
+    int rc;
+    station_rec_t *r = pas_pipe_emit_reserve(em, sizeof *r + len, 0, &rc);
+    if (!r)
+        return rc;
+    *r = (station_rec_t){seq, station_hash(content, len), (uint32_t)len, (uint32_t)len, 0, 0};
+    if (len)
+        memcpy(r + 1, content, len);
+    s->count++;
+    s->sum += term(seq, r->hash);
+    return PAS_OK;
+}
+
+static void source_done(void *state)
+{
+    station_t *s = state;
+    tally(&s->cfg->src_count, s->count);
+    tally(&s->cfg->src_sum, s->sum);
+    if (s->fp && s->fp != stdin)
+        fclose(s->fp);
+    free(s->line);
+    free(s->buf);
+    free(s);
+}
+
+/* ---- read: lines or fixed-size records from a file, stdin or a FIFO ------------- */
+
+static int read_init(void **state, const pas_pipe_where_t *where, void *arg)
+{
+    int rc = station_new(state, where, arg);
+    if (rc)
+        return rc;
+    station_t *s = *state;
+    const char *in = s->cfg->input ? s->cfg->input : "-";
+    s->fp = strcmp(in, "-") == 0 ? stdin : fopen(in, "rb");
+    if (!s->fp) {
+        io_fail(s->cfg, "cannot open input '%s': %s; check the path", in);
+        return PAS_ERR_IO;
+    }
+    return PAS_OK;
+}
+
+static int read_process(void *state, const pas_pipe_item_t *in, pas_pipe_emit_t *em)
+{
+    (void)in;
+    station_t *s = state;
+    for (;;) { /* skip what a checkpointed run already wrote */
+        const void *data;
+        size_t len;
+        if (s->cfg->record) {
+            if (s->bufcap < s->cfg->record) {
+                free(s->buf);
+                if (!(s->buf = malloc(s->cfg->record)))
+                    return PAS_ERR_NOMEM;
+                s->bufcap = s->cfg->record;
+            }
+            len = fread(s->buf, 1, s->cfg->record, s->fp);
+            data = s->buf;
+            if (len == 0) {
+                if (ferror(s->fp)) {
+                    io_fail(s->cfg, "reading '%s' failed: %s", s->cfg->input ? s->cfg->input : "-");
+                    return PAS_ERR_IO;
+                }
+                return PAS_PIPE_END;
+            }
+        } else {
+            ssize_t got = getline(&s->line, &s->cap, s->fp);
+            if (got < 0) {
+                if (ferror(s->fp)) {
+                    io_fail(s->cfg, "reading '%s' failed: %s", s->cfg->input ? s->cfg->input : "-");
+                    return PAS_ERR_IO;
+                }
+                return PAS_PIPE_END;
+            }
+            data = s->line;
+            len = (size_t)got;
+        }
+        uint64_t seq = s->next++;
+        if (seq < s->cfg->resume_seq)
+            continue;
+        return emit_record(s, em, seq, data, len);
+    }
+}
+
+/* ---- gen: synthetic records for benchmarks --------------------------------------------- */
+
+static int gen_init(void **state, const pas_pipe_where_t *where, void *arg)
+{
+    int rc = station_new(state, where, arg);
+    if (rc)
+        return rc;
+    station_t *s = *state;
+    s->next = (uint64_t)where->index; /* worker k: items k, k + count, ... past a checkpoint */
+    while (s->next < s->cfg->resume_seq)
+        s->next += (uint64_t)where->count;
+    return PAS_OK;
+}
+
+static int gen_process(void *state, const pas_pipe_item_t *in, pas_pipe_emit_t *em)
+{
+    (void)in;
+    station_t *s = state;
+    if (s->next >= s->cfg->n)
+        return PAS_PIPE_END;
+    uint64_t seq = s->next;
+    s->next += (uint64_t)s->where.count;
+    size_t len = (size_t)s->cfg->size;
+    int rc;
+    station_rec_t *r = pas_pipe_emit_reserve(em, sizeof *r + len, 0, &rc);
+    if (!r)
+        return rc;
+    /* content: the sequence number's hash in the first words, a fixed
+     * (compressible) pattern after them */
+    unsigned char *p = (unsigned char *)(r + 1);
+    for (size_t k = 0; k < len; k += 8) {
+        uint64_t w = k < 64 ? pas_mix64(seq + k) : 0x2e2e2e2e2e2e2e2eULL ^ k;
+        memcpy(p + k, &w, len - k < 8 ? len - k : 8);
+    }
+    *r = (station_rec_t){seq, station_hash(p, len), (uint32_t)len, (uint32_t)len, 0, 0};
+    s->count++;
+    s->sum += term(seq, r->hash);
+    return PAS_OK;
+}
+
+/* ---- work: checksum, compress, a CPU cost per item --------------------------------------- */
+
+static void spin(double us)
+{
+    struct timespec a, b;
+    clock_gettime(CLOCK_MONOTONIC, &a);
+    do
+        clock_gettime(CLOCK_MONOTONIC, &b);
+    while ((double)(b.tv_sec - a.tv_sec) * 1e6 + (double)(b.tv_nsec - a.tv_nsec) * 1e-3 < us);
+}
+
+static int work_process(void *state, const pas_pipe_item_t *in, pas_pipe_emit_t *em)
+{
+    station_t *s = state;
+    station_cfg_t *c = s->cfg;
+    const station_rec_t *r = in->data;
+    if (in->len < sizeof *r || in->len != sizeof *r + r->len)
+        return PAS_ERR_FORMAT;
+    if (c->cost_us > 0)
+        spin(c->cost_us);
+    if (c->transform == STATION_CHECKSUM && !(r->flags & STATION_COMPRESSED) &&
+        station_hash(r + 1, r->len) != r->hash)
+        return PAS_ERR_VERIFY; /* corrupted on the way: stop here, naming the item */
+    int copies = 1;
+    if (c->fault && r->seq == c->fault_seq) /* test only: lose or repeat one item */
+        copies = c->fault == STATION_FAULT_DROP ? 0 : 2;
+    for (int k = 0; k < copies; k++) {
+#ifdef PAS_HAVE_ZLIB
+        if (c->transform == STATION_COMPRESS && !(r->flags & STATION_COMPRESSED)) {
+            uLongf bound = compressBound(r->len);
+            int rc;
+            station_rec_t *o = pas_pipe_emit_reserve(em, sizeof *o + bound, in->prio, &rc);
+            if (!o)
+                return rc;
+            uLongf got = bound;
+            if (compress2((Bytef *)(o + 1), &got, (const Bytef *)(r + 1), r->len, 1) != Z_OK)
+                return PAS_ERR_INTERNAL;
+            *o = (station_rec_t){r->seq, r->hash, (uint32_t)got, r->orig, r->flags | STATION_COMPRESSED, 0};
+            if ((rc = pas_pipe_emit_trim(em, sizeof *o + got)) != PAS_OK)
+                return rc;
+            continue;
+        }
+#endif
+        int rc = pas_pipe_emit(em, in->data, in->len, in->prio);
+        if (rc)
+            return rc;
+    }
+    return PAS_OK;
+}
+
+/* ---- write: check, then a file (atomically), stdout or nowhere --------------------------------- */
+
+void station_part_name(const char *output, char *buf, size_t len) { snprintf(buf, len, "%s.part", output); }
+
+int station_checkpoint_read(const char *path, uint64_t *next_seq, uint64_t *offset)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return PAS_ERR_IO;
+    unsigned long long a, b;
+    int ok = fscanf(f, "pas-pipeline checkpoint next_seq=%llu offset=%llu", &a, &b) == 2;
+    fclose(f);
+    if (!ok)
+        return PAS_ERR_FORMAT;
+    *next_seq = a;
+    *offset = b;
+    return PAS_OK;
+}
+
+/* durable progress: the output up to `offset` holds every item before
+ * `next`; written to a temporary name, then renamed over the old one */
+static int checkpoint_commit(station_t *s)
+{
+    station_cfg_t *c = s->cfg;
+    if (fflush(s->fp) != 0 || fsync(fileno(s->fp)) != 0)
+        return PAS_ERR_IO;
+    char tmp[4200];
+    snprintf(tmp, sizeof tmp, "%s.tmp", c->checkpoint);
+    FILE *f = fopen(tmp, "w");
+    if (!f)
+        return PAS_ERR_IO;
+    fprintf(f, "pas-pipeline checkpoint next_seq=%llu offset=%llu\n", (unsigned long long)s->next,
+            (unsigned long long)(c->resume_off + c->out_bytes));
+    int bad = fflush(f) != 0 || fsync(fileno(f)) != 0;
+    bad |= fclose(f) != 0;
+    if (bad || rename(tmp, c->checkpoint) != 0)
+        return PAS_ERR_IO;
+    return PAS_OK;
+}
+
+static int write_init(void **state, const pas_pipe_where_t *where, void *arg)
+{
+    int rc = station_new(state, where, arg);
+    if (rc)
+        return rc;
+    station_t *s = *state;
+    station_cfg_t *c = s->cfg;
+    s->next = c->resume_seq;
+    if (!c->output)
+        return PAS_OK;
+    if (strcmp(c->output, "-") == 0) {
+        s->fp = stdout;
+        return PAS_OK;
+    }
+    if (c->checkpoint) { /* a fixed partial name that a restart can find */
+        station_part_name(c->output, s->part, sizeof s->part);
+        s->fp = fopen(s->part, c->resume_off ? "r+b" : "wb");
+        if (s->fp && c->resume_off && (ftruncate(fileno(s->fp), (off_t)c->resume_off) != 0 ||
+                                       fseeko(s->fp, (off_t)c->resume_off, SEEK_SET) != 0)) {
+            fclose(s->fp);
+            s->fp = NULL;
+        }
+    } else {
+        snprintf(s->part, sizeof s->part, "%s.tmp.%ld", c->output, (long)getpid());
+        s->fp = fopen(s->part, "wb");
+    }
+    if (!s->fp) {
+        io_fail(c, "cannot write output '%s': %s; check the directory", c->output);
+        return PAS_ERR_IO;
+    }
+    return PAS_OK;
+}
+
+static int write_process(void *state, const pas_pipe_item_t *in, pas_pipe_emit_t *em)
+{
+    (void)em;
+    station_t *s = state;
+    station_cfg_t *c = s->cfg;
+    const station_rec_t *r = in->data;
+    if (in->len < sizeof *r || in->len != sizeof *r + r->len)
+        return PAS_ERR_FORMAT;
+    const unsigned char *content = (const unsigned char *)(r + 1);
+    size_t clen = r->len;
+#ifdef PAS_HAVE_ZLIB
+    if (r->flags & STATION_COMPRESSED) { /* check what the compression kept */
+        if (s->bufcap < r->orig + 1) {
+            free(s->buf);
+            if (!(s->buf = malloc((size_t)r->orig + 1)))
+                return PAS_ERR_NOMEM;
+            s->bufcap = (size_t)r->orig + 1;
+        }
+        uLongf got = r->orig;
+        if (uncompress(s->buf, &got, content, r->len) != Z_OK || got != r->orig)
+            tally(&c->content_errors, 1);
+        content = s->buf;
+        clen = got;
+    }
+#endif
+    if (station_hash(content, clen) != r->hash)
+        tally(&c->content_errors, 1);
+    if (c->ordered && r->seq != s->next)
+        tally(&c->order_errors, 1);
+    s->next = r->seq + 1;
+    s->count++;
+    s->sum += term(r->seq, r->hash);
+    if (s->fp) {
+        const void *out = r + 1;
+        size_t n = r->len;
+        if (r->flags & STATION_COMPRESSED) { /* length-prefixed zlib streams */
+            uint32_t len32 = r->len;
+            if (fwrite(&len32, sizeof len32, 1, s->fp) != 1)
+                return PAS_ERR_IO;
+            tally(&c->out_bytes, sizeof len32);
+        }
+        if (n && fwrite(out, 1, n, s->fp) != n)
+            return PAS_ERR_IO;
+        tally(&c->out_bytes, n);
+        if (c->checkpoint && ++s->since_ckpt >= c->ckpt_every) {
+            s->since_ckpt = 0;
+            int rc = checkpoint_commit(s);
+            if (rc)
+                return rc;
+        }
+    }
+    return PAS_OK;
+}
+
+static int write_flush(void *state, pas_pipe_emit_t *em)
+{
+    (void)em;
+    station_t *s = state;
+    station_cfg_t *c = s->cfg;
+    if (!s->fp || s->fp == stdout)
+        return s->fp && fflush(stdout) != 0 ? PAS_ERR_IO : PAS_OK;
+    /* complete: make it durable, then give it its name */
+    int bad = fflush(s->fp) != 0 || fsync(fileno(s->fp)) != 0;
+    bad |= fclose(s->fp) != 0;
+    s->fp = NULL;
+    if (bad || rename(s->part, c->output) != 0) {
+        io_fail(c, "cannot complete output '%s': %s", c->output);
+        return PAS_ERR_IO;
+    }
+    if (c->checkpoint)
+        unlink(c->checkpoint);
+    return PAS_OK;
+}
+
+static void write_done(void *state)
+{
+    station_t *s = state;
+    tally(&s->cfg->snk_count, s->count);
+    tally(&s->cfg->snk_sum, s->sum);
+    if (s->fp && s->fp != stdout) { /* failed before the end: no half-written output */
+        fclose(s->fp);
+        if (!s->cfg->checkpoint)
+            unlink(s->part);
+    }
+    free(s->buf);
+    free(s);
+}
+
+static void work_done(void *state)
+{
+    station_t *s = state;
+    free(s->buf);
+    free(s);
+}
+
+const pas_pipe_stage_t *station_lookup(const char *name, station_cfg_t *cfg, pas_pipe_stage_t *out)
+{
+    if (strcmp(name, "read") == 0)
+        *out = (pas_pipe_stage_t){"read", read_init, read_process, NULL, source_done, cfg};
+    else if (strcmp(name, "gen") == 0)
+        *out = (pas_pipe_stage_t){"gen", gen_init, gen_process, NULL, source_done, cfg};
+    else if (strcmp(name, "work") == 0)
+        *out = (pas_pipe_stage_t){"work", station_new, work_process, NULL, work_done, cfg};
+    else if (strcmp(name, "write") == 0)
+        *out = (pas_pipe_stage_t){"write", write_init, write_process, write_flush, write_done, cfg};
+    else
+        return NULL;
+    return out;
+}
