@@ -20,6 +20,8 @@ printf '%-14s %-10s %-9s %-30s %10s %10s %10s %12s %-9s %s\n' program algorithm 
     't_min(s)' 't_med(s)' 't_max(s)' rate unit verdict
 runs=0
 failed=0
+err=$(mktemp)
+trap 'rm -f "$err"' EXIT
 for f in jobs/run.d/*.run; do
     [ -e "$f" ] || continue
     while IFS= read -r line || [ -n "$line" ]; do
@@ -27,16 +29,15 @@ for f in jobs/run.d/*.run; do
         eval "set -- $line"
         prog="$1"; shift
         runs=$((runs + 1))
-        out=$(jobs/pas-launch -n "$ranks" -t "$limit" "$bindir/$prog" "$@" --quiet 2>/tmp/pas-run.$$.err)
+        out=$(jobs/pas-launch -n "$ranks" -t "$limit" "$bindir/$prog" "$@" --quiet 2>"$err" </dev/null)
         rc=$?
         [ -n "$out" ] && printf '%s\n' "$out"
         if [ $rc -ne 0 ]; then
             failed=$((failed + 1))
-            printf '%-14s %-10s %-9s %-30s %s\n' "$prog" - "$ranks" "$*" "FAIL (exit $rc): $(tail -n 1 /tmp/pas-run.$$.err)"
+            printf '%-14s %-10s %-9s %-30s %s\n' "$prog" - "$ranks" "$*" "FAIL (exit $rc): $(tail -n 1 "$err")"
         fi
     done <"$f"
 done
-rm -f /tmp/pas-run.$$.err
 echo
 if [ $runs -eq 0 ]; then
     echo "make run: no runs found in jobs/run.d/*.run; the checkout is incomplete"

@@ -43,6 +43,11 @@ for t in "$build"/tests/test_*; do
     pass=$((pass + ${passing:-0}))
     fail=$((fail + ${tested:-1} - ${passing:-0}))
     if [ $rc -ne 0 ]; then
+        if [ -n "$tested" ] && [ "${tested}" = "${passing:-0}" ]; then
+            fail=$((fail + 1)) # every test passed, yet the binary failed (sanitizer at exit?)
+            echo "  FAIL  $name exited $rc after its tests passed"
+            tail -n 10 "$log/unit.out" | sed 's/^/        /'
+        fi
         [ -z "$tested" ] && echo "  FAIL  $name exited $rc"
         grep -E '\[(FAIL|----)\]|CRASH|Assertion' "$log/unit.out" | head -n 30 | sed 's/^/        /'
     fi

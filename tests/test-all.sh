@@ -6,7 +6,9 @@ set -u
 cd "$(dirname "$0")/.."
 export PAS_TEST_TALLY
 PAS_TEST_TALLY=$(mktemp)
-trap 'rm -f "$PAS_TEST_TALLY"' EXIT
+syslog=$(mktemp)
+trap 'rm -f "$PAS_TEST_TALLY" "$syslog"' EXIT
+mkdir -p build
 mk="${MAKE:-make}"
 status=0
 start=$(date +%s)
@@ -15,11 +17,11 @@ if [ "${PAS_MPI:-1}" = 1 ]; then
     PAS_BUILD="${PAS_BUILD:-build/mpi}" PAS_BINDIR="${PAS_BINDIR:-bin}" PAS_MPI=1 tests/run-tests.sh || status=1
 fi
 echo "== building the OpenMP-only variant (MPI=0)"
-if $mk --no-print-directory -j"$(nproc)" MPI=0 BINDIR=build/serial/bin all >/tmp/pas-serial-build.log 2>&1; then
+if $mk --no-print-directory -j"$(nproc)" MPI=0 BINDIR=build/serial/bin all >build/serial-build.log 2>&1; then
     PAS_BUILD=build/serial PAS_BINDIR=build/serial/bin PAS_MPI=0 tests/run-tests.sh || status=1
 else
     echo "  FAIL  the OpenMP-only build (make MPI=0) failed:"
-    tail -n 20 /tmp/pas-serial-build.log | sed 's/^/        /'
+    tail -n 20 build/serial-build.log | sed 's/^/        /'
     echo "0 1 0" >>"$PAS_TEST_TALLY"
     status=1
 fi
@@ -30,9 +32,9 @@ fi
 for t in tests/system/*.sh; do
     [ -x "$t" ] || continue
     echo "== $(basename "$t")"
-    PAS_MPI="${PAS_MPI:-1}" "$t" 2>&1 | tee /tmp/pas-system.log
+    PAS_MPI="${PAS_MPI:-1}" "$t" 2>&1 | tee "$syslog"
     rc=${PIPESTATUS[0]}
-    line=$(grep -E '[0-9]+ passed, [0-9]+ failed' /tmp/pas-system.log | tail -n 1)
+    line=$(grep -E '[0-9]+ passed, [0-9]+ failed' "$syslog" | tail -n 1)
     sp=$(echo "$line" | sed -n 's/.* \([0-9]*\) passed.*/\1/p')
     sf=$(echo "$line" | sed -n 's/.* \([0-9]*\) failed.*/\1/p')
     ss=$(echo "$line" | sed -n 's/.* \([0-9]*\) skipped.*/\1/p')

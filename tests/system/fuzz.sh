@@ -14,10 +14,11 @@ if ! PAS_EXTRA_DEBS="clang libclang-rt-14-dev libomp-14-dev" jobs/ensure-deps.sh
     echo "fuzz: 0 passed, 0 failed, 1 skipped"
     exit 0
 fi
+mkdir -p build
 san="fuzzer-no-link,address,undefined"
 mk="make --no-print-directory MPI=0 CC=clang SANITIZE=$san BUILD=build/fuzz BINDIR=build/fuzz/bin"
-if ! $mk -j"$(nproc)" lib >build/fuzz.log 2>&1; then
-    tail -n 20 build/fuzz.log
+if ! $mk -j"$(nproc)" lib >build/fuzz-build.log 2>&1; then
+    tail -n 20 build/fuzz-build.log
     echo "fuzz: 0 passed, 1 failed, 0 skipped"
     exit 1
 fi
