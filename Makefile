@@ -9,14 +9,19 @@
 # UNIT_TESTS, MPI_TEST_SRCS, BENCH_TARGETS), so modules never edit this file.
 
 MPI ?= auto
+MPI_REQUESTED := $(MPI)
 ifeq ($(MPI),auto)
   override MPI := $(if $(shell command -v mpicc 2>/dev/null),1,0)
 endif
 
+# The hybrid build compiles with $(MPICC) unless CC is given on the command
+# line (a CC in the environment, e.g. from a module, is meant for plain C:
+# use OMPI_CC=... to change the compiler behind mpicc).
+MPICC ?= mpicc
 ifeq ($(MPI),1)
   VARIANT := mpi
-  ifeq ($(origin CC),default)
-    CC := mpicc
+  ifneq ($(origin CC),command line)
+    CC := $(MPICC)
   endif
 else
   VARIANT := serial
@@ -76,6 +81,8 @@ INC_DIRS :=
 MODULE_MKS := $(sort $(wildcard algorithms/*/module.mk) $(wildcard */module.mk))
 # MODULES="sort matmul" builds the foundation plus only those modules.
 ifneq ($(MODULES),)
+  $(foreach m,$(MODULES),$(if $(wildcard algorithms/$(m)/module.mk $(m)/module.mk),,\
+    $(error MODULES: there is no module '$(m)'; modules are: $(notdir $(patsubst %/module.mk,%,$(MODULE_MKS))))))
   MODULE_MKS := algorithms/core/module.mk decomp/module.mk tests/module.mk algorithms/scan/module.mk \
                 $(foreach m,$(MODULES),$(wildcard algorithms/$(m)/module.mk $(m)/module.mk))
 endif
@@ -145,15 +152,18 @@ $(foreach s,$(MPI_TEST_SRCS),$(eval $(call mpitest_rule,$(s))))
 # ---- the two commands of the README ------------------------------------------
 # They install missing Debian packages first (as root), then re-run make so
 # that MPI detection sees what was just installed.
+# MPI=0 on the command line needs no MPI packages.
+DEPS_GROUP := $(if $(filter 0,$(MPI_REQUESTED)),serial,core)
+
 run:
-	@jobs/ensure-deps.sh core
+	@jobs/ensure-deps.sh $(DEPS_GROUP)
 	@$(MAKE) --no-print-directory run-main
 
 run-main: progs
 	@PAS_BINDIR=$(BINDIR) PAS_MPI=$(MPI) jobs/run-local.sh
 
 test:
-	@jobs/ensure-deps.sh test
+	@jobs/ensure-deps.sh $(DEPS_GROUP)-test
 	@$(MAKE) --no-print-directory test-main
 
 # Unit tests, then every MPI case at 1-7 ranks, then the OpenMP-only build.

@@ -1,17 +1,23 @@
 #!/usr/bin/env bash
 # ensure-deps.sh GROUP - install the Debian packages pas needs, when missing.
-#   core: MPI, Criterion (enough for make run)      test: core + what the tests use
+#   serial: a C compiler and make (make MPI=0 run)    core: + Open MPI (make run)
+#   serial-test, core-test: + Criterion, hwloc, zlib (make test)
 #   all:  every optional peer (BLAS, ScaLAPACK, TBB, Boost, hwloc, zlib, gnuplot)
 # As root it runs apt-get (update once); otherwise it prints the exact line.
 set -u
 group="${1:-core}"
-core="openmpi-bin libopenmpi-dev libcriterion-dev pkg-config"
+# mpicc runs `gcc`, which libopenmpi-dev does not pull in by itself.
+serial="gcc libc6-dev make pkg-config"
+core="$serial openmpi-bin libopenmpi-dev"
+testing="libcriterion-dev hwloc libhwloc-dev zlib1g-dev"
 optional="libopenblas-dev libscalapack-openmpi-dev libtbb-dev libboost-dev hwloc libhwloc-dev zlib1g-dev gnuplot-nox"
 case "$group" in
+serial) want="$serial" ;;
 core) want="$core" ;;
-test) want="$core hwloc libhwloc-dev zlib1g-dev" ;;
-all)  want="$core $optional" ;;
-*) echo "ensure-deps.sh: unknown group '$group'; use core, test or all" >&2; exit 2 ;;
+serial-test) want="$serial $testing" ;;
+core-test|test) want="$core $testing" ;;
+all)  want="$core $testing $optional" ;;
+*) echo "ensure-deps.sh: unknown group '$group'; use serial, core, serial-test, core-test or all" >&2; exit 2 ;;
 esac
 [ -n "${PAS_EXTRA_DEBS:-}" ] && want="$want $PAS_EXTRA_DEBS"
 
@@ -22,7 +28,7 @@ done
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if ! command -v apt-get >/dev/null 2>&1; then
-    echo "pas: missing packages (${missing[*]}) and no apt-get; install their equivalents, or build OpenMP-only with 'make MPI=0'" >&2
+    echo "pas: missing packages (${missing[*]}) and no apt-get; install their equivalents" >&2
     exit 1
 fi
 if [ "$(id -u)" != 0 ]; then
