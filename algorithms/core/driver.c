@@ -1,4 +1,5 @@
 /* driver.c - start-up, collective failure and timing shared by every program. */
+#include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,13 +15,25 @@ int pas_driver_begin(pas_driver_t *d, const pas_prog_info_t *info, const pas_opt
     d->table = table;
     d->opt = common_defaults ? *common_defaults
                              : (pas_common_opts_t){.seed = 1, .reps = 3, .warmup = 1, .watchdog = 300};
-    const char *wd = getenv("PAS_WATCHDOG");
-    if (wd && *wd)
-        d->opt.watchdog = atof(wd);
     pas_init(argc, argv);
     d->comm = MPI_COMM_WORLD;
     MPI_Comm_rank(d->comm, &d->rank);
     MPI_Comm_size(d->comm, &d->size);
+
+    /* PAS_WATCHDOG sets the default that --watchdog overrides; same checks. */
+    const char *wd = getenv("PAS_WATCHDOG");
+    if (wd && *wd) {
+        char *end;
+        double v = strtod(wd, &end);
+        if (end == wd || *end || !isfinite(v) || v < 0) {
+            if (d->rank == 0)
+                fprintf(stderr, "%s: PAS_WATCHDOG='%s' is not a number of seconds; set it to e.g. 600, or 0 to disable\n",
+                        info->program, wd);
+            MPI_Finalize();
+            return 2;
+        }
+        d->opt.watchdog = v;
+    }
 
     /* argv is the same on every rank, so every rank reaches the same verdict
      * without communicating; only rank 0 speaks. */
@@ -44,11 +57,13 @@ int pas_driver_begin(pas_driver_t *d, const pas_prog_info_t *info, const pas_opt
         MPI_Finalize();
         return 0;
     }
-    rc = pas_watch_start(d->opt.watchdog, d->rank);
-    if (rc == PAS_OK)
-        rc = pas_machine_detect(d->comm, d->opt.threads, &d->machine);
-    rc = pas_driver_check(d, rc, "could not detect the cores of this node");
+    int wrc = pas_watch_start(d->opt.watchdog, d->rank);
+    rc = pas_machine_detect(d->comm, d->opt.threads, &d->machine); /* collective: always */
+    rc = pas_driver_check(d, wrc != PAS_OK ? wrc : rc,
+                          wrc != PAS_OK ? "could not start the watchdog thread; run with --watchdog 0"
+                                        : "could not detect the cores of this node");
     if (rc) {
+        pas_watch_stop();
         MPI_Finalize();
         return 1;
     }

@@ -1,11 +1,12 @@
 /* machine.c - which cores each rank may use, and how many threads it runs.
  *
  * Sources, most specific first: --threads; OMP_NUM_THREADS; Slurm's
- * SLURM_CPUS_PER_TASK; otherwise the affinity mask.  A rank whose mask covers
- * the whole node (not bound by the launcher) shares the node with the other
- * ranks on it, so it takes its share; a rank bound to a subset owns it.
- * hwloc, when built in, counts physical cores so SMT siblings are not
- * double-booked.
+ * SLURM_CPUS_PER_TASK; otherwise the affinity mask, shared with the other
+ * ranks on the node that have the very same mask.  Ranks bound to their own
+ * cores (srun --cpu-bind, mpirun --bind-to core) each own their mask; unbound
+ * ranks, or ranks confined together by a cgroup or cpuset, split it; ranks
+ * bound per socket split their socket.  hwloc, when built in, counts physical
+ * cores so SMT siblings are not double-booked.
  */
 #define _GNU_SOURCE
 #include <sched.h>
@@ -22,8 +23,8 @@
 
 #include "pas_core.h"
 
-int pas_threads_choose(int requested, int omp_env, int slurm_cpt, int mask_cpus,
-                       int node_cpus, int local_ranks, const char **why)
+int pas_threads_choose(int requested, int omp_env, int slurm_cpt, int mask_cpus, int sharers,
+                       const char **why)
 {
     const char *w;
     int t;
@@ -33,12 +34,11 @@ int pas_threads_choose(int requested, int omp_env, int slurm_cpt, int mask_cpus,
         t = omp_env, w = "OMP_NUM_THREADS";
     } else if (slurm_cpt > 0) {
         t = slurm_cpt, w = "SLURM_CPUS_PER_TASK";
-    } else if (mask_cpus > 0 && mask_cpus < node_cpus) {
-        t = mask_cpus, w = "affinity mask (bound rank)";
+    } else if (sharers <= 1) {
+        t = mask_cpus, w = "affinity mask (own cores)";
     } else {
-        int cpus = mask_cpus > 0 ? mask_cpus : node_cpus;
-        t = cpus / (local_ranks > 0 ? local_ranks : 1);
-        w = "node cores / ranks on node";
+        t = mask_cpus / sharers;
+        w = "affinity mask / ranks sharing it";
     }
     if (t < 1)
         t = 1;
@@ -83,28 +83,61 @@ static int hw_cores_in_mask(void)
 #endif
 }
 
+/* A 64-bit digest of an affinity mask, to find the ranks that share it. */
+static uint64_t mask_digest(const cpu_set_t *set)
+{
+    uint64_t h = 0x243f6a8885a308d3ULL;
+    for (int c = 0; c < CPU_SETSIZE; c++)
+        if (CPU_ISSET(c, set))
+            h = pas_mix64(h ^ (uint64_t)c);
+    return h;
+}
+
 int pas_machine_detect(MPI_Comm comm, int requested_threads, pas_machine_t *m)
 {
+    int rc = PAS_OK;
     memset(m, 0, sizeof *m);
-    if (MPI_Comm_rank(comm, &m->rank) || MPI_Comm_size(comm, &m->ranks))
-        return PAS_ERR_MPI;
-
-    /* Ranks on this node, and how many nodes: one leader per shared-memory comm. */
-    MPI_Comm node;
-    if (MPI_Comm_split_type(comm, MPI_COMM_TYPE_SHARED, m->rank, MPI_INFO_NULL, &node))
-        return PAS_ERR_MPI;
-    int node_rank;
-    MPI_Comm_size(node, &m->local_ranks);
-    MPI_Comm_rank(node, &node_rank);
-    MPI_Comm_free(&node);
-    int leader = node_rank == 0;
-    if (MPI_Allreduce(&leader, &m->hosts, 1, MPI_INT, MPI_SUM, comm))
-        return PAS_ERR_MPI;
+    MPI_Comm_rank(comm, &m->rank);
+    MPI_Comm_size(comm, &m->ranks);
 
     m->node_cpus = (int)sysconf(_SC_NPROCESSORS_ONLN);
     cpu_set_t set;
     CPU_ZERO(&set);
-    m->mask_cpus = sched_getaffinity(0, sizeof set, &set) == 0 ? CPU_COUNT(&set) : m->node_cpus;
+    if (sched_getaffinity(0, sizeof set, &set) == 0) {
+        m->mask_cpus = CPU_COUNT(&set);
+    } else {
+        m->mask_cpus = m->node_cpus;
+        for (int c = 0; c < m->node_cpus && c < CPU_SETSIZE; c++)
+            CPU_SET(c, &set);
+    }
+
+    /* Ranks on this node, ranks sharing my exact mask, and the number of
+     * nodes (one leader per shared-memory communicator).  Every rank makes
+     * every call, so a local failure cannot strand the others. */
+    MPI_Comm node = MPI_COMM_NULL;
+    int node_rank = 0, sharers = 1;
+    m->local_ranks = 1;
+    if (MPI_Comm_split_type(comm, MPI_COMM_TYPE_SHARED, m->rank, MPI_INFO_NULL, &node) == MPI_SUCCESS) {
+        MPI_Comm_size(node, &m->local_ranks);
+        MPI_Comm_rank(node, &node_rank);
+        uint64_t mine = mask_digest(&set);
+        uint64_t *all = malloc((size_t)m->local_ranks * sizeof *all);
+        if (MPI_Allgather(&mine, 1, MPI_UINT64_T, all ? all : &mine, all ? 1 : 0, MPI_UINT64_T,
+                          node) == MPI_SUCCESS && all) {
+            sharers = 0;
+            for (int i = 0; i < m->local_ranks; i++)
+                sharers += all[i] == mine;
+        } else {
+            rc = PAS_ERR_NOMEM;
+        }
+        free(all);
+        MPI_Comm_free(&node);
+    } else {
+        rc = PAS_ERR_MPI;
+    }
+    int leader = node_rank == 0;
+    if (MPI_Allreduce(&leader, &m->hosts, 1, MPI_INT, MPI_SUM, comm) != MPI_SUCCESS)
+        rc = PAS_ERR_MPI;
 #ifdef _OPENMP
     m->omp_procs = omp_get_num_procs();
 #else
@@ -112,15 +145,11 @@ int pas_machine_detect(MPI_Comm comm, int requested_threads, pas_machine_t *m)
 #endif
     m->hw_cores = hw_cores_in_mask();
     /* Count physical cores, not SMT siblings, when hwloc knows them. */
-    int mask = m->mask_cpus;
-    int nodec = m->node_cpus;
-    if (m->hw_cores > 0 && m->hw_cores < mask) {
-        nodec = nodec * m->hw_cores / mask;
-        mask = m->hw_cores;
-    }
+    int mask = m->hw_cores > 0 && m->hw_cores < m->mask_cpus ? m->hw_cores : m->mask_cpus;
+    m->sharers = sharers;
     m->threads = pas_threads_choose(requested_threads, env_int("OMP_NUM_THREADS"),
-                                    env_int("SLURM_CPUS_PER_TASK"), mask, nodec,
-                                    m->local_ranks, &m->threads_from);
+                                    env_int("SLURM_CPUS_PER_TASK"), mask, sharers,
+                                    &m->threads_from);
 #ifdef _OPENMP
     omp_set_num_threads(m->threads);
 #else
@@ -130,5 +159,5 @@ int pas_machine_detect(MPI_Comm comm, int requested_threads, pas_machine_t *m)
     if (gethostname(m->host, sizeof m->host) != 0)
         strcpy(m->host, "unknown");
     m->host[sizeof m->host - 1] = '\0';
-    return PAS_OK;
+    return rc;
 }

@@ -130,7 +130,7 @@ static int type_make(spanlist_t *l, MPI_Aint lb, MPI_Aint extent, MPI_Datatype *
     t->nspans = l->n;
     t->spans = l->v;
     if (!t->spans) { /* an empty type still needs a span array to be non-predefined */
-        t->spans = malloc(sizeof(span_t));
+        t->spans = calloc(1, sizeof(span_t));
         t->nspans = 0;
     }
     *out = t;
@@ -265,7 +265,9 @@ int MPI_Op_free(MPI_Op *op)
 
 static int is_contig(MPI_Datatype t)
 {
-    return t->nspans <= 1 && span_of(t, 0).off == 0 && (MPI_Aint)t->size == t->extent;
+    if (t->nspans == 0)
+        return 1; /* nothing to move */
+    return t->nspans == 1 && span_of(t, 0).off == 0 && (MPI_Aint)t->size == t->extent;
 }
 
 static void pack(const void *buf, size_t count, MPI_Datatype t, char *out)
@@ -717,11 +719,11 @@ static int deliver(const void *buf, int count, MPI_Datatype type, int tag, MPI_C
         unpost(r);
         int rc = copy_typed(buf, (size_t)count, type, r->buf, (size_t)r->count, r->type);
         set_status(&r->status, tag, bytes);
-        r->status.MPI_ERROR = rc;
+        r->status.MPI_ERROR = rc; /* a truncation is the receiver's error, seen at its wait */
         r->complete = 1;
         if (r->persistent_free)
             free(r);
-        return rc;
+        return MPI_SUCCESS;
     }
     msg_t *m = malloc(sizeof *m + bytes);
     if (!m)
@@ -810,10 +812,10 @@ int MPI_Irecv(void *buf, int count, MPI_Datatype type, int source, int tag, MPI_
     if (m) {
         rc = copy_typed(m->data, m->bytes, MPI_BYTE, buf, (size_t)count, type);
         set_status(&r->status, m->tag, m->bytes);
-        r->status.MPI_ERROR = rc;
+        r->status.MPI_ERROR = rc; /* reported by the wait, which frees the request */
         r->complete = 1;
         free(m);
-        return rc;
+        return MPI_SUCCESS;
     }
     if (posted_tail)
         posted_tail->next = r;
@@ -949,7 +951,11 @@ int MPI_Testany(int count, MPI_Request reqs[], int *index, int *flag, MPI_Status
             return MPI_Wait(&reqs[i], status);
         }
     }
-    *flag = !active; /* no active request: flag true, index undefined */
+    *flag = !active; /* no active request: flag true, index undefined, empty status */
+    if (!active && status) {
+        set_status(status, MPI_ANY_TAG, 0);
+        status->MPI_SOURCE = MPI_ANY_SOURCE;
+    }
     return MPI_SUCCESS;
 }
 
@@ -997,7 +1003,8 @@ struct pas_serial_file {
     int amode;
     char *path;
     MPI_Offset disp;
-    MPI_Datatype etype, filetype;
+    size_t etype_size; /* the etype itself may be freed after MPI_File_set_view */
+    MPI_Datatype filetype;
 };
 
 int MPI_File_open(MPI_Comm comm, const char *filename, int amode, MPI_Info info, MPI_File *fh)
@@ -1023,7 +1030,7 @@ int MPI_File_open(MPI_Comm comm, const char *filename, int amode, MPI_Info info,
     f->fd = fd;
     f->amode = amode;
     f->path = strdup(filename);
-    f->etype = MPI_BYTE;
+    f->etype_size = 1;
     f->filetype = MPI_BYTE;
     *fh = f;
     return MPI_SUCCESS;
@@ -1087,7 +1094,7 @@ int MPI_File_set_view(MPI_File fh, MPI_Offset disp, MPI_Datatype etype, MPI_Data
     if (fh->filetype && !fh->filetype->predefined)
         MPI_Type_free(&fh->filetype);
     fh->disp = disp;
-    fh->etype = etype;
+    fh->etype_size = etype->size;
     fh->filetype = filetype;
     if (!filetype->predefined) { /* keep our own copy: the caller may free theirs */
         spanlist_t l = {0};
@@ -1098,7 +1105,8 @@ int MPI_File_set_view(MPI_File fh, MPI_Offset disp, MPI_Datatype etype, MPI_Data
     return MPI_SUCCESS;
 }
 
-static int full_io(int fd, char *buf, size_t len, off_t at, int write)
+/* Move len bytes; *done counts what moved (a read stops at end of file). */
+static int full_io(int fd, char *buf, size_t len, off_t at, int write, size_t *done)
 {
     while (len > 0) {
         ssize_t k = write ? pwrite(fd, buf, len, at) : pread(fd, buf, len, at);
@@ -1106,21 +1114,22 @@ static int full_io(int fd, char *buf, size_t len, off_t at, int write)
             continue;
         if (k < 0)
             return MPI_ERR_IO;
-        if (k == 0) { /* reading past the end: MPI returns what exists */
-            memset(buf, 0, len);
+        if (k == 0) /* end of file: MPI reports only what exists */
             return MPI_SUCCESS;
-        }
         buf += k;
         len -= (size_t)k;
         at += k;
+        *done += (size_t)k;
     }
     return MPI_SUCCESS;
 }
 
-/* Move `bytes` of view data starting at view byte `pos` to/from a packed buffer. */
-static int view_io(MPI_File fh, size_t pos, char *data, size_t bytes, int write)
+/* Move `bytes` of view data starting at view byte `pos` to/from a packed
+ * buffer; *moved is the number of bytes transferred before end of file. */
+static int view_io(MPI_File fh, size_t pos, char *data, size_t bytes, int write, size_t *moved)
 {
     MPI_Datatype ft = fh->filetype;
+    *moved = 0;
     if (ft->size == 0)
         return bytes ? MPI_ERR_ARG : MPI_SUCCESS;
     while (bytes > 0) {
@@ -1133,9 +1142,11 @@ static int view_io(MPI_File fh, size_t pos, char *data, size_t bytes, int write)
             }
             size_t len = sp.len - in < bytes ? sp.len - in : bytes;
             off_t at = (off_t)(fh->disp + (MPI_Offset)tile * ft->extent + sp.off + (MPI_Offset)in);
-            int rc = full_io(fh->fd, data, len, at, write);
-            if (rc)
-                return rc;
+            size_t got = 0;
+            int rc = full_io(fh->fd, data, len, at, write, &got);
+            *moved += got;
+            if (rc || got < len)
+                return rc; /* error, or end of file on a read */
             data += len;
             bytes -= len;
             pos += len;
@@ -1156,13 +1167,14 @@ static int file_xfer(MPI_File fh, MPI_Offset offset, void *buf, int count, MPI_D
         return MPI_ERR_OTHER;
     if (write && tmp != buf)
         pack(buf, (size_t)count, type, tmp);
-    int rc = view_io(fh, (size_t)offset * fh->etype->size, tmp, bytes, write);
-    if (!rc && !write && tmp != buf)
-        unpack(tmp, (size_t)count, type, buf);
+    size_t moved = 0;
+    int rc = view_io(fh, (size_t)offset * fh->etype_size, tmp, bytes, write, &moved);
+    if (!rc && !write && tmp != buf) /* whole elements only, as MPI_Get_count sees them */
+        unpack(tmp, type->size ? moved / type->size : 0, type, buf);
     if (tmp != buf)
         free(tmp);
     if (status)
-        set_status(status, 0, rc ? 0 : bytes);
+        set_status(status, 0, moved);
     return rc;
 }
 

@@ -3,6 +3,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -57,7 +58,7 @@ static int assign(const pas_prog_info_t *info, const pas_opt_t *o, const char *v
     case PAS_OPT_INT: {
         errno = 0;
         long v = strtol(val, &end, 10);
-        if (end == val || *end || errno)
+        if (end == val || *end || errno || v < INT_MIN || v > INT_MAX)
             return errf(err, len, "%s: --%s expects an integer, got '%s'", p, o->name, val);
         if (!in_range(o, (double)v))
             return errf(err, len, "%s: --%s %s is out of range; use a value from %g to %g", p,
@@ -142,12 +143,20 @@ int pas_opts_parse(const pas_prog_info_t *info, const pas_opt_t *table,
             int rc = assign(info, &all[c - 1000], optarg, err, errlen);
             if (rc)
                 return rc;
-        } else if (c == ':') {
-            return errf(err, errlen, "%s: option '%s' needs a value; see '%s --help'",
-                        info->program, argv[optind - 1], info->program);
         } else {
+            /* For a long option argv[optind - 1] is it; for a short one in a
+             * cluster ("-xh") only optopt names it. */
+            char shown[64];
+            const char *arg = argv[optind - 1];
+            if (optopt > 0 && optopt < 256)
+                snprintf(shown, sizeof shown, "-%c", optopt);
+            else
+                snprintf(shown, sizeof shown, "%s", arg);
+            if (c == ':')
+                return errf(err, errlen, "%s: option '%s' needs a value; see '%s --help'",
+                            info->program, shown, info->program);
             return errf(err, errlen, "%s: unknown or ambiguous option '%s'; see '%s --help' for the list",
-                        info->program, argv[optind - 1], info->program);
+                        info->program, shown, info->program);
         }
     }
     if (optind < argc)

@@ -105,6 +105,7 @@ void pas_opts_help(const pas_prog_info_t *info, const pas_opt_t *table,
 typedef struct {
     int ranks, rank;
     int local_ranks;  /* ranks on this node */
+    int sharers;      /* ranks on this node with the same affinity mask as this one */
     int hosts;        /* distinct nodes */
     int node_cpus;    /* online CPUs on this node */
     int mask_cpus;    /* CPUs in this rank's affinity mask */
@@ -117,11 +118,12 @@ typedef struct {
 
 /* Pure rule behind pas_machine_detect (local, tested on its own):
  * requested > 0 wins; then OMP_NUM_THREADS and SLURM_CPUS_PER_TASK (passed as
- * ints, 0 when unset); then a rank whose mask covers the node shares it with
- * the other local ranks (cpus / local_ranks), while a rank bound to a subset
- * owns its mask.  Always >= 1. */
-int pas_threads_choose(int requested, int omp_env, int slurm_cpt, int mask_cpus,
-                       int node_cpus, int local_ranks, const char **why);
+ * ints, 0 when unset); then the cores of this rank's affinity mask divided by
+ * the ranks on the node that have the same mask (`sharers`, >= 1): bound
+ * ranks own their cores, unbound or cgroup-confined ranks split them.
+ * Always >= 1. */
+int pas_threads_choose(int requested, int omp_env, int slurm_cpt, int mask_cpus, int sharers,
+                       const char **why);
 
 /* collective: detect the layout and set omp_set_num_threads() accordingly. */
 int pas_machine_detect(MPI_Comm comm, int requested_threads, pas_machine_t *m);

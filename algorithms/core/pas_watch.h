@@ -8,8 +8,9 @@
  * Watchdog: when started (pas_driver_begin starts it from --watchdog SECONDS
  * or PAS_WATCHDOG; 0 disables), a helper thread checks the call each rank is
  * blocked in.  One blocked longer than the limit prints what it waited for
- * (operation, peer, tag, phase, seconds) and aborts the job, instead of
- * burning the allocation.  Collectives: pass peer -1.
+ * (operation, peer, tag, phase, seconds) and exits with status 1 without
+ * finalising MPI, which makes mpirun (and srun --kill-on-bad-exit) end the
+ * whole job instead of burning the allocation.  Collectives: pass peer -1.
  *
  * Fault injection: PAS_FAULT="RANK:PHASE:ACTION[:N]" makes rank RANK (or "*"
  * for every rank) act when it enters phase PHASE (the N-th time, default 1):

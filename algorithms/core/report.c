@@ -1,5 +1,6 @@
 /* report.c - the rank-0 banner, the results table and --json lines. */
 #define _POSIX_C_SOURCE 200809L
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,6 +31,46 @@ void pas_result_header(FILE *out)
 {
     fprintf(out, "%-14s %-10s %-9s %-30s %10s %10s %10s %12s %-9s %s\n", "program", "algorithm",
             "ranksxthr", "size", "t_min(s)", "t_med(s)", "t_max(s)", "rate", "unit", "verdict");
+}
+
+/* Does s follow JSON's number grammar: -?(0|[1-9]d*)(.d+)?([eE][+-]?d+)? */
+static int is_json_number(const char *s)
+{
+    if (*s == '-')
+        s++;
+    if (*s == '0')
+        s++;
+    else if (*s >= '1' && *s <= '9')
+        while (*s >= '0' && *s <= '9')
+            s++;
+    else
+        return 0;
+    if (*s == '.') {
+        s++;
+        if (!(*s >= '0' && *s <= '9'))
+            return 0;
+        while (*s >= '0' && *s <= '9')
+            s++;
+    }
+    if (*s == 'e' || *s == 'E') {
+        s++;
+        if (*s == '+' || *s == '-')
+            s++;
+        if (!(*s >= '0' && *s <= '9'))
+            return 0;
+        while (*s >= '0' && *s <= '9')
+            s++;
+    }
+    return *s == '\0';
+}
+
+/* A double as JSON: non-finite values have no JSON number, so null. */
+static void json_double(FILE *out, double v)
+{
+    if (isfinite(v))
+        fprintf(out, "%.9g", v);
+    else
+        fputs("null", out);
 }
 
 void pas_json_string(FILE *out, const char *s)
@@ -65,8 +106,15 @@ void pas_result_print(FILE *out, const pas_result_t *r, int json)
     pas_json_string(out, r->algo);
     fprintf(out, ",\"ranks\":%d,\"threads\":%d,\"size\":", r->ranks, r->threads);
     pas_json_string(out, r->size);
-    fprintf(out, ",\"reps\":%d,\"t_min\":%.9g,\"t_median\":%.9g,\"t_max\":%.9g,\"rate\":%.9g,"
-                 "\"unit\":", r->time.reps, r->time.min, r->time.median, r->time.max, r->rate);
+    fprintf(out, ",\"reps\":%d,\"t_min\":", r->time.reps);
+    json_double(out, r->time.min);
+    fputs(",\"t_median\":", out);
+    json_double(out, r->time.median);
+    fputs(",\"t_max\":", out);
+    json_double(out, r->time.max);
+    fputs(",\"rate\":", out);
+    json_double(out, r->rate);
+    fputs(",\"unit\":", out);
     pas_json_string(out, r->rate_unit);
     fprintf(out, ",\"verdict\":");
     pas_json_string(out, r->verdict);
@@ -82,9 +130,7 @@ void pas_result_print(FILE *out, const pas_result_t *r, int json)
             fputc(',', out);
             pas_json_string(out, tok);
             fputc(':', out);
-            char *end;
-            strtod(eq + 1, &end);
-            if (*end == '\0' && end != eq + 1)
+            if (is_json_number(eq + 1))
                 fputs(eq + 1, out);
             else
                 pas_json_string(out, eq + 1);

@@ -1,72 +1,82 @@
 /* size.c - counts with suffixes: "10M", "1Gi", "1e8". */
 #include <ctype.h>
-#include <errno.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "pas_core.h"
 
+/* Exact: digits [. digits] [e digits] [K|M|G|T|P [i] [B]], computed in 128
+ * bits, so "12345678901234567.5" or "1.0000001" are refused rather than
+ * rounded, and no value above 2^53 loses precision. */
 int pas_parse_size(const char *text, uint64_t *out)
 {
-    if (!text || !*text)
+    typedef unsigned __int128 u128;
+    const u128 big = ~(u128)0;
+    if (!text)
         return PAS_ERR_ARG;
-    for (const char *c = text; *c; c++)
-        if (*c == '-')
-            return PAS_ERR_ARG;
-    /* Integer part first, so that exact values above 2^53 stay exact. */
-    char *end;
-    errno = 0;
-    unsigned long long ip = strtoull(text, &end, 10);
-    if (end == text && *end != '.')
-        return PAS_ERR_ARG;
-    if (errno == ERANGE)
-        return PAS_ERR_OVERFLOW;
-    double frac = 0;
-    int has_frac = 0;
-    if (*end == '.' || *end == 'e' || *end == 'E') { /* fraction or exponent: via double */
-        errno = 0;
-        double d = strtod(text, &end);
-        if (errno == ERANGE || !isfinite(d))
-            return PAS_ERR_OVERFLOW;
-        if (d < 0)
-            return PAS_ERR_ARG;
-        if (d >= 18446744073709551616.0)
-            return PAS_ERR_OVERFLOW;
-        ip = (unsigned long long)d;
-        frac = d - (double)ip;
-        has_frac = 1;
+    const char *s = text;
+    u128 v = 0;
+    int digits = 0, frac = 0, overflow = 0;
+    for (int in_frac = 0;; s++) {
+        if (*s == '.' && !in_frac) {
+            in_frac = 1;
+            continue;
+        }
+        if (!isdigit((unsigned char)*s))
+            break;
+        if (v > (big - 9) / 10)
+            overflow = 1;
+        else
+            v = v * 10 + (u128)(*s - '0');
+        digits++;
+        frac += in_frac;
     }
-    uint64_t mult = 1;
-    if (*end) {
+    if (digits == 0)
+        return PAS_ERR_ARG; /* also "-5", "+7", " 7", "K", "" */
+    int exp10 = 0;
+    if (*s == 'e' || *s == 'E') {
+        s++;
+        if (*s == '+')
+            s++;
+        if (!isdigit((unsigned char)*s))
+            return PAS_ERR_ARG;
+        for (; isdigit((unsigned char)*s); s++)
+            if (exp10 < 1000)
+                exp10 = exp10 * 10 + (*s - '0');
+    }
+    u128 mult = 1;
+    if (*s) {
         static const char units[] = "KMGTP";
-        const char *u = strchr(units, toupper((unsigned char)*end));
+        const char *u = strchr(units, toupper((unsigned char)*s));
         if (!u || !*u)
             return PAS_ERR_ARG;
-        int power = (int)(u - units) + 1;
-        int binary = end[1] == 'i';
-        uint64_t base = binary ? 1024 : 1000;
-        for (int i = 0; i < power; i++)
-            mult *= base;
-        end += 1 + binary;
-        if (*end == 'B' || *end == 'b') /* "1GiB", "10MB" */
-            end++;
-        if (*end)
+        int binary = s[1] == 'i';
+        for (int i = 0; i <= (int)(u - units); i++)
+            mult *= binary ? 1024 : 1000;
+        s += 1 + binary;
+        if (*s == 'B' || *s == 'b') /* "1GiB", "10MB" */
+            s++;
+        if (*s)
             return PAS_ERR_ARG;
     }
-    if (ip > UINT64_MAX / mult)
+    if (overflow)
         return PAS_ERR_OVERFLOW;
-    uint64_t v = (uint64_t)ip * mult;
-    if (has_frac) {
-        double f = frac * (double)mult;
-        if (fabs(f - nearbyint(f)) > 1e-6 * (f > 1 ? f : 1))
-            return PAS_ERR_ARG; /* "1.5" keys is not a count */
-        uint64_t add = (uint64_t)nearbyint(f);
-        if (v > UINT64_MAX - add)
+    if (v > big / mult)
+        return PAS_ERR_OVERFLOW;
+    v *= mult;
+    for (int k = exp10 - frac; k > 0 && v; k--) {
+        if (v > UINT64_MAX)
             return PAS_ERR_OVERFLOW;
-        v += add;
+        v *= 10;
     }
-    *out = v;
+    for (int k = frac - exp10; k > 0; k--) {
+        if (v % 10)
+            return PAS_ERR_ARG; /* not a whole count: "1.5" keys */
+        v /= 10;
+    }
+    if (v > UINT64_MAX)
+        return PAS_ERR_OVERFLOW;
+    *out = (uint64_t)v;
     return PAS_OK;
 }
 

@@ -104,7 +104,10 @@ static void *watchdog(void *arg)
                         "phase '%s'; aborting the job (raise --watchdog if this is expected)\n",
                 my_rank, now() - since, op, who, tag, atomic_load(&cur_phase));
         fflush(stderr);
-        MPI_Abort(MPI_COMM_WORLD, 1);
+        /* Under MPI_THREAD_FUNNELED this thread may not call MPI (not even
+         * MPI_Abort).  A rank that exits non-zero without MPI_Finalize makes
+         * mpirun end the job, and srun does with --kill-on-bad-exit
+         * (jobs/pas-launch passes it). */
         _exit(1);
     }
     return NULL;

@@ -1,4 +1,5 @@
 /* pas-scan - distributed prefix sum of a block-decomposed array, verified. */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,10 +37,15 @@ int main(int argc, char **argv)
 
     pas_range_t mine = pas_decomp_block_range(n, d.size, d.rank);
     size_t len = (size_t)pas_range_len(mine);
-    scan_run_t s = {d.comm, malloc(len * sizeof(uint64_t) + 1), malloc(len * sizeof(uint64_t) + 1), len};
+    int fits = pas_range_len(mine) <= (SIZE_MAX - 1) / (2 * sizeof(uint64_t));
+    scan_run_t s = {d.comm, NULL, NULL, len};
+    if (fits) {
+        s.x = malloc(len * sizeof(uint64_t) + 1);
+        s.y = malloc(len * sizeof(uint64_t) + 1);
+    }
     int rc = pas_driver_checkf(&d, s.x && s.y ? PAS_OK : PAS_ERR_NOMEM,
-                               "cannot allocate %zu MiB for %zu elements; use a smaller --n or more ranks",
-                               2 * len * sizeof(uint64_t) >> 20, len);
+                               "cannot allocate 2 x %llu elements on this rank; use a smaller --n or more ranks",
+                               (unsigned long long)pas_range_len(mine));
     char nbuf[32];
     const char *kv[] = {"n", pas_format_size(n, nbuf, sizeof nbuf), NULL};
     if (rc == PAS_OK) {

@@ -19,20 +19,23 @@ uint64_t pas_scan_local_u64(const uint64_t *x, uint64_t *y, size_t n, uint64_t o
         nt = 1; /* not worth a team */
     uint64_t part[nt + 1];
     part[0] = 0;
+    int team = 1; /* the team actually granted: OMP_THREAD_LIMIT or dynamic may cut it */
 #pragma omp parallel num_threads(nt) if (nt > 1)
     {
         int t = 0;
 #ifdef _OPENMP
         t = omp_get_thread_num();
+#pragma omp single
+        team = omp_get_num_threads();
 #endif
-        pas_range_t r = pas_decomp_block_range(n, nt, t);
+        pas_range_t r = pas_decomp_block_range(n, team, t);
         uint64_t s = 0;
         for (uint64_t i = r.lo; i < r.hi; i++)
             s += x[i];
         part[t + 1] = s;
 #pragma omp barrier
 #pragma omp single
-        for (int k = 1; k <= nt; k++)
+        for (int k = 1; k <= team; k++)
             part[k] += part[k - 1];
         uint64_t acc = offset + part[t];
         for (uint64_t i = r.lo; i < r.hi; i++) {
@@ -40,7 +43,7 @@ uint64_t pas_scan_local_u64(const uint64_t *x, uint64_t *y, size_t n, uint64_t o
             y[i] = acc;
         }
     }
-    return part[nt];
+    return part[team];
 }
 
 int pas_scan_u64(MPI_Comm comm, const uint64_t *x, uint64_t *y, size_t n)

@@ -12,6 +12,8 @@ Test(core_size, accepts_counts_with_suffixes)
         {"1G", 1000000000}, {"2T", 2000000000000ULL}, {"1Ki", 1024}, {"4Gi", 4ULL << 30},
         {"1Mi", 1 << 20}, {"1e8", 100000000}, {"1.5K", 1500}, {"2.5M", 2500000}, {"16GiB", 16ULL << 30},
         {"10MB", 10000000}, {"18446744073709551615", UINT64_MAX}, {"1k", 1000},
+        {"1.5Ki", 1536}, {"0.5K", 500}, {"1.50K", 1500}, {"9007199254740993", 9007199254740993ULL},
+        {"1e0", 1}, {"0e999", 0}, {"1.8446744073709551615e19", UINT64_MAX}, {"007", 7},
     };
     for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
         uint64_t v = 0;
@@ -27,6 +29,9 @@ Test(core_size, rejects_malformed_and_overflowing_counts)
         {"1.5", PAS_ERR_ARG}, {"10M5", PAS_ERR_ARG}, {"1 0", PAS_ERR_ARG}, {"K", PAS_ERR_ARG},
         {"18446744073709551616", PAS_ERR_OVERFLOW}, {"19000P", PAS_ERR_OVERFLOW},
         {"1e30", PAS_ERR_OVERFLOW}, {"20000000Ti", PAS_ERR_OVERFLOW}, {"-0", PAS_ERR_ARG},
+        {"+7", PAS_ERR_ARG}, {" 7", PAS_ERR_ARG}, {"1.0000001", PAS_ERR_ARG},
+        {"12345678901234567.5", PAS_ERR_ARG}, {"0x10", PAS_ERR_ARG}, {"1e-3", PAS_ERR_ARG},
+        {"1e", PAS_ERR_ARG}, {"1..5", PAS_ERR_ARG}, {"1e999999", PAS_ERR_OVERFLOW},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         uint64_t v = 42;
@@ -117,22 +122,24 @@ Test(core_options, rejects_bad_input_with_a_message_naming_the_fix)
 
 Test(core_threads, choice_follows_precedence_and_never_oversubscribes)
 {
-    static const struct { int req, omp, slurm, mask, node, local, expect; } cases[] = {
-        {4, 8, 2, 16, 16, 1, 4},   /* --threads wins */
-        {0, 8, 2, 16, 16, 1, 8},   /* then OMP_NUM_THREADS */
-        {0, 0, 2, 16, 16, 1, 2},   /* then SLURM_CPUS_PER_TASK */
-        {0, 0, 0, 16, 16, 4, 4},   /* unbound: share the node */
-        {0, 0, 0, 16, 16, 3, 5},   /* 16 / 3 rounds down */
-        {0, 0, 0, 2, 2, 7, 1},     /* oversubscribed: at least one */
-        {0, 0, 0, 4, 16, 4, 4},    /* bound to 4 cores: own them */
-        {0, 0, 0, 1, 2, 2, 1},     /* bound to one core */
-        {0, 0, 0, 2, 2, 1, 2},     /* one rank, whole node */
-        {0, 0, 0, 0, 8, 2, 4},     /* mask unknown: node cores */
+    static const struct { int req, omp, slurm, mask, sharers, expect; } cases[] = {
+        {4, 8, 2, 16, 1, 4},   /* --threads wins */
+        {0, 8, 2, 16, 1, 8},   /* then OMP_NUM_THREADS */
+        {0, 0, 2, 16, 1, 2},   /* then SLURM_CPUS_PER_TASK */
+        {0, 0, 0, 16, 4, 4},   /* 4 unbound ranks share the node */
+        {0, 0, 0, 16, 3, 5},   /* 16 / 3 rounds down */
+        {0, 0, 0, 2, 7, 1},    /* oversubscribed: at least one */
+        {0, 0, 0, 4, 1, 4},    /* bound to 4 cores of its own: owns them */
+        {0, 0, 0, 1, 1, 1},    /* bound to one core */
+        {0, 0, 0, 2, 1, 2},    /* one rank, whole node */
+        {0, 0, 0, 4, 4, 1},    /* a cgroup of 4 cpus shared by 4 ranks: not 4 each */
+        {0, 0, 0, 8, 2, 4},    /* bound per socket, 2 ranks per socket */
+        {0, 0, 0, 0, 1, 1},    /* mask unknown: at least one */
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         const char *why = NULL;
         int t = pas_threads_choose(cases[i].req, cases[i].omp, cases[i].slurm, cases[i].mask,
-                                   cases[i].node, cases[i].local, &why);
+                                   cases[i].sharers, &why);
         cr_assert_eq(t, cases[i].expect, "case %zu: %d threads (%s)", i, t, why);
         cr_assert_not_null(why);
     }

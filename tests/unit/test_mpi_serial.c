@@ -108,6 +108,31 @@ Test(mpi_serial, file_view_with_subarray_writes_and_reads_back)
     cr_assert_eq(MPI_File_open(MPI_COMM_WORLD, path, MPI_MODE_RDONLY, MPI_INFO_NULL, &f), MPI_ERR_NO_SUCH_FILE);
 }
 
+Test(mpi_serial, a_short_read_counts_only_what_exists_and_etype_may_be_freed)
+{
+    char path[] = "/tmp/pas-mpi-serial-XXXXXX";
+    int fd = mkstemp(path);
+    cr_assert_eq(write(fd, "abcdefghijkl", 12), 12);
+    close(fd);
+    MPI_File f;
+    cr_assert_eq(MPI_File_open(MPI_COMM_WORLD, path, MPI_MODE_RDONLY, MPI_INFO_NULL, &f), MPI_SUCCESS);
+    MPI_Datatype et;
+    MPI_Type_contiguous(2, MPI_BYTE, &et);
+    MPI_Type_commit(&et);
+    MPI_File_set_view(f, 0, et, MPI_BYTE, "native", MPI_INFO_NULL);
+    MPI_Type_free(&et); /* legal: the view must not depend on it */
+    int v[8], count = -1;
+    MPI_Status st;
+    cr_assert_eq(MPI_File_read_at(f, 1, v, 8, MPI_INT, &st), MPI_SUCCESS); /* from byte 2 */
+    MPI_Get_count(&st, MPI_INT, &count);
+    cr_assert_eq(count, MPI_UNDEFINED, "10 bytes are not a whole number of ints");
+    MPI_File_read_at(f, 0, v, 8, MPI_INT, &st);
+    MPI_Get_count(&st, MPI_INT, &count);
+    cr_assert_eq(count, 3, "12 bytes hold 3 ints, not 8");
+    MPI_File_close(&f);
+    unlink(path);
+}
+
 Test(mpi_serial, collectives_copy_and_respect_in_place)
 {
     long a[3] = {1, 2, 3}, b[3] = {0};
