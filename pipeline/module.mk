@@ -16,3 +16,9 @@ ifeq ($(PIPE_ZLIB),yes)
 else
   $(info pipeline: zlib not found: pas-pipeline --transform compress is disabled (apt-get install zlib1g-dev))
 endif
+
+# The checkpoint/restart test is a script (it launches runs itself).
+tests: $(BUILD)/tests/t_pipe_checkpoint
+$(BUILD)/tests/t_pipe_checkpoint: pipeline/test-checkpoint.sh
+	@mkdir -p $(dir $@)
+	$(Q)cp $< $@ && chmod +x $@

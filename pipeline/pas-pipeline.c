@@ -136,7 +136,7 @@ int main(int argc, char **argv)
         {"ordered", PAS_OPT_FLAG, &ordered, NULL, "deliver (and check) the input order", NULL, 0, 0},
         {"checkpoint", PAS_OPT_STRING, &checkpoint, "FILE", "commit progress here; a rerun resumes (implies --ordered)",
          NULL, 0, 0},
-        {"checkpoint-every", PAS_OPT_SIZE, &ckpt_every, "N", "records between checkpoints", NULL, 1, 0},
+        {"checkpoint-every", PAS_OPT_SIZE, &ckpt_every, "N", "records between checkpoints", NULL, 1, 1e15},
         {"credits", PAS_OPT_INT, &credits, "C", "batches in flight per link", NULL, 1, 1024},
         {"batch", PAS_OPT_INT, &batch, "N", "most records per batch", NULL, 1, 1 << 20},
         {"batch-bytes", PAS_OPT_SIZE, &batch_bytes, "BYTES", "most bytes per batch message", NULL, 4096, 1 << 30},

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/types.h>
 #include <time.h>
@@ -58,7 +59,64 @@ typedef struct {
     size_t bufcap;
     uint64_t count, sum, since_ckpt;
     char part[4096];
+#ifdef PAS_HAVE_ZLIB
+    z_stream z; /* reused per record: deflateInit/inflateInit cost more than a small record */
+    int z_on;
+#endif
 } station_t;
+
+#ifdef PAS_HAVE_ZLIB
+static int z_deflate(station_t *s, const void *in, size_t len, void *out, uLongf *outlen)
+{
+    if (!s->z_on) {
+        if (deflateInit(&s->z, 1) != Z_OK)
+            return PAS_ERR_NOMEM;
+        s->z_on = 1;
+    } else if (deflateReset(&s->z) != Z_OK) {
+        return PAS_ERR_INTERNAL;
+    }
+    s->z.next_in = (Bytef *)(uintptr_t)in;
+    s->z.avail_in = (uInt)len;
+    s->z.next_out = out;
+    s->z.avail_out = (uInt)*outlen;
+    if (deflate(&s->z, Z_FINISH) != Z_STREAM_END)
+        return PAS_ERR_INTERNAL;
+    *outlen = s->z.total_out;
+    return PAS_OK;
+}
+
+static int z_inflate(station_t *s, const void *in, size_t len, void *out, uLongf *outlen)
+{
+    if (!s->z_on) {
+        if (inflateInit(&s->z) != Z_OK)
+            return PAS_ERR_NOMEM;
+        s->z_on = 2;
+    } else if (inflateReset(&s->z) != Z_OK) {
+        return PAS_ERR_INTERNAL;
+    }
+    s->z.next_in = (Bytef *)(uintptr_t)in;
+    s->z.avail_in = (uInt)len;
+    s->z.next_out = out;
+    s->z.avail_out = (uInt)*outlen;
+    if (inflate(&s->z, Z_FINISH) != Z_STREAM_END)
+        return PAS_ERR_FORMAT;
+    *outlen = s->z.total_out;
+    return PAS_OK;
+}
+#endif
+
+static void station_free(station_t *s)
+{
+#ifdef PAS_HAVE_ZLIB
+    if (s->z_on == 1)
+        deflateEnd(&s->z);
+    else if (s->z_on == 2)
+        inflateEnd(&s->z);
+#endif
+    free(s->line);
+    free(s->buf);
+    free(s);
+}
 
 static int station_new(void **state, const pas_pipe_where_t *where, void *arg)
 {
@@ -98,9 +156,7 @@ static void source_done(void *state)
     tally(&s->cfg->src_sum, s->sum);
     if (s->fp && s->fp != stdin)
         fclose(s->fp);
-    free(s->line);
-    free(s->buf);
-    free(s);
+    station_free(s);
 }
 
 /* ---- read: lines or fixed-size records from a file, stdin or a FIFO ------------- */
@@ -237,8 +293,8 @@ static int work_process(void *state, const pas_pipe_item_t *in, pas_pipe_emit_t 
             if (!o)
                 return rc;
             uLongf got = bound;
-            if (compress2((Bytef *)(o + 1), &got, (const Bytef *)(r + 1), r->len, 1) != Z_OK)
-                return PAS_ERR_INTERNAL;
+            if ((rc = z_deflate(s, r + 1, r->len, o + 1, &got)) != PAS_OK)
+                return rc;
             *o = (station_rec_t){r->seq, r->hash, (uint32_t)got, r->orig, r->flags | STATION_COMPRESSED, 0};
             if ((rc = pas_pipe_emit_trim(em, sizeof *o + got)) != PAS_OK)
                 return rc;
@@ -344,7 +400,7 @@ static int write_process(void *state, const pas_pipe_item_t *in, pas_pipe_emit_t
             s->bufcap = (size_t)r->orig + 1;
         }
         uLongf got = r->orig;
-        if (uncompress(s->buf, &got, content, r->len) != Z_OK || got != r->orig)
+        if (z_inflate(s, content, r->len, s->buf, &got) != PAS_OK || got != r->orig)
             tally(&c->content_errors, 1);
         content = s->buf;
         clen = got;
@@ -409,16 +465,10 @@ static void write_done(void *state)
         if (!s->cfg->checkpoint)
             unlink(s->part);
     }
-    free(s->buf);
-    free(s);
+    station_free(s);
 }
 
-static void work_done(void *state)
-{
-    station_t *s = state;
-    free(s->buf);
-    free(s);
-}
+static void work_done(void *state) { station_free(state); }
 
 const pas_pipe_stage_t *station_lookup(const char *name, station_cfg_t *cfg, pas_pipe_stage_t *out)
 {
