@@ -80,4 +80,78 @@ typedef struct {
 /* local: the block of grid position (r, c) in a rows x cols grid. */
 pas_block2d_t pas_decomp_block2d(uint64_t m, uint64_t n, int rows, int cols, int r, int c);
 
+/* ==== distributed dense matrices (added with matmul) ========================
+ * An m x n matrix on a rows x cols process grid (rank = row * cols + col),
+ * stored column-major on each rank: local element (li, lj) at
+ * a[li + lj * ld].  Block layout: pas_decomp_block ranges per dimension;
+ * block-cyclic: blocks of mb x nb dealt round-robin starting at grid row
+ * and column 0 (ScaLAPACK's layout with RSRC = CSRC = 0). */
+
+typedef enum { PAS_DMAT_BLOCK = 0, PAS_DMAT_CYCLIC = 1 } pas_dmat_kind_t;
+
+typedef struct {
+    uint64_t m, n;       /* global extent */
+    int kind;            /* pas_dmat_kind_t */
+    uint64_t mb, nb;     /* block-cyclic block sizes (1 for block layouts) */
+    int rows, cols;      /* process grid */
+    int myrow, mycol;    /* this rank's position */
+    uint64_t lm, ln;     /* local extent */
+    uint64_t ld;         /* local leading dimension, >= max(1, lm) */
+} pas_dmatrix_t;
+
+/* local: describe an m x n matrix in the block (or block-cyclic, mb, nb >= 1)
+ * layout as seen from grid position (myrow, mycol).  PAS_ERR_ARG on a bad
+ * grid or block size. */
+int pas_dmatrix_block(uint64_t m, uint64_t n, int rows, int cols, int myrow, int mycol,
+                      pas_dmatrix_t *d);
+int pas_dmatrix_cyclic(uint64_t m, uint64_t n, uint64_t mb, uint64_t nb, int rows, int cols,
+                       int myrow, int mycol, pas_dmatrix_t *d);
+
+/* local: elements of the local part (lm * ln) and of its storage (ld * ln). */
+static inline uint64_t pas_dmatrix_local_count(const pas_dmatrix_t *d) { return d->lm * d->ln; }
+
+/* local: global row (col) of local row (col) l, and the grid row (col)
+ * owning global row (col) g. */
+uint64_t pas_dmatrix_row_l2g(const pas_dmatrix_t *d, uint64_t l);
+uint64_t pas_dmatrix_col_l2g(const pas_dmatrix_t *d, uint64_t l);
+int pas_dmatrix_row_owner(const pas_dmatrix_t *d, uint64_t g);
+int pas_dmatrix_col_owner(const pas_dmatrix_t *d, uint64_t g);
+
+/* local, pure: element (i, j) of the random matrix `seed`, uniform in
+ * [-1, 1): the same global matrix whatever the grid or layout. */
+static inline double pas_dmatrix_random_at(uint64_t seed, uint64_t i, uint64_t j)
+{
+    uint64_t h = pas_mix64(seed ^ pas_mix64(i ^ pas_mix64(j + 0x5bd1e995u)));
+    return 2.0 * pas_unit(h) - 1.0;
+}
+
+/* local: fill the local part (ld-strided; padding rows untouched) with the
+ * random matrix `seed`, with the calling thread's OpenMP team. */
+void pas_dmatrix_fill_random_d(const pas_dmatrix_t *d, uint64_t seed, double *a);
+void pas_dmatrix_fill_random_s(const pas_dmatrix_t *d, uint64_t seed, float *a);
+
+/* collective over comm (both grids map rank = row * cols + col onto comm):
+ * copy the matrix `src` (local part a) into the layout `dst` (local part b),
+ * or its transpose when `transpose` (then dst is n x m).  Elements are
+ * `elem_size` bytes.  One MPI_Alltoallv; each side enumerates the
+ * intersection of index sets per dimension, so no index lists travel.
+ * PAS_OK, PAS_ERR_ARG (shapes or grids do not match), PAS_ERR_NOMEM,
+ * PAS_ERR_OVERFLOW (a message over 2^31 elements), PAS_ERR_MPI. */
+int pas_dmatrix_redistribute(MPI_Comm comm, const pas_dmatrix_t *src, const void *a,
+                             const pas_dmatrix_t *dst, void *b, int transpose, size_t elem_size);
+
+/* collective: write the matrix (local part a, `elem_size` 8 or 4) to `path`
+ * with MPI-IO: a 64-byte header ("PASMAT01", m, n, element size) then the
+ * elements column-major.  Block layouts write their block through a
+ * subarray file view; block-cyclic ones go through a block copy first.
+ * Written to a temporary name and renamed when complete.  PAS_OK or
+ * PAS_ERR_IO / PAS_ERR_NOMEM / PAS_ERR_MPI, the same on every rank. */
+int pas_dmatrix_write(MPI_Comm comm, const char *path, const pas_dmatrix_t *d, const void *a,
+                      size_t elem_size);
+
+/* collective: read a file written by pas_dmatrix_write into the layout d.
+ * PAS_ERR_FORMAT when the header does not match d (m, n, element size). */
+int pas_dmatrix_read(MPI_Comm comm, const char *path, const pas_dmatrix_t *d, void *a,
+                     size_t elem_size);
+
 #endif

@@ -82,3 +82,12 @@ void pas_matmul_kernel_shape(int is_float, int *mr, int *nr, int *vector_bytes)
     *nr = is_float ? PAS_NR_S : PAS_NR_D;
     *vector_bytes = PAS_VBYTES;
 }
+
+int pas_matmul_gemm_any(int is_float, int ta, int tb, size_t m, size_t n, size_t k, double alpha,
+                        const void *a, size_t lda, const void *b, size_t ldb, double beta, void *c,
+                        size_t ldc)
+{
+    if (is_float)
+        return gemm_s(ta, tb, m, n, k, (float)alpha, a, lda, b, ldb, (float)beta, c, ldc);
+    return gemm_d(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+}

@@ -17,6 +17,14 @@
 #else
 #define PAS_VBYTES 16
 #define PAS_NR 4
+/* Either element type through one call (alpha, beta converted). */
+int pas_matmul_gemm_any(int is_float, int ta, int tb, size_t m, size_t n, size_t k, double alpha,
+                        const void *a, size_t lda, const void *b, size_t ldb, double beta, void *c,
+                        size_t ldc);
+
+/* MPI tags of the matmul module. */
+enum { PAS_MATMUL_TAG_SKEW_A = 4101, PAS_MATMUL_TAG_SKEW_B, PAS_MATMUL_TAG_SHIFT_A, PAS_MATMUL_TAG_SHIFT_B };
+
 #endif
 #define PAS_MR_D (2 * PAS_VBYTES / 8)
 #define PAS_MR_S (2 * PAS_VBYTES / 4)
@@ -45,5 +53,13 @@ void pas_matmul_tile_d(size_t kc, const double *pa, const double *pb, double alp
                        size_t ldc, size_t mr, size_t nr);
 void pas_matmul_tile_s(size_t kc, const float *pa, const float *pb, float alpha, float *c,
                        size_t ldc, size_t mr, size_t nr);
+
+/* Either element type through one call (alpha, beta converted). */
+int pas_matmul_gemm_any(int is_float, int ta, int tb, size_t m, size_t n, size_t k, double alpha,
+                        const void *a, size_t lda, const void *b, size_t ldb, double beta, void *c,
+                        size_t ldc);
+
+/* MPI tags of the matmul module. */
+enum { PAS_MATMUL_TAG_SKEW_A = 4101, PAS_MATMUL_TAG_SKEW_B, PAS_MATMUL_TAG_SHIFT_A, PAS_MATMUL_TAG_SHIFT_B };
 
 #endif

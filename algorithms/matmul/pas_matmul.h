@@ -39,4 +39,86 @@ void pas_matmul_kernel_shape(int is_float, int *mr, int *nr, int *vector_bytes);
  * peak a kernel's rate is compared with. */
 double pas_matmul_fma_peak(int is_float, int threads, double seconds);
 
+/* ---- distributed multiply ---------------------------------------------------- */
+
+typedef enum { PAS_MATMUL_SUMMA = 0, PAS_MATMUL_CANNON = 1, PAS_MATMUL_25D = 2 } pas_matmul_algo_t;
+
+typedef struct {
+    int algo;          /* pas_matmul_algo_t */
+    int is_float;      /* elements are float (else double) */
+    int blocking;      /* 1: the blocking twin (MPI_Bcast / MPI_Sendrecv, no overlap) */
+    uint64_t panel;    /* SUMMA panel width in k; 0: 256 */
+} pas_matmul_cfg_t;
+
+typedef struct {
+    double words;      /* matrix elements this rank received */
+    double t_wait;     /* seconds blocked waiting for messages */
+} pas_matmul_stats_t;
+
+/* The 3D arrangement of 2.5D: `layers` copies of a rows x cols grid, rank =
+ * layer * rows * cols + row * cols + col.  layers = 1 is the plain 2D grid
+ * every algorithm uses. */
+typedef struct {
+    int layers, layer;
+    pas_grid_t grid;       /* this layer's grid (over its own communicator) */
+    MPI_Comm layer_comm;   /* the ranks of my layer */
+    MPI_Comm depth_comm;   /* the ranks at my grid position, one per layer, by layer */
+} pas_matmul_layers_t;
+
+/* collective: build the arrangement over comm.  layers must divide the size;
+ * rows = cols = 0 chooses the most square grid.  PAS_ERR_ARG otherwise. */
+int pas_matmul_layers_create(MPI_Comm comm, int layers, int rows, int cols, pas_matmul_layers_t *lay);
+void pas_matmul_layers_destroy(pas_matmul_layers_t *lay);
+
+/* collective over all layers: C = alpha op(A) op(B) + beta C with the
+ * matrices block-distributed over the layer grid: a (stored A: m x k, or
+ * k x m when trans_a), b (k x n, or n x k), c (m x n), local parts with
+ * ld = max(1, local rows).  With layers > 1 (2.5D) only layer 0's a, b, c
+ * are read and only layer 0's c holds the result; the other layers' buffers
+ * (same shapes) are work space.  Cannon needs a square grid and one layer
+ * (PAS_ERR_UNSUPPORTED otherwise: the driver falls back to SUMMA and says
+ * so).  Returns the same status on every rank of a layer. */
+int pas_matmul(const pas_matmul_layers_t *lay, const pas_matmul_cfg_t *cfg, int trans_a, int trans_b,
+               double alpha, const pas_dmatrix_t *ad, const void *a, const pas_dmatrix_t *bd, const void *b,
+               double beta, const pas_dmatrix_t *cd, void *c, pas_matmul_stats_t *stats);
+
+/* collective over grid: SUMMA on the k-range [k0, k1) of C += alpha A B
+ * (C first scaled by beta), no transposes; A m x k, B k x n, C m x n block-
+ * distributed over grid.  Panel broadcasts along rows (A) and columns (B),
+ * the next panel's MPI_Ibcast in flight while the current one multiplies
+ * (cfg->blocking: MPI_Bcast then multiply). */
+int pas_matmul_summa(const pas_grid_t *grid, const pas_matmul_cfg_t *cfg, double alpha,
+                     const pas_dmatrix_t *ad, const void *a, const pas_dmatrix_t *bd, const void *b,
+                     double beta, const pas_dmatrix_t *cd, void *c, uint64_t k0, uint64_t k1,
+                     pas_matmul_stats_t *stats);
+
+/* collective over grid (square): Cannon's algorithm with the initial skew,
+ * the next blocks' shifts in flight while the current ones multiply. */
+int pas_matmul_cannon(const pas_grid_t *grid, const pas_matmul_cfg_t *cfg, double alpha,
+                      const pas_dmatrix_t *ad, const void *a, const pas_dmatrix_t *bd, const void *b,
+                      double beta, const pas_dmatrix_t *cd, void *c, pas_matmul_stats_t *stats);
+
+/* local: the replica count 2.5D would use on p ranks for an m x n x k
+ * product within mem_bytes per rank (0: no limit): the largest c dividing p
+ * with c^3 <= p whose per-rank footprint fits; 1 when none does. */
+int pas_matmul_choose_replicas(int p, uint64_t m, uint64_t n, uint64_t k, size_t elem, double mem_bytes);
+
+/* local: bytes per rank the multiply needs with c replicas on p ranks. */
+double pas_matmul_footprint(int p, int c, uint64_t m, uint64_t n, uint64_t k, size_t elem);
+
+/* ---- verification ------------------------------------------------------------- */
+
+/* collective over grid: Freivalds' check of C = alpha op(A) op(B) + beta C0,
+ * where C0 is the random matrix c0_seed (pas_dmatrix_random_at) that C held
+ * before: with x random (x_seed), compare C x with alpha op(A) (op(B) x) +
+ * beta C0 x.  Only O(m + n + k) vectors are reduced, no matrix moves.
+ * *residual = max |difference| / max (|alpha| |A| (|B| |x|) + |beta| |C0| |x| +
+ * |C| |x|), the scale a rounding error could reach; the check passes when it
+ * is at most 2 (k + n + 2) eps.  PAS_OK or PAS_ERR_VERIFY, the same on every
+ * rank (PAS_ERR_NOMEM / PAS_ERR_MPI on failure). */
+int pas_matmul_verify(const pas_grid_t *grid, int is_float, int trans_a, int trans_b, double alpha,
+                      const pas_dmatrix_t *ad, const void *a, const pas_dmatrix_t *bd, const void *b,
+                      double beta, uint64_t c0_seed, const pas_dmatrix_t *cd, const void *c, uint64_t x_seed,
+                      double *residual, double *threshold);
+
 #endif

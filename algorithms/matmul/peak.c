@@ -50,28 +50,24 @@ double pas_matmul_fma_peak(int is_float, int threads, double seconds)
     if (threads < 1)
         threads = 1;
     int vlen = PAS_VBYTES / (is_float ? 4 : 8);
-    double flops_per_iter = 2.0 * vlen * CHAINS;
-    /* calibrate on one thread, then run the team for about `seconds` */
-    long iters = 1 << 16;
-    double t = 0, sink = 0;
-    for (;;) {
-        double t0 = now();
-        sink += is_float ? fma_chains_s(iters, 1e-7f) : fma_chains_d(iters, 1e-9);
-        t = now() - t0;
-        if (t > 0.02 || iters > (1L << 40))
-            break;
-        iters *= 4;
+    double flops_per_iter = 2.0 * vlen * CHAINS, sink = 0, total = 0;
+    /* Every thread runs chunks of about 0.1 ms until the window closes; the
+     * rate is the work done over the window.  Ranks that measure at the same
+     * time (after a barrier) share the cores fairly, so the sum of their
+     * rates is the machine's, even when oversubscribed. */
+    const long chunk = 2048;
+    double t0 = now(), t1 = t0;
+#pragma omp parallel num_threads(threads) reduction(+ : sink, total)
+    {
+        double end;
+        do {
+            sink += is_float ? fma_chains_s(chunk, 1e-7f) : fma_chains_d(chunk, 1e-9);
+            total += flops_per_iter * (double)chunk;
+            end = now();
+        } while (end - t0 < seconds);
+#pragma omp critical
+        t1 = end > t1 ? end : t1;
     }
-    iters = (long)(iters * (seconds / 3 / (t > 0 ? t : 1e-3))) + 1;
-    double best = 0;
-    for (int rep = 0; rep < 3; rep++) {
-        double t0 = now();
-#pragma omp parallel num_threads(threads) reduction(+ : sink)
-        sink += is_float ? fma_chains_s(iters, 1e-7f) : fma_chains_d(iters, 1e-9);
-        double dt = now() - t0;
-        double rate = flops_per_iter * (double)iters * threads / dt / 1e9;
-        if (rate > best)
-            best = rate;
-    }
-    return sink == 12345.678 ? best + 1e-300 : best; /* uses sink */
+    double rate = total / (t1 - t0) / 1e9;
+    return sink == 12345.678 ? rate + 1e-300 : rate; /* uses sink */
 }

@@ -1,0 +1,279 @@
+/* pas-matmul - distributed dense C = alpha op(A) op(B) + beta C (SUMMA,
+ * Cannon, 2.5D) over block-decomposed matrices, verified by Freivalds'
+ * check on every run, reported against the measured FMA peak and the
+ * communication lower bounds. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "pas_decomp.h"
+#include "pas_driver.h"
+#include "pas_matmul.h"
+
+typedef struct {
+    pas_matmul_layers_t lay;
+    pas_matmul_cfg_t cfg;
+    pas_dmatrix_t ad, bd, cd;
+    void *a, *b, *c;
+    int ta, tb;
+    double alpha, beta;
+    uint64_t c0_seed;
+    pas_matmul_stats_t st;
+} mm_run_t;
+
+static void fill(const pas_dmatrix_t *d, int is_float, uint64_t seed, void *x)
+{
+    if (is_float)
+        pas_dmatrix_fill_random_s(d, seed, x);
+    else
+        pas_dmatrix_fill_random_d(d, seed, x);
+}
+
+static void fill_nan(const pas_dmatrix_t *d, int is_float, void *x)
+{
+    for (uint64_t i = 0; i < d->ld * d->ln; i++) {
+        if (is_float)
+            ((float *)x)[i] = NAN;
+        else
+            ((double *)x)[i] = NAN;
+    }
+}
+
+/* Untimed before every repetition: C back to C0 (layer 0; the other layers'
+ * C is work space, poisoned so that an unreduced or unscaled value shows). */
+static int prepare(void *ctx)
+{
+    mm_run_t *r = ctx;
+    if (r->lay.layer == 0)
+        fill(&r->cd, r->cfg.is_float, r->c0_seed, r->c);
+    else
+        fill_nan(&r->cd, r->cfg.is_float, r->c);
+    r->st = (pas_matmul_stats_t){0, 0};
+    return PAS_OK;
+}
+
+static int run(void *ctx)
+{
+    mm_run_t *r = ctx;
+    return pas_matmul(&r->lay, &r->cfg, r->ta, r->tb, r->alpha, &r->ad, r->a, &r->bd, r->b, r->beta, &r->cd, r->c,
+                      &r->st);
+}
+
+static double node_memory(void)
+{
+    long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+    return pages > 0 && page > 0 ? (double)pages * (double)page : 0;
+}
+
+int main(int argc, char **argv)
+{
+    uint64_t m = 2048, n = 2048, k = 2048, panel = 256, mem_limit = 0;
+    const char *type = "double", *algo = "auto", *grid = NULL, *save = NULL;
+    int replicas = 0, ta = 0, tb = 0, blocking = 0, corrupt = 0;
+    double alpha = 1.0, beta = 0.0, peak_seconds = 0.25;
+    static const pas_prog_info_t info = {
+        "pas-matmul", "distributed dense matrix multiply C = alpha op(A) op(B) + beta C", "[options]",
+        "Matrices: block-distributed over a process grid (layer 0 of c replicas for 25d);\n"
+        "A, B and the initial C are random in [-1, 1), element (i, j) a hash of (seed, i, j):\n"
+        "the same global matrices on any grid.\n"
+        "Algorithms: summa (any grid; panel broadcasts overlapped with the multiply),\n"
+        "cannon (square grids; others fall back to summa), 25d (c replicas of a grid\n"
+        "over p / c ranks), auto (25d when a replica count c > 1 with c^3 <= p fits\n"
+        "--mem-limit, else summa).\n"
+        "Verification: Freivalds' check C x vs alpha op(A) (op(B) x) + beta C0 x with a\n"
+        "relative residual threshold, on every run, without gathering any matrix.\n"
+        "Report: GFLOP/s, % of the FMA peak measured in the same run, words received\n"
+        "per rank (max) vs the 2D bound N^2/sqrt(p) and 3D bound N^2/p^(2/3),\n"
+        "N = (m n k)^(1/3); a rate above the measured peak is flagged FAIL."};
+    const pas_opt_t table[] = {
+        {"m", PAS_OPT_SIZE, &m, "M", "rows of C and op(A)", NULL, 0, 0},
+        {"n", PAS_OPT_SIZE, &n, "N", "columns of C and op(B)", NULL, 0, 0},
+        {"k", PAS_OPT_SIZE, &k, "K", "columns of op(A), rows of op(B)", NULL, 0, 0},
+        {"type", PAS_OPT_CHOICE, &type, "T", "element type", "double|float", 0, 0},
+        {"algo", PAS_OPT_CHOICE, &algo, "A", "algorithm", "summa|cannon|25d|auto", 0, 0},
+        {"grid", PAS_OPT_STRING, &grid, "RxC", "process grid of a layer (default: the most square)", NULL, 0, 0},
+        {"replicas", PAS_OPT_INT, &replicas, "C", "25d: layers (0: choose from --mem-limit)", NULL, 0, 1 << 20},
+        {"mem-limit", PAS_OPT_SIZE, &mem_limit, "BYTES", "25d/auto: memory per rank (0: half the node's / ranks per node)", NULL, 0, 0},
+        {"alpha", PAS_OPT_DOUBLE, &alpha, "X", "alpha", NULL, 0, 0},
+        {"beta", PAS_OPT_DOUBLE, &beta, "X", "beta", NULL, 0, 0},
+        {"transa", PAS_OPT_FLAG, &ta, NULL, "A is stored transposed (k x m)", NULL, 0, 0},
+        {"transb", PAS_OPT_FLAG, &tb, NULL, "B is stored transposed (n x k)", NULL, 0, 0},
+        {"panel", PAS_OPT_SIZE, &panel, "W", "summa: panel width in k", NULL, 1, 1 << 20},
+        {"blocking", PAS_OPT_FLAG, &blocking, NULL, "use the blocking twin (no overlap of messages and multiply)", NULL, 0, 0},
+        {"peak-seconds", PAS_OPT_DOUBLE, &peak_seconds, "S", "time spent measuring the FMA peak (0: skip)", NULL, 0, 60},
+        {"save", PAS_OPT_STRING, &save, "FILE", "write C to FILE with MPI-IO (atomically), then read it back and compare", NULL, 0, 0},
+        {"corrupt", PAS_OPT_FLAG, &corrupt, NULL, "test only: perturb one element of C before verifying (must FAIL)", NULL, 0, 0},
+        {0},
+    };
+    pas_driver_t d;
+    int code = pas_driver_begin(&d, &info, table, NULL, &argc, &argv);
+    if (code >= 0)
+        return code;
+
+    mm_run_t r;
+    memset(&r, 0, sizeof r);
+    r.cfg.is_float = strcmp(type, "float") == 0;
+    r.cfg.blocking = blocking;
+    r.cfg.panel = panel;
+    r.ta = ta, r.tb = tb, r.alpha = alpha, r.beta = beta;
+    const size_t es = r.cfg.is_float ? sizeof(float) : sizeof(double);
+    int rows = 0, cols = 0, rc = PAS_OK;
+    char note[256] = "";
+
+    /* ---- the grid and the algorithm (the same verdict on every rank) ---- */
+    if (grid && pas_decomp_grid_parse(grid, &rows, &cols))
+        rc = pas_driver_checkf(&d, PAS_ERR_ARG, "--grid '%s' is malformed; use ROWSxCOLS, e.g. --grid 2x4", grid);
+    if (rc == PAS_OK && (m > INT32_MAX || n > INT32_MAX || k > INT32_MAX))
+        rc = pas_driver_check(&d, PAS_ERR_ARG, "--m, --n and --k must be below 2^31; use smaller sizes");
+    double limit = mem_limit ? (double)mem_limit : node_memory() / 2 / (d.machine.local_ranks > 0 ? d.machine.local_ranks : 1);
+    if (rc == PAS_OK) {
+        int c = 1;
+        r.cfg.algo = strcmp(algo, "cannon") == 0 ? PAS_MATMUL_CANNON : strcmp(algo, "25d") == 0 ? PAS_MATMUL_25D : PAS_MATMUL_SUMMA;
+        if (strcmp(algo, "25d") == 0 || strcmp(algo, "auto") == 0) {
+            c = replicas ? replicas : pas_matmul_choose_replicas(d.size, m, n, k, es, limit);
+            if (grid && !replicas && rows * cols > 0 && d.size % (rows * cols) == 0)
+                c = d.size / (rows * cols); /* the grid says how many layers */
+        }
+        if (strcmp(algo, "auto") == 0) {
+            r.cfg.algo = c > 1 ? PAS_MATMUL_25D : PAS_MATMUL_SUMMA;
+            snprintf(note, sizeof note, "auto chose %s (%s)", c > 1 ? "25d" : "summa",
+                     c > 1 ? "a replica count c > 1 with c^3 <= p fits the memory limit" : "no replica count c > 1 with c^3 <= p fits: one layer");
+        } else if (r.cfg.algo == PAS_MATMUL_25D && replicas == 0 && c == 1 && !grid) {
+            snprintf(note, sizeof note, "25d: no replica count c > 1 with c^3 <= p fits; running one layer (SUMMA)");
+        }
+        if (c < 1 || d.size % c)
+            rc = pas_driver_checkf(&d, PAS_ERR_ARG, "--replicas %d does not divide %d ranks; use a divisor of the rank count", c, d.size);
+        else if (grid && (long)rows * cols * c != d.size)
+            rc = pas_driver_checkf(&d, PAS_ERR_ARG, "--grid %s%s needs %ld ranks but the job has %d; use --grid RxC with R*C = %d",
+                                   grid, c > 1 ? " with replicas" : "", (long)rows * cols * c, d.size, d.size / c);
+        if (rc == PAS_OK && r.cfg.algo == PAS_MATMUL_CANNON) {
+            int rr = rows, cc = cols;
+            if (!grid)
+                pas_decomp_grid_dims(d.size, &rr, &cc);
+            if (rr != cc) {
+                snprintf(note, sizeof note, "cannon needs a square grid, %dx%d is not: falling back to summa", rr, cc);
+                r.cfg.algo = PAS_MATMUL_SUMMA;
+            }
+        }
+        if (rc == PAS_OK)
+            rc = pas_driver_check(&d, pas_matmul_layers_create(d.comm, c, rows, cols, &r.lay),
+                                  "cannot build the process grid; check --grid and --replicas against the rank count");
+    }
+    const char *algo_name = r.cfg.algo == PAS_MATMUL_CANNON ? "cannon" : r.cfg.algo == PAS_MATMUL_25D ? "25d" : "summa";
+
+    /* ---- the matrices ---- */
+    if (rc == PAS_OK) {
+        const pas_grid_t *g = &r.lay.grid;
+        pas_dmatrix_block(ta ? k : m, ta ? m : k, g->rows, g->cols, g->myrow, g->mycol, &r.ad);
+        pas_dmatrix_block(tb ? n : k, tb ? k : n, g->rows, g->cols, g->myrow, g->mycol, &r.bd);
+        pas_dmatrix_block(m, n, g->rows, g->cols, g->myrow, g->mycol, &r.cd);
+        r.a = malloc(r.ad.ld * r.ad.ln * es + 1);
+        r.b = malloc(r.bd.ld * r.bd.ln * es + 1);
+        r.c = malloc(r.cd.ld * r.cd.ln * es + 1);
+        double need = pas_matmul_footprint(d.size, r.lay.layers, m, n, k, es);
+        rc = pas_driver_checkf(&d, r.a && r.b && r.c ? PAS_OK : PAS_ERR_NOMEM,
+                               "cannot allocate the matrices (about %.0f MiB per rank); use smaller sizes or more ranks", need / 1048576);
+    }
+    if (rc == PAS_OK) {
+        r.c0_seed = d.opt.seed * 4 + 3;
+        if (r.lay.layer == 0) {
+            fill(&r.ad, r.cfg.is_float, d.opt.seed * 4 + 1, r.a);
+            fill(&r.bd, r.cfg.is_float, d.opt.seed * 4 + 2, r.b);
+        } else { /* 2.5D must replicate them: poison what it should overwrite */
+            fill_nan(&r.ad, r.cfg.is_float, r.a);
+            fill_nan(&r.bd, r.cfg.is_float, r.b);
+        }
+        char sm[32], sn[32], sk[32], gs[32], cs[16], ps[32], al[32], be[32], tr[8];
+        snprintf(gs, sizeof gs, "%dx%d", r.lay.grid.rows, r.lay.grid.cols);
+        snprintf(cs, sizeof cs, "%d", r.lay.layers);
+        snprintf(ps, sizeof ps, "%llu", (unsigned long long)panel);
+        snprintf(al, sizeof al, "%g", alpha);
+        snprintf(be, sizeof be, "%g", beta);
+        snprintf(tr, sizeof tr, "%c%c", ta ? 'T' : 'N', tb ? 'T' : 'N');
+        const char *kv[] = {"m", pas_format_size(m, sm, sizeof sm), "n", pas_format_size(n, sn, sizeof sn), "k",
+                            pas_format_size(k, sk, sizeof sk), "type", type, "algo", algo_name, "grid", gs,
+                            "replicas", cs, "panel", ps, "overlap", blocking ? "off (blocking twin)" : "MPI_Ibcast double buffering",
+                            "alpha", al, "beta", be, "op", tr, NULL};
+        if (d.rank == 0 && note[0] && !d.opt.quiet && !d.opt.json)
+            printf("note: %s\n", note);
+        else if (d.rank == 0 && note[0])
+            fprintf(stderr, "pas-matmul: note: %s\n", note);
+        pas_driver_banner(&d, algo_name, kv);
+    }
+
+    /* ---- the measured peak, the timed runs, the verification ---- */
+    double peak = 0;
+    if (rc == PAS_OK && peak_seconds > 0) {
+        MPI_Barrier(d.comm);
+        double mine = pas_matmul_fma_peak(r.cfg.is_float, d.machine.threads, peak_seconds);
+        MPI_Allreduce(&mine, &peak, 1, MPI_DOUBLE, MPI_SUM, d.comm);
+    }
+    pas_stats_t st = {0, 0, 0, 0};
+    if (rc == PAS_OK)
+        rc = pas_driver_check(&d, pas_bench_run(d.comm, d.opt.warmup, d.opt.reps, prepare, run, &r, &st),
+                              "the multiply failed");
+    if (rc == PAS_OK) {
+        double resid = 0, thr = 0;
+        int v = PAS_OK;
+        if (r.lay.layer == 0) {
+            if (corrupt && r.cd.lm && r.cd.ln) { /* perturb the first element of every rank's block */
+                if (r.cfg.is_float)
+                    ((float *)r.c)[0] += 1.0f;
+                else
+                    ((double *)r.c)[0] += 1.0;
+            }
+            v = pas_matmul_verify(&r.lay.grid, r.cfg.is_float, ta, tb, alpha, &r.ad, r.a, &r.bd, r.b, beta, r.c0_seed,
+                                  &r.cd, r.c, d.opt.seed * 4 + 4, &resid, &thr);
+        }
+        MPI_Bcast(&resid, 1, MPI_DOUBLE, 0, d.comm);
+        MPI_Bcast(&thr, 1, MPI_DOUBLE, 0, d.comm);
+        v = pas_driver_checkf(&d, v, "verification failed: Freivalds residual %.3g exceeds %.3g; the product is wrong",
+                              resid, thr);
+        double words = 0, flops = 2.0 * (double)m * (double)n * (double)k;
+        MPI_Allreduce(&r.st.words, &words, 1, MPI_DOUBLE, MPI_MAX, d.comm);
+        double rate = st.median > 0 ? flops / st.median / 1e9 : 0;
+        int implausible = peak > 0 && rate > peak;
+        if (implausible && d.rank == 0)
+            fprintf(stderr, "pas-matmul: %.1f GFLOP/s is above the measured peak %.1f GFLOP/s: implausible, flagged FAIL\n",
+                    rate, peak);
+        double N = cbrt((double)m * (double)n * (double)k), p = d.size;
+        double b2 = N * N / sqrt(p), b3 = N * N / pow(p, 2.0 / 3.0);
+        char size[96], extra[320];
+        snprintf(size, sizeof size, "m=%llu n=%llu k=%llu %s %s", (unsigned long long)m, (unsigned long long)n,
+                 (unsigned long long)k, r.cfg.is_float ? "f32" : "f64", ta || tb ? (ta ? (tb ? "TT" : "TN") : "NT") : "NN");
+        if (peak > 0)
+            snprintf(extra, sizeof extra, "peak=%.1f pct_peak=%.1f grid=%dx%dx%d words=%.4g w/2D=%.2f w/3D=%.2f resid=%.2g",
+                     peak, 100 * rate / peak, r.lay.grid.rows, r.lay.grid.cols, r.lay.layers, words,
+                     b2 > 0 ? words / b2 : 0, b3 > 0 ? words / b3 : 0, resid);
+        else
+            snprintf(extra, sizeof extra, "peak=unmeasured grid=%dx%dx%d words=%.4g w/2D=%.2f w/3D=%.2f resid=%.2g",
+                     r.lay.grid.rows, r.lay.grid.cols, r.lay.layers, words, b2 > 0 ? words / b2 : 0,
+                     b3 > 0 ? words / b3 : 0, resid);
+        pas_result_t res = {info.program, algo_name, size, d.size, d.machine.threads, st, rate, "GFLOP/s",
+                            v == PAS_OK && !implausible ? "PASS" : "FAIL", extra};
+        if (d.rank == 0)
+            pas_result_print(stdout, &res, d.opt.json);
+        rc = v != PAS_OK ? v : implausible ? PAS_ERR_VERIFY : PAS_OK;
+    }
+    if (rc == PAS_OK && save) {
+        int s = PAS_OK;
+        if (r.lay.layer == 0) {
+            const pas_grid_t *g = &r.lay.grid;
+            s = pas_dmatrix_write(g->comm, save, &r.cd, r.c, es);
+            void *back = malloc(r.cd.ld * r.cd.ln * es + 1);
+            if (s == PAS_OK)
+                s = back ? pas_dmatrix_read(g->comm, save, &r.cd, back, es) : PAS_ERR_NOMEM;
+            if (s == PAS_OK && memcmp(back, r.c, r.cd.lm * r.cd.ln * es) != 0)
+                s = PAS_ERR_VERIFY;
+            free(back);
+        }
+        rc = pas_driver_checkf(&d, s, "cannot save C to '%s' (%s); check the path and free space", save, pas_strerror(s));
+        if (rc == PAS_OK && d.rank == 0 && !d.opt.quiet && !d.opt.json)
+            printf("saved C (%llu x %llu) to %s, read back identical\n", (unsigned long long)m, (unsigned long long)n, save);
+    }
+    if (r.lay.layers)
+        pas_matmul_layers_destroy(&r.lay);
+    free(r.a), free(r.b), free(r.c);
+    return pas_driver_end(&d, rc);
+}

@@ -1,0 +1,161 @@
+/* matrix_io.c - read and write a distributed matrix as one file with MPI-IO:
+ * a 64-byte header, then the global matrix column-major.  Each rank's block
+ * is a subarray of the global array (one file view, one collective write);
+ * block-cyclic layouts go through a block copy.  Files are written under a
+ * temporary name and renamed by rank 0 once every rank has closed them. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "pas_decomp.h"
+#include "pas_watch.h"
+
+#define HEADER_BYTES 64
+static const char magic[8] = {'P', 'A', 'S', 'M', 'A', 'T', '0', '1'};
+
+/* The block layout on the same grid as d, and a copy of the data in it when
+ * d is block-cyclic (else NULL: use the caller's data). */
+static int as_block(MPI_Comm comm, const pas_dmatrix_t *d, const void *a, size_t es, pas_dmatrix_t *blk,
+                    void **copy, int fill)
+{
+    *copy = NULL;
+    int rc = pas_dmatrix_block(d->m, d->n, d->rows, d->cols, d->myrow, d->mycol, blk);
+    if (rc || d->kind == PAS_DMAT_BLOCK)
+        return rc;
+    *copy = malloc(blk->ld * blk->ln * es + 1);
+    int worst = pas_agree(comm, *copy ? PAS_OK : PAS_ERR_NOMEM);
+    if (worst)
+        return worst;
+    return fill ? pas_dmatrix_redistribute(comm, d, a, blk, *copy, 0, es) : PAS_OK;
+}
+
+/* A file view selecting this rank's block (a plain element view when it
+ * owns none: MPI wants subarray sizes >= 1). */
+static int block_view(MPI_File fh, const pas_dmatrix_t *blk, MPI_Datatype elem, MPI_Datatype *ft)
+{
+    if (blk->m > INT32_MAX || blk->n > INT32_MAX)
+        return PAS_ERR_OVERFLOW;
+    *ft = MPI_DATATYPE_NULL;
+    if (blk->lm && blk->ln) {
+        pas_range_t r = pas_decomp_block_range(blk->m, blk->rows, blk->myrow);
+        pas_range_t c = pas_decomp_block_range(blk->n, blk->cols, blk->mycol);
+        int sizes[2] = {(int)blk->m, (int)blk->n}, sub[2] = {(int)blk->lm, (int)blk->ln};
+        int starts[2] = {(int)r.lo, (int)c.lo};
+        if (MPI_Type_create_subarray(2, sizes, sub, starts, MPI_ORDER_FORTRAN, elem, ft) || MPI_Type_commit(ft))
+            return PAS_ERR_MPI;
+    }
+    return MPI_File_set_view(fh, HEADER_BYTES, elem, *ft != MPI_DATATYPE_NULL ? *ft : elem, "native",
+                             MPI_INFO_NULL)
+               ? PAS_ERR_IO
+               : PAS_OK;
+}
+
+/* every rank gets the same, worst status (pas_agree) */
+static int agree(MPI_Comm comm, int rc) { return pas_agree(comm, rc); }
+
+static int transfer(MPI_Comm comm, MPI_File fh, const pas_dmatrix_t *blk, void *data, size_t es, int write)
+{
+    MPI_Datatype elem = MPI_DATATYPE_NULL, ft = MPI_DATATYPE_NULL;
+    int rc = PAS_OK;
+    uint64_t count = blk->lm * blk->ln;
+    if (count > INT32_MAX || blk->ld != (blk->lm ? blk->lm : 1))
+        rc = PAS_ERR_OVERFLOW;
+    if (rc == PAS_OK && (MPI_Type_contiguous((int)es, MPI_BYTE, &elem) || MPI_Type_commit(&elem)))
+        rc = PAS_ERR_MPI;
+    if (rc == PAS_OK)
+        rc = block_view(fh, blk, elem, &ft);
+    rc = agree(comm, rc);
+    if (rc == PAS_OK) {
+        int e = write ? PAS_WATCHED("MPI_File_write_at_all", -1, -1,
+                                    MPI_File_write_at_all(fh, 0, data, (int)count, elem, MPI_STATUS_IGNORE))
+                      : PAS_WATCHED("MPI_File_read_at_all", -1, -1,
+                                    MPI_File_read_at_all(fh, 0, data, (int)count, elem, MPI_STATUS_IGNORE));
+        rc = e ? PAS_ERR_IO : PAS_OK;
+    }
+    if (ft != MPI_DATATYPE_NULL)
+        MPI_Type_free(&ft);
+    if (elem != MPI_DATATYPE_NULL)
+        MPI_Type_free(&elem);
+    return agree(comm, rc);
+}
+
+int pas_dmatrix_write(MPI_Comm comm, const char *path, const pas_dmatrix_t *d, const void *a, size_t es)
+{
+    int rank, rc;
+    char tmp[4096];
+    MPI_Comm_rank(comm, &rank);
+    if (rank == 0)
+        snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
+    if (MPI_Bcast(tmp, sizeof tmp, MPI_CHAR, 0, comm))
+        return PAS_ERR_MPI;
+    pas_dmatrix_t blk;
+    void *copy;
+    if ((rc = as_block(comm, d, a, es, &blk, &copy, 1)))
+        goto out;
+    MPI_File fh = MPI_FILE_NULL;
+    rc = MPI_File_open(comm, tmp, MPI_MODE_CREATE | MPI_MODE_WRONLY, MPI_INFO_NULL, &fh) ? PAS_ERR_IO : PAS_OK;
+    if ((rc = agree(comm, rc)))
+        goto out;
+    MPI_File_set_errhandler(fh, MPI_ERRORS_RETURN);
+    if (rank == 0) {
+        unsigned char h[HEADER_BYTES] = {0};
+        uint64_t v[3] = {d->m, d->n, es};
+        memcpy(h, magic, sizeof magic);
+        memcpy(h + 8, v, sizeof v);
+        rc = MPI_File_write_at(fh, 0, h, HEADER_BYTES, MPI_BYTE, MPI_STATUS_IGNORE) ? PAS_ERR_IO : PAS_OK;
+    }
+    if ((rc = agree(comm, rc)) == PAS_OK)
+        rc = transfer(comm, fh, &blk, copy ? copy : (void *)a, es, 1);
+    if (MPI_File_close(&fh))
+        rc = rc ? rc : PAS_ERR_IO;
+    rc = agree(comm, rc);
+    if (rank == 0) {
+        if (rc == PAS_OK && rename(tmp, path) != 0)
+            rc = PAS_ERR_IO;
+        if (rc != PAS_OK)
+            remove(tmp); /* never leave a half-written file */
+    }
+    if (MPI_Bcast(&rc, 1, MPI_INT, 0, comm))
+        rc = PAS_ERR_MPI;
+out:
+    free(copy);
+    return rc;
+}
+
+int pas_dmatrix_read(MPI_Comm comm, const char *path, const pas_dmatrix_t *d, void *a, size_t es)
+{
+    int rank, rc;
+    MPI_Comm_rank(comm, &rank);
+    pas_dmatrix_t blk;
+    void *copy;
+    if ((rc = as_block(comm, d, a, es, &blk, &copy, 0)))
+        goto out;
+    MPI_File fh = MPI_FILE_NULL;
+    rc = MPI_File_open(comm, path, MPI_MODE_RDONLY, MPI_INFO_NULL, &fh) ? PAS_ERR_IO : PAS_OK;
+    if ((rc = agree(comm, rc)))
+        goto out;
+    MPI_File_set_errhandler(fh, MPI_ERRORS_RETURN);
+    if (rank == 0) {
+        unsigned char h[HEADER_BYTES] = {0};
+        uint64_t v[3];
+        MPI_Offset size = 0;
+        rc = MPI_File_read_at(fh, 0, h, HEADER_BYTES, MPI_BYTE, MPI_STATUS_IGNORE) || MPI_File_get_size(fh, &size)
+                 ? PAS_ERR_IO
+                 : PAS_OK;
+        memcpy(v, h + 8, sizeof v);
+        if (rc == PAS_OK && (memcmp(h, magic, sizeof magic) || v[0] != d->m || v[1] != d->n || v[2] != es ||
+                             (uint64_t)size < HEADER_BYTES + d->m * d->n * es))
+            rc = PAS_ERR_FORMAT;
+    }
+    if ((rc = agree(comm, rc)) == PAS_OK)
+        rc = transfer(comm, fh, &blk, copy ? copy : a, es, 0);
+    if (MPI_File_close(&fh))
+        rc = rc ? rc : PAS_ERR_IO;
+    rc = agree(comm, rc);
+    if (rc == PAS_OK && copy)
+        rc = pas_dmatrix_redistribute(comm, &blk, copy, d, a, 0, es);
+out:
+    free(copy);
+    return rc;
+}
