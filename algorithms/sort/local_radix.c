@@ -6,24 +6,32 @@
 #define ND 8
 #define DIGIT(x, d) ((unsigned)((x) >> (8 * (d))) & 0xffu)
 #define LESS(a, b) ((a) < (b))
+#define VARY_ACC(acc, x, x0) ((acc) |= (x) ^ (x0))
+#define VARY_OR(acc, y) ((acc) |= (y))
 #include "local_radix_body.h"
 #undef T
 #undef SFX
 #undef ND
 #undef DIGIT
 #undef LESS
+#undef VARY_ACC
+#undef VARY_OR
 
 #define T pas_sort_pair_t
 #define SFX _pair
 #define ND 16
 #define DIGIT(x, d) ((d) < 8 ? (unsigned)((x).v >> (8 * (d))) & 0xffu : (unsigned)((x).k >> (8 * ((d)-8))) & 0xffu)
 #define LESS(a, b) ((a).k < (b).k || ((a).k == (b).k && (a).v < (b).v))
+#define VARY_ACC(acc, x, x0) ((acc).k |= (x).k ^ (x0).k, (acc).v |= (x).v ^ (x0).v)
+#define VARY_OR(acc, y) ((acc).k |= (y).k, (acc).v |= (y).v)
 #include "local_radix_body.h"
 #undef T
 #undef SFX
 #undef ND
 #undef DIGIT
 #undef LESS
+#undef VARY_ACC
+#undef VARY_OR
 
 void pas_sort_radix_u64(uint64_t *a, uint64_t *tmp, size_t n)
 {

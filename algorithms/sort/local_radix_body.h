@@ -33,17 +33,42 @@ static void RX(rx_histo_)(const T *a, size_t n, int nd, uint64_t (*h)[256])
             h[d][DIGIT(a[i], d)]++;
 }
 
-/* Sequential LSD on digits 0..nd-1 of src[0..n); the result ends in other
- * when want_other, else in src. */
-static void RX(rx_lsd_seq_)(T *src, T *other, size_t n, int nd, int want_other)
+/* Sequential sort of src[0..n) on digits 0..nd-1; the result ends in other
+ * when want_other, else in src.  Large inputs take one MSD step on the top
+ * varying digit and recurse, so that the LSD passes run on buckets that fit
+ * in the L2 cache. */
+static void RX(rx_seq_)(T *src, T *other, size_t n, int nd, int want_other)
 {
     T *in = src, *out = other;
-    if (n <= 48) {
+    if (n <= 48 || nd <= 0) {
         RX(rx_insertion_)(src, n);
     } else {
         uint64_t h[ND][256];
         RX(rx_histo_)(src, n, nd, h);
-        for (int d = 0; d < nd; d++) {
+        int top = -1;
+        for (int d = nd - 1; d >= 0 && top < 0; d--) {
+            int constant = 0;
+            for (int b = 0; b < 256; b++)
+                constant |= h[d][b] == n;
+            if (!constant)
+                top = d;
+        }
+        if (top >= 0 && n > (1ull << 22)) {
+            uint64_t start[257], off[256];
+            start[0] = 0;
+            for (int b = 0; b < 256; b++) {
+                start[b + 1] = start[b] + h[top][b];
+                off[b] = start[b];
+            }
+            for (size_t i = 0; i < n; i++) {
+                T x = src[i];
+                other[off[DIGIT(x, top)]++] = x;
+            }
+            for (int b = 0; b < 256; b++)
+                RX(rx_seq_)(other + start[b], src + start[b], start[b + 1] - start[b], top, !want_other);
+            return;
+        }
+        for (int d = 0; d <= top; d++) {
             uint64_t off[256], sum = 0;
             int constant = 0;
             for (int b = 0; b < 256; b++) {
@@ -71,38 +96,55 @@ static void RX(rx_lsd_seq_)(T *src, T *other, size_t n, int nd, int want_other)
 /* Sort a[0..n) on digits 0..nd-1 with scratch tmp; the result ends in a. */
 static void RX(rx_msd_par_)(T *a, T *tmp, size_t n, int nd, int threads)
 {
-    if (threads < 2 || n < (1u << 16)) {
-        RX(rx_lsd_seq_)(a, tmp, n, nd, 0);
+    if (n < (1u << 16)) {
+        RX(rx_seq_)(a, tmp, n, nd, 0);
         return;
     }
-    uint64_t(*h)[ND][256] = malloc(sizeof(uint64_t) * ND * 256 * (size_t)threads);
-    if (!h) {
-        RX(rx_lsd_seq_)(a, tmp, n, nd, 0);
+    /* which digits vary: OR of every key XOR the first (one cheap pass) */
+    T acc;
+    memset(&acc, 0, sizeof acc);
+    const T x0 = a[0];
+    T *part = malloc(sizeof(T) * (size_t)threads);
+    uint64_t(*h)[256] = malloc(sizeof(uint64_t) * 256 * (size_t)threads);
+    if (!h || !part) {
+        free(h);
+        free(part);
+        RX(rx_seq_)(a, tmp, n, nd, 0);
         return;
     }
 #pragma omp parallel for schedule(static, 1) num_threads(threads)
     for (int t = 0; t < threads; t++) {
         pas_range_t r = pas_decomp_block_range(n, threads, t);
-        RX(rx_histo_)(a + r.lo, (size_t)pas_range_len(r), nd, h[t]);
+        T v;
+        memset(&v, 0, sizeof v);
+        for (size_t i = r.lo; i < r.hi; i++)
+            VARY_ACC(v, a[i], x0);
+        part[t] = v;
     }
-    /* the most significant digit that varies */
+    for (int t = 0; t < threads; t++)
+        VARY_OR(acc, part[t]);
+    free(part);
     int top = -1;
-    uint64_t g[256];
-    for (int d = nd - 1; d >= 0 && top < 0; d--) {
-        for (int b = 0; b < 256; b++) {
-            g[b] = 0;
-            for (int t = 0; t < threads; t++)
-                g[b] += h[t][d][b];
-        }
-        int constant = 0;
-        for (int b = 0; b < 256; b++)
-            constant |= g[b] == n;
-        if (!constant)
+    for (int d = nd - 1; d >= 0 && top < 0; d--)
+        if (DIGIT(acc, d))
             top = d;
-    }
     if (top < 0) {
         free(h);
         return;
+    }
+#pragma omp parallel for schedule(static, 1) num_threads(threads)
+    for (int t = 0; t < threads; t++) {
+        pas_range_t r = pas_decomp_block_range(n, threads, t);
+        uint64_t *ht = h[t];
+        memset(ht, 0, sizeof(uint64_t) * 256);
+        for (size_t i = r.lo; i < r.hi; i++)
+            ht[DIGIT(a[i], top)]++;
+    }
+    uint64_t g[256];
+    for (int b = 0; b < 256; b++) {
+        g[b] = 0;
+        for (int t = 0; t < threads; t++)
+            g[b] += h[t][b];
     }
     uint64_t start[257];
     start[0] = 0;
@@ -115,7 +157,7 @@ static void RX(rx_msd_par_)(T *a, T *tmp, size_t n, int nd, int threads)
         for (int b = 0; b < 256; b++) {
             off[b] = start[b];
             for (int u = 0; u < t; u++)
-                off[b] += h[u][top][b];
+                off[b] += h[u][b];
         }
         for (size_t i = r.lo; i < r.hi; i++) {
             T x = a[i];
@@ -130,7 +172,7 @@ static void RX(rx_msd_par_)(T *a, T *tmp, size_t n, int nd, int threads)
     for (int b = 0; b < 256; b++) {
         size_t c = g[b];
         if (c <= big)
-            RX(rx_lsd_seq_)(tmp + start[b], a + start[b], c, top, 1);
+            RX(rx_seq_)(tmp + start[b], a + start[b], c, top, 1);
     }
     for (int b = 0; b < 256; b++) {
         size_t c = g[b];

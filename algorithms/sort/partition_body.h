@@ -38,19 +38,22 @@ size_t PT(pt_upper_)(const void *base, size_t n, const void *key)
 
 /* Bucket of x among s sorted splitters: 2j for keys between splitter j-1
  * and j, 2j+1 for keys equal to splitter j. */
+/* s >= 1 */
 static inline size_t PT(pt_bucket_)(const T *spl, int s, T x)
 {
-    size_t lo = 0, len = (size_t)s;
-    while (len > 0) {
+    /* branch-free lower bound: the loop count depends on s only, the
+     * comparisons become conditional moves or flags */
+    size_t base = 0, len = (size_t)s;
+    while (len > 1) {
         size_t half = len / 2;
-        if (LESS(spl[lo + half], x)) {
-            lo += half + 1;
-            len -= half + 1;
-        } else {
-            len = half;
-        }
+        base += (size_t)LESS(spl[base + half - 1], x) * half;
+        len -= half;
     }
-    return 2 * lo + (lo < (size_t)s && !LESS(x, spl[lo]));
+    size_t lo = base + (size_t)LESS(spl[base], x);
+    /* equal to splitter lo (spl[lo] >= x when lo < s) */
+    size_t in = (size_t)(lo < (size_t)s), idx = lo - (1 - in);
+    size_t eq = in & (size_t)!LESS(x, spl[idx]);
+    return 2 * lo + eq;
 }
 
 int PT(pt_classify_)(const void *base, size_t n, const void *splv, int s, void *outv,
@@ -59,6 +62,11 @@ int PT(pt_classify_)(const void *base, size_t n, const void *splv, int s, void *
     const T *a = base, *spl = splv;
     T *out = outv;
     int nb = 2 * s + 1, nt = n < (1u << 16) ? 1 : SORT_THREADS();
+    if (s == 0) {
+        memcpy(out, a, n * sizeof(T));
+        counts[0] = n;
+        return PAS_OK;
+    }
     uint64_t *c = calloc((size_t)nt * (size_t)nb, sizeof(uint64_t));
     if (!c)
         return PAS_ERR_NOMEM;
@@ -66,7 +74,22 @@ int PT(pt_classify_)(const void *base, size_t n, const void *splv, int s, void *
     for (int t = 0; t < nt; t++) {
         pas_range_t r = pas_decomp_block_range(n, nt, t);
         uint64_t *ct = c + (size_t)t * (size_t)nb;
-        for (size_t i = r.lo; i < r.hi; i++)
+        /* four sets of counters, so increments of one bucket do not wait
+         * on each other */
+        uint64_t *c4 = calloc(4 * (size_t)nb, sizeof(uint64_t));
+        size_t i = r.lo;
+        if (c4) {
+            for (; i + 4 <= r.hi; i += 4) {
+                c4[PT(pt_bucket_)(spl, s, a[i])]++;
+                c4[(size_t)nb + PT(pt_bucket_)(spl, s, a[i + 1])]++;
+                c4[2 * (size_t)nb + PT(pt_bucket_)(spl, s, a[i + 2])]++;
+                c4[3 * (size_t)nb + PT(pt_bucket_)(spl, s, a[i + 3])]++;
+            }
+            for (int b = 0; b < nb; b++)
+                ct[b] = c4[b] + c4[nb + b] + c4[2 * nb + b] + c4[3 * nb + b];
+            free(c4);
+        }
+        for (; i < r.hi; i++)
             ct[PT(pt_bucket_)(spl, s, a[i])]++;
     }
     /* offsets: bucket-major, thread-minor, so the output is stable */

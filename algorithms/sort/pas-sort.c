@@ -1,5 +1,6 @@
 /* pas-sort - distributed sort of generated keys or of a binary file,
  * verified on every run without gathering the data. */
+#include <malloc.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,7 +93,7 @@ static int prepare(void *ctx)
     free(s->fetched);
     s->fetched = NULL;
     size_t es = pas_sort_kind_size(s->kind);
-    s->work = malloc(s->count * es + 16);
+    s->work = pas_sort_malloc(s->count * es + 16);
     s->nw = s->count;
     if (!s->work)
         return PAS_ERR_NOMEM;
@@ -229,6 +230,11 @@ int main(int argc, char **argv)
         {"corrupt", PAS_OPT_CHOICE, &corrupt_s, "HOW", "test only: damage the output before verifying", "none|noop|local|drop|change|swap", 0, 0},
         {0},
     };
+    /* Keep freed memory in the heap: repetitions then reuse the pages of the
+     * last one instead of faulting in fresh ones, as a long-running
+     * application that sorts repeatedly would. */
+    mallopt(M_MMAP_MAX, 0);
+    mallopt(M_TRIM_THRESHOLD, -1);
     pas_driver_t d;
     int code = pas_driver_begin(&d, &info, table, NULL, &argc, &argv);
     if (code >= 0)
@@ -270,10 +276,11 @@ int main(int argc, char **argv)
         size_t nl = 0;
         uint64_t first = 0, total = 0;
         int st = pas_sort_file_read(d.comm, in, rec_size(&s), chunk, &data, &nl, &first, &total);
-        if (st == PAS_ERR_FORMAT)
+        int fmt = st == PAS_ERR_FORMAT;
+        if (st == PAS_ERR_FORMAT || st == PAS_ERR_IO) /* a problem with the input named by the user */
             st = PAS_ERR_ARG;
         rc = pas_driver_checkf(&d, st,
-                               st == PAS_ERR_ARG ? "--in %s: size is not a multiple of the %zu-byte %s record; "
+                               fmt ? "--in %s: size is not a multiple of the %zu-byte %s record; "
                                                    "check --type or the file"
                                                  : "--in %s: cannot read the file (%zu-byte %s records); check the path",
                                in, rec_size(&s), type_s);

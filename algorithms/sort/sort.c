@@ -1,8 +1,24 @@
 /* sort.c - the entry points: settings, names, the automatic choice, the
  * pre-flight memory estimate, and the rebalance into block shares. */
+#define _GNU_SOURCE
 #include <math.h>
+#include <sys/mman.h>
 
 #include "sort_internal.h"
+
+void *pas_sort_malloc(size_t bytes)
+{
+    if (bytes < ((size_t)64 << 20))
+        return malloc(bytes);
+    void *p = NULL;
+    const size_t huge = (size_t)2 << 20;
+    if (posix_memalign(&p, huge, bytes))
+        return NULL;
+#ifdef MADV_HUGEPAGE
+    madvise(p, (bytes / huge) * huge, MADV_HUGEPAGE);
+#endif
+    return p;
+}
 
 static const char *const algo_names[] = {"auto", "sample", "merge", "quick", "mway"};
 

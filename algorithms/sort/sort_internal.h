@@ -102,12 +102,13 @@ void sort_block_counts(uint64_t total, int parts, int first, uint64_t lo, uint64
 int sort_rebalance(MPI_Comm comm, const sort_ops_t *ops, const pas_sort_config_t *cfg, void **data,
                    size_t *n, uint64_t *bytes_sent);
 
-/* local: safe malloc of n elements (never NULL for n = 0). */
+/* local: malloc of n elements (never NULL for n = 0), large ones on huge
+ * pages (see pas_sort_malloc). */
 static inline void *sort_alloc(size_t n, size_t size)
 {
-    if (size && n > SIZE_MAX / size)
+    if (size && n > (SIZE_MAX - 64) / size)
         return NULL;
-    return malloc(n * size + 16);
+    return pas_sort_malloc(n * size + 16);
 }
 
 /* local: parallel memcpy. */
