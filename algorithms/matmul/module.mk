@@ -9,3 +9,35 @@ UNIT_TESTS += tests/unit/test_matmul.c
 # contraction, which the micro-kernel and the peak loop need to emit FMAs.
 $(BUILD)/obj/algorithms/matmul/local_gemm.o $(BUILD)/obj/algorithms/matmul/peak.o: ALL_CFLAGS += -ffp-contract=fast
 MPI_TEST_SRCS += tests/mpi/t_matmul.c
+
+# ---- make bench-matmul: pas against OpenBLAS dgemm and ScaLAPACK pdgemm --------
+# The peers are optional: found with pkg-config, skipped with a message if not.
+BENCH_TARGETS += bench-matmul
+MATMUL_BENCH_DIR := $(BUILD)/bench-matmul
+MATMUL_SERIAL_BUILD := $(BUILD)-bench-serial
+MATMUL_HAVE_OPENBLAS := $(shell pkg-config --exists openblas 2>/dev/null && echo yes)
+MATMUL_HAVE_SCALAPACK := $(shell pkg-config --exists scalapack-openmpi 2>/dev/null && command -v mpicc >/dev/null && echo yes)
+MATMUL_PEERS :=
+ifeq ($(MATMUL_HAVE_OPENBLAS),yes)
+  MATMUL_PEERS += $(MATMUL_BENCH_DIR)/blas_dgemm
+endif
+ifeq ($(MATMUL_HAVE_SCALAPACK),yes)
+  MATMUL_PEERS += $(MATMUL_BENCH_DIR)/scalapack_pdgemm
+endif
+
+$(MATMUL_BENCH_DIR)/blas_dgemm: algorithms/matmul/bench/blas_dgemm.c
+	$(say) CC $@
+	@mkdir -p $(dir $@)
+	$(Q)gcc -O2 $(shell pkg-config --cflags openblas) $< -o $@ $(shell pkg-config --libs openblas) -lm
+
+$(MATMUL_BENCH_DIR)/scalapack_pdgemm: algorithms/matmul/bench/scalapack_pdgemm.c
+	$(say) CC $@
+	@mkdir -p $(dir $@)
+	$(Q)mpicc -O2 $< -o $@ $(shell pkg-config --libs scalapack-openmpi) $(shell pkg-config --libs openblas) -lm
+
+.PHONY: bench-matmul
+bench-matmul: progs $(MATMUL_PEERS)
+	@[ "$(MATMUL_HAVE_OPENBLAS)" = yes ] || echo "bench-matmul: OpenBLAS not found (pkg-config openblas): dgemm peer skipped; apt-get install libopenblas-dev"
+	@[ "$(MATMUL_HAVE_SCALAPACK)" = yes ] || echo "bench-matmul: ScaLAPACK not found (pkg-config scalapack-openmpi): pdgemm peer skipped; apt-get install libscalapack-openmpi-dev"
+	@$(MAKE) --no-print-directory MPI=0 MODULES="$(MODULES)" BUILD=$(MATMUL_SERIAL_BUILD) BINDIR=$(MATMUL_SERIAL_BUILD)/bin progs
+	@algorithms/matmul/bench/bench-matmul.sh $(BINDIR) $(MATMUL_SERIAL_BUILD)/bin $(MATMUL_BENCH_DIR)

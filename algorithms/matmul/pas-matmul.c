@@ -2,9 +2,11 @@
  * Cannon, 2.5D) over block-decomposed matrices, verified by Freivalds'
  * check on every run, reported against the measured FMA peak and the
  * communication lower bounds. */
+#define _POSIX_C_SOURCE 200809L /* nanosleep */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "pas_decomp.h"
@@ -58,6 +60,40 @@ static int run(void *ctx)
     mm_run_t *r = ctx;
     return pas_matmul(&r->lay, &r->cfg, r->ta, r->tb, r->alpha, &r->ad, r->a, &r->bd, r->b, r->beta, &r->cd, r->c,
                       &r->st);
+}
+
+/* The job's FMA peak: on each node its lowest rank runs the throughput loop
+ * on every CPU of its mask while the node's other ranks wait without
+ * spinning (an MPI_Ibarrier polled with sleeps); the best of a few windows
+ * (another job's burst on a shared machine does not lower it); summed over
+ * the nodes. */
+static double measure_peak(MPI_Comm comm, const pas_machine_t *mc, int is_float, double seconds)
+{
+    MPI_Comm node;
+    int nrank = 0;
+    if (MPI_Comm_split_type(comm, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node))
+        return 0;
+    MPI_Comm_rank(node, &nrank);
+    double mine = 0, total = 0;
+    MPI_Barrier(comm);
+    if (nrank == 0) {
+        int threads = mc->mask_cpus > 0 ? mc->mask_cpus : mc->threads;
+        for (int w = 0; w < 4; w++) {
+            double r = pas_matmul_fma_peak(is_float, threads, seconds / 4);
+            mine = r > mine ? r : mine;
+        }
+    }
+    MPI_Request req;
+    int done = 0;
+    MPI_Ibarrier(node, &req);
+    while (!done) {
+        MPI_Test(&req, &done, MPI_STATUS_IGNORE);
+        if (!done)
+            nanosleep(&(struct timespec){0, 1000000}, NULL);
+    }
+    MPI_Allreduce(&mine, &total, 1, MPI_DOUBLE, MPI_SUM, comm);
+    MPI_Comm_free(&node);
+    return total;
 }
 
 static double node_memory(void)
@@ -203,16 +239,19 @@ int main(int argc, char **argv)
     }
 
     /* ---- the measured peak, the timed runs, the verification ---- */
+    /* the peak is measured before and after the timed runs (the better one
+     * counts), in the same job, on the same cores */
     double peak = 0;
-    if (rc == PAS_OK && peak_seconds > 0) {
-        MPI_Barrier(d.comm);
-        double mine = pas_matmul_fma_peak(r.cfg.is_float, d.machine.threads, peak_seconds);
-        MPI_Allreduce(&mine, &peak, 1, MPI_DOUBLE, MPI_SUM, d.comm);
-    }
+    if (rc == PAS_OK && peak_seconds > 0)
+        peak = measure_peak(d.comm, &d.machine, r.cfg.is_float, peak_seconds / 2);
     pas_stats_t st = {0, 0, 0, 0};
     if (rc == PAS_OK)
         rc = pas_driver_check(&d, pas_bench_run(d.comm, d.opt.warmup, d.opt.reps, prepare, run, &r, &st),
                               "the multiply failed");
+    if (rc == PAS_OK && peak_seconds > 0) {
+        double after = measure_peak(d.comm, &d.machine, r.cfg.is_float, peak_seconds / 2);
+        peak = after > peak ? after : peak;
+    }
     if (rc == PAS_OK) {
         double resid = 0, thr = 0;
         int v = PAS_OK;
