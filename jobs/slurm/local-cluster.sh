@@ -196,7 +196,7 @@ stepds() {
         [ "$(cat "$f" 2>/dev/null)" = slurmstepd ] || continue
         pid=${f#/proc/}
         pid=${pid%/comm}
-        tr '\0' '\n' <"/proc/$pid/environ" 2>/dev/null | grep -qx "SLURM_CONF=$dir/slurm.conf" && echo "$pid"
+        tr '\0' '\n' 2>/dev/null <"/proc/$pid/environ" | grep -qx "SLURM_CONF=$dir/slurm.conf" && echo "$pid"
     done
 }
 
