@@ -38,8 +38,9 @@ typedef struct {
 enum { SLOT_IDLE, SLOT_POSTED, SLOT_LARGE, SLOT_READY, SLOT_EOS, SLOT_HELD };
 
 typedef struct mslot {
-    pipe_batch_t b; /* b.buf: `small`, or a large buffer */
-    unsigned char *small;
+    pipe_batch_t b; /* b.buf: `small`, or `big` */
+    unsigned char *small, *big;
+    size_t bigcap; /* kept between large items: fresh pages cost more than the copy */
     MPI_Request req;
     int state;
     struct mlink *link;
@@ -83,6 +84,8 @@ typedef struct {
     int aborted, abort_status;
     char abort_msg[240];
     int rr;
+    double spin;      /* seconds to poll before sleeping */
+    double last_wait; /* how long the previous wait lasted */
 } mpx_t;
 
 static mpx_t *mpx(pipe_worker_t *w) { return w->ectx; }
@@ -187,9 +190,14 @@ static int slot_completed(mpx_t *x, mslot_t *s)
     } else if (wire->kind == PIPE_LARGE) {
         if (wire->bytes > INT_MAX)
             return PAS_ERR_OVERFLOW;
-        unsigned char *big = malloc(wire->bytes);
-        if (!big)
-            return PAS_ERR_NOMEM;
+        if (s->bigcap < wire->bytes) {
+            free(s->big);
+            s->bigcap = 0;
+            if (!(s->big = malloc(wire->bytes)))
+                return PAS_ERR_NOMEM;
+            s->bigcap = wire->bytes;
+        }
+        unsigned char *big = s->big;
         s->b.buf = big;
         s->state = SLOT_LARGE;
         if (MPI_Irecv(big, (int)wire->bytes, MPI_BYTE, s->link->src, TAG_LARGE, x->comm, &s->req) != MPI_SUCCESS)
@@ -228,10 +236,6 @@ static void sends_reap(mpx_t *x)
         if (!flag)
             continue;
         m->busy = 0;
-        if (m->large) {
-            free(m->b.buf);
-            m->b.buf = NULL;
-        }
     }
     for (int i = 0; i < x->nctl; i++)
         if (x->ctl[i]->req != MPI_REQUEST_NULL) {
@@ -279,23 +283,25 @@ static int mpx_wait(pipe_worker_t *w, mpx_t *x, int with_links)
     for (int i = 0; i < x->nctl; i++)
         if (x->ctl[i]->req != MPI_REQUEST_NULL)
             req[n] = x->ctl[i]->req, kind[n] = K_CTL, who[n++] = &x->ctl[i]->req;
-    /* MPI_Waitany would spin on the core: poll for a while, then back off
-     * in sleeps (10 us doubling to 0.5 ms) so that idle ranks leave the cores
-     * to the busy stages when ranks outnumber cores */
+    /* MPI_Waitany would spin on the core: poll for a while (only when waits
+     * have been short: a stream, where polling keeps the transfers moving),
+     * then back off in sleeps (10 us doubling to 0.5 ms) so that idle ranks
+     * leave the cores to the busy stages when ranks outnumber cores */
     int idx = MPI_UNDEFINED, flag = 0, mrc = MPI_SUCCESS;
     MPI_Status st;
-    double t = pipe_now();
+    double t = pipe_now(), spin = x->last_wait < 4 * x->spin ? x->spin : 0;
     long nap = 10000;
     pas_watch_enter("MPI_Testany (pipeline wait)", -1, TAG_DATA);
     while ((mrc = MPI_Testany(n, req, &idx, &flag, &st)) == MPI_SUCCESS && !flag) {
-        if (pipe_now() - t < 50e-6)
+        if (pipe_now() - t < spin)
             continue;
         struct timespec ts = {0, nap};
         nanosleep(&ts, NULL);
         nap = nap < 500000 ? 2 * nap : 500000;
     }
     pas_watch_leave();
-    w->t_blocked += pipe_now() - t;
+    x->last_wait = pipe_now() - t;
+    w->t_blocked += x->last_wait;
     if (mrc != MPI_SUCCESS) {
         rc = PAS_ERR_MPI;
         goto out;
@@ -373,8 +379,6 @@ static int mpx_release(pipe_worker_t *w, pipe_batch_t *b)
 {
     mpx_t *x = mpx(w);
     mslot_t *s = b->owner;
-    if (s->b.buf != s->small)
-        free(s->b.buf);
     int rc = slot_post(x, s);
     if (rc == PAS_OK)
         rc = ctrl_send(x, s->link->src, CTRL_CREDIT, 1, 0, NULL);
@@ -408,9 +412,13 @@ static int mpx_out_buf(pipe_worker_t *w, size_t need, pipe_batch_t **out)
                 m->b.owner = m;
                 x->send[x->nsend++] = m;
             }
-            if (!(m->b.buf = malloc(need)))
-                return PAS_ERR_NOMEM;
-            m->b.cap = need;
+            if (m->b.cap < need) { /* kept for the next large item */
+                free(m->b.buf);
+                m->b.cap = 0;
+                if (!(m->b.buf = malloc(need)))
+                    return PAS_ERR_NOMEM;
+                m->b.cap = need;
+            }
             break;
         }
         for (int i = 0; i < SEND_POOL && !m; i++)
@@ -537,6 +545,7 @@ static int mpx_setup(mpx_t *x, MPI_Comm comm, const pas_pipe_spec_t *spec, const
     x->credits = opt->credits;
     x->bufsize = opt->batch_bytes;
     x->ctrl_req = MPI_REQUEST_NULL;
+    x->spin = getenv("PAS_PIPE_SPIN_US") ? atof(getenv("PAS_PIPE_SPIN_US")) * 1e-6 : 200e-6;
     MPI_Comm_rank(comm, &x->rank);
     MPI_Comm_size(comm, &x->size);
     x->nup = stage > 0 ? spec->count[stage - 1] : 0;
@@ -610,10 +619,7 @@ static int mpx_drain(mpx_t *x)
             for (size_t i = 0; i < pas_pipe_fifo_len(&k->posted); i++) {
                 mslot_t *s = k->posted.slot[(k->posted.head + i) % k->posted.cap];
                 slot_test(x, s);
-                if (s->state == SLOT_READY && s->b.buf != s->small) {
-                    free(s->b.buf); /* drop a large payload we will not process */
-                    s->b.buf = s->small;
-                }
+
             }
         }
         if (!posted && !sends_pending(x)) {
@@ -647,8 +653,7 @@ static void mpx_teardown(mpx_t *x)
                 MPI_Cancel(&s->req);
                 MPI_Wait(&s->req, MPI_STATUS_IGNORE);
             }
-            if (s->b.buf && s->b.buf != s->small)
-                free(s->b.buf);
+            free(s->big);
             free(s->small);
             free(s->b.refs_of);
         }

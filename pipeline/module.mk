@@ -5,7 +5,7 @@ LIB_SRCS += $(addprefix pipeline/,queue.c reorder.c spec.c metrics.c stage.c lin
 PROG_SRCS += pipeline/pas-pipeline.c
 PUBLIC_HEADERS += pipeline/pas_pipe.h
 UNIT_TESTS += tests/unit/test_pipe.c
-MPI_TEST_SRCS += tests/mpi/t_pipe.c
+MPI_TEST_SRCS += tests/mpi/t_pipe.c tests/mpi/t_pipe_bench.c
 
 # Optional: zlib for --transform compress (skipped with a message without it).
 PIPE_ZLIB := $(shell pkg-config --exists zlib 2>/dev/null && echo yes || \
@@ -22,3 +22,8 @@ tests: $(BUILD)/tests/t_pipe_checkpoint
 $(BUILD)/tests/t_pipe_checkpoint: pipeline/test-checkpoint.sh
 	@mkdir -p $(dir $@)
 	$(Q)cp $< $@ && chmod +x $@
+
+BENCH_TARGETS += bench-pipeline
+.PHONY: bench-pipeline
+bench-pipeline: progs tests
+	@PAS_MPI=$(MPI) pipeline/bench.sh $(BINDIR) $(BUILD)

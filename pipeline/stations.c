@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <time.h>
 #include <unistd.h>
@@ -59,6 +60,7 @@ typedef struct {
     size_t bufcap;
     uint64_t count, sum, since_ckpt;
     char part[4096];
+    int direct; /* output is not a regular file: no temporary name */
 #ifdef PAS_HAVE_ZLIB
     z_stream z; /* reused per record: deflateInit/inflateInit cost more than a small record */
     int z_on;
@@ -260,12 +262,14 @@ static int gen_process(void *state, const pas_pipe_item_t *in, pas_pipe_emit_t *
 
 /* ---- work: checksum, compress, a CPU cost per item --------------------------------------- */
 
+/* CPU time, not wall time: a station's cost is work, which a preempted
+ * worker has not done yet */
 static void spin(double us)
 {
     struct timespec a, b;
-    clock_gettime(CLOCK_MONOTONIC, &a);
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &a);
     do
-        clock_gettime(CLOCK_MONOTONIC, &b);
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &b);
     while ((double)(b.tv_sec - a.tv_sec) * 1e6 + (double)(b.tv_nsec - a.tv_nsec) * 1e-3 < us);
 }
 
@@ -362,6 +366,23 @@ static int write_init(void **state, const pas_pipe_where_t *where, void *arg)
         s->fp = stdout;
         return PAS_OK;
     }
+    struct stat st;
+    if (stat(c->output, &st) == 0 && !S_ISREG(st.st_mode)) {
+        /* a device or a FIFO (/dev/null, a named pipe): written in place,
+         * never replaced by a rename */
+        if (c->checkpoint) {
+            snprintf(c->io_msg, sizeof c->io_msg, "--checkpoint needs a regular --output file, not '%s'", c->output);
+            c->io_status = PAS_ERR_IO;
+            return PAS_ERR_IO;
+        }
+        s->direct = 1;
+        s->fp = fopen(c->output, "wb");
+        if (!s->fp) {
+            io_fail(c, "cannot write output '%s': %s; check the path", c->output);
+            return PAS_ERR_IO;
+        }
+        return PAS_OK;
+    }
     if (c->checkpoint) { /* a fixed partial name that a restart can find */
         station_part_name(c->output, s->part, sizeof s->part);
         s->fp = fopen(s->part, c->resume_off ? "r+b" : "wb");
@@ -442,6 +463,11 @@ static int write_flush(void *state, pas_pipe_emit_t *em)
     station_cfg_t *c = s->cfg;
     if (!s->fp || s->fp == stdout)
         return s->fp && fflush(stdout) != 0 ? PAS_ERR_IO : PAS_OK;
+    if (s->direct) {
+        int bad = fclose(s->fp) != 0;
+        s->fp = NULL;
+        return bad ? PAS_ERR_IO : PAS_OK;
+    }
     /* complete: make it durable, then give it its name */
     int bad = fflush(s->fp) != 0 || fsync(fileno(s->fp)) != 0;
     bad |= fclose(s->fp) != 0;
@@ -462,7 +488,7 @@ static void write_done(void *state)
     tally(&s->cfg->snk_sum, s->sum);
     if (s->fp && s->fp != stdout) { /* failed before the end: no half-written output */
         fclose(s->fp);
-        if (!s->cfg->checkpoint)
+        if (!s->cfg->checkpoint && !s->direct)
             unlink(s->part);
     }
     station_free(s);
