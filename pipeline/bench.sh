@@ -40,24 +40,42 @@ rate=$("$launch" -n "$ranks3" -t 300 "$prog" --spec gen:1,work:1,write:1 --n 5M 
 echo "  gen:1,work:1,write:1, 5M items of 64 B: median $rate M items/s"
 
 echo "== 3. compute-bound stage (500 us CPU per item, 4000 items) x2 vs x1 (target >= 1.8)"
-: >/tmp/pas-bench-x1.$$
-: >/tmp/pas-bench-x2.$$
-for i in $(seq "$runs"); do
-    "$launch" -n "$ranks_x1" -t 300 "$prog" --spec gen:1,work:1,write:1 --n 4000 --cost-us 500 --batch 4 --json |
-        field t_median >>/tmp/pas-bench-x1.$$
-    "$launch" -n "$ranks_x2" -t 300 "$prog" --spec gen:1,work:2,write:1 --n 4000 --cost-us 500 --batch 4 --json |
-        field t_median >>/tmp/pas-bench-x2.$$
-done
-t1=$(median </tmp/pas-bench-x1.$$)
-t2=$(median </tmp/pas-bench-x2.$$)
-echo "  x1: $(tr '\n' ' ' </tmp/pas-bench-x1.$$)s  median $t1 s"
-echo "  x2: $(tr '\n' ' ' </tmp/pas-bench-x2.$$)s  median $t2 s"
-rm -f /tmp/pas-bench-x1.$$ /tmp/pas-bench-x2.$$
-speedup=$(awk -v a="$t1" -v b="$t2" 'BEGIN {printf "%.2f", (b > 0) ? a / b : 0}')
+# interleaved x1 / x2 runs; with MPI also the same on one rank (threads)
+farm() { # ENGINE_RANKS_X1 ENGINE_RANKS_X2 LABEL
+    : >/tmp/pas-bench-x1.$$
+    : >/tmp/pas-bench-x2.$$
+    for i in $(seq "$runs"); do
+        "$launch" -n "$1" -t 300 "$prog" --spec gen:1,work:1,write:1 --n 4000 --cost-us 500 --batch 4 --json |
+            field t_median >>/tmp/pas-bench-x1.$$
+        "$launch" -n "$2" -t 300 "$prog" --spec gen:1,work:2,write:1 --n 4000 --cost-us 500 --batch 4 --json |
+            field t_median >>/tmp/pas-bench-x2.$$
+    done
+    local t1 t2 b1 b2
+    t1=$(median </tmp/pas-bench-x1.$$)
+    t2=$(median </tmp/pas-bench-x2.$$)
+    b1=$(sort -g /tmp/pas-bench-x1.$$ | head -n 1)
+    b2=$(sort -g /tmp/pas-bench-x2.$$ | head -n 1)
+    echo "  $3 x1: $(tr '\n' ' ' </tmp/pas-bench-x1.$$)s  median $t1 s"
+    echo "  $3 x2: $(tr '\n' ' ' </tmp/pas-bench-x2.$$)s  median $t2 s"
+    rm -f /tmp/pas-bench-x1.$$ /tmp/pas-bench-x2.$$
+    speedup=$(awk -v a="$t1" -v b="$t2" 'BEGIN {printf "%.2f", (b > 0) ? a / b : 0}')
+    best=$(awk -v a="$b1" -v b="$b2" 'BEGIN {printf "%.2f", (b > 0) ? a / b : 0}')
+}
+farm "$ranks_x1" "$ranks_x2" "$([ "$mpi" = 1 ] && echo ranks || echo threads)"
+speedup_main=$speedup best_main=$best
+if [ "$mpi" = 1 ]; then
+    farm 1 1 threads
+    speedup_thr=$speedup best_thr=$best
+fi
 
 echo
 printf '%-52s %10s %8s %s\n' measure value target verdict
 verdict() { awk -v v="$1" -v t="$2" 'BEGIN {print (v + 0 >= t) ? "met" : "MISSED"}'; }
 [ -n "$bw" ] && printf '%-52s %10s %8s %s\n' "1 MiB items, 2 ranks / raw MPI bandwidth" "$bw" 0.90 "$(verdict "$bw" 0.90)"
 printf '%-52s %10s %8s %s\n' "64 B items, 3 stages, M items/s" "$rate" 1.0 "$(verdict "$rate" 1.0)"
-printf '%-52s %10s %8s %s\n' "compute stage x2 / x1 speedup (engine: $([ "$mpi" = 1 ] && echo ranks || echo threads))" "$speedup" 1.80 "$(verdict "$speedup" 1.8)"
+printf '%-52s %10s %8s %s\n' "compute stage x2 / x1, $([ "$mpi" = 1 ] && echo ranks || echo threads) (medians)" "$speedup_main" 1.80 "$(verdict "$speedup_main" 1.8)"
+printf '%-52s %10s %8s %s\n' "  the same, best run of each" "$best_main" 1.80 "$(verdict "$best_main" 1.8)"
+if [ "$mpi" = 1 ]; then
+    printf '%-52s %10s %8s %s\n' "compute stage x2 / x1, threads on 1 rank (medians)" "$speedup_thr" 1.80 "$(verdict "$speedup_thr" 1.8)"
+    printf '%-52s %10s %8s %s\n' "  the same, best run of each" "$best_thr" 1.80 "$(verdict "$best_thr" 1.8)"
+fi

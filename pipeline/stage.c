@@ -302,12 +302,16 @@ static int take_item(pipe_worker_t *w, pipe_item_ref_t *it)
                 return 1;
             }
         } else {
-            /* take in everything already here, so priorities can compete */
-            while ((rc = get_batch(w, 0, &b)) == 1)
-                if ((rc = hold_batch(w, b)) != PAS_OK)
+            /* take in everything already here, so priorities can compete
+             * (every 32 items: looking costs more than one small item) */
+            rc = 0;
+            if (w->sched.count == 0 || w->step % 32 == 0) {
+                while ((rc = get_batch(w, 0, &b)) == 1)
+                    if ((rc = hold_batch(w, b)) != PAS_OK)
+                        return rc;
+                if (rc < 0)
                     return rc;
-            if (rc < 0)
-                return rc;
+            }
             void *ref;
             if (pas_pipe_sched_pop(&w->sched, &ref)) {
                 w->step++;

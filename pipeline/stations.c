@@ -244,7 +244,8 @@ static int gen_process(void *state, const pas_pipe_item_t *in, pas_pipe_emit_t *
     s->next += (uint64_t)s->where.count;
     size_t len = (size_t)s->cfg->size;
     int rc;
-    station_rec_t *r = pas_pipe_emit_reserve(em, sizeof *r + len, 0, &rc);
+    int prio = s->cfg->prio_levels > 0 ? (int)(seq % (uint64_t)s->cfg->prio_levels) : 0;
+    station_rec_t *r = pas_pipe_emit_reserve(em, sizeof *r + len, prio, &rc);
     if (!r)
         return rc;
     /* content: the sequence number's hash in the first words, a fixed

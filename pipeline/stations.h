@@ -32,6 +32,7 @@ typedef struct {
     const char *input;  /* path, "-" for stdin; NULL for gen */
     uint64_t record;    /* read: fixed-size records of this many bytes; 0: lines */
     uint64_t n, size;   /* gen: items and content bytes each */
+    int prio_levels;    /* gen: item i has priority i mod prio_levels (0: all 0) */
     int transform;      /* STATION_* */
     double cost_us;     /* CPU time spent per item by the work stage */
     const char *output; /* path, "-" for stdout, NULL: verify and discard */
