@@ -83,10 +83,49 @@ void pas_matmul_kernel_shape(int is_float, int *mr, int *nr, int *vector_bytes)
     *vector_bytes = PAS_VBYTES;
 }
 
+/* ---- the optional CBLAS backend (build: PAS_HAVE_CBLAS; run: --kernel) ---- */
+#ifdef PAS_HAVE_CBLAS
+#include <cblas.h>
+void openblas_set_num_threads(int num_threads);
+#endif
+
+static int backend = PAS_MATMUL_KERNEL_PAS;
+
+int pas_matmul_set_kernel(int kernel)
+{
+#ifndef PAS_HAVE_CBLAS
+    if (kernel == PAS_MATMUL_KERNEL_CBLAS)
+        return PAS_ERR_UNSUPPORTED;
+#endif
+    if (kernel != PAS_MATMUL_KERNEL_PAS && kernel != PAS_MATMUL_KERNEL_CBLAS)
+        return PAS_ERR_ARG;
+    backend = kernel;
+    return PAS_OK;
+}
+
+int pas_matmul_kernel(void) { return backend; }
+
 int pas_matmul_gemm_any(int is_float, int ta, int tb, size_t m, size_t n, size_t k, double alpha,
                         const void *a, size_t lda, const void *b, size_t ldb, double beta, void *c,
                         size_t ldc)
 {
+#ifdef PAS_HAVE_CBLAS
+    if (backend == PAS_MATMUL_KERNEL_CBLAS && m > 0 && n > 0) {
+        if (m > INT32_MAX || n > INT32_MAX || k > INT32_MAX || lda > INT32_MAX || ldb > INT32_MAX || ldc > INT32_MAX)
+            return PAS_ERR_OVERFLOW;
+#ifdef _OPENMP
+        openblas_set_num_threads(omp_get_max_threads());
+#endif
+        enum CBLAS_TRANSPOSE tra = ta ? CblasTrans : CblasNoTrans, trb = tb ? CblasTrans : CblasNoTrans;
+        int ilda = lda ? (int)lda : 1, ildb = ldb ? (int)ldb : 1;
+        if (is_float)
+            cblas_sgemm(CblasColMajor, tra, trb, (int)m, (int)n, (int)k, (float)alpha, a, ilda, b, ildb, (float)beta,
+                        c, (int)ldc);
+        else
+            cblas_dgemm(CblasColMajor, tra, trb, (int)m, (int)n, (int)k, alpha, a, ilda, b, ildb, beta, c, (int)ldc);
+        return PAS_OK;
+    }
+#endif
     if (is_float)
         return gemm_s(ta, tb, m, n, k, (float)alpha, a, lda, b, ldb, (float)beta, c, ldc);
     return gemm_d(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);

@@ -5,6 +5,15 @@ PROG_SRCS += algorithms/matmul/pas-matmul.c
 PUBLIC_HEADERS += algorithms/matmul/pas_matmul.h
 UNIT_TESTS += tests/unit/test_matmul.c
 
+# Optional CBLAS backend (pas-matmul --kernel cblas): OpenBLAS when found;
+# MATMUL_CBLAS=0 builds without it.
+ifneq ($(MATMUL_CBLAS),0)
+  ifneq ($(shell pkg-config --exists openblas 2>/dev/null && echo yes),)
+    PAS_CPPFLAGS += -DPAS_HAVE_CBLAS $(shell pkg-config --cflags openblas)
+    PAS_LDLIBS += $(shell pkg-config --libs openblas)
+  endif
+endif
+
 # The kernels are written with GCC vector extensions; -std=c11 turns off FMA
 # contraction, which the micro-kernel and the peak loop need to emit FMAs.
 $(BUILD)/obj/algorithms/matmul/local_gemm.o $(BUILD)/obj/algorithms/matmul/peak.o: ALL_CFLAGS += -ffp-contract=fast

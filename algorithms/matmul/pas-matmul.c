@@ -105,7 +105,7 @@ static double node_memory(void)
 int main(int argc, char **argv)
 {
     uint64_t m = 2048, n = 2048, k = 2048, panel = 256, mem_limit = 0;
-    const char *type = "double", *algo = "auto", *grid = NULL, *save = NULL;
+    const char *type = "double", *algo = "auto", *grid = NULL, *save = NULL, *kernel = "pas";
     int replicas = 0, ta = 0, tb = 0, blocking = 0, corrupt = 0;
     double alpha = 1.0, beta = 0.0, peak_seconds = 0.25;
     static const pas_prog_info_t info = {
@@ -135,6 +135,7 @@ int main(int argc, char **argv)
         {"beta", PAS_OPT_DOUBLE, &beta, "X", "beta", NULL, 0, 0},
         {"transa", PAS_OPT_FLAG, &ta, NULL, "A is stored transposed (k x m)", NULL, 0, 0},
         {"transb", PAS_OPT_FLAG, &tb, NULL, "B is stored transposed (n x k)", NULL, 0, 0},
+        {"kernel", PAS_OPT_CHOICE, &kernel, "K", "local multiply: pas's packed kernel, or cblas (OpenBLAS, if built in)", "pas|cblas", 0, 0},
         {"panel", PAS_OPT_SIZE, &panel, "W", "summa: panel width in k", NULL, 1, 1 << 20},
         {"blocking", PAS_OPT_FLAG, &blocking, NULL, "use the blocking twin (no overlap of messages and multiply)", NULL, 0, 0},
         {"peak-seconds", PAS_OPT_DOUBLE, &peak_seconds, "S", "time spent measuring the FMA peak (0: skip)", NULL, 0, 60},
@@ -160,6 +161,9 @@ int main(int argc, char **argv)
     /* ---- the grid and the algorithm (the same verdict on every rank) ---- */
     if (grid && pas_decomp_grid_parse(grid, &rows, &cols))
         rc = pas_driver_checkf(&d, PAS_ERR_ARG, "--grid '%s' is malformed; use ROWSxCOLS, e.g. --grid 2x4", grid);
+    if (rc == PAS_OK && strcmp(kernel, "cblas") == 0)
+        rc = pas_driver_check(&d, pas_matmul_set_kernel(PAS_MATMUL_KERNEL_CBLAS),
+                              "--kernel cblas: this build has no CBLAS; install libopenblas-dev and rebuild, or use --kernel pas");
     if (rc == PAS_OK && (m > INT32_MAX || n > INT32_MAX || k > INT32_MAX))
         rc = pas_driver_check(&d, PAS_ERR_ARG, "--m, --n and --k must be below 2^31; use smaller sizes");
     double limit = mem_limit ? (double)mem_limit : node_memory() / 2 / (d.machine.local_ranks > 0 ? d.machine.local_ranks : 1);
@@ -228,7 +232,7 @@ int main(int argc, char **argv)
         snprintf(be, sizeof be, "%g", beta);
         snprintf(tr, sizeof tr, "%c%c", ta ? 'T' : 'N', tb ? 'T' : 'N');
         const char *kv[] = {"m", pas_format_size(m, sm, sizeof sm), "n", pas_format_size(n, sn, sizeof sn), "k",
-                            pas_format_size(k, sk, sizeof sk), "type", type, "algo", algo_name, "grid", gs,
+                            pas_format_size(k, sk, sizeof sk), "type", type, "kernel", kernel, "algo", algo_name, "grid", gs,
                             "replicas", cs, "panel", ps, "overlap", blocking ? "off (blocking twin)" : "MPI_Ibcast double buffering",
                             "alpha", al, "beta", be, "op", tr, NULL};
         if (d.rank == 0 && note[0] && !d.opt.quiet && !d.opt.json)

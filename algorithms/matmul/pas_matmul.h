@@ -31,6 +31,15 @@ int pas_matmul_sgemm(int trans_a, int trans_b, size_t m, size_t n, size_t k, flo
                      const float *a, size_t lda, const float *b, size_t ldb, float beta,
                      float *c, size_t ldc);
 
+/* The kernel behind pas_matmul_gemm_any and the distributed algorithms:
+ * pas's own, or a CBLAS library (OpenBLAS) when the build found one. */
+enum { PAS_MATMUL_KERNEL_PAS = 0, PAS_MATMUL_KERNEL_CBLAS = 1 };
+
+/* local: select the kernel for this process.  PAS_ERR_UNSUPPORTED when the
+ * build has no CBLAS. */
+int pas_matmul_set_kernel(int kernel);
+int pas_matmul_kernel(void);
+
 /* local: the register tile (MR x NR) and vector width (bytes) of this build. */
 void pas_matmul_kernel_shape(int is_float, int *mr, int *nr, int *vector_bytes);
 

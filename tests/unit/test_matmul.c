@@ -190,3 +190,28 @@ Test(matmul_gemm, bad_leading_dimension_is_an_argument_error)
     cr_assert_eq(pas_matmul_dgemm(0, 0, 2, 2, 2, 1, a, 1, b, 2, 0, c, 2), PAS_ERR_ARG);
     cr_assert_eq(pas_matmul_dgemm(0, 0, 2, 2, 2, 1, a, 2, b, 2, 0, c, 1), PAS_ERR_ARG);
 }
+
+/* The CBLAS backend (when the build has one) and pas's kernel agree through
+ * the same entry point the distributed algorithms use. */
+Test(matmul_gemm, cblas_backend_matches_when_built_in)
+{
+    if (pas_matmul_set_kernel(PAS_MATMUL_KERNEL_CBLAS) != PAS_OK) {
+        cr_assert_eq(pas_matmul_kernel(), PAS_MATMUL_KERNEL_PAS);
+        return; /* no CBLAS in this build: nothing to compare */
+    }
+    size_t m = 37, n = 29, k = 41;
+    double *a = malloc(sizeof(double) * m * k), *b = malloc(sizeof(double) * k * n);
+    double *c = malloc(sizeof(double) * m * n), *r = malloc(sizeof(double) * m * n);
+    for (size_t i = 0; i < m * k; i++)
+        a[i] = val(9, i, 2);
+    for (size_t i = 0; i < k * n; i++)
+        b[i] = val(10, i, 2);
+    for (size_t i = 0; i < m * n; i++)
+        c[i] = r[i] = val(11, i, 2);
+    cr_assert_eq(pas_matmul_gemm_any(0, 1, 0, m, n, k, 0.5, a, k, b, k, -2, c, m), PAS_OK);
+    pas_matmul_set_kernel(PAS_MATMUL_KERNEL_PAS);
+    naive(1, 0, m, n, k, 0.5, a, k, b, k, -2, r, m);
+    for (size_t i = 0; i < m * n; i++)
+        cr_assert(fabs(c[i] - r[i]) < 1e-12, "element %zu: %g vs %g", i, c[i], r[i]);
+    free(a), free(b), free(c), free(r);
+}
