@@ -196,7 +196,8 @@ typedef struct {
     int batch_items;     /* most items per batch (default 256) */
     size_t batch_bytes;  /* most bytes per batch message (default 256 KiB) */
     int ordered;         /* 1: the last stage sees the source's order */
-    int aging;           /* > 0: priority scheduling, aging steps per level; 0 FIFO */
+    int aging;           /* > 0: priority scheduling, aging steps per level; 0 FIFO
+                          * (ignored with ordered: order wins) */
     int engine;          /* 0 auto, 1 MPI (ranks), 2 threads */
 } pas_pipe_opts_t;
 

@@ -59,7 +59,7 @@ int pipe_worker_init(pipe_worker_t *w, const pas_pipe_spec_t *spec, const pas_pi
     int rc = PAS_OK;
     if (w->reorder)
         rc = pas_pipe_rob_init(&w->rob, held, 0);
-    else if (opt->aging > 0 && stage > 0)
+    else if (opt->aging > 0 && stage > 0 && !opt->ordered) /* order wins over priority */
         rc = pas_pipe_sched_init(&w->sched, held, opt->aging);
     return rc;
 }
@@ -271,7 +271,7 @@ static int take_item(pipe_worker_t *w, pipe_item_ref_t *it)
 {
     int rc;
     pipe_batch_t *b;
-    if (!w->reorder && w->opt->aging <= 0) { /* FIFO: batch by batch */
+    if (!w->reorder && w->sched.cap == 0) { /* FIFO: batch by batch */
         for (;;) {
             if (w->inb && w->in_left > 0) {
                 const pipe_hdr_t *h = (const pipe_hdr_t *)(w->inb->buf + w->in_off);
