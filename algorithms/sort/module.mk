@@ -9,3 +9,29 @@ PUBLIC_HEADERS += algorithms/sort/pas_sort.h
 UNIT_TESTS += tests/unit/test_sort.c
 MPI_TEST_SRCS += tests/mpi/t_sort.c
 BENCH_TARGETS += bench-sort
+
+# make bench-sort: pas-sort against GNU parallel mode sort, TBB parallel_sort
+# and Boost block_indirect_sort on 1e8 uniform uint64 (SORT_BENCH_N, _REPS).
+SORT_PEERS := $(BUILD)/sort-peers
+SORT_PEER_FLAGS := $(if $(wildcard /usr/include/c++/*/parallel/algorithm),-DHAVE_GNU_PARALLEL)
+SORT_PEER_LIBS :=
+ifneq ($(wildcard /usr/include/tbb/parallel_sort.h /usr/include/oneapi/tbb/parallel_sort.h),)
+  SORT_PEER_FLAGS += -DHAVE_TBB
+  SORT_PEER_LIBS += -ltbb
+endif
+ifneq ($(wildcard /usr/include/boost/sort/sort.hpp),)
+  SORT_PEER_FLAGS += -DHAVE_BOOST_SORT
+endif
+
+$(SORT_PEERS): algorithms/sort/bench/peers.cpp
+	$(say) CXX $@
+	@mkdir -p $(dir $@)
+	$(Q)if command -v g++ >/dev/null; then \
+	    g++ -O3 -march=native -std=c++17 -fopenmp $(SORT_PEER_FLAGS) $< -o $@ $(SORT_PEER_LIBS) -lpthread; \
+	else echo "bench-sort: g++ not found, peers skipped"; fi
+	@[ -n "$(findstring HAVE_TBB,$(SORT_PEER_FLAGS))" ] || echo "bench-sort: TBB headers not found, tbb::parallel_sort skipped"
+	@[ -n "$(findstring HAVE_BOOST_SORT,$(SORT_PEER_FLAGS))" ] || echo "bench-sort: boost/sort/sort.hpp not found, Boost skipped"
+
+.PHONY: bench-sort
+bench-sort: $(BINDIR)/pas-sort $(SORT_PEERS)
+	@PAS_BINDIR=$(BINDIR) SORT_PEERS=$(SORT_PEERS) PAS_MPI=$(MPI) algorithms/sort/bench/bench-sort.sh

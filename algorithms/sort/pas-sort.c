@@ -1,9 +1,9 @@
 /* pas-sort - distributed sort of generated keys or of a binary file,
  * verified on every run without gathering the data. */
-#include <malloc.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "pas_decomp.h"
@@ -230,11 +230,6 @@ int main(int argc, char **argv)
         {"corrupt", PAS_OPT_CHOICE, &corrupt_s, "HOW", "test only: damage the output before verifying", "none|noop|local|drop|change|swap", 0, 0},
         {0},
     };
-    /* Keep freed memory in the heap: repetitions then reuse the pages of the
-     * last one instead of faulting in fresh ones, as a long-running
-     * application that sorts repeatedly would. */
-    mallopt(M_MMAP_MAX, 0);
-    mallopt(M_TRIM_THRESHOLD, -1);
     pas_driver_t d;
     int code = pas_driver_begin(&d, &info, table, NULL, &argc, &argv);
     if (code >= 0)
@@ -408,8 +403,12 @@ int main(int argc, char **argv)
                 snprintf(algo, sizeof algo, "%s", pas_sort_algo_name(algos[a]));
             snprintf(size, sizeof size, "n=%s %s %s%s", nbuf, type_s, in ? "file" : pas_sort_dist_name(s.dist),
                      stable ? " stable" : "");
-            snprintf(extra, sizeof extra, "balance=%.3f sent_per_rank_max=%.1fMB%s", chk.balance, sent / 1e6,
-                     s.info.exact_fallback ? " exact_fallback=1" : "");
+            struct rusage ru;
+            getrusage(RUSAGE_SELF, &ru);
+            long rss = ru.ru_maxrss, rss_max = 0; /* KiB */
+            MPI_Allreduce(&rss, &rss_max, 1, MPI_LONG, MPI_MAX, d.comm);
+            snprintf(extra, sizeof extra, "balance=%.3f sent_per_rank_max_mb=%.1f peak_rss_max_mb=%.1f%s", chk.balance,
+                     sent / 1e6, rss_max / 1024.0, s.info.exact_fallback ? " exact_fallback=1" : "");
             pas_result_t r = {info.program, algo, size, d.size, d.machine.threads, st,
                               st.median > 0 ? (double)n / st.median / 1e6 : 0, "Mkeys/s",
                               rc == PAS_OK ? "PASS" : "FAIL", extra};

@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# bench-sort.sh - `make bench-sort`: pas-sort and its peers in one run on the
+# same keys (default 1e8 uniform uint64), medians of several repetitions,
+# then the table and the ratios the issue asks for.
+#   PAS_BINDIR (bin), SORT_PEERS (the peer binary), SORT_BENCH_N (1e8),
+#   SORT_BENCH_REPS (5), PAS_MPI (1).
+set -u
+cd "$(dirname "$0")/../../.."
+bindir="${PAS_BINDIR:-bin}"
+peers="${SORT_PEERS:-}"
+n="${SORT_BENCH_N:-1e8}"
+reps="${SORT_BENCH_REPS:-5}"
+mpi="${PAS_MPI:-1}"
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+
+row() { printf '%-30s %-9s %10s %10s %14s %12s %10s %s\n' "$@"; }
+
+# pas-sort prints one JSON object per result; pull fields out with sed.
+field() { sed -n "s/.*\"$1\": *\"\{0,1\}\([^,\"}]*\).*/\1/p" "$2" | head -n 1; }
+
+run_pas() { # name ranks threads
+    local f="$out/$1"
+    if [ "$2" -gt 1 ] || [ "$mpi" = 1 ]; then
+        jobs/pas-launch -n "$2" -t 900 "$bindir/pas-sort" --n "$n" --algo sample --threads "$3" \
+            --reps "$reps" --warmup 1 --json >"$f" 2>"$f.err"
+    else
+        "$bindir/pas-sort" --n "$n" --algo sample --threads "$3" --reps "$reps" --warmup 1 --json >"$f" 2>"$f.err"
+    fi
+    local med rate verdict sent rss
+    med=$(field t_median "$f")
+    rate=$(field rate "$f")
+    verdict=$(field verdict "$f")
+    sent=$(field sent_per_rank_max_mb "$f")
+    rss=$(field peak_rss_max_mb "$f")
+    med=$(awk -v x="${med:-0}" 'BEGIN{printf "%.4f", x}')
+    rate=$(awk -v x="${rate:-0}" 'BEGIN{printf "%.2f", x}')
+    echo "$1 $2 $3 $med $rate ${sent:-0} ${rss:-0} ${verdict:-FAIL}" >>"$out/table"
+}
+
+run_peer() { # peer
+    [ -x "$peers" ] || return 0
+    local line
+    line=$("$peers" --peer "$1" --n "$n" --threads 2 --reps "$reps" 2>&1) || { echo "  $1: $line"; return 0; }
+    local med rate rss ok
+    med=$(echo "$line" | sed -n 's/.*median_s=\([0-9.]*\).*/\1/p')
+    rate=$(echo "$line" | sed -n 's/.*mkeys_s=\([0-9.]*\).*/\1/p')
+    rss=$(echo "$line" | sed -n 's/.*maxrss_kb=\([0-9]*\).*/\1/p')
+    ok=$(echo "$line" | sed -n 's/.*verified=\([a-z]*\).*/\1/p')
+    echo "peer:$1 1 2 $med $rate 0 $(awk -v k="$rss" 'BEGIN{printf "%.1f", k/1024}') $([ "$ok" = yes ] && echo PASS || echo FAIL)" >>"$out/table"
+}
+
+echo "bench-sort: n=$n uniform uint64, $reps timed repetitions each (median), $(nproc) cores, $(date -u +%FT%TZ)"
+echo "note: the machine may be shared; compare ratios from the same run, not absolute rates across runs"
+run_pas "pas-2threads" 1 2
+[ "$mpi" = 1 ] && run_pas "pas-2ranks-x-1thread" 2 1
+[ "$mpi" = 1 ] || echo "  (OpenMP-only build: no 2-rank run)"
+for p in gnu tbb boost; do run_peer "$p"; done
+[ -x "$peers" ] || echo "  (peer harness not built: g++ missing?)"
+
+echo
+row "sort" "ranksxthr" "median(s)" "Mkeys/s" "sent/rank(MB)" "peakRSS(MB)" "RSS/input" "verdict"
+input_mb=$(awk -v n="$n" 'BEGIN{printf "%.1f", n*8/1e6}')
+while read -r name r t med rate sent rss verdict; do
+    per_rank=$(awk -v i="$input_mb" -v r="$r" 'BEGIN{printf "%.1f", i/r}')
+    ratio=$(awk -v m="$rss" -v i="$per_rank" 'BEGIN{ if (i > 0) printf "%.2f", m*1.048576/i; else print "-"}')
+    row "$name" "${r}x${t}" "$med" "$rate" "$sent" "$rss" "$ratio" "$verdict"
+done <"$out/table"
+
+echo
+awk -v input="$input_mb" '
+    { rate[$1] = $5 }
+    $1 ~ /^peer:/ && $5 > best { best = $5; bestname = $1 }
+    END {
+        p2 = rate["pas-2threads"]; r2 = rate["pas-2ranks-x-1thread"]
+        if (best > 0) printf "pas 2 threads / best peer (%s): %.2fx   (target >= 3x)\n", bestname, p2 / best
+        printf "pas 2 threads: %.1f Mkeys/s   (target >= 120)\n", p2
+        if (r2 > 0) printf "pas 2 ranks x 1 thread / pas 1 rank x 2 threads: %.2fx   (target >= 0.8x)\n", r2 / p2
+    }' "$out/table"
+grep -h "FAIL" "$out/table" >/dev/null && { echo "bench-sort: a run FAILED its verification"; exit 1; }
+exit 0
