@@ -121,7 +121,7 @@ int main(int argc, char **argv)
         "the ranks; on 1 rank (or built with MPI=0) every slot is a thread.\n"
         "Verification: the sink checks every record's content hash, and the source's count and\n"
         "order-independent checksum of (sequence number, content) against the sink's: exactly once.\n"
-        "--ordered also checks the order.  --fault drop|dup (testing) loses or repeats one record in work."};
+        "--ordered also checks the order.  --fault drop|dup|corrupt (testing): work loses, repeats or alters record 1."};
     const pas_opt_t table[] = {
         {"spec", PAS_OPT_STRING, &spec_text, "SPEC", "stages and their ranks, or auto", NULL, 0, 0},
         {"input", PAS_OPT_STRING, &input, "PATH", "read stage: file, FIFO or - for stdin", NULL, 0, 0},
@@ -144,7 +144,8 @@ int main(int argc, char **argv)
          1000},
         {"aging", PAS_OPT_INT, &aging, "A", "priority scheduling, aging one level per A items (0: FIFO)", NULL, 0,
          1 << 20},
-        {"fault", PAS_OPT_CHOICE, &fault, "F", "testing: work drops or duplicates record 1", "none|drop|dup", 0, 0},
+        {"fault", PAS_OPT_CHOICE, &fault, "F", "testing: work drops, duplicates or corrupts record 1",
+         "none|drop|dup|corrupt", 0, 0},
         {0},
     };
     pas_common_opts_t defaults = {.seed = 1, .reps = 1, .warmup = 0, .watchdog = 300};
@@ -167,7 +168,10 @@ int main(int argc, char **argv)
     cfg.checkpoint = checkpoint;
     cfg.ckpt_every = ckpt_every;
     cfg.ordered = ordered || checkpoint;
-    cfg.fault = !strcmp(fault, "drop") ? STATION_FAULT_DROP : !strcmp(fault, "dup") ? STATION_FAULT_DUP : 0;
+    cfg.fault = !strcmp(fault, "drop")      ? STATION_FAULT_DROP
+                : !strcmp(fault, "dup")     ? STATION_FAULT_DUP
+                : !strcmp(fault, "corrupt") ? STATION_FAULT_CORRUPT
+                                            : 0;
     cfg.fault_seq = 1;
 
     char auto_spec[128], err[512] = "";

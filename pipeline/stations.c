@@ -287,7 +287,8 @@ static int work_process(void *state, const pas_pipe_item_t *in, pas_pipe_emit_t 
         station_hash(r + 1, r->len) != r->hash)
         return PAS_ERR_VERIFY; /* corrupted on the way: stop here, naming the item */
     int copies = 1;
-    if (c->fault && r->seq == c->fault_seq) /* test only: lose or repeat one item */
+    if ((c->fault == STATION_FAULT_DROP || c->fault == STATION_FAULT_DUP) && r->seq == c->fault_seq)
+        /* test only: lose or repeat one item */
         copies = c->fault == STATION_FAULT_DROP ? 0 : 2;
     for (int k = 0; k < copies; k++) {
 #ifdef PAS_HAVE_ZLIB
@@ -306,9 +307,13 @@ static int work_process(void *state, const pas_pipe_item_t *in, pas_pipe_emit_t 
             continue;
         }
 #endif
-        int rc = pas_pipe_emit(em, in->data, in->len, in->prio);
-        if (rc)
+        int rc;
+        unsigned char *o = pas_pipe_emit_reserve(em, in->len, in->prio, &rc);
+        if (!o)
             return rc;
+        memcpy(o, in->data, in->len);
+        if (c->fault == STATION_FAULT_CORRUPT && r->seq == c->fault_seq && r->len > 0)
+            o[sizeof *r] ^= 0x20; /* test only: one flipped bit after the checks here */
     }
     return PAS_OK;
 }

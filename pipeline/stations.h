@@ -24,7 +24,7 @@ typedef struct {
 
 enum { STATION_COMPRESSED = 1 };
 enum { STATION_NONE, STATION_CHECKSUM, STATION_COMPRESS };
-enum { STATION_FAULT_NONE, STATION_FAULT_DROP, STATION_FAULT_DUP };
+enum { STATION_FAULT_NONE, STATION_FAULT_DROP, STATION_FAULT_DUP, STATION_FAULT_CORRUPT };
 
 /* Configuration (global) and tallies (local to a rank; with threads, shared
  * and updated atomically). */
