@@ -34,7 +34,7 @@ int pas_matmul_cannon(const pas_grid_t *g, const pas_matmul_cfg_t *cfg, double a
         rc = PAS_ERR_NOMEM;
     if (lm * kmax > INT32_MAX || ln * kmax > INT32_MAX)
         rc = PAS_ERR_OVERFLOW;
-    if ((rc = pas_agree(g->comm, rc))) {
+    if ((rc = pas_matmul_agree(g->comm, rc))) {
         free(buf);
         return rc;
     }
@@ -63,6 +63,7 @@ int pas_matmul_cannon(const pas_grid_t *g, const pas_matmul_cfg_t *cfg, double a
         st->words += (double)(lm * KLEN(ja) + KLEN(ja) * ln);
     if (rc == PAS_OK)
         rc = pas_watch_phase("cannon-steps");
+    rc = pas_matmul_agree(g->comm, rc); /* nobody starts shifting alone */
     const int left = mod(q - 1, s), right = mod(q + 1, s), up = mod(r - 1, s), down = mod(r + 1, s);
     int cur = 0;
     if (k == 0 && rc == PAS_OK)
@@ -104,5 +105,5 @@ int pas_matmul_cannon(const pas_grid_t *g, const pas_matmul_cfg_t *cfg, double a
     }
 #undef KLEN
     free(buf);
-    return pas_agree(g->comm, rc);
+    return pas_matmul_agree(g->comm, rc);
 }

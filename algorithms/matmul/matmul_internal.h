@@ -5,6 +5,8 @@
 
 #include <stddef.h>
 
+#include "pas_core.h"
+
 /* Vector width and register tile.  AVX-512: 32 zmm registers hold a
  * 16 x 14 double tile (28 accumulators) plus two A vectors and a broadcast;
  * AVX2: 16 ymm registers hold 8 x 6 (12 accumulators). */
@@ -21,6 +23,14 @@
 int pas_matmul_gemm_any(int is_float, int ta, int tb, size_t m, size_t n, size_t k, double alpha,
                         const void *a, size_t lda, const void *b, size_t ldb, double beta, void *c,
                         size_t ldc);
+
+/* collective: agree on failure; a rank that failed keeps its own status,
+ * the others get PAS_ERR_REMOTE, so the driver names the failing rank. */
+static inline int pas_matmul_agree(MPI_Comm comm, int status)
+{
+    int worst = pas_agree(comm, status);
+    return worst == PAS_OK ? PAS_OK : status != PAS_OK ? status : PAS_ERR_REMOTE;
+}
 
 /* MPI tags of the matmul module. */
 enum { PAS_MATMUL_TAG_SKEW_A = 4101, PAS_MATMUL_TAG_SKEW_B, PAS_MATMUL_TAG_SHIFT_A, PAS_MATMUL_TAG_SHIFT_B };
@@ -58,6 +68,14 @@ void pas_matmul_tile_s(size_t kc, const float *pa, const float *pb, float alpha,
 int pas_matmul_gemm_any(int is_float, int ta, int tb, size_t m, size_t n, size_t k, double alpha,
                         const void *a, size_t lda, const void *b, size_t ldb, double beta, void *c,
                         size_t ldc);
+
+/* collective: agree on failure; a rank that failed keeps its own status,
+ * the others get PAS_ERR_REMOTE, so the driver names the failing rank. */
+static inline int pas_matmul_agree(MPI_Comm comm, int status)
+{
+    int worst = pas_agree(comm, status);
+    return worst == PAS_OK ? PAS_OK : status != PAS_OK ? status : PAS_ERR_REMOTE;
+}
 
 /* MPI tags of the matmul module. */
 enum { PAS_MATMUL_TAG_SKEW_A = 4101, PAS_MATMUL_TAG_SKEW_B, PAS_MATMUL_TAG_SHIFT_A, PAS_MATMUL_TAG_SHIFT_B };

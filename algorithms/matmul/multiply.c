@@ -22,7 +22,7 @@ static int operand(const pas_matmul_layers_t *lay, const pas_dmatrix_t *xd, cons
     if (rc || (!trans && !need_copy))
         return rc;
     *owned = malloc(od->ld * od->ln * es + 1);
-    rc = pas_agree(g->comm, *owned ? PAS_OK : PAS_ERR_NOMEM);
+    rc = pas_matmul_agree(g->comm, *owned ? PAS_OK : PAS_ERR_NOMEM);
     if (rc == PAS_OK && lay->layer == 0) {
         rc = pas_dmatrix_redistribute(g->comm, xd, x, od, *owned, trans, es);
         st->words += (double)pas_dmatrix_local_count(od);
@@ -41,7 +41,7 @@ int pas_matmul(const pas_matmul_layers_t *lay, const pas_matmul_cfg_t *cfg, int 
         return PAS_ERR_ARG;
     if (cfg->algo == PAS_MATMUL_CANNON && (lay->layers != 1 || lay->grid.rows != lay->grid.cols))
         return PAS_ERR_UNSUPPORTED;
-    int rc = pas_watch_phase("matmul-operands");
+    int rc = pas_matmul_layers_agree(lay, pas_watch_phase("matmul-operands"));
     pas_dmatrix_t oa, ob;
     void *pa, *pb, *owna = NULL, *ownb = NULL;
     /* 2.5D overwrites the other layers' operand buffers: they are work space */
@@ -59,5 +59,5 @@ int pas_matmul(const pas_matmul_layers_t *lay, const pas_matmul_cfg_t *cfg, int 
     }
     free(owna);
     free(ownb);
-    return rc;
+    return pas_matmul_layers_agree(lay, rc);
 }

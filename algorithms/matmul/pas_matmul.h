@@ -79,6 +79,9 @@ typedef struct {
 int pas_matmul_layers_create(MPI_Comm comm, int layers, int rows, int cols, pas_matmul_layers_t *lay);
 void pas_matmul_layers_destroy(pas_matmul_layers_t *lay);
 
+/* collective over all layers: the worst status of any rank, on every rank. */
+int pas_matmul_layers_agree(const pas_matmul_layers_t *lay, int status);
+
 /* collective over all layers: C = alpha op(A) op(B) + beta C with the
  * matrices block-distributed over the layer grid: a (stored A: m x k, or
  * k x m when trans_a), b (k x n, or n x k), c (m x n), local parts with

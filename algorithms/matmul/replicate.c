@@ -65,6 +65,14 @@ int pas_matmul_choose_replicas(int p, uint64_t m, uint64_t n, uint64_t k, size_t
     return best;
 }
 
+/* The same verdict on every rank of every layer: the worst of my layer,
+ * then the worst of those across the layers. */
+int pas_matmul_layers_agree(const pas_matmul_layers_t *lay, int rc)
+{
+    rc = pas_matmul_agree(lay->layer_comm, rc);
+    return lay->layers > 1 ? pas_matmul_agree(lay->depth_comm, rc) : rc;
+}
+
 /* Broadcast (or sum onto layer 0) `count` elements, in int-sized chunks. */
 static int depth_move(MPI_Comm depth, int layer, void *buf, uint64_t count, int is_float, int reduce)
 {
@@ -92,6 +100,7 @@ int pas_matmul_25d(const pas_matmul_layers_t *lay, const pas_matmul_cfg_t *cfg, 
     double t0 = MPI_Wtime();
     if (ad->ld != (ad->lm ? ad->lm : 1) || bd->ld != (bd->lm ? bd->lm : 1) || cd->ld != (cd->lm ? cd->lm : 1))
         rc = PAS_ERR_ARG;
+    rc = pas_matmul_layers_agree(lay, rc);
     if (rc == PAS_OK && lay->layers > 1)
         rc = depth_move(lay->depth_comm, lay->layer, a, pas_dmatrix_local_count(ad), cfg->is_float, 0);
     if (rc == PAS_OK && lay->layers > 1)
@@ -104,8 +113,9 @@ int pas_matmul_25d(const pas_matmul_layers_t *lay, const pas_matmul_cfg_t *cfg, 
     if (rc == PAS_OK)
         rc = pas_matmul_summa(&lay->grid, cfg, alpha, ad, a, bd, b, lay->layer == 0 ? beta : 0.0, cd, c, ks.lo,
                               ks.hi, st);
+    rc = pas_matmul_layers_agree(lay, rc); /* a failed layer must not strand the reduction */
     if (rc == PAS_OK && lay->layers > 1) {
-        rc = pas_watch_phase("25d-reduce");
+        rc = pas_matmul_layers_agree(lay, pas_watch_phase("25d-reduce"));
         t0 = MPI_Wtime();
         if (rc == PAS_OK)
             rc = depth_move(lay->depth_comm, lay->layer, c, pas_dmatrix_local_count(cd), cfg->is_float, 1);

@@ -60,7 +60,7 @@ int pas_matmul_summa(const pas_grid_t *g, const pas_matmul_cfg_t *cfg, double al
     MPI_Datatype type = cfg->is_float ? MPI_FLOAT : MPI_DOUBLE;
     const uint64_t lm = cd->lm, ln = cd->ln, w = cfg->panel ? cfg->panel : 256;
     size_t npanels = 0;
-    int rc = pas_watch_phase("summa-plan");
+    int rc = pas_watch_phase("summa");
     panel_t *pl = plan_panels(k, k0, k1, w, g->rows, g->cols, &npanels);
     uint64_t wmax = w < k1 - k0 ? w : k1 - k0;
     char *buf = malloc(2 * (lm + ln) * wmax * es + 1);
@@ -68,7 +68,7 @@ int pas_matmul_summa(const pas_grid_t *g, const pas_matmul_cfg_t *cfg, double al
         rc = PAS_ERR_NOMEM;
     if (lm * wmax > INT32_MAX || ln * wmax > INT32_MAX)
         rc = PAS_ERR_OVERFLOW;
-    rc = pas_agree(g->comm, rc);
+    rc = pas_matmul_agree(g->comm, rc);
     if (rc) {
         free(pl), free(buf);
         return rc;
@@ -120,7 +120,6 @@ int pas_matmul_summa(const pas_grid_t *g, const pas_matmul_cfg_t *cfg, double al
     if (npanels == 0) { /* k = 0 (or an empty range): only the beta scaling */
         rc = pas_matmul_gemm_any(cfg->is_float, 0, 0, lm, ln, 0, alpha, NULL, 1, NULL, 1, beta, c, cd->ld);
     } else {
-        rc = pas_watch_phase("summa-panels");
         START(0, 0);
     }
     for (size_t t = 0; t < npanels && rc == PAS_OK; t++) {
@@ -155,5 +154,5 @@ int pas_matmul_summa(const pas_grid_t *g, const pas_matmul_cfg_t *cfg, double al
         MPI_Waitall(2, slot[s].req, MPI_STATUSES_IGNORE);
     free(pl);
     free(buf);
-    return pas_agree(g->comm, rc);
+    return pas_matmul_agree(g->comm, rc);
 }

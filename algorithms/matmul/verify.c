@@ -61,7 +61,7 @@ int pas_matmul_verify(const pas_grid_t *g, int is_float, int trans_a, int trans_
     uint64_t *idx = malloc(most * sizeof(uint64_t));
     if (!v || !idx)
         rc = PAS_ERR_NOMEM;
-    if ((rc = pas_agree(g->comm, rc)))
+    if ((rc = pas_matmul_agree(g->comm, rc)))
         goto out;
     double *x = v, *xa = x + n, *z = xa + n, *za = z + k, *w = za + k, *wa = w + m, *y = wa + m, *ya = y + m;
     double *y0 = ya + m, *y0a = y0 + m;
@@ -103,7 +103,7 @@ int pas_matmul_verify(const pas_grid_t *g, int is_float, int trans_a, int trans_
     *threshold = 2.0 * (double)(k + n + 2) * eps;
     *residual = scale > 0 ? diff / scale : diff;
     rc = *residual <= *threshold ? PAS_OK : PAS_ERR_VERIFY;
-    rc = pas_agree(g->comm, rc); /* identical vectors everywhere: a formality */
+    rc = pas_matmul_agree(g->comm, rc); /* identical vectors everywhere: a formality */
 out:
     free(v);
     free(idx);
