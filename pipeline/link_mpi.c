@@ -692,9 +692,16 @@ static void mpx_teardown(mpx_t *x)
     pas_pipe_fifo_free(&x->grants);
 }
 
-int pipe_run_mpi(MPI_Comm comm, const pas_pipe_spec_t *spec, const pas_pipe_stage_t *stages,
+int pipe_run_mpi(MPI_Comm user_comm, const pas_pipe_spec_t *spec, const pas_pipe_stage_t *stages,
                  const pas_pipe_opts_t *opt, pas_pipe_metrics_t *m, char *err, size_t errlen)
 {
+    /* a communicator of our own: a late control message of one run can
+     * never be taken for one of the next, nor collide with the caller's */
+    MPI_Comm comm;
+    if (PAS_WATCHED("MPI_Comm_dup", -1, -1, MPI_Comm_dup(user_comm, &comm)) != MPI_SUCCESS) {
+        snprintf(err, errlen, "cannot duplicate the communicator for the pipeline");
+        return PAS_ERR_MPI;
+    }
     int rank, size;
     MPI_Comm_rank(comm, &rank);
     MPI_Comm_size(comm, &size);
@@ -753,5 +760,6 @@ int pipe_run_mpi(MPI_Comm comm, const pas_pipe_spec_t *spec, const pas_pipe_stag
     pipe_metrics_finish(m, spec, &h);
     m->engine = 1;
     pipe_worker_free(&w);
+    MPI_Comm_free(&comm);
     return rc;
 }
