@@ -7,6 +7,7 @@
  * starved of it by another producer's batches. */
 #define _POSIX_C_SOURCE 200809L
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,7 +26,8 @@ typedef struct {
     chan_t chan[PAS_PIPE_MAX_STAGES];
     int nchan;
     pthread_mutex_t abort_mu;
-    int aborted, abort_status;
+    atomic_int aborted; /* read under any queue's mutex, so atomic */
+    int abort_status;
     char abort_msg[256];
     const pas_pipe_opts_t *opt;
 } shm_t;
@@ -161,21 +163,20 @@ static void shm_fail(pipe_worker_t *w, int status, const char *msg)
 {
     shm_t *x = ctx_of(w);
     pthread_mutex_lock(&x->abort_mu);
-    if (!x->aborted) {
+    if (!atomic_load(&x->aborted)) {
         x->abort_status = status;
         snprintf(x->abort_msg, sizeof x->abort_msg, "%s", msg);
+        atomic_store(&x->aborted, 1);
     }
     pthread_mutex_unlock(&x->abort_mu);
+    /* wake every waiter; taking each mutex orders the flag before its wait */
     for (int i = 0; i < x->nchan; i++) {
         chan_t *c = &x->chan[i];
         pthread_mutex_lock(&c->mu);
-        x->aborted = 1;
         pthread_cond_broadcast(&c->data);
         pthread_cond_broadcast(&c->room);
         pthread_mutex_unlock(&c->mu);
     }
-    if (x->nchan == 0)
-        x->aborted = 1;
 }
 
 static int shm_queued(pipe_worker_t *w)
@@ -275,7 +276,7 @@ int pipe_run_threads(const pas_pipe_spec_t *spec, const pas_pipe_stage_t *stages
                 h.bin[b] += w[i].hist.bin[b];
         h.n += w[i].is_sink ? w[i].hist.n : 0;
     }
-    if (rc == PAS_OK && x->aborted) {
+    if (rc == PAS_OK && atomic_load(&x->aborted)) {
         rc = x->abort_status ? x->abort_status : PAS_ERR_INTERNAL;
         snprintf(err, errlen, "%s", x->abort_msg);
     }
