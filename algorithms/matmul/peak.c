@@ -1,6 +1,7 @@
 /* peak.c - the machine's FMA throughput, measured: independent chains of
  * vector FMAs (more chains than FMA latency x pipes), on every thread of the
  * team, so a kernel's rate is compared with what this machine does now. */
+#define _POSIX_C_SOURCE 200809L /* clock_gettime, CLOCK_MONOTONIC under -std=c11 */
 #include <stdint.h>
 #include <time.h>
 
