@@ -67,6 +67,29 @@ int PT(pt_classify_)(const void *base, size_t n, const void *splv, int s, void *
         counts[0] = n;
         return PAS_OK;
     }
+    if (s == 1 && nt == 1) {
+        /* one pass: keys below to the front, keys above to the back; keys
+         * equal to the splitter are the splitter itself, so they are only
+         * counted and written into the middle at the end */
+        T p0 = spl[0];
+        size_t lo = 0, hi = n;
+        for (size_t i = 0; i < n; i++) {
+            T x = a[i];
+            size_t below = (size_t)LESS(x, p0), above = (size_t)LESS(p0, x);
+            /* branch-free: both free slots get x, one of them is kept
+             * (there is always a free slot: hi - lo >= n - i >= 1) */
+            out[lo] = x;
+            out[hi - 1] = x;
+            lo += below;
+            hi -= above;
+        }
+        for (size_t i = lo; i < hi; i++)
+            out[i] = p0;
+        counts[0] = lo;
+        counts[1] = hi - lo;
+        counts[2] = n - hi;
+        return PAS_OK;
+    }
     uint64_t *c = calloc((size_t)nt * (size_t)nb, sizeof(uint64_t));
     if (!c)
         return PAS_ERR_NOMEM;

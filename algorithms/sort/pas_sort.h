@@ -138,10 +138,11 @@ size_t pas_sort_merge_path_u64(const uint64_t *a, size_t na, const uint64_t *b, 
 size_t pas_sort_lower_bound(pas_sort_kind_t kind, const void *a, size_t n, const void *key);
 size_t pas_sort_upper_bound(pas_sort_kind_t kind, const void *a, size_t n, const void *key);
 
-/* local: stable partition of unsorted a[0..n) by s sorted splitters into 2s+1
+/* local: partition of unsorted a[0..n) by s sorted splitters into 2s+1
  * buckets: bucket 2j holds keys strictly between splitter j-1 and j, bucket
  * 2j+1 keys equal to splitter j.  Writes the elements to out in bucket order
- * and the counts to counts[0..2s].  OpenMP-parallel. */
+ * and the counts to counts[0..2s]; the order inside a bucket is not kept.
+ * OpenMP-parallel. */
 int pas_sort_classify(pas_sort_kind_t kind, const void *a, size_t n, const void *splitters, int s,
                       void *out, uint64_t *counts);
 
