@@ -32,6 +32,12 @@ int pas_pipe_spec_parse(const char *text, const char *const *known, pas_pipe_spe
         snprintf(err, errlen, "empty pipeline spec; give the stages as name:ranks,..., e.g. read:1,work:2,write:1");
         return PAS_ERR_ARG;
     }
+    for (const char *c = p; *c; c++) /* messages echo the spec: keep them one printable line */
+        if (!isprint((unsigned char)*c)) {
+            snprintf(err, errlen, "pipeline spec has a control or non-ASCII character at offset %d; "
+                                  "use name:ranks,..., e.g. read:1,work:2,write:1", (int)(c - p));
+            return PAS_ERR_ARG;
+        }
     while (*p) {
         const char *end = strchr(p, ',');
         size_t n = end ? (size_t)(end - p) : strlen(p);

@@ -1,6 +1,7 @@
 /* options.c - one option table per program, parsed with getopt_long, that
  * also prints --help with the defaults. */
 #define _GNU_SOURCE
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -37,6 +38,9 @@ static int errf(char *err, size_t len, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(err, len, fmt, ap);
     va_end(ap);
+    for (char *c = err; *c; c++) /* echoed arguments must not break the one-line message */
+        if (iscntrl((unsigned char)*c))
+            *c = '?';
     return PAS_ERR_ARG;
 }
 
