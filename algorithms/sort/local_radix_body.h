@@ -25,14 +25,6 @@ static void RX(rx_insertion_)(T *a, size_t n)
     }
 }
 
-static void RX(rx_histo_)(const T *a, size_t n, int nd, uint64_t (*h)[256])
-{
-    memset(h, 0, sizeof(uint64_t) * 256 * (size_t)nd);
-    for (size_t i = 0; i < n; i++)
-        for (int d = 0; d < nd; d++)
-            h[d][DIGIT(a[i], d)]++;
-}
-
 /* Sequential sort of src[0..n) on digits 0..nd-1; the result ends in other
  * when want_other, else in src.  Large inputs take one MSD step on the top
  * varying digit and recurse, so that the LSD passes run on buckets that fit
@@ -43,21 +35,25 @@ static void RX(rx_seq_)(T *src, T *other, size_t n, int nd, int want_other)
     if (n <= 48 || nd <= 0) {
         RX(rx_insertion_)(src, n);
     } else {
-        uint64_t h[ND][256];
-        RX(rx_histo_)(src, n, nd, h);
-        int top = -1;
-        for (int d = nd - 1; d >= 0 && top < 0; d--) {
-            int constant = 0;
-            for (int b = 0; b < 256; b++)
-                constant |= h[d][b] == n;
-            if (!constant)
-                top = d;
-        }
-        if (top >= 0 && n > (1ull << 22)) {
+        /* the digits that vary: OR of every key XOR the first */
+        T acc, x0 = src[0];
+        memset(&acc, 0, sizeof acc);
+        for (size_t i = 0; i < n; i++)
+            VARY_ACC(acc, src[i], x0);
+        int dig[ND], nv = 0;
+        for (int d = 0; d < nd; d++)
+            if (DIGIT(acc, d))
+                dig[nv++] = d;
+        uint64_t cnt[2][256];
+        if (nv > 0 && n > (1ull << 22)) { /* one MSD step, then buckets that fit the cache */
+            int top = dig[nv - 1];
             uint64_t start[257], off[256];
+            memset(cnt[0], 0, sizeof cnt[0]);
+            for (size_t i = 0; i < n; i++)
+                cnt[0][DIGIT(src[i], top)]++;
             start[0] = 0;
             for (int b = 0; b < 256; b++) {
-                start[b + 1] = start[b] + h[top][b];
+                start[b + 1] = start[b] + cnt[0][b];
                 off[b] = start[b];
             }
             for (size_t i = 0; i < n; i++) {
@@ -68,20 +64,33 @@ static void RX(rx_seq_)(T *src, T *other, size_t n, int nd, int want_other)
                 RX(rx_seq_)(other + start[b], src + start[b], start[b + 1] - start[b], top, !want_other);
             return;
         }
-        for (int d = 0; d <= top; d++) {
-            uint64_t off[256], sum = 0;
-            int constant = 0;
+        /* LSD over the varying digits; the histogram of the next digit is
+         * counted while scattering by the current one */
+        memset(cnt[0], 0, sizeof cnt[0]);
+        if (nv > 0)
+            for (size_t i = 0; i < n; i++)
+                cnt[0][DIGIT(src[i], dig[0])]++;
+        for (int k = 0; k < nv; k++) {
+            uint64_t off[256], sum = 0, *next = cnt[(k + 1) & 1];
+            const uint64_t *cur = cnt[k & 1];
             for (int b = 0; b < 256; b++) {
-                if (h[d][b] == n)
-                    constant = 1;
                 off[b] = sum;
-                sum += h[d][b];
+                sum += cur[b];
             }
-            if (constant)
-                continue;
-            for (size_t i = 0; i < n; i++) {
-                T x = in[i];
-                out[off[DIGIT(x, d)]++] = x;
+            if (k + 1 < nv) {
+                int d = dig[k], dn = dig[k + 1];
+                memset(next, 0, sizeof cnt[0]);
+                for (size_t i = 0; i < n; i++) {
+                    T x = in[i];
+                    out[off[DIGIT(x, d)]++] = x;
+                    next[DIGIT(x, dn)]++;
+                }
+            } else {
+                int d = dig[k];
+                for (size_t i = 0; i < n; i++) {
+                    T x = in[i];
+                    out[off[DIGIT(x, d)]++] = x;
+                }
             }
             T *t = in;
             in = out;
