@@ -85,7 +85,7 @@ typedef struct {
     char abort_msg[240];
     int rr;
     double spin;      /* seconds to poll before sleeping */
-    double last_wait; /* how long the previous wait lasted */
+    double last_wait; /* how long waits last, on average */
 } mpx_t;
 
 static mpx_t *mpx(pipe_worker_t *w) { return w->ectx; }
@@ -289,7 +289,7 @@ static int mpx_wait(pipe_worker_t *w, mpx_t *x, int with_links)
      * leave the cores to the busy stages when ranks outnumber cores */
     int idx = MPI_UNDEFINED, flag = 0, mrc = MPI_SUCCESS;
     MPI_Status st;
-    double t = pipe_now(), spin = x->last_wait < 4 * x->spin ? x->spin : 0;
+    double t = pipe_now(), spin = x->last_wait < 5 * x->spin ? x->spin : 0;
     long nap = 10000;
     pas_watch_enter("MPI_Testany (pipeline wait)", -1, TAG_DATA);
     while ((mrc = MPI_Testany(n, req, &idx, &flag, &st)) == MPI_SUCCESS && !flag) {
@@ -300,8 +300,7 @@ static int mpx_wait(pipe_worker_t *w, mpx_t *x, int with_links)
         nap = nap < 500000 ? 2 * nap : 500000;
     }
     pas_watch_leave();
-    x->last_wait = pipe_now() - t;
-    w->t_blocked += x->last_wait;
+    x->last_wait = 0.75 * x->last_wait + 0.25 * (pipe_now() - t); /* a moving average */
     if (mrc != MPI_SUCCESS) {
         rc = PAS_ERR_MPI;
         goto out;

@@ -80,9 +80,7 @@ static int shm_recv(pipe_worker_t *w, int block, pipe_batch_t **b)
             rc = 0;
             break;
         }
-        double t = pipe_now();
         pthread_cond_wait(&c->data, &c->mu);
-        w->t_blocked += pipe_now() - t;
     }
     pthread_mutex_unlock(&c->mu);
     return rc;
@@ -130,9 +128,7 @@ static int shm_send(pipe_worker_t *w, pipe_batch_t *b)
     pthread_mutex_lock(&c->mu);
     b->from = w->where.index;
     while (!x->aborted && pas_pipe_credit_take(&c->credit[b->from], 1) != PAS_OK) {
-        double t = pipe_now();
         pthread_cond_wait(&c->room, &c->mu);
-        w->t_blocked += pipe_now() - t;
     }
     if (x->aborted)
         rc = PAS_ERR_REMOTE;

@@ -81,7 +81,9 @@ static int ship(pipe_worker_t *w)
     w->last = NULL;
     pipe_wire_t *wire = (pipe_wire_t *)b->buf;
     *wire = (pipe_wire_t){PIPE_BATCH, (uint32_t)b->nitems, 0, b->bytes, 0};
+    double t = pipe_now();
     int rc = w->eng->send(w, b);
+    w->t_blocked += pipe_now() - t; /* waiting for a credit */
     return rc ? pipe_worker_fail(w, rc, "sending a batch failed: %s", pas_strerror(rc)) : PAS_OK;
 }
 
@@ -92,7 +94,9 @@ static pipe_hdr_t *out_item(pipe_worker_t *w, size_t len, int *status)
     if (w->out && (w->out->bytes + span > w->out->cap || w->out->nitems >= w->opt->batch_items))
         rc = ship(w);
     if (rc == PAS_OK && !w->out) {
+        double t = pipe_now();
         rc = w->eng->out_buf(w, sizeof(pipe_wire_t) + span, &w->out);
+        w->t_blocked += pipe_now() - t; /* waiting for a send buffer */
         if (rc)
             rc = pipe_worker_fail(w, rc, "no buffer for an outgoing batch: %s", pas_strerror(rc));
     }
@@ -211,7 +215,10 @@ static int get_batch(pipe_worker_t *w, int may_block, pipe_batch_t **b)
         return rc;
     if (w->out && w->out->nitems > 0 && (rc = ship(w)) != PAS_OK)
         return rc;
-    return w->eng->recv(w, 1, b);
+    double t = pipe_now();
+    rc = w->eng->recv(w, 1, b);
+    w->t_blocked += pipe_now() - t; /* waiting for input */
+    return rc;
 }
 
 static int refs_for(pipe_worker_t *w, pipe_batch_t *b)
@@ -421,7 +428,9 @@ int pipe_worker_run(pipe_worker_t *w)
     }
     if (w->out && w->out->nitems > 0 && (rc = ship(w)) != PAS_OK)
         goto out;
+    double t = pipe_now();
     rc = w->eng->finish(w);
+    w->t_blocked += pipe_now() - t;
     if (rc)
         rc = pipe_worker_fail(w, rc, "stage '%s': ending the stream failed: %s", w->st->name, pas_strerror(rc));
 out:
