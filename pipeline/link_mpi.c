@@ -725,7 +725,7 @@ int pipe_run_mpi(MPI_Comm user_comm, const pas_pipe_spec_t *spec, const pas_pipe
 
     /* the verdict: the lowest rank that failed on its own speaks for all */
     int mine = rc && rc != PAS_ERR_REMOTE ? rank : size, first = size;
-    MPI_Allreduce(&mine, &first, 1, MPI_INT, MPI_MIN, comm);
+    PAS_WATCHED("MPI_Allreduce", -1, -1, MPI_Allreduce(&mine, &first, 1, MPI_INT, MPI_MIN, comm));
     if (first < size) {
         char msg[256];
         int st = rc;

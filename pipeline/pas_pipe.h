@@ -198,7 +198,7 @@ typedef struct {
     int ordered;         /* 1: the last stage sees the source's order */
     int aging;           /* > 0: priority scheduling, aging steps per level; 0 FIFO
                           * (ignored with ordered: order wins) */
-    int engine;          /* 0 auto, 1 MPI (ranks), 2 threads */
+    int engine;          /* 0: MPI on 2+ ranks, threads on 1; 2: threads (1 rank only) */
 } pas_pipe_opts_t;
 
 void pas_pipe_opts_default(pas_pipe_opts_t *o);

@@ -460,8 +460,12 @@ int pas_pipe_run(MPI_Comm comm, const pas_pipe_spec_t *spec, const pas_pipe_stag
             snprintf(err, errlen, "stage '%s' has no process callback", spec->name[s]);
             return PAS_ERR_ARG;
         }
-    if (size == 1 || opt->engine == 2)
-        return size == 1 ? pipe_run_threads(spec, stages, opt, metrics, err, errlen) : PAS_ERR_UNSUPPORTED;
+    if (opt->engine == 2 && size > 1) {
+        snprintf(err, errlen, "the shared-memory engine runs on 1 rank (the job has %d); use engine 0", size);
+        return PAS_ERR_ARG;
+    }
+    if (size == 1)
+        return pipe_run_threads(spec, stages, opt, metrics, err, errlen);
     return pipe_run_mpi(comm, spec, stages, opt, metrics, err, errlen);
 }
 
