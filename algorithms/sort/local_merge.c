@@ -41,7 +41,7 @@ void pas_sort_mergesort_pair(pas_sort_pair_t *a, pas_sort_pair_t *tmp, size_t n)
 }
 
 int pas_sort_merge_runs(pas_sort_kind_t kind, const void *base, const size_t *off, int k, void *out,
-                         void *tmp)
+                        void *tmp)
 {
     const sort_ops_t *ops = sort_ops(kind);
     size_t es = ops->size, n = off[k];
@@ -56,8 +56,11 @@ int pas_sort_merge_runs(pas_sort_kind_t kind, const void *base, const size_t *of
     if (!o)
         return PAS_ERR_NOMEM;
     memcpy(o, off, sizeof(size_t) * (size_t)(k + 1));
+    /* without tmp, base itself is the second buffer (its runs are consumed
+     * by the first round) and an even number of rounds ends with a copy */
+    char *other = tmp ? tmp : (char *)base;
     const char *src = base;
-    char *dst = rounds % 2 ? out : tmp;
+    char *dst = (rounds % 2 || !tmp) ? out : other;
     int runs = k;
     while (runs > 1) {
         int nr = 0;
@@ -72,8 +75,10 @@ int pas_sort_merge_runs(pas_sort_kind_t kind, const void *base, const size_t *of
         o[nr] = n;
         runs = nr;
         src = dst;
-        dst = (dst == (char *)out) ? tmp : out;
+        dst = (dst == (char *)out) ? other : out;
     }
+    if (src != (const char *)out)
+        sort_copy(out, src, n * es);
     free(o);
     return PAS_OK;
 }

@@ -45,17 +45,14 @@ static int mway_split_exchange(MPI_Comm comm, const sort_ops_t *ops, pas_sort_ki
     for (int j = 0; j < p; j++)
         off[j + 1] = off[j] + rcounts[j];
     out = sort_alloc(nr, ops->size);
-    void *tmp = sort_alloc(nr, ops->size);
-    if (!out || !tmp) {
-        free(tmp);
+    if (!out) {
         rc = PAS_ERR_NOMEM;
         *data = recv;
         *n = nr;
         recv = NULL;
         goto done;
     }
-    rc = pas_sort_merge_runs(kind, recv, off, p, out, tmp);
-    free(tmp);
+    rc = pas_sort_merge_runs(kind, recv, off, p, out, NULL); /* recv is the scratch: 2x memory, not 3x */
     *data = out;
     *n = nr;
     out = NULL;

@@ -124,7 +124,9 @@ void pas_sort_merge2_u64(const uint64_t *a, size_t na, const uint64_t *b, size_t
 void pas_sort_merge2_pair(const pas_sort_pair_t *a, size_t na, const pas_sort_pair_t *b, size_t nb,
                           pas_sort_pair_t *out);
 
-/* local: merge k sorted runs run i = base[off[i] .. off[i+1]) into out. */
+/* local: merge k sorted runs run i = base[off[i] .. off[i+1]) into out,
+ * with scratch tmp of off[k] elements, or tmp = NULL to use base itself as
+ * the scratch (base is overwritten then). */
 int pas_sort_merge_runs(pas_sort_kind_t kind, const void *base, const size_t *off, int k, void *out,
                          void *tmp);
 

@@ -166,8 +166,14 @@ Test(sort_merge, merge_runs_k_way)
         for (int r = 0; r < k; r++)
             qsort(base + off[r], off[r + 1] - off[r], 8, cmp_u64);
         qsort(ref, n, 8, cmp_u64);
+        uint64_t *copy = malloc(n * 8 + 8);
+        memcpy(copy, base, n * 8);
         cr_assert_eq(pas_sort_merge_runs(PAS_SORT_KIND_U64, base, off, k, out, tmp), PAS_OK);
         cr_assert(memcmp(out, ref, n * 8) == 0, "k=%d", k);
+        memset(out, 0, n * 8);
+        cr_assert_eq(pas_sort_merge_runs(PAS_SORT_KIND_U64, copy, off, k, out, NULL), PAS_OK); /* in place */
+        cr_assert(memcmp(out, ref, n * 8) == 0, "k=%d without scratch", k);
+        free(copy);
         free(base);
         free(out);
         free(tmp);
