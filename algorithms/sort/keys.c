@@ -125,7 +125,7 @@ size_t pas_sort_kind_size(pas_sort_kind_t kind) { return sort_ops(kind)->size; }
 
 uint64_t pas_sort_hash(pas_sort_kind_t kind, const void *a, size_t n) { return sort_ops(kind)->hash(a, n); }
 
-int sort_local_run(const sort_ops_t *ops, pas_sort_local_t how, void *a, size_t n)
+int sort_local_run_with(const sort_ops_t *ops, pas_sort_local_t how, void *a, size_t n, void *scratch)
 {
     if (n < 2)
         return PAS_OK;
@@ -133,14 +133,15 @@ int sort_local_run(const sort_ops_t *ops, pas_sort_local_t how, void *a, size_t 
         ops->quicksort(a, n);
         return PAS_OK;
     }
-    void *tmp = sort_alloc(n, ops->size);
+    void *tmp = scratch ? scratch : sort_alloc(n, ops->size);
     if (!tmp)
         return PAS_ERR_NOMEM;
     if (how == PAS_SORT_LOCAL_MERGE)
         ops->mergesort(a, tmp, n);
     else
         ops->radix(a, tmp, n);
-    free(tmp);
+    if (!scratch)
+        free(tmp);
     return PAS_OK;
 }
 

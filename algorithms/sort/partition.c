@@ -53,7 +53,7 @@ int sort_boundaries(MPI_Comm comm, int s, const uint64_t *lt_local, const uint64
     uint64_t *buf = malloc(sizeof(uint64_t) * 4 * (size_t)s);
     if (!buf)
         return PAS_ERR_NOMEM;
-    uint64_t *loc = buf, *glob = buf + 2 * s, *before = buf + 2 * s; /* before reuses loc's space later */
+    uint64_t *loc = buf, *glob = buf + 2 * s, *before;
     for (int j = 0; j < s; j++) {
         loc[j] = lt_local[j];
         loc[s + j] = eq_local[j];

@@ -47,8 +47,18 @@ static int sample_run(MPI_Comm comm, pas_sort_kind_t kind, const pas_sort_config
     free(sample);
     sample = NULL;
 
+    uint64_t nl = *n, total = 0;
+    if (PAS_WATCHED("MPI_Allreduce", -1, 0, MPI_Allreduce(&nl, &total, 1, MPI_UINT64_T, MPI_SUM, comm)) !=
+        MPI_SUCCESS) {
+        rc = PAS_ERR_MPI;
+        goto done;
+    }
+    uint64_t limit = pas_sort_balance_bound(total, p, eps), prevb = 0;
+    /* the classified copy is later the scratch of the local sort, so it is
+     * sized for the largest share this rank can receive */
+    size_t cap = *n > limit ? *n : (size_t)limit;
     pas_watch_phase("classify");
-    cls = sort_alloc(*n, es);
+    cls = sort_alloc(cap, es);
     rc = cls ? ops->classify(*data, *n, spl, s, cls, counts) : PAS_ERR_NOMEM;
     if ((rc = pas_agree(comm, rc)))
         goto done;
@@ -64,17 +74,10 @@ static int sample_run(MPI_Comm comm, pas_sort_kind_t kind, const pas_sort_config
         eq[j] = counts[2 * j + 1];
         run += eq[j];
     }
-    uint64_t nl = *n, total = 0;
-    if (PAS_WATCHED("MPI_Allreduce", -1, 0, MPI_Allreduce(&nl, &total, 1, MPI_UINT64_T, MPI_SUM, comm)) !=
-        MPI_SUCCESS) {
-        rc = PAS_ERR_MPI;
-        goto done;
-    }
     for (int j = 0; j < s; j++)
         target[j] = pas_decomp_block_range(total, p, j + 1).lo;
     if ((rc = sort_boundaries(comm, s, lt, eq, target, bound, take)))
         goto done;
-    uint64_t limit = pas_sort_balance_bound(total, p, eps), prevb = 0;
     int over = 0;
     for (int j = 0; j <= s; j++) {
         uint64_t b = j < s ? bound[j] : total;
@@ -103,12 +106,12 @@ static int sample_run(MPI_Comm comm, pas_sort_kind_t kind, const pas_sort_config
     }
     if ((rc = pas_agree(comm, pas_sort_exchange(comm, es, *data, sc, cfg->chunk_limit, &recv, &nr, NULL, bytes))))
         goto done;
-    free(*data);
+    cls = *data; /* the sent copy: scratch for the local sort when it fits */
     *data = recv;
     *n = nr;
     recv = NULL;
     pas_watch_phase("local-sort");
-    rc = pas_agree(comm, sort_local_run(ops, cfg->local, *data, *n));
+    rc = pas_agree(comm, sort_local_run_with(ops, cfg->local, *data, *n, nr <= cap ? cls : NULL));
 done:
     free(recv);
     free(cls);

@@ -63,8 +63,13 @@ static inline void *elem_at(const void *base, size_t i, size_t size)
     return (char *)base + i * size;
 }
 
-/* local: sort with the configured local sort, allocating scratch. */
-int sort_local_run(const sort_ops_t *ops, pas_sort_local_t how, void *a, size_t n);
+/* local: sort with the configured local sort, with scratch tmp of n
+ * elements (NULL: allocate it). */
+int sort_local_run_with(const sort_ops_t *ops, pas_sort_local_t how, void *a, size_t n, void *tmp);
+static inline int sort_local_run(const sort_ops_t *ops, pas_sort_local_t how, void *a, size_t n)
+{
+    return sort_local_run_with(ops, how, a, n, NULL);
+}
 
 /* collective: place s boundaries.  Boundary j lies in the run of keys equal
  * to splitter j: lt_local[j] of my keys are below that run and eq_local[j]
