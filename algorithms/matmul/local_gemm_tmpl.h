@@ -97,7 +97,12 @@ FN(ukernel)(size_t kc, const T *restrict pa, const T *restrict pb, T alpha, T *r
     FN(vec) acc[NR][MV];
 #pragma GCC unroll 32
     for (int j = 0; j < NR; j++) /* the C tile arrives while we multiply */
-        __builtin_prefetch(c + j * ldc, 1, 3), __builtin_prefetch(c + j * ldc + MR - 1, 1, 3);
+#pragma GCC unroll 8
+        for (int i = 0; i < MR; i += 64 / (int)sizeof(T))
+            __builtin_prefetch(c + j * ldc + i, 1, 3);
+#pragma GCC unroll 32
+    for (int j = 0; j < NR; j++)
+        __builtin_prefetch(c + j * ldc + MR - 1, 1, 3);
 #pragma GCC unroll 32
     for (int j = 0; j < NR; j++)
 #pragma GCC unroll 4
