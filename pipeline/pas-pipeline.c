@@ -226,6 +226,7 @@ int main(int argc, char **argv)
 
     for (int s = 0; s < r.spec.nstages; s++)
         station_lookup(r.spec.name[s], &cfg, &r.stages[s]);
+    pas_pipe_crash_report_install(d.rank);
     char nbuf[32], sbuf[32], cbuf[32], resumed[48];
     snprintf(cbuf, sizeof cbuf, "%g", cost_us);
     snprintf(resumed, sizeof resumed, "%llu", (unsigned long long)cfg.resume_seq);

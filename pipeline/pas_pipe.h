@@ -234,6 +234,12 @@ int pas_pipe_run(MPI_Comm comm, const pas_pipe_spec_t *spec, const pas_pipe_stag
 int pas_pipe_check(const pas_pipe_spec_t *spec, const pas_pipe_opts_t *opt, int ranks,
                    char *err, size_t errlen);
 
+/* local: install handlers for SIGSEGV, SIGBUS, SIGFPE, SIGILL and SIGABRT
+ * that print one line naming the rank, the stage and the item the crashing
+ * thread was processing ("pas: rank 2 crashed (signal 11) in stage 'work' on
+ * item 1234"), then die of the same signal.  For drivers; optional. */
+void pas_pipe_crash_report_install(int rank);
+
 /* local: print the metrics table and the bottleneck line. */
 void pas_pipe_metrics_print(FILE *out, const pas_pipe_metrics_t *m);
 

@@ -95,6 +95,11 @@ struct pipe_worker {
     char err[256];
 };
 
+/* what this thread is doing, for the crash report (crash.c) */
+extern _Thread_local const char *pipe_cur_stage;
+extern _Thread_local volatile uint64_t pipe_cur_item;
+extern _Thread_local volatile int pipe_cur_busy;
+
 /* seconds on a clock shared by the processes of a node */
 double pipe_now(void);
 

@@ -354,11 +354,14 @@ static int process_one(pipe_worker_t *w, const pipe_item_ref_t *it)
         goto done;
     w->cur = h;
     w->sub_emitted = 0;
+    pipe_cur_item = h->seq;
+    pipe_cur_busy = 1;
     rc = pas_watch_phase(w->st->name);
     if (rc == PAS_OK) {
         pas_pipe_item_t in = {h + 1, (size_t)h->len, h->seq, h->prio, h->t0};
         rc = w->st->process(w->state, &in, (pas_pipe_emit_t *)w);
     }
+    pipe_cur_busy = 0;
     w->items_in++;
     if (w->is_sink)
         pas_pipe_hist_add(&w->hist, pipe_now() - h->t0);
@@ -381,6 +384,7 @@ int pipe_worker_run(pipe_worker_t *w)
     int rc = PAS_OK, inited = 0;
     pas_pipe_emit_t *em = (pas_pipe_emit_t *)w;
     w->t_start = pipe_now();
+    pipe_cur_stage = w->st->name;
     if (w->st->init) {
         rc = w->st->init(&w->state, &w->where, w->st->arg);
         if (rc) {
@@ -393,9 +397,12 @@ int pipe_worker_run(pipe_worker_t *w)
     if (w->is_source) {
         for (;;) {
             w->cur = NULL;
+            pipe_cur_item = w->items_out; /* the source's next item */
+            pipe_cur_busy = 1;
             rc = pas_watch_phase(w->st->name);
             if (rc == PAS_OK)
                 rc = w->st->process(w->state, NULL, em);
+            pipe_cur_busy = 0;
             if (rc == PAS_PIPE_END) {
                 rc = PAS_OK;
                 break;

@@ -9,6 +9,7 @@
  * corrupted item fails the run (exit 1).
  */
 #define _POSIX_C_SOURCE 200809L
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -18,7 +19,7 @@
 
 typedef struct {
     uint64_t n, big;
-    int fanout, zero, ordered, slow_us, slow_index, fail_at, middles, fix_len;
+    int fanout, zero, ordered, slow_us, slow_index, fail_at, crash_at, middles, fix_len;
     uint64_t count, sum, order_errors, content_errors, next;
     uint64_t my_items; /* items this rank's stage processed */
 } t_ctx_t;
@@ -103,6 +104,8 @@ static int t_middle(void *state, const pas_pipe_item_t *in, pas_pipe_emit_t *em)
     s->items++;
     if (T.fail_at >= 0 && s->where.stage == 1 && in->seq == (uint64_t)T.fail_at)
         return PAS_ERR_IO;
+    if (T.crash_at >= 0 && s->where.stage == 1 && in->seq == (uint64_t)T.crash_at)
+        raise(SIGSEGV); /* a callback that crashes its rank */
     if (T.slow_us > 0 && (T.slow_index < 0 || T.slow_index == s->where.index)) {
         struct timespec ts = {0, (long)T.slow_us * 1000};
         nanosleep(&ts, NULL);
@@ -144,7 +147,7 @@ int main(int argc, char **argv)
     const char *spec_text = "src:1,mid:1,snk:1", *fault = "";
     uint64_t n = 1000, big = 0, batch_bytes = 256 << 10;
     int fanout = 1, zero = 0, ordered = 0, slow_us = 0, slow_index = -1, fail_at = -1, credits = 4;
-    int batch = 64, aging = 0, check_fair = 0, fix_len = 0;
+    int batch = 64, aging = 0, check_fair = 0, fix_len = 0, crash_at = -1;
     for (int i = 1; i + 1 < argc; i++) /* PAS_FAULT must be set before the watchdog starts */
         if (strcmp(argv[i], "--fault") == 0)
             setenv("PAS_FAULT", argv[i + 1], 1);
@@ -161,6 +164,7 @@ int main(int argc, char **argv)
         {"slow-index", PAS_OPT_INT, &slow_index, "K", "only farm worker K is slow (-1: all)", NULL, -1, 1000},
         {"check-fair", PAS_OPT_FLAG, &check_fair, NULL, "check that the slow worker got fewer items", NULL, 0, 0},
         {"fail-at", PAS_OPT_INT, &fail_at, "SEQ", "stage 1 fails on item SEQ", NULL, -1, 1 << 30},
+        {"crash-at", PAS_OPT_INT, &crash_at, "SEQ", "stage 1 crashes (SIGSEGV) on item SEQ", NULL, -1, 1 << 30},
         {"fault", PAS_OPT_STRING, &fault, "SPEC", "set PAS_FAULT (RANK:PHASE:ACTION[:N])", NULL, 0, 0},
         {"credits", PAS_OPT_INT, &credits, "C", "batches in flight per link", NULL, 1, 1024},
         {"batch", PAS_OPT_INT, &batch, "B", "items per batch", NULL, 1, 1 << 20},
@@ -187,8 +191,9 @@ int main(int argc, char **argv)
         rc = pas_driver_check(&d, pas_pipe_check(&spec, &opt, d.size, err, sizeof err), err);
     if (rc)
         return pas_driver_end(&d, rc);
+    pas_pipe_crash_report_install(d.rank);
     T = (t_ctx_t){.n = n, .big = big, .fanout = fanout, .zero = zero, .ordered = ordered,
-                  .slow_us = slow_us, .slow_index = slow_index, .fail_at = fail_at,
+                  .slow_us = slow_us, .slow_index = slow_index, .fail_at = fail_at, .crash_at = crash_at,
                   .middles = spec.nstages - 2 > 0 ? spec.nstages - 2 : 0, .fix_len = fix_len};
     pas_pipe_stage_t stages[PAS_PIPE_MAX_STAGES];
     for (int s = 0; s < spec.nstages; s++) {
