@@ -50,16 +50,17 @@ farm() { # ENGINE_RANKS_X1 ENGINE_RANKS_X2 LABEL
         "$launch" -n "$2" -t 300 "$prog" --spec gen:1,work:2,write:1 --n 4000 --cost-us 500 --batch 4 --json |
             field t_median >>/tmp/pas-bench-x2.$$
     done
-    local t1 t2 b1 b2
+    local t1 t2
     t1=$(median </tmp/pas-bench-x1.$$)
     t2=$(median </tmp/pas-bench-x2.$$)
-    b1=$(sort -g /tmp/pas-bench-x1.$$ | head -n 1)
-    b2=$(sort -g /tmp/pas-bench-x2.$$ | head -n 1)
+    # each x1 run against the x2 run right after it: less exposed to the
+    # load of the other users drifting during the benchmark
+    best=$(paste /tmp/pas-bench-x1.$$ /tmp/pas-bench-x2.$$ | awk '$2 > 0 {print $1 / $2}' | median)
+    best=$(awk -v v="$best" 'BEGIN {printf "%.2f", v}')
     echo "  $3 x1: $(tr '\n' ' ' </tmp/pas-bench-x1.$$)s  median $t1 s"
     echo "  $3 x2: $(tr '\n' ' ' </tmp/pas-bench-x2.$$)s  median $t2 s"
     rm -f /tmp/pas-bench-x1.$$ /tmp/pas-bench-x2.$$
     speedup=$(awk -v a="$t1" -v b="$t2" 'BEGIN {printf "%.2f", (b > 0) ? a / b : 0}')
-    best=$(awk -v a="$b1" -v b="$b2" 'BEGIN {printf "%.2f", (b > 0) ? a / b : 0}')
 }
 farm "$ranks_x1" "$ranks_x2" "$([ "$mpi" = 1 ] && echo ranks || echo threads)"
 speedup_main=$speedup best_main=$best
@@ -74,8 +75,8 @@ verdict() { awk -v v="$1" -v t="$2" 'BEGIN {print (v + 0 >= t) ? "met" : "MISSED
 [ -n "$bw" ] && printf '%-52s %10s %8s %s\n' "1 MiB items, 2 ranks / raw MPI bandwidth" "$bw" 0.90 "$(verdict "$bw" 0.90)"
 printf '%-52s %10s %8s %s\n' "64 B items, 3 stages, M items/s" "$rate" 1.0 "$(verdict "$rate" 1.0)"
 printf '%-52s %10s %8s %s\n' "compute stage x2 / x1, $([ "$mpi" = 1 ] && echo ranks || echo threads) (medians)" "$speedup_main" 1.80 "$(verdict "$speedup_main" 1.8)"
-printf '%-52s %10s %8s %s\n' "  the same, best run of each" "$best_main" 1.80 "$(verdict "$best_main" 1.8)"
+printf '%-52s %10s %8s %s\n' "  the same, median of paired runs" "$best_main" 1.80 "$(verdict "$best_main" 1.8)"
 if [ "$mpi" = 1 ]; then
     printf '%-52s %10s %8s %s\n' "compute stage x2 / x1, threads on 1 rank (medians)" "$speedup_thr" 1.80 "$(verdict "$speedup_thr" 1.8)"
-    printf '%-52s %10s %8s %s\n' "  the same, best run of each" "$best_thr" 1.80 "$(verdict "$best_thr" 1.8)"
+    printf '%-52s %10s %8s %s\n' "  the same, median of paired runs" "$best_thr" 1.80 "$(verdict "$best_thr" 1.8)"
 fi
