@@ -121,13 +121,19 @@ static void RX(rx_msd_par_)(T *a, T *tmp, size_t n, int nd, int threads)
         RX(rx_seq_)(a, tmp, n, nd, 0);
         return;
     }
+    /* ... counting the most significant digit on the way: it is the one
+     * to scatter by unless every key agrees on it */
 #pragma omp parallel for schedule(static, 1) num_threads(threads)
     for (int t = 0; t < threads; t++) {
         pas_range_t r = pas_decomp_block_range(n, threads, t);
+        uint64_t *ht = h[t];
+        memset(ht, 0, sizeof(uint64_t) * 256);
         T v;
         memset(&v, 0, sizeof v);
-        for (size_t i = r.lo; i < r.hi; i++)
+        for (size_t i = r.lo; i < r.hi; i++) {
             VARY_ACC(v, a[i], x0);
+            ht[DIGIT(a[i], nd - 1)]++;
+        }
         part[t] = v;
     }
     for (int t = 0; t < threads; t++)
@@ -141,13 +147,15 @@ static void RX(rx_msd_par_)(T *a, T *tmp, size_t n, int nd, int threads)
         free(h);
         return;
     }
+    if (top != nd - 1) {
 #pragma omp parallel for schedule(static, 1) num_threads(threads)
-    for (int t = 0; t < threads; t++) {
-        pas_range_t r = pas_decomp_block_range(n, threads, t);
-        uint64_t *ht = h[t];
-        memset(ht, 0, sizeof(uint64_t) * 256);
-        for (size_t i = r.lo; i < r.hi; i++)
-            ht[DIGIT(a[i], top)]++;
+        for (int t = 0; t < threads; t++) {
+            pas_range_t r = pas_decomp_block_range(n, threads, t);
+            uint64_t *ht = h[t];
+            memset(ht, 0, sizeof(uint64_t) * 256);
+            for (size_t i = r.lo; i < r.hi; i++)
+                ht[DIGIT(a[i], top)]++;
+        }
     }
     uint64_t g[256];
     for (int b = 0; b < 256; b++) {
