@@ -182,7 +182,11 @@ int main(int argc, char **argv)
         } else if (r.cfg.algo == PAS_MATMUL_25D && replicas == 0 && c == 1 && !grid) {
             snprintf(note, sizeof note, "25d: no replica count c > 1 with c^3 <= p fits; running one layer (SUMMA)");
         }
-        if (c < 1 || d.size % c)
+        if (replicas && c == 1 && r.cfg.algo != PAS_MATMUL_25D && strcmp(algo, "auto") != 0)
+            c = -replicas; /* reported below */
+        if (c < 0)
+            rc = pas_driver_checkf(&d, PAS_ERR_ARG, "--replicas %d needs --algo 25d or auto; add --algo 25d", -c);
+        else if (c < 1 || d.size % c)
             rc = pas_driver_checkf(&d, PAS_ERR_ARG, "--replicas %d does not divide %d ranks; use a divisor of the rank count", c, d.size);
         else if (grid && (long)rows * cols * c != d.size)
             rc = pas_driver_checkf(&d, PAS_ERR_ARG, "--grid %s%s needs %ld ranks but the job has %d; use --grid RxC with R*C = %d",
