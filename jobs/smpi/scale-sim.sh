@@ -14,7 +14,7 @@
 # Programs come from `make smpi` (build/smpi/bin, or PAS_SMPI_BINDIR) and, for
 # the 2-rank comparison, the normal build (bin/, or PAS_BINDIR). Without
 # pas-sort or pas-matmul the study uses pas-scan and says so.
-# Sizes: sort strong 16M keys, weak 32K keys per rank; SUMMA strong n=4096,
+# Sizes: sort strong 16M keys, weak 16K keys per rank; SUMMA strong n=4096,
 # weak n = 2048 (p/64)^(1/3) (constant flops per rank); scan strong 64M, weak 1M per rank.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -43,7 +43,7 @@ say() { echo "$*" | tee -a "$summary"; }
 # Each study: NAME PROGRAM FIXED-ARGS SIZE-OPTS STRONG-SIZE WEAK-SIZE-AT-MIN WEAK-ROOT
 studies=()
 if [ -x "$sbin/pas-sort" ]; then
-    studies+=("sort|pas-sort|--algo sample --dist uniform --reps 1 --warmup 0|--n|16M|$((32768 * minp))|1")
+    studies+=("sort|pas-sort|--algo sample --dist uniform --reps 1 --warmup 0|--n|16M|$((16384 * minp))|1")
 else
     say "note: pas-sort is not in $sbin: no sample sort study (pas-scan stands in)"
 fi
