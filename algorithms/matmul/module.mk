@@ -10,7 +10,9 @@ UNIT_TESTS += tests/unit/test_matmul.c
 ifneq ($(MATMUL_CBLAS),0)
   ifneq ($(shell pkg-config --exists openblas 2>/dev/null && echo yes),)
     PAS_CPPFLAGS += -DPAS_HAVE_CBLAS $(shell pkg-config --cflags openblas)
-    PAS_LDLIBS += $(shell pkg-config --libs openblas)
+    # --as-needed: programs that never reach the CBLAS path do not load
+    # OpenBLAS (whose constructor starts a thread pool)
+    PAS_LDLIBS += -Wl,--push-state,--as-needed $(shell pkg-config --libs openblas) -Wl,--pop-state
   endif
 endif
 
@@ -28,7 +30,7 @@ MATMUL_HAVE_OPENBLAS := $(shell pkg-config --exists openblas 2>/dev/null && echo
 MATMUL_HAVE_SCALAPACK := $(shell pkg-config --exists scalapack-openmpi 2>/dev/null && command -v mpicc >/dev/null && echo yes)
 MATMUL_PEERS :=
 ifeq ($(MATMUL_HAVE_OPENBLAS),yes)
-  MATMUL_PEERS += $(MATMUL_BENCH_DIR)/blas_dgemm
+  MATMUL_PEERS += $(MATMUL_BENCH_DIR)/blas_dgemm $(MATMUL_BENCH_DIR)/kernel_vs_blas
 endif
 ifeq ($(MATMUL_HAVE_SCALAPACK),yes)
   MATMUL_PEERS += $(MATMUL_BENCH_DIR)/scalapack_pdgemm
@@ -38,6 +40,11 @@ $(MATMUL_BENCH_DIR)/blas_dgemm: algorithms/matmul/bench/blas_dgemm.c
 	$(say) CC $@
 	@mkdir -p $(dir $@)
 	$(Q)gcc -O2 $(shell pkg-config --cflags openblas) $< -o $@ $(shell pkg-config --libs openblas) -lm
+
+$(MATMUL_BENCH_DIR)/kernel_vs_blas: algorithms/matmul/bench/kernel_vs_blas.c $(BUILD)/libpas.a
+	$(say) CC $@
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(ALL_CFLAGS) $(shell pkg-config --cflags openblas) $< -o $@ $(BUILD)/libpas.a $(PAS_LDLIBS) $(shell pkg-config --libs openblas)
 
 $(MATMUL_BENCH_DIR)/scalapack_pdgemm: algorithms/matmul/bench/scalapack_pdgemm.c
 	$(say) CC $@

@@ -61,6 +61,12 @@ for r in $(seq 1 "$rounds"); do
     fi
 done
 
+# The local kernels once more, alternating call by call in one process and
+# timed in CPU seconds too (what a busy neighbour cannot inflate).
+if [ -x "$benchdir/kernel_vs_blas" ]; then
+    OMP_WAIT_POLICY=passive OPENBLAS_CORETYPE=SkylakeX "$benchdir/kernel_vs_blas" "$n" "$cores" $((reps + 2)) >"$out/kernel" 2>&1
+fi
+
 get() { [ -s "$out/$1" ] && median <"$out/$1" || echo nan; }
 # the peak is what the cores can do: the best measurement, not the median
 peak=$([ -s "$out/peak" ] && sort -g "$out/peak" | tail -n 1 || echo nan)
@@ -83,6 +89,11 @@ ratio "pas OpenMP-only / OpenBLAS dgemm" "$omp" "$blas" 1.0
 ratio "pas MPI $cores ranks / best pdgemm (NB=$best_nb)" "$m21" "$best_pd" 1.1
 ratio "pas OpenMP-only / FMA peak" "$omp" "$peak" 0.75
 ratio "pas MPI $cores ranks / FMA peak" "$m21" "$peak" 0.75
+if [ -s "$out/kernel" ]; then
+    echo
+    echo "local kernels alternating in one process ($cores threads; cpu = GFLOP per CPU-second of the process):"
+    sed 's/^kernel /  /' "$out/kernel"
+fi
 for f in omp mpi_2x1 mpi_1x2 blas pdgemm_128 pdgemm_256 peak; do
     [ -s "$out/$f" ] && echo "  samples $f: $(tr '\n' ' ' <"$out/$f")"
 done
