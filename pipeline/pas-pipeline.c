@@ -111,7 +111,7 @@ int main(int argc, char **argv)
     const char *fault = "none";
     uint64_t n = 1000000, size = 64, record = 0, ckpt_every = 1000, batch_bytes = 256 << 10;
     double cost_us = 0;
-    int ordered = 0, credits = 4, batch = 256, aging = 0, prio_levels = 0;
+    int ordered = 0, credits = 8, batch = 1024, aging = 0, prio_levels = 0;
     static const pas_prog_info_t info = {
         "pas-pipeline", "stream records through pipeline stages on ranks or threads, verified", "[options]",
         "Stages: read (lines or --record-byte records of --input: a file, '-' for stdin, or a FIFO),\n"
@@ -138,7 +138,8 @@ int main(int argc, char **argv)
          NULL, 0, 0},
         {"checkpoint-every", PAS_OPT_SIZE, &ckpt_every, "N", "records between checkpoints", NULL, 1, 1e15},
         {"credits", PAS_OPT_INT, &credits, "C", "batches in flight per link", NULL, 1, 1024},
-        {"batch", PAS_OPT_INT, &batch, "N", "most records per batch", NULL, 1, 1 << 20},
+        {"batch", PAS_OPT_INT, &batch, "N", "most records per batch (farms share work in batches: use a few for costly records)",
+         NULL, 1, 1 << 20},
         {"batch-bytes", PAS_OPT_SIZE, &batch_bytes, "BYTES", "most bytes per batch message", NULL, 4096, 1 << 30},
         {"prio-levels", PAS_OPT_INT, &prio_levels, "L", "gen stage: record i has priority i mod L (0: none)", NULL, 0,
          1000},

@@ -192,8 +192,9 @@ int pas_pipe_emit_trim(pas_pipe_emit_t *em, size_t len);
 /* ---- running ------------------------------------------------------------------ */
 
 typedef struct {
-    int credits;         /* batches in flight per link (default 4) */
-    int batch_items;     /* most items per batch (default 256) */
+    int credits;         /* batches in flight per link (default 8) */
+    int batch_items;     /* most items per batch (default 1024; a farm shares
+                          * work out in batches: use a few for costly items) */
     size_t batch_bytes;  /* most bytes per batch message (default 256 KiB) */
     int ordered;         /* 1: the last stage sees the source's order */
     int aging;           /* > 0: priority scheduling, aging steps per level; 0 FIFO
