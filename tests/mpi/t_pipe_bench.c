@@ -170,7 +170,7 @@ int main(int argc, char **argv)
         printf("bandwidth, %llu items of %llu B, 2 ranks, medians of %d runs:\n", (unsigned long long)msgs,
                (unsigned long long)size, reps);
         printf("  raw MPI Isend/Irecv, double-buffered        %7.2f GB/s\n", raw);
-        printf("  pas pipeline, item in one batch (4 credits) %7.2f GB/s  ratio %.2f\n", fitbw, fitbw / raw);
+        printf("  pas pipeline, item in one batch (%d credits) %7.2f GB/s  ratio %.2f\n", fit.credits, fitbw, fitbw / raw);
         printf("  pas pipeline, item in one batch, 2 credits  %7.2f GB/s  ratio %.2f\n", twobw, twobw / raw);
         printf("  pas pipeline, LARGE item (256 KiB batches) %7.2f GB/s  ratio %.2f\n", largebw, largebw / raw);
         printf("bw_ratio=%.3f bw_ratio_2credits=%.3f bw_ratio_large=%.3f\n", fitbw / raw, twobw / raw, largebw / raw);
