@@ -216,6 +216,7 @@ Test(pipe_spec, rejects_bad_specs_with_a_fix)
         {"", "empty pipeline spec"}, {"read:0,write:1", "at least 1"}, {"read:x", "positive integer"},
         {"read:1,cook:2", "unknown stage 'cook'"}, {"read:1,", "ends with a comma"},
         {"read:-1", "positive integer"}, {",read", "malformed"},
+        {"read:1\nwork:2", "control or non-ASCII"}, /* messages echo the spec: one line */
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         pas_pipe_spec_t s = {0};
