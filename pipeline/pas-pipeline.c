@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include "pas_driver.h"
+#include "pas_paths.h"
 #include "pas_pipe.h"
 #include "stations.h"
 
@@ -198,6 +199,16 @@ int main(int argc, char **argv)
         rc = validate(&r.spec, &cfg, d.opt.reps + d.opt.warmup, err, sizeof err);
     if (rc == PAS_OK)
         rc = pas_pipe_check(&r.spec, &r.opt, d.size, err, sizeof err);
+    /* Paths are checked before any work: a bad one is a usage error (exit 2)
+     * and nothing is created or overwritten. */
+    if (rc == PAS_OK && d.rank == 0) {
+        uint64_t insize;
+        const char *const inputs[] = {input, NULL};
+        if (input)
+            rc = pas_path_check_input("--input", input, 1, &insize, err, sizeof err);
+        if (rc == PAS_OK && output)
+            rc = pas_path_check_output("--output", output, inputs, err, sizeof err);
+    }
     rc = pas_driver_check(&d, rc, err);
     if (rc)
         return pas_driver_end(&d, rc);
