@@ -115,7 +115,12 @@ lib: $(LIB)
 progs: $(PROGS)
 tests: $(UNIT_BINS) $(MPI_TEST_BINS)
 
-$(BUILD)/obj/%.o: %.c
+# Objects rebuild when the compiler or its flags change (SANITIZE=, CFLAGS=,
+# MPI=...), even in a BUILD= directory given on the command line.
+FLAGS_STAMP := $(BUILD)/.cflags
+$(shell mkdir -p $(BUILD); echo '$(CC) $(ALL_CFLAGS)' | cmp -s - $(FLAGS_STAMP) 2>/dev/null || echo '$(CC) $(ALL_CFLAGS)' > $(FLAGS_STAMP))
+
+$(BUILD)/obj/%.o: %.c $(FLAGS_STAMP)
 	$(say) CC $<
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
