@@ -201,6 +201,7 @@ int FN(gemm)(int ta, int tb, size_t m, size_t n, size_t k, T alpha, const T *a, 
         pas_matmul_advise_huge(pb, kcap * ncap * sizeof(T));
     }
     size_t astride = FN(round_up)(kcap * mcap * sizeof(T), 64) / sizeof(T);
+    size_t next_b = 0, next_ic = 0; /* work counters the team claims from */
 #pragma omp parallel num_threads(nt) if (nt > 1)
     {
         int tid = 0;
@@ -222,7 +223,11 @@ int FN(gemm)(int ta, int tb, size_t m, size_t n, size_t k, T alpha, const T *a, 
         if (multiply) {
             T *mya = pa + (size_t)tid * astride;
             size_t nic = (m + MC - 1) / MC;
-            int groups = nic < (size_t)nt ? (int)nic : nt;
+            /* Enough MC blocks: threads claim them one at a time (a thread the
+             * OS preempts on a shared machine holds back nobody but itself).
+             * Too few: thread groups share an A block and split its NR panels. */
+            int claim = nic >= (size_t)nt;
+            int groups = claim ? nt : (int)nic;
             int group = tid % groups, gidx = tid / groups;
             int gsize = nt / groups + (group < nt % groups);
 #pragma omp barrier
@@ -230,18 +235,33 @@ int FN(gemm)(int ta, int tb, size_t m, size_t n, size_t k, T alpha, const T *a, 
                 size_t nc = n - jc < NC ? n - jc : NC;
                 for (size_t pc = 0; pc < k; pc += KC) {
                     size_t kc = k - pc < KC ? k - pc : KC;
-                    pas_range_t pan = pas_decomp_block_range((nc + NR - 1) / NR, nt, tid);
-                    FN(pack_b_panels)(tb, kc, nc, tb ? b + jc + pc * ldb : b + pc + jc * ldb, ldb, pb,
-                                      pan.lo, pan.hi);
+                    size_t npan = (nc + NR - 1) / NR, chunk = npan / (size_t)(4 * nt) + 1;
+                    /* pack B by claimed chunks of panels */
+                    for (;;) {
+                        size_t lo = __atomic_fetch_add(&next_b, chunk, __ATOMIC_RELAXED);
+                        if (lo >= npan)
+                            break;
+                        FN(pack_b_panels)(tb, kc, nc, tb ? b + jc + pc * ldb : b + pc + jc * ldb, ldb, pb, lo,
+                                          lo + chunk < npan ? lo + chunk : npan);
+                    }
 #pragma omp barrier
-                    for (size_t ic = (size_t)group * MC; ic < m; ic += (size_t)groups * MC) {
+                    if (tid == 0)
+                        next_b = 0; /* nobody reads it again before the next barrier */
+                    for (size_t q = 0;; q++) {
+                        size_t blk = claim ? __atomic_fetch_add(&next_ic, 1, __ATOMIC_RELAXED)
+                                           : (size_t)group + q * (size_t)groups;
+                        size_t ic = blk * MC;
+                        if (ic >= m)
+                            break;
                         size_t mc = m - ic < MC ? m - ic : MC;
                         FN(pas_matmul_pack_a)(ta, mc, kc, ta ? a + pc + ic * lda : a + ic + pc * lda,
                                               lda, mya);
-                        FN(macro)(mc, nc, kc, mya, pb, alpha, c + ic + jc * ldc, ldc, (size_t)gidx,
-                                  (size_t)gsize);
+                        FN(macro)(mc, nc, kc, mya, pb, alpha, c + ic + jc * ldc, ldc, claim ? 0 : (size_t)gidx,
+                                  claim ? 1 : (size_t)gsize);
                     }
 #pragma omp barrier
+                    if (tid == 0)
+                        next_ic = 0; /* claims resume only after the next pack barrier */
                 }
             }
         }
