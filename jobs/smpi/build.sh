@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # build.sh - the pas programs built with SimGrid's smpicc (`make smpi`), into
-# build/smpi/bin (PAS_SMPI_BUILD overrides build/smpi). Same sources, with:
+# build/smpi/bin (PAS_SMPI_BUILD overrides build/smpi). Same sources and
+# optimization flags as the normal build (the simulator replays measured
+# compute times), with:
 #   -include jobs/smpi/smpi_compat.h   (SimGrid's libc macros, thread level)
 #   -UPAS_HAVE_HWLOC                   (no topology discovery in simulated ranks)
 # A module that does not compile under smpicc is left out with a message; the
@@ -17,7 +19,13 @@ if ! command -v smpicc >/dev/null 2>&1; then
 fi
 mkdir -p "$build"
 mk=(make --no-print-directory -j"$(nproc)" CC=smpicc BUILD="$build" BINDIR="$build/bin"
-    CFLAGS="-O2 -g -include $(pwd)/jobs/smpi/smpi_compat.h" CPPFLAGS=-UPAS_HAVE_HWLOC)
+    CFLAGS="-O3 -march=native -g -include $(pwd)/jobs/smpi/smpi_compat.h" CPPFLAGS=-UPAS_HAVE_HWLOC)
+# make does not see flag changes: start over when they differ from last time.
+if [ "$(cat "$build/.flags" 2>/dev/null)" != "${mk[*]}" ]; then
+    rm -rf "$build/obj" "$build/bin" "$build/libpas.a"
+    mkdir -p "$build"
+    echo "${mk[*]}" >"$build/.flags"
+fi
 if "${mk[@]}" ${MODULES:+MODULES="$MODULES"} progs >"$build/build.log" 2>&1; then
     echo "make smpi: $(ls "$build/bin" | grep '^pas-' | tr '\n' ' ')in $build/bin"
     exit 0

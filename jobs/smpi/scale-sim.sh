@@ -11,6 +11,7 @@
 #   --dir      results (default build/scale-sim): <platform>/scaling.csv and .png,
 #              compare-2ranks.csv, and summary.txt with the efficiency tables
 #   --quick    small sizes (a check of the script, not a study)
+#   --only S   one study: sort, summa or scan (default: sort and summa)
 # Programs come from `make smpi` (build/smpi/bin, or PAS_SMPI_BINDIR) and, for
 # the 2-rank comparison, the normal build (bin/, or PAS_BINDIR). Without
 # pas-sort or pas-matmul the study uses pas-scan and says so.
@@ -19,7 +20,7 @@
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
-maxp=1024 minp=64 plats="flat fattree" dir="$root/build/scale-sim" quick=0
+maxp=1024 minp=64 plats="flat fattree" dir="$root/build/scale-sim" quick=0 only=""
 while [ $# -gt 0 ]; do
     case "$1" in
     --max) maxp="$2"; shift 2 ;;
@@ -27,6 +28,7 @@ while [ $# -gt 0 ]; do
     --platform) plats="$2"; [ "$plats" = both ] && plats="flat fattree"; shift 2 ;;
     --dir) dir="$2"; shift 2 ;;
     --quick) quick=1; shift ;;
+    --only) only="$2"; shift 2 ;;
     -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "scale-sim.sh: unknown argument '$1'; see --help" >&2; exit 2 ;;
     esac
@@ -60,6 +62,12 @@ if [ $quick = 1 ]; then
         studies[$i]="$name|$prog|$fixed|$opts|$strong|$weak|$wroot"
     done
 fi
+if [ -n "$only" ]; then
+    kept=()
+    for st in "${studies[@]}"; do [ "${st%%|*}" = "$only" ] && kept+=("$st"); done
+    [ ${#kept[@]} -gt 0 ] || { echo "scale-sim.sh: --only '$only': no such study here" >&2; exit 2; }
+    studies=("${kept[@]}")
+fi
 ranks=""
 for ((p = minp; p <= maxp; p *= 2)); do ranks="$ranks $p"; done
 
@@ -67,7 +75,7 @@ failed=0
 for plat in $plats; do
     pdir="$dir/$plat"
     mkdir -p "$pdir/raw"
-    rm -f "$pdir"/raw/*.json
+    if [ -n "$only" ]; then rm -f "$pdir"/raw/*-"$only"-*.json; else rm -f "$pdir"/raw/*.json; fi
     for st in "${studies[@]}"; do
         IFS='|' read -r name prog fixed opts strong weak wroot <<<"$st"
         for mode in strong weak; do
