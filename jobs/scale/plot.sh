@@ -17,9 +17,11 @@ awk -F, -v w="$work" 'NR > 1 && $15 == "PASS" && $13 != "" {
     s = $3 "_T=" $5; gsub(/[^A-Za-z0-9_.+=:-]/, "_", s)
     f = w "/" $1 "." s ".dat"; print $6, $13, $14 >> f
     if ($6 > maxc) maxc = $6
+    if (minall == "" || $6 < minall) minall = $6
     if (!($1 in minc) || $6 < minc[$1]) minc[$1] = $6
-} END { print maxc + 0 > (w "/maxc"); for (m in minc) print minc[m] > (w "/minc." m) }' "$csv"
+} END { print maxc + 0 > (w "/maxc"); print minall + 0 > (w "/minall"); for (m in minc) print minc[m] > (w "/minc." m) }' "$csv"
 maxc=$(cat "$work/maxc")
+minall=$(cat "$work/minall")
 [ "${maxc:-0}" -gt 0 ] || { echo "plot.sh: no PASS rows with speedups in $csv"; exit 1; }
 
 panel() { # MODE COLUMN TITLE YLABEL IDEAL
@@ -45,7 +47,7 @@ panel() { # MODE COLUMN TITLE YLABEL IDEAL
     echo "set output '$png'"
     echo "set multiplot layout 2,2 title 'pas scaling study ($(basename "$csv"))'"
     echo "set grid; set key top left; set xlabel 'cores (ranks x threads)'"
-    echo "set logscale x 2; set xrange [0.8:$((maxc * 5 / 4 + 1))]; set yrange [0:*]"
+    echo "set logscale x 2; set xrange [$minall * 0.8:$maxc * 1.25]; set yrange [0:*]"
     panel strong 2 'strong scaling: speedup' 'speedup t0/t' 'x/P0'
     panel strong 3 'strong scaling: efficiency' 'efficiency' '1'
     panel weak 3 'weak scaling: efficiency' 'efficiency t0/t' '1'
