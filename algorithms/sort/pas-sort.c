@@ -8,6 +8,7 @@
 
 #include "pas_decomp.h"
 #include "pas_driver.h"
+#include "pas_paths.h"
 #include "pas_sort.h"
 
 enum { CORRUPT_NONE, CORRUPT_NOOP, CORRUPT_LOCAL, CORRUPT_DROP, CORRUPT_CHANGE, CORRUPT_SWAP };
@@ -265,6 +266,20 @@ int main(int argc, char **argv)
     if (rc == PAS_OK)
         rc = pas_driver_check(&d, s.type == PAS_SORT_REC100 && n >= (1ULL << 48) ? PAS_ERR_ARG : PAS_OK,
                               "rec100 sorts at most 2^48 records; use a smaller --n");
+    /* paths first: a bad one is a usage error found before any work */
+    if (rc == PAS_OK && (in || out)) {
+        char err[512] = "";
+        int st = PAS_OK;
+        if (d.rank == 0) {
+            uint64_t size = 0;
+            const char *inputs[] = {in, NULL};
+            if (in)
+                st = pas_path_check_input("--in", in, 0, &size, err, sizeof err);
+            if (st == PAS_OK && out)
+                st = pas_path_check_output("--out", out, inputs, err, sizeof err);
+        }
+        rc = pas_driver_check(&d, st, err);
+    }
     /* input from a file: read once, kept for every repetition */
     if (rc == PAS_OK && in) {
         void *data = NULL;
