@@ -113,7 +113,8 @@ int pas_sort_exchange(MPI_Comm comm, size_t elem_size, const void *send, const u
         goto done;
     }
     uint64_t *sd = rc_ + p, *rd = rc_ + 2 * p;
-    pas_watch_phase("exchange");
+    if ((rc = pas_agree(comm, pas_watch_phase("exchange"))) != PAS_OK)
+        goto done;
     if (PAS_WATCHED("MPI_Alltoall", -1, 0, MPI_Alltoall(scounts, 1, MPI_UINT64_T, rc_, 1, MPI_UINT64_T, comm)) !=
         MPI_SUCCESS) {
         rc = PAS_ERR_MPI;

@@ -17,8 +17,8 @@ static int quick_rec(MPI_Comm comm, const sort_ops_t *ops, const pas_sort_config
     MPI_Comm_size(comm, &q);
     MPI_Comm_rank(comm, &me);
     if (q == 1) {
-        pas_watch_phase("local-sort");
-        return sort_local_run(ops, cfg->local, *data, *n);
+        rc = pas_watch_phase("local-sort");
+        return rc ? rc : sort_local_run(ops, cfg->local, *data, *n);
     }
     size_t es = ops->size;
     uint64_t nl = *n, total = 0;

@@ -40,8 +40,8 @@ static int sample_run(MPI_Comm comm, pas_sort_kind_t kind, const pas_sort_config
              *take = bound + p, *sc = take + p;
     double eps = cfg->eps > 0 ? cfg->eps : 0.1;
     size_t per_rank = (size_t)ceil(8.0 / (eps * eps)) + 16; /* bucket error ~ 1/sqrt(samples per bucket) */
-    pas_watch_phase("sample");
-    if ((rc = pas_agree(comm, sort_sample_gather(comm, ops, *data, *n, per_rank, cfg->seed, &sample, &m))))
+    rc = pas_watch_phase("sample");
+    if ((rc = pas_agree(comm, rc ? rc : sort_sample_gather(comm, ops, *data, *n, per_rank, cfg->seed, &sample, &m))))
         goto done;
     pas_sort_splitters_pick(kind, sample, m, p, spl);
     free(sample);
@@ -89,8 +89,8 @@ static int sample_run(MPI_Comm comm, pas_sort_kind_t kind, const pas_sort_config
         cls = NULL;
         if (info)
             info->exact_fallback = 1;
-        pas_watch_phase("local-sort");
-        if ((rc = pas_agree(comm, sort_local_run(ops, cfg->local, *data, *n))))
+        rc = pas_watch_phase("local-sort");
+        if ((rc = pas_agree(comm, rc ? rc : sort_local_run(ops, cfg->local, *data, *n))))
             goto done;
         rc = pas_agree(comm, sort_mway_sorted(comm, kind, cfg, data, n, bytes));
         goto done;
@@ -110,8 +110,8 @@ static int sample_run(MPI_Comm comm, pas_sort_kind_t kind, const pas_sort_config
     *data = recv;
     *n = nr;
     recv = NULL;
-    pas_watch_phase("local-sort");
-    rc = pas_agree(comm, sort_local_run_with(ops, cfg->local, *data, *n, nr <= cap ? cls : NULL));
+    rc = pas_watch_phase("local-sort");
+    rc = pas_agree(comm, rc ? rc : sort_local_run_with(ops, cfg->local, *data, *n, nr <= cap ? cls : NULL));
 done:
     free(recv);
     free(cls);
@@ -127,8 +127,8 @@ int pas_sort_sample(MPI_Comm comm, pas_sort_kind_t kind, const pas_sort_config_t
     int p;
     MPI_Comm_size(comm, &p);
     if (p == 1) {
-        pas_watch_phase("local-sort");
-        return sort_local_run(sort_ops(kind), cfg->local, *data, *n);
+        int rc = pas_watch_phase("local-sort");
+        return rc ? rc : sort_local_run(sort_ops(kind), cfg->local, *data, *n);
     }
     uint64_t bytes = 0;
     int rc = sample_run(comm, kind, cfg, data, n, info, &bytes);

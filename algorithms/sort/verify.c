@@ -30,7 +30,10 @@ int pas_sort_verify(MPI_Comm comm, pas_sort_kind_t kind, const void *a, size_t n
     char *ends = malloc(rec * (size_t)(p + 1));
     if (!ends)
         return PAS_ERR_NOMEM;
-    pas_watch_phase("verify");
+    if (pas_agree(comm, pas_watch_phase("verify")) != PAS_OK) {
+        free(ends);
+        return PAS_ERR_INTERNAL;
+    }
     char *my = ends + rec * (size_t)p;
     memset(my, 0, rec);
     *(uint64_t *)my = n > 0;
