@@ -201,7 +201,7 @@ static uint64_t mem_available(void)
 
 int main(int argc, char **argv)
 {
-    uint64_t n = 10000000, mem_limit = 0, chunk = 0;
+    uint64_t n = 10000000, mem_limit = 0, chunk = 0, samples = 0;
     const char *algo_s = "auto", *dist_s = "uniform", *type_s = "u64", *local_s = "radix";
     const char *in = NULL, *out = NULL, *corrupt_s = "none";
     double eps = 0.1;
@@ -227,6 +227,7 @@ int main(int argc, char **argv)
         {"in", PAS_OPT_STRING, &in, "PATH", "sort this binary file of --type records instead of generating", NULL, 0, 0},
         {"out", PAS_OPT_STRING, &out, "PATH", "write the sorted records here (temporary name, then rename)", NULL, 0, 0},
         {"mem-limit", PAS_OPT_SIZE, &mem_limit, "BYTES", "memory a rank may use (0: the node's free memory / ranks)", NULL, 0, 0},
+        {"samples", PAS_OPT_SIZE, &samples, "N", "sample sort: samples per rank (0: 8/eps^2 + 16)", NULL, 0, 0},
         {"chunk", PAS_OPT_SIZE, &chunk, "N", "test hook: at most N elements per MPI message (0: INT_MAX)", NULL, 0, 0},
         {"corrupt", PAS_OPT_CHOICE, &corrupt_s, "HOW", "test only: damage the output before verifying", "none|noop|local|drop|change|swap", 0, 0},
         {0},
@@ -243,6 +244,7 @@ int main(int argc, char **argv)
     s.cfg.eps = eps;
     s.cfg.seed = d.opt.seed;
     s.cfg.chunk_limit = chunk;
+    s.cfg.samples = samples;
     s.cfg.local = strcmp(local_s, "merge") == 0 ? PAS_SORT_LOCAL_MERGE
                   : strcmp(local_s, "quick") == 0 ? PAS_SORT_LOCAL_QUICK
                                                   : PAS_SORT_LOCAL_RADIX;

@@ -62,6 +62,8 @@ typedef struct {
     uint64_t seed;          /* global: for sampling */
     size_t chunk_limit;     /* global: most elements in one MPI message; 0 = INT_MAX.
                                Tests set it small to exercise the chunked exchange. */
+    size_t samples;         /* global: sample sort's samples per rank (0: 8/eps^2 + 16);
+                               too few make it fall back to exact splitting */
 } pas_sort_config_t;
 
 /* What a run did (local unless noted). */

@@ -39,7 +39,8 @@ static int sample_run(MPI_Comm comm, pas_sort_kind_t kind, const pas_sort_config
     uint64_t *counts = v, *lt = v + nb, *eq = lt + p, *target = eq + p, *bound = target + p,
              *take = bound + p, *sc = take + p;
     double eps = cfg->eps > 0 ? cfg->eps : 0.1;
-    size_t per_rank = (size_t)ceil(8.0 / (eps * eps)) + 16; /* bucket error ~ 1/sqrt(samples per bucket) */
+    /* bucket error ~ 1/sqrt(samples per bucket) */
+    size_t per_rank = cfg->samples ? cfg->samples : (size_t)ceil(8.0 / (eps * eps)) + 16;
     rc = pas_watch_phase("sample");
     if ((rc = pas_agree(comm, rc ? rc : sort_sample_gather(comm, ops, *data, *n, per_rank, cfg->seed, &sample, &m))))
         goto done;

@@ -29,6 +29,7 @@ void pas_sort_config_default(pas_sort_config_t *cfg)
     cfg->eps = 0.1;
     cfg->seed = 1;
     cfg->chunk_limit = 0;
+    cfg->samples = 0;
 }
 
 const char *pas_sort_algo_name(pas_sort_algo_t algo)
