@@ -119,6 +119,11 @@ int pas_matmul_summa(const pas_grid_t *g, const pas_matmul_cfg_t *cfg, double al
 
     if (npanels == 0) { /* k = 0 (or an empty range): only the beta scaling */
         rc = pas_matmul_gemm_any(cfg->is_float, 0, 0, lm, ln, 0, alpha, NULL, 1, NULL, 1, beta, c, cd->ld);
+        npanels = 0;
+    } else if (g->size == 1) { /* one rank owns everything: one local multiply */
+        rc = pas_matmul_gemm_any(cfg->is_float, 0, 0, lm, ln, k1 - k0, alpha, (const char *)a + k0 * ad->ld * es,
+                                 ad->ld, (const char *)b + k0 * es, bd->ld, beta, c, cd->ld);
+        npanels = 0;
     } else {
         START(0, 0);
     }
@@ -135,8 +140,10 @@ int pas_matmul_summa(const pas_grid_t *g, const pas_matmul_cfg_t *cfg, double al
         uint64_t wt = pl[t].hi - pl[t].lo;
         size_t alda = slot[s].a == buf + (size_t)s * (lm + ln) * wmax * es ? (lm ? lm : 1) : ad->ld;
         double bt = t == 0 ? beta : 1.0;
-        /* column chunks of C, polling the next panel's broadcasts between them */
-        int chunks = !cfg->blocking && t + 1 < npanels && ln >= 1024 ? 4 : 1;
+        /* column chunks of C, polling the next panel's broadcasts between
+         * them: only where a broadcast tree has ranks that forward (more than
+         * two in a row or column), since each chunk packs the A panel again */
+        int chunks = !cfg->blocking && t + 1 < npanels && ln >= 2048 && (g->rows > 2 || g->cols > 2) ? 2 : 1;
         for (int ch = 0; ch < chunks && rc == PAS_OK; ch++) {
             pas_range_t cr = pas_decomp_block_range(ln, chunks, ch);
             rc = pas_matmul_gemm_any(cfg->is_float, 0, 0, lm, pas_range_len(cr), wt, alpha, slot[s].a, alda,
