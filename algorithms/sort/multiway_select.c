@@ -18,10 +18,9 @@ int pas_sort_select(MPI_Comm comm, pas_sort_kind_t kind, const void *a, size_t n
     char *ends = malloc(rec * (size_t)(p + 1));
     char *keys = malloc(es * 3 * (size_t)nt); /* lo, hi, mid per target */
     uint64_t *cnt = malloc(sizeof(uint64_t) * 5 * (size_t)nt);
-    if (!ends || !keys || !cnt) {
-        rc = PAS_ERR_NOMEM;
+    /* agree before any collective, so no rank is left waiting */
+    if ((rc = pas_agree(comm, ends && keys && cnt ? PAS_OK : PAS_ERR_NOMEM)) != PAS_OK)
         goto done;
-    }
     char *lo = keys, *hi = keys + es * nt, *mid = keys + 2 * es * nt;
     uint64_t *le_loc = cnt, *le = cnt + nt, *ltl = cnt + 2 * nt, *eql = cnt + 3 * nt, *take = cnt + 4 * nt;
 

@@ -51,8 +51,12 @@ int sort_boundaries(MPI_Comm comm, int s, const uint64_t *lt_local, const uint64
         return PAS_OK;
     int rc = PAS_OK, rank;
     uint64_t *buf = malloc(sizeof(uint64_t) * 4 * (size_t)s);
-    if (!buf)
-        return PAS_ERR_NOMEM;
+    uint64_t *eqm = malloc(sizeof(uint64_t) * (size_t)s);
+    if ((rc = pas_agree(comm, buf && eqm ? PAS_OK : PAS_ERR_NOMEM)) != PAS_OK) {
+        free(eqm);
+        free(buf);
+        return rc;
+    }
     uint64_t *loc = buf, *glob = buf + 2 * s, *before;
     for (int j = 0; j < s; j++) {
         loc[j] = lt_local[j];
@@ -66,11 +70,6 @@ int sort_boundaries(MPI_Comm comm, int s, const uint64_t *lt_local, const uint64
     if (rc)
         goto done;
     before = loc; /* exscan of my equal counts into loc[0..s) */
-    uint64_t *eqm = malloc(sizeof(uint64_t) * (size_t)s);
-    if (!eqm) {
-        rc = PAS_ERR_NOMEM;
-        goto done;
-    }
     memcpy(eqm, eq_local, sizeof(uint64_t) * (size_t)s);
     if (PAS_WATCHED("MPI_Exscan", -1, 0, MPI_Exscan(eqm, before, s, MPI_UINT64_T, MPI_SUM, comm)) !=
         MPI_SUCCESS)
@@ -85,8 +84,8 @@ int sort_boundaries(MPI_Comm comm, int s, const uint64_t *lt_local, const uint64
             take[j] = pas_sort_equal_take(b, lt, before[j], eqm[j]);
         }
     }
-    free(eqm);
 done:
+    free(eqm);
     free(buf);
     return rc;
 }

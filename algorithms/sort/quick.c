@@ -33,8 +33,10 @@ static int quick_rec(MPI_Comm comm, const sort_ops_t *ops, const pas_sort_config
     size_t m = 0, nr = 0;
     uint64_t *sc = calloc((size_t)q, sizeof(uint64_t));
     char pivot[sizeof(pas_sort_pair_t)];
-    if (!sc)
-        return PAS_ERR_NOMEM;
+    if ((rc = pas_agree(comm, sc ? PAS_OK : PAS_ERR_NOMEM)) != PAS_OK) {
+        free(sc);
+        return rc;
+    }
     pas_watch_phase("pivot");
     if ((rc = pas_agree(comm, sort_sample_gather(comm, ops, *data, *n, 64, cfg->seed + (uint64_t)depth * 7919,
                                                  &sample, &m))))

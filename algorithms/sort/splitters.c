@@ -22,10 +22,8 @@ int sort_sample_gather(MPI_Comm comm, const sort_ops_t *ops, const void *a, size
     int *cnt = malloc(sizeof(int) * 2 * (size_t)p);
     char *loc = sort_alloc(mine, es), *all = NULL;
     MPI_Datatype t = MPI_DATATYPE_NULL;
-    if (!cnt || !loc) {
-        rc = PAS_ERR_NOMEM;
+    if ((rc = pas_agree(comm, cnt && loc ? PAS_OK : PAS_ERR_NOMEM)) != PAS_OK)
         goto done;
-    }
     /* stratified: one random position inside each of `mine` equal strata */
     for (size_t i = 0; i < mine; i++) {
         uint64_t lo = (uint64_t)((unsigned __int128)i * n / mine);
@@ -45,10 +43,8 @@ int sort_sample_gather(MPI_Comm comm, const sort_ops_t *ops, const void *a, size
         sum += (size_t)cnt[r];
     }
     all = sort_alloc(sum, es);
-    if (!all) {
-        rc = PAS_ERR_NOMEM;
+    if ((rc = pas_agree(comm, all ? PAS_OK : PAS_ERR_NOMEM)) != PAS_OK)
         goto done;
-    }
     if (MPI_Type_contiguous((int)es, MPI_BYTE, &t) != MPI_SUCCESS || MPI_Type_commit(&t) != MPI_SUCCESS ||
         PAS_WATCHED("MPI_Allgatherv", -1, 0, MPI_Allgatherv(loc, c, t, all, cnt, cnt + p, t, comm)) !=
             MPI_SUCCESS) {

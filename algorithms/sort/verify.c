@@ -28,8 +28,10 @@ int pas_sort_verify(MPI_Comm comm, pas_sort_kind_t kind, const void *a, size_t n
     pas_sort_check_t c;
     memset(&c, 0, sizeof c);
     char *ends = malloc(rec * (size_t)(p + 1));
-    if (!ends)
+    if (pas_agree(comm, ends ? PAS_OK : PAS_ERR_NOMEM) != PAS_OK) {
+        free(ends);
         return PAS_ERR_NOMEM;
+    }
     if (pas_agree(comm, pas_watch_phase("verify")) != PAS_OK) {
         free(ends);
         return PAS_ERR_INTERNAL;
