@@ -11,6 +11,7 @@
 
 #include "pas_decomp.h"
 #include "pas_driver.h"
+#include "pas_paths.h"
 #include "pas_matmul.h"
 
 typedef struct {
@@ -130,7 +131,7 @@ int main(int argc, char **argv)
         {"algo", PAS_OPT_CHOICE, &algo, "A", "algorithm", "summa|cannon|25d|auto", 0, 0},
         {"grid", PAS_OPT_STRING, &grid, "RxC", "process grid of a layer (default: the most square)", NULL, 0, 0},
         {"replicas", PAS_OPT_INT, &replicas, "C", "25d: layers (0: choose from --mem-limit)", NULL, 0, 1 << 20},
-        {"mem-limit", PAS_OPT_SIZE, &mem_limit, "BYTES", "25d/auto: memory per rank (0: half the node's / ranks per node)", NULL, 0, 0},
+        {"mem-limit", PAS_OPT_SIZE, &mem_limit, "BYTES", "memory per rank: refuse larger problems up front, and choose 25d replicas (0: half the node's / ranks per node)", NULL, 0, 0},
         {"alpha", PAS_OPT_DOUBLE, &alpha, "X", "alpha", NULL, 0, 0},
         {"beta", PAS_OPT_DOUBLE, &beta, "X", "beta", NULL, 0, 0},
         {"transa", PAS_OPT_FLAG, &ta, NULL, "A is stored transposed (k x m)", NULL, 0, 0},
@@ -206,6 +207,21 @@ int main(int argc, char **argv)
                                   "cannot build the process grid; check --grid and --replicas against the rank count");
     }
     const char *algo_name = r.cfg.algo == PAS_MATMUL_CANNON ? "cannon" : r.cfg.algo == PAS_MATMUL_25D ? "25d" : "summa";
+
+    /* ---- pre-flight: memory and the output path, before any allocation or
+     * work; both are usage errors (exit 2), the same verdict on every rank */
+    if (rc == PAS_OK) {
+        double need = pas_matmul_footprint(d.size, r.lay.layers, m, n, k, es);
+        if (need > limit)
+            rc = pas_driver_checkf(&d, PAS_ERR_ARG,
+                                   "the matrices need about %.0f MiB per rank but the memory limit is %.0f MiB; "
+                                   "use smaller sizes, more ranks, or raise --mem-limit", need / 1048576, limit / 1048576);
+    }
+    if (rc == PAS_OK && save) {
+        char err[512] = "";
+        int s = d.rank == 0 ? pas_path_check_output("--save", save, NULL, err, sizeof err) : PAS_OK;
+        rc = pas_driver_check(&d, s, err);
+    }
 
     /* ---- the matrices ---- */
     if (rc == PAS_OK) {
