@@ -49,6 +49,9 @@ int pas_parse_size(const char *text, uint64_t *out);
  * exact decimal suffixes, else the plain number) into buf. */
 const char *pas_format_size(uint64_t n, char *buf, size_t len);
 
+/* local: format a byte count for people: "1000 B", "64.0 KiB", "1.5 GiB". */
+const char *pas_format_bytes(uint64_t bytes, char *buf, size_t len);
+
 /* ---- options ----------------------------------------------------------- */
 
 typedef enum {

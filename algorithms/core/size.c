@@ -94,3 +94,20 @@ const char *pas_format_size(uint64_t n, char *buf, size_t len)
         snprintf(buf, len, "%llu%c", (unsigned long long)n, units[u]);
     return buf;
 }
+
+const char *pas_format_bytes(uint64_t bytes, char *buf, size_t len)
+{
+    static const char *const units[] = {"KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+    if (bytes < 1024) {
+        snprintf(buf, len, "%llu B", (unsigned long long)bytes);
+        return buf;
+    }
+    double v = (double)bytes / 1024;
+    int u = 0;
+    while (v >= 1024 && u < 5) {
+        v /= 1024;
+        u++;
+    }
+    snprintf(buf, len, "%.1f %s", v, units[u]);
+    return buf;
+}

@@ -337,11 +337,13 @@ int main(int argc, char **argv)
                 need += (n - share) * es * 2;
         if (s.kind == PAS_SORT_KIND_PAIR || s.type != PAS_SORT_U64)
             need += share * rec_size(&s) * (s.fetch ? 3 : 1);
-        rc = pas_driver_checkf(&d, need > limit ? PAS_ERR_NOMEM : PAS_OK,
-                               "n=%llu needs about %llu MiB per rank but the limit is %llu MiB; "
+        /* Too big for the memory is a usage error (exit 2), found before any work. */
+        char nb[32], lb[32];
+        rc = pas_driver_checkf(&d, need > limit ? PAS_ERR_ARG : PAS_OK,
+                               "n=%llu needs about %s per rank but the memory limit is %s; "
                                "use more ranks, a smaller --n, or raise --mem-limit",
-                               (unsigned long long)n, (unsigned long long)(need >> 20),
-                               (unsigned long long)(limit >> 20));
+                               (unsigned long long)n, pas_format_bytes(need, nb, sizeof nb),
+                               pas_format_bytes(limit, lb, sizeof lb));
     }
 
     char nbuf[32], ebuf[32];

@@ -41,6 +41,17 @@ Test(core_size, rejects_malformed_and_overflowing_counts)
     cr_assert_eq(pas_parse_size(NULL, NULL), PAS_ERR_ARG);
 }
 
+Test(core_size, bytes_are_formatted_for_people)
+{
+    char buf[32];
+    cr_assert_str_eq(pas_format_bytes(0, buf, sizeof buf), "0 B");
+    cr_assert_str_eq(pas_format_bytes(1000, buf, sizeof buf), "1000 B");
+    cr_assert_str_eq(pas_format_bytes(1536, buf, sizeof buf), "1.5 KiB");
+    cr_assert_str_eq(pas_format_bytes(64ULL << 20, buf, sizeof buf), "64.0 MiB");
+    cr_assert_str_eq(pas_format_bytes(3ULL << 40, buf, sizeof buf), "3.0 TiB");
+    cr_assert_str_eq(pas_format_bytes(UINT64_MAX, buf, sizeof buf), "16.0 EiB");
+}
+
 Test(core_size, format_round_trips)
 {
     char buf[32];
