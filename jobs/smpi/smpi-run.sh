@@ -46,7 +46,7 @@ cmd=(smpirun -np "$np" -platform "$xml" -hostfile "$hosts"
     --cfg=smpi/send-is-detached-thresh:0 --cfg=smpi/privatization:1
     ${PAS_SMPI_CFG:-} "$@" --threads 1)
 [ "$limit" != 0 ] && cmd=(timeout -k 5 "$limit" "${cmd[@]}")
-OMP_NUM_THREADS=1 PAS_WATCHDOG=0 "${cmd[@]}" >"$log" 2>&1
+OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 PAS_WATCHDOG=0 "${cmd[@]}" >"$log" 2>&1
 rc=$?
 # Keep the program's output and SimGrid's summary; drop the configuration chatter.
 grep -v -E '\[xbt_cfg/INFO\]|\[smpi_coll/INFO\] Switch to|^$' "$log"
