@@ -18,7 +18,7 @@ if ! command -v smpicc >/dev/null 2>&1; then
     }
 fi
 mkdir -p "$build"
-mk=(make --no-print-directory -j"$(nproc)" CC=smpicc BUILD="$build" BINDIR="$build/bin"
+mk=(make --no-print-directory -j"$(nproc)" MPI=1 CC=smpicc BUILD="$build" BINDIR="$build/bin"
     CFLAGS="-O3 -march=native -g -include $(pwd)/jobs/smpi/smpi_compat.h" CPPFLAGS=-UPAS_HAVE_HWLOC)
 # make does not see flag changes: start over when they differ from last time.
 if [ "$(cat "$build/.flags" 2>/dev/null)" != "${mk[*]}" ]; then
