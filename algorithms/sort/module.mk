@@ -7,7 +7,7 @@ LIB_SRCS += $(addprefix algorithms/sort/,sort.c sample.c merge.c quick.c mway.c 
 PROG_SRCS += algorithms/sort/pas-sort.c
 PUBLIC_HEADERS += algorithms/sort/pas_sort.h
 UNIT_TESTS += tests/unit/test_sort.c
-MPI_TEST_SRCS += tests/mpi/t_sort.c
+MPI_TEST_SRCS += tests/mpi/t_sort.c tests/mpi/t_sort_bigcount.c
 BENCH_TARGETS += bench-sort
 
 # make bench-sort: pas-sort against GNU parallel mode sort, TBB parallel_sort
