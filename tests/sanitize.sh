@@ -37,7 +37,7 @@ fi
 echo "== TSan build (OpenMP only, clang + libomp + Archer)"
 archer=$(ls /usr/lib/llvm-*/lib/libarcher.so 2>/dev/null | head -n 1)
 if make -j"$jobs" MPI=0 CC=clang SANITIZE=thread BUILD=build/tsan BINDIR=build/tsan/bin progs tests >build/tsan.log 2>&1; then
-    OMP_TOOL_LIBRARIES="$archer" TSAN_OPTIONS=halt_on_error=1:exitcode=88 \
+    OMP_TOOL_LIBRARIES="$archer" TSAN_OPTIONS="halt_on_error=1:exitcode=88:suppressions=$PWD/tests/tsan.supp" \
     PAS_BUILD=build/tsan PAS_BINDIR=build/tsan/bin PAS_MPI=0 \
     PAS_TEST_FILTER="${PAS_SAN_FILTER:-}" tests/run-tests.sh --cases-only || status=1
 else
