@@ -78,8 +78,7 @@ int pas_sort_mway(MPI_Comm comm, pas_sort_kind_t kind, const pas_sort_config_t *
     const sort_ops_t *ops = sort_ops(kind);
     int p;
     MPI_Comm_size(comm, &p);
-    int rc = pas_watch_phase("local-sort");
-    rc = pas_agree(comm, rc ? rc : sort_local_run(ops, cfg->local, *data, *n));
+    int rc = sort_local_phase(comm, ops, cfg->local, *data, *n);
     if (rc || p == 1)
         return rc;
     uint64_t bytes = 0;

@@ -71,6 +71,15 @@ static inline int sort_local_run(const sort_ops_t *ops, pas_sort_local_t how, vo
     return sort_local_run_with(ops, how, a, n, NULL);
 }
 
+/* collective: the "local-sort" phase every distributed sort starts with,
+ * agreed across ranks so that no rank goes on alone after a failure. */
+static inline int sort_local_phase(MPI_Comm comm, const sort_ops_t *ops, pas_sort_local_t how,
+                                   void *a, size_t n)
+{
+    int rc = pas_watch_phase("local-sort");
+    return pas_agree(comm, rc ? rc : sort_local_run(ops, how, a, n));
+}
+
 /* collective: place s boundaries.  Boundary j lies in the run of keys equal
  * to splitter j: lt_local[j] of my keys are below that run and eq_local[j]
  * are in it.  With the global sums lt and eq, boundary[j] = clamp(target[j],
