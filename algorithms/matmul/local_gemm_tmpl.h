@@ -87,22 +87,32 @@ void FN(pas_matmul_pack_b)(int trans, size_t kc, size_t nc, const T *b, size_t l
     FN(pack_b_panels)(trans, kc, nc, b, ldb, out, 0, (nc + NR - 1) / NR);
 }
 
-/* The micro-kernel: C (ldc) += alpha * pa * pb over kc, a full MR x NR tile.
- * The accumulators are an array the compiler keeps in registers (fully
- * unrolled); with -ffp-contract=fast each update is one FMA with the B
- * value broadcast from memory. */
+/* The micro-kernel: C (ldc) = beta C + alpha * pa * pb over kc, a full MR x NR
+ * tile.  The accumulators are an array the compiler keeps in registers (fully
+ * unrolled); with -ffp-contract=fast each update is one FMA with the B value
+ * broadcast from memory.  Each iteration also prefetches the B row PAS_PF_B
+ * rows ahead: the A micro-panel streaming through L1 evicts B between tiles,
+ * so B comes from L2 (L3 for a block's first tile), and the hardware
+ * prefetchers follow the A stream, not B's.  The mode is a constant at each
+ * call site, so each becomes its own specialised loop:
+ *   0: C = alpha AB (beta = 0: C is not read, as BLAS defines it)
+ *   1: C += alpha AB
+ *   2: C = beta C + alpha AB */
 static inline __attribute__((always_inline)) void
-FN(ukernel)(size_t kc, const T *restrict pa, const T *restrict pb, T alpha, T *restrict c, size_t ldc)
+FN(ukernel)(int mode, size_t kc, const T *restrict pa, const T *restrict pb, T alpha, T beta, T *restrict c,
+            size_t ldc)
 {
     FN(vec) acc[NR][MV];
+    if (mode != 0) {
 #pragma GCC unroll 32
-    for (int j = 0; j < NR; j++) /* the C tile arrives while we multiply */
+        for (int j = 0; j < NR; j++) /* the C tile arrives while we multiply */
 #pragma GCC unroll 8
-        for (int i = 0; i < MR; i += 64 / (int)sizeof(T))
-            __builtin_prefetch(c + j * ldc + i, 1, 3);
+            for (int i = 0; i < MR; i += 64 / (int)sizeof(T))
+                __builtin_prefetch(c + j * ldc + i, 1, 3);
 #pragma GCC unroll 32
-    for (int j = 0; j < NR; j++)
-        __builtin_prefetch(c + j * ldc + MR - 1, 1, 3);
+        for (int j = 0; j < NR; j++)
+            __builtin_prefetch(c + j * ldc + MR - 1, 1, 3);
+    }
 #pragma GCC unroll 32
     for (int j = 0; j < NR; j++)
 #pragma GCC unroll 4
@@ -110,6 +120,7 @@ FN(ukernel)(size_t kc, const T *restrict pa, const T *restrict pb, T alpha, T *r
             acc[j][v] = (FN(vec)){0};
     for (size_t p = 0; p < kc; p++) {
         FN(vec) av[MV];
+        __builtin_prefetch(pb + (p + PAS_PF_B) * NR, 0, 3);
 #pragma GCC unroll 4
         for (int v = 0; v < MV; v++)
             av[v] = *(const FN(vec) *)(pa + p * MR + v * VLEN);
@@ -126,29 +137,37 @@ FN(ukernel)(size_t kc, const T *restrict pa, const T *restrict pb, T alpha, T *r
 #pragma GCC unroll 4
         for (int v = 0; v < MV; v++) {
             FN(uvec) *cp = (FN(uvec) *)(c + j * ldc + v * VLEN);
-            *cp += acc[j][v] * alpha;
+            if (mode == 0)
+                *cp = acc[j][v] * alpha;
+            else if (mode == 1)
+                *cp += acc[j][v] * alpha;
+            else
+                *cp = *cp * beta + acc[j][v] * alpha;
         }
 }
 
-void FN(pas_matmul_tile)(size_t kc, const T *pa, const T *pb, T alpha, T *c, size_t ldc, size_t mr,
+void FN(pas_matmul_tile)(size_t kc, const T *pa, const T *pb, T alpha, T beta, T *c, size_t ldc, size_t mr,
                          size_t nr)
 {
     if (mr == MR && nr == NR) {
-        FN(ukernel)(kc, pa, pb, alpha, c, ldc);
+        if (beta == 0)
+            FN(ukernel)(0, kc, pa, pb, alpha, beta, c, ldc);
+        else if (beta == 1)
+            FN(ukernel)(1, kc, pa, pb, alpha, beta, c, ldc);
+        else
+            FN(ukernel)(2, kc, pa, pb, alpha, beta, c, ldc);
         return;
     }
     T tmp[MR * NR] __attribute__((aligned(64)));
-    for (int i = 0; i < MR * NR; i++)
-        tmp[i] = 0;
-    FN(ukernel)(kc, pa, pb, alpha, tmp, MR);
+    FN(ukernel)(0, kc, pa, pb, alpha, beta, tmp, MR);
     for (size_t j = 0; j < nr; j++)
         for (size_t i = 0; i < mr; i++)
-            c[i + j * ldc] += tmp[i + j * MR];
+            c[i + j * ldc] = beta == 0 ? tmp[i + j * MR] : beta * c[i + j * ldc] + tmp[i + j * MR];
 }
 
 /* ir and jr loops over one packed A block and B block; this thread takes the
  * NR panels jr_first, jr_first + jr_step, ... */
-static void FN(macro)(size_t mc, size_t nc, size_t kc, const T *pa, const T *pb, T alpha, T *c,
+static void FN(macro)(size_t mc, size_t nc, size_t kc, const T *pa, const T *pb, T alpha, T beta, T *c,
                       size_t ldc, size_t jr_first, size_t jr_step)
 {
     size_t npan = (nc + NR - 1) / NR;
@@ -156,7 +175,7 @@ static void FN(macro)(size_t mc, size_t nc, size_t kc, const T *pa, const T *pb,
         size_t j0 = q * NR, nr = nc - j0 < NR ? nc - j0 : NR;
         for (size_t i0 = 0; i0 < mc; i0 += MR) {
             size_t mr = mc - i0 < MR ? mc - i0 : MR;
-            FN(pas_matmul_tile)(kc, pa + i0 * kc, pb + j0 * kc, alpha, c + i0 + j0 * ldc, ldc, mr, nr);
+            FN(pas_matmul_tile)(kc, pa + i0 * kc, pb + j0 * kc, alpha, beta, c + i0 + j0 * ldc, ldc, mr, nr);
         }
     }
 }
@@ -208,7 +227,7 @@ int FN(gemm)(int ta, int tb, size_t m, size_t n, size_t k, T alpha, const T *a, 
 #ifdef _OPENMP
         tid = omp_get_thread_num();
 #endif
-        if (beta != 1) {
+        if (beta != 1 && !multiply) { /* else the first k block applies beta */
             pas_range_t cols = pas_decomp_block_range(n, nt, tid);
             for (size_t j = cols.lo; j < cols.hi; j++) {
                 T *cj = c + j * ldc;
@@ -256,7 +275,7 @@ int FN(gemm)(int ta, int tb, size_t m, size_t n, size_t k, T alpha, const T *a, 
                         size_t mc = m - ic < MC ? m - ic : MC;
                         FN(pas_matmul_pack_a)(ta, mc, kc, ta ? a + pc + ic * lda : a + ic + pc * lda,
                                               lda, mya);
-                        FN(macro)(mc, nc, kc, mya, pb, alpha, c + ic + jc * ldc, ldc, claim ? 0 : (size_t)gidx,
+                        FN(macro)(mc, nc, kc, mya, pb, alpha, pc == 0 ? beta : 1, c + ic + jc * ldc, ldc, claim ? 0 : (size_t)gidx,
                                   claim ? 1 : (size_t)gsize);
                     }
 #pragma omp barrier

@@ -49,6 +49,10 @@
 #define PAS_MC_S 256
 #define PAS_NC_S 4096
 
+/* The micro-kernel prefetches the packed B row this many rows ahead (see
+ * ukernel in local_gemm_tmpl.h); chosen by a sweep on Zen 4. */
+#define PAS_PF_B 96
+
 /* Pack op(A) (mc x kc; a points at its (0,0)) into MR-row panels:
  * out[panel * MR * kc + p * MR + i], rows past mc zero. */
 void pas_matmul_pack_a_d(int trans, size_t mc, size_t kc, const double *a, size_t lda, double *out);
@@ -56,11 +60,12 @@ void pas_matmul_pack_a_s(int trans, size_t mc, size_t kc, const float *a, size_t
 /* Pack op(B) (kc x nc) into NR-column panels: out[panel * NR * kc + p * NR + j]. */
 void pas_matmul_pack_b_d(int trans, size_t kc, size_t nc, const double *b, size_t ldb, double *out);
 void pas_matmul_pack_b_s(int trans, size_t kc, size_t nc, const float *b, size_t ldb, float *out);
-/* C (mr x nr valid of the MR x NR tile) += alpha * packed A panel * packed B
- * panel over kc; full tiles go straight to C, edge tiles through a buffer. */
-void pas_matmul_tile_d(size_t kc, const double *pa, const double *pb, double alpha, double *c,
+/* C = beta C + alpha * packed A panel * packed B panel over kc, on the mr x nr
+ * valid part of the MR x NR tile (beta = 0: C is not read); full tiles go
+ * straight to C, edge tiles through a buffer. */
+void pas_matmul_tile_d(size_t kc, const double *pa, const double *pb, double alpha, double beta, double *c,
                        size_t ldc, size_t mr, size_t nr);
-void pas_matmul_tile_s(size_t kc, const float *pa, const float *pb, float alpha, float *c,
+void pas_matmul_tile_s(size_t kc, const float *pa, const float *pb, float alpha, float beta, float *c,
                        size_t ldc, size_t mr, size_t nr);
 
 /* Either element type through one call (alpha, beta converted). */

@@ -77,7 +77,7 @@ Test(matmul_pack, b_panels_hold_columns_in_order_and_zero_the_edge)
 }
 
 /* The micro-kernel on a full tile and on every edge shape: only the mr x nr
- * corner of C changes, and it changes by alpha * A B. */
+ * corner of C changes, to beta C + alpha A B. */
 Test(matmul_kernel, full_and_edge_tiles_match_the_definition)
 {
     enum { MR = PAS_MR_D, NR = PAS_NR_D, KC = 9, LDC = MR + 5 };
@@ -88,25 +88,29 @@ Test(matmul_kernel, full_and_edge_tiles_match_the_definition)
         for (int j = 0; j < NR; j++)
             pb[p * NR + j] = val(2, (size_t)p, (size_t)j);
     }
-    for (size_t mr = 1; mr <= MR; mr++)
-        for (size_t nr = 1; nr <= NR; nr++) {
-            double c[LDC * (NR + 1)];
-            for (int i = 0; i < LDC * (NR + 1); i++)
-                c[i] = 0.5 * i;
-            pas_matmul_tile_d(KC, pa, pb, -1.5, c, LDC, mr, nr);
-            for (size_t j = 0; j < NR + 1; j++)
-                for (size_t i = 0; i < LDC; i++) {
-                    double want = 0.5 * (double)(i + j * LDC);
-                    if (i < mr && j < nr) {
-                        double s = 0;
-                        for (int p = 0; p < KC; p++)
-                            s += pa[p * MR + i] * pb[p * NR + j];
-                        want += -1.5 * s;
+    /* beta = 1 accumulates, 0.5 scales, 0 must not read C (NaN there) */
+    const double betas[] = {1, 0.5, 0};
+    for (int bi = 0; bi < 3; bi++)
+        for (size_t mr = 1; mr <= MR; mr++)
+            for (size_t nr = 1; nr <= NR; nr++) {
+                double beta = betas[bi], c[LDC * (NR + 1)];
+                for (size_t j = 0; j < NR + 1; j++)
+                    for (size_t i = 0; i < LDC; i++)
+                        c[i + j * LDC] = beta == 0 && i < mr && j < nr ? NAN : 0.5 * (double)(i + j * LDC);
+                pas_matmul_tile_d(KC, pa, pb, -1.5, beta, c, LDC, mr, nr);
+                for (size_t j = 0; j < NR + 1; j++)
+                    for (size_t i = 0; i < LDC; i++) {
+                        double want = 0.5 * (double)(i + j * LDC);
+                        if (i < mr && j < nr) {
+                            double s = 0;
+                            for (int p = 0; p < KC; p++)
+                                s += pa[p * MR + i] * pb[p * NR + j];
+                            want = (beta == 0 ? 0 : beta * want) - 1.5 * s;
+                        }
+                        cr_assert(fabs(c[i + j * LDC] - want) < 1e-12, "beta=%g mr=%zu nr=%zu (%zu,%zu): %g vs %g",
+                                  beta, mr, nr, i, j, c[i + j * LDC], want);
                     }
-                    cr_assert(fabs(c[i + j * LDC] - want) < 1e-12, "mr=%zu nr=%zu (%zu,%zu): %g vs %g",
-                              mr, nr, i, j, c[i + j * LDC], want);
-                }
-        }
+            }
 }
 
 static const struct {
