@@ -55,7 +55,8 @@ done
 
 if [ "${1:-}" != --unit-only ]; then
     echo "== runs at 1 to 7 ranks ($label build)"
-    export PATH="$PWD/$bindir:$PWD/$build/tests:$PATH" PAS_MPI="$mpi"
+    abs() { case "$1" in /*) echo "$1" ;; *) echo "$PWD/$1" ;; esac; } # PAS_BINDIR=/tmp/x works too
+    export PATH="$(abs "$bindir"):$(abs "$build")/tests:$PATH" PAS_MPI="$mpi"
     for f in ${PAS_CASES:-tests/cases/*.cases}; do
         [ -e "$f" ] || continue
         n=0
