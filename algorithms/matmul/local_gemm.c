@@ -1,5 +1,7 @@
 /* local_gemm.c - the packed, cache-blocked, OpenMP-parallel local kernel for
  * double and float (one template, local_gemm_tmpl.h, instantiated twice). */
+#define _DEFAULT_SOURCE /* madvise, MADV_HUGEPAGE and sched_yield under -std=c11 */
+#include <sched.h>
 #include <stdlib.h>
 
 #ifdef _OPENMP

@@ -165,17 +165,43 @@ void FN(pas_matmul_tile)(size_t kc, const T *pa, const T *pb, T alpha, T beta, T
             c[i + j * ldc] = beta == 0 ? tmp[i + j * MR] : beta * c[i + j * ldc] + tmp[i + j * MR];
 }
 
-/* ir and jr loops over one packed A block and B block; this thread takes the
- * NR panels jr_first, jr_first + jr_step, ... */
+/* ir and jr loops over the NR panels [q0, q1) of one packed A block and B block. */
 static void FN(macro)(size_t mc, size_t nc, size_t kc, const T *pa, const T *pb, T alpha, T beta, T *c,
-                      size_t ldc, size_t jr_first, size_t jr_step)
+                      size_t ldc, size_t q0, size_t q1)
 {
-    size_t npan = (nc + NR - 1) / NR;
-    for (size_t q = jr_first; q < npan; q += jr_step) {
+    for (size_t q = q0; q < q1; q++) {
         size_t j0 = q * NR, nr = nc - j0 < NR ? nc - j0 : NR;
         for (size_t i0 = 0; i0 < mc; i0 += MR) {
             size_t mr = mc - i0 < MR ? mc - i0 : MR;
             FN(pas_matmul_tile)(kc, pa + i0 * kc, pb + j0 * kc, alpha, beta, c + i0 + j0 * ldc, ldc, mr, nr);
+        }
+    }
+}
+
+/* A thread's slot: the A block it published (high 32 bits) and the next run
+ * of panels to hand out (low 32 bits); SLOT_PACKING while it packs the block. */
+#ifndef SLOT_NONE
+#define SLOT_NONE UINT64_MAX
+#define SLOT_PACKING 0xfffffffeu
+#define SLOT_DONE 0xffffffffu
+#endif
+
+/* Claim the next run of the block published in *slot: its index, SLOT_DONE
+ * when there is none left (or no block), SLOT_PACKING while the block is
+ * being packed; *blk (if given) gets the block. */
+static uint32_t FN(claim_run)(uint64_t *slot, uint32_t nruns, size_t *blk)
+{
+    uint64_t s = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
+    for (;;) {
+        uint32_t r = (uint32_t)s;
+        if (s == SLOT_NONE || (r >= nruns && r != SLOT_PACKING))
+            return SLOT_DONE;
+        if (r == SLOT_PACKING)
+            return SLOT_PACKING;
+        if (__atomic_compare_exchange_n(slot, &s, s + 1, 0, __ATOMIC_ACQUIRE, __ATOMIC_ACQUIRE)) {
+            if (blk)
+                *blk = (size_t)(s >> 32);
+            return r;
         }
     }
 }
@@ -221,6 +247,13 @@ int FN(gemm)(int ta, int tb, size_t m, size_t n, size_t k, T alpha, const T *a, 
     }
     size_t astride = FN(round_up)(kcap * mcap * sizeof(T), 64) / sizeof(T);
     size_t next_b = 0, next_ic = 0; /* work counters the team claims from */
+    /* each thread's published A block and next run, a cache line each */
+    uint64_t *slot = aligned_alloc(64, (size_t)nt * 64);
+    if (!slot) {
+        free(pa);
+        free(pb);
+        return PAS_ERR_NOMEM;
+    }
 #pragma omp parallel num_threads(nt) if (nt > 1)
     {
         int tid = 0;
@@ -242,19 +275,18 @@ int FN(gemm)(int ta, int tb, size_t m, size_t n, size_t k, T alpha, const T *a, 
         if (multiply) {
             T *mya = pa + (size_t)tid * astride;
             size_t nic = (m + MC - 1) / MC;
-            /* Enough MC blocks: threads claim them one at a time (a thread the
-             * OS preempts on a shared machine holds back nobody but itself).
-             * Too few: thread groups share an A block and split its NR panels. */
-            int claim = nic >= (size_t)nt;
-            int groups = claim ? nt : (int)nic;
-            int group = tid % groups, gidx = tid / groups;
-            int gsize = nt / groups + (group < nt % groups);
-#pragma omp barrier
             for (size_t jc = 0; jc < n; jc += NC) {
                 size_t nc = n - jc < NC ? n - jc : NC;
+                size_t npan = (nc + NR - 1) / NR, chunk = npan / (size_t)(4 * nt) + 1;
+                /* the unit of work on an A block: a run of NR panels, small
+                 * enough that the last block of a k step can be shared */
+                size_t run = npan / (size_t)(4 * nt);
+                run = run < 1 ? 1 : run > 8 ? 8 : run;
+                uint32_t nruns = (uint32_t)((npan + run - 1) / run);
                 for (size_t pc = 0; pc < k; pc += KC) {
                     size_t kc = k - pc < KC ? k - pc : KC;
-                    size_t npan = (nc + NR - 1) / NR, chunk = npan / (size_t)(4 * nt) + 1;
+                    T bt = pc == 0 ? beta : 1; /* the first k step applies beta */
+                    __atomic_store_n(&slot[(size_t)tid * 8], SLOT_NONE, __ATOMIC_RELAXED);
                     /* pack B by claimed chunks of panels */
                     for (;;) {
                         size_t lo = __atomic_fetch_add(&next_b, chunk, __ATOMIC_RELAXED);
@@ -266,17 +298,45 @@ int FN(gemm)(int ta, int tb, size_t m, size_t n, size_t k, T alpha, const T *a, 
 #pragma omp barrier
                     if (tid == 0)
                         next_b = 0; /* nobody reads it again before the next barrier */
-                    for (size_t q = 0;; q++) {
-                        size_t blk = claim ? __atomic_fetch_add(&next_ic, 1, __ATOMIC_RELAXED)
-                                           : (size_t)group + q * (size_t)groups;
-                        size_t ic = blk * MC;
-                        if (ic >= m)
+                    /* Threads claim A blocks one at a time (a thread the OS
+                     * preempts holds back nobody but itself), pack them, and
+                     * publish them in their slot; runs of panels are claimed
+                     * from the slot.  When no block is left, a thread helps
+                     * with the others' blocks, reading their packed A: so
+                     * the team reaches the barrier together, and m < MC x
+                     * threads still uses every thread.  An owner never packs
+                     * again while helped: helping starts only once every
+                     * block of this k step has been claimed. */
+                    for (;;) {
+                        size_t blk = __atomic_fetch_add(&next_ic, 1, __ATOMIC_RELAXED);
+                        if (blk >= nic)
                             break;
-                        size_t mc = m - ic < MC ? m - ic : MC;
-                        FN(pas_matmul_pack_a)(ta, mc, kc, ta ? a + pc + ic * lda : a + ic + pc * lda,
-                                              lda, mya);
-                        FN(macro)(mc, nc, kc, mya, pb, alpha, pc == 0 ? beta : 1, c + ic + jc * ldc, ldc, claim ? 0 : (size_t)gidx,
-                                  claim ? 1 : (size_t)gsize);
+                        size_t ic = blk * MC, mc = m - ic < MC ? m - ic : MC;
+                        __atomic_store_n(&slot[(size_t)tid * 8], (uint64_t)blk << 32 | SLOT_PACKING, __ATOMIC_RELAXED);
+                        FN(pas_matmul_pack_a)(ta, mc, kc, ta ? a + pc + ic * lda : a + ic + pc * lda, lda, mya);
+                        __atomic_store_n(&slot[(size_t)tid * 8], (uint64_t)blk << 32, __ATOMIC_RELEASE);
+                        for (uint32_t r; (r = FN(claim_run)(&slot[(size_t)tid * 8], nruns, NULL)) != SLOT_DONE;)
+                            FN(macro)(mc, nc, kc, mya, pb, alpha, bt, c + ic + jc * ldc, ldc, r * run,
+                                      (r + 1) * run < npan ? (r + 1) * run : npan);
+                    }
+                    for (int busy = 1; busy;) { /* help until every block is done or taken */
+                        busy = 0;
+                        for (int o = 1; o < nt; o++) {
+                            int owner = (tid + o) % nt;
+                            uint64_t *os = &slot[(size_t)owner * 8];
+                            uint32_t r;
+                            size_t blk;
+                            while ((r = FN(claim_run)(os, nruns, &blk)) != SLOT_DONE) {
+                                if (r == SLOT_PACKING) { /* the owner is packing it: wait */
+                                    busy = 1;
+                                    sched_yield(); /* it may share our core */
+                                    break;
+                                }
+                                size_t ic = blk * MC, mc = m - ic < MC ? m - ic : MC;
+                                FN(macro)(mc, nc, kc, pa + (size_t)owner * astride, pb, alpha, bt,
+                                          c + ic + jc * ldc, ldc, r * run, (r + 1) * run < npan ? (r + 1) * run : npan);
+                            }
+                        }
                     }
 #pragma omp barrier
                     if (tid == 0)
@@ -285,6 +345,7 @@ int FN(gemm)(int ta, int tb, size_t m, size_t n, size_t k, T alpha, const T *a, 
             }
         }
     }
+    free(slot);
     free(pa);
     free(pb);
     return PAS_OK;
