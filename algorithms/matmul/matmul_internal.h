@@ -39,10 +39,13 @@
 #define PAS_NR_D PAS_NR
 #define PAS_NR_S PAS_NR
 
-/* Cache blocking: KC x NR B micro-panel in L1 (18 KiB), MC x KC A block in
- * L2 (768 KiB of 1 MiB), KC x NC B block in L3.  Chosen by a sweep of
- * PAS_MATMUL_BLOCKS on Zen 4, timed in CPU seconds against OpenBLAS. */
-#define PAS_KC_D 384
+/* Cache blocking: MC x KC A block in L2 (1 MiB, all of it on Zen 4), KC x NC
+ * B block in L3; the KC x NR B micro-panel (24 KiB) is reused from L2, since
+ * the A micro-panel streaming through L1 evicts it (hence PAS_PF_B).  Chosen
+ * by sweeps of PAS_MATMUL_BLOCKS on Zen 4 with 2 threads, interleaved with
+ * OpenBLAS (algorithms/matmul/bench/kernel_vs_blas.c): 256 x 512 x 4096 beat
+ * 256 x 384, 192 x 512, 128 x 768, 320 x 384 and NC = 1024 or 2048 by 1-3%. */
+#define PAS_KC_D 512
 #define PAS_MC_D 256
 #define PAS_NC_D 4096
 #define PAS_KC_S 768
