@@ -5,8 +5,8 @@
  * Loops (BLIS's five around the micro-kernel):
  *   jc over NC columns of C   - B block KC x NC, packed once by the team
  *     pc over KC of k         - (the packed B block lives in L3)
- *       ic over MC rows       - each thread group packs its own A block (L2)
- *         jr over NR columns  - B micro-panel in L1, split within a group
+ *       ic over MC rows       - a thread claims and packs an A block (L2)
+ *         jr over NR columns  - runs of panels, shared once blocks run out
  *           ir over MR rows   - the micro-kernel: MR x NR accumulators
  */
 #define CAT_(a, b) a##b
