@@ -1,6 +1,8 @@
 /* local_gemm.c - the packed, cache-blocked, OpenMP-parallel local kernel for
  * double and float (one template, local_gemm_tmpl.h, instantiated twice). */
+#ifndef _DEFAULT_SOURCE /* smpicc defines it already */
 #define _DEFAULT_SOURCE /* madvise, MADV_HUGEPAGE and sched_yield under -std=c11 */
+#endif
 #include <sched.h>
 #include <stdlib.h>
 
