@@ -120,7 +120,7 @@ FN(ukernel)(int mode, size_t kc, const T *restrict pa, const T *restrict pb, T a
             acc[j][v] = (FN(vec)){0};
     for (size_t p = 0; p < kc; p++) {
         FN(vec) av[MV];
-        __builtin_prefetch(pb + (p + PAS_PF_B) * NR, 0, 3);
+        __builtin_prefetch((const void *)((uintptr_t)pb + (p + PAS_PF_B) * NR * sizeof(T)), 0, 3); /* may pass the end */
 #pragma GCC unroll 4
         for (int v = 0; v < MV; v++)
             av[v] = *(const FN(vec) *)(pa + p * MR + v * VLEN);
@@ -179,26 +179,28 @@ static void FN(macro)(size_t mc, size_t nc, size_t kc, const T *pa, const T *pb,
 }
 
 /* A thread's slot: the A block it published (high 32 bits) and the next run
- * of panels to hand out (low 32 bits); SLOT_PACKING while it packs the block. */
+ * of panels to hand out (low 32 bits); SLOT_PACKING in the low bits while it
+ * packs the block, SLOT_CLAIMING while it tries to claim one. */
 #ifndef SLOT_NONE
 #define SLOT_NONE UINT64_MAX
 #define SLOT_PACKING 0xfffffffeu
 #define SLOT_DONE 0xffffffffu
+#define SLOT_CLAIMING ((uint64_t)UINT32_MAX << 32 | SLOT_PACKING)
 #endif
 
 /* Claim the next run of the block published in *slot: its index, SLOT_DONE
- * when there is none left (or no block), SLOT_PACKING while the block is
- * being packed; *blk (if given) gets the block. */
+ * when there is none left (or no block), SLOT_PACKING while the owner claims
+ * or packs a block; *blk (if given) gets the block. */
 static uint32_t FN(claim_run)(uint64_t *slot, uint32_t nruns, size_t *blk)
 {
-    uint64_t s = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
+    uint64_t s = __atomic_load_n(slot, __ATOMIC_SEQ_CST);
     for (;;) {
         uint32_t r = (uint32_t)s;
         if (s == SLOT_NONE || (r >= nruns && r != SLOT_PACKING))
             return SLOT_DONE;
         if (r == SLOT_PACKING)
             return SLOT_PACKING;
-        if (__atomic_compare_exchange_n(slot, &s, s + 1, 0, __ATOMIC_ACQUIRE, __ATOMIC_ACQUIRE)) {
+        if (__atomic_compare_exchange_n(slot, &s, s + 1, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
             if (blk)
                 *blk = (size_t)(s >> 32);
             return r;
@@ -248,20 +250,27 @@ int FN(gemm)(int ta, int tb, size_t m, size_t n, size_t k, T alpha, const T *a, 
     size_t astride = FN(round_up)(kcap * mcap * sizeof(T), 64) / sizeof(T);
     size_t next_b = 0, next_ic = 0; /* work counters the team claims from */
     /* each thread's published A block and next run, a cache line each */
-    uint64_t *slot = aligned_alloc(64, (size_t)nt * 64);
-    if (!slot) {
-        free(pa);
-        free(pb);
-        return PAS_ERR_NOMEM;
+    uint64_t *slot = NULL;
+    if (multiply) {
+        slot = aligned_alloc(64, (size_t)nt * 64);
+        if (!slot) {
+            free(pa);
+            free(pb);
+            return PAS_ERR_NOMEM;
+        }
+        for (int t = 0; t < nt; t++)
+            slot[(size_t)t * 8] = SLOT_NONE;
     }
 #pragma omp parallel num_threads(nt) if (nt > 1)
     {
-        int tid = 0;
+        int tid = 0, team = 1; /* the team granted may be smaller than nt
+                                  (OMP_THREAD_LIMIT, OMP_DYNAMIC) */
 #ifdef _OPENMP
         tid = omp_get_thread_num();
+        team = omp_get_num_threads();
 #endif
         if (beta != 1 && !multiply) { /* else the first k block applies beta */
-            pas_range_t cols = pas_decomp_block_range(n, nt, tid);
+            pas_range_t cols = pas_decomp_block_range(n, team, tid);
             for (size_t j = cols.lo; j < cols.hi; j++) {
                 T *cj = c + j * ldc;
                 if (beta == 0)
@@ -277,10 +286,10 @@ int FN(gemm)(int ta, int tb, size_t m, size_t n, size_t k, T alpha, const T *a, 
             size_t nic = (m + MC - 1) / MC;
             for (size_t jc = 0; jc < n; jc += NC) {
                 size_t nc = n - jc < NC ? n - jc : NC;
-                size_t npan = (nc + NR - 1) / NR, chunk = npan / (size_t)(4 * nt) + 1;
+                size_t npan = (nc + NR - 1) / NR, chunk = npan / (size_t)(4 * team) + 1;
                 /* the unit of work on an A block: a run of NR panels, small
                  * enough that the last block of a k step can be shared */
-                size_t run = npan / (size_t)(4 * nt);
+                size_t run = npan / (size_t)(4 * team);
                 run = run < 1 ? 1 : run > 8 ? 8 : run;
                 uint32_t nruns = (uint32_t)((npan + run - 1) / run);
                 for (size_t pc = 0; pc < k; pc += KC) {
@@ -306,11 +315,17 @@ int FN(gemm)(int ta, int tb, size_t m, size_t n, size_t k, T alpha, const T *a, 
                      * the team reaches the barrier together, and m < MC x
                      * threads still uses every thread.  An owner never packs
                      * again while helped: helping starts only once every
-                     * block of this k step has been claimed. */
+                     * block of this k step has been claimed.  SLOT_CLAIMING,
+                     * stored before the claim (all sequentially consistent),
+                     * makes a helper wait for an owner that has claimed a
+                     * block but not yet said so. */
                     for (;;) {
-                        size_t blk = __atomic_fetch_add(&next_ic, 1, __ATOMIC_RELAXED);
-                        if (blk >= nic)
+                        __atomic_store_n(&slot[(size_t)tid * 8], SLOT_CLAIMING, __ATOMIC_SEQ_CST);
+                        size_t blk = __atomic_fetch_add(&next_ic, 1, __ATOMIC_SEQ_CST);
+                        if (blk >= nic) {
+                            __atomic_store_n(&slot[(size_t)tid * 8], SLOT_NONE, __ATOMIC_SEQ_CST);
                             break;
+                        }
                         size_t ic = blk * MC, mc = m - ic < MC ? m - ic : MC;
                         __atomic_store_n(&slot[(size_t)tid * 8], (uint64_t)blk << 32 | SLOT_PACKING, __ATOMIC_RELAXED);
                         FN(pas_matmul_pack_a)(ta, mc, kc, ta ? a + pc + ic * lda : a + ic + pc * lda, lda, mya);
@@ -321,13 +336,13 @@ int FN(gemm)(int ta, int tb, size_t m, size_t n, size_t k, T alpha, const T *a, 
                     }
                     for (int busy = 1; busy;) { /* help until every block is done or taken */
                         busy = 0;
-                        for (int o = 1; o < nt; o++) {
-                            int owner = (tid + o) % nt;
+                        for (int o = 1; o < team; o++) {
+                            int owner = (tid + o) % team;
                             uint64_t *os = &slot[(size_t)owner * 8];
                             uint32_t r;
                             size_t blk;
                             while ((r = FN(claim_run)(os, nruns, &blk)) != SLOT_DONE) {
-                                if (r == SLOT_PACKING) { /* the owner is packing it: wait */
+                                if (r == SLOT_PACKING) { /* the owner claims or packs one: wait */
                                     busy = 1;
                                     sched_yield(); /* it may share our core */
                                     break;

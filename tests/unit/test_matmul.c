@@ -3,6 +3,7 @@
  * float, all transposes, alpha/beta variants and k = 0. */
 #include <criterion/criterion.h>
 #include <math.h>
+#include <omp.h>
 #include <stdlib.h>
 
 #include "matmul_internal.h"
@@ -160,6 +161,27 @@ Test(matmul_gemm, double_matches_the_triple_loop_for_every_shape_and_transpose)
                 cr_assert(e <= 1e-12 * (double)(shapes[s].k + 1), "m=%zu n=%zu k=%zu ta=%d tb=%d alpha=%g beta=%g: error %g",
                           shapes[s].m, shapes[s].n, shapes[s].k, t & 1, t >> 1, ab[v][0], ab[v][1], e);
             }
+}
+
+/* The team's work sharing: several A blocks and k steps (600 x 1100), a
+ * one-row edge block (257), several NC blocks (n = 8200), at team sizes that
+ * leave threads with no block of their own; beta = 0 with NaN in C. */
+Test(matmul_gemm, every_team_size_shares_blocks_and_applies_beta_once)
+{
+    static const struct {
+        size_t m, n, k;
+    } sh[] = {{600, 40, 1100}, {257, 13, 60}, {9, 8200, 3}, {40, 600, 1100}};
+    const double ab[][2] = {{1, 0}, {2.5, -1}, {-1, 1}};
+    const int teams[] = {1, 2, 3, 5};
+    for (size_t t = 0; t < sizeof teams / sizeof teams[0]; t++) {
+        omp_set_num_threads(teams[t]);
+        for (size_t s = 0; s < sizeof sh / sizeof sh[0]; s++)
+            for (size_t v = 0; v < sizeof ab / sizeof ab[0]; v++) {
+                double e = check_d((int)(s & 1), 0, sh[s].m, sh[s].n, sh[s].k, ab[v][0], ab[v][1]);
+                cr_assert(e <= 1e-12 * (double)(sh[s].k + 1), "threads=%d m=%zu n=%zu k=%zu alpha=%g beta=%g: error %g",
+                          teams[t], sh[s].m, sh[s].n, sh[s].k, ab[v][0], ab[v][1], e);
+            }
+    }
 }
 
 Test(matmul_gemm, float_matches_the_triple_loop)
