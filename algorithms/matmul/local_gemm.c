@@ -41,6 +41,33 @@ static void pas_matmul_advise_huge(void *p, size_t bytes)
 #endif
 }
 
+/* A thread's slot: the A block it published (high 32 bits) and the next run
+ * of panels to hand out (low 32 bits); SLOT_PACKING in the low bits while it
+ * packs the block, SLOT_CLAIMING while it tries to claim one. */
+#define SLOT_NONE UINT64_MAX
+#define SLOT_PACKING 0xfffffffeu
+#define SLOT_DONE 0xffffffffu
+#define SLOT_CLAIMING ((uint64_t)UINT32_MAX << 32 | SLOT_PACKING)
+
+/* Claim the next run of the block published in *slot: its index, SLOT_DONE
+ * when there is none left (or no block), SLOT_PACKING while the owner claims
+ * or packs a block; *blk gets the block. */
+static uint32_t claim_run(uint64_t *slot, uint32_t nruns, size_t *blk)
+{
+    uint64_t s = __atomic_load_n(slot, __ATOMIC_SEQ_CST);
+    for (;;) {
+        uint32_t r = (uint32_t)s;
+        if (s == SLOT_NONE || (r >= nruns && r != SLOT_PACKING))
+            return SLOT_DONE;
+        if (r == SLOT_PACKING)
+            return SLOT_PACKING;
+        if (__atomic_compare_exchange_n(slot, &s, s + 1, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
+            *blk = (size_t)(s >> 32);
+            return r;
+        }
+    }
+}
+
 #define T double
 #define SFX _d
 #define MR PAS_MR_D

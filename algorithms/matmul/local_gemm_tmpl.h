@@ -178,34 +178,31 @@ static void FN(macro)(size_t mc, size_t nc, size_t kc, const T *pa, const T *pb,
     }
 }
 
-/* A thread's slot: the A block it published (high 32 bits) and the next run
- * of panels to hand out (low 32 bits); SLOT_PACKING in the low bits while it
- * packs the block, SLOT_CLAIMING while it tries to claim one. */
-#ifndef SLOT_NONE
-#define SLOT_NONE UINT64_MAX
-#define SLOT_PACKING 0xfffffffeu
-#define SLOT_DONE 0xffffffffu
-#define SLOT_CLAIMING ((uint64_t)UINT32_MAX << 32 | SLOT_PACKING)
-#endif
+/* The work of one k step on a jc block, as every thread of the team sees it. */
+typedef struct {
+    size_t m, mc_max, nc, kc, npan, run; /* rows, MC, columns, k, NR panels, panels per run */
+    uint32_t nruns;
+    const T *pb;                          /* the packed B block */
+    T alpha, beta;
+    T *c;                                 /* C at (0, jc) */
+    size_t ldc;
+} FN(kstep_t);
 
-/* Claim the next run of the block published in *slot: its index, SLOT_DONE
- * when there is none left (or no block), SLOT_PACKING while the owner claims
- * or packs a block; *blk (if given) gets the block. */
-static uint32_t FN(claim_run)(uint64_t *slot, uint32_t nruns, size_t *blk)
+/* Claim and multiply runs of the A block published in *slot, packed at apack,
+ * until none is left: 0, or 1 if its owner is still claiming or packing one
+ * (the caller comes back later). */
+static int FN(drain)(const FN(kstep_t) *w, uint64_t *slot, const T *apack)
 {
-    uint64_t s = __atomic_load_n(slot, __ATOMIC_SEQ_CST);
-    for (;;) {
-        uint32_t r = (uint32_t)s;
-        if (s == SLOT_NONE || (r >= nruns && r != SLOT_PACKING))
-            return SLOT_DONE;
+    uint32_t r;
+    size_t blk;
+    while ((r = claim_run(slot, w->nruns, &blk)) != SLOT_DONE) {
         if (r == SLOT_PACKING)
-            return SLOT_PACKING;
-        if (__atomic_compare_exchange_n(slot, &s, s + 1, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
-            if (blk)
-                *blk = (size_t)(s >> 32);
-            return r;
-        }
+            return 1;
+        size_t ic = blk * w->mc_max, mc = w->m - ic < w->mc_max ? w->m - ic : w->mc_max;
+        size_t q0 = r * w->run, q1 = q0 + w->run < w->npan ? q0 + w->run : w->npan;
+        FN(macro)(mc, w->nc, w->kc, apack, w->pb, w->alpha, w->beta, w->c + ic, w->ldc, q0, q1);
     }
+    return 0;
 }
 
 static size_t FN(round_up)(size_t x, size_t to) { return (x + to - 1) / to * to; }
@@ -294,7 +291,6 @@ int FN(gemm)(int ta, int tb, size_t m, size_t n, size_t k, T alpha, const T *a, 
                 uint32_t nruns = (uint32_t)((npan + run - 1) / run);
                 for (size_t pc = 0; pc < k; pc += KC) {
                     size_t kc = k - pc < KC ? k - pc : KC;
-                    T bt = pc == 0 ? beta : 1; /* the first k step applies beta */
                     __atomic_store_n(&slot[(size_t)tid * 8], SLOT_NONE, __ATOMIC_RELAXED);
                     /* pack B by claimed chunks of panels */
                     for (;;) {
@@ -319,6 +315,8 @@ int FN(gemm)(int ta, int tb, size_t m, size_t n, size_t k, T alpha, const T *a, 
                      * stored before the claim (all sequentially consistent),
                      * makes a helper wait for an owner that has claimed a
                      * block but not yet said so. */
+                    /* the first k step applies beta */
+                    FN(kstep_t) w = {m, MC, nc, kc, npan, run, nruns, pb, alpha, pc == 0 ? beta : 1, c + jc * ldc, ldc};
                     for (;;) {
                         __atomic_store_n(&slot[(size_t)tid * 8], SLOT_CLAIMING, __ATOMIC_SEQ_CST);
                         size_t blk = __atomic_fetch_add(&next_ic, 1, __ATOMIC_SEQ_CST);
@@ -330,26 +328,15 @@ int FN(gemm)(int ta, int tb, size_t m, size_t n, size_t k, T alpha, const T *a, 
                         __atomic_store_n(&slot[(size_t)tid * 8], (uint64_t)blk << 32 | SLOT_PACKING, __ATOMIC_RELAXED);
                         FN(pas_matmul_pack_a)(ta, mc, kc, ta ? a + pc + ic * lda : a + ic + pc * lda, lda, mya);
                         __atomic_store_n(&slot[(size_t)tid * 8], (uint64_t)blk << 32, __ATOMIC_RELEASE);
-                        for (uint32_t r; (r = FN(claim_run)(&slot[(size_t)tid * 8], nruns, NULL)) != SLOT_DONE;)
-                            FN(macro)(mc, nc, kc, mya, pb, alpha, bt, c + ic + jc * ldc, ldc, r * run,
-                                      (r + 1) * run < npan ? (r + 1) * run : npan);
+                        FN(drain)(&w, &slot[(size_t)tid * 8], mya);
                     }
                     for (int busy = 1; busy;) { /* help until every block is done or taken */
                         busy = 0;
                         for (int o = 1; o < team; o++) {
                             int owner = (tid + o) % team;
-                            uint64_t *os = &slot[(size_t)owner * 8];
-                            uint32_t r;
-                            size_t blk;
-                            while ((r = FN(claim_run)(os, nruns, &blk)) != SLOT_DONE) {
-                                if (r == SLOT_PACKING) { /* the owner claims or packs one: wait */
-                                    busy = 1;
-                                    sched_yield(); /* it may share our core */
-                                    break;
-                                }
-                                size_t ic = blk * MC, mc = m - ic < MC ? m - ic : MC;
-                                FN(macro)(mc, nc, kc, pa + (size_t)owner * astride, pb, alpha, bt,
-                                          c + ic + jc * ldc, ldc, r * run, (r + 1) * run < npan ? (r + 1) * run : npan);
+                            if (FN(drain)(&w, &slot[(size_t)owner * 8], pa + (size_t)owner * astride)) {
+                                busy = 1; /* the owner claims or packs a block: wait */
+                                sched_yield(); /* it may share our core */
                             }
                         }
                     }
