@@ -1,8 +1,9 @@
-/* matrix_io.c - read and write a distributed matrix as one file with MPI-IO:
- * a 64-byte header, then the global matrix column-major.  Each rank's block
- * is a subarray of the global array (one file view, one collective write);
- * block-cyclic layouts go through a block copy.  Files are written under a
- * temporary name and renamed by rank 0 once every rank has closed them. */
+/* matrix_io.c - read and write a distributed matrix as one file: a 64-byte
+ * header, then the global matrix column-major.  Writes go through
+ * pas_outfile (each rank pwrites its block's columns into the job's
+ * temporary file and reads them back; rank 0 renames it into place); reads
+ * are one MPI-IO subarray view and collective read, its count checked.
+ * Block-cyclic layouts go through a block copy. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,7 +55,8 @@ static int block_view(MPI_File fh, const pas_dmatrix_t *blk, MPI_Datatype elem, 
 /* every rank gets the same, worst status (pas_agree) */
 static int agree(MPI_Comm comm, int rc) { return pas_agree(comm, rc); }
 
-static int transfer(MPI_Comm comm, MPI_File fh, const pas_dmatrix_t *blk, void *data, size_t es, int write)
+/* Read this rank's block; a short read is an error. */
+static int read_block(MPI_Comm comm, MPI_File fh, const pas_dmatrix_t *blk, void *data, size_t es)
 {
     MPI_Datatype elem = MPI_DATATYPE_NULL, ft = MPI_DATATYPE_NULL;
     int rc = PAS_OK;
@@ -67,11 +69,11 @@ static int transfer(MPI_Comm comm, MPI_File fh, const pas_dmatrix_t *blk, void *
         rc = block_view(fh, blk, elem, &ft);
     rc = agree(comm, rc);
     if (rc == PAS_OK) {
-        int e = write ? PAS_WATCHED("MPI_File_write_at_all", -1, -1,
-                                    MPI_File_write_at_all(fh, 0, data, (int)count, elem, MPI_STATUS_IGNORE))
-                      : PAS_WATCHED("MPI_File_read_at_all", -1, -1,
-                                    MPI_File_read_at_all(fh, 0, data, (int)count, elem, MPI_STATUS_IGNORE));
-        rc = e ? PAS_ERR_IO : PAS_OK;
+        MPI_Status st;
+        int got = -1;
+        int e = PAS_WATCHED("MPI_File_read_at_all", -1, -1,
+                            MPI_File_read_at_all(fh, 0, data, (int)count, elem, &st));
+        rc = e || MPI_Get_count(&st, elem, &got) || got != (int)count ? PAS_ERR_IO : PAS_OK;
     }
     if (ft != MPI_DATATYPE_NULL)
         MPI_Type_free(&ft);
@@ -80,46 +82,51 @@ static int transfer(MPI_Comm comm, MPI_File fh, const pas_dmatrix_t *blk, void *
     return agree(comm, rc);
 }
 
-int pas_dmatrix_write(MPI_Comm comm, const char *path, const pas_dmatrix_t *d, const void *a, size_t es)
+int pas_dmatrix_write_to(MPI_Comm comm, pas_outfile_t *f, const pas_dmatrix_t *d, const void *a, size_t es)
 {
     int rank, rc;
-    char tmp[4096];
     MPI_Comm_rank(comm, &rank);
-    if (rank == 0)
-        snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
-    if (MPI_Bcast(tmp, sizeof tmp, MPI_CHAR, 0, comm))
-        return PAS_ERR_MPI;
     pas_dmatrix_t blk;
     void *copy;
+    pas_outfile_extent_t *ext = NULL;
+    unsigned char h[HEADER_BYTES] = {0};
     if ((rc = as_block(comm, d, a, es, &blk, &copy, 1)))
         goto out;
-    MPI_File fh = MPI_FILE_NULL;
-    rc = MPI_File_open(comm, tmp, MPI_MODE_CREATE | MPI_MODE_WRONLY, MPI_INFO_NULL, &fh) ? PAS_ERR_IO : PAS_OK;
-    if ((rc = agree(comm, rc)))
+    /* this rank's columns of the column-major file, and the header on rank 0 */
+    size_t k = 0, next = (size_t)(blk.lm ? blk.ln : 0) + (rank == 0);
+    ext = malloc((next + 1) * sizeof *ext);
+    if ((rc = pas_agree(comm, ext ? PAS_OK : PAS_ERR_NOMEM)))
         goto out;
-    MPI_File_set_errhandler(fh, MPI_ERRORS_RETURN);
     if (rank == 0) {
-        unsigned char h[HEADER_BYTES] = {0};
         uint64_t v[3] = {d->m, d->n, es};
         memcpy(h, magic, sizeof magic);
         memcpy(h + 8, v, sizeof v);
-        rc = MPI_File_write_at(fh, 0, h, HEADER_BYTES, MPI_BYTE, MPI_STATUS_IGNORE) ? PAS_ERR_IO : PAS_OK;
+        ext[k++] = (pas_outfile_extent_t){0, h, HEADER_BYTES};
     }
-    if ((rc = agree(comm, rc)) == PAS_OK)
-        rc = transfer(comm, fh, &blk, copy ? copy : (void *)a, es, 1);
-    if (MPI_File_close(&fh))
-        rc = rc ? rc : PAS_ERR_IO;
-    rc = agree(comm, rc);
-    if (rank == 0) {
-        if (rc == PAS_OK && rename(tmp, path) != 0)
-            rc = PAS_ERR_IO;
-        if (rc != PAS_OK)
-            remove(tmp); /* never leave a half-written file */
+    if (blk.lm && blk.ln) {
+        pas_range_t r = pas_decomp_block_range(blk.m, blk.rows, blk.myrow);
+        pas_range_t c = pas_decomp_block_range(blk.n, blk.cols, blk.mycol);
+        const char *base = copy ? copy : a;
+        for (uint64_t j = 0; j < blk.ln; j++)
+            ext[k++] = (pas_outfile_extent_t){HEADER_BYTES + ((c.lo + j) * blk.m + r.lo) * es,
+                                              base + j * blk.ld * es, (size_t)(blk.lm * es)};
     }
-    if (MPI_Bcast(&rc, 1, MPI_INT, 0, comm))
-        rc = PAS_ERR_MPI;
+    rc = pas_outfile_write(comm, f, HEADER_BYTES + d->m * d->n * es, ext, k, 0);
+    if (rc == PAS_OK)
+        rc = pas_outfile_commit(comm, f);
 out:
+    free(ext);
     free(copy);
+    return rc;
+}
+
+int pas_dmatrix_write(MPI_Comm comm, const char *path, const pas_dmatrix_t *d, const void *a, size_t es)
+{
+    pas_outfile_t f;
+    int rc = pas_outfile_begin(comm, "matrix file", path, &f);
+    if (rc == PAS_OK)
+        rc = pas_dmatrix_write_to(comm, &f, d, a, es);
+    pas_outfile_end(&f);
     return rc;
 }
 
@@ -140,16 +147,19 @@ int pas_dmatrix_read(MPI_Comm comm, const char *path, const pas_dmatrix_t *d, vo
         unsigned char h[HEADER_BYTES] = {0};
         uint64_t v[3];
         MPI_Offset size = 0;
-        rc = MPI_File_read_at(fh, 0, h, HEADER_BYTES, MPI_BYTE, MPI_STATUS_IGNORE) || MPI_File_get_size(fh, &size)
-                 ? PAS_ERR_IO
+        MPI_Status st;
+        int got = -1;
+        rc = MPI_File_read_at(fh, 0, h, HEADER_BYTES, MPI_BYTE, &st) || MPI_File_get_size(fh, &size) ||
+                     MPI_Get_count(&st, MPI_BYTE, &got) || got != HEADER_BYTES
+                 ? PAS_ERR_FORMAT
                  : PAS_OK;
         memcpy(v, h + 8, sizeof v);
         if (rc == PAS_OK && (memcmp(h, magic, sizeof magic) || v[0] != d->m || v[1] != d->n || v[2] != es ||
-                             (uint64_t)size < HEADER_BYTES + d->m * d->n * es))
+                             (uint64_t)size != HEADER_BYTES + d->m * d->n * es))
             rc = PAS_ERR_FORMAT;
     }
     if ((rc = agree(comm, rc)) == PAS_OK)
-        rc = transfer(comm, fh, &blk, copy ? copy : a, es, 0);
+        rc = read_block(comm, fh, &blk, copy ? copy : a, es);
     if (MPI_File_close(&fh))
         rc = rc ? rc : PAS_ERR_IO;
     rc = agree(comm, rc);

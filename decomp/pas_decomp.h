@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "pas_core.h"
+#include "pas_outfile.h"
 
 /* A half-open range [lo, hi) of global indices. */
 typedef struct {
@@ -140,17 +141,25 @@ void pas_dmatrix_fill_random_s(const pas_dmatrix_t *d, uint64_t seed, float *a);
 int pas_dmatrix_redistribute(MPI_Comm comm, const pas_dmatrix_t *src, const void *a,
                              const pas_dmatrix_t *dst, void *b, int transpose, size_t elem_size);
 
-/* collective: write the matrix (local part a, `elem_size` 8 or 4) to `path`
- * with MPI-IO: a 64-byte header ("PASMAT01", m, n, element size) then the
- * elements column-major.  Block layouts write their block through a
- * subarray file view; block-cyclic ones go through a block copy first.
- * Written to a temporary name and renamed when complete.  PAS_OK or
- * PAS_ERR_IO / PAS_ERR_NOMEM / PAS_ERR_MPI, the same on every rank. */
+/* collective: write the matrix (local part a, `elem_size` 8 or 4) to the
+ * output f (begun with pas_outfile_begin on a communicator whose rank 0 is
+ * rank 0 of comm): a 64-byte header ("PASMAT01", m, n, element size) then
+ * the elements column-major.  Each rank writes its block's columns
+ * (block-cyclic layouts go through a block copy first); the file is synced,
+ * read back and compared, and renamed into place (pas_outfile_write,
+ * pas_outfile_commit).  PAS_OK or PAS_ERR_IO / PAS_ERR_VERIFY /
+ * PAS_ERR_NOMEM / PAS_ERR_MPI, the same on every rank; f->why says why on
+ * the rank that failed. */
+int pas_dmatrix_write_to(MPI_Comm comm, pas_outfile_t *f, const pas_dmatrix_t *d, const void *a,
+                         size_t elem_size);
+
+/* collective: pas_dmatrix_write_to a new output at `path` (global). */
 int pas_dmatrix_write(MPI_Comm comm, const char *path, const pas_dmatrix_t *d, const void *a,
                       size_t elem_size);
 
 /* collective: read a file written by pas_dmatrix_write into the layout d.
- * PAS_ERR_FORMAT when the header does not match d (m, n, element size). */
+ * PAS_ERR_FORMAT when the header does not match d (m, n, element size) or
+ * the file's size is not the header's; PAS_ERR_IO on a short read. */
 int pas_dmatrix_read(MPI_Comm comm, const char *path, const pas_dmatrix_t *d, void *a,
                      size_t elem_size);
 

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "pas_driver.h"
+#include "pas_paths.h"
 #include "pas_watch.h"
 
 int pas_driver_begin(pas_driver_t *d, const pas_prog_info_t *info, const pas_opt_t *table,
@@ -19,6 +20,7 @@ int pas_driver_begin(pas_driver_t *d, const pas_prog_info_t *info, const pas_opt
     d->comm = MPI_COMM_WORLD;
     MPI_Comm_rank(d->comm, &d->rank);
     MPI_Comm_size(d->comm, &d->size);
+    pas_outfile_signals(info->program, d->rank);
 
     /* PAS_WATCHDOG sets the default that --watchdog overrides; same checks. */
     const char *wd = getenv("PAS_WATCHDOG");
@@ -105,6 +107,22 @@ int pas_driver_checkf(pas_driver_t *d, int status, const char *fmt, ...)
     return pas_driver_check(d, status, msg);
 }
 
+int pas_driver_output(pas_driver_t *d, const char *opt, const char *path, const char *const *inputs,
+                      pas_outfile_t *f)
+{
+    char err[512] = "";
+    memset(f, 0, sizeof *f);
+    int st = d->rank == 0 ? pas_path_check_output(opt, path, inputs, err, sizeof err) : PAS_OK;
+    int rc = pas_driver_check(d, st, err);
+    if (rc == PAS_OK)
+        rc = pas_driver_check(d, pas_outfile_begin(d->comm, opt, path, f), f->why);
+    if (rc == PAS_OK && d->rank == 0 && f->note[0]) {
+        fprintf(stderr, "%s: note: %s %s: %s\n", d->info->program, opt, path, f->note);
+        fflush(stderr);
+    }
+    return rc;
+}
+
 void pas_driver_banner(pas_driver_t *d, const char *variant, const char *const *kv)
 {
     if (d->rank != 0 || d->opt.quiet || d->opt.json)
@@ -116,6 +134,7 @@ void pas_driver_banner(pas_driver_t *d, const char *variant, const char *const *
 int pas_driver_end(pas_driver_t *d, int status)
 {
     fflush(stdout);
+    pas_outfile_unlink_all(); /* outputs not committed: nothing half-written stays */
     pas_watch_stop();
     MPI_Finalize();
     (void)d;

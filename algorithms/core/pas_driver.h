@@ -14,6 +14,7 @@
 #define PAS_DRIVER_H
 
 #include "pas_core.h"
+#include "pas_outfile.h"
 
 typedef struct {
     MPI_Comm comm;
@@ -24,7 +25,8 @@ typedef struct {
     const pas_opt_t *table;
 } pas_driver_t;
 
-/* Initialise MPI, parse options, detect cores.  Returns -1 to go on, or the
+/* Initialise MPI, parse options, detect cores, install the SIGTERM/SIGINT
+ * handlers (pas_outfile_signals).  Returns -1 to go on, or the
  * exit code main() should return (MPI is already finalised then).  The
  * caller sets its own options' defaults in `table` before calling, and
  * sets d->opt's defaults by passing `common_defaults` (may be NULL). */
@@ -40,6 +42,14 @@ int pas_driver_check(pas_driver_t *d, int status, const char *msg);
 /* printf-style variant; the message is only formatted on failing ranks. */
 int pas_driver_checkf(pas_driver_t *d, int status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* collective: check the output path `path` of option `opt` (not one of the
+ * NULL-terminated `inputs`; see pas_path_check_output) and begin the
+ * atomic output f (pas_outfile_begin); a bad path is one line and
+ * PAS_ERR_ARG.  Rank 0 prints a note about stale temporary files found.
+ * pas_driver_end removes the temporary file if the output was not committed. */
+int pas_driver_output(pas_driver_t *d, const char *opt, const char *path, const char *const *inputs,
+                      pas_outfile_t *f);
 
 /* collective: print the banner and header (rank 0; nothing with --quiet/--json). */
 void pas_driver_banner(pas_driver_t *d, const char *variant, const char *const *kv);

@@ -24,4 +24,8 @@ int pas_path_check_input(const char *opt, const char *path, int allow_stream, ui
 int pas_path_check_output(const char *opt, const char *path, const char *const *inputs,
                           char *err, size_t errlen);
 
+/* local, pure: the directory part of path ("." when there is none, "/" for
+ * a file in the root). */
+void pas_path_dir(const char *path, char *dir, size_t len);
+
 #endif

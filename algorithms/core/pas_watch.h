@@ -44,6 +44,12 @@ static inline int pas_watch_leave_rc(int rc)
 /* Evaluate `call` (an MPI call returning int) under the watchdog. */
 #define PAS_WATCHED(op, peer, tag, call) (pas_watch_enter((op), (peer), (tag)), pas_watch_leave_rc(call))
 
+/* Test hook: with PAS_TEST_PAUSE="POINT:FILE" (POINT "read" or "write"),
+ * the caller reaching `point` creates FILE.ready and waits (at most 120 s)
+ * until FILE.go exists, so that a test can act at a known moment (truncate
+ * the input, send a signal, run a second job).  Never set in production. */
+void pas_watch_pause(const char *point);
+
 /* Start the watchdog thread with a limit in seconds (0: do not start).
  * `rank` is used in messages.  Returns PAS_OK or PAS_ERR_INTERNAL. */
 int pas_watch_start(double limit_seconds, int rank);

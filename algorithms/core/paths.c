@@ -53,8 +53,7 @@ int pas_path_check_input(const char *opt, const char *path, int allow_stream, ui
     return PAS_OK;
 }
 
-/* The directory part of path ("." when there is none). */
-static void dir_of(const char *path, char *dir, size_t len)
+void pas_path_dir(const char *path, char *dir, size_t len)
 {
     const char *slash = strrchr(path, '/');
     if (!slash)
@@ -89,7 +88,7 @@ int pas_path_check_output(const char *opt, const char *path, const char *const *
     if (exists && (S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode)))
         return PAS_OK; /* written in place, never renamed over */
     char dir[PATH_MAX];
-    dir_of(path, dir, sizeof dir);
+    pas_path_dir(path, dir, sizeof dir);
     struct stat ds;
     if (stat(dir, &ds) != 0 || !S_ISDIR(ds.st_mode)) {
         snprintf(err, errlen, "%s %s: the directory %s does not exist; create it or choose another path",

@@ -1,5 +1,6 @@
 /* watch.c - the hang watchdog thread and PAS_FAULT fault injection. */
 #define _POSIX_C_SOURCE 200809L
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -9,6 +10,7 @@
 #include <unistd.h>
 
 #include "pas_core.h"
+#include "pas_outfile.h"
 #include "pas_watch.h"
 
 static _Atomic(const char *) cur_phase = "";
@@ -62,8 +64,10 @@ int pas_watch_phase(const char *phase)
         return PAS_OK;
     fprintf(stderr, "pas: rank %d: PAS_FAULT injects '%s' in phase '%s'\n", my_rank, fault.action, phase);
     fflush(stderr);
-    if (strcmp(fault.action, "exit") == 0)
+    if (strcmp(fault.action, "exit") == 0) {
+        pas_outfile_unlink_all(); /* a crashed rank's job leaves no temporary file */
         _exit(3);
+    }
     if (strcmp(fault.action, "abort") == 0)
         abort();
     if (strcmp(fault.action, "hang") == 0) {
@@ -72,6 +76,23 @@ int pas_watch_phase(const char *phase)
             pause();
     }
     return PAS_ERR_INTERNAL; /* "error" */
+}
+
+void pas_watch_pause(const char *point)
+{
+    const char *spec = getenv("PAS_TEST_PAUSE");
+    size_t n = strlen(point);
+    if (!spec || strncmp(spec, point, n) != 0 || spec[n] != ':' || !spec[n + 1])
+        return;
+    char ready[4096], go[4096];
+    snprintf(ready, sizeof ready, "%s.ready", spec + n + 1);
+    snprintf(go, sizeof go, "%s.go", spec + n + 1);
+    int fd = open(ready, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+    if (fd >= 0)
+        close(fd);
+    struct timespec tick = {0, 10 * 1000 * 1000};
+    for (int i = 0; i < 12000 && access(go, F_OK) != 0; i++)
+        nanosleep(&tick, NULL);
 }
 
 const char *pas_watch_current_phase(void) { return atomic_load(&cur_phase); }
@@ -104,6 +125,7 @@ static void *watchdog(void *arg)
                         "phase '%s'; aborting the job (raise --watchdog if this is expected)\n",
                 my_rank, now() - since, op, who, tag, atomic_load(&cur_phase));
         fflush(stderr);
+        pas_outfile_unlink_all();
         /* Under MPI_THREAD_FUNNELED this thread may not call MPI (not even
          * MPI_Abort).  A rank that exits non-zero without MPI_Finalize makes
          * mpirun end the job, and srun does with --kill-on-bad-exit

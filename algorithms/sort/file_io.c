@@ -1,60 +1,133 @@
-/* file_io.c - parallel binary files with MPI-IO: each rank reads and writes
- * its block of records at its own offset, in pieces that fit an int count.
- * Output goes to "<path>.pas-tmp" and is renamed to path when every rank has
- * written its part, so a failed run never leaves a half-written file. */
+/* file_io.c - parallel binary files: each rank reads and writes its block of
+ * records at its own offset with checked POSIX calls (pread/pwrite: every
+ * count and errno seen by the rank that made the call; see outfile.c for
+ * why not MPI-IO).  Reads check that the file did not change while it was
+ * read; writes go through pas_outfile (temporary name, read back, rename). */
+#define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "sort_internal.h"
 
-#define IO_PIECE ((size_t)1 << 30) /* bytes per MPI-IO call */
-
-static int io_rounds(MPI_Comm comm, size_t bytes, size_t piece, uint64_t *rounds)
-{
-    uint64_t mine = (bytes + piece - 1) / piece;
-    return MPI_Allreduce(&mine, rounds, 1, MPI_UINT64_T, MPI_MAX, comm) == MPI_SUCCESS ? PAS_OK : PAS_ERR_MPI;
-}
+#define IO_PIECE ((size_t)1 << 30) /* bytes per call */
 
 static size_t io_piece(size_t chunk_limit)
 {
     return chunk_limit && chunk_limit < IO_PIECE ? chunk_limit : IO_PIECE;
 }
 
+/* What identifies the file's content at a moment. */
+typedef struct {
+    uint64_t size, dev, ino;
+    int64_t mtime_s, mtime_ns, ctime_s, ctime_ns;
+} file_id_t;
+
+static file_id_t file_id(const struct stat *st)
+{
+    return (file_id_t){(uint64_t)st->st_size, (uint64_t)st->st_dev, (uint64_t)st->st_ino,
+                       (int64_t)st->st_mtim.tv_sec, (int64_t)st->st_mtim.tv_nsec,
+                       (int64_t)st->st_ctim.tv_sec, (int64_t)st->st_ctim.tv_nsec};
+}
+
+static int changed(const file_id_t *a, const file_id_t *b)
+{
+    return a->size != b->size || a->dev != b->dev || a->ino != b->ino || a->mtime_s != b->mtime_s ||
+           a->mtime_ns != b->mtime_ns || a->ctime_s != b->ctime_s || a->ctime_ns != b->ctime_ns;
+}
+
+static int changed_msg(char *why, size_t len, const char *path, uint64_t then, uint64_t now)
+{
+    if (then != now)
+        snprintf(why, len, "%s changed while it was read (%llu bytes at open, %llu now); "
+                           "rerun when nothing writes to it", path, (unsigned long long)then, (unsigned long long)now);
+    else
+        snprintf(why, len, "%s was modified while it was read (its time stamps changed); "
+                           "rerun when nothing writes to it", path);
+    return PAS_ERR_IO;
+}
+
+/* This rank's block [off, off + bytes) in pieces, every count checked. */
+static int read_block(int fd, const char *path, char *buf, uint64_t off, size_t bytes, size_t piece,
+                      uint64_t size0, int pause, char *why, size_t len)
+{
+    for (size_t o = 0; o < bytes; o += piece) {
+        size_t c = bytes - o < piece ? bytes - o : piece;
+        for (size_t done = 0; done < c;) {
+            ssize_t r = pread(fd, buf + o + done, c - done, (off_t)(off + o + done));
+            if (r < 0 && errno == EINTR)
+                continue;
+            if (r < 0) {
+                snprintf(why, len, "%s: %s", path, strerror(errno));
+                return PAS_ERR_IO;
+            }
+            if (r == 0) { /* the file ends before the size it had at open */
+                struct stat st;
+                return changed_msg(why, len, path, size0,
+                                   fstat(fd, &st) == 0 ? (uint64_t)st.st_size : off + o + done);
+            }
+            done += (size_t)r;
+        }
+        if (pause && o == 0)
+            pas_watch_pause("read");
+    }
+    return PAS_OK;
+}
+
 int pas_sort_file_read(MPI_Comm comm, const char *path, size_t rec_size, size_t chunk_limit, void **data,
-                       size_t *n, uint64_t *first, uint64_t *total)
+                       size_t *n, uint64_t *first, uint64_t *total, char *why, size_t whylen)
 {
     int p, me, rc = PAS_OK;
     MPI_Comm_size(comm, &p);
     MPI_Comm_rank(comm, &me);
-    MPI_File fh;
     pas_watch_phase("read");
-    if (MPI_File_open(comm, path, MPI_MODE_RDONLY, MPI_INFO_NULL, &fh) != MPI_SUCCESS)
-        return PAS_ERR_IO;
-    MPI_Offset size = 0;
+    why[0] = 0;
     char *buf = NULL;
-    if (MPI_File_get_size(fh, &size) != MPI_SUCCESS) {
+    struct stat st;
+    file_id_t id0 = {0}, id1;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || fstat(fd, &st) != 0) {
+        snprintf(why, whylen, "%s: %s", path, strerror(errno));
         rc = PAS_ERR_IO;
-        goto done;
+    } else {
+        id0 = file_id(&st);
     }
-    if ((uint64_t)size % rec_size) {
+    /* every rank must see the same file (a shared file system) */
+    uint64_t lo = id0.size, hi = id0.size;
+    if ((rc = pas_agree(comm, rc)) == PAS_OK &&
+        (MPI_Allreduce(&id0.size, &lo, 1, MPI_UINT64_T, MPI_MIN, comm) != MPI_SUCCESS ||
+         MPI_Allreduce(&id0.size, &hi, 1, MPI_UINT64_T, MPI_MAX, comm) != MPI_SUCCESS))
+        rc = PAS_ERR_MPI;
+    if (rc == PAS_OK && lo != hi) {
+        snprintf(why, whylen, "%s has %llu bytes on one rank and %llu on another; it must be on a file system "
+                              "every rank shares, and not change while read", path,
+                 (unsigned long long)lo, (unsigned long long)hi);
+        rc = PAS_ERR_IO;
+    }
+    if (rc == PAS_OK && id0.size % rec_size)
         rc = PAS_ERR_FORMAT;
-        goto done;
-    }
-    uint64_t nrec = (uint64_t)size / rec_size;
+    rc = pas_agree(comm, rc);
+    uint64_t nrec = id0.size / rec_size;
     pas_range_t r = pas_decomp_block_range(nrec, p, me);
     size_t bytes = (size_t)pas_range_len(r) * rec_size;
-    buf = sort_alloc(bytes, 1);
-    rc = pas_agree(comm, buf ? PAS_OK : PAS_ERR_NOMEM);
-    uint64_t rounds = 0;
+    if (rc == PAS_OK) {
+        buf = sort_alloc(bytes, 1);
+        rc = pas_agree(comm, buf ? PAS_OK : PAS_ERR_NOMEM);
+    }
     if (rc == PAS_OK)
-        rc = io_rounds(comm, bytes, io_piece(chunk_limit), &rounds);
-    size_t piece = io_piece(chunk_limit);
-    for (uint64_t k = 0; rc == PAS_OK && k < rounds; k++) {
-        size_t off = k * piece, c = off < bytes ? (bytes - off < piece ? bytes - off : piece) : 0;
-        if (PAS_WATCHED("MPI_File_read_at_all", -1, 0,
-                        MPI_File_read_at_all(fh, (MPI_Offset)(r.lo * rec_size + off), buf + (off < bytes ? off : 0),
-                                             (int)c, MPI_BYTE, MPI_STATUS_IGNORE)) != MPI_SUCCESS)
+        rc = pas_agree(comm, read_block(fd, path, buf, r.lo * rec_size, bytes, io_piece(chunk_limit), id0.size,
+                                        me == 0, why, whylen));
+    /* after every rank has read: the file is still the one taken at open */
+    if (rc == PAS_OK) {
+        if (fstat(fd, &st) != 0) {
+            snprintf(why, whylen, "%s: %s", path, strerror(errno));
             rc = PAS_ERR_IO;
+        } else if (id1 = file_id(&st), changed(&id0, &id1)) {
+            rc = changed_msg(why, whylen, path, id0.size, id1.size);
+        }
+        rc = pas_agree(comm, rc);
     }
     if (rc == PAS_OK) {
         *data = buf;
@@ -63,57 +136,26 @@ int pas_sort_file_read(MPI_Comm comm, const char *path, size_t rec_size, size_t 
         *total = nrec;
         buf = NULL;
     }
-done:
     free(buf);
-    MPI_File_close(&fh);
-    return pas_agree(comm, rc);
+    if (fd >= 0)
+        close(fd);
+    return rc;
 }
 
-int pas_sort_file_write(MPI_Comm comm, const char *path, size_t rec_size, size_t chunk_limit, const void *data,
+int pas_sort_file_write(MPI_Comm comm, pas_outfile_t *f, size_t rec_size, size_t chunk_limit, const void *data,
                         size_t n)
 {
-    int p, me, rc = PAS_OK;
-    MPI_Comm_size(comm, &p);
-    MPI_Comm_rank(comm, &me);
-    pas_watch_phase("write");
-    char tmp[4096];
-    if (snprintf(tmp, sizeof tmp, "%s.pas-tmp", path) >= (int)sizeof tmp)
-        return PAS_ERR_ARG;
     uint64_t nl = n, off = 0, total = 0;
+    int me;
+    MPI_Comm_rank(comm, &me);
     if (MPI_Exscan(&nl, &off, 1, MPI_UINT64_T, MPI_SUM, comm) != MPI_SUCCESS ||
         MPI_Allreduce(&nl, &total, 1, MPI_UINT64_T, MPI_SUM, comm) != MPI_SUCCESS)
         return PAS_ERR_MPI;
     if (me == 0)
         off = 0;
-    if (me == 0)
-        MPI_File_delete(tmp, MPI_INFO_NULL); /* a leftover of a failed run */
-    MPI_Barrier(comm);
-    MPI_File fh;
-    if (MPI_File_open(comm, tmp, MPI_MODE_CREATE | MPI_MODE_WRONLY, MPI_INFO_NULL, &fh) != MPI_SUCCESS)
-        return PAS_ERR_IO;
-    if (MPI_File_set_size(fh, (MPI_Offset)(total * rec_size)) != MPI_SUCCESS)
-        rc = PAS_ERR_IO;
-    size_t bytes = n * rec_size, piece = io_piece(chunk_limit);
-    uint64_t rounds = 0;
-    rc = pas_agree(comm, rc);
+    pas_outfile_extent_t e = {off * rec_size, data, n * rec_size};
+    int rc = pas_outfile_write(comm, f, total * rec_size, &e, 1, io_piece(chunk_limit));
     if (rc == PAS_OK)
-        rc = io_rounds(comm, bytes, piece, &rounds);
-    for (uint64_t k = 0; rc == PAS_OK && k < rounds; k++) {
-        size_t o = k * piece, c = o < bytes ? (bytes - o < piece ? bytes - o : piece) : 0;
-        if (PAS_WATCHED("MPI_File_write_at_all", -1, 0,
-                        MPI_File_write_at_all(fh, (MPI_Offset)(off * rec_size + o),
-                                              (const char *)data + (o < bytes ? o : 0), (int)c, MPI_BYTE,
-                                              MPI_STATUS_IGNORE)) != MPI_SUCCESS)
-            rc = PAS_ERR_IO;
-    }
-    if (MPI_File_close(&fh) != MPI_SUCCESS && rc == PAS_OK)
-        rc = PAS_ERR_IO;
-    rc = pas_agree(comm, rc);
-    if (me == 0) {
-        if (rc == PAS_OK && rename(tmp, path) != 0)
-            rc = PAS_ERR_IO;
-        if (rc != PAS_OK)
-            remove(tmp);
-    }
-    return pas_agree(comm, rc);
+        rc = pas_outfile_commit(comm, f);
+    return rc;
 }

@@ -215,7 +215,7 @@ int main(int argc, char **argv)
         "Types: u64 u32 i64 f32 f64 (floats in total order: -NaN < -inf < -0.0 < +0.0 < +inf < NaN),\n"
         "kv16 (uint64 key, uint64 value), rec100 (100-byte records, 10-byte key, as the Sort Benchmark).\n"
         "Files: --in/--out hold raw records of --type, native byte order; the output is written to\n"
-        "PATH.pas-tmp and renamed when complete."};
+        "PATH.pas-tmp.HOST.PID.RAND, read back, and renamed when complete (README: Files)."};
     const pas_opt_t table[] = {
         {"algo", PAS_OPT_CHOICE, &algo_s, "ALGO", "distributed algorithm (auto prints its choice)", "auto|sample|merge|quick|mway|all", 0, 0},
         {"n", PAS_OPT_SIZE, &n, "N", "global number of keys to generate", NULL, 0, 0},
@@ -269,33 +269,31 @@ int main(int argc, char **argv)
         rc = pas_driver_check(&d, s.type == PAS_SORT_REC100 && n >= (1ULL << 48) ? PAS_ERR_ARG : PAS_OK,
                               "rec100 sorts at most 2^48 records; use a smaller --n");
     /* paths first: a bad one is a usage error found before any work */
-    if (rc == PAS_OK && (in || out)) {
+    if (rc == PAS_OK && in) {
         char err[512] = "";
-        int st = PAS_OK;
-        if (d.rank == 0) {
-            uint64_t size = 0;
-            const char *inputs[] = {in, NULL};
-            if (in)
-                st = pas_path_check_input("--in", in, 0, &size, err, sizeof err);
-            if (st == PAS_OK && out)
-                st = pas_path_check_output("--out", out, inputs, err, sizeof err);
-        }
+        uint64_t size = 0;
+        int st = d.rank == 0 ? pas_path_check_input("--in", in, 0, &size, err, sizeof err) : PAS_OK;
         rc = pas_driver_check(&d, st, err);
+    }
+    pas_outfile_t of;
+    memset(&of, 0, sizeof of);
+    if (rc == PAS_OK && out) {
+        const char *inputs[] = {in, NULL};
+        rc = pas_driver_output(&d, "--out", out, inputs, &of);
     }
     /* input from a file: read once, kept for every repetition */
     if (rc == PAS_OK && in) {
         void *data = NULL;
         size_t nl = 0;
         uint64_t first = 0, total = 0;
-        int st = pas_sort_file_read(d.comm, in, rec_size(&s), chunk, &data, &nl, &first, &total);
+        char why[512];
+        int st = pas_sort_file_read(d.comm, in, rec_size(&s), chunk, &data, &nl, &first, &total, why, sizeof why);
         int fmt = st == PAS_ERR_FORMAT;
-        if (st == PAS_ERR_FORMAT || st == PAS_ERR_IO) /* a problem with the input named by the user */
+        if (st == PAS_ERR_FORMAT) /* a problem with the input named by the user */
             st = PAS_ERR_ARG;
-        rc = pas_driver_checkf(&d, st,
-                               fmt ? "--in %s: size is not a multiple of the %zu-byte %s record; "
-                                                   "check --type or the file"
-                                                 : "--in %s: cannot read the file (%zu-byte %s records); check the path",
-                               in, rec_size(&s), type_s);
+        rc = fmt ? pas_driver_checkf(&d, st, "--in %s: size is not a multiple of the %zu-byte %s record; "
+                                             "check --type or the file", in, rec_size(&s), type_s)
+                 : pas_driver_checkf(&d, st, "--in %s", why);
         if (rc == PAS_OK) {
             s.recs = data;
             s.count = nl;
@@ -398,6 +396,8 @@ int main(int argc, char **argv)
                 break;
             if (how != CORRUPT_NONE)
                 rc = pas_driver_check(&d, corrupt(&s, how), "corrupting the output failed");
+            if (rc) /* never verify (or write) what a failed step left */
+                break;
             uint64_t bound = 0;
             if (s.info.algo == PAS_SORT_SAMPLE)
                 bound = pas_sort_balance_bound(n, d.size, eps);
@@ -415,6 +415,28 @@ int main(int argc, char **argv)
                                    pas_sort_algo_name(algos[a]), pas_sort_dist_name(s.dist),
                                    chk.sorted_local ? "yes" : "NO", chk.sorted_across ? "yes" : "NO",
                                    chk.same_multiset ? "yes" : "NO", chk.balance, chk.balanced ? "ok" : "OVER THE BOUND");
+            /* the output, written and read back before the verdict: PASS covers the file */
+            if (rc == PAS_OK && out) {
+                size_t rs = rec_size(&s);
+                void *o = s.fetched;
+                if (!s.fetch && s.kind == PAS_SORT_KIND_U64 && s.type != PAS_SORT_U64) {
+                    o = malloc(s.nw * rs + 16);
+                    if (o)
+                        pas_sort_decode(s.type, s.work, s.nw, o);
+                } else if (!s.fetch && s.type == PAS_SORT_KV16) {
+                    o = s.work; /* {key, value} pairs are the records */
+                } else if (!s.fetch) {
+                    o = s.work;
+                }
+                int w = pas_agree(d.comm, o ? PAS_OK : PAS_ERR_NOMEM);
+                if (w == PAS_OK)
+                    w = pas_sort_file_write(d.comm, &of, rs, chunk, o, s.nw);
+                else
+                    snprintf(of.why, sizeof of.why, "no memory to decode the records for writing (nothing was written)");
+                if (o != s.fetched && o != s.work)
+                    free(o);
+                rc = pas_driver_checkf(&d, w, "--out %s: %s", out, of.why[0] ? of.why : pas_strerror(w));
+            }
             char algo[48], size[96], extra[160];
             if (algos[a] == PAS_SORT_AUTO)
                 snprintf(algo, sizeof algo, "auto:%s", pas_sort_algo_name(s.info.algo));
@@ -433,25 +455,9 @@ int main(int argc, char **argv)
                               rc == PAS_OK ? "PASS" : "FAIL", extra};
             if (d.rank == 0)
                 pas_result_print(stdout, &r, d.opt.json);
-            if (rc == PAS_OK && out) {
-                size_t rs = rec_size(&s);
-                void *o = s.fetched;
-                if (!s.fetch && s.kind == PAS_SORT_KIND_U64 && s.type != PAS_SORT_U64) {
-                    o = malloc(s.nw * rs + 16);
-                    if (o)
-                        pas_sort_decode(s.type, s.work, s.nw, o);
-                } else if (!s.fetch && s.type == PAS_SORT_KV16) {
-                    o = s.work; /* {key, value} pairs are the records */
-                } else if (!s.fetch) {
-                    o = s.work;
-                }
-                int w = o ? pas_sort_file_write(d.comm, out, rs, chunk, o, s.nw) : PAS_ERR_NOMEM;
-                if (o != s.fetched && o != s.work)
-                    free(o);
-                rc = pas_driver_checkf(&d, w, "--out %s: cannot write the output; check the directory", out);
-            }
         }
     }
+    pas_outfile_end(&of);
     free(s.first_index);
     free(s.fetched);
     free(s.work);

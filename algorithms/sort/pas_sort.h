@@ -30,6 +30,7 @@
 #include <stdint.h>
 
 #include "pas_core.h"
+#include "pas_outfile.h"
 
 /* ---- element kinds ------------------------------------------------------ */
 
@@ -310,16 +311,23 @@ uint64_t pas_sort_balance_bound(uint64_t n, int p, double eps);
 /* ---- files ----------------------------------------------------------------- */
 
 /* collective: read a binary file of records of rec_size bytes in parallel
- * (block distribution of records).  PAS_ERR_FORMAT when the size is not a
- * multiple of rec_size, PAS_ERR_IO when it cannot be opened or read.
- * Returns a malloc'd *data, *n local records, *first the global index of the
- * first, *total the global count. */
+ * (block distribution of records; each rank preads its block in pieces of
+ * at most chunk_limit bytes, 0: 1 GiB, every count checked).  The file must
+ * be the same, unchanged, on every rank from open to the last read (size,
+ * inode, modification and change times).  PAS_ERR_FORMAT when the size is
+ * not a multiple of rec_size; PAS_ERR_IO when it cannot be opened or read
+ * or changed while read, with a line in why (local, may be "" on ranks that
+ * only saw another fail).  Returns a malloc'd *data, *n local records,
+ * *first the global index of the first, *total the global count.  Test hook:
+ * PAS_TEST_PAUSE=read:FILE pauses rank 0 after its first piece. */
 int pas_sort_file_read(MPI_Comm comm, const char *path, size_t rec_size, size_t chunk_limit,
-                       void **data, size_t *n, uint64_t *first, uint64_t *total);
+                       void **data, size_t *n, uint64_t *first, uint64_t *total, char *why, size_t whylen);
 
-/* collective: write each rank's n records in rank order to path, through a
- * temporary name in the same directory renamed when complete. */
-int pas_sort_file_write(MPI_Comm comm, const char *path, size_t rec_size, size_t chunk_limit,
+/* collective: write each rank's n records in rank order to the output f
+ * (begun with pas_outfile_begin): written, synced, read back and compared,
+ * then renamed into place (pas_outfile_write, pas_outfile_commit).  The
+ * reason of a failure is in f->why on the rank that saw it. */
+int pas_sort_file_write(MPI_Comm comm, pas_outfile_t *f, size_t rec_size, size_t chunk_limit,
                         const void *data, size_t n);
 
 #endif
