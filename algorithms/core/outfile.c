@@ -129,8 +129,13 @@ void pas_outfile_signals(const char *program, int rank)
     sigemptyset(&sa.sa_mask);
     sigaddset(&sa.sa_mask, SIGTERM);
     sigaddset(&sa.sa_mask, SIGINT);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGINT, &sa, NULL);
+    for (int i = 0; i < 2; i++) {
+        int sig = i ? SIGINT : SIGTERM;
+        struct sigaction old;
+        /* a signal ignored at start stays ignored (nohup, background jobs of a shell) */
+        if (sigaction(sig, NULL, &old) == 0 && old.sa_handler != SIG_IGN)
+            sigaction(sig, &sa, NULL);
+    }
 }
 
 /* ---- names ---- */

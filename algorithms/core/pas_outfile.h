@@ -87,7 +87,8 @@ void pas_outfile_end(pas_outfile_t *f);
 
 /* local: install SIGTERM and SIGINT handlers that remove every registered
  * temporary file, print one line (rank 0) naming the program, the signal,
- * the phase it interrupted and what was removed, and exit 128 + signal. */
+ * the phase it interrupted and what was removed, and exit 128 + signal.
+ * A signal ignored when the program starts stays ignored. */
 void pas_outfile_signals(const char *program, int rank);
 
 /* local, async-signal-safe: remove every registered temporary file; returns
