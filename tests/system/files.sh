@@ -63,9 +63,13 @@ finish() {
     ranks=$(grep -o 'pas-rank-exit [0-9]* [a-z]*' "$work/err" | cut -d' ' -f2- | sort -u | tr '\n' ';')
 }
 run() { start "$@"; finish; }
-# await FILE: wait (at most 60 s) until FILE exists.
+# await FILE: wait (at most 60 s) until FILE exists, while the job runs.
 await() {
-    for _ in $(seq 600); do [ -e "$1" ] && return 0; sleep 0.1; done
+    for _ in $(seq 600); do
+        [ -e "$1" ] && return 0
+        kill -0 "$job" 2>/dev/null || return 1
+        sleep 0.1
+    done
     return 1
 }
 # leftovers DIR: temporary files of pas in DIR.
