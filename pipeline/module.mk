@@ -1,7 +1,7 @@
 # pipeline: a staged pipeline across ranks (MPI) or threads (shared memory),
 # and pas-pipeline, which streams records through built-in stages.
 INC_DIRS += pipeline
-LIB_SRCS += $(addprefix pipeline/,queue.c reorder.c spec.c metrics.c stage.c link_shm.c link_mpi.c crash.c stations.c)
+LIB_SRCS += $(addprefix pipeline/,queue.c reorder.c spec.c metrics.c stage.c link_shm.c link_mpi.c crash.c stations.c checkpoint.c)
 PROG_SRCS += pipeline/pas-pipeline.c
 PUBLIC_HEADERS += pipeline/pas_pipe.h
 UNIT_TESTS += tests/unit/test_pipe.c

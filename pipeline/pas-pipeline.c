@@ -3,7 +3,6 @@
  * asked. */
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "pas_driver.h"
 #include "pas_paths.h"
@@ -161,6 +160,7 @@ int main(int argc, char **argv)
     cfg.record = record;
     cfg.n = n;
     cfg.size = size;
+    cfg.seed = d.opt.seed;
     cfg.transform = !strcmp(transform, "none") ? STATION_NONE
                     : !strcmp(transform, "compress") ? STATION_COMPRESS
                                                       : STATION_CHECKSUM;
@@ -213,26 +213,24 @@ int main(int argc, char **argv)
     if (rc)
         return pas_driver_end(&d, rc);
 
-    /* a checkpoint from an interrupted run: resume after its last commit */
+    /* A checkpoint belongs to one run: its identity is built (and any
+     * checkpoint there checked against it and its partial output) on rank 0
+     * before any work; every rank gets it, the writer records it. */
     uint64_t resume[2] = {0, 0};
-    int crc = PAS_OK;
-    if (checkpoint && d.rank == 0) {
-        crc = station_checkpoint_read(checkpoint, &resume[0], &resume[1]);
-        if (crc == PAS_ERR_IO) {
-            crc = PAS_OK; /* none: a fresh start */
-        } else if (crc == PAS_OK) {
-            char part[4200];
-            struct stat st;
-            station_part_name(output, part, sizeof part);
-            if (stat(part, &st) != 0 || (uint64_t)st.st_size < resume[1])
-                crc = PAS_ERR_FORMAT;
+    char *ident = NULL;
+    if (checkpoint) {
+        int crc = (ident = calloc(1, STATION_CKPT_MAX)) ? PAS_OK : PAS_ERR_NOMEM;
+        if (crc == PAS_OK && d.rank == 0)
+            crc = station_ckpt_prepare(&cfg, spec_text, ident, &resume[0], &resume[1], err, sizeof err);
+        rc = pas_driver_check(&d, crc, crc == PAS_ERR_NOMEM ? "no memory for the checkpoint's identity" : err);
+        if (rc) {
+            free(ident);
+            return pas_driver_end(&d, rc);
         }
+        MPI_Bcast(ident, STATION_CKPT_MAX, MPI_CHAR, 0, d.comm);
+        MPI_Bcast(resume, 2, MPI_UINT64_T, 0, d.comm);
+        cfg.ckpt_ident = ident;
     }
-    rc = pas_driver_checkf(&d, crc, "checkpoint '%s' does not match its partial output '%s.part'; delete both to "
-                           "start over", checkpoint ? checkpoint : "", output ? output : "");
-    if (rc)
-        return pas_driver_end(&d, rc);
-    MPI_Bcast(resume, 2, MPI_UINT64_T, 0, d.comm);
     cfg.resume_seq = resume[0];
     cfg.resume_off = resume[1];
 
@@ -268,5 +266,6 @@ int main(int argc, char **argv)
     } else if (d.rank == 0) { /* the data went to stdout: report on stderr */
         pas_result_print(stderr, &res, d.opt.json);
     }
+    free(ident);
     return pas_driver_end(&d, rc);
 }

@@ -23,11 +23,24 @@ static void list_known(const char *const *known, char *buf, size_t len)
         at += (size_t)snprintf(buf + at, len - at, "%s%s", i ? ", " : "", known[i]);
 }
 
+/* a spec as messages echo it: at most 60 characters, so that the reason
+ * after it always shows (a spec of 70 stages is 500 characters) */
+static const char *echo(const char *text, char *buf, size_t len)
+{
+    if (strlen(text) <= 60)
+        snprintf(buf, len, "%s", text);
+    else
+        snprintf(buf, len, "%.57s...", text);
+    return buf;
+}
+
 int pas_pipe_spec_parse(const char *text, const char *const *known, pas_pipe_spec_t *spec,
                         char *err, size_t errlen)
 {
     pas_pipe_spec_t s = {0};
     const char *p = text ? text : "";
+    char shown[64];
+    echo(p, shown, sizeof shown);
     if (!*p) {
         snprintf(err, errlen, "empty pipeline spec; give the stages as name:ranks,..., e.g. read:1,work:2,write:1");
         return PAS_ERR_ARG;
@@ -43,7 +56,8 @@ int pas_pipe_spec_parse(const char *text, const char *const *known, pas_pipe_spe
         size_t n = end ? (size_t)(end - p) : strlen(p);
         char item[64];
         if (n == 0 || n >= sizeof item) {
-            snprintf(err, errlen, "malformed pipeline spec '%s': each stage is name[:ranks], separated by commas", text);
+            snprintf(err, errlen, "malformed pipeline spec '%s': each stage is name[:ranks] (a name of at most "
+                                  "31 characters), separated by commas", shown);
             return PAS_ERR_ARG;
         }
         memcpy(item, p, n);
@@ -57,28 +71,31 @@ int pas_pipe_spec_parse(const char *text, const char *const *known, pas_pipe_spe
             count = strtol(num, &stop, 10);
             if (!*num || *stop || !isdigit((unsigned char)*num)) {
                 snprintf(err, errlen, "stage '%s' in spec '%s' has rank count '%s'; use a positive integer, e.g. %s:2",
-                         item, text, num, item);
+                         item, shown, num, item);
                 return PAS_ERR_ARG;
             }
         }
         if (!*item || strlen(item) >= sizeof s.name[0]) {
-            snprintf(err, errlen, "malformed stage name in spec '%s'; use name:ranks, e.g. work:2", text);
+            snprintf(err, errlen, "malformed stage name in spec '%s'; use name:ranks, e.g. work:2", shown);
             return PAS_ERR_ARG;
         }
         if (!known_name(known, item)) {
             char names[256];
             list_known(known, names, sizeof names);
-            snprintf(err, errlen, "unknown stage '%s' in spec '%s'; use one of: %s", item, text, names);
+            snprintf(err, errlen, "unknown stage '%s' in spec '%s'; use one of: %s", item, shown, names);
             return PAS_ERR_ARG;
         }
         if (count < 1 || count > 100000) {
             snprintf(err, errlen, "stage '%s' has %ld ranks in spec '%s'; every stage needs at least 1, e.g. %s:1",
-                     item, count, text, item);
+                     item, count, shown, item);
             return PAS_ERR_ARG;
         }
         if (s.nstages == PAS_PIPE_MAX_STAGES) {
-            snprintf(err, errlen, "spec '%s' has more than %d stages; merge some stages", text,
-                     PAS_PIPE_MAX_STAGES);
+            int stages = 1;
+            for (const char *c = text; *c; c++)
+                stages += *c == ',';
+            snprintf(err, errlen, "the pipeline spec has %d stages, more than the %d a pipeline may have; merge "
+                                  "some stages (spec '%s')", stages, PAS_PIPE_MAX_STAGES, shown);
             return PAS_ERR_ARG;
         }
         snprintf(s.name[s.nstages], sizeof s.name[0], "%s", item);
@@ -88,7 +105,7 @@ int pas_pipe_spec_parse(const char *text, const char *const *known, pas_pipe_spe
             break;
         p = end + 1;
         if (!*p) {
-            snprintf(err, errlen, "pipeline spec '%s' ends with a comma; remove it", text);
+            snprintf(err, errlen, "pipeline spec '%s' ends with a comma; remove it", shown);
             return PAS_ERR_ARG;
         }
     }
@@ -120,8 +137,9 @@ static void spec_text(const pas_pipe_spec_t *spec, char *buf, size_t len)
 int pas_pipe_check(const pas_pipe_spec_t *spec, const pas_pipe_opts_t *opt, int ranks, char *err,
                    size_t errlen)
 {
-    char text[256];
-    spec_text(spec, text, sizeof text);
+    char full[PAS_PIPE_MAX_STAGES * 48], text[64];
+    spec_text(spec, full, sizeof full);
+    echo(full, text, sizeof text);
     if (spec->nstages < 1) {
         snprintf(err, errlen, "the pipeline has no stages; give a spec such as read:1,work:2,write:1");
         return PAS_ERR_ARG;

@@ -59,6 +59,7 @@ typedef struct {
     unsigned char *buf;
     size_t bufcap;
     uint64_t count, sum, since_ckpt;
+    uint64_t seedmix; /* gen: from --seed */
     char part[4096];
     int direct; /* output is not a regular file: no temporary name */
 #ifdef PAS_HAVE_ZLIB
@@ -71,7 +72,9 @@ typedef struct {
 static int z_deflate(station_t *s, const void *in, size_t len, void *out, uLongf *outlen)
 {
     if (!s->z_on) {
-        if (deflateInit(&s->z, 1) != Z_OK)
+        /* windowBits 15 + 16: a gzip member per record, so that the output,
+         * their concatenation, is a gzip file (zcat, gzip -d read it) */
+        if (deflateInit2(&s->z, 1, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
             return PAS_ERR_NOMEM;
         s->z_on = 1;
     } else if (deflateReset(&s->z) != Z_OK) {
@@ -90,7 +93,7 @@ static int z_deflate(station_t *s, const void *in, size_t len, void *out, uLongf
 static int z_inflate(station_t *s, const void *in, size_t len, void *out, uLongf *outlen)
 {
     if (!s->z_on) {
-        if (inflateInit(&s->z) != Z_OK)
+        if (inflateInit2(&s->z, 15 + 16) != Z_OK) /* gzip only */
             return PAS_ERR_NOMEM;
         s->z_on = 2;
     } else if (inflateReset(&s->z) != Z_OK) {
@@ -178,6 +181,25 @@ static int read_init(void **state, const pas_pipe_where_t *where, void *arg)
     return PAS_OK;
 }
 
+/* a read that did not reach the end of the input: out of memory for a long
+ * line, or an I/O error; never taken for the end of the stream */
+static int read_failed(station_t *s)
+{
+    station_cfg_t *c = s->cfg;
+    const char *in = c->input ? c->input : "-";
+    if (errno == ENOMEM || errno == EOVERFLOW) {
+        snprintf(c->io_msg, sizeof c->io_msg, "reading record %llu of '%s' needs more memory than the job may "
+                 "use (%s, after %zu bytes of it); raise the memory limit, or split the long lines",
+                 (unsigned long long)s->next, in, strerror(errno), s->cap);
+        c->io_status = PAS_ERR_NOMEM;
+        return PAS_ERR_NOMEM;
+    }
+    if (errno == 0)
+        errno = EIO;
+    io_fail(c, "reading '%s' failed: %s", in);
+    return PAS_ERR_IO;
+}
+
 static int read_process(void *state, const pas_pipe_item_t *in, pas_pipe_emit_t *em)
 {
     (void)in;
@@ -192,26 +214,31 @@ static int read_process(void *state, const pas_pipe_item_t *in, pas_pipe_emit_t 
                     return PAS_ERR_NOMEM;
                 s->bufcap = s->cfg->record;
             }
+            errno = 0;
             len = fread(s->buf, 1, s->cfg->record, s->fp);
             data = s->buf;
-            if (len == 0) {
-                if (ferror(s->fp)) {
-                    io_fail(s->cfg, "reading '%s' failed: %s", s->cfg->input ? s->cfg->input : "-");
-                    return PAS_ERR_IO;
-                }
+            if (ferror(s->fp) || (len < s->cfg->record && !feof(s->fp))) /* a short record is the last one, at end of file only */
+                return read_failed(s);
+            if (len == 0)
                 return PAS_PIPE_END;
-            }
         } else {
+            errno = 0;
             ssize_t got = getline(&s->line, &s->cap, s->fp);
             if (got < 0) {
-                if (ferror(s->fp)) {
-                    io_fail(s->cfg, "reading '%s' failed: %s", s->cfg->input ? s->cfg->input : "-");
-                    return PAS_ERR_IO;
-                }
+                /* the end only when the stream says so: getline also returns
+                 * -1 when it cannot grow its buffer for a long line */
+                if (errno != 0 || ferror(s->fp) || !feof(s->fp))
+                    return read_failed(s);
                 return PAS_PIPE_END;
             }
             data = s->line;
             len = (size_t)got;
+        }
+        if (len > UINT32_MAX) {
+            snprintf(s->cfg->io_msg, sizeof s->cfg->io_msg, "record %llu of '%s' has %zu bytes, over the 4 GiB "
+                     "a record may hold; split it", (unsigned long long)s->next, s->cfg->input ? s->cfg->input : "-", len);
+            s->cfg->io_status = PAS_ERR_FORMAT;
+            return PAS_ERR_FORMAT;
         }
         uint64_t seq = s->next++;
         if (seq < s->cfg->resume_seq)
@@ -228,9 +255,10 @@ static int gen_init(void **state, const pas_pipe_where_t *where, void *arg)
     if (rc)
         return rc;
     station_t *s = *state;
-    s->next = (uint64_t)where->index; /* worker k: items k, k + count, ... past a checkpoint */
-    while (s->next < s->cfg->resume_seq)
-        s->next += (uint64_t)where->count;
+    /* worker k: items k, k + count, ... from the first past a checkpoint */
+    uint64_t k = (uint64_t)where->index, step = (uint64_t)where->count, from = s->cfg->resume_seq;
+    s->next = from <= k ? k : k + (from - k + step - 1) / step * step;
+    s->seedmix = pas_mix64(s->cfg->seed ^ 0x6a09e667f3bcc909ULL);
     return PAS_OK;
 }
 
@@ -248,11 +276,11 @@ static int gen_process(void *state, const pas_pipe_item_t *in, pas_pipe_emit_t *
     station_rec_t *r = pas_pipe_emit_reserve(em, sizeof *r + len, prio, &rc);
     if (!r)
         return rc;
-    /* content: the sequence number's hash in the first words, a fixed
-     * (compressible) pattern after them */
+    /* content: a hash of the seed and the sequence number in the first
+     * words, a fixed (compressible) pattern after them */
     unsigned char *p = (unsigned char *)(r + 1);
     for (size_t k = 0; k < len; k += 8) {
-        uint64_t w = k < 64 ? pas_mix64(seq + k) : 0x2e2e2e2e2e2e2e2eULL ^ k;
+        uint64_t w = k < 64 ? pas_mix64(s->seedmix ^ (seq + k)) : 0x2e2e2e2e2e2e2e2eULL ^ k;
         memcpy(p + k, &w, len - k < 8 ? len - k : 8);
     }
     *r = (station_rec_t){seq, station_hash(p, len), (uint32_t)len, (uint32_t)len, 0, 0};
@@ -293,7 +321,7 @@ static int work_process(void *state, const pas_pipe_item_t *in, pas_pipe_emit_t 
     for (int k = 0; k < copies; k++) {
 #ifdef PAS_HAVE_ZLIB
         if (c->transform == STATION_COMPRESS && !(r->flags & STATION_COMPRESSED)) {
-            uLongf bound = compressBound(r->len);
+            uLongf bound = compressBound(r->len) + 18; /* + the gzip header and trailer over zlib's */
             int rc;
             station_rec_t *o = pas_pipe_emit_reserve(em, sizeof *o + bound, in->prio, &rc);
             if (!o)
@@ -322,21 +350,6 @@ static int work_process(void *state, const pas_pipe_item_t *in, pas_pipe_emit_t 
 
 void station_part_name(const char *output, char *buf, size_t len) { snprintf(buf, len, "%s.part", output); }
 
-int station_checkpoint_read(const char *path, uint64_t *next_seq, uint64_t *offset)
-{
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return PAS_ERR_IO;
-    unsigned long long a, b;
-    int ok = fscanf(f, "pas-pipeline checkpoint next_seq=%llu offset=%llu", &a, &b) == 2;
-    fclose(f);
-    if (!ok)
-        return PAS_ERR_FORMAT;
-    *next_seq = a;
-    *offset = b;
-    return PAS_OK;
-}
-
 /* durable progress: the output up to `offset` holds every item before
  * `next`; written to a temporary name, then renamed over the old one */
 static int checkpoint_commit(station_t *s)
@@ -344,17 +357,25 @@ static int checkpoint_commit(station_t *s)
     station_cfg_t *c = s->cfg;
     if (fflush(s->fp) != 0 || fsync(fileno(s->fp)) != 0)
         return PAS_ERR_IO;
-    char tmp[4200];
+    char tmp[4200], text[STATION_CKPT_MAX];
+    size_t len = station_ckpt_format(c->ckpt_ident ? c->ckpt_ident : "", s->next, c->resume_off + c->out_bytes,
+                                     text, sizeof text);
+    if (len == 0)
+        return PAS_ERR_INTERNAL; /* the driver checked that the identity fits */
     snprintf(tmp, sizeof tmp, "%s.tmp", c->checkpoint);
     FILE *f = fopen(tmp, "w");
-    if (!f)
+    if (!f) {
+        io_fail(c, "cannot write checkpoint '%s': %s", tmp);
         return PAS_ERR_IO;
-    fprintf(f, "pas-pipeline checkpoint next_seq=%llu offset=%llu\n", (unsigned long long)s->next,
-            (unsigned long long)(c->resume_off + c->out_bytes));
-    int bad = fflush(f) != 0 || fsync(fileno(f)) != 0;
+    }
+    int bad = fwrite(text, 1, len, f) != len;
+    bad |= fflush(f) != 0 || fsync(fileno(f)) != 0;
     bad |= fclose(f) != 0;
-    if (bad || rename(tmp, c->checkpoint) != 0)
+    if (bad || rename(tmp, c->checkpoint) != 0) {
+        io_fail(c, "cannot commit checkpoint '%s': %s", c->checkpoint);
+        unlink(tmp);
         return PAS_ERR_IO;
+    }
     return PAS_OK;
 }
 
@@ -441,14 +462,10 @@ static int write_process(void *state, const pas_pipe_item_t *in, pas_pipe_emit_t
     s->count++;
     s->sum += term(r->seq, r->hash);
     if (s->fp) {
+        /* the record as it came: compressed ones are gzip members, which
+         * concatenated make a gzip file */
         const void *out = r + 1;
         size_t n = r->len;
-        if (r->flags & STATION_COMPRESSED) { /* length-prefixed zlib streams */
-            uint32_t len32 = r->len;
-            if (fwrite(&len32, sizeof len32, 1, s->fp) != 1)
-                return PAS_ERR_IO;
-            tally(&c->out_bytes, sizeof len32);
-        }
         if (n && fwrite(out, 1, n, s->fp) != n)
             return PAS_ERR_IO;
         tally(&c->out_bytes, n);

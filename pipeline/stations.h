@@ -32,11 +32,13 @@ typedef struct {
     const char *input;  /* path, "-" for stdin; NULL for gen */
     uint64_t record;    /* read: fixed-size records of this many bytes; 0: lines */
     uint64_t n, size;   /* gen: items and content bytes each */
+    uint64_t seed;      /* gen: the content depends on it (--seed) */
     int prio_levels;    /* gen: item i has priority i mod prio_levels (0: all 0) */
     int transform;      /* STATION_* */
     double cost_us;     /* CPU time spent per item by the work stage */
     const char *output; /* path, "-" for stdout, NULL: verify and discard */
     const char *checkpoint;
+    const char *ckpt_ident; /* what identifies the run, recorded in every checkpoint */
     uint64_t ckpt_every;
     uint64_t resume_seq, resume_off; /* from the checkpoint: items and bytes already written */
     int ordered, fault;
@@ -57,9 +59,74 @@ uint64_t station_hash(const void *data, size_t len);
 /* local: 1 when built with zlib. */
 int station_have_zlib(void);
 
-/* local: read a checkpoint ("next_seq offset"); PAS_OK, PAS_ERR_IO when
- * absent or unreadable, PAS_ERR_FORMAT when malformed. */
-int station_checkpoint_read(const char *path, uint64_t *next_seq, uint64_t *offset);
+/* ---- checkpoints (checkpoint.c) ----------------------------------------------------
+ *
+ * A checkpoint is a small text file:
+ *   pas-pipeline checkpoint 2
+ *   key=value lines that identify the run (input, its size, mtime and a hash
+ *   of its first 64 KiB; or --n, --size, --seed; --record, --transform, the
+ *   spec, the output path)
+ *   next_seq=N       records before N are in the output
+ *   offset=B         ... in its first B bytes
+ *   crc=16 hex       FNV-1a 64 of every byte before this line
+ * A resume must match it line for line; anything else is a usage error. */
+#define STATION_CKPT_MAX 16384            /* most bytes of a checkpoint */
+#define STATION_CKPT_LIMIT (1ULL << 62)   /* most records or bytes it may claim */
+#define STATION_CKPT_HEAD (64 << 10)      /* input bytes hashed into the identity */
+
+typedef struct {
+    uint64_t next_seq, offset;
+    char ident[STATION_CKPT_MAX]; /* the identity lines, in order */
+} station_ckpt_t;
+
+/* What identifies a run (the source's side: input for read, n/size/seed for gen). */
+typedef struct {
+    const char *input;       /* canonical path; NULL for gen */
+    int input_stream;        /* stdin or a FIFO: no size, time or content to record */
+    uint64_t input_size, input_head;
+    int64_t input_mtime_s, input_mtime_ns;
+    uint64_t n, size, seed, record;
+    const char *transform, *spec;
+    const char *output;      /* canonical path */
+} station_run_id_t;
+
+/* local, pure: FNV-1a 64 of len bytes */
+uint64_t station_fnv1a(const void *data, size_t len);
+
+/* local, pure: the identity lines of id into buf.  PAS_OK, or PAS_ERR_ARG
+ * when they do not fit or a path holds a newline (message in err). */
+int station_ckpt_identity(const station_run_id_t *id, char *buf, size_t len, char *err, size_t errlen);
+
+/* local, pure: the checkpoint text of (ident, next_seq, offset) into buf;
+ * its length, or 0 when it does not fit. */
+size_t station_ckpt_format(const char *ident, uint64_t next_seq, uint64_t offset, char *buf, size_t len);
+
+/* local, pure: parse a checkpoint's text.  PAS_OK, or PAS_ERR_ARG with the
+ * reason in err ("is corrupt (...)", "is not a pas-pipeline checkpoint"). */
+int station_ckpt_parse(const char *text, size_t len, station_ckpt_t *ck, char *err, size_t errlen);
+
+/* local, pure: does the checkpoint belong to this run (identity `ident`) and
+ * are its numbers possible (gen: next_seq <= n; read: every record wrote at
+ * least one byte, so next_seq <= offset)?  PAS_OK or PAS_ERR_ARG with err. */
+int station_ckpt_match(const station_ckpt_t *ck, const char *ident, int gen, uint64_t n, char *err,
+                       size_t errlen);
+
+/* local, pure: 1 when the canonical checkpoint path is the output, the input,
+ * one of the output's partial or temporary names, or when the checkpoint's
+ * own temporary name is one of those; 0 otherwise. */
+int station_ckpt_clash(const char *ckpt, const char *output, const char *input);
+
+/* local: `path` made absolute with its directory resolved (the file itself
+ * need not exist); a copy of path when the directory cannot be resolved. */
+void station_canonical(const char *path, char *buf, size_t len);
+
+/* local (on one rank, before any work): check the --checkpoint path against
+ * the output and input, build this run's identity into ident (STATION_CKPT_MAX
+ * bytes), read the checkpoint if there is one and check that it belongs to
+ * this run and to the partial output.  next_seq and offset are 0 without one.
+ * PAS_OK or PAS_ERR_ARG with one line in err. */
+int station_ckpt_prepare(const station_cfg_t *c, const char *spec, char *ident, uint64_t *next_seq,
+                         uint64_t *offset, char *err, size_t errlen);
 
 /* local: the partial output's name while a checkpointed run goes on. */
 void station_part_name(const char *output, char *buf, size_t len);

@@ -1,11 +1,14 @@
 /* Unit tests of the pipeline's shared-memory pieces: the bounded FIFO,
  * credits, the reorder buffer, the aging scheduler, the spec parser and the
- * latency histogram. */
+ * latency histogram; and pas-pipeline's checkpoint parser and validator. */
 #include <criterion/criterion.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "pas_pipe.h"
+#include "stations.h"
 
 Test(pipe_fifo, keeps_order_and_bounds)
 {
@@ -260,4 +263,224 @@ Test(pipe_hist, quantiles_land_in_the_right_bin)
     cr_assert(p100 > 0.9 && p100 < 1.1, "max %g", p100);
     pas_pipe_hist_add(&h, 0); /* below the first bin */
     cr_assert_eq(h.n, 101);
+}
+
+Test(pipe_spec, long_specs_keep_the_reason)
+{
+    /* 80 stages: about 560 characters; the reason must fit a short buffer */
+    char text[1024] = "gen:1", err[200];
+    for (int i = 0; i < 78; i++)
+        strcat(text, ",work:1");
+    strcat(text, ",write:1");
+    pas_pipe_spec_t s;
+    cr_assert_eq(pas_pipe_spec_parse(text, NULL, &s, err, sizeof err), PAS_ERR_ARG);
+    cr_assert(strstr(err, "80 stages, more than the 16") != NULL, "%s", err);
+    cr_assert(strstr(err, "merge some stages") != NULL, "%s", err);
+}
+
+/* ---- checkpoints --------------------------------------------------------------------- */
+
+static station_run_id_t read_run(void)
+{
+    return (station_run_id_t){.input = "/data/in.txt", .input_size = 1000, .input_head = 0x1234,
+                              .input_mtime_s = 1700000000, .input_mtime_ns = 5, .n = 1000000, .size = 64,
+                              .seed = 1, .record = 0, .transform = "compress", .spec = "read:1,work:2,write:1",
+                              .output = "/data/out"};
+}
+
+static station_run_id_t gen_run(void)
+{
+    station_run_id_t id = read_run();
+    id.input = NULL;
+    id.spec = "gen:1,work:2,write:1";
+    return id;
+}
+
+static void ident_of(const station_run_id_t *id, char *buf)
+{
+    char err[256];
+    cr_assert_eq(station_ckpt_identity(id, buf, STATION_CKPT_MAX, err, sizeof err), PAS_OK, "%s", err);
+}
+
+/* body, then a crc line that matches it: what a careful hand edit makes */
+static size_t with_crc(const char *body, char *out, size_t len)
+{
+    return (size_t)snprintf(out, len, "%scrc=%016llx\n", body, (unsigned long long)station_fnv1a(body, strlen(body)));
+}
+
+Test(pipe_ckpt, fnv1a_known_values)
+{
+    cr_assert_eq(station_fnv1a("", 0), 0xcbf29ce484222325ULL);
+    cr_assert_eq(station_fnv1a("a", 1), 0xaf63dc4c8601ec8cULL);
+    cr_assert_eq(station_fnv1a("foobar", 6), 0x85944171f73967e8ULL);
+}
+
+Test(pipe_ckpt, round_trip_and_match)
+{
+    static char ident[STATION_CKPT_MAX], text[STATION_CKPT_MAX];
+    static station_ckpt_t ck;
+    char err[256];
+    station_run_id_t runs[2] = {read_run(), gen_run()};
+    for (int g = 0; g < 2; g++) {
+        ident_of(&runs[g], ident);
+        size_t len = station_ckpt_format(ident, 500, 4000, text, sizeof text);
+        cr_assert_gt(len, 0);
+        cr_assert_eq(station_ckpt_parse(text, len, &ck, err, sizeof err), PAS_OK, "%s", err);
+        cr_assert_eq(ck.next_seq, 500);
+        cr_assert_eq(ck.offset, 4000);
+        cr_assert_str_eq(ck.ident, ident);
+        cr_assert_eq(station_ckpt_match(&ck, ident, g, 1000000, err, sizeof err), PAS_OK, "%s", err);
+    }
+    cr_assert_eq(station_ckpt_format(ident, 1, 1, text, 40), 0, "a text that does not fit is refused");
+}
+
+Test(pipe_ckpt, any_edit_or_truncation_is_caught)
+{
+    static char ident[STATION_CKPT_MAX], text[STATION_CKPT_MAX];
+    static station_ckpt_t ck;
+    char err[256];
+    station_run_id_t id = read_run();
+    ident_of(&id, ident);
+    size_t len = station_ckpt_format(ident, 500, 4000, text, sizeof text);
+    for (size_t i = 0; i < len; i++)
+        for (int bit = 0; bit < 8; bit++) {
+            text[i] ^= (char)(1 << bit);
+            cr_assert_eq(station_ckpt_parse(text, len, &ck, err, sizeof err), PAS_ERR_ARG, "byte %zu bit %d", i, bit);
+            text[i] ^= (char)(1 << bit);
+        }
+    for (size_t cut = 0; cut < len; cut++)
+        cr_assert_eq(station_ckpt_parse(text, cut, &ck, err, sizeof err), PAS_ERR_ARG, "cut at %zu", cut);
+    cr_assert_eq(station_ckpt_parse(text, len, &ck, err, sizeof err), PAS_OK, "%s", err);
+    /* the line a digit edit changes is named as a checksum mismatch */
+    char *at = strstr(text, "next_seq=500");
+    at[9] = '9';
+    cr_assert_eq(station_ckpt_parse(text, len, &ck, err, sizeof err), PAS_ERR_ARG);
+    cr_assert(strstr(err, "checksum does not match") != NULL, "%s", err);
+}
+
+Test(pipe_ckpt, foreign_and_old_files)
+{
+    static station_ckpt_t ck;
+    char err[256];
+    const char *old = "pas-pipeline checkpoint next_seq=5 offset=10\n";
+    cr_assert_eq(station_ckpt_parse(old, strlen(old), &ck, err, sizeof err), PAS_ERR_ARG);
+    cr_assert(strstr(err, "another pas-pipeline version") != NULL, "%s", err);
+    const char *junk = "hello\n";
+    cr_assert_eq(station_ckpt_parse(junk, strlen(junk), &ck, err, sizeof err), PAS_ERR_ARG);
+    cr_assert(strstr(err, "not a pas-pipeline checkpoint") != NULL, "%s", err);
+    static char big[STATION_CKPT_MAX + 2];
+    memset(big, 'x', sizeof big);
+    cr_assert_eq(station_ckpt_parse(big, sizeof big, &ck, err, sizeof err), PAS_ERR_ARG);
+    cr_assert(strstr(err, "at most") != NULL, "%s", err);
+}
+
+Test(pipe_ckpt, out_of_range_values_are_refused)
+{
+    static char ident[STATION_CKPT_MAX], body[2 * STATION_CKPT_MAX], text[3 * STATION_CKPT_MAX];
+    static station_ckpt_t ck;
+    char err[256];
+    station_run_id_t id = gen_run();
+    ident_of(&id, ident);
+    /* not counts: refused by the parser even with a matching checksum */
+    const char *bad[] = {"-1", "99999999999999999999", "18446744073709551615", "4611686018427387905", "1e5",
+                         "", " 5", "5 ", "+5", "0x10"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        snprintf(body, sizeof body, "pas-pipeline checkpoint 2\n%snext_seq=%s\noffset=10\n", ident, bad[i]);
+        size_t len = with_crc(body, text, sizeof text);
+        cr_assert_eq(station_ckpt_parse(text, len, &ck, err, sizeof err), PAS_ERR_ARG, "next_seq='%s'", bad[i]);
+        cr_assert(strstr(err, "not a count") != NULL, "'%s': %s", bad[i], err);
+    }
+    /* counts, but impossible for the run: more records than --n (gen) ... */
+    snprintf(body, sizeof body, "pas-pipeline checkpoint 2\n%snext_seq=99999999999\noffset=10\n", ident);
+    size_t len = with_crc(body, text, sizeof text);
+    cr_assert_eq(station_ckpt_parse(text, len, &ck, err, sizeof err), PAS_OK, "%s", err);
+    cr_assert_eq(station_ckpt_match(&ck, ident, 1, 1000000, err, sizeof err), PAS_ERR_ARG);
+    cr_assert(strstr(err, "more than --n 1000000") != NULL, "%s", err);
+    cr_assert_eq(station_ckpt_match(&ck, ident, 1, 99999999999ULL, err, sizeof err), PAS_OK, "%s", err);
+    /* ... or more records than bytes (read: each record writes a byte at least) */
+    station_run_id_t rd = read_run();
+    ident_of(&rd, ident);
+    snprintf(body, sizeof body, "pas-pipeline checkpoint 2\n%snext_seq=11\noffset=10\n", ident);
+    len = with_crc(body, text, sizeof text);
+    cr_assert_eq(station_ckpt_parse(text, len, &ck, err, sizeof err), PAS_OK, "%s", err);
+    cr_assert_eq(station_ckpt_match(&ck, ident, 0, 0, err, sizeof err), PAS_ERR_ARG);
+    cr_assert(strstr(err, "cannot be") != NULL, "%s", err);
+    /* missing, repeated or misplaced lines */
+    const char *shapes[] = {"next_seq=1\n", "offset=1\n", "next_seq=1\nnext_seq=1\noffset=1\n",
+                            "next_seq=1\noffset=1\ninput=x\n", "next_seq=1\nnoequals\noffset=1\n"};
+    for (size_t i = 0; i < sizeof shapes / sizeof *shapes; i++) {
+        snprintf(body, sizeof body, "pas-pipeline checkpoint 2\n%s%s", ident, shapes[i]);
+        len = with_crc(body, text, sizeof text);
+        cr_assert_eq(station_ckpt_parse(text, len, &ck, err, sizeof err), PAS_ERR_ARG, "%s", shapes[i]);
+        cr_assert(strstr(err, "corrupt") != NULL, "%s: %s", shapes[i], err);
+    }
+}
+
+Test(pipe_ckpt, another_run_is_named)
+{
+    static char ident[STATION_CKPT_MAX], other[STATION_CKPT_MAX], text[STATION_CKPT_MAX];
+    static station_ckpt_t ck;
+    char err[256];
+    /* each field of the identity, changed alone, is refused and named */
+    for (int field = 0; field < 12; field++) {
+        station_run_id_t a = field < 6 ? read_run() : gen_run(), b = a;
+        const char *words;
+        switch (field) {
+        case 0: b.input = "/data/other.txt"; words = "--input"; break;
+        case 1: b.input_size = 999; words = "the input's size"; break;
+        case 2: b.input_mtime_ns = 6; words = "the input's modification time"; break;
+        case 3: b.input_head = 0x1235; words = "the hash of the input's first 64 KiB"; break;
+        case 4: b.record = 100; words = "--record"; break;
+        case 5: b.input_stream = 1; words = "the kind of input"; break;
+        case 6: b.n = 999999; words = "--n"; break;
+        case 7: b.seed = 2; words = "--seed"; break;
+        case 8: b.size = 65; words = "--size"; break;
+        case 9: b.transform = "checksum"; words = "--transform"; break;
+        case 10: b.spec = "gen:1,work:3,write:1"; words = "the spec"; break;
+        default: b.output = "/data/out2"; words = "--output"; break;
+        }
+        ident_of(&a, ident);
+        ident_of(&b, other);
+        size_t len = station_ckpt_format(ident, 10, 100, text, sizeof text);
+        cr_assert_eq(station_ckpt_parse(text, len, &ck, err, sizeof err), PAS_OK, "%s", err);
+        cr_assert_eq(station_ckpt_match(&ck, other, field >= 6, 1000000, err, sizeof err), PAS_ERR_ARG, "field %d", field);
+        cr_assert(strstr(err, "is from another run") != NULL && strstr(err, words) != NULL, "field %d: %s", field, err);
+    }
+    /* a gen checkpoint resumed by a read run */
+    station_run_id_t g = gen_run(), r = read_run();
+    ident_of(&g, ident);
+    ident_of(&r, other);
+    size_t len = station_ckpt_format(ident, 10, 100, text, sizeof text);
+    cr_assert_eq(station_ckpt_parse(text, len, &ck, err, sizeof err), PAS_OK, "%s", err);
+    cr_assert_eq(station_ckpt_match(&ck, other, 0, 0, err, sizeof err), PAS_ERR_ARG);
+}
+
+Test(pipe_ckpt, identity_refuses_newlines)
+{
+    static char ident[STATION_CKPT_MAX];
+    char err[256];
+    station_run_id_t id = read_run();
+    id.output = "/data/a\nb";
+    cr_assert_eq(station_ckpt_identity(&id, ident, sizeof ident, err, sizeof err), PAS_ERR_ARG);
+    cr_assert(strstr(err, "newline") != NULL, "%s", err);
+    id = read_run();
+    cr_assert_eq(station_ckpt_identity(&id, ident, 50, err, sizeof err), PAS_ERR_ARG, "too small a buffer");
+}
+
+Test(pipe_ckpt, clashes_with_the_output_and_input)
+{
+    const struct {
+        const char *ck, *out, *in;
+        int clash;
+    } t[] = {
+        {"/d/o", "/d/o", NULL, 1},          {"/d/o.part", "/d/o", NULL, 1},     {"/d/o.part.3", "/d/o", NULL, 1},
+        {"/d/o.tmp.1234", "/d/o", NULL, 1}, {"/d/o.pas-tmp.77", "/d/o", NULL, 1}, {"/d/o.tmp", "/d/o", NULL, 1},
+        {"/d/o", "/d/o.tmp", NULL, 1},      /* the checkpoint's own temporary name is the output */
+        {"/d/in", "/d/o", "/d/in", 1},      {"/d/in", "/d/o", "/d/in.tmp", 1},
+        {"/d/o.ckpt", "/d/o", NULL, 0},     {"/d/o.partial", "/d/o", NULL, 0}, {"/d/ck", "/d/o", "/d/in", 0},
+        {"/d/oo", "/d/o", NULL, 0},         {"/d/o", "/d/oo", NULL, 0},        {"/e/o", "/d/o", NULL, 0},
+    };
+    for (size_t i = 0; i < sizeof t / sizeof *t; i++)
+        cr_assert_eq(station_ckpt_clash(t[i].ck, t[i].out, t[i].in), t[i].clash, "%s vs %s / %s", t[i].ck,
+                     t[i].out, t[i].in ? t[i].in : "-");
 }

@@ -1,0 +1,450 @@
+/* checkpoint.c - a checkpoint knows its run: it records what identifies the
+ * run and a checksum of its own text, and a resume checks both, and the
+ * numbers it holds, before any work (stations.h has the format). */
+#ifndef _XOPEN_SOURCE
+#define _XOPEN_SOURCE 700 /* realpath */
+#endif
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "pas_paths.h"
+#include "stations.h"
+
+static const char ckpt_magic[] = "pas-pipeline checkpoint 2\n";
+
+uint64_t station_fnv1a(const void *data, size_t len)
+{
+    const unsigned char *p = data;
+    uint64_t h = 0xcbf29ce484222325ULL;
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ p[i]) * 0x100000001b3ULL;
+    return h;
+}
+
+/* ---- the run's identity ------------------------------------------------------ */
+
+int station_ckpt_identity(const station_run_id_t *id, char *buf, size_t len, char *err, size_t errlen)
+{
+    const char *paths[] = {id->input, id->output, id->spec, id->transform};
+    for (size_t i = 0; i < sizeof paths / sizeof *paths; i++)
+        if (paths[i] && strchr(paths[i], '\n')) {
+            snprintf(err, errlen, "a checkpoint cannot record a name with a newline ('%.60s...'); rename it",
+                     paths[i]);
+            return PAS_ERR_ARG;
+        }
+    int at;
+    if (id->input && id->input_stream)
+        at = snprintf(buf, len, "input=%s\ninput_kind=stream\n", id->input);
+    else if (id->input)
+        at = snprintf(buf, len, "input=%s\ninput_size=%llu\ninput_mtime=%lld.%09lld\ninput_head=%016llx\n",
+                      id->input, (unsigned long long)id->input_size, (long long)id->input_mtime_s,
+                      (long long)id->input_mtime_ns, (unsigned long long)id->input_head);
+    else
+        at = snprintf(buf, len, "input=gen\nn=%llu\nsize=%llu\nseed=%llu\n", (unsigned long long)id->n,
+                      (unsigned long long)id->size, (unsigned long long)id->seed);
+    if (at >= 0 && (size_t)at < len) {
+        char record[32];
+        if (id->record)
+            snprintf(record, sizeof record, "%llu", (unsigned long long)id->record);
+        else
+            snprintf(record, sizeof record, "lines");
+        at += snprintf(buf + at, len - (size_t)at, "record=%s\ntransform=%s\nspec=%s\noutput=%s\n",
+                       id->input ? record : "gen", id->transform, id->spec, id->output);
+    }
+    if (at < 0 || (size_t)at >= len) {
+        snprintf(err, errlen, "the run's identity does not fit a checkpoint (%zu bytes); use shorter paths", len);
+        return PAS_ERR_ARG;
+    }
+    return PAS_OK;
+}
+
+/* ---- text ------------------------------------------------------------------------ */
+
+size_t station_ckpt_format(const char *ident, uint64_t next_seq, uint64_t offset, char *buf, size_t len)
+{
+    int at = snprintf(buf, len, "%s%snext_seq=%llu\noffset=%llu\n", ckpt_magic, ident,
+                      (unsigned long long)next_seq, (unsigned long long)offset);
+    if (at < 0 || (size_t)at + 22 >= len)
+        return 0;
+    uint64_t crc = station_fnv1a(buf, (size_t)at);
+    at += snprintf(buf + at, len - (size_t)at, "crc=%016llx\n", (unsigned long long)crc);
+    return (size_t)at;
+}
+
+/* a count: decimal digits only, no sign, at most STATION_CKPT_LIMIT */
+static int parse_count(const char *s, size_t n, uint64_t *out)
+{
+    uint64_t v = 0;
+    if (n == 0 || n > 19)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return 0;
+        v = v * 10 + (uint64_t)(s[i] - '0');
+    }
+    if (v > STATION_CKPT_LIMIT)
+        return 0;
+    *out = v;
+    return 1;
+}
+
+int station_ckpt_parse(const char *text, size_t len, station_ckpt_t *ck, char *err, size_t errlen)
+{
+    size_t magic = sizeof ckpt_magic - 1;
+    if (len > STATION_CKPT_MAX) {
+        snprintf(err, errlen, "is corrupt (%zu bytes, a checkpoint has at most %d)", len, STATION_CKPT_MAX);
+        return PAS_ERR_ARG;
+    }
+    if (memchr(text, '\0', len)) {
+        snprintf(err, errlen, "is corrupt (it holds a NUL byte)");
+        return PAS_ERR_ARG;
+    }
+    if (len < magic || memcmp(text, ckpt_magic, magic) != 0) {
+        if (len >= 24 && memcmp(text, "pas-pipeline checkpoint ", 24) == 0)
+            snprintf(err, errlen, "was written by another pas-pipeline version (it does not record its run)");
+        else
+            snprintf(err, errlen, "is not a pas-pipeline checkpoint (its first line is not '%.*s')",
+                     (int)magic - 1, ckpt_magic);
+        return PAS_ERR_ARG;
+    }
+    /* the last line: crc=<16 hex>, over every byte before it */
+    const size_t crc_line = 4 + 16 + 1;
+    if (len < magic + crc_line || text[len - 1] != '\n' || memcmp(text + len - crc_line, "crc=", 4) != 0 ||
+        (len > magic + crc_line && text[len - crc_line - 1] != '\n')) {
+        snprintf(err, errlen, "is corrupt (truncated: its last line is not crc=...)");
+        return PAS_ERR_ARG;
+    }
+    uint64_t want = 0;
+    for (size_t i = len - crc_line + 4; i < len - 1; i++) {
+        int d = text[i] >= '0' && text[i] <= '9' ? text[i] - '0' : text[i] >= 'a' && text[i] <= 'f' ? text[i] - 'a' + 10 : -1;
+        if (d < 0) {
+            snprintf(err, errlen, "is corrupt (its crc line is not 16 lowercase hex digits)");
+            return PAS_ERR_ARG;
+        }
+        want = want << 4 | (uint64_t)d;
+    }
+    if (station_fnv1a(text, len - crc_line) != want) {
+        snprintf(err, errlen, "is corrupt (its checksum does not match its text: edited or damaged)");
+        return PAS_ERR_ARG;
+    }
+    /* key=value lines between the first and the crc line */
+    size_t at = magic, end = len - crc_line, ilen = 0;
+    int have_seq = 0, have_off = 0, line = 1;
+    ck->ident[0] = '\0';
+    while (at < end) {
+        line++;
+        const char *l = text + at;
+        const char *nl = memchr(l, '\n', end - at);
+        size_t n = (size_t)(nl - l);
+        const char *eq = memchr(l, '=', n);
+        if (!eq || eq == l) {
+            snprintf(err, errlen, "is corrupt (line %d is not key=value)", line);
+            return PAS_ERR_ARG;
+        }
+        size_t klen = (size_t)(eq - l), vlen = n - klen - 1;
+        if ((klen == 8 && !memcmp(l, "next_seq", 8)) || (klen == 6 && !memcmp(l, "offset", 6))) {
+            int seq = klen == 8;
+            if (seq ? have_seq : have_off) {
+                snprintf(err, errlen, "is corrupt (%.*s appears twice)", (int)klen, l);
+                return PAS_ERR_ARG;
+            }
+            if (!parse_count(eq + 1, vlen, seq ? &ck->next_seq : &ck->offset)) {
+                snprintf(err, errlen, "holds %.*s=%.*s, which is not a count from 0 to 2^62", (int)klen, l,
+                         (int)(vlen < 40 ? vlen : 40), eq + 1);
+                return PAS_ERR_ARG;
+            }
+            have_seq |= seq;
+            have_off |= !seq;
+        } else if (have_seq || have_off) {
+            snprintf(err, errlen, "is corrupt (line %d follows next_seq and offset)", line);
+            return PAS_ERR_ARG;
+        } else {
+            memcpy(ck->ident + ilen, l, n + 1); /* fits: the text does */
+            ilen += n + 1;
+            ck->ident[ilen] = '\0';
+        }
+        at += n + 1;
+    }
+    if (!have_seq || !have_off) {
+        snprintf(err, errlen, "is corrupt (it has no %s line)", have_seq ? "offset" : "next_seq");
+        return PAS_ERR_ARG;
+    }
+    return PAS_OK;
+}
+
+/* the value of `key` in identity lines, and its length; NULL if absent */
+static const char *ident_value(const char *ident, const char *key, size_t klen, size_t *vlen)
+{
+    for (const char *l = ident; *l;) {
+        const char *nl = strchr(l, '\n');
+        size_t n = nl ? (size_t)(nl - l) : strlen(l);
+        if (n > klen && l[klen] == '=' && memcmp(l, key, klen) == 0) {
+            *vlen = n - klen - 1;
+            return l + klen + 1;
+        }
+        l += n + (nl != NULL);
+    }
+    return NULL;
+}
+
+/* how a key reads in a message */
+static const char *key_words(const char *key, size_t klen)
+{
+    static const char *const words[][2] = {
+        {"input", "--input"},
+        {"input_kind", "the kind of input"},
+        {"input_size", "the input's size"},
+        {"input_mtime", "the input's modification time"},
+        {"input_head", "the hash of the input's first 64 KiB"},
+        {"n", "--n"},
+        {"size", "--size"},
+        {"seed", "--seed"},
+        {"record", "--record"},
+        {"transform", "--transform"},
+        {"spec", "the spec"},
+        {"output", "--output"},
+    };
+    for (size_t i = 0; i < sizeof words / sizeof *words; i++)
+        if (strlen(words[i][0]) == klen && memcmp(words[i][0], key, klen) == 0)
+            return words[i][1];
+    return NULL;
+}
+
+int station_ckpt_match(const station_ckpt_t *ck, const char *ident, int gen, uint64_t n, char *err,
+                       size_t errlen)
+{
+    /* every line of each must be in the other with the same value: name the
+     * first that differs (this run's lines first, then ones only the file has) */
+    const char *sides[2] = {ident, ck->ident};
+    for (int side = 0; side < 2; side++) {
+        for (const char *l = sides[side]; *l;) {
+            const char *nl = strchr(l, '\n');
+            size_t len = nl ? (size_t)(nl - l) : strlen(l);
+            const char *eq = memchr(l, '=', len);
+            size_t klen = eq ? (size_t)(eq - l) : len;
+            size_t olen = 0;
+            const char *other = ident_value(sides[!side], l, klen, &olen);
+            size_t vlen = eq ? len - klen - 1 : 0;
+            const char *v = eq ? eq + 1 : "";
+            if (!other || olen != vlen || memcmp(other, v, vlen) != 0) {
+                char label[64];
+                const char *words = key_words(l, klen);
+                snprintf(label, sizeof label, "%.*s", words ? (int)strlen(words) : (int)(klen < 40 ? klen : 40),
+                         words ? words : l);
+                const char *then = side ? v : other, *now = side ? other : v;
+                size_t tlen = side ? vlen : olen, nlen = side ? olen : vlen;
+                snprintf(err, errlen, "is from another run: %s was '%.*s' there, '%.*s' here", label,
+                         then ? (int)(tlen < 100 ? tlen : 100) : 6, then ? then : "absent",
+                         now ? (int)(nlen < 100 ? nlen : 100) : 6, now ? now : "absent");
+                return PAS_ERR_ARG;
+            }
+            l += len + (nl != NULL);
+        }
+    }
+    if (gen && ck->next_seq > n) {
+        snprintf(err, errlen, "says %llu records are done, more than --n %llu",
+                 (unsigned long long)ck->next_seq, (unsigned long long)n);
+        return PAS_ERR_ARG;
+    }
+    if (!gen && ck->next_seq > ck->offset) {
+        snprintf(err, errlen, "says %llu records are in the first %llu bytes of the output, which cannot be "
+                              "(every record writes at least one byte)",
+                 (unsigned long long)ck->next_seq, (unsigned long long)ck->offset);
+        return PAS_ERR_ARG;
+    }
+    return PAS_OK;
+}
+
+/* ---- paths ----------------------------------------------------------------------- */
+
+void station_canonical(const char *path, char *buf, size_t len)
+{
+    char full[PATH_MAX];
+    if (realpath(path, full)) {
+        snprintf(buf, len, "%s", full);
+        return;
+    }
+    const char *slash = strrchr(path, '/');
+    char dir[PATH_MAX];
+    if (!slash)
+        snprintf(dir, sizeof dir, ".");
+    else if (slash == path)
+        snprintf(dir, sizeof dir, "/");
+    else
+        snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+    const char *base = slash ? slash + 1 : path;
+    if (realpath(dir, full))
+        snprintf(buf, len, "%s%s%s", full, strcmp(full, "/") ? "/" : "", base);
+    else
+        snprintf(buf, len, "%s", path);
+}
+
+/* name is target, or target then one of the suffixes the output's partial
+ * and temporary files take */
+static int is_output_file(const char *name, const char *target)
+{
+    static const char *const derived[] = {"", ".part", ".tmp", ".pas-tmp"};
+    size_t n = strlen(target);
+    if (strncmp(name, target, n) != 0)
+        return 0;
+    for (size_t i = 0; i < sizeof derived / sizeof *derived; i++) {
+        size_t d = strlen(derived[i]);
+        /* exact, or a suffix followed by nothing or by a '.' (x.tmp.1234) */
+        if (strncmp(name + n, derived[i], d) == 0 && (name[n + d] == '\0' || (d && name[n + d] == '.')))
+            return 1;
+    }
+    return 0;
+}
+
+int station_ckpt_clash(const char *ckpt, const char *output, const char *input)
+{
+    char tmp[PATH_MAX + 8];
+    snprintf(tmp, sizeof tmp, "%s.tmp", ckpt); /* the checkpoint's own temporary name */
+    if (output && (is_output_file(ckpt, output) || is_output_file(tmp, output)))
+        return 1;
+    if (input && (strcmp(ckpt, input) == 0 || strcmp(tmp, input) == 0))
+        return 1;
+    return 0;
+}
+
+/* ---- before the run --------------------------------------------------------------- */
+
+static const char *transform_name(int t)
+{
+    return t == STATION_COMPRESS ? "compress" : t == STATION_CHECKSUM ? "checksum" : "none";
+}
+
+/* the input's identity: regular files by size, mtime and the hash of their head */
+static int input_identity(const char *path, station_run_id_t *id, char *err, size_t errlen)
+{
+    struct stat st;
+    if (strcmp(path, "-") == 0 || (stat(path, &st) == 0 && !S_ISREG(st.st_mode))) {
+        id->input_stream = 1;
+        return PAS_OK;
+    }
+    FILE *f = fopen(path, "rb");
+    unsigned char *head = malloc(STATION_CKPT_HEAD);
+    size_t got = 0;
+    int ok = f && head && fstat(fileno(f), &st) == 0;
+    if (ok) {
+        got = fread(head, 1, STATION_CKPT_HEAD, f);
+        ok = !ferror(f);
+    }
+    if (ok) {
+        id->input_size = (uint64_t)st.st_size;
+        id->input_mtime_s = (int64_t)st.st_mtim.tv_sec;
+        id->input_mtime_ns = (int64_t)st.st_mtim.tv_nsec;
+        id->input_head = station_fnv1a(head, got);
+    } else {
+        snprintf(err, errlen, "--input %s: %s; check the path", path, head ? strerror(errno) : "out of memory");
+    }
+    free(head);
+    if (f)
+        fclose(f);
+    return ok ? PAS_OK : PAS_ERR_ARG;
+}
+
+/* the whole checkpoint file (at most STATION_CKPT_MAX + 1 bytes, to tell
+ * "too long"); PAS_OK, PAS_ERR_IO when absent */
+static int read_small(const char *path, char *buf, size_t cap, size_t *len, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f && errno == ENOENT)
+        return PAS_ERR_IO;
+    struct stat st;
+    if (f && (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode))) {
+        fclose(f);
+        f = NULL;
+        errno = EINVAL;
+    }
+    if (!f) {
+        snprintf(err, errlen, "cannot be read (%s); give a regular file", strerror(errno));
+        return PAS_ERR_ARG;
+    }
+    *len = fread(buf, 1, cap, f);
+    int bad = ferror(f);
+    fclose(f);
+    if (bad) {
+        snprintf(err, errlen, "cannot be read (%s)", strerror(errno));
+        return PAS_ERR_ARG;
+    }
+    return PAS_OK;
+}
+
+int station_ckpt_prepare(const station_cfg_t *c, const char *spec, char *ident, uint64_t *next_seq,
+                         uint64_t *offset, char *err, size_t errlen)
+{
+    char ck[PATH_MAX], out[PATH_MAX], in[PATH_MAX], part[PATH_MAX + 8], why[400];
+    int reading = c->input != NULL;
+    station_canonical(c->checkpoint, ck, sizeof ck);
+    station_canonical(c->output, out, sizeof out);
+    if (reading)
+        station_canonical(c->input, in, sizeof in);
+    station_part_name(c->output, part, sizeof part);
+    *next_seq = *offset = 0;
+    struct stat st;
+    if (stat(c->output, &st) == 0 && !S_ISREG(st.st_mode)) {
+        snprintf(err, errlen, "--checkpoint needs a regular --output file to resume, and %.200s is not one; "
+                              "write to a file", c->output);
+        return PAS_ERR_ARG;
+    }
+    if (station_ckpt_clash(ck, out, reading && strcmp(c->input, "-") ? in : NULL)) {
+        snprintf(err, errlen, "--checkpoint %.200s is the output, the input, or the output's partial or "
+                              "temporary file (%.200s.part, .tmp); name it apart, e.g. %.200s.ckpt",
+                 c->checkpoint, c->output, c->output);
+        return PAS_ERR_ARG;
+    }
+    const char *const inputs[] = {reading ? c->input : NULL, NULL};
+    int rc = pas_path_check_output("--checkpoint", c->checkpoint, inputs, err, errlen);
+    if (rc)
+        return rc;
+    station_run_id_t id = {.input = reading ? in : NULL, .n = c->n, .size = c->size, .seed = c->seed,
+                           .record = c->record, .transform = transform_name(c->transform), .spec = spec,
+                           .output = out};
+    if (reading && strcmp(c->input, "-") == 0)
+        id.input = "-";
+    if (reading && (rc = input_identity(c->input, &id, err, errlen)) != PAS_OK)
+        return rc;
+    if ((rc = station_ckpt_identity(&id, ident, STATION_CKPT_MAX, err, errlen)) != PAS_OK)
+        return rc;
+
+    /* a checkpoint from an interrupted run: resume after its last commit */
+    station_ckpt_t *saved = malloc(sizeof *saved);
+    char *text = malloc(STATION_CKPT_MAX + 1);
+    size_t len = 0;
+    rc = saved && text ? read_small(c->checkpoint, text, STATION_CKPT_MAX + 1, &len, why, sizeof why)
+                       : PAS_ERR_NOMEM;
+    if (rc == PAS_ERR_IO) {
+        rc = PAS_OK; /* none: a fresh start */
+        goto out;
+    }
+    if (rc == PAS_OK)
+        rc = station_ckpt_parse(text, len, saved, why, sizeof why);
+    int theirs = rc == PAS_OK; /* a checkpoint, readable: from another run, or impossible */
+    if (rc == PAS_OK)
+        rc = station_ckpt_match(saved, ident, !reading, c->n, why, sizeof why);
+    if (rc == PAS_OK && saved->offset > 0 && (stat(part, &st) != 0 || (uint64_t)st.st_size < saved->offset)) {
+        snprintf(why, sizeof why, "says %llu bytes are written, but the partial output %.200s %s",
+                 (unsigned long long)saved->offset, part, stat(part, &st) != 0 ? "is missing" : "is shorter");
+        rc = PAS_ERR_ARG;
+    }
+    if (rc == PAS_OK) {
+        *next_seq = saved->next_seq;
+        *offset = saved->offset;
+    } else if (rc == PAS_ERR_NOMEM) {
+        snprintf(err, errlen, "no memory to read checkpoint %.200s", c->checkpoint);
+    } else {
+        snprintf(err, errlen, "checkpoint %.200s %s; %sdelete it and %.200s to start over", c->checkpoint, why,
+                 theirs ? "rerun with that run's options and input, or " : "", part);
+        rc = PAS_ERR_ARG;
+    }
+out:
+    free(text);
+    free(saved);
+    return rc;
+}
