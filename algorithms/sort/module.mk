@@ -1,7 +1,7 @@
-# sort: distributed sorting (pas-sort): sample, merge, quick, mway; local
+# sort: distributed sorting (pas-sort): sample, merge, quick, mway, ams; local
 # radix/merge/quick sorts; typed keys and records; MPI-IO files.
 INC_DIRS += algorithms/sort
-LIB_SRCS += $(addprefix algorithms/sort/,sort.c sample.c merge.c quick.c mway.c multiway_select.c \
+LIB_SRCS += $(addprefix algorithms/sort/,sort.c sample.c ams.c ams_split.c merge.c quick.c mway.c multiway_select.c \
               splitters.c partition.c exchange.c local_radix.c local_merge.c local_quick.c keys.c \
               generate.c verify.c records.c file_io.c)
 PROG_SRCS += algorithms/sort/pas-sort.c

@@ -203,13 +203,13 @@ int main(int argc, char **argv)
 {
     uint64_t n = 10000000, mem_limit = 0, chunk = 0, samples = 0;
     const char *algo_s = "auto", *dist_s = "uniform", *type_s = "u64", *local_s = "radix";
-    const char *in = NULL, *out = NULL, *corrupt_s = "none";
+    const char *in = NULL, *out = NULL, *corrupt_s = "none", *levels_s = "auto";
     double eps = 0.1;
     int stable = 0;
     static char dist_choices[512];
     snprintf(dist_choices, sizeof dist_choices, "%s|all", pas_sort_dist_list());
     static const pas_prog_info_t info = {
-        "pas-sort", "distributed sort (sample, merge, quick, mway) of generated keys or a binary file", "[options]",
+        "pas-sort", "distributed sort (sample, merge, quick, mway, ams) of generated keys or a binary file", "[options]",
         "Every run verifies: sorted within and across ranks, the same multiset (count + hash), balance.\n"
         "--algo all and --dist all run every combination in one launch, one result row each.\n"
         "Types: u64 u32 i64 f32 f64 (floats in total order: -NaN < -inf < -0.0 < +0.0 < +inf < NaN),\n"
@@ -217,7 +217,8 @@ int main(int argc, char **argv)
         "Files: --in/--out hold raw records of --type, native byte order; the output is written to\n"
         "PATH.pas-tmp.HOST.PID.RAND, read back, and renamed when complete (README: Files)."};
     const pas_opt_t table[] = {
-        {"algo", PAS_OPT_CHOICE, &algo_s, "ALGO", "distributed algorithm (auto prints its choice)", "auto|sample|merge|quick|mway|all", 0, 0},
+        {"algo", PAS_OPT_CHOICE, &algo_s, "ALGO", "distributed algorithm (auto prints its choice)", "auto|sample|merge|quick|mway|ams|all", 0, 0},
+        {"levels", PAS_OPT_CHOICE, &levels_s, "L", "ams: levels of k-way splitting, k ~ p^(1/L) (auto: from p and n/p, the gather path for tiny inputs)", "auto|1|2|3|4|5|6|7|8", 0, 0},
         {"n", PAS_OPT_SIZE, &n, "N", "global number of keys to generate", NULL, 0, 0},
         {"dist", PAS_OPT_CHOICE, &dist_s, "DIST", "input distribution", dist_choices, 0, 0},
         {"type", PAS_OPT_CHOICE, &type_s, "TYPE", "key or record type", "u64|u32|i64|f32|f64|kv16|rec100", 0, 0},
@@ -245,6 +246,7 @@ int main(int argc, char **argv)
     s.cfg.seed = d.opt.seed;
     s.cfg.chunk_limit = chunk;
     s.cfg.samples = samples;
+    s.cfg.levels = strcmp(levels_s, "auto") == 0 ? 0 : atoi(levels_s);
     s.cfg.local = strcmp(local_s, "merge") == 0 ? PAS_SORT_LOCAL_MERGE
                   : strcmp(local_s, "quick") == 0 ? PAS_SORT_LOCAL_QUICK
                                                   : PAS_SORT_LOCAL_RADIX;
@@ -348,7 +350,7 @@ int main(int argc, char **argv)
     pas_format_size(n, nbuf, sizeof nbuf);
     snprintf(ebuf, sizeof ebuf, "%g", eps);
     const char *kv[] = {"n", nbuf, "type", type_s, "dist", in ? in : dist_s, "local", local_s, "eps", ebuf,
-                        "stable", stable ? "yes" : "no", NULL};
+                        "stable", stable ? "yes" : "no", "levels", levels_s, NULL};
     if (rc == PAS_OK)
         pas_driver_banner(&d, algo_s, kv);
 
@@ -399,7 +401,7 @@ int main(int argc, char **argv)
             if (rc) /* never verify (or write) what a failed step left */
                 break;
             uint64_t bound = 0;
-            if (s.info.algo == PAS_SORT_SAMPLE)
+            if (s.info.algo == PAS_SORT_SAMPLE || s.info.algo == PAS_SORT_AMS)
                 bound = pas_sort_balance_bound(n, d.size, eps);
             else if (s.info.algo == PAS_SORT_MWAY || s.info.algo == PAS_SORT_MERGE)
                 bound = (n + (uint64_t)d.size - 1) / (uint64_t)d.size;
@@ -437,7 +439,7 @@ int main(int argc, char **argv)
                     free(o);
                 rc = pas_driver_checkf(&d, w, "--out %s: %s", out, of.why[0] ? of.why : pas_strerror(w));
             }
-            char algo[48], size[96], extra[160];
+            char algo[48], size[96], extra[200], lv[48] = "";
             if (algos[a] == PAS_SORT_AUTO)
                 snprintf(algo, sizeof algo, "auto:%s", pas_sort_algo_name(s.info.algo));
             else
@@ -448,8 +450,14 @@ int main(int argc, char **argv)
             getrusage(RUSAGE_SELF, &ru);
             long rss = ru.ru_maxrss, rss_max = 0; /* KiB */
             MPI_Allreduce(&rss, &rss_max, 1, MPI_LONG, MPI_MAX, d.comm);
+            if (s.info.algo == PAS_SORT_AMS && s.info.levels == 0)
+                snprintf(lv, sizeof lv, " levels=gather fallback=%d", s.info.exact_fallback);
+            else if (s.info.algo == PAS_SORT_AMS)
+                snprintf(lv, sizeof lv, " levels=%d fallback=%d", s.info.levels, s.info.exact_fallback);
+            else if (s.info.exact_fallback)
+                snprintf(lv, sizeof lv, " exact_fallback=1");
             snprintf(extra, sizeof extra, "balance=%.3f sent_per_rank_max_mb=%.1f peak_rss_max_mb=%.1f%s", chk.balance,
-                     sent / 1e6, rss_max / 1024.0, s.info.exact_fallback ? " exact_fallback=1" : "");
+                     sent / 1e6, rss_max / 1024.0, lv);
             pas_result_t r = {info.program, algo, size, d.size, d.machine.threads, st,
                               st.median > 0 ? (double)n / st.median / 1e6 : 0, "Mkeys/s",
                               rc == PAS_OK ? "PASS" : "FAIL", extra};

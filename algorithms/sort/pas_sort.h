@@ -51,6 +51,7 @@ typedef enum {
     PAS_SORT_MERGE,  /* local sort, pairwise merges up a tree, rebalance */
     PAS_SORT_QUICK,  /* pivot, split the communicator in proportion, recurse */
     PAS_SORT_MWAY,   /* local sort, exact splitting by global rank, p-way merge */
+    PAS_SORT_AMS,    /* multi-level sample sort: r levels of k-way splits, k ~ p^(1/r) */
     PAS_SORT_ALGO_COUNT
 } pas_sort_algo_t;
 
@@ -65,19 +66,23 @@ typedef struct {
                                Tests set it small to exercise the chunked exchange. */
     size_t samples;         /* global: sample sort's samples per rank (0: 8/eps^2 + 16);
                                too few make it fall back to exact splitting */
+    int levels;             /* global: ams levels (0: auto, pas_sort_ams_levels) */
 } pas_sort_config_t;
 
 /* What a run did (local unless noted). */
 typedef struct {
     pas_sort_algo_t algo;  /* the algorithm that ran (auto resolved), global */
     uint64_t bytes_sent;   /* bytes this rank sent to other ranks */
-    int exact_fallback;    /* sample: the sample missed the bound, exact splitting used (global) */
+    int exact_fallback;    /* sample: the sample missed the bound, exact splitting used;
+                              ams: how many group splits (over all levels and groups) used
+                              exact splitting (global) */
+    int levels;            /* ams: levels run, 0 for the gather path of tiny inputs (global) */
 } pas_sort_info_t;
 
 /* local: defaults (auto, radix, eps 0.1, seed 1, no chunk limit). */
 void pas_sort_config_default(pas_sort_config_t *cfg);
 
-/* local: names ("auto", "sample", "merge", "quick", "mway"). */
+/* local: names ("auto", "sample", "merge", "quick", "mway", "ams"). */
 const char *pas_sort_algo_name(pas_sort_algo_t algo);
 int pas_sort_algo_parse(const char *name, pas_sort_algo_t *algo);
 
@@ -98,6 +103,37 @@ int pas_sort_quick(MPI_Comm comm, pas_sort_kind_t kind, const pas_sort_config_t 
                    size_t *n, pas_sort_info_t *info);
 int pas_sort_mway(MPI_Comm comm, pas_sort_kind_t kind, const pas_sort_config_t *cfg, void **data,
                   size_t *n, pas_sort_info_t *info);
+/* ams: cfg->levels levels (0: pas_sort_ams_levels).  Each level splits the
+ * ranks into k ~ p^(1/r) groups of nearly equal size, sends each group its
+ * key range (O(k) messages per rank) and recurses inside the groups; the
+ * splitters come from a sample of O(k/eps) keys per level refined by global
+ * histograms, so no rank's work grows with p.  Output within (1+eps) n/p. */
+int pas_sort_ams(MPI_Comm comm, pas_sort_kind_t kind, const pas_sort_config_t *cfg, void **data,
+                 size_t *n, pas_sort_info_t *info);
+
+/* local, pure: the levels ams picks for n keys (global) on p ranks: 0 (the
+ * gather path) for tiny inputs, 1 up to 64 ranks, then 2, and 3 above 4096. */
+int pas_sort_ams_levels(uint64_t n, int p);
+
+/* local, pure: the groups ams splits p ranks into with `levels` levels left
+ * (round(p^(1/levels)), at least 2, at most p).  Group j holds the ranks
+ * pas_decomp_block_range(p, k, j): sizes floor(p/k) or ceil(p/k). */
+int pas_sort_ams_groups(int p, int levels);
+
+/* local, pure: where a rank's piece [off, off + len) of group data of total
+ * elements goes when the group's g ranks (first, first + 1, ...) receive
+ * block shares of it: up to g (dest, count) pairs; returns how many. */
+int pas_sort_ams_route(uint64_t total, int g, int first, uint64_t off, uint64_t len, int *dest,
+                       uint64_t *count);
+
+/* local, pure: splitter refinement.  nc candidate keys in ascending order,
+ * candidate i with lt[i] keys (globally) below it and eq[i] equal to it, so a
+ * boundary can sit at any global position in [lt[i], lt[i] + eq[i]], or at 0
+ * or total.  For each of nt ascending targets, the achievable position
+ * nearest to it (lower on ties): boundary[t], and the candidate it belongs
+ * to in cand[t] (-1 for position 0 or total with no candidate there). */
+void pas_sort_ams_place(int nc, const uint64_t *lt, const uint64_t *eq, uint64_t total, int nt,
+                        const uint64_t *targets, uint64_t *boundary, int *cand);
 
 /* local, pure: bytes per rank a run is expected to need at its peak, for
  * the pre-flight check: n_global keys over p ranks of elem_size bytes. */

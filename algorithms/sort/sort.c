@@ -20,7 +20,7 @@ void *pas_sort_malloc(size_t bytes)
     return p;
 }
 
-static const char *const algo_names[] = {"auto", "sample", "merge", "quick", "mway"};
+static const char *const algo_names[] = {"auto", "sample", "merge", "quick", "mway", "ams"};
 
 void pas_sort_config_default(pas_sort_config_t *cfg)
 {
@@ -30,6 +30,7 @@ void pas_sort_config_default(pas_sort_config_t *cfg)
     cfg->seed = 1;
     cfg->chunk_limit = 0;
     cfg->samples = 0;
+    cfg->levels = 0;
 }
 
 const char *pas_sort_algo_name(pas_sort_algo_t algo)
@@ -52,6 +53,8 @@ pas_sort_algo_t pas_sort_algo_choose(uint64_t n, int p)
     /* Small shares: exact splitting costs a few dozen tiny allreduces and
      * gives perfect balance.  Large shares: sample sort moves the data once
      * and sorts it once, after the exchange. */
+    if (p > 64) /* exact splitting and one all-to-all cost O(p) per rank */
+        return PAS_SORT_AMS;
     if (p > 1 && n / (uint64_t)p < 4096)
         return PAS_SORT_MWAY;
     return PAS_SORT_SAMPLE;
@@ -144,6 +147,7 @@ int pas_sort(MPI_Comm comm, pas_sort_kind_t kind, const pas_sort_config_t *cfg, 
     case PAS_SORT_QUICK: return pas_sort_quick(comm, kind, &c, data, n, info);
     case PAS_SORT_MWAY: return pas_sort_mway(comm, kind, &c, data, n, info);
     case PAS_SORT_SAMPLE: return pas_sort_sample(comm, kind, &c, data, n, info);
+    case PAS_SORT_AMS: return pas_sort_ams(comm, kind, &c, data, n, info);
     default: return PAS_ERR_ARG;
     }
 }

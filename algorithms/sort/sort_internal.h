@@ -23,12 +23,16 @@
 #define SORT_NTH() 1
 #endif
 
+/* ams: the gather path for tiny inputs holds at most this many keys. */
+#define SORT_AMS_GATHER_MAX (1u << 18)
+
 /* MPI tags of the sort module. */
 enum {
     SORT_TAG_EXCHANGE = 3100,
     SORT_TAG_MERGE = 3200,
     SORT_TAG_REBALANCE = 3300,
-    SORT_TAG_FETCH = 3400
+    SORT_TAG_FETCH = 3400,
+    SORT_TAG_AMS = 3500
 };
 
 /* Per-kind operations: the distributed algorithms are written once over
@@ -94,6 +98,17 @@ int sort_send_chunked(MPI_Comm comm, const void *buf, size_t count, size_t es, i
 int sort_recv_chunked(MPI_Comm comm, void *buf, size_t count, size_t es, int src, int tag,
                       size_t limit);
 
+/* collective: the global number of elements. */
+static inline int sort_total(MPI_Comm comm, size_t n, uint64_t *total)
+{
+    uint64_t nl = n;
+    *total = 0;
+    return PAS_WATCHED("MPI_Allreduce", -1, 0, MPI_Allreduce(&nl, total, 1, MPI_UINT64_T, MPI_SUM, comm)) ==
+                   MPI_SUCCESS
+               ? PAS_OK
+               : PAS_ERR_MPI;
+}
+
 /* local: the effective chunk limit (0 -> INT_MAX). */
 static inline size_t sort_limit(size_t chunk_limit)
 {
@@ -105,6 +120,10 @@ static inline size_t sort_limit(size_t chunk_limit)
  * Returns a malloc'd *sample of *m keys (the same on every rank). */
 int sort_sample_gather(MPI_Comm comm, const sort_ops_t *ops, const void *a, size_t n,
                        size_t per_rank_avg, uint64_t seed, void **sample, size_t *m);
+/* the same for a sample of about `want` keys in all (ranks draw in
+ * proportion to their shares, so most draw none when want < p). */
+int sort_sample_gather_total(MPI_Comm comm, const sort_ops_t *ops, const void *a, size_t n, uint64_t want,
+                             uint64_t seed, void **sample, size_t *m);
 
 /* local, pure: the block-distribution counts of the global positions
  * [lo, lo + len) over parts [first, first + parts) of a block distribution of

@@ -4,6 +4,17 @@
 int sort_sample_gather(MPI_Comm comm, const sort_ops_t *ops, const void *a, size_t n,
                        size_t per_rank_avg, uint64_t seed, void **sample, size_t *m)
 {
+    int p;
+    MPI_Comm_size(comm, &p);
+    uint64_t want = (uint64_t)per_rank_avg * (uint64_t)p;
+    if (want > (1u << 24))
+        want = 1u << 24;
+    return sort_sample_gather_total(comm, ops, a, n, want, seed, sample, m);
+}
+
+int sort_sample_gather_total(MPI_Comm comm, const sort_ops_t *ops, const void *a, size_t n, uint64_t want,
+                             uint64_t seed, void **sample, size_t *m)
+{
     int p, me, rc = PAS_OK;
     MPI_Comm_size(comm, &p);
     MPI_Comm_rank(comm, &me);
@@ -12,11 +23,16 @@ int sort_sample_gather(MPI_Comm comm, const sort_ops_t *ops, const void *a, size
     if (PAS_WATCHED("MPI_Allreduce", -1, 0, MPI_Allreduce(&nl, &total, 1, MPI_UINT64_T, MPI_SUM, comm)) !=
         MPI_SUCCESS)
         return PAS_ERR_MPI;
-    uint64_t want = (uint64_t)per_rank_avg * (uint64_t)p;
-    if (want > (1u << 24))
-        want = 1u << 24;
     /* my share of the sample, in proportion to my share of the keys */
     size_t mine = total <= want ? n : (size_t)(((unsigned __int128)want * n + total - 1) / total);
+    if (total > want && want < (uint64_t)p && n > 0) {
+        /* fewer samples than ranks: round at random (expected want in all),
+         * so the sample does not grow to one per rank */
+        uint64_t q = (uint64_t)(((unsigned __int128)want * n) / total);
+        uint64_t rem = (uint64_t)(((unsigned __int128)want * n) % total);
+        uint64_t u = pas_mix64(seed ^ 0x9e3779b97f4a7c15ULL ^ pas_mix64((uint64_t)me + 1)) % total;
+        mine = (size_t)(q + (u < rem));
+    }
     if (mine > n)
         mine = n;
     int *cnt = malloc(sizeof(int) * 2 * (size_t)p);

@@ -106,11 +106,12 @@ static int check_algorithms(MPI_Comm comm, int rank, int p)
                 pas_sort_config_default(&cfg);
                 cfg.algo = (pas_sort_algo_t)algo;
                 cfg.chunk_limit = 5; /* every exchange takes the chunked path */
+                cfg.levels = 3;      /* ams: the multi-level path, not the gather of tiny inputs */
                 pas_sort_info_t info;
                 int rc = pas_sort(comm, (pas_sort_kind_t)kind, &cfg, &a, &n, &info);
                 pas_sort_check_t chk;
                 uint64_t bound = algo == PAS_SORT_MWAY || algo == PAS_SORT_MERGE ? (dig.count + (uint64_t)p - 1) / (uint64_t)p
-                                 : algo == PAS_SORT_SAMPLE ? pas_sort_balance_bound(dig.count, p, cfg.eps)
+                                 : algo == PAS_SORT_SAMPLE || algo == PAS_SORT_AMS ? pas_sort_balance_bound(dig.count, p, cfg.eps)
                                                            : 0;
                 int v = pas_sort_verify(comm, (pas_sort_kind_t)kind, a, n, &dig, bound, &chk);
                 if (rc != PAS_OK || v != PAS_OK) {

@@ -4,7 +4,8 @@
 # Installs libsimgrid-dev when missing (as root), builds the programs with
 # smpicc (jobs/smpi/build.sh into build/smpi), and runs each verified program at
 # 64 simulated ranks: pas-scan on the flat cluster, sample sort on the fat
-# tree, SUMMA on the flat cluster (each when built), checking for its PASS row
+# tree, SUMMA on the flat cluster (each when built), and the multi-level sort
+# (ams) at 256 ranks with 3 levels on the fat tree, checking for its PASS row
 # (smpirun's exit status misses MPI_Abort). A module that does not compile with
 # smpicc is a failure. Last line: "smpi: N passed, N failed, N skipped".
 set -u
@@ -56,8 +57,8 @@ fi
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
-sim() { # WHAT PLATFORM PROGRAM ARGS... : 64 simulated ranks, a PASS row expected
-    local what="$1" plat="$2" prog="$3"
+sim() { # WHAT PLATFORM PROGRAM ARGS... : $SIM_NP (64) simulated ranks, a PASS row expected
+    local what="$1" plat="$2" prog="$3" np="${SIM_NP:-64}"
     shift 3
     if [ ! -x "$build/bin/$prog" ]; then
         skip=$((skip + 1))
@@ -65,11 +66,11 @@ sim() { # WHAT PLATFORM PROGRAM ARGS... : 64 simulated ranks, a PASS row expecte
         return
     fi
     local t0=$(date +%s)
-    jobs/smpi/smpi-run.sh -n 64 -p "$plat" -t 120 "$build/bin/$prog" "$@" --quiet >"$log" 2>&1
+    jobs/smpi/smpi-run.sh -n "$np" -p "$plat" -t 120 "$build/bin/$prog" "$@" --quiet >"$log" 2>&1
     local rc=$? row
-    row=$(grep -E "^$prog .* 64x1 .*PASS" "$log")
+    row=$(grep -E "^$prog .* ${np}x1 .*PASS" "$log" | grep -E "${SIM_ROW:-.}")
     if [ $rc = 0 ] && [ -n "$row" ]; then
-        ok "$what: 64 ranks on the $plat platform, simulated $(sed -n 's/.*Simulated time: \([0-9.e+-]*\) seconds.*/\1/p' "$log")s in $(( $(date +%s) - t0 ))s"
+        ok "$what: $np ranks on the $plat platform, simulated $(sed -n 's/.*Simulated time: \([0-9.e+-]*\) seconds.*/\1/p' "$log")s in $(( $(date +%s) - t0 ))s"
     else
         bad "$what (exit $rc):"
         tail -n 8 "$log" | sed 's/^/        /'
@@ -77,6 +78,7 @@ sim() { # WHAT PLATFORM PROGRAM ARGS... : 64 simulated ranks, a PASS row expecte
 }
 sim "pas-scan" flat pas-scan --n 4M --reps 2
 sim "sample sort" fattree pas-sort --algo sample --n 2M --reps 1 --warmup 0
+SIM_NP=256 SIM_ROW="levels=3 " sim "ams sort, 3 levels" fattree pas-sort --algo ams --levels 3 --n 4M --reps 1 --warmup 0
 sim "SUMMA" flat pas-matmul --algo summa --m 512 --n 512 --k 512 --peak-seconds 0 --reps 1 --warmup 0
 
 # The verification must still catch a wrong answer under the simulator.

@@ -1,12 +1,14 @@
 /* Unit tests of the sort module's pure pieces: local sorts (radix passes,
  * merge sort, quicksort) against qsort, merging and merge path, k-way
  * merging, classification by splitters, splitter picking, equal-run
- * splitting, generators, the hash, typed keys, the balance bound. */
+ * splitting, generators, the hash, typed keys, the balance bound, and the
+ * pure pieces of ams (levels, groups, routing, boundary placement). */
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "pas_decomp.h"
 #include "pas_sort.h"
 
 static int cmp_u64(const void *a, const void *b)
@@ -374,6 +376,9 @@ Test(sort_config, names_bounds_and_estimates)
     cr_assert_str_eq(pas_sort_algo_name(PAS_SORT_MWAY), "mway");
     cr_assert_eq(pas_sort_algo_choose(1000, 7), PAS_SORT_MWAY);
     cr_assert_eq(pas_sort_algo_choose(100000000, 2), PAS_SORT_SAMPLE);
+    cr_assert_eq(pas_sort_algo_choose(65536ULL * 1024, 1024), PAS_SORT_AMS);
+    cr_assert_eq(pas_sort_algo_parse("ams", &a), PAS_OK);
+    cr_assert_eq(a, PAS_SORT_AMS);
     cr_assert_eq(pas_sort_balance_bound(100, 4, 0.1), 28);
     cr_assert_eq(pas_sort_balance_bound(10, 7, 0.1), 2); /* never below ceil(n/p) */
     cr_assert_eq(pas_sort_balance_bound(0, 3, 0.1), 0);
@@ -382,4 +387,128 @@ Test(sort_config, names_bounds_and_estimates)
     pas_sort_type_t t;
     cr_assert_eq(pas_sort_type_parse("rec100", &t), PAS_OK);
     cr_assert_eq(pas_sort_type_size(t), 100);
+}
+
+Test(sort_ams, level_choice)
+{
+    cr_assert_eq(pas_sort_ams_levels(1000, 1), 1);
+    cr_assert_eq(pas_sort_ams_levels(1000, 7), 0);              /* tiny: gather */
+    cr_assert_eq(pas_sort_ams_levels(100, 4096), 0);            /* n < p */
+    cr_assert_eq(pas_sort_ams_levels(256ULL * 1000, 1000), 0);  /* 256 per rank */
+    cr_assert_eq(pas_sort_ams_levels(100000000, 2), 1);
+    cr_assert_eq(pas_sort_ams_levels(65536ULL * 64, 64), 1);
+    cr_assert_eq(pas_sort_ams_levels(65536ULL * 65, 65), 2);
+    cr_assert_eq(pas_sort_ams_levels(65536ULL * 1024, 1024), 2);
+    cr_assert_eq(pas_sort_ams_levels(65536ULL * 8192, 8192), 3);
+    /* too big to gather to one rank: the levels, even at 64 keys per rank */
+    cr_assert_eq(pas_sort_ams_levels(64ULL * 65536, 65536), 3);
+}
+
+Test(sort_ams, groups_per_level)
+{
+    cr_assert_eq(pas_sort_ams_groups(1, 3), 1);
+    cr_assert_eq(pas_sort_ams_groups(2, 3), 2);
+    cr_assert_eq(pas_sort_ams_groups(5, 1), 5);  /* the last level: one rank per group */
+    cr_assert_eq(pas_sort_ams_groups(7, 2), 3);  /* round(sqrt 7) */
+    cr_assert_eq(pas_sort_ams_groups(8, 3), 2);
+    cr_assert_eq(pas_sort_ams_groups(3, 3), 2);  /* never fewer than 2 */
+    cr_assert_eq(pas_sort_ams_groups(1024, 2), 32);
+    cr_assert_eq(pas_sort_ams_groups(4096, 3), 16);
+    cr_assert_eq(pas_sort_ams_groups(1000, 3), 10);
+}
+
+/* Groups of floor/ceil(p/k) ranks for k not dividing p, and every piece of
+ * a group's data routed to exactly the ranks whose block shares it covers. */
+Test(sort_ams, group_splitting_and_routing)
+{
+    const int ps[] = {7, 10, 13, 100};
+    const int ks[] = {3, 4, 5, 7};
+    for (int a = 0; a < 4; a++) {
+        int p = ps[a], k = ks[a], sum = 0;
+        for (int j = 0; j < k; j++) {
+            pas_range_t g = pas_decomp_block_range((uint64_t)p, k, j);
+            int gs = (int)(g.hi - g.lo);
+            cr_assert(gs == p / k || gs == (p + k - 1) / k, "p %d k %d group %d has %d ranks", p, k, j, gs);
+            cr_assert_eq((int)g.lo, sum);
+            sum += gs;
+        }
+        cr_assert_eq(sum, p);
+    }
+    int dest[16];
+    uint64_t cnt[16];
+    /* 10 keys over 3 ranks (4 3 3) starting at rank 4: [3, 8) -> 1, 3, 1 */
+    int m = pas_sort_ams_route(10, 3, 4, 3, 5, dest, cnt);
+    cr_assert_eq(m, 3);
+    cr_assert(dest[0] == 4 && cnt[0] == 1 && dest[1] == 5 && cnt[1] == 3 && dest[2] == 6 && cnt[2] == 1);
+    cr_assert_eq(pas_sort_ams_route(10, 3, 4, 3, 0, dest, cnt), 0);
+    for (uint64_t total = 1; total < 40; total += 7)
+        for (int g = 1; g <= 9; g++)
+            for (uint64_t off = 0; off < total; off += 3)
+                for (uint64_t len = 1; off + len <= total; len += 5) {
+                    m = pas_sort_ams_route(total, g, 2, off, len, dest, cnt);
+                    uint64_t at = off, got = 0;
+                    for (int i = 0; i < m; i++) {
+                        pas_range_t r = pas_decomp_block_range(total, g, dest[i] - 2);
+                        cr_assert(cnt[i] > 0 && at >= r.lo && at + cnt[i] <= r.hi);
+                        cr_assert(i == 0 || dest[i] == dest[i - 1] + 1);
+                        at += cnt[i];
+                        got += cnt[i];
+                    }
+                    cr_assert_eq(got, len);
+                }
+}
+
+Test(sort_ams, boundary_placement)
+{
+    uint64_t b[4];
+    int c[4];
+    /* all keys equal: one candidate holds every position, exact boundaries */
+    const uint64_t lt1[] = {0}, eq1[] = {100}, t1[] = {25, 50, 75};
+    pas_sort_ams_place(1, lt1, eq1, 100, 3, t1, b, c);
+    for (int i = 0; i < 3; i++)
+        cr_assert(b[i] == t1[i] && c[i] == 0);
+    /* distinct candidates at 10 and 50: the nearer one, the lower on ties */
+    const uint64_t lt2[] = {10, 50}, eq2[] = {0, 0}, t2[] = {30, 31, 49};
+    pas_sort_ams_place(2, lt2, eq2, 100, 3, t2, b, c);
+    cr_assert(b[0] == 10 && c[0] == 0);
+    cr_assert(b[1] == 50 && c[1] == 1);
+    cr_assert(b[2] == 50 && c[2] == 1);
+    /* a run of equal keys [40, 60] takes targets inside it exactly */
+    const uint64_t lt3[] = {40}, eq3[] = {20}, t3[] = {45, 70, 85};
+    pas_sort_ams_place(1, lt3, eq3, 100, 3, t3, b, c);
+    cr_assert(b[0] == 45 && c[0] == 0 && b[1] == 60 && c[1] == 0);
+    cr_assert(b[2] == 100 && c[2] == -1); /* the end is nearer than the run */
+    /* no candidates: only 0 and the end */
+    const uint64_t t4[] = {40, 60};
+    pas_sort_ams_place(0, NULL, NULL, 100, 2, t4, b, c);
+    cr_assert(b[0] == 0 && c[0] == -1 && b[1] == 100 && c[1] == -1);
+    /* random tables: boundaries ascend with the targets, none is farther
+     * from its target than the nearest candidate position */
+    uint64_t lt[64], eq[64], tg[8], bb[8];
+    int cc[8];
+    for (int rep = 0; rep < 200; rep++) {
+        uint64_t x = 0, r = (uint64_t)rep * 7919 + 1;
+        for (int i = 0; i < 64; i++) {
+            r = r * 6364136223846793005ULL + 1442695040888963407ULL;
+            x += (r >> 33) % 50;
+            lt[i] = x;
+            eq[i] = (r >> 20) % 3 == 0 ? (r >> 40) % 30 : 0;
+            x += eq[i];
+        }
+        uint64_t total = x + 10;
+        for (int t = 0; t < 8; t++)
+            tg[t] = total * (uint64_t)(t + 1) / 9;
+        pas_sort_ams_place(64, lt, eq, total, 8, tg, bb, cc);
+        for (int t = 0; t < 8; t++) {
+            cr_assert(t == 0 || bb[t] >= bb[t - 1]);
+            uint64_t d = bb[t] > tg[t] ? bb[t] - tg[t] : tg[t] - bb[t];
+            for (int i = 0; i < 64; i++) {
+                uint64_t lo = lt[i], hi = lt[i] + eq[i];
+                uint64_t di = tg[t] < lo ? lo - tg[t] : tg[t] > hi ? tg[t] - hi : 0;
+                cr_assert(d <= di);
+            }
+            if (cc[t] >= 0)
+                cr_assert(bb[t] >= lt[cc[t]] && bb[t] <= lt[cc[t]] + eq[cc[t]]);
+        }
+    }
 }
