@@ -190,8 +190,10 @@ static int disp_take(disp_t *d, int rank, int n, ftask_t **out)
     void *ref;
     while (got < n && pas_pipe_sched_pop(&d->sched, &ref)) {
         ftask_t *t = ref;
-        if (d->size > 1 && t->last_rank == rank && ndef < 64) {
+        if (d->size > 1 && t->last_rank == rank) {
             deferred[ndef++] = t;
+            if (ndef == 64) /* the head is this rank's retries: others take them */
+                break;
             continue;
         }
         out[got++] = t;
@@ -247,6 +249,8 @@ static int disp_send_tasks(disp_t *d, int rank, ftask_t **t, int n, int end)
         uint64_t id = (uint64_t)(uintptr_t)t[i], len = t[i]->len;
         int32_t attempt = t[i]->attempt;
         rc = farm_put(&m, &id, 8);
+        if (rc == PAS_OK)
+            rc = farm_put(&m, &t[i]->id, 8);
         if (rc == PAS_OK)
             rc = farm_put(&m, &attempt, 4);
         if (rc == PAS_OK)
@@ -373,6 +377,7 @@ static int farm_dispatch(disp_t *d)
                     }
                     memcpy(copy, batch[i]->data, batch[i]->len);
                     j->id = (uint64_t)(uintptr_t)batch[i];
+                    j->uid = batch[i]->id;
                     j->attempt = batch[i]->attempt;
                     j->data = copy;
                     j->len = batch[i]->len;
@@ -494,6 +499,7 @@ static int farm_work(MPI_Comm comm, farm_pool_t *pool)
                     break;
                 }
                 farm_get(&p, &j->id, 8);
+                farm_get(&p, &j->uid, 8);
                 farm_get(&p, &j->attempt, 4);
                 farm_get(&p, &jlen, 8);
                 j->data = malloc(jlen ? jlen : 1);

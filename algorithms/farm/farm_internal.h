@@ -9,7 +9,7 @@
 
 enum {
     FARM_TAG_ASK = 7301,  /* rank -> 0: [want i32][n i32] then n results */
-    FARM_TAG_TASKS = 7302 /* 0 -> rank: [n i32][end i32] then n tasks */
+    FARM_TAG_TASKS = 7302 /* 0 -> rank: [n i32][end i32] then n tasks [handle][id][attempt][len][bytes] */
 };
 
 struct pas_farm_out {
@@ -20,7 +20,8 @@ struct pas_farm_out {
 /* One task on a rank, from its arrival to its result. */
 typedef struct farm_job {
     struct farm_job *next;
-    uint64_t id;
+    uint64_t id;  /* the dispatcher's handle */
+    uint64_t uid; /* the submitter's id */
     int attempt;
     void *data;
     size_t len;

@@ -86,7 +86,7 @@ static void *slot_main(void *arg)
             p->todo_tail = NULL;
         pthread_mutex_unlock(&p->mu);
 
-        pas_farm_where_t w = {j->id, p->rank, a.slot, j->attempt, p->host};
+        pas_farm_where_t w = {j->uid, p->rank, a.slot, j->attempt, p->host};
         j->slot = a.slot;
         j->out.len = 0;
         j->start = farm_epoch();
