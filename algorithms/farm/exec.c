@@ -1,0 +1,278 @@
+/* exec.c - run one shell task in its own session, watch it with a pidfd,
+ * enforce its time limit on the whole process group, and route its output
+ * (inherited, files, tagged lines, or captured). */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "farm_internal.h"
+
+extern char **environ;
+
+static pthread_mutex_t tag_mu = PTHREAD_MUTEX_INITIALIZER;
+
+#define LINE_MAX_TAGGED 65536 /* a longer line is passed on in pieces, each tagged */
+
+typedef struct {
+    int fd;     /* read end, -1 when closed */
+    int target; /* 1 or 2 (TAG) */
+    char *line;
+    size_t n;
+} stream_t;
+
+static void write_all(int fd, const char *p, size_t n)
+{
+    while (n > 0) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return;
+        p += w;
+        n -= (size_t)w;
+    }
+}
+
+static void tag_emit(stream_t *s, const char *tag)
+{
+    size_t tl = strlen(tag);
+    pthread_mutex_lock(&tag_mu);
+    write_all(s->target, tag, tl);
+    write_all(s->target, s->line, s->n);
+    if (s->n == 0 || s->line[s->n - 1] != '\n')
+        write_all(s->target, "\n", 1);
+    pthread_mutex_unlock(&tag_mu);
+    s->n = 0;
+}
+
+/* Read what is there; 0 at EOF (fd closed). */
+static int stream_read(stream_t *s, const pas_farm_exec_opts_t *o, pas_farm_out_t *cap,
+                       int *overflow)
+{
+    char buf[65536];
+    ssize_t got = read(s->fd, buf, sizeof buf);
+    if (got < 0 && (errno == EINTR || errno == EAGAIN))
+        return 1;
+    if (got <= 0) {
+        if (o->mode == PAS_FARM_OUT_TAG && s->n)
+            tag_emit(s, o->tag);
+        close(s->fd);
+        s->fd = -1;
+        return 0;
+    }
+    if (o->mode == PAS_FARM_OUT_CAPTURE) {
+        size_t room = o->max_capture > cap->len ? o->max_capture - cap->len : 0;
+        size_t take = (size_t)got < room ? (size_t)got : room;
+        if (take < (size_t)got)
+            *overflow = 1;
+        if (take && farm_put(cap, buf, take) != PAS_OK)
+            *overflow = 1;
+        return 1;
+    }
+    for (ssize_t i = 0; i < got; i++) { /* TAG */
+        s->line[s->n++] = buf[i];
+        if (buf[i] == '\n' || s->n == LINE_MAX_TAGGED)
+            tag_emit(s, o->tag);
+    }
+    return 1;
+}
+
+static const char *signame(int sig)
+{
+    const char *d = strsignal(sig);
+    return d ? d : "?";
+}
+
+int pas_farm_exec(const char *cmd, const pas_farm_exec_opts_t *o, pas_farm_out_t *captured,
+                  pas_farm_exec_result_t *r)
+{
+    memset(r, 0, sizeof *r);
+    int rc = PAS_OK;
+    int outfd = -1, errfd = -1, pfd = -1;
+    int pipes[2][2] = {{-1, -1}, {-1, -1}};
+    stream_t st[2] = {{-1, 1, NULL, 0}, {-1, 2, NULL, 0}};
+    char tmp[2][4200];
+    posix_spawn_file_actions_t fa;
+    posix_spawnattr_t at;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawnattr_init(&at);
+    int fail_errno = 0;
+    const char *fail_what = NULL;
+
+    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    if (o->mode == PAS_FARM_OUT_FILES) {
+        snprintf(tmp[0], sizeof tmp[0], "%s.tmp", o->out_path);
+        snprintf(tmp[1], sizeof tmp[1], "%s.tmp", o->err_path);
+        outfd = open(tmp[0], O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        errfd = outfd >= 0 ? open(tmp[1], O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644) : -1;
+        if (errfd < 0) {
+            fail_errno = errno;
+            fail_what = outfd < 0 ? tmp[0] : tmp[1];
+            goto start_failed;
+        }
+        posix_spawn_file_actions_adddup2(&fa, outfd, 1);
+        posix_spawn_file_actions_adddup2(&fa, errfd, 2);
+    } else if (o->mode == PAS_FARM_OUT_TAG || o->mode == PAS_FARM_OUT_CAPTURE) {
+        int n = o->mode == PAS_FARM_OUT_TAG ? 2 : 1;
+        for (int i = 0; i < n; i++) {
+            if (pipe2(pipes[i], O_CLOEXEC) != 0) {
+                fail_errno = errno;
+                fail_what = "pipe";
+                goto start_failed;
+            }
+            posix_spawn_file_actions_adddup2(&fa, pipes[i][1], i + 1);
+            st[i].fd = pipes[i][0];
+            if (o->mode == PAS_FARM_OUT_TAG && !(st[i].line = malloc(LINE_MAX_TAGGED))) {
+                rc = PAS_ERR_NOMEM;
+                goto out;
+            }
+        }
+    }
+    sigset_t none, dflt;
+    sigemptyset(&none);
+    sigemptyset(&dflt);
+    for (int s = 1; s < NSIG && s < 32; s++)
+        if (s != SIGKILL && s != SIGSTOP)
+            sigaddset(&dflt, s);
+    posix_spawnattr_setsigmask(&at, &none);
+    posix_spawnattr_setsigdefault(&at, &dflt);
+    posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    pid_t pid;
+    char *argv[] = {"sh", "-c", (char *)cmd, NULL};
+    int e = posix_spawn(&pid, "/bin/sh", &fa, &at, argv, environ);
+    if (e) {
+        fail_errno = e;
+        fail_what = "/bin/sh";
+        goto start_failed;
+    }
+    for (int i = 0; i < 2; i++) {
+        if (pipes[i][1] >= 0)
+            close(pipes[i][1]);
+        pipes[i][1] = -1;
+    }
+
+    /* watch: the shell's end, its output, the time limit */
+    pfd = (int)syscall(SYS_pidfd_open, pid, 0);
+    double t0 = farm_now(), deadline = o->timeout > 0 ? t0 + o->timeout : 0;
+    int status = 0, reaped = 0, overflow = 0;
+    while (!reaped) {
+        struct pollfd pf[3];
+        int np = 0;
+        if (pfd >= 0)
+            pf[np++] = (struct pollfd){pfd, POLLIN, 0};
+        for (int i = 0; i < 2; i++)
+            if (st[i].fd >= 0)
+                pf[np++] = (struct pollfd){st[i].fd, POLLIN, 0};
+        int ms = pfd >= 0 ? -1 : 2;
+        if (deadline > 0) {
+            double left = deadline - farm_now();
+            int lm = left <= 0 ? 0 : (int)(left * 1000) + 1;
+            ms = ms < 0 || lm < ms ? lm : ms;
+        }
+        int pr = poll(pf, (nfds_t)np, ms);
+        if (pr < 0 && errno != EINTR)
+            break;
+        for (int i = 0; i < 2; i++)
+            for (int k = 0; k < np; k++)
+                if (st[i].fd >= 0 && pf[k].fd == st[i].fd && pf[k].revents)
+                    stream_read(&st[i], o, captured, &overflow);
+        siginfo_t si = {0};
+        /* leave the shell a zombie until its group is killed, so the group
+         * id cannot be reused meanwhile */
+        if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid == pid) {
+            kill(-pid, SIGKILL);
+            waitpid(pid, &status, 0);
+            reaped = 1;
+        } else if (deadline > 0 && farm_now() >= deadline) {
+            kill(-pid, SIGKILL);
+            waitpid(pid, &status, 0);
+            reaped = 1;
+            r->timed_out = 1;
+        }
+    }
+    /* the group is gone: drain what it wrote (bounded, in case a child left
+     * the session and still holds the pipe) */
+    double drain_end = farm_now() + 2;
+    while ((st[0].fd >= 0 || st[1].fd >= 0) && farm_now() < drain_end) {
+        struct pollfd pf[2];
+        int np = 0;
+        for (int i = 0; i < 2; i++)
+            if (st[i].fd >= 0)
+                pf[np++] = (struct pollfd){st[i].fd, POLLIN, 0};
+        if (poll(pf, (nfds_t)np, 100) <= 0)
+            continue;
+        for (int i = 0; i < 2; i++)
+            for (int k = 0; k < np; k++)
+                if (st[i].fd >= 0 && pf[k].fd == st[i].fd && pf[k].revents)
+                    stream_read(&st[i], o, captured, &overflow);
+    }
+    if (r->timed_out) {
+        r->status = 124;
+        snprintf(r->reason, sizeof r->reason, "timed out after %gs (process group killed)", o->timeout);
+    } else if (WIFEXITED(status)) {
+        r->exited = 1;
+        r->code = WEXITSTATUS(status);
+        r->status = r->code;
+        if (r->code == 127)
+            snprintf(r->reason, sizeof r->reason, "exit 127 (command not found)");
+        else if (r->code == 126)
+            snprintf(r->reason, sizeof r->reason, "exit 126 (command not executable)");
+        else if (r->code)
+            snprintf(r->reason, sizeof r->reason, "exit %d", r->code);
+    } else if (WIFSIGNALED(status)) {
+        r->code = WTERMSIG(status);
+        r->status = 128 + r->code;
+        snprintf(r->reason, sizeof r->reason, "signal %d (%s)", r->code, signame(r->code));
+    }
+    if (overflow) {
+        r->status = 125;
+        snprintf(r->reason, sizeof r->reason, "stdout over %zu bytes (--max-output): cut, task failed",
+                 o->max_capture);
+    }
+    if (o->mode == PAS_FARM_OUT_FILES) {
+        close(outfd);
+        close(errfd);
+        outfd = errfd = -1;
+        if (rename(tmp[0], o->out_path) != 0 || rename(tmp[1], o->err_path) != 0) {
+            r->status = 127;
+            snprintf(r->reason, sizeof r->reason, "cannot rename its output to %.100s: %s", o->out_path,
+                     strerror(errno));
+        }
+    }
+    goto out;
+
+start_failed:
+    r->status = 127;
+    snprintf(r->reason, sizeof r->reason, "cannot start: %.80s: %s", fail_what, strerror(fail_errno));
+    if (o->mode == PAS_FARM_OUT_FILES) {
+        unlink(tmp[0]);
+        unlink(tmp[1]);
+    }
+out:
+    for (int i = 0; i < 2; i++) {
+        for (int k = 0; k < 2; k++)
+            if (pipes[i][k] >= 0 && (k == 1 || st[i].fd >= 0))
+                close(pipes[i][k]);
+        free(st[i].line);
+    }
+    if (outfd >= 0)
+        close(outfd);
+    if (errfd >= 0)
+        close(errfd);
+    if (pfd >= 0)
+        close(pfd);
+    posix_spawn_file_actions_destroy(&fa);
+    posix_spawnattr_destroy(&at);
+    return rc;
+}

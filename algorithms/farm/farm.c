@@ -1,0 +1,629 @@
+/* farm.c - pas_farm_run: rank 0 draws tasks into the aging scheduler and
+ * hands them out on demand; every rank runs them in its slots and sends the
+ * results back.  Both sides poll (MPI_Iprobe, non-blocking sends) from the
+ * main thread, sleeping on the slot pool between polls, so no rank is ever
+ * blocked in MPI while its slots could take work. */
+#define _GNU_SOURCE
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "farm_internal.h"
+#include "pas_pipe.h"
+
+#define FARM_MSG_MAX (64u << 20) /* results are sent in messages of at most this (or one result) */
+
+void pas_farm_opts_default(pas_farm_opts_t *o)
+{
+    memset(o, 0, sizeof *o);
+    o->slots = 1;
+    o->aging = 64;
+    o->window = 65536;
+    o->tick = 1;
+}
+
+/* ---- non-blocking sends kept until complete ------------------------------------ */
+
+typedef struct {
+    MPI_Request *req;
+    char **buf;
+    int n, cap;
+} sends_t;
+
+static int sends_add(sends_t *s, MPI_Comm comm, int dest, int tag, pas_farm_out_t *msg)
+{
+    if (msg->len > INT_MAX)
+        return PAS_ERR_OVERFLOW;
+    if (s->n == s->cap) {
+        int cap = s->cap ? 2 * s->cap : 8;
+        MPI_Request *r = realloc(s->req, (size_t)cap * sizeof *r);
+        if (r)
+            s->req = r;
+        char **b = realloc(s->buf, (size_t)cap * sizeof *b);
+        if (b)
+            s->buf = b;
+        if (!r || !b)
+            return PAS_ERR_NOMEM;
+        s->cap = cap;
+    }
+    if (MPI_Isend(msg->buf, (int)msg->len, MPI_BYTE, dest, tag, comm, &s->req[s->n]) != MPI_SUCCESS)
+        return PAS_ERR_MPI;
+    s->buf[s->n++] = msg->buf;
+    *msg = (pas_farm_out_t){0};
+    return PAS_OK;
+}
+
+/* Free the buffers of completed sends. */
+static int sends_progress(sends_t *s, int wait)
+{
+    int k = 0;
+    for (int i = 0; i < s->n; i++) {
+        int done = 1;
+        int mrc = wait ? MPI_Wait(&s->req[i], MPI_STATUS_IGNORE)
+                       : MPI_Test(&s->req[i], &done, MPI_STATUS_IGNORE);
+        if (mrc != MPI_SUCCESS)
+            return PAS_ERR_MPI;
+        if (done) {
+            free(s->buf[i]);
+        } else {
+            s->req[k] = s->req[i];
+            s->buf[k++] = s->buf[i];
+        }
+    }
+    s->n = k;
+    return PAS_OK;
+}
+
+static void sends_free(sends_t *s)
+{
+    free(s->req);
+    free(s->buf);
+}
+
+/* Receive one pending message of `tag` from `src` (any with MPI_ANY_SOURCE):
+ * 1 with a malloc'ed *buf, 0 if none, or a negative status. */
+static int recv_any(MPI_Comm comm, int src, int tag, char **buf, int *len, int *from)
+{
+    int flag = 0;
+    MPI_Status st;
+    if (MPI_Iprobe(src, tag, comm, &flag, &st) != MPI_SUCCESS)
+        return PAS_ERR_MPI;
+    if (!flag)
+        return 0;
+    MPI_Get_count(&st, MPI_BYTE, len);
+    *buf = malloc((size_t)*len + 1);
+    if (!*buf)
+        return PAS_ERR_NOMEM;
+    if (MPI_Recv(*buf, *len, MPI_BYTE, st.MPI_SOURCE, tag, comm, MPI_STATUS_IGNORE) != MPI_SUCCESS) {
+        free(*buf);
+        return PAS_ERR_MPI;
+    }
+    *from = st.MPI_SOURCE;
+    return 1;
+}
+
+/* ---- rank 0: the dispatcher ----------------------------------------------------- */
+
+typedef struct {
+    uint64_t id;
+    int prio, attempt, last_rank;
+    uint64_t step; /* scheduler step when it was (re)queued */
+    void *data;
+    size_t len;
+} ftask_t;
+
+typedef struct {
+    MPI_Comm comm;
+    int size;
+    const pas_farm_calls_t *c;
+    const pas_farm_opts_t *o;
+    pas_pipe_sched_t sched;
+    size_t window;
+    uint64_t step; /* dispatches so far: the aging clock */
+    int *slots, *cap; /* per rank: slots, and slots + prefetch */
+    int *assigned;    /* per rank: tasks handed out, not yet ended there */
+    double mean_wall; /* of the attempts so far (moving average) */
+    uint64_t attempts;
+    char (*hosts)[64];
+    uint64_t outstanding;
+    pas_farm_progress_t prog;
+    pas_farm_stats_t st;
+    farm_pool_t pool;
+    sends_t sends;
+    int status; /* first error: stop handing out */
+} disp_t;
+
+static int retryable(const pas_farm_opts_t *o, int status)
+{
+    if (o->nretry_on == 0)
+        return 1;
+    for (int i = 0; i < o->nretry_on; i++)
+        if (o->retry_on[i] == status)
+            return 1;
+    return 0;
+}
+
+/* A task's attempt ended on `rank`: retry it, or report it. */
+static int disp_result(disp_t *d, ftask_t *t, int rank, int status, int slot, double start,
+                       double wall, const void *data, size_t len)
+{
+    d->outstanding--;
+    d->assigned[rank]--;
+    d->attempts++;
+    d->mean_wall += (wall - d->mean_wall) / (double)(d->attempts < 64 ? d->attempts : 64);
+    if (d->status == PAS_OK && status != 0 && t->attempt <= d->o->retries &&
+        retryable(d->o, status)) {
+        t->attempt++;
+        t->last_rank = rank;
+        t->step = d->step;
+        d->prog.retried++;
+        d->st.retried++;
+        return pas_pipe_sched_push(&d->sched, t->prio, t->step, t);
+    }
+    int rc = PAS_OK;
+    if (d->status == PAS_OK) {
+        pas_farm_result_t r = {t->id, status, t->attempt, rank, slot, d->hosts[rank], start, wall,
+                               data, len};
+        d->prog.done++;
+        d->st.tasks++;
+        if (status) {
+            d->prog.failed++;
+            d->st.failed++;
+        } else {
+            d->st.succeeded++;
+        }
+        if (d->c->done)
+            rc = d->c->done(d->c->arg, &r);
+    }
+    free(t->data);
+    free(t);
+    return rc;
+}
+
+/* Up to n tasks for `rank` from the scheduler (a retry avoids the rank that
+ * failed it when there are others).  Returns how many were put in out[]. */
+static int disp_take(disp_t *d, int rank, int n, ftask_t **out)
+{
+    int got = 0, ndef = 0;
+    ftask_t *deferred[64];
+    void *ref;
+    while (got < n && pas_pipe_sched_pop(&d->sched, &ref)) {
+        ftask_t *t = ref;
+        if (d->size > 1 && t->last_rank == rank) {
+            deferred[ndef++] = t;
+            if (ndef == 64) /* the head is this rank's retries: others take them */
+                break;
+            continue;
+        }
+        out[got++] = t;
+        d->step++;
+    }
+    for (int i = 0; i < ndef; i++)
+        pas_pipe_sched_push(&d->sched, deferred[i]->prio, deferred[i]->step, deferred[i]);
+    d->outstanding += (uint64_t)got;
+    d->assigned[rank] += got;
+    return got;
+}
+
+static int disp_read(disp_t *d)
+{
+    int moved = 0;
+    while (!d->prog.input_ended && d->status == PAS_OK &&
+           d->sched.count + d->outstanding < d->window) {
+        pas_farm_task_t in = {0};
+        int rc = d->c->next(d->c->arg, &in);
+        if (rc == PAS_FARM_AGAIN)
+            break;
+        if (rc < 0) {
+            d->status = rc;
+            break;
+        }
+        if (rc == 0) {
+            d->prog.input_ended = 1;
+            break;
+        }
+        ftask_t *t = calloc(1, sizeof *t);
+        void *copy = malloc(in.len ? in.len : 1);
+        if (!t || !copy) {
+            free(t);
+            free(copy);
+            d->status = PAS_ERR_NOMEM;
+            break;
+        }
+        memcpy(copy, in.data, in.len);
+        *t = (ftask_t){in.id, in.prio, 1, -1, d->step, copy, in.len};
+        pas_pipe_sched_push(&d->sched, t->prio, t->step, t);
+        d->prog.read++;
+        moved = 1;
+    }
+    return moved;
+}
+
+static int disp_send_tasks(disp_t *d, int rank, ftask_t **t, int n, int end)
+{
+    pas_farm_out_t m = {0};
+    int32_t hdr[2] = {n, end};
+    int rc = farm_put(&m, hdr, sizeof hdr);
+    for (int i = 0; i < n && rc == PAS_OK; i++) {
+        uint64_t id = (uint64_t)(uintptr_t)t[i], len = t[i]->len;
+        int32_t attempt = t[i]->attempt;
+        rc = farm_put(&m, &id, 8);
+        if (rc == PAS_OK)
+            rc = farm_put(&m, &t[i]->id, 8);
+        if (rc == PAS_OK)
+            rc = farm_put(&m, &attempt, 4);
+        if (rc == PAS_OK)
+            rc = farm_put(&m, &len, 8);
+        if (rc == PAS_OK)
+            rc = farm_put(&m, t[i]->data, t[i]->len);
+    }
+    if (rc == PAS_OK)
+        rc = sends_add(&d->sends, d->comm, rank, FARM_TAG_TASKS, &m);
+    free(m.buf);
+    return rc;
+}
+
+/* One ASK message: results, or bye (-1). */
+static int disp_ask(disp_t *d, int from, const char *p, int len, int *bye)
+{
+    const char *end = p + len;
+    int32_t want, n;
+    if (len < 8)
+        return PAS_ERR_INTERNAL;
+    farm_get(&p, &want, 4);
+    farm_get(&p, &n, 4);
+    for (int i = 0; i < n; i++) {
+        uint64_t id, rlen;
+        int32_t status, attempt, slot;
+        double start, wall;
+        if (end - p < 44)
+            return PAS_ERR_INTERNAL;
+        farm_get(&p, &id, 8);
+        farm_get(&p, &status, 4);
+        farm_get(&p, &attempt, 4);
+        farm_get(&p, &slot, 4);
+        farm_get(&p, &start, 8);
+        farm_get(&p, &wall, 8);
+        farm_get(&p, &rlen, 8);
+        if ((uint64_t)(end - p) < rlen)
+            return PAS_ERR_INTERNAL;
+        ftask_t *t = (ftask_t *)(uintptr_t)id;
+        int rc = disp_result(d, t, from, status, slot, start, wall, p, (size_t)rlen);
+        p += rlen;
+        if (rc && d->status == PAS_OK)
+            d->status = rc;
+    }
+    if (want < 0)
+        *bye = 1;
+    return PAS_OK;
+}
+
+static int farm_dispatch(disp_t *d)
+{
+    ftask_t **batch = NULL;
+    int batch_cap = 0;
+    int rc = PAS_OK;
+    int ended = 0, byes = 0;
+    double t_start = farm_now(), next_tick = t_start + d->o->tick, nap = 20e-6;
+    for (;;) {
+        int busy = disp_read(d);
+        /* results and requests from the other ranks */
+        for (;;) {
+            char *buf;
+            int len, from, bye = 0;
+            int got = d->size > 1 ? recv_any(d->comm, MPI_ANY_SOURCE, FARM_TAG_ASK, &buf, &len, &from) : 0;
+            if (got <= 0) {
+                if (got < 0)
+                    rc = got;
+                break;
+            }
+            busy = 1;
+            int arc = disp_ask(d, from, buf, len, &bye);
+            free(buf);
+            if (arc)
+                rc = arc;
+            byes += bye;
+        }
+        if (rc)
+            break;
+        /* results of rank 0's own slots */
+        for (farm_job_t *j = farm_pool_collect(&d->pool), *n; j; j = n) {
+            n = j->next;
+            busy = 1;
+            int drc = disp_result(d, (ftask_t *)(uintptr_t)j->id, 0, j->status, j->slot, j->start,
+                                  j->wall, j->out.buf, j->out.len);
+            if (drc && d->status == PAS_OK)
+                d->status = drc;
+            farm_job_free(j);
+        }
+        if (!ended)
+            busy |= disp_read(d);
+        /* hand out: the other ranks' requests, then rank 0's own slots */
+        for (int r = 0; r < d->size && !ended && d->status == PAS_OK; r++) {
+            /* free slots first; a queue beyond them (prefetch) only
+             * once tasks are known to be short, so that long tasks are
+             * not held behind each other while a slot elsewhere idles */
+            int prefetch = d->attempts > 0 && d->mean_wall < 0.05;
+            int want = (prefetch ? d->cap[r] : d->slots[r]) - d->assigned[r];
+            if (want <= 0 || d->sched.count == 0)
+                continue;
+            if (want > batch_cap) {
+                ftask_t **nb = realloc(batch, (size_t)want * sizeof *nb);
+                if (!nb) {
+                    rc = PAS_ERR_NOMEM;
+                    break;
+                }
+                batch = nb;
+                batch_cap = want;
+            }
+            int n = disp_take(d, r, want, batch);
+            if (n == 0)
+                continue;
+            busy = 1;
+            if (r) {
+                rc = disp_send_tasks(d, r, batch, n, 0);
+                if (rc)
+                    break;
+            } else {
+                for (int i = 0; i < n; i++) {
+                    farm_job_t *j = calloc(1, sizeof *j);
+                    void *copy = malloc(batch[i]->len ? batch[i]->len : 1);
+                    if (!j || !copy) {
+                        free(j);
+                        free(copy);
+                        rc = PAS_ERR_NOMEM;
+                        break;
+                    }
+                    memcpy(copy, batch[i]->data, batch[i]->len);
+                    j->id = (uint64_t)(uintptr_t)batch[i];
+                    j->uid = batch[i]->id;
+                    j->attempt = batch[i]->attempt;
+                    j->data = copy;
+                    j->len = batch[i]->len;
+                    farm_pool_submit(&d->pool, j);
+                }
+            }
+        }
+        if (rc)
+            break;
+        if (d->status != PAS_OK) { /* stop: drop what is queued, let the running end */
+            void *ref;
+            while (pas_pipe_sched_pop(&d->sched, &ref)) {
+                free(((ftask_t *)ref)->data);
+                free(ref);
+            }
+            d->prog.input_ended = 1;
+        }
+        /* the end: everything read has ended; tell the others, wait for their bye */
+        if (!ended && d->prog.input_ended && d->sched.count == 0 && d->outstanding == 0) {
+            ended = 1;
+            for (int r = 1; r < d->size && rc == PAS_OK; r++)
+                rc = disp_send_tasks(d, r, NULL, 0, d->status ? d->status : 1);
+            if (rc)
+                break;
+        }
+        if (ended && byes == d->size - 1)
+            break;
+        if ((rc = sends_progress(&d->sends, 0)))
+            break;
+        double now = farm_now();
+        if (d->c->tick && now >= next_tick) {
+            d->prog.running = d->outstanding;
+            d->prog.queued = d->sched.count;
+            d->prog.elapsed = now - t_start;
+            d->c->tick(d->c->arg, &d->prog);
+            next_tick = now + d->o->tick;
+        }
+        if (busy) {
+            nap = 20e-6;
+            continue;
+        }
+        /* idle: sleep on our slots; poll MPI (and input that said AGAIN) often */
+        int poll_mpi = d->size > 1 || !d->prog.input_ended;
+        farm_pool_wait(&d->pool, poll_mpi ? nap : 0.5);
+        nap = nap * 2 < 1e-3 ? nap * 2 : 1e-3;
+    }
+    free(batch);
+    /* a failure here (MPI, memory) must still release the others */
+    for (int r = 1; rc != PAS_OK && !ended && r < d->size; r++)
+        disp_send_tasks(d, r, NULL, 0, rc);
+    d->st.wall = farm_now() - t_start;
+    if (rc == PAS_OK)
+        rc = sends_progress(&d->sends, 1);
+    return rc ? rc : (d->status == PAS_OK ? PAS_OK : d->status);
+}
+
+/* ---- ranks 1..p-1: ask, run, send results -------------------------------------- */
+
+static int farm_work(MPI_Comm comm, farm_pool_t *pool)
+{
+    sends_t sends = {0};
+    int rc = PAS_OK, farm_status = PAS_OK;
+    double nap = 20e-6;
+    for (;;) {
+        int busy = 0;
+        /* results (rank 0 counts what each rank holds: they free room) */
+        farm_job_t *done = farm_pool_collect(pool);
+        while (done) {
+            pas_farm_out_t m = {0};
+            int32_t hdr[2] = {0, 0};
+            rc = farm_put(&m, hdr, sizeof hdr);
+            while (done && rc == PAS_OK && (m.len < FARM_MSG_MAX || hdr[1] == 0)) {
+                farm_job_t *j = done;
+                uint64_t len = j->out.len;
+                int32_t s3[3] = {j->status, j->attempt, j->slot};
+                rc = farm_put(&m, &j->id, 8);
+                if (rc == PAS_OK)
+                    rc = farm_put(&m, s3, sizeof s3);
+                if (rc == PAS_OK)
+                    rc = farm_put(&m, &j->start, 8);
+                if (rc == PAS_OK)
+                    rc = farm_put(&m, &j->wall, 8);
+                if (rc == PAS_OK)
+                    rc = farm_put(&m, &len, 8);
+                if (rc == PAS_OK)
+                    rc = farm_put(&m, j->out.buf, j->out.len);
+                hdr[1]++;
+                done = j->next;
+                farm_job_free(j);
+            }
+            if (rc == PAS_OK) {
+                memcpy(m.buf, hdr, sizeof hdr);
+                rc = sends_add(&sends, comm, 0, FARM_TAG_ASK, &m);
+            }
+            free(m.buf);
+            if (rc)
+                goto out;
+            busy = 1;
+        }
+        /* tasks, or the end */
+        char *buf;
+        int len, from;
+        int got = recv_any(comm, 0, FARM_TAG_TASKS, &buf, &len, &from);
+        if (got < 0) {
+            rc = got;
+            goto out;
+        }
+        if (got) {
+            busy = 1;
+            const char *p = buf, *end = buf + len;
+            int32_t n, fin;
+            farm_get(&p, &n, 4);
+            farm_get(&p, &fin, 4);
+            for (int i = 0; i < n && rc == PAS_OK; i++) {
+                farm_job_t *j = calloc(1, sizeof *j);
+                uint64_t jlen;
+                if (!j) {
+                    rc = PAS_ERR_NOMEM;
+                    break;
+                }
+                farm_get(&p, &j->id, 8);
+                farm_get(&p, &j->uid, 8);
+                farm_get(&p, &j->attempt, 4);
+                farm_get(&p, &jlen, 8);
+                j->data = malloc(jlen ? jlen : 1);
+                if (!j->data || (uint64_t)(end - p) < jlen) {
+                    rc = j->data ? PAS_ERR_INTERNAL : PAS_ERR_NOMEM;
+                    farm_job_free(j);
+                    break;
+                }
+                memcpy(j->data, p, jlen);
+                p += jlen;
+                j->len = jlen;
+                farm_pool_submit(pool, j);
+            }
+            free(buf);
+            if (rc)
+                goto out;
+            if (fin) {
+                farm_status = fin < 0 ? fin : PAS_OK;
+                break;
+            }
+        }
+        if ((rc = sends_progress(&sends, 0)))
+            goto out;
+        if (busy) {
+            nap = 20e-6;
+            continue;
+        }
+        farm_pool_wait(pool, nap);
+        nap = nap * 2 < 1e-3 ? nap * 2 : 1e-3;
+    }
+    /* bye: nothing follows it from this rank */
+    {
+        pas_farm_out_t m = {0};
+        int32_t hdr[2] = {-1, 0};
+        rc = farm_put(&m, hdr, sizeof hdr);
+        if (rc == PAS_OK)
+            rc = sends_add(&sends, comm, 0, FARM_TAG_ASK, &m);
+        free(m.buf);
+    }
+out:
+    if (rc == PAS_OK)
+        rc = sends_progress(&sends, 1);
+    sends_free(&sends);
+    return rc ? rc : farm_status;
+}
+
+int pas_farm_run(MPI_Comm comm, const pas_farm_calls_t *calls, const pas_farm_opts_t *opts,
+                 pas_farm_stats_t *stats)
+{
+    int rank, size, rc = PAS_OK;
+    MPI_Comm_rank(comm, &rank);
+    MPI_Comm_size(comm, &size);
+    pas_farm_opts_t o;
+    if (opts)
+        o = *opts;
+    else
+        pas_farm_opts_default(&o);
+    if (o.prefetch <= 0)
+        o.prefetch = o.slots;
+    if (o.aging < 1)
+        o.aging = 1;
+    if (o.tick <= 0)
+        o.tick = 1;
+    if (!calls || !calls->run || (rank == 0 && !calls->next) || o.slots < 1 || o.retries < 0)
+        rc = PAS_ERR_ARG;
+    int cap = o.slots + o.prefetch;
+
+    /* every rank's host name and capacity, for the results and the window */
+    char host[64] = {0};
+    gethostname(host, sizeof host - 1);
+    disp_t d = {0};
+    if (rank == 0) {
+        d.hosts = calloc((size_t)size, sizeof *d.hosts);
+        d.slots = calloc((size_t)size, sizeof *d.slots);
+        d.cap = calloc((size_t)size, sizeof *d.cap);
+        d.assigned = calloc((size_t)size, sizeof *d.assigned);
+        if (!d.hosts || !d.slots || !d.cap || !d.assigned)
+            rc = PAS_ERR_NOMEM;
+    }
+    int grc = MPI_Gather(host, 64, MPI_CHAR, d.hosts ? (void *)d.hosts : host, 64, MPI_CHAR, 0, comm);
+    int crc = MPI_Gather(&cap, 1, MPI_INT, d.cap ? d.cap : &cap, 1, MPI_INT, 0, comm);
+    int src = MPI_Gather(&o.slots, 1, MPI_INT, d.slots ? d.slots : &o.slots, 1, MPI_INT, 0, comm);
+    if (grc != MPI_SUCCESS || crc != MPI_SUCCESS || src != MPI_SUCCESS)
+        rc = PAS_ERR_MPI;
+    int all = rc;
+    if (MPI_Allreduce(&rc, &all, 1, MPI_INT, MPI_MIN, comm) != MPI_SUCCESS)
+        all = PAS_ERR_MPI;
+    if (all != PAS_OK) {
+        rc = all;
+        goto out;
+    }
+
+    farm_pool_t *pool = rank == 0 ? &d.pool : &(farm_pool_t){0};
+    rc = farm_pool_start(pool, o.slots, calls, rank, host);
+    if (rc == PAS_OK) {
+        if (rank == 0) {
+            size_t need = 0;
+            for (int r = 0; r < size; r++)
+                need += 2 * (size_t)d.cap[r];
+            d.window = o.window > need ? o.window : need;
+            d.comm = comm;
+            d.size = size;
+            d.c = calls;
+            d.o = &o;
+            rc = pas_pipe_sched_init(&d.sched, d.window, o.aging);
+            if (rc == PAS_OK)
+                rc = farm_dispatch(&d);
+            pas_pipe_sched_free(&d.sched);
+            sends_free(&d.sends);
+        } else {
+            rc = farm_work(comm, pool);
+        }
+        farm_pool_stop(pool);
+    }
+    all = rc;
+    if (MPI_Allreduce(&rc, &all, 1, MPI_INT, MPI_MIN, comm) != MPI_SUCCESS)
+        all = PAS_ERR_MPI;
+    rc = all;
+out:
+    if (stats && rank == 0)
+        *stats = d.st;
+    free(d.hosts);
+    free(d.slots);
+    free(d.cap);
+    free(d.assigned);
+    return rc;
+}

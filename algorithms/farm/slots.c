@@ -1,0 +1,208 @@
+/* slots.c - the slot threads of one rank: each runs one task at a time
+ * through the run callback and hands the finished job back to the main
+ * thread. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "farm_internal.h"
+
+double farm_now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+double farm_epoch(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_REALTIME, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+int farm_put(pas_farm_out_t *b, const void *p, size_t n)
+{
+    if (n > b->cap - b->len) {
+        size_t cap = b->cap ? b->cap : 256;
+        while (cap - b->len < n) {
+            if (cap > SIZE_MAX / 2)
+                return PAS_ERR_NOMEM;
+            cap *= 2;
+        }
+        char *nb = realloc(b->buf, cap);
+        if (!nb)
+            return PAS_ERR_NOMEM;
+        b->buf = nb;
+        b->cap = cap;
+    }
+    if (n)
+        memcpy(b->buf + b->len, p, n);
+    b->len += n;
+    return PAS_OK;
+}
+
+int pas_farm_out_put(pas_farm_out_t *out, const void *data, size_t len)
+{
+    return out ? farm_put(out, data, len) : PAS_ERR_ARG;
+}
+
+void pas_farm_out_reset(pas_farm_out_t *out)
+{
+    if (out)
+        out->len = 0;
+}
+
+void farm_job_free(farm_job_t *j)
+{
+    if (!j)
+        return;
+    free(j->data);
+    free(j->out.buf);
+    free(j);
+}
+
+typedef struct {
+    farm_pool_t *pool;
+    int slot;
+} slot_arg_t;
+
+static void *slot_main(void *arg)
+{
+    slot_arg_t a = *(slot_arg_t *)arg;
+    free(arg);
+    farm_pool_t *p = a.pool;
+    pthread_mutex_lock(&p->mu);
+    for (;;) {
+        while (!p->todo && !p->stop)
+            pthread_cond_wait(&p->work, &p->mu);
+        if (!p->todo)
+            break;
+        farm_job_t *j = p->todo;
+        p->todo = j->next;
+        if (!p->todo)
+            p->todo_tail = NULL;
+        pthread_mutex_unlock(&p->mu);
+
+        pas_farm_where_t w = {j->uid, p->rank, a.slot, j->attempt, p->host};
+        j->slot = a.slot;
+        j->out.len = 0;
+        j->start = farm_epoch();
+        double t0 = farm_now();
+        j->status = p->calls->run(p->calls->arg, &w, j->data, j->len, &j->out);
+        j->wall = farm_now() - t0;
+        j->next = NULL;
+
+        pthread_mutex_lock(&p->mu);
+        if (p->done_tail)
+            p->done_tail->next = j;
+        else
+            p->done = j;
+        p->done_tail = j;
+        pthread_cond_signal(&p->finished);
+    }
+    pthread_mutex_unlock(&p->mu);
+    return NULL;
+}
+
+int farm_pool_start(farm_pool_t *p, int slots, const pas_farm_calls_t *calls, int rank,
+                    const char *host)
+{
+    memset(p, 0, sizeof *p);
+    if (slots < 1)
+        return PAS_ERR_ARG;
+    p->calls = calls;
+    p->rank = rank;
+    p->host = host;
+    p->threads = calloc((size_t)slots, sizeof *p->threads);
+    if (!p->threads)
+        return PAS_ERR_NOMEM;
+    pthread_mutex_init(&p->mu, NULL);
+    pthread_cond_init(&p->work, NULL);
+    pthread_cond_init(&p->finished, NULL);
+    for (int s = 0; s < slots; s++) {
+        slot_arg_t *a = malloc(sizeof *a);
+        if (a)
+            *a = (slot_arg_t){p, s};
+        if (!a || pthread_create(&p->threads[s], NULL, slot_main, a) != 0) {
+            free(a);
+            farm_pool_stop(p);
+            return PAS_ERR_NOMEM;
+        }
+        p->nthreads++;
+    }
+    return PAS_OK;
+}
+
+void farm_pool_submit(farm_pool_t *p, farm_job_t *j)
+{
+    j->next = NULL;
+    pthread_mutex_lock(&p->mu);
+    if (p->todo_tail)
+        p->todo_tail->next = j;
+    else
+        p->todo = j;
+    p->todo_tail = j;
+    p->held++;
+    pthread_cond_signal(&p->work);
+    pthread_mutex_unlock(&p->mu);
+}
+
+farm_job_t *farm_pool_collect(farm_pool_t *p)
+{
+    pthread_mutex_lock(&p->mu);
+    farm_job_t *list = p->done;
+    p->done = p->done_tail = NULL;
+    for (farm_job_t *j = list; j; j = j->next)
+        p->held--;
+    pthread_mutex_unlock(&p->mu);
+    return list;
+}
+
+int farm_pool_held(farm_pool_t *p)
+{
+    pthread_mutex_lock(&p->mu);
+    int h = p->held;
+    pthread_mutex_unlock(&p->mu);
+    return h;
+}
+
+void farm_pool_wait(farm_pool_t *p, double seconds)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_REALTIME, &t);
+    long ns = t.tv_nsec + (long)(seconds * 1e9);
+    t.tv_sec += ns / 1000000000L;
+    t.tv_nsec = ns % 1000000000L;
+    pthread_mutex_lock(&p->mu);
+    if (!p->done)
+        pthread_cond_timedwait(&p->finished, &p->mu, &t);
+    pthread_mutex_unlock(&p->mu);
+}
+
+void farm_pool_stop(farm_pool_t *p)
+{
+    if (!p->threads)
+        return;
+    pthread_mutex_lock(&p->mu);
+    p->stop = 1;
+    pthread_cond_broadcast(&p->work);
+    pthread_mutex_unlock(&p->mu);
+    for (int s = 0; s < p->nthreads; s++)
+        pthread_join(p->threads[s], NULL);
+    for (farm_job_t *l = p->todo, *n; l; l = n) {
+        n = l->next;
+        farm_job_free(l);
+    }
+    for (farm_job_t *l = p->done, *n; l; l = n) {
+        n = l->next;
+        farm_job_free(l);
+    }
+    free(p->threads);
+    pthread_mutex_destroy(&p->mu);
+    pthread_cond_destroy(&p->work);
+    pthread_cond_destroy(&p->finished);
+    memset(p, 0, sizeof *p);
+}
