@@ -13,6 +13,7 @@
 #include <zlib.h>
 #endif
 
+#include "pas_outfile.h"
 #include "stations.h"
 
 const char *const station_names[] = {"read", "gen", "work", "write", NULL};
@@ -419,8 +420,8 @@ static int write_init(void **state, const pas_pipe_where_t *where, void *arg)
             s->fp = NULL;
         }
     } else {
-        snprintf(s->part, sizeof s->part, "%s.tmp.%ld", c->output, (long)getpid());
-        s->fp = fopen(s->part, "wb");
+        /* a name unique to the job, removed on signals (pas_outfile) */
+        s->fp = pas_outfile_tmp_register(c->output, s->part, sizeof s->part) == PAS_OK ? fopen(s->part, "wbx") : NULL;
     }
     if (!s->fp) {
         io_fail(c, "cannot write output '%s': %s; check the directory", c->output);
@@ -499,6 +500,7 @@ static int write_flush(void *state, pas_pipe_emit_t *em)
         io_fail(c, "cannot complete output '%s': %s", c->output);
         return PAS_ERR_IO;
     }
+    pas_outfile_tmp_release(s->part);
     if (c->checkpoint)
         unlink(c->checkpoint);
     return PAS_OK;
@@ -511,8 +513,10 @@ static void write_done(void *state)
     tally(&s->cfg->snk_sum, s->sum);
     if (s->fp && s->fp != stdout) { /* failed before the end: no half-written output */
         fclose(s->fp);
-        if (!s->cfg->checkpoint && !s->direct)
+        if (!s->cfg->checkpoint && !s->direct) {
             unlink(s->part);
+            pas_outfile_tmp_release(s->part);
+        }
     }
     station_free(s);
 }

@@ -32,6 +32,7 @@
 
 /* ---- the registry of temporary files (read by the signal handler) ---- */
 
+/* used: 0 free, 2 being filled, 1 registered (only 1 is seen by the handler) */
 static struct {
     char path[PAS_OUTFILE_PATH];
     atomic_int used;
@@ -42,27 +43,33 @@ static int sig_rank;
 
 static void reg_add(const char *path)
 {
-    for (int i = 0; i < MAX_REGISTERED; i++)
-        if (!atomic_load(&reg[i].used)) {
+    for (int i = 0; i < MAX_REGISTERED; i++) {
+        int free_slot = 0;
+        if (atomic_compare_exchange_strong(&reg[i].used, &free_slot, 2)) {
             snprintf(reg[i].path, sizeof reg[i].path, "%s", path);
             atomic_store(&reg[i].used, 1); /* the name is complete before it is seen */
             return;
         }
+    }
 }
 
 static void reg_remove(const char *path)
 {
-    for (int i = 0; i < MAX_REGISTERED; i++)
-        if (atomic_load(&reg[i].used) && strcmp(reg[i].path, path) == 0)
-            atomic_store(&reg[i].used, 0);
+    for (int i = 0; i < MAX_REGISTERED; i++) {
+        int used = 1;
+        if (atomic_load(&reg[i].used) == 1 && strcmp(reg[i].path, path) == 0)
+            atomic_compare_exchange_strong(&reg[i].used, &used, 0);
+    }
 }
 
 int pas_outfile_unlink_all(void)
 {
     int n = 0;
-    for (int i = 0; i < MAX_REGISTERED; i++)
-        if (atomic_exchange(&reg[i].used, 0) && unlink(reg[i].path) == 0)
+    for (int i = 0; i < MAX_REGISTERED; i++) {
+        int used = 1;
+        if (atomic_compare_exchange_strong(&reg[i].used, &used, 0) && unlink(reg[i].path) == 0)
             n++;
+    }
     return n;
 }
 
@@ -89,7 +96,7 @@ static void on_signal(int sig)
     const char *names[MAX_REGISTERED];
     int nn = 0;
     for (int i = 0; i < MAX_REGISTERED; i++)
-        if (atomic_load(&reg[i].used))
+        if (atomic_load(&reg[i].used) == 1)
             names[nn++] = reg[i].path;
     int removed = pas_outfile_unlink_all();
     if (sig_rank == 0) {
@@ -101,14 +108,12 @@ static void on_signal(int sig)
             put(line, &n, sizeof line, phase);
             put(line, &n, sizeof line, "'");
         }
-        if (removed > 0 || nn > 0) {
+        if (removed > 0 || nn > 0) { /* other ranks remove theirs without a word */
             put(line, &n, sizeof line, "; removed the unfinished output ");
             for (int i = 0; i < nn; i++) {
                 put(line, &n, sizeof line, i ? ", " : "");
                 put(line, &n, sizeof line, names[i]);
             }
-        } else {
-            put(line, &n, sizeof line, "; no output was being written");
         }
         put(line, &n, sizeof line, "; exit ");
         put(line, &n, sizeof line, code);
@@ -234,6 +239,16 @@ static void scan_stale(pas_outfile_t *f, const char *host)
                  n ? "; " : "", kept, kept > 1 ? "s" : "", keep, kept > 1 ? ", ..." : "", kept > 1 ? "them" : "it");
 }
 
+static void host_name(char *host, size_t len)
+{
+    if (gethostname(host, len - 1) != 0 || !*host)
+        snprintf(host, len, "localhost");
+    host[len - 1] = 0;
+    for (char *c = host; *c; c++)
+        if (*c == '/')
+            *c = '_';
+}
+
 static uint32_t random_word(void)
 {
     uint32_t r = 0;
@@ -293,12 +308,8 @@ static int begin_local(const char *opt, const char *path, pas_outfile_t *f)
         f->dev = (uint64_t)st.st_dev;
         f->ino = (uint64_t)st.st_ino;
     }
-    char host[256] = "localhost";
-    if (gethostname(host, sizeof host - 1) != 0 || !*host)
-        snprintf(host, sizeof host, "localhost");
-    for (char *c = host; *c; c++)
-        if (*c == '/')
-            *c = '_';
+    char host[256] = "";
+    host_name(host, sizeof host);
     scan_stale(f, host);
     int fd = -1;
     for (int tries = 0; fd < 0 && tries < 8; tries++) {
@@ -352,6 +363,18 @@ int pas_outfile_begin(MPI_Comm comm, const char *opt, const char *path, pas_outf
         reg_add(f->tmp); /* a signal on any rank removes it */
     return PAS_OK;
 }
+
+int pas_outfile_tmp_register(const char *path, char *tmp, size_t len)
+{
+    char host[256] = "";
+    host_name(host, sizeof host);
+    int rc = pas_outfile_tmp_name(path, host, (long)getpid(), random_word(), tmp, len);
+    if (rc == PAS_OK)
+        reg_add(tmp);
+    return rc;
+}
+
+void pas_outfile_tmp_release(const char *tmp) { reg_remove(tmp); }
 
 /* ---- checked POSIX I/O ---- */
 

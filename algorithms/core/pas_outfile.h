@@ -95,6 +95,14 @@ void pas_outfile_signals(const char *program, int rank);
  * how many were removed.  Used before exits that skip pas_outfile_end. */
 int pas_outfile_unlink_all(void);
 
+/* local: for outputs streamed by one process (pas-pipeline --output): put
+ * a temporary name for `path` in tmp (the form pas_outfile_begin uses) and
+ * register it, so that signals and pas_driver_end remove it; the caller
+ * creates, writes and renames it, and calls pas_outfile_tmp_release once it
+ * is renamed or removed.  PAS_OK or PAS_ERR_OVERFLOW.  Thread-safe. */
+int pas_outfile_tmp_register(const char *path, char *tmp, size_t len);
+void pas_outfile_tmp_release(const char *tmp);
+
 /* ---- pure parts, tested by tests/unit/test_paths.c ---- */
 
 /* local, pure: the temporary name for `path`: "PATH.pas-tmp.HOST.PID.RAND"

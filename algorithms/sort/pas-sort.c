@@ -10,6 +10,7 @@
 #include "pas_driver.h"
 #include "pas_paths.h"
 #include "pas_sort.h"
+#include "pas_watch.h"
 
 enum { CORRUPT_NONE, CORRUPT_NOOP, CORRUPT_LOCAL, CORRUPT_DROP, CORRUPT_CHANGE, CORRUPT_SWAP };
 
@@ -136,7 +137,9 @@ static int corrupt(sort_run_t *s, int how)
 {
     pas_driver_t *d = s->d;
     size_t es = pas_sort_kind_size(s->kind);
-    int rc = PAS_OK;
+    int rc = pas_watch_phase("corrupt"); /* PAS_FAULT=R:corrupt:error fails this step (a test) */
+    if (rc != PAS_OK)
+        return rc;
     if (how == CORRUPT_NOOP || how == CORRUPT_LOCAL) {
         rc = prepare(s);
         if (rc == PAS_OK && how == CORRUPT_LOCAL)
