@@ -284,19 +284,21 @@ void station_canonical(const char *path, char *buf, size_t len)
         snprintf(buf, len, "%s", path);
 }
 
-/* name is target, or target then one of the suffixes the output's partial
- * and temporary files take */
-static int is_output_file(const char *name, const char *target)
+/* 1 when name is target, 2 when it is target then one of the suffixes the
+ * output's partial and temporary files take, 0 otherwise */
+static int output_file(const char *name, const char *target)
 {
-    static const char *const derived[] = {"", ".part", ".tmp", ".pas-tmp"};
+    static const char *const derived[] = {".part", ".tmp", ".pas-tmp"};
     size_t n = strlen(target);
     if (strncmp(name, target, n) != 0)
         return 0;
+    if (name[n] == '\0')
+        return 1;
     for (size_t i = 0; i < sizeof derived / sizeof *derived; i++) {
         size_t d = strlen(derived[i]);
-        /* exact, or a suffix followed by nothing or by a '.' (x.tmp.1234) */
-        if (strncmp(name + n, derived[i], d) == 0 && (name[n + d] == '\0' || (d && name[n + d] == '.')))
-            return 1;
+        /* the suffix alone or followed by '.' and more (x.tmp.1234) */
+        if (strncmp(name + n, derived[i], d) == 0 && (name[n + d] == '\0' || name[n + d] == '.'))
+            return 2;
     }
     return 0;
 }
@@ -305,10 +307,13 @@ int station_ckpt_clash(const char *ckpt, const char *output, const char *input)
 {
     char tmp[PATH_MAX + 8];
     snprintf(tmp, sizeof tmp, "%s.tmp", ckpt); /* the checkpoint's own temporary name */
-    if (output && (is_output_file(ckpt, output) || is_output_file(tmp, output)))
-        return 1;
+    int c = output ? output_file(ckpt, output) : 0;
+    if (c)
+        return c;
+    if (output && output_file(tmp, output))
+        return 2;
     if (input && (strcmp(ckpt, input) == 0 || strcmp(tmp, input) == 0))
-        return 1;
+        return 3;
     return 0;
 }
 
@@ -393,10 +398,13 @@ int station_ckpt_prepare(const station_cfg_t *c, const char *spec, char *ident, 
                               "write to a file", c->output);
         return PAS_ERR_ARG;
     }
-    if (station_ckpt_clash(ck, out, reading && strcmp(c->input, "-") ? in : NULL)) {
-        snprintf(err, errlen, "--checkpoint %.200s is the output, the input, or the output's partial or "
-                              "temporary file (%.200s.part, .tmp); name it apart, e.g. %.200s.ckpt",
-                 c->checkpoint, c->output, c->output);
+    int clash = station_ckpt_clash(ck, out, reading && strcmp(c->input, "-") ? in : NULL);
+    if (clash) {
+        const char *what[] = {"", "is the --output file", "(or its temporary name, with .tmp added) is one of the "
+                              "output's partial or temporary names (.part, .tmp, .pas-tmp)",
+                              "(or its temporary name, with .tmp added) is the --input file"};
+        snprintf(err, errlen, "--checkpoint %.200s %s: the checkpoint would overwrite it; name it apart, e.g. "
+                              "%.200s.ckpt", c->checkpoint, what[clash], c->output);
         return PAS_ERR_ARG;
     }
     const char *const inputs[] = {reading ? c->input : NULL, NULL};

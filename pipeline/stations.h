@@ -111,9 +111,10 @@ int station_ckpt_parse(const char *text, size_t len, station_ckpt_t *ck, char *e
 int station_ckpt_match(const station_ckpt_t *ck, const char *ident, int gen, uint64_t n, char *err,
                        size_t errlen);
 
-/* local, pure: 1 when the canonical checkpoint path is the output, the input,
- * one of the output's partial or temporary names, or when the checkpoint's
- * own temporary name is one of those; 0 otherwise. */
+/* local, pure: on canonical paths: 1 when the checkpoint is the output, 2
+ * when it or its own temporary name (ckpt.tmp) is the output's partial or
+ * temporary name (output.part*, .tmp*, .pas-tmp*) or the output itself, 3
+ * when either is the input (may be NULL); 0 otherwise. */
 int station_ckpt_clash(const char *ckpt, const char *output, const char *input);
 
 /* local: `path` made absolute with its directory resolved (the file itself

@@ -473,12 +473,13 @@ Test(pipe_ckpt, clashes_with_the_output_and_input)
         const char *ck, *out, *in;
         int clash;
     } t[] = {
-        {"/d/o", "/d/o", NULL, 1},          {"/d/o.part", "/d/o", NULL, 1},     {"/d/o.part.3", "/d/o", NULL, 1},
-        {"/d/o.tmp.1234", "/d/o", NULL, 1}, {"/d/o.pas-tmp.77", "/d/o", NULL, 1}, {"/d/o.tmp", "/d/o", NULL, 1},
-        {"/d/o", "/d/o.tmp", NULL, 1},      /* the checkpoint's own temporary name is the output */
-        {"/d/in", "/d/o", "/d/in", 1},      {"/d/in", "/d/o", "/d/in.tmp", 1},
+        {"/d/o", "/d/o", NULL, 1},          {"/d/o.part", "/d/o", NULL, 2},     {"/d/o.part.3", "/d/o", NULL, 2},
+        {"/d/o.tmp.1234", "/d/o", NULL, 2}, {"/d/o.pas-tmp.77", "/d/o", NULL, 2}, {"/d/o.tmp", "/d/o", NULL, 2},
+        {"/d/o", "/d/o.tmp", NULL, 2},      /* the checkpoint's own temporary name is the output */
+        {"/d/in", "/d/o", "/d/in", 3},      {"/d/in", "/d/o", "/d/in.tmp", 3},
         {"/d/o.ckpt", "/d/o", NULL, 0},     {"/d/o.partial", "/d/o", NULL, 0}, {"/d/ck", "/d/o", "/d/in", 0},
         {"/d/oo", "/d/o", NULL, 0},         {"/d/o", "/d/oo", NULL, 0},        {"/e/o", "/d/o", NULL, 0},
+        {"/d/o.tmpx", "/d/o", NULL, 0},
     };
     for (size_t i = 0; i < sizeof t / sizeof *t; i++)
         cr_assert_eq(station_ckpt_clash(t[i].ck, t[i].out, t[i].in), t[i].clash, "%s vs %s / %s", t[i].ck,
