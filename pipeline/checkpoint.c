@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -65,10 +66,11 @@ int station_ckpt_identity(const station_run_id_t *id, char *buf, size_t len, cha
 
 /* ---- text ------------------------------------------------------------------------ */
 
-size_t station_ckpt_format(const char *ident, uint64_t next_seq, uint64_t offset, char *buf, size_t len)
+size_t station_ckpt_format(const char *ident, uint64_t next_seq, uint64_t offset, uint64_t tail, char *buf,
+                           size_t len)
 {
-    int at = snprintf(buf, len, "%s%snext_seq=%llu\noffset=%llu\n", ckpt_magic, ident,
-                      (unsigned long long)next_seq, (unsigned long long)offset);
+    int at = snprintf(buf, len, "%s%snext_seq=%llu\noffset=%llu\ntail=%016llx\n", ckpt_magic, ident,
+                      (unsigned long long)next_seq, (unsigned long long)offset, (unsigned long long)tail);
     if (at < 0 || (size_t)at + 22 >= len)
         return 0;
     uint64_t crc = station_fnv1a(buf, (size_t)at);
@@ -89,6 +91,22 @@ static int parse_count(const char *s, size_t n, uint64_t *out)
     }
     if (v > STATION_CKPT_LIMIT)
         return 0;
+    *out = v;
+    return 1;
+}
+
+/* 16 lowercase hex digits */
+static int parse_hex16(const char *s, size_t n, uint64_t *out)
+{
+    uint64_t v = 0;
+    if (n != 16)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        int d = s[i] >= '0' && s[i] <= '9' ? s[i] - '0' : s[i] >= 'a' && s[i] <= 'f' ? s[i] - 'a' + 10 : -1;
+        if (d < 0)
+            return 0;
+        v = v << 4 | (uint64_t)d;
+    }
     *out = v;
     return 1;
 }
@@ -120,21 +138,19 @@ int station_ckpt_parse(const char *text, size_t len, station_ckpt_t *ck, char *e
         return PAS_ERR_ARG;
     }
     uint64_t want = 0;
-    for (size_t i = len - crc_line + 4; i < len - 1; i++) {
-        int d = text[i] >= '0' && text[i] <= '9' ? text[i] - '0' : text[i] >= 'a' && text[i] <= 'f' ? text[i] - 'a' + 10 : -1;
-        if (d < 0) {
-            snprintf(err, errlen, "is corrupt (its crc line is not 16 lowercase hex digits)");
-            return PAS_ERR_ARG;
-        }
-        want = want << 4 | (uint64_t)d;
+    if (!parse_hex16(text + len - crc_line + 4, 16, &want)) {
+        snprintf(err, errlen, "is corrupt (its crc line is not 16 lowercase hex digits)");
+        return PAS_ERR_ARG;
     }
     if (station_fnv1a(text, len - crc_line) != want) {
         snprintf(err, errlen, "is corrupt (its checksum does not match its text: edited or damaged)");
         return PAS_ERR_ARG;
     }
-    /* key=value lines between the first and the crc line */
+    /* key=value lines between the first and the crc line: the identity,
+     * then the progress (next_seq, offset, tail), each once */
+    static const char *const progress[] = {"next_seq", "offset", "tail"};
     size_t at = magic, end = len - crc_line, ilen = 0;
-    int have_seq = 0, have_off = 0, line = 1;
+    int have[3] = {0, 0, 0}, line = 1;
     ck->ident[0] = '\0';
     while (at < end) {
         line++;
@@ -147,21 +163,23 @@ int station_ckpt_parse(const char *text, size_t len, station_ckpt_t *ck, char *e
             return PAS_ERR_ARG;
         }
         size_t klen = (size_t)(eq - l), vlen = n - klen - 1;
-        if ((klen == 8 && !memcmp(l, "next_seq", 8)) || (klen == 6 && !memcmp(l, "offset", 6))) {
-            int seq = klen == 8;
-            if (seq ? have_seq : have_off) {
-                snprintf(err, errlen, "is corrupt (%.*s appears twice)", (int)klen, l);
+        int k = 0;
+        while (k < 3 && !(strlen(progress[k]) == klen && memcmp(l, progress[k], klen) == 0))
+            k++;
+        if (k < 3) {
+            if (have[k]) {
+                snprintf(err, errlen, "is corrupt (%s appears twice)", progress[k]);
                 return PAS_ERR_ARG;
             }
-            if (!parse_count(eq + 1, vlen, seq ? &ck->next_seq : &ck->offset)) {
-                snprintf(err, errlen, "holds %.*s=%.*s, which is not a count from 0 to 2^62", (int)klen, l,
-                         (int)(vlen < 40 ? vlen : 40), eq + 1);
+            if (k == 2 ? !parse_hex16(eq + 1, vlen, &ck->tail)
+                       : !parse_count(eq + 1, vlen, k == 0 ? &ck->next_seq : &ck->offset)) {
+                snprintf(err, errlen, "holds %s=%.*s, which is not %s", progress[k], (int)(vlen < 40 ? vlen : 40),
+                         eq + 1, k == 2 ? "16 hex digits" : "a count from 0 to 2^62");
                 return PAS_ERR_ARG;
             }
-            have_seq |= seq;
-            have_off |= !seq;
-        } else if (have_seq || have_off) {
-            snprintf(err, errlen, "is corrupt (line %d follows next_seq and offset)", line);
+            have[k] = 1;
+        } else if (have[0] || have[1] || have[2]) {
+            snprintf(err, errlen, "is corrupt (line %d follows the progress lines)", line);
             return PAS_ERR_ARG;
         } else {
             memcpy(ck->ident + ilen, l, n + 1); /* fits: the text does */
@@ -170,10 +188,11 @@ int station_ckpt_parse(const char *text, size_t len, station_ckpt_t *ck, char *e
         }
         at += n + 1;
     }
-    if (!have_seq || !have_off) {
-        snprintf(err, errlen, "is corrupt (it has no %s line)", have_seq ? "offset" : "next_seq");
-        return PAS_ERR_ARG;
-    }
+    for (int k = 0; k < 3; k++)
+        if (!have[k]) {
+            snprintf(err, errlen, "is corrupt (it has no %s line)", progress[k]);
+            return PAS_ERR_ARG;
+        }
     return PAS_OK;
 }
 
@@ -257,6 +276,28 @@ int station_ckpt_match(const station_ckpt_t *ck, const char *ident, int gen, uin
                  (unsigned long long)ck->next_seq, (unsigned long long)ck->offset);
         return PAS_ERR_ARG;
     }
+    return PAS_OK;
+}
+
+int station_ckpt_tail(const char *path, uint64_t offset, uint64_t *hash)
+{
+    unsigned char buf[STATION_CKPT_TAIL];
+    size_t k = offset < sizeof buf ? (size_t)offset : sizeof buf, got = 0;
+    int fd = open(path, O_RDONLY);
+    if (fd < 0)
+        return PAS_ERR_IO;
+    while (got < k) {
+        ssize_t r = pread(fd, buf + got, k - got, (off_t)(offset - k + got));
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            break;
+        got += (size_t)r;
+    }
+    close(fd);
+    if (got < k)
+        return PAS_ERR_IO;
+    *hash = station_fnv1a(buf, k);
     return PAS_OK;
 }
 
@@ -439,6 +480,12 @@ int station_ckpt_prepare(const station_cfg_t *c, const char *spec, char *ident, 
     if (rc == PAS_OK && saved->offset > 0 && (stat(part, &st) != 0 || (uint64_t)st.st_size < saved->offset)) {
         snprintf(why, sizeof why, "says %llu bytes are written, but the partial output %.200s %s",
                  (unsigned long long)saved->offset, part, stat(part, &st) != 0 ? "is missing" : "is shorter");
+        rc = PAS_ERR_ARG;
+    }
+    uint64_t tail = 0;
+    if (rc == PAS_OK && (station_ckpt_tail(part, saved->offset, &tail) != PAS_OK || tail != saved->tail)) {
+        snprintf(why, sizeof why, "does not fit the partial output %.200s: its last bytes before offset %llu "
+                 "differ from those committed (another run wrote it?)", part, (unsigned long long)saved->offset);
         rc = PAS_ERR_ARG;
     }
     if (rc == PAS_OK) {

@@ -4,7 +4,7 @@
 #     mtime or content changed), other options (--n, --seed, --size,
 #     --transform, --record, spec, --output), a corrupt, truncated or
 #     hand-edited checkpoint (next_seq=-1 or 99999999999, with its checksum
-#     fixed up) or a shortened partial output is exit 2 with one line, on
+#     fixed up) or a shortened or changed partial output is exit 2 with one line, on
 #     every rank, fast, with the checkpoint and the partial output untouched;
 #     the same run resumes and its output equals an uninterrupted run's (cmp);
 #   - a checkpoint path that is the output, its partial or temporary name,
@@ -145,6 +145,10 @@ for np in $nps; do
     expect_usage "offset past the partial output" "partial output .* is shorter" "$np" "${rargs[@]}" "${common[@]}"
     restore; keep_input; truncate -s 100 "$work/out.part"
     expect_usage "a shortened partial output" "partial output .* is shorter" "$np" "${rargs[@]}" "${common[@]}"
+    restore; keep_input; off=$(sed -n 's/^offset=//p' "$work/ck")
+    printf '##########' | dd of="$work/out.part" bs=1 seek=$((off - 10)) conv=notrunc status=none
+    expect_usage "a partial output changed before the offset" "does not fit the partial output" "$np" "${rargs[@]}" \
+        "${common[@]}"
     restore; keep_input; printf 'pas-pipeline checkpoint next_seq=5000 offset=100\n' >"$work/ck"
     expect_usage "an old-format checkpoint" "another pas-pipeline version" "$np" "${rargs[@]}" "${common[@]}"
 
