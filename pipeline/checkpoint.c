@@ -441,8 +441,9 @@ int station_ckpt_prepare(const station_cfg_t *c, const char *spec, char *ident, 
     }
     int clash = station_ckpt_clash(ck, out, reading && strcmp(c->input, "-") ? in : NULL);
     if (clash) {
-        const char *what[] = {"", "is the --output file", "(or its temporary name, with .tmp added) is one of the "
-                              "output's partial or temporary names (.part, .tmp, .pas-tmp)",
+        static const char partial[] = "(or its temporary name, with .tmp added) is one of the output's partial "
+                                      "or temporary names (.part, .tmp, .pas-tmp)";
+        const char *what[] = {"", "is the --output file", partial,
                               "(or its temporary name, with .tmp added) is the --input file"};
         snprintf(err, errlen, "--checkpoint %.200s %s: the checkpoint would overwrite it; name it apart, e.g. "
                               "%.200s.ckpt", c->checkpoint, what[clash], c->output);
