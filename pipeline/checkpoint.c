@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -65,10 +66,11 @@ int station_ckpt_identity(const station_run_id_t *id, char *buf, size_t len, cha
 
 /* ---- text ------------------------------------------------------------------------ */
 
-size_t station_ckpt_format(const char *ident, uint64_t next_seq, uint64_t offset, char *buf, size_t len)
+size_t station_ckpt_format(const char *ident, uint64_t next_seq, uint64_t offset, uint64_t tail, char *buf,
+                           size_t len)
 {
-    int at = snprintf(buf, len, "%s%snext_seq=%llu\noffset=%llu\n", ckpt_magic, ident,
-                      (unsigned long long)next_seq, (unsigned long long)offset);
+    int at = snprintf(buf, len, "%s%snext_seq=%llu\noffset=%llu\ntail=%016llx\n", ckpt_magic, ident,
+                      (unsigned long long)next_seq, (unsigned long long)offset, (unsigned long long)tail);
     if (at < 0 || (size_t)at + 22 >= len)
         return 0;
     uint64_t crc = station_fnv1a(buf, (size_t)at);
@@ -89,6 +91,22 @@ static int parse_count(const char *s, size_t n, uint64_t *out)
     }
     if (v > STATION_CKPT_LIMIT)
         return 0;
+    *out = v;
+    return 1;
+}
+
+/* 16 lowercase hex digits */
+static int parse_hex16(const char *s, size_t n, uint64_t *out)
+{
+    uint64_t v = 0;
+    if (n != 16)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        int d = s[i] >= '0' && s[i] <= '9' ? s[i] - '0' : s[i] >= 'a' && s[i] <= 'f' ? s[i] - 'a' + 10 : -1;
+        if (d < 0)
+            return 0;
+        v = v << 4 | (uint64_t)d;
+    }
     *out = v;
     return 1;
 }
@@ -120,21 +138,19 @@ int station_ckpt_parse(const char *text, size_t len, station_ckpt_t *ck, char *e
         return PAS_ERR_ARG;
     }
     uint64_t want = 0;
-    for (size_t i = len - crc_line + 4; i < len - 1; i++) {
-        int d = text[i] >= '0' && text[i] <= '9' ? text[i] - '0' : text[i] >= 'a' && text[i] <= 'f' ? text[i] - 'a' + 10 : -1;
-        if (d < 0) {
-            snprintf(err, errlen, "is corrupt (its crc line is not 16 lowercase hex digits)");
-            return PAS_ERR_ARG;
-        }
-        want = want << 4 | (uint64_t)d;
+    if (!parse_hex16(text + len - crc_line + 4, 16, &want)) {
+        snprintf(err, errlen, "is corrupt (its crc line is not 16 lowercase hex digits)");
+        return PAS_ERR_ARG;
     }
     if (station_fnv1a(text, len - crc_line) != want) {
         snprintf(err, errlen, "is corrupt (its checksum does not match its text: edited or damaged)");
         return PAS_ERR_ARG;
     }
-    /* key=value lines between the first and the crc line */
+    /* key=value lines between the first and the crc line: the identity,
+     * then the progress (next_seq, offset, tail), each once */
+    static const char *const progress[] = {"next_seq", "offset", "tail"};
     size_t at = magic, end = len - crc_line, ilen = 0;
-    int have_seq = 0, have_off = 0, line = 1;
+    int have[3] = {0, 0, 0}, line = 1;
     ck->ident[0] = '\0';
     while (at < end) {
         line++;
@@ -147,21 +163,23 @@ int station_ckpt_parse(const char *text, size_t len, station_ckpt_t *ck, char *e
             return PAS_ERR_ARG;
         }
         size_t klen = (size_t)(eq - l), vlen = n - klen - 1;
-        if ((klen == 8 && !memcmp(l, "next_seq", 8)) || (klen == 6 && !memcmp(l, "offset", 6))) {
-            int seq = klen == 8;
-            if (seq ? have_seq : have_off) {
-                snprintf(err, errlen, "is corrupt (%.*s appears twice)", (int)klen, l);
+        int k = 0;
+        while (k < 3 && !(strlen(progress[k]) == klen && memcmp(l, progress[k], klen) == 0))
+            k++;
+        if (k < 3) {
+            if (have[k]) {
+                snprintf(err, errlen, "is corrupt (%s appears twice)", progress[k]);
                 return PAS_ERR_ARG;
             }
-            if (!parse_count(eq + 1, vlen, seq ? &ck->next_seq : &ck->offset)) {
-                snprintf(err, errlen, "holds %.*s=%.*s, which is not a count from 0 to 2^62", (int)klen, l,
-                         (int)(vlen < 40 ? vlen : 40), eq + 1);
+            if (k == 2 ? !parse_hex16(eq + 1, vlen, &ck->tail)
+                       : !parse_count(eq + 1, vlen, k == 0 ? &ck->next_seq : &ck->offset)) {
+                snprintf(err, errlen, "holds %s=%.*s, which is not %s", progress[k], (int)(vlen < 40 ? vlen : 40),
+                         eq + 1, k == 2 ? "16 hex digits" : "a count from 0 to 2^62");
                 return PAS_ERR_ARG;
             }
-            have_seq |= seq;
-            have_off |= !seq;
-        } else if (have_seq || have_off) {
-            snprintf(err, errlen, "is corrupt (line %d follows next_seq and offset)", line);
+            have[k] = 1;
+        } else if (have[0] || have[1] || have[2]) {
+            snprintf(err, errlen, "is corrupt (line %d follows the progress lines)", line);
             return PAS_ERR_ARG;
         } else {
             memcpy(ck->ident + ilen, l, n + 1); /* fits: the text does */
@@ -170,10 +188,11 @@ int station_ckpt_parse(const char *text, size_t len, station_ckpt_t *ck, char *e
         }
         at += n + 1;
     }
-    if (!have_seq || !have_off) {
-        snprintf(err, errlen, "is corrupt (it has no %s line)", have_seq ? "offset" : "next_seq");
-        return PAS_ERR_ARG;
-    }
+    for (int k = 0; k < 3; k++)
+        if (!have[k]) {
+            snprintf(err, errlen, "is corrupt (it has no %s line)", progress[k]);
+            return PAS_ERR_ARG;
+        }
     return PAS_OK;
 }
 
@@ -260,6 +279,28 @@ int station_ckpt_match(const station_ckpt_t *ck, const char *ident, int gen, uin
     return PAS_OK;
 }
 
+int station_ckpt_tail(const char *path, uint64_t offset, uint64_t *hash)
+{
+    unsigned char buf[STATION_CKPT_TAIL];
+    size_t k = offset < sizeof buf ? (size_t)offset : sizeof buf, got = 0;
+    int fd = open(path, O_RDONLY);
+    if (fd < 0)
+        return PAS_ERR_IO;
+    while (got < k) {
+        ssize_t r = pread(fd, buf + got, k - got, (off_t)(offset - k + got));
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            break;
+        got += (size_t)r;
+    }
+    close(fd);
+    if (got < k)
+        return PAS_ERR_IO;
+    *hash = station_fnv1a(buf, k);
+    return PAS_OK;
+}
+
 /* ---- paths ----------------------------------------------------------------------- */
 
 void station_canonical(const char *path, char *buf, size_t len)
@@ -284,19 +325,21 @@ void station_canonical(const char *path, char *buf, size_t len)
         snprintf(buf, len, "%s", path);
 }
 
-/* name is target, or target then one of the suffixes the output's partial
- * and temporary files take */
-static int is_output_file(const char *name, const char *target)
+/* 1 when name is target, 2 when it is target then one of the suffixes the
+ * output's partial and temporary files take, 0 otherwise */
+static int output_file(const char *name, const char *target)
 {
-    static const char *const derived[] = {"", ".part", ".tmp", ".pas-tmp"};
+    static const char *const derived[] = {".part", ".tmp", ".pas-tmp"};
     size_t n = strlen(target);
     if (strncmp(name, target, n) != 0)
         return 0;
+    if (name[n] == '\0')
+        return 1;
     for (size_t i = 0; i < sizeof derived / sizeof *derived; i++) {
         size_t d = strlen(derived[i]);
-        /* exact, or a suffix followed by nothing or by a '.' (x.tmp.1234) */
-        if (strncmp(name + n, derived[i], d) == 0 && (name[n + d] == '\0' || (d && name[n + d] == '.')))
-            return 1;
+        /* the suffix alone or followed by '.' and more (x.tmp.1234) */
+        if (strncmp(name + n, derived[i], d) == 0 && (name[n + d] == '\0' || name[n + d] == '.'))
+            return 2;
     }
     return 0;
 }
@@ -305,10 +348,13 @@ int station_ckpt_clash(const char *ckpt, const char *output, const char *input)
 {
     char tmp[PATH_MAX + 8];
     snprintf(tmp, sizeof tmp, "%s.tmp", ckpt); /* the checkpoint's own temporary name */
-    if (output && (is_output_file(ckpt, output) || is_output_file(tmp, output)))
-        return 1;
+    int c = output ? output_file(ckpt, output) : 0;
+    if (c)
+        return c;
+    if (output && output_file(tmp, output))
+        return 2;
     if (input && (strcmp(ckpt, input) == 0 || strcmp(tmp, input) == 0))
-        return 1;
+        return 3;
     return 0;
 }
 
@@ -393,10 +439,14 @@ int station_ckpt_prepare(const station_cfg_t *c, const char *spec, char *ident, 
                               "write to a file", c->output);
         return PAS_ERR_ARG;
     }
-    if (station_ckpt_clash(ck, out, reading && strcmp(c->input, "-") ? in : NULL)) {
-        snprintf(err, errlen, "--checkpoint %.200s is the output, the input, or the output's partial or "
-                              "temporary file (%.200s.part, .tmp); name it apart, e.g. %.200s.ckpt",
-                 c->checkpoint, c->output, c->output);
+    int clash = station_ckpt_clash(ck, out, reading && strcmp(c->input, "-") ? in : NULL);
+    if (clash) {
+        static const char partial[] = "(or its temporary name, with .tmp added) is one of the output's partial "
+                                      "or temporary names (.part, .tmp, .pas-tmp)";
+        const char *what[] = {"", "is the --output file", partial,
+                              "(or its temporary name, with .tmp added) is the --input file"};
+        snprintf(err, errlen, "--checkpoint %.200s %s: the checkpoint would overwrite it; name it apart, e.g. "
+                              "%.200s.ckpt", c->checkpoint, what[clash], c->output);
         return PAS_ERR_ARG;
     }
     const char *const inputs[] = {reading ? c->input : NULL, NULL};
@@ -431,6 +481,12 @@ int station_ckpt_prepare(const station_cfg_t *c, const char *spec, char *ident, 
     if (rc == PAS_OK && saved->offset > 0 && (stat(part, &st) != 0 || (uint64_t)st.st_size < saved->offset)) {
         snprintf(why, sizeof why, "says %llu bytes are written, but the partial output %.200s %s",
                  (unsigned long long)saved->offset, part, stat(part, &st) != 0 ? "is missing" : "is shorter");
+        rc = PAS_ERR_ARG;
+    }
+    uint64_t tail = 0;
+    if (rc == PAS_OK && (station_ckpt_tail(part, saved->offset, &tail) != PAS_OK || tail != saved->tail)) {
+        snprintf(why, sizeof why, "does not fit the partial output %.200s: its last bytes before offset %llu "
+                 "differ from those committed (another run wrote it?)", part, (unsigned long long)saved->offset);
         rc = PAS_ERR_ARG;
     }
     if (rc == PAS_OK) {

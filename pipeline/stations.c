@@ -359,8 +359,12 @@ static int checkpoint_commit(station_t *s)
     if (fflush(s->fp) != 0 || fsync(fileno(s->fp)) != 0)
         return PAS_ERR_IO;
     char tmp[4200], text[STATION_CKPT_MAX];
-    size_t len = station_ckpt_format(c->ckpt_ident ? c->ckpt_ident : "", s->next, c->resume_off + c->out_bytes,
-                                     text, sizeof text);
+    uint64_t offset = c->resume_off + c->out_bytes, tail;
+    if (station_ckpt_tail(s->part, offset, &tail) != PAS_OK) { /* what a resume checks the output against */
+        io_fail(c, "cannot read back partial output '%.180s': %s", s->part);
+        return PAS_ERR_IO;
+    }
+    size_t len = station_ckpt_format(c->ckpt_ident ? c->ckpt_ident : "", s->next, offset, tail, text, sizeof text);
     if (len == 0)
         return PAS_ERR_INTERNAL; /* the driver checked that the identity fits */
     snprintf(tmp, sizeof tmp, "%s.tmp", c->checkpoint);

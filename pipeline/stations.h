@@ -68,14 +68,16 @@ int station_have_zlib(void);
  *   spec, the output path)
  *   next_seq=N       records before N are in the output
  *   offset=B         ... in its first B bytes
+ *   tail=16 hex      FNV-1a 64 of the (up to) 4 KiB of the output before B
  *   crc=16 hex       FNV-1a 64 of every byte before this line
  * A resume must match it line for line; anything else is a usage error. */
 #define STATION_CKPT_MAX 16384            /* most bytes of a checkpoint */
 #define STATION_CKPT_LIMIT (1ULL << 62)   /* most records or bytes it may claim */
 #define STATION_CKPT_HEAD (64 << 10)      /* input bytes hashed into the identity */
+#define STATION_CKPT_TAIL 4096            /* output bytes before the offset hashed into the progress */
 
 typedef struct {
-    uint64_t next_seq, offset;
+    uint64_t next_seq, offset, tail;
     char ident[STATION_CKPT_MAX]; /* the identity lines, in order */
 } station_ckpt_t;
 
@@ -97,9 +99,14 @@ uint64_t station_fnv1a(const void *data, size_t len);
  * when they do not fit or a path holds a newline (message in err). */
 int station_ckpt_identity(const station_run_id_t *id, char *buf, size_t len, char *err, size_t errlen);
 
-/* local, pure: the checkpoint text of (ident, next_seq, offset) into buf;
- * its length, or 0 when it does not fit. */
-size_t station_ckpt_format(const char *ident, uint64_t next_seq, uint64_t offset, char *buf, size_t len);
+/* local, pure: the checkpoint text of (ident, next_seq, offset, tail) into
+ * buf; its length, or 0 when it does not fit. */
+size_t station_ckpt_format(const char *ident, uint64_t next_seq, uint64_t offset, uint64_t tail, char *buf,
+                           size_t len);
+
+/* local: FNV-1a 64 of the STATION_CKPT_TAIL bytes of file `path` before
+ * `offset` (all of them when offset is smaller).  PAS_OK or PAS_ERR_IO. */
+int station_ckpt_tail(const char *path, uint64_t offset, uint64_t *hash);
 
 /* local, pure: parse a checkpoint's text.  PAS_OK, or PAS_ERR_ARG with the
  * reason in err ("is corrupt (...)", "is not a pas-pipeline checkpoint"). */
@@ -111,9 +118,10 @@ int station_ckpt_parse(const char *text, size_t len, station_ckpt_t *ck, char *e
 int station_ckpt_match(const station_ckpt_t *ck, const char *ident, int gen, uint64_t n, char *err,
                        size_t errlen);
 
-/* local, pure: 1 when the canonical checkpoint path is the output, the input,
- * one of the output's partial or temporary names, or when the checkpoint's
- * own temporary name is one of those; 0 otherwise. */
+/* local, pure: on canonical paths: 1 when the checkpoint is the output, 2
+ * when it or its own temporary name (ckpt.tmp) is the output's partial or
+ * temporary name (output.part*, .tmp*, .pas-tmp*) or the output itself, 3
+ * when either is the input (may be NULL); 0 otherwise. */
 int station_ckpt_clash(const char *ckpt, const char *output, const char *input);
 
 /* local: `path` made absolute with its directory resolved (the file itself

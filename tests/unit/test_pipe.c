@@ -323,15 +323,16 @@ Test(pipe_ckpt, round_trip_and_match)
     station_run_id_t runs[2] = {read_run(), gen_run()};
     for (int g = 0; g < 2; g++) {
         ident_of(&runs[g], ident);
-        size_t len = station_ckpt_format(ident, 500, 4000, text, sizeof text);
+        size_t len = station_ckpt_format(ident, 500, 4000, 0xabcdef0123456789ULL, text, sizeof text);
         cr_assert_gt(len, 0);
         cr_assert_eq(station_ckpt_parse(text, len, &ck, err, sizeof err), PAS_OK, "%s", err);
         cr_assert_eq(ck.next_seq, 500);
         cr_assert_eq(ck.offset, 4000);
+        cr_assert_eq(ck.tail, 0xabcdef0123456789ULL);
         cr_assert_str_eq(ck.ident, ident);
         cr_assert_eq(station_ckpt_match(&ck, ident, g, 1000000, err, sizeof err), PAS_OK, "%s", err);
     }
-    cr_assert_eq(station_ckpt_format(ident, 1, 1, text, 40), 0, "a text that does not fit is refused");
+    cr_assert_eq(station_ckpt_format(ident, 1, 1, 0, text, 40), 0, "a text that does not fit is refused");
 }
 
 Test(pipe_ckpt, any_edit_or_truncation_is_caught)
@@ -341,7 +342,7 @@ Test(pipe_ckpt, any_edit_or_truncation_is_caught)
     char err[256];
     station_run_id_t id = read_run();
     ident_of(&id, ident);
-    size_t len = station_ckpt_format(ident, 500, 4000, text, sizeof text);
+    size_t len = station_ckpt_format(ident, 500, 4000, 0xabcdef0123456789ULL, text, sizeof text);
     for (size_t i = 0; i < len; i++)
         for (int bit = 0; bit < 8; bit++) {
             text[i] ^= (char)(1 << bit);
@@ -385,13 +386,20 @@ Test(pipe_ckpt, out_of_range_values_are_refused)
     const char *bad[] = {"-1", "99999999999999999999", "18446744073709551615", "4611686018427387905", "1e5",
                          "", " 5", "5 ", "+5", "0x10"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
-        snprintf(body, sizeof body, "pas-pipeline checkpoint 2\n%snext_seq=%s\noffset=10\n", ident, bad[i]);
+        snprintf(body, sizeof body, "pas-pipeline checkpoint 2\n%snext_seq=%s\noffset=10\ntail=0000000000000000\n", ident, bad[i]);
         size_t len = with_crc(body, text, sizeof text);
         cr_assert_eq(station_ckpt_parse(text, len, &ck, err, sizeof err), PAS_ERR_ARG, "next_seq='%s'", bad[i]);
         cr_assert(strstr(err, "not a count") != NULL, "'%s': %s", bad[i], err);
     }
+    const char *bad_tail[] = {"", "123", "ABCDEF0123456789", "0x00000000000000", "00000000000000000"};
+    for (size_t i = 0; i < sizeof bad_tail / sizeof *bad_tail; i++) {
+        snprintf(body, sizeof body, "pas-pipeline checkpoint 2\n%snext_seq=1\noffset=10\ntail=%s\n", ident, bad_tail[i]);
+        size_t len = with_crc(body, text, sizeof text);
+        cr_assert_eq(station_ckpt_parse(text, len, &ck, err, sizeof err), PAS_ERR_ARG, "tail='%s'", bad_tail[i]);
+        cr_assert(strstr(err, "not 16 hex digits") != NULL, "'%s': %s", bad_tail[i], err);
+    }
     /* counts, but impossible for the run: more records than --n (gen) ... */
-    snprintf(body, sizeof body, "pas-pipeline checkpoint 2\n%snext_seq=99999999999\noffset=10\n", ident);
+    snprintf(body, sizeof body, "pas-pipeline checkpoint 2\n%snext_seq=99999999999\noffset=10\ntail=0000000000000000\n", ident);
     size_t len = with_crc(body, text, sizeof text);
     cr_assert_eq(station_ckpt_parse(text, len, &ck, err, sizeof err), PAS_OK, "%s", err);
     cr_assert_eq(station_ckpt_match(&ck, ident, 1, 1000000, err, sizeof err), PAS_ERR_ARG);
@@ -400,14 +408,17 @@ Test(pipe_ckpt, out_of_range_values_are_refused)
     /* ... or more records than bytes (read: each record writes a byte at least) */
     station_run_id_t rd = read_run();
     ident_of(&rd, ident);
-    snprintf(body, sizeof body, "pas-pipeline checkpoint 2\n%snext_seq=11\noffset=10\n", ident);
+    snprintf(body, sizeof body, "pas-pipeline checkpoint 2\n%snext_seq=11\noffset=10\ntail=0000000000000000\n", ident);
     len = with_crc(body, text, sizeof text);
     cr_assert_eq(station_ckpt_parse(text, len, &ck, err, sizeof err), PAS_OK, "%s", err);
     cr_assert_eq(station_ckpt_match(&ck, ident, 0, 0, err, sizeof err), PAS_ERR_ARG);
     cr_assert(strstr(err, "cannot be") != NULL, "%s", err);
     /* missing, repeated or misplaced lines */
-    const char *shapes[] = {"next_seq=1\n", "offset=1\n", "next_seq=1\nnext_seq=1\noffset=1\n",
-                            "next_seq=1\noffset=1\ninput=x\n", "next_seq=1\nnoequals\noffset=1\n"};
+    const char *shapes[] = {"next_seq=1\ntail=0000000000000000\n", "offset=1\ntail=0000000000000000\n",
+                            "next_seq=1\noffset=1\n", "next_seq=1\nnext_seq=1\noffset=1\ntail=0000000000000000\n",
+                            "next_seq=1\noffset=1\ntail=0000000000000000\ninput=x\n",
+                            "next_seq=1\nnoequals\noffset=1\ntail=0000000000000000\n",
+                            "next_seq=1\noffset=1\ntail=0000000000000000\ntail=0000000000000000\n"};
     for (size_t i = 0; i < sizeof shapes / sizeof *shapes; i++) {
         snprintf(body, sizeof body, "pas-pipeline checkpoint 2\n%s%s", ident, shapes[i]);
         len = with_crc(body, text, sizeof text);
@@ -441,7 +452,7 @@ Test(pipe_ckpt, another_run_is_named)
         }
         ident_of(&a, ident);
         ident_of(&b, other);
-        size_t len = station_ckpt_format(ident, 10, 100, text, sizeof text);
+        size_t len = station_ckpt_format(ident, 10, 100, 7, text, sizeof text);
         cr_assert_eq(station_ckpt_parse(text, len, &ck, err, sizeof err), PAS_OK, "%s", err);
         cr_assert_eq(station_ckpt_match(&ck, other, field >= 6, 1000000, err, sizeof err), PAS_ERR_ARG, "field %d", field);
         cr_assert(strstr(err, "is from another run") != NULL && strstr(err, words) != NULL, "field %d: %s", field, err);
@@ -450,7 +461,7 @@ Test(pipe_ckpt, another_run_is_named)
     station_run_id_t g = gen_run(), r = read_run();
     ident_of(&g, ident);
     ident_of(&r, other);
-    size_t len = station_ckpt_format(ident, 10, 100, text, sizeof text);
+    size_t len = station_ckpt_format(ident, 10, 100, 7, text, sizeof text);
     cr_assert_eq(station_ckpt_parse(text, len, &ck, err, sizeof err), PAS_OK, "%s", err);
     cr_assert_eq(station_ckpt_match(&ck, other, 0, 0, err, sizeof err), PAS_ERR_ARG);
 }
@@ -473,12 +484,13 @@ Test(pipe_ckpt, clashes_with_the_output_and_input)
         const char *ck, *out, *in;
         int clash;
     } t[] = {
-        {"/d/o", "/d/o", NULL, 1},          {"/d/o.part", "/d/o", NULL, 1},     {"/d/o.part.3", "/d/o", NULL, 1},
-        {"/d/o.tmp.1234", "/d/o", NULL, 1}, {"/d/o.pas-tmp.77", "/d/o", NULL, 1}, {"/d/o.tmp", "/d/o", NULL, 1},
-        {"/d/o", "/d/o.tmp", NULL, 1},      /* the checkpoint's own temporary name is the output */
-        {"/d/in", "/d/o", "/d/in", 1},      {"/d/in", "/d/o", "/d/in.tmp", 1},
+        {"/d/o", "/d/o", NULL, 1},          {"/d/o.part", "/d/o", NULL, 2},     {"/d/o.part.3", "/d/o", NULL, 2},
+        {"/d/o.tmp.1234", "/d/o", NULL, 2}, {"/d/o.pas-tmp.77", "/d/o", NULL, 2}, {"/d/o.tmp", "/d/o", NULL, 2},
+        {"/d/o", "/d/o.tmp", NULL, 2},      /* the checkpoint's own temporary name is the output */
+        {"/d/in", "/d/o", "/d/in", 3},      {"/d/in", "/d/o", "/d/in.tmp", 3},
         {"/d/o.ckpt", "/d/o", NULL, 0},     {"/d/o.partial", "/d/o", NULL, 0}, {"/d/ck", "/d/o", "/d/in", 0},
         {"/d/oo", "/d/o", NULL, 0},         {"/d/o", "/d/oo", NULL, 0},        {"/e/o", "/d/o", NULL, 0},
+        {"/d/o.tmpx", "/d/o", NULL, 0},
     };
     for (size_t i = 0; i < sizeof t / sizeof *t; i++)
         cr_assert_eq(station_ckpt_clash(t[i].ck, t[i].out, t[i].in), t[i].clash, "%s vs %s / %s", t[i].ck,
