@@ -29,6 +29,8 @@ if [ ! -x "$bin/pas-farm" ]; then
     exit 0
 fi
 
+seq 1 8 >"$work/a8"
+
 # 1. --keep-order equals serial
 seq 1 60 >"$work/args"
 tmpl='sleep 0.0$(( ({} * 7) % 5 )); echo "line {} of task {#}"; seq {} | tail -n 2'
@@ -43,7 +45,6 @@ fi
 # 2. a retried task goes to another rank
 if [ $np -gt 1 ]; then
     mkdir -p "$work/marks"
-    seq 1 8 >"$work/a8"
     launch 2 --slots 1 --retries 1 --command "if [ -e $work/marks/{} ]; then echo {} {rank} >>$work/second; else echo {rank} >$work/marks/{}; exit 9; fi" \
         --args "$work/a8" >/dev/null 2>"$work/err"
     rc=$?
@@ -72,7 +73,7 @@ done
 # the whole job: launcher and ranks (each rank has its own process group,
 # all share the session that setsid made)
 pkill -9 -s "$job" 2>/dev/null
-wait "$job" 2>/dev/null
+{ wait "$job"; } 2>/dev/null
 for _ in $(seq 1 50); do pgrep -s "$job" >/dev/null || break; sleep 0.1; done
 first_ok=$(grep $'\tok\t' "$j" | cut -f1 | sort)
 n_first=$(echo "$first_ok" | grep -c .)
