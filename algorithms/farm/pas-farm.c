@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -759,6 +760,16 @@ static void print_json(farm_t *f, const pas_farm_stats_t *st, int slots, const c
     printf("],\"verdict\":\"%s\"}\n", verdict);
 }
 
+/* TERM, INT, HUP (srun forwards them; Slurm sends TERM at the time limit):
+ * the tasks run in their own sessions, so take their groups along, then die
+ * of the same signal.  The journal holds every task that ended. */
+static void on_stop(int sig)
+{
+    pas_farm_exec_kill_all();
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
 int main(int argc, char **argv)
 {
     farm_t f = {.tasks = "-", .aging = 64, .max_output = 16u << 20, .jfd = -1, .next_print = 1};
@@ -799,6 +810,9 @@ int main(int argc, char **argv)
     f.quiet = d.opt.quiet;
     f.json = d.opt.json;
     f.tty = isatty(2);
+    signal(SIGTERM, on_stop);
+    signal(SIGINT, on_stop);
+    signal(SIGHUP, on_stop);
     int slots = f.slots > 0 ? f.slots : d.machine.threads;
     const char *slots_why = f.slots > 0 ? "--slots" : d.machine.threads_from;
     pas_farm_opts_t fo;

@@ -147,5 +147,20 @@ else
     bad "big output: exit $rc / $rc2: $(grep failed "$work/err" | head -n 1)"
 fi
 
+# 6. SIGTERM (Slurm's time limit, srun forwarding ^C): the tasks' process
+# groups go with the farm (tasks run in their own sessions)
+marker="pas-farm-term-$$"
+printf 'sleep 300 # %s\nsleep 300 # %s\n' "$marker" "$marker" >"$work/term.tasks"
+"$bin/pas-farm" --tasks "$work/term.tasks" --slots 2 --quiet >/dev/null 2>&1 &
+fp=$!
+for _ in $(seq 1 100); do [ "$(pgrep -f "$marker" | wc -l)" -ge 2 ] && break; sleep 0.1; done
+before=$(pgrep -f "$marker" | wc -l)
+kill -TERM $fp
+{ wait $fp; } 2>/dev/null
+sleep 0.3
+after=$(pgrep -f "$marker" | wc -l)
+[ "$before" -ge 2 ] && [ "$after" = 0 ] && ok "SIGTERM to pas-farm kills its running tasks' groups" ||
+    bad "SIGTERM: $before task processes before, $after left after"
+
 echo "farm: $pass passed, $fail failed, $skip skipped"
 [ $fail -eq 0 ]
