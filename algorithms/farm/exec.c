@@ -22,6 +22,36 @@ extern char **environ;
 
 static pthread_mutex_t tag_mu = PTHREAD_MUTEX_INITIALIZER;
 
+/* The process groups of the tasks running now, for pas_farm_exec_kill_all
+ * (a signal handler): lock-free, one entry per running task. */
+#define FARM_RUNNING_MAX 8192
+static pid_t running[FARM_RUNNING_MAX];
+
+static int running_add(pid_t pgid)
+{
+    for (int i = 0; i < FARM_RUNNING_MAX; i++) {
+        pid_t none = 0;
+        if (__atomic_compare_exchange_n(&running[i], &none, pgid, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+            return i;
+    }
+    return -1;
+}
+
+static void running_remove(int i)
+{
+    if (i >= 0)
+        __atomic_store_n(&running[i], 0, __ATOMIC_SEQ_CST);
+}
+
+void pas_farm_exec_kill_all(void)
+{
+    for (int i = 0; i < FARM_RUNNING_MAX; i++) {
+        pid_t g = __atomic_load_n(&running[i], __ATOMIC_SEQ_CST);
+        if (g > 0)
+            kill(-g, SIGKILL);
+    }
+}
+
 #define LINE_MAX_TAGGED 65536 /* a longer line is passed on in pieces, each tagged */
 
 typedef struct {
@@ -156,6 +186,7 @@ int pas_farm_exec(const char *cmd, const pas_farm_exec_opts_t *o, pas_farm_out_t
         fail_what = "/bin/sh";
         goto start_failed;
     }
+    int reg = running_add(pid);
     for (int i = 0; i < 2; i++) {
         if (pipes[i][1] >= 0)
             close(pipes[i][1]);
@@ -192,10 +223,12 @@ int pas_farm_exec(const char *cmd, const pas_farm_exec_opts_t *o, pas_farm_out_t
          * id cannot be reused meanwhile */
         if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid == pid) {
             kill(-pid, SIGKILL);
+            running_remove(reg);
             waitpid(pid, &status, 0);
             reaped = 1;
         } else if (deadline > 0 && farm_now() >= deadline) {
             kill(-pid, SIGKILL);
+            running_remove(reg);
             waitpid(pid, &status, 0);
             reaped = 1;
             r->timed_out = 1;

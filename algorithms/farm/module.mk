@@ -14,3 +14,10 @@ ifneq ($(MODULES),)
     include pipeline/module.mk
   endif
 endif
+
+# make bench-farm: pas-farm against xargs -P and GNU parallel (null and 5 ms
+# tasks), and the library farm's rate for empty callbacks.
+BENCH_TARGETS += bench-farm
+.PHONY: bench-farm
+bench-farm: $(BINDIR)/pas-farm $(BUILD)/tests/t_farm
+	@PAS_BINDIR=$(BINDIR) PAS_BUILD=$(BUILD) PAS_MPI=$(MPI) algorithms/farm/bench/bench-farm.sh

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -46,6 +47,10 @@ typedef struct {
     size_t occ_cap, occ_used;
     int upfront;                 /* the whole list was read before the start */
     FILE *in;
+    const char *expect; /* --expect FILE: compare the ordered stdout instead of printing it */
+    FILE *expect_f;
+    uint64_t expect_at; /* bytes compared */
+    int expect_bad;
     pthread_t reader;
     int reader_started;
     pthread_mutex_t mu;
@@ -386,7 +391,22 @@ static void print_held(farm_t *f)
         }
         if (i >= f->held_cap || !f->held_ready[i])
             break;
-        fwrite(f->held[i], 1, f->held_len[i], stdout);
+        if (f->expect_f) {
+            char buf[65536];
+            for (size_t k = 0; k < f->held_len[i] && !f->expect_bad;) {
+                size_t want = f->held_len[i] - k < sizeof buf ? f->held_len[i] - k : sizeof buf;
+                size_t got = fread(buf, 1, want, f->expect_f);
+                size_t same = 0;
+                while (same < got && buf[same] == f->held[i][k + same])
+                    same++;
+                f->expect_at += same;
+                if (same < want)
+                    f->expect_bad = 1;
+                k += want;
+            }
+        } else {
+            fwrite(f->held[i], 1, f->held_len[i], stdout);
+        }
         free(f->held[i]);
         f->held[i] = NULL;
         f->next_print++;
@@ -642,6 +662,17 @@ static int farm_prepare(farm_t *f, pas_farm_opts_t *fo)
         snprintf(f->err, sizeof f->err, "give either --tasks FILE or --command with --args FILE, not both");
         return PAS_ERR_ARG;
     }
+    if (f->expect) {
+        if (!f->keep_order) {
+            snprintf(f->err, sizeof f->err, "--expect compares the ordered output: add --keep-order");
+            return PAS_ERR_ARG;
+        }
+        f->expect_f = fopen(f->expect, "rb");
+        if (!f->expect_f) {
+            snprintf(f->err, sizeof f->err, "cannot read --expect %s: %s", f->expect, strerror(errno));
+            return PAS_ERR_ARG;
+        }
+    }
     if (f->keep_order + f->tag + (f->output_dir != NULL) > 1) {
         snprintf(f->err, sizeof f->err, "--keep-order, --tag and --output-dir are different ways to handle output; choose one");
         return PAS_ERR_ARG;
@@ -729,6 +760,16 @@ static void print_json(farm_t *f, const pas_farm_stats_t *st, int slots, const c
     printf("],\"verdict\":\"%s\"}\n", verdict);
 }
 
+/* TERM, INT, HUP (srun forwards them; Slurm sends TERM at the time limit):
+ * the tasks run in their own sessions, so take their groups along, then die
+ * of the same signal.  The journal holds every task that ended. */
+static void on_stop(int sig)
+{
+    pas_farm_exec_kill_all();
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
 int main(int argc, char **argv)
 {
     farm_t f = {.tasks = "-", .aging = 64, .max_output = 16u << 20, .jfd = -1, .next_print = 1};
@@ -752,6 +793,7 @@ int main(int argc, char **argv)
         {"tag", PAS_OPT_FLAG, &f.tag, NULL, "prefix each output line with the task number and a tab", NULL, 0, 0},
         {"keep-order", PAS_OPT_FLAG, &f.keep_order, NULL, "print each task's stdout whole, in task order", NULL, 0, 0},
         {"max-output", PAS_OPT_SIZE, &f.max_output, "BYTES", "--keep-order: most stdout held per task (more fails the task)", NULL, 1, 1 << 30},
+        {"expect", PAS_OPT_STRING, &f.expect, "FILE", "--keep-order: compare the ordered stdout with FILE instead of printing it", NULL, 0, 0},
         {"journal", PAS_OPT_STRING, &f.journal, "FILE", "append one line per task end (TSV) to FILE", NULL, 0, 0},
         {"resume", PAS_OPT_FLAG, &f.resume, NULL, "skip the tasks the journal records as succeeded", NULL, 0, 0},
         {"only-failed", PAS_OPT_FLAG, &f.only_failed, NULL, "run only the tasks the journal records as failed", NULL, 0, 0},
@@ -768,6 +810,9 @@ int main(int argc, char **argv)
     f.quiet = d.opt.quiet;
     f.json = d.opt.json;
     f.tty = isatty(2);
+    signal(SIGTERM, on_stop);
+    signal(SIGINT, on_stop);
+    signal(SIGHUP, on_stop);
     int slots = f.slots > 0 ? f.slots : d.machine.threads;
     const char *slots_why = f.slots > 0 ? "--slots" : d.machine.threads_from;
     pas_farm_opts_t fo;
@@ -812,7 +857,9 @@ int main(int argc, char **argv)
                      (unsigned long long)f.nrec, (unsigned long long)st.tasks, (unsigned long long)f.skipped);
         if (f.keep_order)
             print_held(&f);
-        const char *v = rc == PAS_OK && st.failed == 0 ? "PASS" : "FAIL";
+        if (f.expect_f && !f.expect_bad && fgetc(f.expect_f) != EOF)
+            f.expect_bad = 1;
+        const char *v = rc == PAS_OK && st.failed == 0 && !f.expect_bad ? "PASS" : "FAIL";
         if (rc == PAS_OK && !f.json && !f.quiet)
             print_summary(&f, &st, stderr);
         if (rc == PAS_OK && f.json)
@@ -826,19 +873,29 @@ int main(int argc, char **argv)
             pas_result_print(stdout, &row, 0);
         }
         fflush(stdout);
+        if (rc == PAS_OK && st.failed) {
+            snprintf(f.err, sizeof f.err, "%llu of %llu tasks failed (listed above)",
+                     (unsigned long long)st.failed, (unsigned long long)st.tasks);
+        }
         if (rc == PAS_OK && st.failed)
             verdict = PAS_ERR_VERIFY;
+        if (rc == PAS_OK && !st.failed && f.expect_bad) {
+            verdict = PAS_ERR_VERIFY;
+            snprintf(f.err, sizeof f.err, "the ordered output differs from --expect %s after byte %llu",
+                     f.expect, (unsigned long long)f.expect_at);
+        }
     }
     if (farm_ok == PAS_OK) {
         rc = pas_driver_check(&d, rc, f.err[0] ? f.err : NULL);
         if (rc == PAS_OK)
-            rc = pas_driver_checkf(&d, verdict, "%llu of %llu tasks failed (listed above)",
-                                   (unsigned long long)st.failed, (unsigned long long)st.tasks);
+            rc = pas_driver_checkf(&d, verdict, "%s", f.err[0] ? f.err : "tasks failed");
     }
     if (f.reader_started)
         pthread_cancel(f.reader), pthread_join(f.reader, NULL);
     if (f.jfd >= 0)
         close(f.jfd);
+    if (f.expect_f)
+        fclose(f.expect_f);
     for (size_t i = 0; i < f.nrec; i++)
         free(f.rec[i].text);
     free(f.rec);

@@ -152,6 +152,11 @@ typedef struct {
 int pas_farm_exec(const char *cmd, const pas_farm_exec_opts_t *o, pas_farm_out_t *captured,
                   pas_farm_exec_result_t *r);
 
+/* local, async-signal-safe: SIGKILL the process group of every task that
+ * pas_farm_exec is running in this process (for a SIGTERM handler: tasks run
+ * in their own sessions and would outlive a killed farm). */
+void pas_farm_exec_kill_all(void);
+
 /* ---- task lines, templates, ids (local, pure) --------------------------------- */
 
 /* One input line: leading and trailing blanks trimmed; blank lines and lines

@@ -8,7 +8,8 @@
 #   jobs; a scaling study as job arrays (CSV + PNG); a dependency chain
 #   generate -> sort -> verify (afterok) started with --begin; a job that is
 #   signalled before its time limit, checkpoints, requeues itself and ends with
-#   output identical to an uninterrupted run; a failing job retried a bounded
+#   output identical to an uninterrupted run; a pas-farm task list over both
+#   nodes stopped by its time limit, requeued, resumed from its journal; a failing job retried a bounded
 #   number of times, then reported; a broken chain cancelled by afterok.
 # Last line: "slurm: N passed, N failed, N skipped". PAS_BINDIR (default bin).
 set -u
@@ -112,6 +113,14 @@ ck_args=(--spec gen:1,work:1,write:1 --n 100K --size 48 --ordered --quiet)
 has pas-pipeline && PAS_WORKDIR="$work" sub ckpt -t 1 --signal=B:USR1@50 -N1 --ntasks-per-node=3 -c 1 \
     jobs/slurm/checkpoint.sbatch "${ck_args[@]}" --cost-us 400
 
+# The task farm over both nodes: the time limit stops it, it requeues itself
+# and resumes from its journal (about 40 s of tasks on 2 x 2 slots).
+if has pas-farm; then
+    seq 1 120 >"$work/farm.args"
+    PAS_WORKDIR="$work" sub farm -t 1 --signal=B:USR1@50 -N2 --ntasks-per-node=1 -c 2 \
+        jobs/slurm/farm.sbatch --command 'sleep 1.3 && echo {}' --args "$work/farm.args" --slots 2
+fi
+
 # A failing run (its verification catches a corrupted result), retried twice.
 fail_prog=(pas-scan --n -5)
 has pas-sort && fail_prog=(pas-sort --n 100K --corrupt drop --reps 1)
@@ -197,6 +206,23 @@ if has pas-pipeline; then
     fi
 else
     skipped "pipeline job and checkpoint-requeue-resume: pas-pipeline is not built"
+fi
+
+if has pas-farm; then
+    fj="$work/pas-farm.${jid[farm]:-0}.tsv"
+    restarts=$(field "${jid[farm]:-0}" Restarts)
+    okn=$(grep $'\tok\t' "$fj" 2>/dev/null | cut -f2 | sort -n | uniq | wc -l)
+    twice=$(grep $'\tok\t' "$fj" 2>/dev/null | cut -f2 | sort -n | uniq -d | wc -l)
+    franks=$(grep $'\tok\t' "$fj" 2>/dev/null | cut -f6 | sort -u | tr '\n' ' ')
+    if [ "$(state "${jid[farm]:-0}")" = COMPLETED ] && [ "${restarts:-0}" -ge 1 ] && grep -q 'USR1 at' "$work/farm.out" &&
+        [ "$okn" = 120 ] && [ "$twice" = 0 ] && [ "$franks" = "0 1 " ]; then
+        ok "farm job over 2 nodes: stopped by the time limit, requeued $restarts time(s), resumed: 120 tasks succeeded, none twice, on ranks $franks"
+    else
+        bad "farm job ${jid[farm]:-?}: state $(state "${jid[farm]:-0}"), restarts ${restarts:-?}, $okn of 120 ok, $twice succeeded twice, ranks '$franks':"
+        show farm 15
+    fi
+else
+    skipped "farm job: pas-farm is not built"
 fi
 
 attempts=$(grep -c 'attempt' "$work/retry.report" 2>/dev/null)
