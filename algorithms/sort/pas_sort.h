@@ -99,7 +99,8 @@ int pas_sort_mway(MPI_Comm comm, pas_sort_kind_t kind, const pas_sort_config_t *
                   size_t *n, pas_sort_info_t *info);
 
 /* local, pure: bytes per rank a run is expected to need at its peak, for
- * the pre-flight check: n_global keys over p ranks of elem_size bytes. */
+ * the pre-flight check: n_global keys over p ranks of elem_size bytes.
+ * Saturates: UINT64_MAX when the estimate does not fit 64 bits. */
 uint64_t pas_sort_mem_estimate(pas_sort_algo_t algo, uint64_t n_global, int p, size_t elem_size,
                                double eps);
 
