@@ -212,6 +212,14 @@ int main(int argc, char **argv)
     rc = pas_driver_check(&d, rc, err);
     if (rc)
         return pas_driver_end(&d, rc);
+    /* memory pre-flight: the batches in flight on every link into a rank and
+     * its send pool, and a few copies of the largest record */
+    pas_mem_limit_t lim = pas_driver_mem_limit(&d, 0);
+    uint64_t need = pas_sat_mul(4 + (uint64_t)credits * (uint64_t)(d.size > 1 ? d.size : r.spec.nstages), batch_bytes);
+    need = pas_sat_add(pas_sat_add(need, pas_sat_mul(4, size > record ? size : record)), 32u << 20);
+    rc = pas_driver_mem_check(&d, need, &lim, "the pipeline", "use fewer --credits, a smaller --batch-bytes or smaller records");
+    if (rc)
+        return pas_driver_end(&d, rc);
 
     /* A checkpoint belongs to one run: its identity is built (and any
      * checkpoint there checked against it and its partial output) on rank 0

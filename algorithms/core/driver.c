@@ -123,6 +123,35 @@ int pas_driver_output(pas_driver_t *d, const char *opt, const char *path, const 
     return rc;
 }
 
+pas_mem_limit_t pas_driver_mem_limit(const pas_driver_t *d, uint64_t option)
+{
+    pas_mem_limit_t lim = d->machine.mem;
+    if (option) {
+        char b[32];
+        lim.bytes = option;
+        snprintf(lim.from, sizeof lim.from, "--mem-limit %s", pas_format_bytes(option, b, sizeof b));
+    }
+    return lim;
+}
+
+int pas_driver_mem_check(pas_driver_t *d, uint64_t need, const pas_mem_limit_t *lim, const char *what,
+                         const char *fix)
+{
+    char msg[1024] = "", nb[32], lb[32];
+    int st = PAS_OK;
+    int option = strncmp(lim->from, "--mem-limit", 11) == 0;
+    if (need == UINT64_MAX) {
+        st = PAS_ERR_ARG;
+        snprintf(msg, sizeof msg, "%s is too large: its memory need overflows 64 bits; %s", what, fix);
+    } else if (need > lim->bytes) {
+        st = PAS_ERR_ARG;
+        snprintf(msg, sizeof msg, "%s needs about %s per rank but the memory limit is %s per rank (%s); %s, or %s",
+                 what, pas_format_bytes(need, nb, sizeof nb), pas_format_bytes(lim->bytes, lb, sizeof lb), lim->from,
+                 fix, option ? "raise --mem-limit" : "give the job more memory");
+    }
+    return pas_driver_check(d, st, msg);
+}
+
 void pas_driver_banner(pas_driver_t *d, const char *variant, const char *const *kv)
 {
     if (d->rank != 0 || d->opt.quiet || d->opt.json)

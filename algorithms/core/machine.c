@@ -114,19 +114,29 @@ int pas_machine_detect(MPI_Comm comm, int requested_threads, pas_machine_t *m)
     /* Ranks on this node, ranks sharing my exact mask, and the number of
      * nodes (one leader per shared-memory communicator).  Every rank makes
      * every call, so a local failure cannot strand the others. */
+    /* The memory limits this process sees; ranks under the same limiting
+     * cgroup share its room, as ranks with the same mask share cores. */
+    pas_mem_sources_t src;
+    pas_mem_probe_t probe;
+    pas_mem_sources_system(&src);
+    pas_mem_probe(&src, &probe);
     MPI_Comm node = MPI_COMM_NULL;
-    int node_rank = 0, sharers = 1;
+    int node_rank = 0, sharers = 1, cg_sharers = 1;
     m->local_ranks = 1;
     if (MPI_Comm_split_type(comm, MPI_COMM_TYPE_SHARED, m->rank, MPI_INFO_NULL, &node) == MPI_SUCCESS) {
         MPI_Comm_size(node, &m->local_ranks);
         MPI_Comm_rank(node, &node_rank);
-        uint64_t mine = mask_digest(&set);
-        uint64_t *all = malloc((size_t)m->local_ranks * sizeof *all);
-        if (MPI_Allgather(&mine, 1, MPI_UINT64_T, all ? all : &mine, all ? 1 : 0, MPI_UINT64_T,
+        uint64_t mine[2] = {mask_digest(&set), 0};
+        for (const char *c = probe.cgroup_dir; *c; c++)
+            mine[1] = pas_mix64(mine[1] ^ (unsigned char)*c);
+        uint64_t *all = malloc((size_t)m->local_ranks * sizeof mine);
+        if (MPI_Allgather(mine, 2, MPI_UINT64_T, all ? all : mine, all ? 2 : 0, MPI_UINT64_T,
                           node) == MPI_SUCCESS && all) {
-            sharers = 0;
-            for (int i = 0; i < m->local_ranks; i++)
-                sharers += all[i] == mine;
+            sharers = cg_sharers = 0;
+            for (int i = 0; i < m->local_ranks; i++) {
+                sharers += all[2 * i] == mine[0];
+                cg_sharers += all[2 * i + 1] == mine[1];
+            }
         } else {
             rc = PAS_ERR_NOMEM;
         }
@@ -156,6 +166,7 @@ int pas_machine_detect(MPI_Comm comm, int requested_threads, pas_machine_t *m)
     m->threads = 1;
     m->threads_from = "no OpenMP in this build";
 #endif
+    pas_mem_share(&probe, m->local_ranks, cg_sharers, &m->mem);
     if (gethostname(m->host, sizeof m->host) != 0)
         strcpy(m->host, "unknown");
     m->host[sizeof m->host - 1] = '\0';

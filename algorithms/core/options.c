@@ -77,7 +77,7 @@ static int assign(const pas_prog_info_t *info, const pas_opt_t *o, const char *v
             return errf(err, len, "%s: --%s %s is too large (overflows 64 bits); use a smaller count",
                         p, o->name, val);
         if (rc)
-            return errf(err, len, "%s: --%s expects a non-negative count such as 1000, 10M, 4Gi or 1e8, got '%s'",
+            return errf(err, len, "%s: --%s expects a non-negative count such as 1000, 10M, 4Gi, 1e8 or 2^30, got '%s'",
                         p, o->name, val);
         if (!in_range(o, (double)v))
             return errf(err, len, "%s: --%s %s is out of range; use a value from %g to %g", p,
@@ -225,7 +225,7 @@ void pas_opts_help(const pas_prog_info_t *info, const pas_opt_t *table,
     }
     fprintf(out, "\ncommon options:\n");
     print_rows(ct, nc, out);
-    fprintf(out, "\nCounts take suffixes K M G T (x1000) or Ki Mi Gi Ti (x1024), or 1e8.\n"
+    fprintf(out, "\nCounts take suffixes K M G T (x1000) or Ki Mi Gi Ti (x1024), or 1e8, 2^30.\n"
                  "Exit status: 0 ok, 1 failure (verification or runtime), 2 usage error.\n");
     if (info->epilog)
         fprintf(out, "\n%s\n", info->epilog);

@@ -45,6 +45,26 @@ const char *pas_strerror(int status);
  * and overflow.  Returns PAS_OK, PAS_ERR_ARG or PAS_ERR_OVERFLOW. */
 int pas_parse_size(const char *text, uint64_t *out);
 
+/* local, pure: a * b and a + b, saturating at UINT64_MAX, for sizes and
+ * memory estimates: an estimate that overflows becomes UINT64_MAX, which no
+ * limit admits, instead of wrapping to a small number. */
+static inline uint64_t pas_sat_mul(uint64_t a, uint64_t b)
+{
+    uint64_t r;
+    return __builtin_mul_overflow(a, b, &r) ? UINT64_MAX : r;
+}
+static inline uint64_t pas_sat_add(uint64_t a, uint64_t b)
+{
+    uint64_t r;
+    return __builtin_add_overflow(a, b, &r) ? UINT64_MAX : r;
+}
+/* local, pure: a byte count times a factor >= 0, saturating. */
+static inline uint64_t pas_sat_scale(uint64_t a, double f)
+{
+    double v = (double)a * f;
+    return a == UINT64_MAX || !(v < 0x1p64) ? UINT64_MAX : (uint64_t)v;
+}
+
 /* local: format a count compactly ("100M", "1.5Gi" is never produced: only
  * exact decimal suffixes, else the plain number) into buf. */
 const char *pas_format_size(uint64_t n, char *buf, size_t len);
@@ -103,6 +123,72 @@ int pas_opts_parse(const pas_prog_info_t *info, const pas_opt_t *table,
 void pas_opts_help(const pas_prog_info_t *info, const pas_opt_t *table,
                    const pas_common_opts_t *common, FILE *out);
 
+/* ---- memory: what a rank may allocate ----------------------------------- */
+
+/* The most a rank may use, and which limit bound it (for messages). */
+typedef struct {
+    uint64_t bytes;  /* per rank; UINT64_MAX when nothing limits it */
+    char from[400];  /* e.g. "Slurm's SLURM_MEM_PER_NODE, 3.0 GiB per node shared by 2 ranks" */
+} pas_mem_limit_t;
+
+/* Reads the file at `path` into buf (NUL-terminated, at most len - 1 bytes);
+ * returns the bytes read or -1.  The probe reads /proc and cgroup files only
+ * through this, so tests can give it fake ones. */
+typedef long (*pas_mem_read_fn)(void *ctx, const char *path, char *buf, size_t len);
+
+typedef struct {
+    pas_mem_read_fn read;
+    void *ctx;
+    const char *slurm_mem_per_node, *slurm_mem_per_cpu, *slurm_cpus_on_node; /* NULL: unset */
+    uint64_t rlimit_as; /* RLIMIT_AS soft limit, UINT64_MAX: unlimited */
+} pas_mem_sources_t;
+
+/* What one process sees, before sharing among ranks; UINT64_MAX: no limit. */
+typedef struct {
+    uint64_t host;          /* MemAvailable of /proc/meminfo */
+    uint64_t cgroup;        /* room in the tightest level of the memory cgroup */
+    char cgroup_dir[4096];  /* that level's directory (ranks under it share it) */
+    char cgroup_from[320];  /* "cgroup v2 memory.max of DIR: 3.0 GiB, 12.0 MiB in use" */
+    uint64_t slurm;         /* the job's memory on this node */
+    const char *slurm_from; /* "SLURM_MEM_PER_NODE" or "SLURM_MEM_PER_CPU x SLURM_CPUS_ON_NODE" */
+    uint64_t rlimit;        /* RLIMIT_AS less the address space already mapped (VmSize) */
+    uint64_t rlimit_as;
+} pas_mem_probe_t;
+
+/* local, pure: a cgroup file's value ("max", a decimal; v1's "no limit",
+ * any value >= 2^62, is UINT64_MAX).  PAS_OK or PAS_ERR_FORMAT. */
+int pas_mem_parse_value(const char *text, uint64_t *out);
+
+/* local, pure: the number after `key` at a line start of a "key value" or
+ * "Key:  value kB" text (memory.stat, /proc/meminfo); kB is scaled. */
+int pas_mem_stat_get(const char *text, const char *key, uint64_t *out);
+
+/* local, pure: the job's memory on this node from Slurm's environment
+ * (values in MiB, or with a K M G T suffix); UINT64_MAX when unset, 0 or
+ * malformed.  *from names the variable(s) used. */
+uint64_t pas_mem_parse_slurm(const char *per_node, const char *per_cpu, const char *cpus_on_node,
+                             const char **from);
+
+/* local, pure: the directory of this process's memory cgroup from the texts
+ * of /proc/self/cgroup and /proc/self/mountinfo; v2 selects the unified
+ * hierarchy, else the v1 one with the memory controller.  PAS_OK,
+ * PAS_ERR_FORMAT (none) or PAS_ERR_OVERFLOW (len too small). */
+int pas_mem_cgroup_dir(const char *proc_cgroup, const char *mountinfo, int v2, char *dir, size_t len);
+
+/* local: read every source (the cgroup walked up to its hierarchy's root). */
+void pas_mem_probe(const pas_mem_sources_t *src, pas_mem_probe_t *p);
+
+/* local, pure: one rank's share: host and Slurm memory over node_ranks,
+ * the cgroup's room over cgroup_ranks (ranks on the node under the same
+ * limiting cgroup), RLIMIT_AS per process; the smallest wins. */
+void pas_mem_share(const pas_mem_probe_t *p, int node_ranks, int cgroup_ranks, pas_mem_limit_t *out);
+
+/* local, pure: lower lim to `bytes` (naming `from`) if that is smaller. */
+void pas_mem_limit_tighten(pas_mem_limit_t *lim, uint64_t bytes, const char *from);
+
+/* local: the real sources: /proc, /sys, getenv and getrlimit. */
+void pas_mem_sources_system(pas_mem_sources_t *src);
+
 /* ---- the machine: cores and threads ------------------------------------ */
 
 typedef struct {
@@ -117,6 +203,7 @@ typedef struct {
     int threads;      /* threads each rank should run */
     const char *threads_from; /* why: "--threads", "OMP_NUM_THREADS", ... */
     char host[64];    /* this rank's host name */
+    pas_mem_limit_t mem; /* the memory this rank may use (see pas_mem_share) */
 } pas_machine_t;
 
 /* Pure rule behind pas_machine_detect (local, tested on its own):

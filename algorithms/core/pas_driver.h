@@ -51,6 +51,18 @@ int pas_driver_checkf(pas_driver_t *d, int status, const char *fmt, ...)
 int pas_driver_output(pas_driver_t *d, const char *opt, const char *path, const char *const *inputs,
                       pas_outfile_t *f);
 
+/* local: the memory limit of a rank: `option` bytes (a --mem-limit given
+ * by the user, named as such) or, when 0, the job's limit detected at begin. */
+pas_mem_limit_t pas_driver_mem_limit(const pas_driver_t *d, uint64_t option);
+
+/* collective: the memory pre-flight.  `need` is this rank's estimate (local;
+ * UINT64_MAX when it overflowed), `what` the work ("n=400M u64 keys"),
+ * `fix` the way to need less ("use more ranks or a smaller --n").  An
+ * estimate above the limit, or one that overflows, is a usage error: one
+ * line naming the need, the limit and which limit bound it. */
+int pas_driver_mem_check(pas_driver_t *d, uint64_t need, const pas_mem_limit_t *lim, const char *what,
+                         const char *fix);
+
 /* collective: print the banner and header (rank 0; nothing with --quiet/--json). */
 void pas_driver_banner(pas_driver_t *d, const char *variant, const char *const *kv);
 

@@ -1,12 +1,12 @@
-/* size.c - counts with suffixes: "10M", "1Gi", "1e8". */
+/* size.c - counts with suffixes: "10M", "1Gi", "1e8", "2^30". */
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "pas_core.h"
 
-/* Exact: digits [. digits] [e digits] [K|M|G|T|P [i] [B]], computed in 128
- * bits, so "12345678901234567.5" or "1.0000001" are refused rather than
+/* Exact: digits [. digits] [e digits] [K|M|G|T|P [i] [B]], or digits^digits,
+ * computed in 128 bits, so "12345678901234567.5" or "1.0000001" are refused rather than
  * rounded, and no value above 2^53 loses precision. */
 int pas_parse_size(const char *text, uint64_t *out)
 {
@@ -33,6 +33,26 @@ int pas_parse_size(const char *text, uint64_t *out)
     }
     if (digits == 0)
         return PAS_ERR_ARG; /* also "-5", "+7", " 7", "K", "" */
+    if (*s == '^') { /* a power: "2^30", nothing after it */
+        if (frac || !isdigit((unsigned char)s[1]))
+            return PAS_ERR_ARG;
+        int e = 0;
+        for (s++; isdigit((unsigned char)*s); s++)
+            if (e < 1000)
+                e = e * 10 + (*s - '0');
+        if (*s)
+            return PAS_ERR_ARG;
+        u128 p = 1;
+        for (int i = 0; i < e && !overflow; i++)
+            if (v > 1 && p > UINT64_MAX / v)
+                overflow = 1;
+            else
+                p *= v;
+        if (overflow)
+            return PAS_ERR_OVERFLOW;
+        *out = (uint64_t)p;
+        return PAS_OK;
+    }
     int exp10 = 0;
     if (*s == 'e' || *s == 'E') {
         s++;

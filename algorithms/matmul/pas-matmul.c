@@ -131,7 +131,7 @@ int main(int argc, char **argv)
         {"algo", PAS_OPT_CHOICE, &algo, "A", "algorithm", "summa|cannon|25d|auto", 0, 0},
         {"grid", PAS_OPT_STRING, &grid, "RxC", "process grid of a layer (default: the most square)", NULL, 0, 0},
         {"replicas", PAS_OPT_INT, &replicas, "C", "25d: layers (0: choose from --mem-limit)", NULL, 0, 1 << 20},
-        {"mem-limit", PAS_OPT_SIZE, &mem_limit, "BYTES", "memory per rank: refuse larger problems up front, and choose 25d replicas (0: half the node's / ranks per node)", NULL, 0, 0},
+        {"mem-limit", PAS_OPT_SIZE, &mem_limit, "BYTES", "memory per rank: refuse larger problems up front, and choose 25d replicas (0: the job's limit, at most half the node's / ranks per node)", NULL, 0, 0},
         {"alpha", PAS_OPT_DOUBLE, &alpha, "X", "alpha", NULL, 0, 0},
         {"beta", PAS_OPT_DOUBLE, &beta, "X", "beta", NULL, 0, 0},
         {"transa", PAS_OPT_FLAG, &ta, NULL, "A is stored transposed (k x m)", NULL, 0, 0},
@@ -168,7 +168,19 @@ int main(int argc, char **argv)
                               "--kernel cblas: this build has no CBLAS; install libopenblas-dev and rebuild, or use --kernel pas");
     if (rc == PAS_OK && (m > INT32_MAX || n > INT32_MAX || k > INT32_MAX))
         rc = pas_driver_check(&d, PAS_ERR_ARG, "--m, --n and --k must be below 2^31; use smaller sizes");
-    double limit = mem_limit ? (double)mem_limit : node_memory() / 2 / (d.machine.local_ranks > 0 ? d.machine.local_ranks : 1);
+    /* the job's limit, and at most half the node's memory per rank (the
+     * replica choice leaves room for the BLAS and MPI buffers) */
+    pas_mem_limit_t lim = pas_driver_mem_limit(&d, mem_limit);
+    if (!mem_limit) {
+        int lr = d.machine.local_ranks > 0 ? d.machine.local_ranks : 1;
+        char why[96], b[32];
+        double half = node_memory() / 2 / lr;
+        snprintf(why, sizeof why, "half the node's %s, shared by %d rank%s",
+                 pas_format_bytes((uint64_t)node_memory(), b, sizeof b), lr, lr > 1 ? "s" : "");
+        if (half > 0)
+            pas_mem_limit_tighten(&lim, (uint64_t)half, why);
+    }
+    double limit = (double)lim.bytes;
     if (rc == PAS_OK) {
         int c = 1;
         r.cfg.algo = strcmp(algo, "cannon") == 0 ? PAS_MATMUL_CANNON : strcmp(algo, "25d") == 0 ? PAS_MATMUL_25D : PAS_MATMUL_SUMMA;
@@ -212,10 +224,11 @@ int main(int argc, char **argv)
      * work; both are usage errors (exit 2), the same verdict on every rank */
     if (rc == PAS_OK) {
         double need = pas_matmul_footprint(d.size, r.lay.layers, m, n, k, es);
-        if (need > limit)
-            rc = pas_driver_checkf(&d, PAS_ERR_ARG,
-                                   "the matrices need about %.0f MiB per rank but the memory limit is %.0f MiB; "
-                                   "use smaller sizes, more ranks, or raise --mem-limit", need / 1048576, limit / 1048576);
+        char what[96];
+        snprintf(what, sizeof what, "m=%llu n=%llu k=%llu", (unsigned long long)m, (unsigned long long)n,
+                 (unsigned long long)k);
+        rc = pas_driver_mem_check(&d, need < 0x1p64 ? (uint64_t)need : UINT64_MAX, &lim, what,
+                                  "use smaller sizes or more ranks");
     }
     pas_outfile_t of;
     memset(&of, 0, sizeof of);

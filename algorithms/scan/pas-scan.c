@@ -21,13 +21,14 @@ static int run_scan(void *ctx)
 
 int main(int argc, char **argv)
 {
-    uint64_t n = 50000000;
+    uint64_t n = 50000000, mem_limit = 0;
     static const pas_prog_info_t info = {
         "pas-scan", "distributed prefix sum over a block-decomposed array", "[options]",
         "Input: x[i] = 1 + hash(seed, i) mod 1000, the same global array at any rank count.\n"
         "Verification: consecutive differences, carries across ranks, total vs an independent sum."};
     const pas_opt_t table[] = {
         {"n", PAS_OPT_SIZE, &n, "N", "global number of elements", NULL, 0, 0},
+        {"mem-limit", PAS_OPT_SIZE, &mem_limit, "BYTES", "memory a rank may use (0: the job's limit: node, cgroup, Slurm, ulimit -v)", NULL, 0, 0},
         {0},
     };
     pas_driver_t d;
@@ -37,15 +38,20 @@ int main(int argc, char **argv)
 
     pas_range_t mine = pas_decomp_block_range(n, d.size, d.rank);
     size_t len = (size_t)pas_range_len(mine);
-    int fits = pas_range_len(mine) <= (SIZE_MAX - 1) / (2 * sizeof(uint64_t));
     scan_run_t s = {d.comm, NULL, NULL, len};
-    if (fits) {
+    /* pre-flight: x and y, 8 bytes each per element, plus slack for MPI */
+    pas_mem_limit_t lim = pas_driver_mem_limit(&d, mem_limit);
+    char what[48];
+    snprintf(what, sizeof what, "n=%llu", (unsigned long long)n);
+    int rc = pas_driver_mem_check(&d, pas_sat_add(pas_sat_mul(pas_range_len(mine), 2 * sizeof(uint64_t)), 32u << 20),
+                                  &lim, what, "use more ranks or a smaller --n");
+    if (rc == PAS_OK) {
         s.x = malloc(len * sizeof(uint64_t) + 1);
         s.y = malloc(len * sizeof(uint64_t) + 1);
-    }
-    int rc = pas_driver_checkf(&d, s.x && s.y ? PAS_OK : PAS_ERR_NOMEM,
+        rc = pas_driver_checkf(&d, s.x && s.y ? PAS_OK : PAS_ERR_NOMEM,
                                "cannot allocate 2 x %llu elements on this rank; use a smaller --n or more ranks",
                                (unsigned long long)pas_range_len(mine));
+    }
     char nbuf[32];
     const char *kv[] = {"n", pas_format_size(n, nbuf, sizeof nbuf), NULL};
     if (rc == PAS_OK) {

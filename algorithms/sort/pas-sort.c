@@ -95,7 +95,8 @@ static int prepare(void *ctx)
     free(s->fetched);
     s->fetched = NULL;
     size_t es = pas_sort_kind_size(s->kind);
-    s->work = pas_sort_malloc(s->count * es + 16);
+    uint64_t bytes = pas_sat_add(pas_sat_mul(s->count, es), 16);
+    s->work = bytes < SIZE_MAX ? pas_sort_malloc((size_t)bytes) : NULL;
     s->nw = s->count;
     if (!s->work)
         return PAS_ERR_NOMEM;
@@ -196,12 +197,6 @@ static int check_fetched(sort_run_t *s, uint64_t input_hash)
     return all && hs == input_hash ? PAS_OK : PAS_ERR_VERIFY;
 }
 
-static uint64_t mem_available(void)
-{
-    long pages = sysconf(_SC_AVPHYS_PAGES), size = sysconf(_SC_PAGESIZE);
-    return pages > 0 && size > 0 ? (uint64_t)pages * (uint64_t)size : (uint64_t)1 << 34;
-}
-
 int main(int argc, char **argv)
 {
     uint64_t n = 10000000, mem_limit = 0, chunk = 0, samples = 0;
@@ -230,7 +225,7 @@ int main(int argc, char **argv)
         {"local", PAS_OPT_CHOICE, &local_s, "SORT", "sort inside a rank", "radix|merge|quick", 0, 0},
         {"in", PAS_OPT_STRING, &in, "PATH", "sort this binary file of --type records instead of generating", NULL, 0, 0},
         {"out", PAS_OPT_STRING, &out, "PATH", "write the sorted records here (temporary name, then rename)", NULL, 0, 0},
-        {"mem-limit", PAS_OPT_SIZE, &mem_limit, "BYTES", "memory a rank may use (0: the node's free memory / ranks)", NULL, 0, 0},
+        {"mem-limit", PAS_OPT_SIZE, &mem_limit, "BYTES", "memory a rank may use (0: the job's limit: node, cgroup, Slurm, ulimit -v)", NULL, 0, 0},
         {"samples", PAS_OPT_SIZE, &samples, "N", "sample sort: samples per rank (0: 8/eps^2 + 16)", NULL, 0, 0},
         {"chunk", PAS_OPT_SIZE, &chunk, "N", "test hook: at most N elements per MPI message (0: INT_MAX)", NULL, 0, 0},
         {"corrupt", PAS_OPT_CHOICE, &corrupt_s, "HOW", "test only: damage the output before verifying", "none|noop|local|drop|change|swap", 0, 0},
@@ -324,9 +319,11 @@ int main(int argc, char **argv)
             dists[nd++] = (pas_sort_dist_t)i;
     }
 
-    /* pre-flight: the worst algorithm and layout asked for must fit */
+    /* pre-flight: the worst algorithm and layout asked for must fit the
+     * job's memory; too big (or too big to count) is a usage error (exit 2),
+     * found before any work.  The sums saturate: no size wraps around. */
     if (rc == PAS_OK) {
-        uint64_t limit = mem_limit ? mem_limit : mem_available() / (uint64_t)(d.machine.local_ranks > 0 ? d.machine.local_ranks : 1);
+        pas_mem_limit_t lim = pas_driver_mem_limit(&d, mem_limit);
         uint64_t need = 0;
         size_t es = pas_sort_kind_size(s.kind);
         for (int a = 0; a < na; a++) {
@@ -334,19 +331,15 @@ int main(int argc, char **argv)
             if (e > need)
                 need = e;
         }
-        uint64_t share = (n + (uint64_t)d.size - 1) / (uint64_t)d.size;
+        uint64_t share = n / (uint64_t)d.size + (n % (uint64_t)d.size != 0);
         for (int i = 0; i < nd; i++)
             if (dists[i] == PAS_DIST_ONERANK && d.rank == 0)
-                need += (n - share) * es * 2;
+                need = pas_sat_add(need, pas_sat_mul(pas_sat_mul(n - share, es), 2));
         if (s.kind == PAS_SORT_KIND_PAIR || s.type != PAS_SORT_U64)
-            need += share * rec_size(&s) * (s.fetch ? 3 : 1);
-        /* Too big for the memory is a usage error (exit 2), found before any work. */
-        char nb[32], lb[32];
-        rc = pas_driver_checkf(&d, need > limit ? PAS_ERR_ARG : PAS_OK,
-                               "n=%llu needs about %s per rank but the memory limit is %s; "
-                               "use more ranks, a smaller --n, or raise --mem-limit",
-                               (unsigned long long)n, pas_format_bytes(need, nb, sizeof nb),
-                               pas_format_bytes(limit, lb, sizeof lb));
+            need = pas_sat_add(need, pas_sat_mul(pas_sat_mul(share, rec_size(&s)), s.fetch ? 3 : 1));
+        char what[64];
+        snprintf(what, sizeof what, "n=%llu", (unsigned long long)n);
+        rc = pas_driver_mem_check(&d, need, &lim, what, "use more ranks or a smaller --n");
     }
 
     char nbuf[32], ebuf[32];
@@ -366,7 +359,8 @@ int main(int argc, char **argv)
                 pas_sort_dist_layout(s.dist, n, d.size, d.rank, &s.first, &s.count);
                 if (s.type != PAS_SORT_U64) {
                     free(s.recs);
-                    s.recs = malloc(s.count * rec_size(&s) + 16);
+                    uint64_t bytes = pas_sat_add(pas_sat_mul(s.count, rec_size(&s)), 16);
+                    s.recs = bytes < SIZE_MAX ? malloc((size_t)bytes) : NULL;
                     rc = pas_driver_check(&d, s.recs ? PAS_OK : PAS_ERR_NOMEM, "cannot allocate the input records");
                     if (rc)
                         break;
@@ -376,6 +370,9 @@ int main(int argc, char **argv)
             if (s.fetch) { /* where each global index lives */
                 free(s.first_index);
                 s.first_index = malloc(sizeof(uint64_t) * (size_t)(d.size + 1));
+                rc = pas_driver_check(&d, s.first_index ? PAS_OK : PAS_ERR_NOMEM, "cannot allocate the record index");
+                if (rc)
+                    break;
                 uint64_t c = s.count;
                 MPI_Allgather(&c, 1, MPI_UINT64_T, s.first_index + 1, 1, MPI_UINT64_T, d.comm);
                 s.first_index[0] = 0;

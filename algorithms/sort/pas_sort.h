@@ -136,7 +136,8 @@ void pas_sort_ams_place(int nc, const uint64_t *lt, const uint64_t *eq, uint64_t
                         const uint64_t *targets, uint64_t *boundary, int *cand);
 
 /* local, pure: bytes per rank a run is expected to need at its peak, for
- * the pre-flight check: n_global keys over p ranks of elem_size bytes. */
+ * the pre-flight check: n_global keys over p ranks of elem_size bytes.
+ * Saturates: UINT64_MAX when the estimate does not fit 64 bits. */
 uint64_t pas_sort_mem_estimate(pas_sort_algo_t algo, uint64_t n_global, int p, size_t elem_size,
                                double eps);
 

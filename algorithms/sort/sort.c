@@ -76,12 +76,13 @@ uint64_t pas_sort_mem_estimate(pas_sort_algo_t algo, uint64_t n_global, int p, s
         p = 1;
     if (algo == PAS_SORT_AUTO)
         algo = pas_sort_algo_choose(n_global, p);
-    double share = (double)n_global / p * (double)elem_size;
+    /* saturating: an estimate that overflows is UINT64_MAX, never small */
+    uint64_t share = pas_sat_mul(n_global / (uint64_t)p + (n_global % (uint64_t)p != 0), elem_size);
     double factor;
     switch (algo) {
     case PAS_SORT_MERGE: /* rank 0: the merged half plus the new whole */
-        share = (double)n_global * (double)elem_size;
-        factor = p > 1 ? 2.0 : 2.0;
+        share = pas_sat_mul(n_global, elem_size);
+        factor = 2.0;
         break;
     case PAS_SORT_QUICK: /* input, partitioned copy, then received plus scratch; shares drift */
         factor = 2.0 * 1.5;
@@ -93,7 +94,7 @@ uint64_t pas_sort_mem_estimate(pas_sort_algo_t algo, uint64_t n_global, int p, s
         factor = 2.0 * (1.0 + (eps > 0 ? eps : 0.1));
         break;
     }
-    return (uint64_t)(share * factor) + (64u << 20);
+    return pas_sat_add(pas_sat_scale(share, factor), 64u << 20);
 }
 
 int sort_rebalance(MPI_Comm comm, const sort_ops_t *ops, const pas_sort_config_t *cfg, void **data,

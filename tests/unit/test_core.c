@@ -14,6 +14,7 @@ Test(core_size, accepts_counts_with_suffixes)
         {"10MB", 10000000}, {"18446744073709551615", UINT64_MAX}, {"1k", 1000},
         {"1.5Ki", 1536}, {"0.5K", 500}, {"1.50K", 1500}, {"9007199254740993", 9007199254740993ULL},
         {"1e0", 1}, {"0e999", 0}, {"1.8446744073709551615e19", UINT64_MAX}, {"007", 7},
+        {"2^61", 1ULL << 61}, {"2^0", 1}, {"10^3", 1000}, {"2^63", 1ULL << 63}, {"1^5000", 1}, {"0^9", 0},
     };
     for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
         uint64_t v = 0;
@@ -32,6 +33,8 @@ Test(core_size, rejects_malformed_and_overflowing_counts)
         {"+7", PAS_ERR_ARG}, {" 7", PAS_ERR_ARG}, {"1.0000001", PAS_ERR_ARG},
         {"12345678901234567.5", PAS_ERR_ARG}, {"0x10", PAS_ERR_ARG}, {"1e-3", PAS_ERR_ARG},
         {"1e", PAS_ERR_ARG}, {"1..5", PAS_ERR_ARG}, {"1e999999", PAS_ERR_OVERFLOW},
+        {"2^64", PAS_ERR_OVERFLOW}, {"3^41", PAS_ERR_OVERFLOW}, {"2^", PAS_ERR_ARG}, {"2^3K", PAS_ERR_ARG},
+        {"1.5^2", PAS_ERR_ARG}, {"^3", PAS_ERR_ARG}, {"2^-1", PAS_ERR_ARG},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         uint64_t v = 42;

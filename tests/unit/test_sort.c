@@ -384,6 +384,13 @@ Test(sort_config, names_bounds_and_estimates)
     cr_assert_eq(pas_sort_balance_bound(0, 3, 0.1), 0);
     cr_assert(pas_sort_mem_estimate(PAS_SORT_MERGE, 1000000000, 8, 8, 0.1) >
               pas_sort_mem_estimate(PAS_SORT_SAMPLE, 1000000000, 8, 8, 0.1));
+    /* sizes near 2^64 saturate instead of wrapping to a small estimate */
+    for (int g = PAS_SORT_AUTO; g < PAS_SORT_ALGO_COUNT; g++) {
+        cr_assert_eq(pas_sort_mem_estimate((pas_sort_algo_t)g, 1ULL << 61, 1, 8, 0.1), UINT64_MAX, "algo %d", g);
+        cr_assert_eq(pas_sort_mem_estimate((pas_sort_algo_t)g, 1ULL << 60, 2, 16, 0.1), UINT64_MAX, "algo %d", g);
+        cr_assert_eq(pas_sort_mem_estimate((pas_sort_algo_t)g, UINT64_MAX, 2, 8, 0.1), UINT64_MAX, "algo %d", g);
+    }
+    cr_assert_lt(pas_sort_mem_estimate(PAS_SORT_SAMPLE, 1ULL << 40, 1024, 8, 0.1), 1ULL << 36);
     pas_sort_type_t t;
     cr_assert_eq(pas_sort_type_parse("rec100", &t), PAS_OK);
     cr_assert_eq(pas_sort_type_size(t), 100);
