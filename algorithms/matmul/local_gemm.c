@@ -136,9 +136,8 @@ int pas_matmul_set_kernel(int kernel)
 
 int pas_matmul_kernel(void) { return backend; }
 
-int pas_matmul_gemm_any(int is_float, int ta, int tb, size_t m, size_t n, size_t k, double alpha,
-                        const void *a, size_t lda, const void *b, size_t ldb, double beta, void *c,
-                        size_t ldc)
+static int gemm_any(int is_float, int ta, int tb, size_t m, size_t n, size_t k, double alpha, const void *a,
+                    size_t lda, const void *b, size_t ldb, double beta, void *c, size_t ldc)
 {
 #ifdef PAS_HAVE_CBLAS
     if (backend == PAS_MATMUL_KERNEL_CBLAS && m > 0 && n > 0) {
@@ -160,4 +159,29 @@ int pas_matmul_gemm_any(int is_float, int ta, int tb, size_t m, size_t n, size_t
     if (is_float)
         return gemm_s(ta, tb, m, n, k, (float)alpha, a, lda, b, ldb, (float)beta, c, ldc);
     return gemm_d(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+}
+
+int pas_matmul_gemm_any(int is_float, int ta, int tb, size_t m, size_t n, size_t k, double alpha,
+                        const void *a, size_t lda, const void *b, size_t ldb, double beta, void *c,
+                        size_t ldc)
+{
+#ifdef PAS_SMPI_COMPAT_H
+    /* Simulated (make smpi) with PAS_SMPI_GFLOPS=R: the multiply still runs
+     * (the product is verified), but lasts, simulated, 2 m n k / R GFLOP/s
+     * instead of the time it took here, so that other work on this machine
+     * does not enter the simulated times.  Unset: the time it took. */
+    static double rate = -1;
+    if (rate < 0) {
+        const char *e = getenv("PAS_SMPI_GFLOPS");
+        rate = e ? strtod(e, NULL) : 0;
+    }
+    if (rate > 0) {
+        smpi_bench_end();
+        int rc = gemm_any(is_float, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+        smpi_execute(2.0 * (double)m * (double)n * (double)k / (rate * 1e9));
+        smpi_bench_begin();
+        return rc;
+    }
+#endif
+    return gemm_any(is_float, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 }

@@ -84,7 +84,44 @@ static inline int pas_matmul_agree(MPI_Comm comm, int status)
     return worst == PAS_OK ? PAS_OK : status != PAS_OK ? status : PAS_ERR_REMOTE;
 }
 
-/* MPI tags of the matmul module. */
-enum { PAS_MATMUL_TAG_SKEW_A = 4101, PAS_MATMUL_TAG_SKEW_B, PAS_MATMUL_TAG_SHIFT_A, PAS_MATMUL_TAG_SHIFT_B };
+/* MPI tags of the matmul module; SUMMA's panels in flight take one tag per
+ * buffer slot (PANEL + slot, slot < PAS_MATMUL_BCAST_MAX), since panels
+ * from different roots can reach a rank's parent in any order. */
+enum {
+    PAS_MATMUL_TAG_SKEW_A = 4101,
+    PAS_MATMUL_TAG_SKEW_B,
+    PAS_MATMUL_TAG_SHIFT_A,
+    PAS_MATMUL_TAG_SHIFT_B,
+    PAS_MATMUL_TAG_PANEL = 4120
+};
+
+/* ---- the panel broadcast (broadcast.c) ---- */
+/* One broadcast in flight: a binomial tree over point-to-point messages that
+ * the caller advances (poll/wait); req[0] receives from the parent, req[1..]
+ * send to the children (at most 31: q < 2^31). */
+#define PAS_MATMUL_BCAST_REQS 32
+#define PAS_MATMUL_BCAST_MAX 8 /* broadcasts one wait can watch */
+typedef struct {
+    void *buf;
+    int count, root, size, vr, tag; /* vr: rank relative to root */
+    MPI_Datatype type;
+    MPI_Comm comm;
+    int received, nsend, failed;
+    MPI_Request req[PAS_MATMUL_BCAST_REQS];
+} pas_matmul_bcast_t;
+
+/* collective over comm (each rank calls it for the same broadcast, in the
+ * same order for the same tag): start broadcasting count elements of buf
+ * from root; the root's buf must stay unchanged and every buf allocated
+ * until the broadcast is done (pas_matmul_bcast_wait with sends_too). */
+int pas_matmul_bcast_start(pas_matmul_bcast_t *b, void *buf, int count, MPI_Datatype type, int root, int tag,
+                           MPI_Comm comm);
+/* local: forward what has arrived, without blocking. */
+int pas_matmul_bcast_poll(pas_matmul_bcast_t *set, int n);
+/* local: block until set[0, need) have their data (and, with sends_too, have
+ * sent it on), advancing all n meanwhile. */
+int pas_matmul_bcast_wait(pas_matmul_bcast_t *set, int n, int need, int sends_too);
+/* local: after a failure, finish what is in flight. */
+void pas_matmul_bcast_cancel(pas_matmul_bcast_t *set, int n);
 
 #endif

@@ -1,6 +1,6 @@
 # matmul: dense matrix multiply, local packed kernel and SUMMA/Cannon/2.5D (pas-matmul)
 INC_DIRS += algorithms/matmul
-LIB_SRCS += $(addprefix algorithms/matmul/,local_gemm.c peak.c summa.c cannon.c replicate.c multiply.c verify.c)
+LIB_SRCS += $(addprefix algorithms/matmul/,local_gemm.c peak.c broadcast.c summa.c cannon.c replicate.c multiply.c verify.c)
 PROG_SRCS += algorithms/matmul/pas-matmul.c
 PUBLIC_HEADERS += algorithms/matmul/pas_matmul.h
 UNIT_TESTS += tests/unit/test_matmul.c

@@ -116,8 +116,9 @@ int main(int argc, char **argv)
         "the same global matrices on any grid.\n"
         "Algorithms: summa (any grid; panel broadcasts overlapped with the multiply),\n"
         "cannon (square grids; others fall back to summa), 25d (c replicas of a grid\n"
-        "over p / c ranks), auto (25d when a replica count c > 1 with c^3 <= p fits\n"
-        "--mem-limit, else summa).\n"
+        "over p / c ranks), auto (25d with the c > 1, c^3 <= p, within --mem-limit,\n"
+        "that receives the fewest words per rank when that is a tenth or more below\n"
+        "one layer: from about 1024 ranks at constant work per rank; else summa).\n"
         "Verification: Freivalds' check C x vs alpha op(A) (op(B) x) + beta C0 x with a\n"
         "relative residual threshold, on every run, without gathering any matrix.\n"
         "Report: GFLOP/s, % of the FMA peak measured in the same run, words received\n"
@@ -192,9 +193,10 @@ int main(int argc, char **argv)
         if (strcmp(algo, "auto") == 0) {
             r.cfg.algo = c > 1 ? PAS_MATMUL_25D : PAS_MATMUL_SUMMA;
             snprintf(note, sizeof note, "auto chose %s (%s)", c > 1 ? "25d" : "summa",
-                     c > 1 ? "a replica count c > 1 with c^3 <= p fits the memory limit" : "no replica count c > 1 with c^3 <= p fits: one layer");
+                     c > 1 ? "c replicas with c^3 <= p fit the memory limit and receive the fewest words, a tenth or more below one layer"
+                           : "no replica count c > 1 with c^3 <= p that fits saves a tenth of the words: one layer");
         } else if (r.cfg.algo == PAS_MATMUL_25D && replicas == 0 && c == 1 && !grid) {
-            snprintf(note, sizeof note, "25d: no replica count c > 1 with c^3 <= p fits; running one layer (SUMMA)");
+            snprintf(note, sizeof note, "25d: no replica count c > 1 with c^3 <= p that fits saves a tenth of the words; running one layer (SUMMA)");
         }
         if (replicas && c == 1 && r.cfg.algo != PAS_MATMUL_25D && strcmp(algo, "auto") != 0)
             c = -replicas; /* reported below */
@@ -318,6 +320,8 @@ int main(int argc, char **argv)
         }
         double words = 0, flops = 2.0 * (double)m * (double)n * (double)k;
         MPI_Allreduce(&r.st.words, &words, 1, MPI_DOUBLE, MPI_MAX, d.comm);
+        double wait = 0; /* the last repetition's, the most any rank waited */
+        MPI_Allreduce(&r.st.t_wait, &wait, 1, MPI_DOUBLE, MPI_MAX, d.comm);
         double rate = st.median > 0 ? flops / st.median / 1e9 : 0;
         int implausible = peak > 0 && rate > peak;
         if (implausible && d.rank == 0)
@@ -329,13 +333,13 @@ int main(int argc, char **argv)
         snprintf(size, sizeof size, "m=%llu n=%llu k=%llu %s %s", (unsigned long long)m, (unsigned long long)n,
                  (unsigned long long)k, r.cfg.is_float ? "f32" : "f64", ta || tb ? (ta ? (tb ? "TT" : "TN") : "NT") : "NN");
         if (peak > 0)
-            snprintf(extra, sizeof extra, "peak=%.4g pct_peak=%.1f grid=%dx%dx%d words=%.4g w/2D=%.2f w/3D=%.2f resid=%.2g",
+            snprintf(extra, sizeof extra, "peak=%.4g pct_peak=%.1f grid=%dx%dx%d words=%.4g w/2D=%.2f w/3D=%.2f wait=%.3g resid=%.2g",
                      peak, 100 * rate / peak, r.lay.grid.rows, r.lay.grid.cols, r.lay.layers, words,
-                     b2 > 0 ? words / b2 : 0, b3 > 0 ? words / b3 : 0, resid);
+                     b2 > 0 ? words / b2 : 0, b3 > 0 ? words / b3 : 0, wait, resid);
         else
-            snprintf(extra, sizeof extra, "peak=unmeasured grid=%dx%dx%d words=%.4g w/2D=%.2f w/3D=%.2f resid=%.2g",
+            snprintf(extra, sizeof extra, "peak=unmeasured grid=%dx%dx%d words=%.4g w/2D=%.2f w/3D=%.2f wait=%.3g resid=%.2g",
                      r.lay.grid.rows, r.lay.grid.cols, r.lay.layers, words, b2 > 0 ? words / b2 : 0,
-                     b3 > 0 ? words / b3 : 0, resid);
+                     b3 > 0 ? words / b3 : 0, wait, resid);
         pas_result_t res = {info.program, algo_name, size, d.size, d.machine.threads, st, rate, "GFLOP/s",
                             v == PAS_OK && !implausible ? "PASS" : "FAIL", extra};
         if (d.rank == 0)

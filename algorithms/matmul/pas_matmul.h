@@ -110,10 +110,20 @@ int pas_matmul_cannon(const pas_grid_t *grid, const pas_matmul_cfg_t *cfg, doubl
                       const pas_dmatrix_t *ad, const void *a, const pas_dmatrix_t *bd, const void *b,
                       double beta, const pas_dmatrix_t *cd, void *c, pas_matmul_stats_t *stats);
 
-/* local: the replica count 2.5D would use on p ranks for an m x n x k
- * product within mem_bytes per rank (0: no limit): the largest c dividing p
- * with c^3 <= p whose per-rank footprint fits; 1 when none does. */
+/* local: the replica count auto and 25d use on p ranks for an m x n x k
+ * product within mem_bytes per rank (0: no limit): among the c dividing p
+ * with c^3 <= p whose per-rank footprint fits, the one with the fewest
+ * words per rank (pas_matmul_words_model), if that is at most 0.9 times
+ * the words of one layer; else 1.  At constant work per rank this is 1 up
+ * to a few hundred ranks and 4 from about 1024 (m = n = k). */
 int pas_matmul_choose_replicas(int p, uint64_t m, uint64_t n, uint64_t k, size_t elem, double mem_bytes);
+
+/* local: the matrix elements the busiest rank receives with c layers of the
+ * most square grid over p / c ranks, as pas-matmul counts them (words=):
+ * SUMMA's panels on k / c, plus on layers > 0 the replicated A and B
+ * blocks, or on layer 0 the c - 1 partial C blocks, whichever is more.
+ * -1 when c does not divide p. */
+double pas_matmul_words_model(int p, int c, uint64_t m, uint64_t n, uint64_t k);
 
 /* local: bytes per rank the multiply needs with c replicas on p ranks. */
 double pas_matmul_footprint(int p, int c, uint64_t m, uint64_t n, uint64_t k, size_t elem);

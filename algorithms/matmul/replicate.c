@@ -56,13 +56,37 @@ double pas_matmul_footprint(int p, int c, uint64_t m, uint64_t n, uint64_t k, si
            4.0 * ((double)m + n) / sq * 256 * elem;
 }
 
+double pas_matmul_words_model(int p, int c, uint64_t m, uint64_t n, uint64_t k)
+{
+    int rows = 0, cols = 0;
+    if (c < 1 || p < c || p % c)
+        return -1;
+    pas_decomp_grid_dims(p / c, &rows, &cols);
+    double per = (double)p / c, kc = (double)k / c;
+    /* SUMMA in a layer on k / c: the A panels of my grid row that others
+     * own, and the B panels of my grid column */
+    double summa = (double)m / rows * kc * (cols - 1) / cols + kc * (double)n / cols * (rows - 1) / rows;
+    if (c == 1)
+        return summa;
+    double rep = ((double)m * k + (double)k * n) / per; /* layers 1..c-1 receive A and B */
+    double red = (double)m * n / per * (c - 1);         /* layer 0 receives c - 1 partial C blocks */
+    return summa + (rep > red ? rep : red);
+}
+
 int pas_matmul_choose_replicas(int p, uint64_t m, uint64_t n, uint64_t k, size_t elem, double mem_bytes)
 {
     int best = 1;
-    for (int c = 2; (long)c * c * c <= p; c++)
-        if (p % c == 0 && (mem_bytes <= 0 || pas_matmul_footprint(p, c, m, n, k, elem) <= mem_bytes))
-            best = c;
-    return best;
+    double one = pas_matmul_words_model(p, 1, m, n, k), fewest = one;
+    for (int c = 2; (long)c * c * c <= p; c++) {
+        if (p % c || (mem_bytes > 0 && pas_matmul_footprint(p, c, m, n, k, elem) > mem_bytes))
+            continue;
+        double w = pas_matmul_words_model(p, c, m, n, k);
+        if (w < fewest)
+            best = c, fewest = w;
+    }
+    /* layers cost a replication and a reduction that do not overlap the
+     * multiply: only when they save at least a tenth of the words */
+    return fewest <= 0.9 * one ? best : 1;
 }
 
 /* The same verdict on every rank of every layer: the worst of my layer,

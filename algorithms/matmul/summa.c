@@ -43,11 +43,127 @@ static panel_t *plan_panels(uint64_t k, uint64_t k0, uint64_t k1, uint64_t w, in
     return pl;
 }
 
+/* Panels in flight: the one multiplying and AHEAD after it.  A binomial
+ * tree of depth ceil(log2 q) forwards a panel one hop per poll at worst, so
+ * a panel posted AHEAD multiplies early has about AHEAD x chunks polls to
+ * cross it.  A slot is reused SLOTS - AHEAD panels after its multiply, so
+ * that its forwarding sends had a multiply's time to finish. */
+enum { SLOTS = 4, AHEAD = 2 };
+
 typedef struct {
-    void *a, *b;       /* where the panel lives (a buffer, or the owner's own A) */
+    void *a, *b;                 /* where the panel lives (a buffer, or the owner's own A) */
     size_t lda;
-    MPI_Request req[2];
+    pas_matmul_bcast_t bc[2];    /* A along the row, B along the column */
+    int busy;
 } slot_t;
+
+typedef struct {
+    const pas_grid_t *g;
+    const pas_matmul_cfg_t *cfg;
+    const pas_dmatrix_t *ad, *bd;
+    const void *a, *b;
+    const panel_t *pl;
+    char *buf;
+    size_t es, bytes_per_slot;
+    uint64_t lm, ln, wmax;
+    MPI_Datatype type;
+    slot_t slot[SLOTS];
+    pas_matmul_stats_t *st;
+} summa_t;
+
+/* Post (or, blocking, perform) the two broadcasts of panel t into slot s. */
+static int start_panel(summa_t *S, size_t t, int s)
+{
+    const panel_t *P = &S->pl[t];
+    const pas_grid_t *g = S->g;
+    const uint64_t w = P->hi - P->lo, lm = S->lm, ln = S->ln;
+    const size_t es = S->es;
+    slot_t *sl = &S->slot[s];
+    char *mine = S->buf + (size_t)s * S->bytes_per_slot;
+    if (g->mycol == P->a_root && S->ad->ld == (lm ? lm : 1)) {
+        sl->a = (char *)S->a + P->a_off * S->ad->ld * es; /* my columns are already contiguous */
+        sl->lda = S->ad->ld;
+    } else {
+        sl->a = mine;
+        sl->lda = lm ? lm : 1;
+        if (g->mycol == P->a_root)
+            for (uint64_t j = 0; j < w; j++)
+                memcpy((char *)sl->a + j * lm * es, (const char *)S->a + (P->a_off + j) * S->ad->ld * es, lm * es);
+    }
+    sl->b = mine + lm * S->wmax * es;
+    if (g->myrow == P->b_root) /* rows of B: pack w x ln with ld w */
+        for (uint64_t j = 0; j < ln; j++)
+            memcpy((char *)sl->b + j * w * es, (const char *)S->b + (P->b_off + j * S->bd->ld) * es, w * es);
+    if (g->mycol != P->a_root)
+        S->st->words += (double)(lm * w);
+    if (g->myrow != P->b_root)
+        S->st->words += (double)(w * ln);
+    if (S->cfg->blocking) {
+        double t0 = MPI_Wtime();
+        int rc = PAS_WATCHED("MPI_Bcast", P->a_root, -1,
+                             MPI_Bcast(sl->a, (int)(lm * w), S->type, P->a_root, g->row_comm)) ||
+                         PAS_WATCHED("MPI_Bcast", P->b_root, -1,
+                                     MPI_Bcast(sl->b, (int)(w * ln), S->type, P->b_root, g->col_comm))
+                     ? PAS_ERR_MPI
+                     : PAS_OK;
+        S->st->t_wait += MPI_Wtime() - t0;
+        return rc;
+    }
+    sl->busy = 1;
+    int rc = pas_matmul_bcast_start(&sl->bc[0], sl->a, (int)(lm * w), S->type, P->a_root, PAS_MATMUL_TAG_PANEL + s,
+                                    g->row_comm);
+    int rc2 = pas_matmul_bcast_start(&sl->bc[1], sl->b, (int)(w * ln), S->type, P->b_root,
+                                     PAS_MATMUL_TAG_PANEL + s, g->col_comm);
+    return rc ? rc : rc2;
+}
+
+/* All broadcasts in flight, the one of slot `first` leading. */
+static int in_flight(summa_t *S, int first, pas_matmul_bcast_t *set)
+{
+    int n = 0;
+    for (int i = 0; i < SLOTS; i++) {
+        slot_t *sl = &S->slot[(first + i) % SLOTS];
+        if (sl->busy)
+            set[n++] = sl->bc[0], set[n++] = sl->bc[1];
+    }
+    return n;
+}
+
+static void put_back(summa_t *S, int first, const pas_matmul_bcast_t *set)
+{
+    int n = 0;
+    for (int i = 0; i < SLOTS; i++) {
+        slot_t *sl = &S->slot[(first + i) % SLOTS];
+        if (sl->busy)
+            sl->bc[0] = set[n++], sl->bc[1] = set[n++];
+    }
+}
+
+/* Wait for slot s's panel to be here (sends_too: and sent on, so that the
+ * slot can be reused), forwarding the other panels as they arrive. */
+static int wait_slot(summa_t *S, int s, int sends_too)
+{
+    pas_matmul_bcast_t set[2 * SLOTS];
+    if (!S->slot[s].busy)
+        return PAS_OK;
+    double t0 = MPI_Wtime();
+    int n = in_flight(S, s, set);
+    int rc = PAS_WATCHED("MPI_Waitany", -1, PAS_MATMUL_TAG_PANEL + s, pas_matmul_bcast_wait(set, n, 2, sends_too));
+    put_back(S, s, set);
+    if (sends_too)
+        S->slot[s].busy = 0;
+    S->st->t_wait += MPI_Wtime() - t0;
+    return rc;
+}
+
+static int poll_all(summa_t *S)
+{
+    pas_matmul_bcast_t set[2 * SLOTS];
+    int n = in_flight(S, 0, set);
+    int rc = pas_matmul_bcast_poll(set, n);
+    put_back(S, 0, set);
+    return rc;
+}
 
 int pas_matmul_summa(const pas_grid_t *g, const pas_matmul_cfg_t *cfg, double alpha, const pas_dmatrix_t *ad,
                      const void *a, const pas_dmatrix_t *bd, const void *b, double beta, const pas_dmatrix_t *cd,
@@ -57,13 +173,13 @@ int pas_matmul_summa(const pas_grid_t *g, const pas_matmul_cfg_t *cfg, double al
     if (ad->m != m || bd->m != k || bd->n != n || ad->kind || bd->kind || cd->kind || k1 < k0 || k1 > k)
         return PAS_ERR_ARG;
     const size_t es = cfg->is_float ? sizeof(float) : sizeof(double);
-    MPI_Datatype type = cfg->is_float ? MPI_FLOAT : MPI_DOUBLE;
     const uint64_t lm = cd->lm, ln = cd->ln, w = cfg->panel ? cfg->panel : 256;
     size_t npanels = 0;
     int rc = pas_watch_phase("summa");
     panel_t *pl = plan_panels(k, k0, k1, w, g->rows, g->cols, &npanels);
     uint64_t wmax = w < k1 - k0 ? w : k1 - k0;
-    char *buf = malloc(2 * (lm + ln) * wmax * es + 1);
+    const int slots = cfg->blocking ? 1 : SLOTS;
+    char *buf = malloc((size_t)slots * (lm + ln) * wmax * es + 1);
     if (!pl || !buf)
         rc = PAS_ERR_NOMEM;
     if (lm * wmax > INT32_MAX || ln * wmax > INT32_MAX)
@@ -73,92 +189,55 @@ int pas_matmul_summa(const pas_grid_t *g, const pas_matmul_cfg_t *cfg, double al
         free(pl), free(buf);
         return rc;
     }
-    slot_t slot[2];
-    for (int s = 0; s < 2; s++) {
-        slot[s].a = buf + (size_t)s * (lm + ln) * wmax * es;
-        slot[s].b = (char *)slot[s].a + lm * wmax * es;
-        slot[s].req[0] = slot[s].req[1] = MPI_REQUEST_NULL;
-    }
-
-    /* Post (or, blocking, perform) the two broadcasts of panel t into slot s. */
-#define START(t, s)                                                                                      \
-    do {                                                                                                 \
-        const panel_t *P_ = &pl[t];                                                                      \
-        uint64_t w_ = P_->hi - P_->lo;                                                                   \
-        slot_t *S_ = &slot[s];                                                                           \
-        if (g->mycol == P_->a_root && ad->ld == (lm ? lm : 1)) {                                         \
-            S_->a = (char *)a + P_->a_off * ad->ld * es; /* my columns are already contiguous */        \
-        } else {                                                                                         \
-            S_->a = buf + (size_t)(s) * (lm + ln) * wmax * es;                                          \
-            if (g->mycol == P_->a_root)                                                                  \
-                for (uint64_t j_ = 0; j_ < w_; j_++)                                                     \
-                    memcpy((char *)S_->a + j_ * lm * es, (const char *)a + (P_->a_off + j_) * ad->ld * es, \
-                           lm * es);                                                                     \
-        }                                                                                                \
-        if (g->myrow == P_->b_root) /* rows of B: pack w x ln with ld w */                              \
-            for (uint64_t j_ = 0; j_ < ln; j_++)                                                         \
-                memcpy((char *)S_->b + j_ * w_ * es, (const char *)b + (P_->b_off + j_ * bd->ld) * es,   \
-                       w_ * es);                                                                         \
-        if (g->mycol != P_->a_root)                                                                      \
-            st->words += (double)(lm * w_);                                                              \
-        if (g->myrow != P_->b_root)                                                                      \
-            st->words += (double)(w_ * ln);                                                              \
-        if (cfg->blocking) {                                                                             \
-            double t0_ = MPI_Wtime();                                                                    \
-            if (PAS_WATCHED("MPI_Bcast", P_->a_root, -1,                                                 \
-                            MPI_Bcast(S_->a, (int)(lm * w_), type, P_->a_root, g->row_comm)) ||          \
-                PAS_WATCHED("MPI_Bcast", P_->b_root, -1,                                                 \
-                            MPI_Bcast(S_->b, (int)(w_ * ln), type, P_->b_root, g->col_comm)))            \
-                rc = PAS_ERR_MPI;                                                                        \
-            st->t_wait += MPI_Wtime() - t0_;                                                             \
-        } else if (MPI_Ibcast(S_->a, (int)(lm * w_), type, P_->a_root, g->row_comm, &S_->req[0]) ||     \
-                   MPI_Ibcast(S_->b, (int)(w_ * ln), type, P_->b_root, g->col_comm, &S_->req[1])) {     \
-            rc = PAS_ERR_MPI;                                                                            \
-        }                                                                                                \
-    } while (0)
+    summa_t S = {g, cfg, ad, bd, a, b, pl, buf, es, (lm + ln) * wmax * es, lm, ln, wmax,
+                 cfg->is_float ? MPI_FLOAT : MPI_DOUBLE, {{0}}, st};
 
     if (npanels == 0) { /* k = 0 (or an empty range): only the beta scaling */
         rc = pas_matmul_gemm_any(cfg->is_float, 0, 0, lm, ln, 0, alpha, NULL, 1, NULL, 1, beta, c, cd->ld);
-        npanels = 0;
     } else if (g->size == 1) { /* one rank owns everything: one local multiply */
         rc = pas_matmul_gemm_any(cfg->is_float, 0, 0, lm, ln, k1 - k0, alpha, (const char *)a + k0 * ad->ld * es,
                                  ad->ld, (const char *)b + k0 * es, bd->ld, beta, c, cd->ld);
         npanels = 0;
-    } else {
-        START(0, 0);
     }
+    /* the first panels in flight before any multiply */
+    const size_t lead = slots > 1 ? AHEAD : 0;
+    for (size_t t = 0; t < lead && t < npanels && rc == PAS_OK; t++)
+        rc = start_panel(&S, t, (int)(t % slots));
     for (size_t t = 0; t < npanels && rc == PAS_OK; t++) {
-        int s = (int)(t & 1);
-        if (t + 1 < npanels)
-            START(t + 1, s ^ 1);
-        if (!cfg->blocking) {
-            double t0 = MPI_Wtime();
-            if (PAS_WATCHED("MPI_Waitall", -1, -1, MPI_Waitall(2, slot[s].req, MPI_STATUSES_IGNORE)))
-                rc = PAS_ERR_MPI;
-            st->t_wait += MPI_Wtime() - t0;
-        }
+        int s = (int)(t % slots);
+        size_t ahead = t + lead; /* into the slot panel ahead - SLOTS used */
+        if (slots == 1)
+            rc = start_panel(&S, t, 0);
+        else if (ahead < npanels && (rc = wait_slot(&S, (int)(ahead % slots), 1)) == PAS_OK)
+            rc = start_panel(&S, ahead, (int)(ahead % slots));
+        if (rc == PAS_OK)
+            rc = wait_slot(&S, s, 0);
         uint64_t wt = pl[t].hi - pl[t].lo;
-        size_t alda = slot[s].a == buf + (size_t)s * (lm + ln) * wmax * es ? (lm ? lm : 1) : ad->ld;
         double bt = t == 0 ? beta : 1.0;
-        /* column chunks of C, polling the next panel's broadcasts between
-         * them: only where a broadcast tree has ranks that forward (more than
-         * two in a row or column), since each chunk packs the A panel again */
-        int chunks = !cfg->blocking && t + 1 < npanels && ln >= 2048 && (g->rows > 2 || g->cols > 2) ? 2 : 1;
+        /* column chunks of C, forwarding the panels in flight between them:
+         * only where a broadcast tree has ranks that forward (more than two
+         * in a row or column); each chunk packs the A panel again, so a
+         * chunk keeps at least 48 columns */
+        int chunks = 1;
+        if (slots > 1 && t + 1 < npanels && (g->rows > 2 || g->cols > 2))
+            chunks = ln / 48 < 1 ? 1 : ln / 48 > 4 ? 4 : (int)(ln / 48);
         for (int ch = 0; ch < chunks && rc == PAS_OK; ch++) {
             pas_range_t cr = pas_decomp_block_range(ln, chunks, ch);
-            rc = pas_matmul_gemm_any(cfg->is_float, 0, 0, lm, pas_range_len(cr), wt, alpha, slot[s].a, alda,
-                                     (char *)slot[s].b + cr.lo * wt * es, wt ? wt : 1, bt,
+            rc = pas_matmul_gemm_any(cfg->is_float, 0, 0, lm, pas_range_len(cr), wt, alpha, S.slot[s].a,
+                                     S.slot[s].lda, (char *)S.slot[s].b + cr.lo * wt * es, wt ? wt : 1, bt,
                                      (char *)c + cr.lo * cd->ld * es, cd->ld);
-            int flag;
-            if (ch + 1 < chunks && MPI_Testall(2, slot[s ^ 1].req, &flag, MPI_STATUSES_IGNORE))
-                rc = PAS_ERR_MPI;
+            if (rc == PAS_OK && ch + 1 < chunks)
+                rc = poll_all(&S);
         }
     }
-#undef START
-    /* a failure mid-way leaves requests in flight: finish them so that no
-     * rank is left inside a broadcast */
-    for (int s = 0; s < 2; s++)
-        MPI_Waitall(2, slot[s].req, MPI_STATUSES_IGNORE);
+    /* the last panels' sends; after a failure mid-way, whatever is in flight,
+     * so that no rank is left inside a broadcast */
+    for (int s = 0; s < slots; s++) {
+        if (rc == PAS_OK)
+            rc = wait_slot(&S, s, 1);
+        else if (S.slot[s].busy)
+            pas_matmul_bcast_cancel(S.slot[s].bc, 2);
+    }
     free(pl);
     free(buf);
     return pas_matmul_agree(g->comm, rc);

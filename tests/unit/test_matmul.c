@@ -241,3 +241,41 @@ Test(matmul_gemm, cblas_backend_matches_when_built_in)
         cr_assert(fabs(c[i] - r[i]) < 1e-12, "element %zu: %g vs %g", i, c[i], r[i]);
     free(a), free(b), free(c), free(r);
 }
+
+/* ---- the replica choice of auto / 25d ------------------------------------- */
+
+Test(matmul_replicas, words_model_counts_summa_panels_for_one_layer)
+{
+    /* 8 x 8 grid, n = 2048: each rank receives 7/8 of a 256 x 2048 A row
+     * strip and of a 2048 x 256 B column strip (pas-matmul reported 9.175e5) */
+    cr_assert_float_eq(pas_matmul_words_model(64, 1, 2048, 2048, 2048), 2 * 256.0 * 2048 * 7 / 8, 1);
+    cr_assert_eq(pas_matmul_words_model(64, 3, 100, 100, 100), -1);
+}
+
+Test(matmul_replicas, auto_picks_layers_at_large_p_and_one_at_small_p)
+{
+    /* constant flops per rank: n = 2048 (p / 64)^(1/3) */
+    cr_assert_eq(pas_matmul_choose_replicas(64, 2048, 2048, 2048, 8, 0), 1);
+    int c1024 = pas_matmul_choose_replicas(1024, 5161, 5161, 5161, 8, 0);
+    int c4096 = pas_matmul_choose_replicas(4096, 8192, 8192, 8192, 8, 0);
+    cr_assert_gt(c1024, 1);
+    cr_assert_gt(c4096, 1);
+    cr_assert_eq(1024 % c1024, 0);
+    cr_assert_leq((long)c4096 * c4096 * c4096, 4096);
+    /* the chosen c moves fewer words than one layer and than every other c */
+    double w = pas_matmul_words_model(4096, c4096, 8192, 8192, 8192);
+    cr_assert_lt(w, 0.9 * pas_matmul_words_model(4096, 1, 8192, 8192, 8192));
+    for (int c = 2; c * c * c <= 4096; c++)
+        if (4096 % c == 0)
+            cr_assert_leq(w, pas_matmul_words_model(4096, c, 8192, 8192, 8192), "c = %d", c);
+}
+
+Test(matmul_replicas, memory_limit_keeps_one_layer)
+{
+    /* a limit that one layer fits but no replicated one does */
+    double one = pas_matmul_footprint(4096, 1, 8192, 8192, 8192, 8);
+    cr_assert_eq(pas_matmul_choose_replicas(4096, 8192, 8192, 8192, 8, one * 1.01), 1);
+    int c = pas_matmul_choose_replicas(4096, 8192, 8192, 8192, 8, one * 64);
+    cr_assert_gt(c, 1);
+    cr_assert_leq(pas_matmul_footprint(4096, c, 8192, 8192, 8192, 8), one * 64);
+}
