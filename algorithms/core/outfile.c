@@ -272,8 +272,12 @@ static uint32_t random_word(void)
 static int begin_local(const char *opt, const char *path, pas_outfile_t *f)
 {
     struct stat st;
-    if (!path || !*path || strcmp(path, "-") == 0) {
+    if (!path || !*path) {
         snprintf(f->why, sizeof f->why, "%s needs a file name", opt);
+        return PAS_ERR_ARG;
+    }
+    if (strcmp(path, "-") == 0) {
+        snprintf(f->why, sizeof f->why, "%s - (stdout) is not supported here; give a file name", opt);
         return PAS_ERR_ARG;
     }
     if (strlen(path) >= sizeof f->path - 64) {
