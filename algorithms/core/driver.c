@@ -8,6 +8,15 @@
 #include "pas_paths.h"
 #include "pas_watch.h"
 
+/* The verdict is reached: a SIGTERM from now on (the launcher ending the
+ * job because another rank exited first) ends this rank quietly with it. */
+static int finalize(int code)
+{
+    pas_outfile_finishing(code);
+    MPI_Finalize();
+    return code;
+}
+
 int pas_driver_begin(pas_driver_t *d, const pas_prog_info_t *info, const pas_opt_t *table,
                      const pas_common_opts_t *common_defaults, int *argc, char ***argv)
 {
@@ -31,8 +40,7 @@ int pas_driver_begin(pas_driver_t *d, const pas_prog_info_t *info, const pas_opt
             if (d->rank == 0)
                 fprintf(stderr, "%s: PAS_WATCHDOG='%s' is not a number of seconds; set it to e.g. 600, or 0 to disable\n",
                         info->program, wd);
-            MPI_Finalize();
-            return 2;
+            return finalize(2);
         }
         d->opt.watchdog = v;
     }
@@ -45,8 +53,7 @@ int pas_driver_begin(pas_driver_t *d, const pas_prog_info_t *info, const pas_opt
     if (rc) {
         if (d->rank == 0)
             fprintf(stderr, "%s\n", err);
-        MPI_Finalize();
-        return 2;
+        return finalize(2);
     }
     if (d->opt.help || d->opt.version) {
         if (d->rank == 0) {
@@ -56,8 +63,7 @@ int pas_driver_begin(pas_driver_t *d, const pas_prog_info_t *info, const pas_opt
                 printf("%s %s (%s)\n", info->program, PAS_VERSION,
                        PAS_HAVE_MPI ? "MPI+OpenMP" : "OpenMP only, no MPI");
         }
-        MPI_Finalize();
-        return 0;
+        return finalize(0);
     }
     int wrc = pas_watch_start(d->opt.watchdog, d->rank);
     rc = pas_machine_detect(d->comm, d->opt.threads, &d->machine); /* collective: always */
@@ -66,8 +72,7 @@ int pas_driver_begin(pas_driver_t *d, const pas_prog_info_t *info, const pas_opt
                                         : "could not detect the cores of this node");
     if (rc) {
         pas_watch_stop();
-        MPI_Finalize();
-        return 1;
+        return finalize(1);
     }
     return -1;
 }
@@ -165,9 +170,8 @@ int pas_driver_end(pas_driver_t *d, int status)
     fflush(stdout);
     pas_outfile_unlink_all(); /* outputs not committed: nothing half-written stays */
     pas_watch_stop();
-    MPI_Finalize();
     (void)d;
-    return pas_exit_code(status);
+    return finalize(pas_exit_code(status));
 }
 
 int pas_bench_run(MPI_Comm comm, int warmup, int reps, pas_bench_fn prepare, pas_bench_fn run,

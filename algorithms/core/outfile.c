@@ -40,6 +40,7 @@ static struct {
 
 static const char *sig_program = "pas";
 static int sig_rank;
+static volatile sig_atomic_t finishing = -1; /* the exit code once finishing */
 
 static void reg_add(const char *path)
 {
@@ -99,6 +100,8 @@ static void on_signal(int sig)
         if (atomic_load(&reg[i].used) == 1)
             names[nn++] = reg[i].path;
     int removed = pas_outfile_unlink_all();
+    if (finishing >= 0)
+        _exit(finishing);
     if (sig_rank == 0) {
         const char *phase = pas_watch_current_phase();
         put(line, &n, sizeof line, sig_program);
@@ -123,6 +126,8 @@ static void on_signal(int sig)
     }
     _exit(128 + sig);
 }
+
+void pas_outfile_finishing(int code) { finishing = code; }
 
 void pas_outfile_signals(const char *program, int rank)
 {
@@ -267,8 +272,12 @@ static uint32_t random_word(void)
 static int begin_local(const char *opt, const char *path, pas_outfile_t *f)
 {
     struct stat st;
-    if (!path || !*path || strcmp(path, "-") == 0) {
+    if (!path || !*path) {
         snprintf(f->why, sizeof f->why, "%s needs a file name", opt);
+        return PAS_ERR_ARG;
+    }
+    if (strcmp(path, "-") == 0) {
+        snprintf(f->why, sizeof f->why, "%s - (stdout) is not supported here; give a file name", opt);
         return PAS_ERR_ARG;
     }
     if (strlen(path) >= sizeof f->path - 64) {

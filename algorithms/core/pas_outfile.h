@@ -91,6 +91,13 @@ void pas_outfile_end(pas_outfile_t *f);
  * A signal ignored when the program starts stays ignored. */
 void pas_outfile_signals(const char *program, int rank);
 
+/* local: the program has its exit code and is finishing (MPI_Finalize may
+ * wait for other ranks): SIGTERM and SIGINT from now on remove what is
+ * registered and exit with `code`, without a line (under mpirun, a rank
+ * that exits first makes the launcher SIGTERM the others; their verdict
+ * stands). */
+void pas_outfile_finishing(int code);
+
 /* local, async-signal-safe: remove every registered temporary file; returns
  * how many were removed.  Used before exits that skip pas_outfile_end. */
 int pas_outfile_unlink_all(void);

@@ -41,13 +41,16 @@ common=(--reps 1 --warmup 0 --quiet --threads 1 --watchdog 120)
 
 # Each rank runs under a small wrapper that records its pid (for signals)
 # and reports how it ended: "pas-rank-exit CODE exit|signal" on stderr.
-wrap=(python3 -c '
-import subprocess, sys
-p = subprocess.Popen(sys.argv[2:])
-open("%s.%d" % (sys.argv[1], p.pid), "w").close()
-rc = p.wait()
-sys.stderr.write("pas-rank-exit %d %s\n" % (128 - rc if rc < 0 else rc, "signal" if rc < 0 else "exit"))
-sys.exit(128 - rc if rc < 0 else rc)')
+wrap=(perl -e '
+my $pidfile = shift;
+my $pid = fork();
+defined $pid or die "fork: $!";
+if ($pid == 0) { exec { $ARGV[0] } @ARGV; exit 127; }
+open(my $f, ">", "$pidfile.$pid") or die; close $f;
+waitpid($pid, 0);
+my ($sig, $code) = ($? & 127, $? >> 8);
+printf STDERR "pas-rank-exit %d %s\n", $sig ? 128 + $sig : $code, $sig ? "signal" : "exit";
+exit($sig ? 128 + $sig : $code);')
 
 # start NP CMD...: run in the background; $job is its pid.
 start() {
