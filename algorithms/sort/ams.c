@@ -14,7 +14,8 @@
  *    (multiway selection), counted in info->exact_fallback;
  * 3. a rank's piece for group j goes to the ranks of group j in block shares
  *    of the group's data by prefix sums: O(k) messages per rank.  Receivers
- *    know how much arrives and take the messages in any order;
+ *    know how much arrives and take the messages in any order
+ *    (MPI_ANY_SOURCE);
  * 4. the received sorted runs are merged; MPI_Comm_split; the next level.
  * Tiny inputs (pas_sort_ams_levels = 0): gather to rank 0, sort, scatter
  * block shares: two collectives instead of r levels of rounds.  One level
@@ -242,12 +243,14 @@ static int ams_move(MPI_Comm comm, ams_t *A, int k, const uint64_t *cut, const u
     }
     /* then whatever arrives, from anyone, until my share is complete */
     while (rc == PAS_OK && got < expect) {
+        /* room for the largest message that can still come (each is at
+         * most `limit` and they add up to expect exactly); the status says
+         * how much came.  No MPI_Probe: SimGrid charges each failed poll. */
         MPI_Status st;
-        int c = 0;
-        if (PAS_WATCHED("MPI_Probe", -1, SORT_TAG_AMS, MPI_Probe(MPI_ANY_SOURCE, SORT_TAG_AMS, comm, &st)) !=
-                MPI_SUCCESS ||
-            MPI_Get_count(&st, t, &c) != MPI_SUCCESS || c < 0 || (size_t)c > expect - got ||
-            MPI_Recv(recv + got * es, c, t, st.MPI_SOURCE, SORT_TAG_AMS, comm, MPI_STATUS_IGNORE) != MPI_SUCCESS) {
+        int c = 0, room = (int)(expect - got < limit ? expect - got : limit);
+        if (PAS_WATCHED("MPI_Recv", -1, SORT_TAG_AMS,
+                        MPI_Recv(recv + got * es, room, t, MPI_ANY_SOURCE, SORT_TAG_AMS, comm, &st)) != MPI_SUCCESS ||
+            MPI_Get_count(&st, t, &c) != MPI_SUCCESS || c <= 0 || c > room) {
             rc = PAS_ERR_MPI;
             break;
         }
