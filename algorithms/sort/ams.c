@@ -14,7 +14,8 @@
  *    (multiway selection), counted in info->exact_fallback;
  * 3. a rank's piece for group j goes to the ranks of group j in block shares
  *    of the group's data by prefix sums: O(k) messages per rank.  Receivers
- *    know how much arrives and take the messages in any order;
+ *    know how much arrives and take the messages in any order
+ *    (MPI_ANY_SOURCE);
  * 4. the received sorted runs are merged; MPI_Comm_split; the next level.
  * Tiny inputs (pas_sort_ams_levels = 0): gather to rank 0, sort, scatter
  * block shares: two collectives instead of r levels of rounds.  One level
@@ -23,7 +24,10 @@
 
 #include "sort_internal.h"
 
-#define AMS_COARSE 16 /* sample keys per coarse candidate */
+#define AMS_COARSE 16    /* sample keys per coarse candidate */
+#ifndef AMS_MERGE_RUNS
+#define AMS_MERGE_RUNS 4 /* more received runs than this are sorted, not merged */
+#endif
 
 typedef struct {
     pas_sort_kind_t kind;
@@ -35,27 +39,51 @@ typedef struct {
     uint64_t bytes;
 } ams_t;
 
+/* collective: exclusive prefix sums of count uint64 over the ranks (rank 0
+ * gets zeros) by recursive doubling: log2(p) rounds of one message each.
+ * (MPI_Exscan is linear in SimGrid, p - 1 messages per rank, and may be in
+ * an MPI library.)  tmp holds 2 count. */
+static int ams_exscan(MPI_Comm comm, const uint64_t *in, uint64_t *out, int count, uint64_t *tmp)
+{
+    int p, me;
+    MPI_Comm_size(comm, &p);
+    MPI_Comm_rank(comm, &me);
+    uint64_t *part = tmp, *got = tmp + count;
+    memcpy(part, in, sizeof(uint64_t) * (size_t)count);
+    memset(out, 0, sizeof(uint64_t) * (size_t)count);
+    for (int mask = 1; mask < p; mask <<= 1) {
+        int peer = me ^ mask;
+        if (peer >= p)
+            continue;
+        if (PAS_WATCHED("MPI_Sendrecv", peer, SORT_TAG_AMS + 1,
+                        MPI_Sendrecv(part, count, MPI_UINT64_T, peer, SORT_TAG_AMS + 1, got, count, MPI_UINT64_T,
+                                     peer, SORT_TAG_AMS + 1, comm, MPI_STATUS_IGNORE)) != MPI_SUCCESS)
+            return PAS_ERR_MPI;
+        for (int i = 0; i < count; i++) {
+            part[i] += got[i];
+            if (peer < me)
+                out[i] += got[i];
+        }
+    }
+    return PAS_OK;
+}
+
 /* collective: the global histogram of nc candidate keys over the locally
  * sorted a: h[0..nc) my keys below each, h[nc..2nc) mine equal, h[2nc..3nc)
- * and h[3nc..4nc) the global sums, h[4nc..5nc) equal keys on lower ranks. */
+ * and h[3nc..4nc) the global sums, h[4nc..5nc) equal keys on lower ranks;
+ * h[5nc..7nc) scratch. */
 static int ams_histogram(MPI_Comm comm, const sort_ops_t *ops, const void *a, size_t n, const char *cand,
                          int nc, uint64_t *h)
 {
     size_t es = ops->size;
-    int me;
-    MPI_Comm_rank(comm, &me);
     for (int i = 0; i < nc; i++) {
         h[i] = ops->lower_bound(a, n, cand + (size_t)i * es);
         h[nc + i] = ops->upper_bound(a, n, cand + (size_t)i * es) - h[i];
     }
     if (PAS_WATCHED("MPI_Allreduce", -1, 0, MPI_Allreduce(h, h + 2 * nc, 2 * nc, MPI_UINT64_T, MPI_SUM, comm)) !=
-            MPI_SUCCESS ||
-        PAS_WATCHED("MPI_Exscan", -1, 0, MPI_Exscan(h + nc, h + 4 * nc, nc, MPI_UINT64_T, MPI_SUM, comm)) !=
-            MPI_SUCCESS)
+        MPI_SUCCESS)
         return PAS_ERR_MPI;
-    if (me == 0)
-        memset(h + 4 * nc, 0, sizeof(uint64_t) * (size_t)nc);
-    return PAS_OK;
+    return ams_exscan(comm, h + nc, h + 4 * nc, nc, h + 5 * nc);
 }
 
 /* collective: local cuts cut[0..k-1) and global boundaries bnd[0..k-1) of the
@@ -79,7 +107,7 @@ static int ams_splitters(MPI_Comm comm, const ams_t *A, const void *a, size_t n,
         goto done;
     int nco = (int)((m + AMS_COARSE - 1) / AMS_COARSE), nmax = nco + nt * (AMS_COARSE + 1);
     cand = malloc(es * (size_t)(nmax > 0 ? nmax : 1));
-    h = malloc(sizeof(uint64_t) * 5 * (size_t)(nmax > 0 ? nmax : 1));
+    h = malloc(sizeof(uint64_t) * 7 * (size_t)(nmax > 0 ? nmax : 1));
     if ((rc = pas_agree(comm, cand && h && ci ? PAS_OK : PAS_ERR_NOMEM)))
         goto done;
     /* coarse: every 16th sample key brackets each target */
@@ -166,22 +194,18 @@ static int ams_move(MPI_Comm comm, ams_t *A, int k, const uint64_t *cut, const u
     MPI_Comm_size(comm, &p);
     MPI_Comm_rank(comm, &me);
     int gmax = (p + k - 1) / k;
-    uint64_t *v = malloc(sizeof(uint64_t) * (size_t)(2 * k + gmax));
+    uint64_t *v = malloc(sizeof(uint64_t) * (size_t)(4 * k + gmax));
     int *dest = malloc(sizeof(int) * (size_t)gmax);
     ams_msgs_t M = {0};
     char *recv = NULL, *out = NULL;
     MPI_Datatype t = MPI_DATATYPE_NULL;
     if ((rc = pas_agree(comm, v && dest ? PAS_OK : PAS_ERR_NOMEM)))
         goto done;
-    uint64_t *len = v, *off = v + k, *cnt = v + 2 * k;
+    uint64_t *len = v, *off = v + k, *cnt = v + 4 * k;
     for (int j = 0; j < k; j++)
         len[j] = (j < k - 1 ? cut[j] : *n) - (j > 0 ? cut[j - 1] : 0);
-    if (PAS_WATCHED("MPI_Exscan", -1, 0, MPI_Exscan(len, off, k, MPI_UINT64_T, MPI_SUM, comm)) != MPI_SUCCESS) {
-        rc = PAS_ERR_MPI;
+    if ((rc = ams_exscan(comm, len, off, k, v + 2 * k)))
         goto done;
-    }
-    if (me == 0)
-        memset(off, 0, sizeof(uint64_t) * (size_t)k);
     int jm = pas_decomp_block_owner((uint64_t)p, k, (uint64_t)me);
     pas_range_t gr = pas_decomp_block_range((uint64_t)p, k, jm);
     uint64_t cm = (jm < k - 1 ? bnd[jm] : total) - (jm > 0 ? bnd[jm - 1] : 0);
@@ -219,12 +243,14 @@ static int ams_move(MPI_Comm comm, ams_t *A, int k, const uint64_t *cut, const u
     }
     /* then whatever arrives, from anyone, until my share is complete */
     while (rc == PAS_OK && got < expect) {
+        /* room for the largest message that can still come (each is at
+         * most `limit` and they add up to expect exactly); the status says
+         * how much came.  No MPI_Probe: SimGrid charges each failed poll. */
         MPI_Status st;
-        int c = 0;
-        if (PAS_WATCHED("MPI_Probe", -1, SORT_TAG_AMS, MPI_Probe(MPI_ANY_SOURCE, SORT_TAG_AMS, comm, &st)) !=
-                MPI_SUCCESS ||
-            MPI_Get_count(&st, t, &c) != MPI_SUCCESS || c < 0 || (size_t)c > expect - got ||
-            MPI_Recv(recv + got * es, c, t, st.MPI_SOURCE, SORT_TAG_AMS, comm, MPI_STATUS_IGNORE) != MPI_SUCCESS) {
+        int c = 0, room = (int)(expect - got < limit ? expect - got : limit);
+        if (PAS_WATCHED("MPI_Recv", -1, SORT_TAG_AMS,
+                        MPI_Recv(recv + got * es, room, t, MPI_ANY_SOURCE, SORT_TAG_AMS, comm, &st)) != MPI_SUCCESS ||
+            MPI_Get_count(&st, t, &c) != MPI_SUCCESS || c <= 0 || c > room) {
             rc = PAS_ERR_MPI;
             break;
         }
@@ -240,6 +266,11 @@ static int ams_move(MPI_Comm comm, ams_t *A, int k, const uint64_t *cut, const u
     *data = NULL;
     *n = 0;
     if (M.nrun <= 1) {
+        *data = recv;
+    } else if (M.nrun > AMS_MERGE_RUNS) {
+        /* many runs: one local sort costs less than log2(runs) merge passes */
+        out = sort_alloc(expect, es);
+        rc = out ? sort_local_run_with(ops, A->cfg->local, recv, expect, out) : PAS_ERR_NOMEM;
         *data = recv;
     } else {
         out = sort_alloc(expect, es);

@@ -112,7 +112,7 @@ int pas_sort_ams(MPI_Comm comm, pas_sort_kind_t kind, const pas_sort_config_t *c
                  size_t *n, pas_sort_info_t *info);
 
 /* local, pure: the levels ams picks for n keys (global) on p ranks: 0 (the
- * gather path) for tiny inputs, 1 up to 64 ranks, then 2, and 3 above 4096. */
+ * gather path) for tiny inputs, 1 up to 32 ranks, then 2, and 3 above 4096. */
 int pas_sort_ams_levels(uint64_t n, int p);
 
 /* local, pure: the groups ams splits p ranks into with `levels` levels left

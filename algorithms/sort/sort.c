@@ -53,7 +53,7 @@ pas_sort_algo_t pas_sort_algo_choose(uint64_t n, int p)
     /* Small shares: exact splitting costs a few dozen tiny allreduces and
      * gives perfect balance.  Large shares: sample sort moves the data once
      * and sorts it once, after the exchange. */
-    if (p > 64) /* exact splitting and one all-to-all cost O(p) per rank */
+    if (p > 32) /* exact splitting and one all-to-all cost O(p) per rank */
         return PAS_SORT_AMS;
     if (p > 1 && n / (uint64_t)p < 4096)
         return PAS_SORT_MWAY;

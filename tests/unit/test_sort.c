@@ -403,8 +403,8 @@ Test(sort_ams, level_choice)
     cr_assert_eq(pas_sort_ams_levels(100, 4096), 0);            /* n < p */
     cr_assert_eq(pas_sort_ams_levels(256ULL * 1000, 1000), 0);  /* 256 per rank */
     cr_assert_eq(pas_sort_ams_levels(100000000, 2), 1);
-    cr_assert_eq(pas_sort_ams_levels(65536ULL * 64, 64), 1);
-    cr_assert_eq(pas_sort_ams_levels(65536ULL * 65, 65), 2);
+    cr_assert_eq(pas_sort_ams_levels(65536ULL * 32, 32), 1);
+    cr_assert_eq(pas_sort_ams_levels(65536ULL * 33, 33), 2);
     cr_assert_eq(pas_sort_ams_levels(65536ULL * 1024, 1024), 2);
     cr_assert_eq(pas_sort_ams_levels(65536ULL * 8192, 8192), 3);
     /* too big to gather to one rank: the levels, even at 64 keys per rank */
