@@ -366,6 +366,8 @@ static int farm_dispatch(disp_t *d)
                 if (rc)
                     break;
             } else {
+                farm_job_t *first = NULL, *last = NULL;
+                int queued = 0;
                 for (int i = 0; i < n; i++) {
                     farm_job_t *j = calloc(1, sizeof *j);
                     void *copy = malloc(batch[i]->len ? batch[i]->len : 1);
@@ -381,8 +383,14 @@ static int farm_dispatch(disp_t *d)
                     j->attempt = batch[i]->attempt;
                     j->data = copy;
                     j->len = batch[i]->len;
-                    farm_pool_submit(&d->pool, j);
+                    if (last)
+                        last->next = j;
+                    else
+                        first = j;
+                    last = j;
+                    queued++;
                 }
+                farm_pool_submit(&d->pool, first, last, queued);
             }
         }
         if (rc)
@@ -491,6 +499,8 @@ static int farm_work(MPI_Comm comm, farm_pool_t *pool)
             int32_t n, fin;
             farm_get(&p, &n, 4);
             farm_get(&p, &fin, 4);
+            farm_job_t *first = NULL, *last = NULL;
+            int queued = 0;
             for (int i = 0; i < n && rc == PAS_OK; i++) {
                 farm_job_t *j = calloc(1, sizeof *j);
                 uint64_t jlen;
@@ -511,8 +521,14 @@ static int farm_work(MPI_Comm comm, farm_pool_t *pool)
                 memcpy(j->data, p, jlen);
                 p += jlen;
                 j->len = jlen;
-                farm_pool_submit(pool, j);
+                if (last)
+                    last->next = j;
+                else
+                    first = j;
+                last = j;
+                queued++;
             }
+            farm_pool_submit(pool, first, last, queued);
             free(buf);
             if (rc)
                 goto out;
