@@ -513,8 +513,10 @@ static void farm_tick(void *arg, const pas_farm_progress_t *p)
         return;
     double rate = p->elapsed > 0 ? (double)p->done / p->elapsed : 0;
     char eta[32] = "?";
-    if (p->input_ended && rate > 0)
-        snprintf(eta, sizeof eta, "%.0fs", (double)(p->read - p->done) / rate);
+    /* the whole list is known when it was read up front, else once it ended */
+    uint64_t total = f->upfront ? (uint64_t)f->nrec - f->skipped : p->read;
+    if ((f->upfront || p->input_ended) && rate > 0)
+        snprintf(eta, sizeof eta, "%.0fs", (double)(total - p->done) / rate);
     fprintf(stderr, "%spas-farm: %llu done (%llu failed), %llu running, %llu queued, %.1f tasks/s, ETA %s%s",
             f->tty ? "\r\033[K" : "", (unsigned long long)p->done, (unsigned long long)p->failed,
             (unsigned long long)p->running, (unsigned long long)p->queued, rate, eta, f->tty ? "" : "\n");
