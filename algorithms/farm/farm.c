@@ -11,6 +11,7 @@
 
 #include "farm_internal.h"
 #include "pas_pipe.h"
+#include "pas_watch.h"
 
 #define FARM_MSG_MAX (64u << 20) /* results are sent in messages of at most this (or one result) */
 
@@ -264,7 +265,9 @@ static int disp_send_tasks(disp_t *d, int rank, ftask_t **t, int n, int end)
     return rc;
 }
 
-/* One ASK message: results, or bye (-1). */
+/* One ASK message: results (kind 0), bye (-1: nothing follows), or the
+ * rank's own failure (-2, n = its status): its tasks are lost, it takes no
+ * more, and it counts as gone. */
 static int disp_ask(disp_t *d, int from, const char *p, int len, int *bye)
 {
     const char *end = p + len;
@@ -273,6 +276,14 @@ static int disp_ask(disp_t *d, int from, const char *p, int len, int *bye)
         return PAS_ERR_INTERNAL;
     farm_get(&p, &want, 4);
     farm_get(&p, &n, 4);
+    if (want == -2) {
+        if (d->status == PAS_OK)
+            d->status = PAS_ERR_REMOTE;
+        d->outstanding -= (uint64_t)d->assigned[from];
+        d->assigned[from] = d->slots[from] = d->cap[from] = 0;
+        *bye = 1;
+        return PAS_OK;
+    }
     for (int i = 0; i < n; i++) {
         uint64_t id, rlen;
         int32_t status, attempt, slot;
@@ -493,6 +504,10 @@ static int farm_work(MPI_Comm comm, farm_pool_t *pool)
             rc = got;
             goto out;
         }
+        if (got && (rc = pas_watch_phase("farm-tasks")) != PAS_OK) { /* fault injection */
+            free(buf);
+            goto out;
+        }
         if (got) {
             busy = 1;
             const char *p = buf, *end = buf + len;
@@ -556,6 +571,14 @@ static int farm_work(MPI_Comm comm, farm_pool_t *pool)
         free(m.buf);
     }
 out:
+    if (rc != PAS_OK && rc != PAS_ERR_MPI) {
+        /* tell rank 0, which would otherwise wait for this rank's tasks */
+        pas_farm_out_t m = {0};
+        int32_t hdr[2] = {-2, rc};
+        if (farm_put(&m, hdr, sizeof hdr) == PAS_OK && sends_add(&sends, comm, 0, FARM_TAG_ASK, &m) == PAS_OK)
+            sends_progress(&sends, 1);
+        free(m.buf);
+    }
     if (rc == PAS_OK)
         rc = sends_progress(&sends, 1);
     sends_free(&sends);
@@ -630,10 +653,7 @@ int pas_farm_run(MPI_Comm comm, const pas_farm_calls_t *calls, const pas_farm_op
         }
         farm_pool_stop(pool);
     }
-    all = rc;
-    if (MPI_Allreduce(&rc, &all, 1, MPI_INT, MPI_MIN, comm) != MPI_SUCCESS)
-        all = PAS_ERR_MPI;
-    rc = all;
+    rc = pas_agree(comm, rc);
 out:
     if (stats && rank == 0)
         *stats = d.st;
