@@ -110,6 +110,7 @@ typedef struct {
     uint64_t id;
     int prio, attempt, last_rank;
     uint64_t step; /* scheduler step when it was (re)queued */
+    uint64_t dispatched; /* the dispatch number of its last hand-out */
     void *data;
     size_t len;
 } ftask_t;
@@ -165,7 +166,7 @@ static int disp_result(disp_t *d, ftask_t *t, int rank, int status, int slot, do
     int rc = PAS_OK;
     if (d->status == PAS_OK) {
         pas_farm_result_t r = {t->id, status, t->attempt, rank, slot, d->hosts[rank], start, wall,
-                               data, len};
+                               t->dispatched, data, len};
         d->prog.done++;
         d->st.tasks++;
         if (status) {
@@ -197,8 +198,8 @@ static int disp_take(disp_t *d, int rank, int n, ftask_t **out)
                 break;
             continue;
         }
+        t->dispatched = d->step++;
         out[got++] = t;
-        d->step++;
     }
     for (int i = 0; i < ndef; i++)
         pas_pipe_sched_push(&d->sched, deferred[i]->prio, deferred[i]->step, deferred[i]);
@@ -233,7 +234,7 @@ static int disp_read(disp_t *d)
             break;
         }
         memcpy(copy, in.data, in.len);
-        *t = (ftask_t){in.id, in.prio, 1, -1, d->step, copy, in.len};
+        *t = (ftask_t){in.id, in.prio, 1, -1, d->step, 0, copy, in.len};
         pas_pipe_sched_push(&d->sched, t->prio, t->step, t);
         d->prog.read++;
         moved = 1;
