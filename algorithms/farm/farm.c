@@ -11,6 +11,7 @@
 
 #include "farm_internal.h"
 #include "pas_pipe.h"
+#include "pas_watch.h"
 
 #define FARM_MSG_MAX (64u << 20) /* results are sent in messages of at most this (or one result) */
 
@@ -109,6 +110,7 @@ typedef struct {
     uint64_t id;
     int prio, attempt, last_rank;
     uint64_t step; /* scheduler step when it was (re)queued */
+    uint64_t dispatched; /* the dispatch number of its last hand-out */
     void *data;
     size_t len;
 } ftask_t;
@@ -164,7 +166,7 @@ static int disp_result(disp_t *d, ftask_t *t, int rank, int status, int slot, do
     int rc = PAS_OK;
     if (d->status == PAS_OK) {
         pas_farm_result_t r = {t->id, status, t->attempt, rank, slot, d->hosts[rank], start, wall,
-                               data, len};
+                               t->dispatched, data, len};
         d->prog.done++;
         d->st.tasks++;
         if (status) {
@@ -196,8 +198,8 @@ static int disp_take(disp_t *d, int rank, int n, ftask_t **out)
                 break;
             continue;
         }
+        t->dispatched = d->step++;
         out[got++] = t;
-        d->step++;
     }
     for (int i = 0; i < ndef; i++)
         pas_pipe_sched_push(&d->sched, deferred[i]->prio, deferred[i]->step, deferred[i]);
@@ -232,7 +234,7 @@ static int disp_read(disp_t *d)
             break;
         }
         memcpy(copy, in.data, in.len);
-        *t = (ftask_t){in.id, in.prio, 1, -1, d->step, copy, in.len};
+        *t = (ftask_t){in.id, in.prio, 1, -1, d->step, 0, copy, in.len};
         pas_pipe_sched_push(&d->sched, t->prio, t->step, t);
         d->prog.read++;
         moved = 1;
@@ -264,7 +266,9 @@ static int disp_send_tasks(disp_t *d, int rank, ftask_t **t, int n, int end)
     return rc;
 }
 
-/* One ASK message: results, or bye (-1). */
+/* One ASK message: results (kind 0), bye (-1: nothing follows), or the
+ * rank's own failure (-2, n = its status): its tasks are lost, it takes no
+ * more, and it counts as gone. */
 static int disp_ask(disp_t *d, int from, const char *p, int len, int *bye)
 {
     const char *end = p + len;
@@ -273,6 +277,14 @@ static int disp_ask(disp_t *d, int from, const char *p, int len, int *bye)
         return PAS_ERR_INTERNAL;
     farm_get(&p, &want, 4);
     farm_get(&p, &n, 4);
+    if (want == -2) {
+        if (d->status == PAS_OK)
+            d->status = PAS_ERR_REMOTE;
+        d->outstanding -= (uint64_t)d->assigned[from];
+        d->assigned[from] = d->slots[from] = d->cap[from] = 0;
+        *bye = 1;
+        return PAS_OK;
+    }
     for (int i = 0; i < n; i++) {
         uint64_t id, rlen;
         int32_t status, attempt, slot;
@@ -366,6 +378,8 @@ static int farm_dispatch(disp_t *d)
                 if (rc)
                     break;
             } else {
+                farm_job_t *first = NULL, *last = NULL;
+                int queued = 0;
                 for (int i = 0; i < n; i++) {
                     farm_job_t *j = calloc(1, sizeof *j);
                     void *copy = malloc(batch[i]->len ? batch[i]->len : 1);
@@ -381,8 +395,14 @@ static int farm_dispatch(disp_t *d)
                     j->attempt = batch[i]->attempt;
                     j->data = copy;
                     j->len = batch[i]->len;
-                    farm_pool_submit(&d->pool, j);
+                    if (last)
+                        last->next = j;
+                    else
+                        first = j;
+                    last = j;
+                    queued++;
                 }
+                farm_pool_submit(&d->pool, first, last, queued);
             }
         }
         if (rc)
@@ -485,12 +505,18 @@ static int farm_work(MPI_Comm comm, farm_pool_t *pool)
             rc = got;
             goto out;
         }
+        if (got && (rc = pas_watch_phase("farm-tasks")) != PAS_OK) { /* fault injection */
+            free(buf);
+            goto out;
+        }
         if (got) {
             busy = 1;
             const char *p = buf, *end = buf + len;
             int32_t n, fin;
             farm_get(&p, &n, 4);
             farm_get(&p, &fin, 4);
+            farm_job_t *first = NULL, *last = NULL;
+            int queued = 0;
             for (int i = 0; i < n && rc == PAS_OK; i++) {
                 farm_job_t *j = calloc(1, sizeof *j);
                 uint64_t jlen;
@@ -511,8 +537,14 @@ static int farm_work(MPI_Comm comm, farm_pool_t *pool)
                 memcpy(j->data, p, jlen);
                 p += jlen;
                 j->len = jlen;
-                farm_pool_submit(pool, j);
+                if (last)
+                    last->next = j;
+                else
+                    first = j;
+                last = j;
+                queued++;
             }
+            farm_pool_submit(pool, first, last, queued);
             free(buf);
             if (rc)
                 goto out;
@@ -540,6 +572,14 @@ static int farm_work(MPI_Comm comm, farm_pool_t *pool)
         free(m.buf);
     }
 out:
+    if (rc != PAS_OK && rc != PAS_ERR_MPI) {
+        /* tell rank 0, which would otherwise wait for this rank's tasks */
+        pas_farm_out_t m = {0};
+        int32_t hdr[2] = {-2, rc};
+        if (farm_put(&m, hdr, sizeof hdr) == PAS_OK && sends_add(&sends, comm, 0, FARM_TAG_ASK, &m) == PAS_OK)
+            sends_progress(&sends, 1);
+        free(m.buf);
+    }
     if (rc == PAS_OK)
         rc = sends_progress(&sends, 1);
     sends_free(&sends);
@@ -614,10 +654,7 @@ int pas_farm_run(MPI_Comm comm, const pas_farm_calls_t *calls, const pas_farm_op
         }
         farm_pool_stop(pool);
     }
-    all = rc;
-    if (MPI_Allreduce(&rc, &all, 1, MPI_INT, MPI_MIN, comm) != MPI_SUCCESS)
-        all = PAS_ERR_MPI;
-    rc = all;
+    rc = pas_agree(comm, rc);
 out:
     if (stats && rank == 0)
         *stats = d.st;

@@ -37,7 +37,9 @@ typedef struct {
     pthread_mutex_t mu;
     pthread_cond_t work, finished;
     farm_job_t *todo, *todo_tail, *done, *done_tail;
-    int held; /* submitted, not yet collected */
+    int held;   /* submitted, not yet collected */
+    int todo_n; /* jobs in todo */
+    int main_waiting;
     int stop;
     int nthreads;
     pthread_t *threads;
@@ -48,7 +50,8 @@ typedef struct {
 
 int farm_pool_start(farm_pool_t *p, int slots, const pas_farm_calls_t *calls, int rank,
                     const char *host);
-void farm_pool_submit(farm_pool_t *p, farm_job_t *j);
+/* Queue the jobs first..last (n of them, linked by next). */
+void farm_pool_submit(farm_pool_t *p, farm_job_t *first, farm_job_t *last, int n);
 /* The finished jobs (a list, oldest first), or NULL. */
 farm_job_t *farm_pool_collect(farm_pool_t *p);
 int farm_pool_held(farm_pool_t *p);

@@ -30,6 +30,7 @@ typedef struct {
 typedef struct line_s {
     struct line_s *next;
     char *text;
+    size_t len;
 } line_t;
 
 typedef struct {
@@ -70,6 +71,8 @@ typedef struct {
     unsigned char *held_ready;
     size_t held_cap;
     uint64_t next_print; /* number of the next task to print */
+    char *payload; /* the task being handed to the farm */
+    size_t paycap;
     char err[512];
     int tty;
     double t0;
@@ -198,8 +201,7 @@ static void *reader_main(void *arg)
             break;
         }
         memcpy(t, buf, (size_t)n + 1);
-        *l = (line_t){NULL, t};
-        /* keep the length: NULs inside are caught by add_line */
+        *l = (line_t){NULL, t, (size_t)n}; /* the length: add_line refuses NULs inside */
         pthread_mutex_lock(&f->mu);
         if (f->lines_tail)
             f->lines_tail->next = l;
@@ -207,7 +209,6 @@ static void *reader_main(void *arg)
             f->lines = l;
         f->lines_tail = l;
         pthread_mutex_unlock(&f->mu);
-        (void)n;
     }
     int bad = ferror(f->in);
     pthread_mutex_lock(&f->mu);
@@ -244,24 +245,23 @@ typedef struct {
 static int farm_next(void *arg, pas_farm_task_t *t)
 {
     farm_t *f = arg;
-    static char *payload;
-    static size_t paycap;
     for (;;) {
         while (f->cursor < f->nrec && f->rec[f->cursor].skip)
             f->cursor++;
         if (f->cursor < f->nrec) {
             rec_t *r = &f->rec[f->cursor++];
             size_t len = strlen(r->text);
-            if (8 + len + 1 > paycap) {
-                char *np = realloc(payload, 8 + len + 1);
+            /* the payload: [number u64][text NUL]; the farm copies it */
+            if (8 + len + 1 > f->paycap) {
+                char *np = realloc(f->payload, 8 + len + 1);
                 if (!np)
                     return PAS_ERR_NOMEM;
-                payload = np;
-                paycap = 8 + len + 1;
+                f->payload = np;
+                f->paycap = 8 + len + 1;
             }
-            memcpy(payload, &r->number, 8);
-            memcpy(payload + 8, r->text, len + 1);
-            *t = (pas_farm_task_t){r->number - 1, r->prio, payload, 8 + len + 1};
+            memcpy(f->payload, &r->number, 8);
+            memcpy(f->payload + 8, r->text, len + 1);
+            *t = (pas_farm_task_t){r->number - 1, r->prio, f->payload, 8 + len + 1};
             return 1;
         }
         if (f->upfront)
@@ -283,7 +283,7 @@ static int farm_next(void *arg, pas_farm_task_t *t)
             }
             return eof ? 0 : PAS_FARM_AGAIN;
         }
-        int rc = add_line(f, l->text, strlen(l->text));
+        int rc = add_line(f, l->text, l->len);
         free(l->text);
         free(l);
         if (rc)
@@ -513,8 +513,10 @@ static void farm_tick(void *arg, const pas_farm_progress_t *p)
         return;
     double rate = p->elapsed > 0 ? (double)p->done / p->elapsed : 0;
     char eta[32] = "?";
-    if (p->input_ended && rate > 0)
-        snprintf(eta, sizeof eta, "%.0fs", (double)(p->read - p->done) / rate);
+    /* the whole list is known when it was read up front, else once it ended */
+    uint64_t total = f->upfront ? (uint64_t)f->nrec - f->skipped : p->read;
+    if ((f->upfront || p->input_ended) && rate > 0)
+        snprintf(eta, sizeof eta, "%.0fs", (double)(total - p->done) / rate);
     fprintf(stderr, "%spas-farm: %llu done (%llu failed), %llu running, %llu queued, %.1f tasks/s, ETA %s%s",
             f->tty ? "\r\033[K" : "", (unsigned long long)p->done, (unsigned long long)p->failed,
             (unsigned long long)p->running, (unsigned long long)p->queued, rate, eta, f->tty ? "" : "\n");
@@ -906,5 +908,6 @@ int main(int argc, char **argv)
     free(f.held);
     free(f.held_len);
     free(f.held_ready);
+    free(f.payload);
     return pas_driver_end(&d, rc);
 }

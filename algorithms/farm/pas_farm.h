@@ -62,6 +62,7 @@ typedef struct {
     const char *host;
     double start; /* wall clock (seconds since the epoch) of the last attempt */
     double wall;  /* its duration in seconds */
+    uint64_t dispatched; /* hand-outs before its last one: its place in dispatch order */
     const void *data; /* the bytes it put, valid during the done call */
     size_t len;
 } pas_farm_result_t;

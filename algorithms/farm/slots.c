@@ -69,6 +69,9 @@ typedef struct {
     int slot;
 } slot_arg_t;
 
+/* A slot takes a fair share of the queue at once (at most 32 jobs: one when
+ * the queue is short, as it is for long tasks), runs them, and hands them
+ * back together; the main thread is woken only when it sleeps. */
 static void *slot_main(void *arg)
 {
     slot_arg_t a = *(slot_arg_t *)arg;
@@ -80,28 +83,37 @@ static void *slot_main(void *arg)
             pthread_cond_wait(&p->work, &p->mu);
         if (!p->todo)
             break;
-        farm_job_t *j = p->todo;
-        p->todo = j->next;
+        int k = p->todo_n / p->nthreads;
+        k = k < 1 ? 1 : k > 32 ? 32 : k;
+        farm_job_t *first = p->todo, *last = first;
+        for (int i = 1; i < k && last->next; i++)
+            last = last->next;
+        p->todo = last->next;
         if (!p->todo)
             p->todo_tail = NULL;
+        last->next = NULL;
+        for (farm_job_t *j = first; j; j = j->next)
+            p->todo_n--;
         pthread_mutex_unlock(&p->mu);
 
-        pas_farm_where_t w = {j->uid, p->rank, a.slot, j->attempt, p->host};
-        j->slot = a.slot;
-        j->out.len = 0;
-        j->start = farm_epoch();
-        double t0 = farm_now();
-        j->status = p->calls->run(p->calls->arg, &w, j->data, j->len, &j->out);
-        j->wall = farm_now() - t0;
-        j->next = NULL;
+        for (farm_job_t *j = first; j; j = j->next) {
+            pas_farm_where_t w = {j->uid, p->rank, a.slot, j->attempt, p->host};
+            j->slot = a.slot;
+            j->out.len = 0;
+            j->start = farm_epoch();
+            double t0 = farm_now();
+            j->status = p->calls->run(p->calls->arg, &w, j->data, j->len, &j->out);
+            j->wall = farm_now() - t0;
+        }
 
         pthread_mutex_lock(&p->mu);
         if (p->done_tail)
-            p->done_tail->next = j;
+            p->done_tail->next = first;
         else
-            p->done = j;
-        p->done_tail = j;
-        pthread_cond_signal(&p->finished);
+            p->done = first;
+        p->done_tail = last;
+        if (p->main_waiting)
+            pthread_cond_signal(&p->finished);
     }
     pthread_mutex_unlock(&p->mu);
     return NULL;
@@ -136,17 +148,23 @@ int farm_pool_start(farm_pool_t *p, int slots, const pas_farm_calls_t *calls, in
     return PAS_OK;
 }
 
-void farm_pool_submit(farm_pool_t *p, farm_job_t *j)
+void farm_pool_submit(farm_pool_t *p, farm_job_t *first, farm_job_t *last, int n)
 {
-    j->next = NULL;
+    if (!first)
+        return;
+    last->next = NULL;
     pthread_mutex_lock(&p->mu);
     if (p->todo_tail)
-        p->todo_tail->next = j;
+        p->todo_tail->next = first;
     else
-        p->todo = j;
-    p->todo_tail = j;
-    p->held++;
-    pthread_cond_signal(&p->work);
+        p->todo = first;
+    p->todo_tail = last;
+    p->todo_n += n;
+    p->held += n;
+    if (n > 1)
+        pthread_cond_broadcast(&p->work);
+    else
+        pthread_cond_signal(&p->work);
     pthread_mutex_unlock(&p->mu);
 }
 
@@ -177,8 +195,11 @@ void farm_pool_wait(farm_pool_t *p, double seconds)
     t.tv_sec += ns / 1000000000L;
     t.tv_nsec = ns % 1000000000L;
     pthread_mutex_lock(&p->mu);
-    if (!p->done)
+    if (!p->done) {
+        p->main_waiting = 1;
         pthread_cond_timedwait(&p->finished, &p->mu, &t);
+        p->main_waiting = 0;
+    }
     pthread_mutex_unlock(&p->mu);
 }
 

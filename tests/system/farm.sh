@@ -147,7 +147,19 @@ else
     bad "big output: exit $rc / $rc2: $(grep failed "$work/err" | head -n 1)"
 fi
 
-# 6. SIGTERM (Slurm's time limit, srun forwarding ^C): the tasks' process
+# 6. priorities: with one slot, the tasks read together run by priority,
+# input order among equals; --json is one valid JSON object
+printf '%s\n' "echo low1 >>$work/prio.log" "prio=5 echo high1 >>$work/prio.log" "echo low2 >>$work/prio.log" \
+    "prio=9 echo top >>$work/prio.log" "prio=5 echo high2 >>$work/prio.log" >"$work/prio.tasks"
+launch 1 --tasks "$work/prio.tasks" --slots 1 --json >"$work/prio.json" 2>/dev/null
+order=$(tr '\n' ' ' <"$work/prio.log")
+if [ "$order" = "top high1 high2 low1 low2 " ] && { ! command -v python3 >/dev/null || python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["tasks"] == 5 and d["verdict"] == "PASS"' "$work/prio.json" 2>/dev/null; }; then
+    ok "prio=N: ran in the order $order; --json parses"
+else
+    bad "priorities: ran in the order '$order' (want top high1 high2 low1 low2), json: $(head -c 200 "$work/prio.json")"
+fi
+
+# 7. SIGTERM (Slurm's time limit, srun forwarding ^C): the tasks' process
 # groups go with the farm (tasks run in their own sessions)
 marker="pas-farm-term-$$"
 printf 'sleep 300 # %s\nsleep 300 # %s\n' "$marker" "$marker" >"$work/term.tasks"
