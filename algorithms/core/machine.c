@@ -167,6 +167,13 @@ int pas_machine_detect(MPI_Comm comm, int requested_threads, pas_machine_t *m)
     m->threads_from = "no OpenMP in this build";
 #endif
     pas_mem_share(&probe, m->local_ranks, cg_sharers, &m->mem);
+    /* Yield while waiting when any node has more ranks than cores; every
+     * rank must switch alike, so the job agrees (before any wrapped call). */
+    const char *y = getenv("PAS_MPI_YIELD");
+    int want = y && *y ? atoi(y) != 0 : (sharers > m->mask_cpus || m->local_ranks > m->node_cpus), any = 0;
+    if (MPI_Allreduce(&want, &any, 1, MPI_INT, MPI_MAX, comm) != MPI_SUCCESS)
+        rc = PAS_ERR_MPI;
+    pas_mpi_yield_set(any);
     if (gethostname(m->host, sizeof m->host) != 0)
         strcpy(m->host, "unknown");
     m->host[sizeof m->host - 1] = '\0';

@@ -215,7 +215,15 @@ typedef struct {
 int pas_threads_choose(int requested, int omp_env, int slurm_cpt, int mask_cpus, int sharers,
                        const char **why);
 
-/* collective: detect the layout and set omp_set_num_threads() accordingly. */
+/* local: in MPICH builds, make pas's blocking MPI calls wait by testing and
+ * yielding the core (mpi_yield.c); elsewhere a no-op (get returns 0).  Must
+ * be the same on every rank: pas_machine_detect agrees on it. */
+void pas_mpi_yield_set(int on);
+int pas_mpi_yield_get(void);
+
+/* collective: detect the layout and set omp_set_num_threads() accordingly;
+ * turns on pas_mpi_yield_set when any node has more ranks than cores
+ * (PAS_MPI_YIELD=0 or 1 forces it). */
 int pas_machine_detect(MPI_Comm comm, int requested_threads, pas_machine_t *m);
 
 /* ---- start-up, agreement, errors ---------------------------------------- */

@@ -22,6 +22,11 @@ void pas_banner(FILE *out, const pas_prog_info_t *info, const char *variant,
     if (m->hw_cores)
         fprintf(out, ", %d physical cores (hwloc)", m->hw_cores);
     fputc('\n', out);
+    char mb[32];
+    if (m->mem.bytes != UINT64_MAX)
+        fprintf(out, "# memory per rank  = %s (%s)\n", pas_format_bytes(m->mem.bytes, mb, sizeof mb), m->mem.from);
+    if (pas_mpi_yield_get())
+        fprintf(out, "# mpi waits        = yield the core (more ranks than cores)\n");
     for (const char *const *p = kv; p && p[0] && p[1]; p += 2)
         fprintf(out, "# %-16s = %s\n", p[0], p[1]);
     fflush(out);
