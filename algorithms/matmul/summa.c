@@ -240,11 +240,12 @@ int pas_matmul_summa(const pas_grid_t *g, const pas_matmul_cfg_t *cfg, double al
     }
     /* the last panels' sends; after a failure mid-way, whatever is in flight,
      * so that no rank is left inside a broadcast */
-    for (int s = 0; s < slots; s++) {
-        if (rc == PAS_OK)
-            rc = wait_slot(&S, s, 1);
-        else if (S.slot[s].busy)
-            pas_matmul_bcast_cancel(S.slot[s].bc, 2);
+    for (int s = 0; s < slots && rc == PAS_OK; s++)
+        rc = wait_slot(&S, s, 1);
+    if (rc != PAS_OK) {
+        pas_matmul_bcast_t set[2 * SLOTS];
+        int live = in_flight(&S, 0, set);
+        (void)pas_matmul_bcast_wait(set, live, live, 1);
     }
     free(pl);
     free(buf);

@@ -20,12 +20,14 @@
 #   --min      smallest rank count, the baseline of speedup/efficiency (default 64)
 #   --platform which simulated cluster(s) (default both)
 #   --dir      results (default build/scale-sim); a piece replaces only its own
-#              runs, and the tables are rebuilt from every run in DIR
+#              runs at the rank counts it runs, and the tables are rebuilt from
+#              every run in DIR
 #   --timeout  wall seconds per simulated run (default 1200); a run past it is a FAIL row
 #   --quick    small sizes (a check of the script, not a study)
 # Sizes: matmul weak n = 2048 (p/64)^(1/3) (constant flops per rank), strong
 # n = 4096; sort weak 64K and 1M uint64 keys per rank (1M only where the keys of
-# all ranks, times 4 for buffers, fit PAS_SIM_MEM_GB, default 12), strong 16M keys.
+# all ranks, times 4 for buffers, fit PAS_SIM_MEM_GB, default 12; SORT_WEAK_PER
+# sets the per-rank sizes), strong 16M keys.
 # Compute: matmul's local multiplies last 2mnk / PAS_SIM_GFLOPS (default 30,
 # this machine's one-core kernel rate) simulated seconds and everything else
 # between MPI calls is free (smpi/simulate-computation:no), so that other work
@@ -49,7 +51,7 @@ while [ $# -gt 0 ]; do
     --quick) quick=1; shift ;;
     --only) only="$2"; shift 2 ;;
     --mode) modes="$2"; [ "$modes" = both ] && modes="weak strong"; shift 2 ;;
-    -h|--help) sed -n '2,39p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,38p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "scale-sim.sh: unknown argument '$1'; see --help" >&2; exit 2 ;;
     esac
 done
@@ -150,8 +152,8 @@ for piece in $pieces; do
         raw="$dir/raw/$plat"
         mkdir -p "$raw"
         for mode in $modes; do
-            rm -f "$raw/$piece-$mode-"*
             for p in $ranks; do
+                rm -f "$raw/$piece-$mode-$p-"*
                 piece_run "$piece" "$mode" "$p" | while IFS='|' read -r prg args label; do
                     base="$raw/$piece-$mode-$p-$(echo "$label" | tr -c 'A-Za-z0-9.\n' _)"
                     t0=$(date +%s)
