@@ -3,8 +3,11 @@
 # targets here, none of them the default goal:
 #   make smpi          the programs built with smpicc into build/smpi/bin
 #   make smpi-test     the 64-rank simulated smoke test (tests/system/smpi.sh)
-#   make scale-sim     weak/strong scaling of sample sort and SUMMA on simulated
-#                      clusters up to SIM_MAX ranks (default 1024): many minutes
+#   make scale-sim     weak/strong scaling of matmul (auto: SUMMA/2.5D) and sample
+#                      sort (sample, and ams where pas-sort has it) on simulated
+#                      clusters, 64 to SIM_MAX ranks (default 1024; 4096 fits),
+#                      in pieces: SIM_ONLY=matmul,sort,sort-sample,sort-ams,compare
+#                      SIM_MODE=weak|strong|both: hours in all
 #   make scaling       strong/weak scaling of pas-sort (or pas-scan) on this machine,
 #                      CSV + PNG in build/scale/ (SCALE_SPLITS, SCALE_SIZE)
 #   make slurm-test    every job script through a private local Slurm
@@ -13,6 +16,8 @@
 
 SIM_MAX ?= 1024
 SIM_PLATFORM ?= both
+SIM_ONLY ?= matmul,sort,compare
+SIM_MODE ?= both
 SCALE_SPLITS ?= 1x1 2x1 1x2 2x2
 SCALE_SIZE ?= 20M
 
@@ -23,7 +28,8 @@ smpi-test:
 	@tests/system/smpi.sh
 
 scale-sim: smpi progs
-	@PAS_BINDIR=$(BINDIR) jobs/smpi/scale-sim.sh --max $(SIM_MAX) --platform $(SIM_PLATFORM) --dir build/scale-sim
+	@PAS_BINDIR=$(BINDIR) jobs/smpi/scale-sim.sh --max $(SIM_MAX) --platform $(SIM_PLATFORM) \
+	    --only $(SIM_ONLY) --mode $(SIM_MODE) --dir build/scale-sim
 
 scaling: progs
 	@if ! command -v gnuplot >/dev/null 2>&1; then \

@@ -122,11 +122,3 @@ int pas_matmul_bcast_wait(pas_matmul_bcast_t *set, int n, int need, int sends_to
         }
     }
 }
-
-void pas_matmul_bcast_cancel(pas_matmul_bcast_t *set, int n)
-{
-    /* after a failure: finish what is in flight so that no rank is left
-     * inside a send or a receive of this rank's */
-    for (int i = 0; i < n; i++)
-        (void)pas_matmul_bcast_wait(&set[i], 1, 1, 1);
-}

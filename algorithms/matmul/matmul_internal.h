@@ -121,7 +121,5 @@ int pas_matmul_bcast_poll(pas_matmul_bcast_t *set, int n);
 /* local: block until set[0, need) have their data (and, with sends_too, have
  * sent it on), advancing all n meanwhile. */
 int pas_matmul_bcast_wait(pas_matmul_bcast_t *set, int n, int need, int sends_too);
-/* local: after a failure, finish what is in flight. */
-void pas_matmul_bcast_cancel(pas_matmul_bcast_t *set, int n);
 
 #endif

@@ -123,7 +123,8 @@ int main(int argc, char **argv)
         "relative residual threshold, on every run, without gathering any matrix.\n"
         "Report: GFLOP/s, % of the FMA peak measured in the same run, words received\n"
         "per rank (max) vs the 2D bound N^2/sqrt(p) and 3D bound N^2/p^(2/3),\n"
-        "N = (m n k)^(1/3); a rate above the measured peak is flagged FAIL."};
+        "N = (m n k)^(1/3), and wait= the longest any rank waited for messages (last\n"
+        "repetition); a rate above the measured peak is flagged FAIL."};
     const pas_opt_t table[] = {
         {"m", PAS_OPT_SIZE, &m, "M", "rows of C and op(A)", NULL, 0, 0},
         {"n", PAS_OPT_SIZE, &n, "N", "columns of C and op(B)", NULL, 0, 0},

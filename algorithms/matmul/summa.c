@@ -22,21 +22,29 @@ typedef struct {
     uint64_t a_off, b_off; /* local column of A / row of B at lo, on the owners */
 } panel_t;
 
-/* The panels of [k0, k1): width at most w, cut at every owner boundary. */
-static panel_t *plan_panels(uint64_t k, uint64_t k0, uint64_t k1, uint64_t w, int P, int Q, size_t *count)
+/* The panels of [k0, k1): cut at every owner boundary, and each stretch
+ * between two boundaries split into equal panels of width at most w (a
+ * 323-wide block into 162 + 161, not 256 + 67: the narrow one was a whole
+ * broadcast step for a quarter of the work).  *widest: the widest panel. */
+static panel_t *plan_panels(uint64_t k, uint64_t k0, uint64_t k1, uint64_t w, int P, int Q, size_t *count,
+                            uint64_t *widest)
 {
     size_t cap = (size_t)((k1 - k0) / w) + (size_t)P + (size_t)Q + 2, n = 0;
     panel_t *pl = malloc(cap * sizeof *pl);
     if (!pl)
         return NULL;
+    *widest = 0;
     for (uint64_t p = k0; p < k1;) {
         int ac = pas_decomp_block_owner(k, Q, p), br = pas_decomp_block_owner(k, P, p);
         pas_range_t ar = pas_decomp_block_range(k, Q, ac), brr = pas_decomp_block_range(k, P, br);
-        uint64_t e = p + w;
-        e = e < k1 ? e : k1;
-        e = e < ar.hi ? e : ar.hi;
+        uint64_t e = k1 < ar.hi ? k1 : ar.hi;
         e = e < brr.hi ? e : brr.hi;
-        pl[n++] = (panel_t){p, e, ac, br, p - ar.lo, p - brr.lo};
+        uint64_t parts = (e - p + w - 1) / w;
+        for (uint64_t i = 0; i < parts; i++) {
+            pas_range_t r = pas_decomp_block_range(e - p, (int)parts, (int)i);
+            pl[n++] = (panel_t){p + r.lo, p + r.hi, ac, br, p + r.lo - ar.lo, p + r.lo - brr.lo};
+            *widest = r.hi - r.lo > *widest ? r.hi - r.lo : *widest;
+        }
         p = e;
     }
     *count = n;
@@ -176,8 +184,8 @@ int pas_matmul_summa(const pas_grid_t *g, const pas_matmul_cfg_t *cfg, double al
     const uint64_t lm = cd->lm, ln = cd->ln, w = cfg->panel ? cfg->panel : 256;
     size_t npanels = 0;
     int rc = pas_watch_phase("summa");
-    panel_t *pl = plan_panels(k, k0, k1, w, g->rows, g->cols, &npanels);
-    uint64_t wmax = w < k1 - k0 ? w : k1 - k0;
+    uint64_t wmax = 0;
+    panel_t *pl = plan_panels(k, k0, k1, w, g->rows, g->cols, &npanels, &wmax);
     const int slots = cfg->blocking ? 1 : SLOTS;
     char *buf = malloc((size_t)slots * (lm + ln) * wmax * es + 1);
     if (!pl || !buf)
@@ -232,11 +240,12 @@ int pas_matmul_summa(const pas_grid_t *g, const pas_matmul_cfg_t *cfg, double al
     }
     /* the last panels' sends; after a failure mid-way, whatever is in flight,
      * so that no rank is left inside a broadcast */
-    for (int s = 0; s < slots; s++) {
-        if (rc == PAS_OK)
-            rc = wait_slot(&S, s, 1);
-        else if (S.slot[s].busy)
-            pas_matmul_bcast_cancel(S.slot[s].bc, 2);
+    for (int s = 0; s < slots && rc == PAS_OK; s++)
+        rc = wait_slot(&S, s, 1);
+    if (rc != PAS_OK) {
+        pas_matmul_bcast_t set[2 * SLOTS];
+        int live = in_flight(&S, 0, set);
+        (void)pas_matmul_bcast_wait(set, live, live, 1);
     }
     free(pl);
     free(buf);

@@ -37,7 +37,7 @@ panel() { # MODE COLUMN TITLE YLABEL IDEAL
     echo "set title '$3'; set ylabel '$4'"
     case "$4" in *speedup*) echo "set logscale y 2; set yrange [*:*]; set offsets 0,0,0,0" ;; *) echo "unset logscale y; set yrange [0:*]; set offsets 0,0,graph 0.08,0" ;; esac
     if [ -z "$plots" ]; then
-        echo "set label 1 'no $mode-scaling runs' at graph 0.5,0.5 center; plot 1/0 notitle; unset label 1"
+        echo "set label 1 'no $mode-scaling runs' at graph 0.5,0.5 center; plot 1 lc rgb 'white' notitle; unset label 1"
     else
         echo "plot ${5//P0/$p0} with lines dt 2 lc rgb 'gray40' title 'ideal', $plots"
     fi

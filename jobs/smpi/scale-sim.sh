@@ -1,136 +1,293 @@
 #!/usr/bin/env bash
-# scale-sim.sh - weak and strong scaling of sample sort and SUMMA on simulated
-# clusters (SimGrid SMPI), up to thousands of ranks, as CSV tables and PNG plots,
-# plus the simulator's prediction for 2 ranks against a real 2-rank run here.
+# scale-sim.sh - weak and strong scaling of matrix multiply and sample sort on
+# simulated clusters (SimGrid SMPI), 64 to 4096 ranks, in pieces: CSV, PNG
+# plots and markdown tables, plus the simulator's prediction for 2 ranks
+# against a real 2-rank run here.
 #
-#   scale-sim.sh [--max RANKS] [--min RANKS] [--platform flat|fattree|both] [--dir DIR] [--quick]
+#   scale-sim.sh [--only LIST] [--mode weak|strong|both] [--max RANKS] [--min RANKS]
+#                [--platform flat|fattree|both] [--dir DIR] [--timeout S] [--quick]
 #
-#   --max      largest rank count, a power of 2 (default 1024; 4096 fits the platforms)
+#   --only     comma-separated pieces (default: matmul,sort,compare):
+#                matmul       pas-matmul --algo auto (SUMMA, or 2.5D where auto picks it)
+#                sort-sample  pas-sort --algo sample (single level)
+#                sort-ams     pas-sort --algo ams (multi-level; skipped with a message
+#                             when this pas-sort does not know it); PAS_SIM_AMS_ARGS adds
+#                             options (e.g. "--levels 2")
+#                sort         both sorts;  compare  the 2-rank simulated vs real run
+#                tables       no runs: only rebuild the CSV, tables and plots from DIR
+#   --mode     weak, strong or both (default both)
+#   --max      largest rank count, a power of 2 (default 1024; the platforms hold 4096)
 #   --min      smallest rank count, the baseline of speedup/efficiency (default 64)
 #   --platform which simulated cluster(s) (default both)
-#   --dir      results (default build/scale-sim): <platform>/scaling.csv and .png,
-#              compare-2ranks.csv, and summary.txt with the efficiency tables
+#   --dir      results (default build/scale-sim); a piece replaces only its own
+#              runs at the rank counts it runs, and the tables are rebuilt from
+#              every run in DIR
+#   --timeout  wall seconds per simulated run (default 1200); a run past it is a FAIL row
 #   --quick    small sizes (a check of the script, not a study)
-#   --only S   one study: sort, summa or scan (default: sort and summa)
-# Programs come from `make smpi` (build/smpi/bin, or PAS_SMPI_BINDIR) and, for
-# the 2-rank comparison, the normal build (bin/, or PAS_BINDIR). Without
-# pas-sort or pas-matmul the study uses pas-scan and says so.
-# Sizes: sort strong 16M keys, weak 16K keys per rank; SUMMA strong n=4096,
-# weak n = 2048 (p/64)^(1/3) (constant flops per rank); scan strong 64M, weak 1M per rank.
+# Sizes: matmul weak n = 2048 (p/64)^(1/3) (constant flops per rank), strong
+# n = 4096; sort weak 64K and 1M uint64 keys per rank (1M only where the keys of
+# all ranks, times 4 for buffers, fit PAS_SIM_MEM_GB, default 12; SORT_WEAK_PER
+# sets the per-rank sizes), strong 16M keys.
+# Compute: matmul's local multiplies last 2mnk / PAS_SIM_GFLOPS (default 30,
+# this machine's one-core kernel rate) simulated seconds and everything else
+# between MPI calls is free (smpi/simulate-computation:no), so that other work
+# on this shared machine does not enter the simulated times; the multiplies
+# still run and every product is verified.  The sorts replay their compute
+# bursts as timed here (the sort's own code is not instrumented).
+# Output in DIR: scale-sim.csv (every run), summary.md (the tables),
+# <platform>-<piece>.png, raw/<platform>/*.log.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
-maxp=1024 minp=64 plats="flat fattree" dir="$root/build/scale-sim" quick=0 only=""
+maxp=1024 minp=64 plats="flat fattree" dir="$root/build/scale-sim" quick=0 only="matmul,sort,compare" modes="weak strong"
+limit=1200
 while [ $# -gt 0 ]; do
     case "$1" in
     --max) maxp="$2"; shift 2 ;;
     --min) minp="$2"; shift 2 ;;
     --platform) plats="$2"; [ "$plats" = both ] && plats="flat fattree"; shift 2 ;;
     --dir) dir="$2"; shift 2 ;;
+    --timeout) limit="$2"; shift 2 ;;
     --quick) quick=1; shift ;;
     --only) only="$2"; shift 2 ;;
-    -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --mode) modes="$2"; [ "$modes" = both ] && modes="weak strong"; shift 2 ;;
+    -h|--help) sed -n '2,38p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "scale-sim.sh: unknown argument '$1'; see --help" >&2; exit 2 ;;
     esac
 done
-. "$root/jobs/scale/scale-lib.sh"
+for v in "$maxp" "$minp" "$limit"; do
+    case "$v" in ''|*[!0-9]*) echo "scale-sim.sh: '$v' is not a positive number; see --help" >&2; exit 2 ;; esac
+done
+for m in $modes; do
+    case "$m" in weak|strong) ;; *) echo "scale-sim.sh: --mode '$m' is not weak, strong or both" >&2; exit 2 ;; esac
+done
+for pl in $plats; do
+    case "$pl" in flat|fattree) ;; *) echo "scale-sim.sh: --platform '$pl' is not flat, fattree or both" >&2; exit 2 ;; esac
+done
+pieces=""
+for w in ${only//,/ }; do
+    case "$w" in
+    matmul|sort-sample|sort-ams|compare) pieces="$pieces $w" ;;
+    tables) ;;
+    sort) pieces="$pieces sort-sample sort-ams" ;;
+    *) echo "scale-sim.sh: --only '$w' is not matmul, sort, sort-sample, sort-ams, compare or tables" >&2; exit 2 ;;
+    esac
+done
 sbin="${PAS_SMPI_BINDIR:-$root/build/smpi/bin}"
 rbin="${PAS_BINDIR:-$root/bin}"
-[ -x "$sbin/pas-scan" ] || { echo "scale-sim.sh: $sbin has no SimGrid build; run 'make smpi' first" >&2; exit 2; }
+[ -x "$sbin/pas-matmul" ] || [ -x "$sbin/pas-sort" ] ||
+    { echo "scale-sim.sh: $sbin has no SimGrid build; run 'make smpi' first" >&2; exit 2; }
 mkdir -p "$dir" && dir=$(cd "$dir" && pwd)
-summary="$dir/summary.txt"
-: >"$summary"
-say() { echo "$*" | tee -a "$summary"; }
-
-# Each study: NAME PROGRAM FIXED-ARGS SIZE-OPTS STRONG-SIZE WEAK-SIZE-AT-MIN WEAK-ROOT
-studies=()
-if [ -x "$sbin/pas-sort" ]; then
-    studies+=("sort|pas-sort|--algo sample --dist uniform --reps 1 --warmup 0|--n|16M|$((16384 * minp))|1")
-else
-    say "note: pas-sort is not in $sbin: no sample sort study (pas-scan stands in)"
-fi
-if [ -x "$sbin/pas-matmul" ]; then
-    studies+=("summa|pas-matmul|--algo summa --peak-seconds 0 --reps 1 --warmup 0|--m --n --k|4096|2048|3")
-else
-    say "note: pas-matmul is not in $sbin: no SUMMA study (pas-scan stands in)"
-fi
-[ ${#studies[@]} = 2 ] || studies+=("scan|pas-scan|--reps 1 --warmup 0|--n|64M|$((1000000 * minp))|1")
-if [ $quick = 1 ]; then
-    for i in "${!studies[@]}"; do
-        IFS='|' read -r name prog fixed opts strong weak wroot <<<"${studies[$i]}"
-        case "$name" in sort) strong=1M weak=$((4096 * minp)) ;; summa) strong=512 weak=256 ;; scan) strong=4M weak=$((65536 * minp)) ;; esac
-        studies[$i]="$name|$prog|$fixed|$opts|$strong|$weak|$wroot"
-    done
-fi
-if [ -n "$only" ]; then
-    kept=()
-    for st in "${studies[@]}"; do [ "${st%%|*}" = "$only" ] && kept+=("$st"); done
-    [ ${#kept[@]} -gt 0 ] || { echo "scale-sim.sh: --only '$only': no such study here" >&2; exit 2; }
-    studies=("${kept[@]}")
-fi
+gflops="${PAS_SIM_GFLOPS:-30}" memgb="${PAS_SIM_MEM_GB:-12}"
 ranks=""
 for ((p = minp; p <= maxp; p *= 2)); do ranks="$ranks $p"; done
 
-failed=0
-for plat in $plats; do
-    pdir="$dir/$plat"
-    mkdir -p "$pdir/raw"
-    if [ -n "$only" ]; then rm -f "$pdir"/raw/*-"$only"-*.json; else rm -f "$pdir"/raw/*.json; fi
-    for st in "${studies[@]}"; do
-        IFS='|' read -r name prog fixed opts strong weak wroot <<<"$st"
-        for mode in strong weak; do
-            for p in $ranks; do
-                size=$strong
-                [ $mode = weak ] && size=$(PAS_SCALE=weak PAS_SIZE=$weak PAS_BASE_CORES=$minp PAS_WEAK_ROOT=$wroot \
-                    PAS_SIZE_OPTS=--x scale_size_args "$p" 1 | tail -n 1)
-                args=()
-                for o in $opts; do args+=("$o" "$size"); done
-                t0=$(date +%s)
-                out="$pdir/raw/$mode-$name-$p.json"
-                "$here/smpi-run.sh" -n "$p" -p "$plat" -t 3600 "$sbin/$prog" $fixed "${args[@]}" --json --quiet \
-                    >"$pdir/raw/$mode-$name-$p.log" 2>&1
-                rc=$?
-                grep '^{' "$pdir/raw/$mode-$name-$p.log" | scale_tag "$mode" "$p" 1 >"$out"
-                wall=$(( $(date +%s) - t0 ))
-                sim=$(sed -n 's/.*Simulated time: \([0-9.e+-]*\) seconds.*/\1/p' "$pdir/raw/$mode-$name-$p.log")
-                verdict=$(scale_field verdict <"$out")
-                printf '%-8s %-6s %-6s %5d ranks  %-14s simulated %-10s wall %4ss  %s\n' "$plat" "$name" "$mode" "$p" \
-                    "${opts%% *} $size" "${sim:-?}s" "$wall" "${verdict:-FAIL (exit $rc)}"
-                if [ $rc != 0 ] || [ "$verdict" != PASS ]; then
-                    failed=1
-                    tail -n 5 "$pdir/raw/$mode-$name-$p.log" | sed 's/^/    /'
+# Does this pas-sort know --algo ams?  (Another branch adds it.)
+sort_knows_ams() {
+    local help
+    if [ -x "$rbin/pas-sort" ]; then
+        help=$("$rbin/pas-sort" --help 2>&1)
+    else
+        help=$("$here/smpi-run.sh" -n 1 -p flat "$sbin/pas-sort" --help 2>&1)
+    fi
+    echo "$help" | grep -q -E '(\||[ "])ams(\||[ "]|$)'
+}
+
+# piece MODE P -> "PROGRAM|ARGS|SIZE-LABEL" (empty: no run, the reason on stderr)
+piece_run() {
+    local piece="$1" mode="$2" p="$3" n per
+    case "$piece" in
+    matmul)
+        if [ "$mode" = weak ]; then
+            n=$(awk -v p="$p" -v q="$quick" 'BEGIN { printf "%d", (q ? 256 : 2048) * (p / 64) ^ (1 / 3) + 0.5 }')
+        else
+            n=$([ $quick = 1 ] && echo 512 || echo 4096)
+        fi
+        if [ "$mode" = weak ]; then
+            echo "pas-matmul|--algo auto --peak-seconds 0 --m $n --n $n --k $n|n=$([ $quick = 1 ] && echo 256 || echo 2048)(p/64)^(1/3)"
+        else
+            echo "pas-matmul|--algo auto --peak-seconds 0 --m $n --n $n --k $n|n=$n"
+        fi
+        ;;
+    sort-sample|sort-ams)
+        local algo=${piece#sort-} extra=""
+        [ "$algo" = ams ] && extra="${PAS_SIM_AMS_ARGS:-}"
+        if [ "$mode" = strong ]; then
+            n=$([ $quick = 1 ] && echo 1048576 || echo 16777216)
+            echo "pas-sort|--algo $algo $extra --dist uniform --n $n|n=$n"
+        else
+            for per in ${SORT_WEAK_PER:-65536 1048576}; do
+                [ $quick = 1 ] && per=$((per / 16))
+                n=$((per * p))
+                if [ $((n * 8 * 4 / 1073741824)) -ge "$memgb" ]; then
+                    echo "  skip $piece weak $p ranks x $per keys: about $((n * 32 / 1073741824)) GiB, over PAS_SIM_MEM_GB=$memgb" >&2
+                    continue
                 fi
+                echo "pas-sort|--algo $algo $extra --dist uniform --n $n|$per/rank"
+            done
+        fi
+        ;;
+    esac
+}
+
+failed=0
+for piece in $pieces; do
+    [ "$piece" = compare ] && continue
+    prog=pas-matmul
+    [ "$piece" = matmul ] || prog=pas-sort
+    if [ ! -x "$sbin/$prog" ]; then
+        echo "scale-sim.sh: $prog is not in $sbin: piece $piece skipped"
+        continue
+    fi
+    if [ "$piece" = sort-ams ] && ! sort_knows_ams; then
+        echo "scale-sim.sh: this pas-sort does not know --algo ams (the multi-level sort is on another branch): piece sort-ams skipped"
+        continue
+    fi
+    cfg="" envs=()
+    if [ "$piece" = matmul ]; then
+        cfg="--cfg=smpi/simulate-computation:no"
+        envs=(PAS_SMPI_GFLOPS="$gflops")
+    fi
+    for plat in $plats; do
+        raw="$dir/raw/$plat"
+        mkdir -p "$raw"
+        for mode in $modes; do
+            for p in $ranks; do
+                rm -f "$raw/$piece-$mode-$p-"*
+                piece_run "$piece" "$mode" "$p" | while IFS='|' read -r prg args label; do
+                    base="$raw/$piece-$mode-$p-$(echo "$label" | tr -c 'A-Za-z0-9.\n' _)"
+                    t0=$(date +%s)
+                    env "${envs[@]}" PAS_SMPI_CFG="${PAS_SMPI_CFG:-} $cfg" nice "$here/smpi-run.sh" -n "$p" -p "$plat" -t "$limit" \
+                        "$sbin/$prg" $args --reps 1 --warmup 0 --json --quiet >"$base.log" 2>&1
+                    rc=$?
+                    wall=$(( $(date +%s) - t0 ))
+                    row=$(grep -m1 '^{' "$base.log")
+                    verdict=$(echo "$row" | sed -n 's/.*"verdict":"\([A-Z]*\)".*/\1/p')
+                    [ $rc = 0 ] || verdict=FAIL
+                    [ $rc = 124 ] || [ $rc = 137 ] && verdict=TIMEOUT
+                    # one line: platform piece mode p label wall rc verdict JSON
+                    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$plat" "$piece" "$mode" "$p" "$label" "$wall" "$rc" \
+                        "${verdict:-FAIL}" "${row:-{\}}" >"$base.row"
+                    printf '%-8s %-12s %-6s %5d ranks  %-12s wall %5ss  %s\n' "$plat" "$piece" "$mode" "$p" "$label" "$wall" \
+                        "${verdict:-FAIL (exit $rc)}"
+                    [ "$verdict" = PASS ] || tail -n 4 "$base.log" | sed 's/^/    /'
+                done
             done
         done
     done
-    say ""
-    say "== $plat: efficiency against $minp ranks (one simulated host per rank, 1 thread)"
-    "$here/../scale/collect.sh" "$pdir" >"$pdir/collect.log" 2>&1 || failed=1
-    awk -F, 'NR > 1 { printf "%-7s %-11s %-10s %6d ranks  %-28s t_med %-12s speedup %-8s efficiency %s\n", $1, $2, $3, $6, $7, $9, $13, $14 }' \
-        "$pdir/scaling.csv" | tee -a "$summary"
-    grep '^plot' "$pdir/collect.log"
 done
 
-# The prediction for 2 ranks (this machine as a 2-host platform) against a real run.
-say ""
-say "== 2 ranks: simulated (platform local-2: this machine's 2 cores) vs real (jobs/pas-launch -n 2, 1 thread per rank)"
-cmp_csv="$dir/compare-2ranks.csv"
-echo "program,algorithm,size,simulated_t_median,real_t_median,sim_over_real" >"$cmp_csv"
-for st in "${studies[@]}"; do
-    IFS='|' read -r name prog fixed opts strong weak wroot <<<"$st"
-    [ -x "$rbin/$prog" ] || { say "  $prog: not in $rbin (the MPI build), no real run to compare"; continue; }
-    size=$strong
-    [ $quick = 1 ] || case "$name" in sort) size=4M ;; summa) size=2048 ;; esac
-    args=()
-    for o in $opts; do args+=("$o" "$size"); done
-    fixed2=${fixed/--reps 1/--reps 5}
-    sim=$("$here/smpi-run.sh" -n 2 -p local "$sbin/$prog" $fixed2 "${args[@]}" --json --quiet 2>&1 | grep '^{' | scale_field t_median)
-    real=$(OMP_NUM_THREADS=1 "$root/jobs/pas-launch" -n 2 -t 600 "$rbin/$prog" $fixed2 "${args[@]}" --threads 1 --json --quiet 2>/dev/null |
-        grep '^{' | scale_field t_median)
-    ratio=$(awk -v s="${sim:-0}" -v r="${real:-0}" 'BEGIN { if (r > 0 && s > 0) printf "%.3f", s / r; else print "n/a" }')
-    echo "$prog,$name,${opts%% *} $size,$sim,$real,$ratio" >>"$cmp_csv"
-    say "  $(printf '%-11s %-6s %-12s simulated %-12s real %-12s simulated/real %s' "$prog" "$name" "${opts%% *}=$size" "${sim:-?}s" "${real:-?}s" "$ratio")"
+# ---- the tables: every run in DIR -------------------------------------------------
+csv="$dir/scale-sim.csv"
+cat "$dir"/raw/*/*.row 2>/dev/null | awk -F'\t' -v OFS=, '
+function field(k,   r) { r = row; if (!match(r, "\"" k "\":\"?[^\",}]*")) return ""; r = substr(r, RSTART, RLENGTH); sub(/^"[^"]*":"?/, "", r); return r }
+{
+    row = $9; n++
+    K[n] = $1 "," $2 "," $3 "," $5; P[n] = $4; T[n] = field("t_median") + 0; V[n] = $8
+    L[n] = K[n] "," $4 "," field("size")
+    R[n] = field("algorithm") "," field("t_median") ",EFF," field("words") "," field("w/2D") "," field("w/3D") "," \
+           field("grid") "," field("wait") "," field("levels") "," field("exact_fallback") "," $6 "," $8
+    if (V[n] == "PASS" && T[n] > 0 && (!(K[n] in p0) || $4 < p0[K[n]])) { p0[K[n]] = $4; t0[K[n]] = T[n] }
+}
+END {
+    for (i = 1; i <= n; i++) {
+        e = ""
+        if ((K[i] in p0) && V[i] == "PASS")
+            e = sprintf("%.3f", K[i] ~ /,weak,/ ? t0[K[i]] / T[i] : t0[K[i]] / T[i] / (P[i] / p0[K[i]]))
+        r = R[i]; sub(/EFF/, e, r)
+        print L[i], r
+    }
+}' | sort -t, -k1,1 -k2,2 -k3,3r -k4,4 -k5,5n >"$csv.tmp"
+{
+    echo "platform,piece,mode,series,ranks,size,algorithm,t_median,efficiency,words,w_2D,w_3D,grid,wait,levels,exact_fallback,wall_s,verdict"
+    cat "$csv.tmp"
+} >"$csv"
+rm -f "$csv.tmp"
+echo "runs: $csv ($(( $(wc -l <"$csv") - 1 )) rows)"
+
+md="$dir/summary.md"
+{
+    cols=$(awk -F, 'NR > 1 { print $5 }' "$csv" | sort -n -u | tr '\n' ' ')
+    for plat in $(awk -F, 'NR > 1 { print $1 }' "$csv" | sort -u); do
+        echo "### $plat: efficiency against the fewest ranks (weak: t0/t; strong: t0 p0/(t p))"
+        echo
+        printf '| piece | mode | size |'; for p in $cols; do printf ' %s |' "$p"; done; echo
+        printf '|---|---|---|'; for p in $cols; do printf -- '---|'; done; echo
+        awk -F, -v pl="$plat" -v cols="$cols" 'NR > 1 && $1 == pl {
+            k = $2 "|" $3 "|" $4; if (!(k in seen)) { seen[k] = 1; order[++n] = k }
+            e[k, $5] = ($18 == "PASS" ? $9 : $18)
+        } END {
+            m = split(cols, c, " ")
+            for (i = 1; i <= n; i++) {
+                split(order[i], f, "|"); printf "| %s | %s | %s |", f[1], f[2], f[3]
+                for (j = 1; j <= m; j++) printf " %s |", ((order[i], c[j]) in e ? e[order[i], c[j]] : "")
+                print ""
+            }
+        }' "$csv"
+        echo
+        if awk -F, -v pl="$plat" 'NR > 1 && $1 == pl && $2 == "matmul" { f = 1 } END { exit !f }' "$csv"; then
+            echo "### $plat: matmul, words received per rank (max) against the 2D bound N^2/sqrt(p) and the 3D bound N^2/p^(2/3)"
+            echo
+            echo "| mode | ranks | size | algorithm | grid (rows x cols x layers) | t_median (s) | wait (s) | words | words/2D | words/3D |"
+            echo "|---|---|---|---|---|---|---|---|---|---|"
+            awk -F, -v pl="$plat" 'NR > 1 && $1 == pl && $2 == "matmul" {
+                printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", $3, $5, $6, $7, $13, $8, $14, $10, $11, $12 }' "$csv"
+            echo
+        fi
+        if awk -F, -v pl="$plat" 'NR > 1 && $1 == pl && $2 ~ /^sort/ { f = 1 } END { exit !f }' "$csv"; then
+            echo "### $plat: sort, time (s) of sample and ams, and the speed of ams over sample (t_sample / t_ams)"
+            echo
+            echo "| mode | size | ranks | t sample | t ams | ams/sample | ams levels |"
+            echo "|---|---|---|---|---|---|---|"
+            awk -F, -v pl="$plat" 'NR > 1 && $1 == pl && $2 ~ /^sort-/ {
+                a = substr($2, 6); k = $3 "|" $4 "|" $5; if (!(k in seen)) { seen[k] = 1; order[++n] = k }
+                t[k, a] = ($18 == "PASS" ? $8 : $18); if (a == "ams") lv[k] = $15
+            } END {
+                for (i = 1; i <= n; i++) {
+                    k = order[i]; split(k, f, "|"); s = t[k, "sample"]; m = t[k, "ams"]
+                    r = (s + 0 > 0 && m + 0 > 0) ? sprintf("%.2f", s / m) : "n/a"
+                    printf "| %s | %s | %s | %s | %s | %s | %s |\n", f[1], f[2], f[3], s == "" ? "not run" : s, m == "" ? "not run" : m, r, lv[k]
+                }
+            }' "$csv"
+            echo
+        fi
+    done
+} >"$md"
+[ -s "$md" ] && { echo "tables: $md"; cat "$md"; }
+
+# ---- plots: efficiency per platform and piece (collect.sh's CSV columns for plot.sh)
+for plat in $(awk -F, 'NR > 1 { print $1 }' "$csv" | sort -u); do
+    for piece in $(awk -F, -v pl="$plat" 'NR > 1 && $1 == pl { print $2 }' "$csv" | sort -u); do
+        pc="$dir/$plat-$piece.plot.csv"
+        awk -F, -v OFS=, -v pl="$plat" -v pc="$piece" '
+            NR == 1 { print "mode,program,algorithm,ranks,threads,cores,size,t_min,t_median,t_max,rate,unit,speedup,efficiency,verdict"; next }
+            $1 == pl && $2 == pc && $9 != "" {
+                if (!(($3, $4) in p0)) p0[$3, $4] = $5
+                name = pc ($3 == "weak" ? " " $4 : ""); gsub(/,/, "", name)
+                print $3, pc, name, $5, 1, $5, "", $8, $8, $8, "", "", sprintf("%.3f", $9 * $5 / p0[$3, $4]), $9, $18
+            }' "$csv" >"$pc"
+        "$root/jobs/scale/plot.sh" "$pc" "$dir/$plat-$piece.png" | grep -v '^$'
+        rm -f "$pc"
+    done
 done
-say ""
-say "tables: $dir/*/scaling.csv, plots: $dir/*/scaling.png, 2-rank comparison: $cmp_csv"
+
+# ---- the prediction for 2 ranks (this machine as a 2-host platform) against a real run
+case " $pieces " in *" compare "*)
+    echo "== 2 ranks: simulated (platform local-2: this machine's 2 cores) vs real (jobs/pas-launch -n 2, 1 thread per rank)"
+    cmp_csv="$dir/compare-2ranks.csv"
+    echo "program,args,simulated_t_median,real_t_median,sim_over_real" >"$cmp_csv"
+    for spec in "pas-matmul|--algo summa --peak-seconds 0 --m 2048 --n 2048 --k 2048" "pas-sort|--algo sample --n 4M"; do
+        IFS='|' read -r prog args <<<"$spec"
+        [ -x "$rbin/$prog" ] && [ -x "$sbin/$prog" ] || { echo "  $prog: not in $rbin and $sbin"; continue; }
+        sim=$("$here/smpi-run.sh" -n 2 -p local "$sbin/$prog" $args --reps 5 --json --quiet 2>&1 | grep '^{' |
+            sed -n 's/.*"t_median":\([^,]*\).*/\1/p')
+        real=$(OMP_NUM_THREADS=1 "$root/jobs/pas-launch" -n 2 -t 600 "$rbin/$prog" $args --reps 5 --threads 1 --json --quiet 2>/dev/null |
+            grep '^{' | sed -n 's/.*"t_median":\([^,]*\).*/\1/p')
+        ratio=$(awk -v s="${sim:-0}" -v r="${real:-0}" 'BEGIN { if (r > 0 && s > 0) printf "%.3f", s / r; else print "n/a" }')
+        echo "$prog,$args,$sim,$real,$ratio" >>"$cmp_csv"
+        echo "  $prog $args: simulated ${sim:-?}s real ${real:-?}s simulated/real $ratio"
+    done
+    ;;
+esac
+awk -F, 'NR > 1 && $18 != "PASS" { bad = 1 } END { exit bad }' "$csv" || failed=1
 exit $failed

@@ -9,8 +9,11 @@
 # thread. The times pas prints are simulated times (MPI_Wtime under SMPI).
 # Compute bursts are timed on this machine and replayed at the platform's host
 # speed (1Gf, with smpi/host-speed:1Gf: one simulated host = one core here).
-# smpirun's exit status misses MPI_Abort, so this script also fails when a rank
-# did not return 0. PAS_SMPI_CFG adds --cfg=... options.
+# MPI_Test costs 1 us simulated (SimGrid's default 100 us, doubled for every
+# unsuccessful call, made each poll of a broadcast in flight cost more than
+# the message it waits for). smpirun's exit status misses MPI_Abort, so
+# this script also fails when a rank did not return 0. PAS_SMPI_CFG adds
+# --cfg=... options.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 np=1 plat=flat limit=0
@@ -20,7 +23,7 @@ while [ $# -gt 0 ]; do
     -p) plat="$2"; shift 2 ;;
     -t) limit="$2"; shift 2 ;;
     --) shift; break ;;
-    -h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     -*) echo "smpi-run.sh: unknown option '$1'" >&2; exit 2 ;;
     *) break ;;
     esac
@@ -43,7 +46,7 @@ seq 0 $((np - 1)) | sed "s/^/$prefix/" >"$hosts"
 cmd=(smpirun -np "$np" -platform "$xml" -hostfile "$hosts"
     --cfg=smpi/host-speed:1Gf --cfg=smpi/display-timing:yes --cfg=smpi/shared-malloc:local
     --cfg=smpi/alltoallv:pair --cfg=smpi/allgather:bruck --cfg=smpi/allgatherv:mpich_rdb
-    --cfg=smpi/send-is-detached-thresh:0 --cfg=smpi/privatization:1
+    --cfg=smpi/send-is-detached-thresh:0 --cfg=smpi/privatization:1 --cfg=smpi/test:1e-6
     ${PAS_SMPI_CFG:-} "$@" --threads 1)
 [ "$limit" != 0 ] && cmd=(timeout -k 5 "$limit" "${cmd[@]}")
 OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 PAS_WATCHDOG=0 "${cmd[@]}" >"$log" 2>&1
