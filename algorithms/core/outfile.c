@@ -546,6 +546,9 @@ static int commit_local(pas_outfile_t *f)
         if (errno != EINVAL && errno != ENOSYS)
             return fail(f, errno);
     } else { /* the file of begin: swap, then check what was swapped out */
+        /* out of the registry first: a signal during the swaps must not
+         * remove what the temporary name holds then (another job's file) */
+        reg_remove(f->tmp);
         if (renameat2(AT_FDCWD, f->tmp, AT_FDCWD, f->path, RENAME_EXCHANGE) == 0) {
             if (lstat(f->tmp, &st) == 0 && same_file(&st, f)) {
                 unlink(f->tmp); /* the old output */
@@ -580,16 +583,20 @@ int pas_outfile_commit(MPI_Comm comm, pas_outfile_t *f)
 {
     int me, rc = f->live ? PAS_OK : PAS_ERR_INTERNAL;
     MPI_Comm_rank(comm, &me);
-    /* out of the registry first: a signal during the swaps must not remove
-     * what the temporary name holds then (another job's file) */
-    reg_remove(f->tmp);
+    /* Rank 0 keeps the temporary name registered until it is renamed (a
+     * signal before that removes it; commit_local unregisters it before a
+     * swap); the other ranks leave the renaming to rank 0. */
+    if (me != 0)
+        reg_remove(f->tmp);
     if (rc == PAS_OK && me == 0) {
+        pas_watch_pause("commit");
         rc = commit_local(f);
         if (rc == PAS_OK)
             sync_dir(f->path);
         else
             unlink(f->tmp);
     }
+    reg_remove(f->tmp);
     if (MPI_Bcast(&rc, 1, MPI_INT, 0, comm) != MPI_SUCCESS && rc == PAS_OK)
         rc = PAS_ERR_MPI;
     if (me != 0 && rc != PAS_OK)

@@ -261,6 +261,28 @@ for sig in TERM INT; do
     done
 done
 
+# the moment between the read-back and the rename: the temporary file is
+# still registered, so the signal removes it (it was unregistered too early)
+for np in $nps; do
+    name="SIGTERM to every rank just before pas-sort --out renames its output (np=$np)"
+    rm -f "$work"/sig.bin* "$work"/p.*
+    PAS_TEST_PAUSE="commit:$work/p" start "$np" "$bin/pas-sort" --in "$work/in8.bin" --out "$work/sig.bin" --chunk 64K "${common[@]}"
+    paused=0 tmp=""
+    if await "$work/p.ready"; then
+        paused=1
+        sleep 0.3 # the other ranks reach their wait
+        tmp=$(leftovers "$work")
+        for f in "$work"/pid.*; do kill -TERM "${f##*.}" 2>/dev/null; done
+    fi
+    finish
+    touch "$work/p.go"
+    if [ $paused = 0 ]; then bad "$name" "the commit never paused (PAS_TEST_PAUSE=commit not honoured); exit $rc"
+    elif [ -z "$tmp" ]; then bad "$name" "no temporary file existed before the rename"
+    elif [ "$ranks" != "143 exit;" ]; then bad "$name" "per-rank ends '$ranks', expected '143 exit;'"
+    elif [ -n "$(leftovers "$work")" ] || [ -e "$work/sig.bin" ]; then bad "$name" "files left: $(leftovers "$work") $(ls "$work"/sig.bin 2>/dev/null)"
+    else ok "$name: $(grep -m1 interrupted "$work/err")"; fi
+done
+
 if [ "$mpi" = 1 ]; then
     seq 1 300000 >"$work/lines.txt"
     for sig in TERM INT; do
