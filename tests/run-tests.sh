@@ -6,7 +6,9 @@
 #       NP RC [T=seconds] [ERR=regex] PROGRAM ARGS...
 #     run through jobs/pas-launch at NP ranks under a timeout; the exit code
 #     must equal RC (or one of RC1,RC2,...: where the status is the
-#     launcher's, Open MPI's and MPICH's differ) and, with ERR=, stderr must
+#     launcher's, Open MPI's and MPICH's differ: a rank's exit 3 or a SIGSEGV
+#     is 3 or 139 under mpirun, but 9, 15 or 11 under mpiexec.mpich, which
+#     reports how it ended the other ranks) and, with ERR=, stderr must
 #     match the regex.  PROGRAM is
 #     looked up in $PAS_BINDIR then $PAS_BUILD/tests.  In the OpenMP-only
 #     build (PAS_MPI=0) lines with NP > 1 are skipped.

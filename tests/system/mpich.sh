@@ -6,10 +6,11 @@
 # must pick mpiexec.mpich for these programs.
 #
 # Which cases: every line of tests/cases/*.cases with NP <= 4 (PAS_MPICH_CASES
-# and PAS_MPICH_MAX_NP change that).  On CI's 2 cores that is ~190 runs, most
-# oversubscribed; MPICH 4's ch4 device busy-polls, and pas's MPICH build
-# yields instead (algorithms/core/mpi_yield.c), which keeps this pass within a
-# few minutes more than the Open MPI one (times in the README's MPICH section).
+# and PAS_MPICH_MAX_NP change that): 193 runs, the 24 at 7 ranks skipped (the
+# Open MPI pass runs them).  MPICH 4's ch4 device busy-polls, and pas's MPICH
+# build yields instead when oversubscribed (algorithms/core/mpi_yield.c).
+# Measured on a 2-core machine shared with five other jobs (load ~17): 15 min
+# in all, 54 s of build and 818 s of runs.
 #
 # Installs Debian's mpich and libmpich-dev as root when missing; skips with a
 # message where it cannot.
