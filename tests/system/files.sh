@@ -131,6 +131,20 @@ else
     done
 fi
 
+# a write that fails on one rank only: that rank names the reason (rank 0,
+# whose own write went well, used to report a bare "I/O error")
+if [ "$mpi" = 1 ]; then
+    name="pas-sort --out with the write failing on rank 2 only (np=3)"
+    rm -f "$work"/one.bin*
+    PAS_FAULT=2:write:error run 3 "$bin/pas-sort" --in "$work/in8.bin" --out "$work/one.bin" "${common[@]}"
+    if [ "$rc" = 0 ] || grep -q PASS "$work/out"; then bad "$name" "exit $rc, $(grep -c PASS "$work/out") PASS"
+    elif [ "$ranks" != "1 exit;" ]; then bad "$name" "per-rank ends '$ranks', expected only '1 exit'"
+    elif [ "$(lines "^pas-sort: rank [0-9]+: --out")" != 1 ] || [ "$(lines "^pas-sort: rank 2: --out $work/one.bin: PAS_FAULT injected")" != 1 ]; then
+        bad "$name" "not one line from rank 2 with its reason"
+    elif [ -e "$work/one.bin" ] || [ -n "$(leftovers "$work")" ]; then bad "$name" "files left: $(leftovers "$work")"
+    else ok "$name: $(grep -m1 -- '--out' "$work/err")"; fi
+fi
+
 echo "== row 3: the input truncated while it is read (at ${SECONDS}s)"
 for np in $nps; do
     [ "$np" = 3 ] && np=2
