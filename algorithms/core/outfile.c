@@ -567,12 +567,20 @@ static int commit_local(pas_outfile_t *f)
                 return PAS_OK;
             }
             /* another job's file came in between: give it its place back */
-            if (renameat2(AT_FDCWD, f->tmp, AT_FDCWD, f->path, RENAME_EXCHANGE) != 0)
-                return fail(f, errno);
+            if (renameat2(AT_FDCWD, f->tmp, AT_FDCWD, f->path, RENAME_EXCHANGE) != 0) {
+                /* the temporary name now holds the other job's file: keep it */
+                snprintf(f->why, sizeof f->why,
+                         "another job wrote this file while this one ran and it could not be put back (%s); "
+                         "its output is in %.300s: rename it by hand if it is the one to keep",
+                         strerror(errno), f->tmp);
+                f->tmp[0] = 0; /* not removed by the caller */
+                return PAS_ERR_IO;
+            }
             return lost(f);
         }
         if (errno != EINVAL && errno != ENOSYS)
             return fail(f, errno);
+        reg_add(f->tmp); /* still ours until the plain rename below */
     }
     if (rename(f->tmp, f->path) != 0) /* file systems without renameat2 flags */
         return fail(f, errno);
