@@ -499,19 +499,31 @@ static int read_back(pas_outfile_t *f, uint64_t total, const pas_outfile_extent_
     return rc;
 }
 
+/* The agreed status, but PAS_ERR_REMOTE on a rank whose own step went well:
+ * pas_driver_check then lets the rank that saw the error (and holds f->why)
+ * report it, not rank 0 with an empty reason. */
+static int agree_step(MPI_Comm comm, int local)
+{
+    int rc = pas_agree(comm, local);
+    return rc != PAS_OK && local == PAS_OK ? PAS_ERR_REMOTE : rc;
+}
+
 int pas_outfile_write(MPI_Comm comm, pas_outfile_t *f, uint64_t total, const pas_outfile_extent_t *ext,
                       size_t next, size_t piece)
 {
-    pas_watch_phase("write");
+    int rc = pas_watch_phase("write"); /* PAS_FAULT=R:write:error fails this rank's write (a test) */
+    if (rc != PAS_OK)
+        snprintf(f->why, sizeof f->why, "PAS_FAULT injected an error into the write (nothing was written)");
     if (!piece || piece > DEFAULT_PIECE)
         piece = DEFAULT_PIECE;
-    int rc = f->live ? PAS_OK : PAS_ERR_INTERNAL;
+    if (rc == PAS_OK && !f->live)
+        rc = PAS_ERR_INTERNAL;
     if (rc == PAS_OK && f->owner)
         rc = reserve(f, total);
-    if ((rc = pas_agree(comm, rc)) == PAS_OK)
-        rc = pas_agree(comm, write_extents(f, ext, next, piece));
+    if ((rc = agree_step(comm, rc)) == PAS_OK)
+        rc = agree_step(comm, write_extents(f, ext, next, piece));
     if (rc == PAS_OK)
-        rc = pas_agree(comm, read_back(f, total, ext, next));
+        rc = agree_step(comm, read_back(f, total, ext, next));
     return rc;
 }
 
@@ -555,12 +567,20 @@ static int commit_local(pas_outfile_t *f)
                 return PAS_OK;
             }
             /* another job's file came in between: give it its place back */
-            if (renameat2(AT_FDCWD, f->tmp, AT_FDCWD, f->path, RENAME_EXCHANGE) != 0)
-                return fail(f, errno);
+            if (renameat2(AT_FDCWD, f->tmp, AT_FDCWD, f->path, RENAME_EXCHANGE) != 0) {
+                /* the temporary name now holds the other job's file: keep it */
+                snprintf(f->why, sizeof f->why,
+                         "another job wrote this file while this one ran and it could not be put back (%s); "
+                         "its output is in %.300s: rename it by hand if it is the one to keep",
+                         strerror(errno), f->tmp);
+                f->tmp[0] = 0; /* not removed by the caller */
+                return PAS_ERR_IO;
+            }
             return lost(f);
         }
         if (errno != EINVAL && errno != ENOSYS)
             return fail(f, errno);
+        reg_add(f->tmp); /* still ours until the plain rename below */
     }
     if (rename(f->tmp, f->path) != 0) /* file systems without renameat2 flags */
         return fail(f, errno);

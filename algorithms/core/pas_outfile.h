@@ -70,7 +70,9 @@ typedef struct {
  * count and error checked), fsync, then read every extent back and compare
  * it, and check the size.  PAS_OK, PAS_ERR_IO (f->why: the path and the
  * system's reason, e.g. "No space left on device"), PAS_ERR_VERIFY (what
- * was read back differs) or PAS_ERR_NOMEM; the same on every rank.  Test
+ * was read back differs) or PAS_ERR_NOMEM on the ranks that saw the error,
+ * PAS_ERR_REMOTE on the others (pas_driver_check then reports the reason of
+ * the rank that saw it).  PAS_FAULT=R:write:error fails rank R's write.  Test
  * hook: PAS_TEST_PAUSE=write:FILE pauses rank 0 after its first piece. */
 int pas_outfile_write(MPI_Comm comm, pas_outfile_t *f, uint64_t total, const pas_outfile_extent_t *ext,
                       size_t next, size_t piece);

@@ -131,6 +131,20 @@ else
     done
 fi
 
+# a write that fails on one rank only: that rank names the reason (rank 0,
+# whose own write went well, used to report a bare "I/O error")
+if [ "$mpi" = 1 ]; then
+    name="pas-sort --out with the write failing on rank 2 only (np=3)"
+    rm -f "$work"/one.bin*
+    PAS_FAULT=2:write:error run 3 "$bin/pas-sort" --in "$work/in8.bin" --out "$work/one.bin" "${common[@]}"
+    if [ "$rc" = 0 ] || grep -q PASS "$work/out"; then bad "$name" "exit $rc, $(grep -c PASS "$work/out") PASS"
+    elif [ "$ranks" != "1 exit;" ]; then bad "$name" "per-rank ends '$ranks', expected only '1 exit'"
+    elif [ "$(lines "^pas-sort: rank [0-9]+: --out")" != 1 ] || [ "$(lines "^pas-sort: rank 2: --out $work/one.bin: PAS_FAULT injected")" != 1 ]; then
+        bad "$name" "not one line from rank 2 with its reason"
+    elif [ -e "$work/one.bin" ] || [ -n "$(leftovers "$work")" ]; then bad "$name" "files left: $(leftovers "$work")"
+    else ok "$name: $(grep -m1 -- '--out' "$work/err")"; fi
+fi
+
 echo "== row 3: the input truncated while it is read (at ${SECONDS}s)"
 for np in $nps; do
     [ "$np" = 3 ] && np=2
@@ -195,6 +209,54 @@ for np in $nps; do
         else ok "$name: A exit $rc, B exit 0, the file is B's"; fi
     }
 done
+
+# the final name changes between the two swaps of the commit and the swap
+# back fails (an LD_PRELOAD shim plays the other job and the failure): the
+# other job's file must survive under the temporary name (it was deleted)
+if command -v cc >/dev/null; then
+    cat >"$work/swap.c" <<'SHIM'
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <unistd.h>
+static int calls;
+int renameat2(int od, const char *o, int nd, const char *n, unsigned flags)
+{
+    int (*real)(int, const char *, int, const char *, unsigned) =
+        (int (*)(int, const char *, int, const char *, unsigned))dlsym(RTLD_NEXT, "renameat2");
+    if (!(flags & RENAME_EXCHANGE))
+        return real(od, o, nd, n, flags);
+    if (++calls == 2) {
+        errno = EIO;
+        return -1;
+    }
+    int r = real(od, o, nd, n, flags);
+    if (r == 0) { /* another job's file arrives: what was swapped out is not the old output */
+        unlink(o);
+        int fd = open(o, O_WRONLY | O_CREAT | O_EXCL, 0644);
+        if (fd >= 0 && write(fd, "other job\n", 10) == 10)
+            close(fd);
+    }
+    return r;
+}
+SHIM
+    name="the commit's swap back fails after another job's file came in: that file is kept"
+    if ! cc -shared -fPIC -o "$work/swap.so" "$work/swap.c" -ldl 2>"$work/err"; then
+        skipped "$name" "cannot build the LD_PRELOAD shim"
+    else
+        rm -f "$work"/sw.bin*
+        echo old >"$work/sw.bin"
+        LD_PRELOAD="$work/swap.so" run 1 "$bin/pas-sort" --n 1000 --out "$work/sw.bin" "${common[@]}"
+        kept=$(grep -l "^other job$" "$work"/sw.bin.pas-tmp.* 2>/dev/null | head -n 1)
+        if [ "$rc" != 1 ]; then bad "$name" "exit $rc, expected 1"
+        elif [ -z "$kept" ]; then bad "$name" "the other job's file was removed"
+        elif [ "$(lines "^pas-sort: --out $work/sw.bin: another job wrote this file .*could not be put back.*$kept")" != 1 ]; then bad "$name" "no line naming where the other job's output is"
+        else ok "$name: $(grep -m1 'could not be put back' "$work/err" | cut -c1-150)..."; fi
+        rm -f "$work"/sw.bin*
+    fi
+fi
 
 echo "== row 5: outputs that are not regular files (at ${SECONDS}s)"
 mkfifo "$work/fifo"
