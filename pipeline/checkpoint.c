@@ -279,22 +279,31 @@ int station_ckpt_match(const station_ckpt_t *ck, const char *ident, int gen, uin
     return PAS_OK;
 }
 
-int station_ckpt_tail(const char *path, uint64_t offset, uint64_t *hash)
+int station_ckpt_tail(const char *path, uint64_t offset, uint64_t *hash, char *err, size_t errlen)
 {
     unsigned char buf[STATION_CKPT_TAIL];
     size_t k = offset < sizeof buf ? (size_t)offset : sizeof buf, got = 0;
-    int fd = open(path, O_RDONLY);
-    if (fd < 0)
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY), bad = 0;
+    if (fd < 0) {
+        snprintf(err, errlen, "cannot read partial output %.200s (%s)", path, strerror(errno));
         return PAS_ERR_IO;
+    }
     while (got < k) {
         ssize_t r = pread(fd, buf + got, k - got, (off_t)(offset - k + got));
         if (r < 0 && errno == EINTR)
             continue;
+        if (r < 0)
+            bad = errno;
         if (r <= 0)
             break;
         got += (size_t)r;
     }
     close(fd);
+    if (bad)
+        snprintf(err, errlen, "cannot read partial output %.200s (%s)", path, strerror(bad));
+    else if (got < k)
+        snprintf(err, errlen, "partial output %.200s is shorter than offset %llu", path,
+                 (unsigned long long)offset);
     if (got < k)
         return PAS_ERR_IO;
     *hash = station_fnv1a(buf, k);
@@ -303,15 +312,10 @@ int station_ckpt_tail(const char *path, uint64_t offset, uint64_t *hash)
 
 /* ---- paths ----------------------------------------------------------------------- */
 
-void station_canonical(const char *path, char *buf, size_t len)
+void station_canonical_dir(const char *path, char *buf, size_t len)
 {
-    char full[PATH_MAX];
-    if (realpath(path, full)) {
-        snprintf(buf, len, "%s", full);
-        return;
-    }
+    char full[PATH_MAX], dir[PATH_MAX];
     const char *slash = strrchr(path, '/');
-    char dir[PATH_MAX];
     if (!slash)
         snprintf(dir, sizeof dir, ".");
     else if (slash == path)
@@ -323,6 +327,15 @@ void station_canonical(const char *path, char *buf, size_t len)
         snprintf(buf, len, "%s%s%s", full, strcmp(full, "/") ? "/" : "", base);
     else
         snprintf(buf, len, "%s", path);
+}
+
+void station_canonical(const char *path, char *buf, size_t len)
+{
+    char full[PATH_MAX];
+    if (realpath(path, full))
+        snprintf(buf, len, "%s", full);
+    else
+        station_canonical_dir(path, buf, len);
 }
 
 /* 1 when name is target, 2 when it is target then one of the suffixes the
@@ -399,17 +412,21 @@ static int input_identity(const char *path, station_run_id_t *id, char *err, siz
  * "too long"); PAS_OK, PAS_ERR_IO when absent */
 static int read_small(const char *path, char *buf, size_t cap, size_t *len, char *err, size_t errlen)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f && errno == ENOENT)
+    /* nonblocking: a FIFO put there since the check must not hang the open */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY);
+    if (fd < 0 && errno == ENOENT)
         return PAS_ERR_IO;
     struct stat st;
-    if (f && (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode))) {
-        fclose(f);
-        f = NULL;
+    if (fd >= 0 && (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))) {
+        close(fd);
+        fd = -1;
         errno = EINVAL;
     }
+    FILE *f = fd >= 0 ? fdopen(fd, "rb") : NULL;
     if (!f) {
-        snprintf(err, errlen, "cannot be read (%s); give a regular file", strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        snprintf(err, errlen, "cannot be read (%s)", strerror(errno));
         return PAS_ERR_ARG;
     }
     *len = fread(buf, 1, cap, f);
@@ -422,13 +439,29 @@ static int read_small(const char *path, char *buf, size_t cap, size_t *len, char
     return PAS_OK;
 }
 
+/* an existing path that is not a regular file (a FIFO would block the
+ * open, a device cannot be resumed): its kind, else NULL */
+static const char *not_regular(const char *path, int follow)
+{
+    struct stat st;
+    if ((follow ? stat(path, &st) : lstat(path, &st)) != 0 || S_ISREG(st.st_mode))
+        return NULL;
+    return S_ISFIFO(st.st_mode) ? "a FIFO" : S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) ? "a device"
+           : S_ISLNK(st.st_mode) ? "a symbolic link" : S_ISDIR(st.st_mode) ? "a directory" : "a special file";
+}
+
 int station_ckpt_prepare(const station_cfg_t *c, const char *spec, char *ident, uint64_t *next_seq,
                          uint64_t *offset, char *err, size_t errlen)
 {
-    char ck[PATH_MAX], out[PATH_MAX], in[PATH_MAX], part[PATH_MAX + 8], why[400];
+    /* names as given with the directory resolved (what the writes and
+     * renames touch: a link there is replaced, not followed) and with every
+     * link resolved (what the reads follow); a clash of any two is refused */
+    char ck[2][PATH_MAX], out[2][PATH_MAX], in[PATH_MAX], part[PATH_MAX + 8], why[400];
     int reading = c->input != NULL;
-    station_canonical(c->checkpoint, ck, sizeof ck);
-    station_canonical(c->output, out, sizeof out);
+    station_canonical_dir(c->checkpoint, ck[0], sizeof ck[0]);
+    station_canonical(c->checkpoint, ck[1], sizeof ck[1]);
+    station_canonical_dir(c->output, out[0], sizeof out[0]);
+    station_canonical(c->output, out[1], sizeof out[1]);
     if (reading)
         station_canonical(c->input, in, sizeof in);
     station_part_name(c->output, part, sizeof part);
@@ -439,7 +472,9 @@ int station_ckpt_prepare(const station_cfg_t *c, const char *spec, char *ident, 
                               "write to a file", c->output);
         return PAS_ERR_ARG;
     }
-    int clash = station_ckpt_clash(ck, out, reading && strcmp(c->input, "-") ? in : NULL);
+    int clash = 0;
+    for (int i = 0; i < 4 && !clash; i++)
+        clash = station_ckpt_clash(ck[i / 2], out[i % 2], reading && strcmp(c->input, "-") ? in : NULL);
     if (clash) {
         static const char partial[] = "(or its temporary name, with .tmp added) is one of the output's partial "
                                       "or temporary names (.part, .tmp, .pas-tmp)";
@@ -453,9 +488,20 @@ int station_ckpt_prepare(const station_cfg_t *c, const char *spec, char *ident, 
     int rc = pas_path_check_output("--checkpoint", c->checkpoint, inputs, err, errlen);
     if (rc)
         return rc;
+    const char *kind = not_regular(c->checkpoint, 1);
+    if (kind) {
+        snprintf(err, errlen, "--checkpoint %.200s is not a regular file (it is %s); give a file name", c->checkpoint,
+                 kind);
+        return PAS_ERR_ARG;
+    }
+    if ((kind = not_regular(part, 0)) != NULL) {
+        snprintf(err, errlen, "--checkpoint: the partial output %.200s is not a regular file (it is %s); remove it "
+                              "or write to another --output", part, kind);
+        return PAS_ERR_ARG;
+    }
     station_run_id_t id = {.input = reading ? in : NULL, .n = c->n, .size = c->size, .seed = c->seed,
                            .record = c->record, .transform = transform_name(c->transform), .spec = spec,
-                           .output = out};
+                           .output = out[0]};
     if (reading && strcmp(c->input, "-") == 0)
         id.input = "-";
     if (reading && (rc = input_identity(c->input, &id, err, errlen)) != PAS_OK)
@@ -484,7 +530,14 @@ int station_ckpt_prepare(const station_cfg_t *c, const char *spec, char *ident, 
         rc = PAS_ERR_ARG;
     }
     uint64_t tail = 0;
-    if (rc == PAS_OK && (station_ckpt_tail(part, saved->offset, &tail) != PAS_OK || tail != saved->tail)) {
+    char tail_err[300];
+    /* nothing written (offset 0): nothing to check, and the partial output
+     * may be missing */
+    if (rc == PAS_OK && saved->offset > 0 &&
+        station_ckpt_tail(part, saved->offset, &tail, tail_err, sizeof tail_err) != PAS_OK) {
+        snprintf(why, sizeof why, "does not fit the partial output: %s", tail_err);
+        rc = PAS_ERR_ARG;
+    } else if (rc == PAS_OK && saved->offset > 0 && tail != saved->tail) {
         snprintf(why, sizeof why, "does not fit the partial output %.200s: its last bytes before offset %llu "
                  "differ from those committed (another run wrote it?)", part, (unsigned long long)saved->offset);
         rc = PAS_ERR_ARG;

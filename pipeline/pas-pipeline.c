@@ -7,6 +7,7 @@
 #include "pas_driver.h"
 #include "pas_paths.h"
 #include "pas_pipe.h"
+#include "pipe_internal.h"
 #include "stations.h"
 
 typedef struct {
@@ -96,6 +97,11 @@ static int validate(const pas_pipe_spec_t *s, station_cfg_t *c, int reps, char *
     }
     if (c->checkpoint && (!c->output || !strcmp(c->output, "-"))) {
         snprintf(err, len, "--checkpoint needs --output FILE (a file that a restart can continue)");
+        return PAS_ERR_ARG;
+    }
+    if (c->checkpoint && reps > 1) {
+        snprintf(err, len, "--checkpoint runs the stream once (a repetition would start over on the finished "
+                           "output); drop --reps and --warmup");
         return PAS_ERR_ARG;
     }
     if (reading && reps > 1) {
@@ -227,10 +233,14 @@ int main(int argc, char **argv)
     uint64_t resume[2] = {0, 0};
     char *ident = NULL;
     if (checkpoint) {
+        /* the spec in its normal form: gen,work:2,write resumes gen:1,work:2,write:1 */
+        char norm[PAS_PIPE_MAX_STAGES * 48];
+        pipe_spec_text(&r.spec, norm, sizeof norm);
+        err[0] = '\0';
         int crc = (ident = calloc(1, STATION_CKPT_MAX)) ? PAS_OK : PAS_ERR_NOMEM;
         if (crc == PAS_OK && d.rank == 0)
-            crc = station_ckpt_prepare(&cfg, spec_text, ident, &resume[0], &resume[1], err, sizeof err);
-        rc = pas_driver_check(&d, crc, crc == PAS_ERR_NOMEM ? "no memory for the checkpoint's identity" : err);
+            crc = station_ckpt_prepare(&cfg, norm, ident, &resume[0], &resume[1], err, sizeof err);
+        rc = pas_driver_check(&d, crc, err[0] ? err : "no memory for the checkpoint's identity");
         if (rc) {
             free(ident);
             return pas_driver_end(&d, rc);

@@ -112,6 +112,10 @@ void pipe_worker_free(pipe_worker_t *w);
 /* Record a failure here (first one wins) and tell the engine. */
 int pipe_worker_fail(pipe_worker_t *w, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/* a spec in its normal form, every count written (gen,work:2,write ->
+ * gen:1,work:2,write:1) */
+void pipe_spec_text(const pas_pipe_spec_t *spec, char *buf, size_t len);
+
 /* engines */
 int pipe_run_mpi(MPI_Comm comm, const pas_pipe_spec_t *spec, const pas_pipe_stage_t *stages,
                  const pas_pipe_opts_t *opt, pas_pipe_metrics_t *m, char *err, size_t errlen);

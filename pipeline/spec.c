@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "pas_pipe.h"
+#include "pipe_internal.h"
 
 #define PAS_PIPE_MAX_THREADS 64
 
@@ -126,7 +127,7 @@ int pas_pipe_spec_locate(const pas_pipe_spec_t *spec, int slot, int *index)
     return -1;
 }
 
-static void spec_text(const pas_pipe_spec_t *spec, char *buf, size_t len)
+void pipe_spec_text(const pas_pipe_spec_t *spec, char *buf, size_t len)
 {
     size_t at = 0;
     buf[0] = '\0';
@@ -138,7 +139,7 @@ int pas_pipe_check(const pas_pipe_spec_t *spec, const pas_pipe_opts_t *opt, int 
                    size_t errlen)
 {
     char full[PAS_PIPE_MAX_STAGES * 48], text[64];
-    spec_text(spec, full, sizeof full);
+    pipe_spec_text(spec, full, sizeof full);
     echo(full, text, sizeof text);
     if (spec->nstages < 1) {
         snprintf(err, errlen, "the pipeline has no stages; give a spec such as read:1,work:2,write:1");

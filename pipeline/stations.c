@@ -190,7 +190,7 @@ static int read_failed(station_t *s)
     const char *in = c->input ? c->input : "-";
     if (errno == ENOMEM || errno == EOVERFLOW) {
         snprintf(c->io_msg, sizeof c->io_msg, "reading record %llu of '%s' needs more memory than the job may "
-                 "use (%s, after %zu bytes of it); raise the memory limit, or split the long lines",
+                 "use (%s, with a line buffer of %zu bytes); raise the memory limit, or split the long lines",
                  (unsigned long long)s->next, in, strerror(errno), s->cap);
         c->io_status = PAS_ERR_NOMEM;
         return PAS_ERR_NOMEM;
@@ -356,19 +356,22 @@ void station_part_name(const char *output, char *buf, size_t len) { snprintf(buf
 static int checkpoint_commit(station_t *s)
 {
     station_cfg_t *c = s->cfg;
-    if (fflush(s->fp) != 0 || fsync(fileno(s->fp)) != 0)
+    if (fflush(s->fp) != 0 || fsync(fileno(s->fp)) != 0) {
+        io_fail(c, "cannot write partial output '%.180s': %s", s->part);
         return PAS_ERR_IO;
+    }
     char tmp[4200], text[STATION_CKPT_MAX];
     uint64_t offset = c->resume_off + c->out_bytes, tail;
-    if (station_ckpt_tail(s->part, offset, &tail) != PAS_OK) { /* what a resume checks the output against */
-        io_fail(c, "cannot read back partial output '%.180s': %s", s->part);
+    if (station_ckpt_tail(s->part, offset, &tail, c->io_msg, sizeof c->io_msg) != PAS_OK) {
+        c->io_status = PAS_ERR_IO; /* what a resume checks the output against */
         return PAS_ERR_IO;
     }
     size_t len = station_ckpt_format(c->ckpt_ident ? c->ckpt_ident : "", s->next, offset, tail, text, sizeof text);
     if (len == 0)
         return PAS_ERR_INTERNAL; /* the driver checked that the identity fits */
     snprintf(tmp, sizeof tmp, "%s.tmp", c->checkpoint);
-    FILE *f = fopen(tmp, "w");
+    unlink(tmp); /* a stale one, never followed or opened: a link or FIFO there is replaced */
+    FILE *f = fopen(tmp, "wx");
     if (!f) {
         io_fail(c, "cannot write checkpoint '%s': %s", tmp);
         return PAS_ERR_IO;
@@ -471,8 +474,10 @@ static int write_process(void *state, const pas_pipe_item_t *in, pas_pipe_emit_t
          * concatenated make a gzip file */
         const void *out = r + 1;
         size_t n = r->len;
-        if (n && fwrite(out, 1, n, s->fp) != n)
+        if (n && fwrite(out, 1, n, s->fp) != n) {
+            io_fail(c, "cannot write output '%.180s': %s", s->part[0] ? s->part : c->output);
             return PAS_ERR_IO;
+        }
         tally(&c->out_bytes, n);
         if (c->checkpoint && ++s->since_ckpt >= c->ckpt_every) {
             s->since_ckpt = 0;

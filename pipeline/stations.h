@@ -105,8 +105,9 @@ size_t station_ckpt_format(const char *ident, uint64_t next_seq, uint64_t offset
                            size_t len);
 
 /* local: FNV-1a 64 of the STATION_CKPT_TAIL bytes of file `path` before
- * `offset` (all of them when offset is smaller).  PAS_OK or PAS_ERR_IO. */
-int station_ckpt_tail(const char *path, uint64_t offset, uint64_t *hash);
+ * `offset` (all of them when offset is smaller).  PAS_OK, or PAS_ERR_IO with
+ * the reason in err (the file cannot be read, or is shorter than offset). */
+int station_ckpt_tail(const char *path, uint64_t offset, uint64_t *hash, char *err, size_t errlen);
 
 /* local, pure: parse a checkpoint's text.  PAS_OK, or PAS_ERR_ARG with the
  * reason in err ("is corrupt (...)", "is not a pas-pipeline checkpoint"). */
@@ -124,9 +125,14 @@ int station_ckpt_match(const station_ckpt_t *ck, const char *ident, int gen, uin
  * when either is the input (may be NULL); 0 otherwise. */
 int station_ckpt_clash(const char *ckpt, const char *output, const char *input);
 
-/* local: `path` made absolute with its directory resolved (the file itself
- * need not exist); a copy of path when the directory cannot be resolved. */
+/* local: `path` made absolute with every symbolic link resolved (realpath)
+ * when it exists, else as station_canonical_dir. */
 void station_canonical(const char *path, char *buf, size_t len);
+
+/* local: `path` made absolute with only its directory resolved, the last
+ * component kept as given (a link there is not followed: it is the name a
+ * rename replaces); a copy of path when the directory cannot be resolved. */
+void station_canonical_dir(const char *path, char *buf, size_t len);
 
 /* local (on one rank, before any work): check the --checkpoint path against
  * the output and input, build this run's identity into ident (STATION_CKPT_MAX

@@ -7,9 +7,15 @@
 #     fixed up) or a shortened or changed partial output is exit 2 with one line, on
 #     every rank, fast, with the checkpoint and the partial output untouched;
 #     the same run resumes and its output equals an uninterrupted run's (cmp);
-#   - a checkpoint path that is the output, its partial or temporary name,
-#     the input, or in a missing directory is exit 2 before any work, and an
-#     existing output keeps its bytes;
+#   - a checkpoint path that is the output, its partial or temporary name
+#     (also through a symbolic link as --output), the input, in a missing
+#     directory, a FIFO or /dev/null, a FIFO as the partial output, and
+#     --checkpoint with --reps 2 or --warmup 1 are exit 2 before any work, and
+#     an existing output keeps its bytes;
+#   - a spec spelled otherwise (gen,work,write) resumes; a checkpoint at
+#     offset 0 resumes without a partial output;
+#   - a full disk (a 64 KiB tmpfs, when root can mount one) names the file and
+#     "No space left on device" at a checkpoint's flush and at a write;
 #   - gen honours --seed (1 and 2 differ, 1 again is identical, and so at any
 #     rank count);
 #   - --transform compress writes gzip: zcat gives back the input, gzip -t
@@ -30,7 +36,8 @@ if [ ! -x "$prog" ]; then
 fi
 work=$(mktemp -d)
 scratch=$(mktemp -d) # edits happen here, outside the run's directory
-trap 'rm -rf "$work" "$scratch"' EXIT
+small="$scratch/small" # a tiny tmpfs here when it can be mounted (a full disk)
+trap 'umount "$small" 2>/dev/null; rm -rf "$work" "$scratch"' EXIT
 pass=0 fail=0 skip=0
 ok() { pass=$((pass + 1)); echo "  ok    $*"; }
 bad() { fail=$((fail + 1)); echo "  FAIL  $*"; }
@@ -101,6 +108,18 @@ restore() {
     find "$work" -mindepth 1 ! -name in -delete
     cp "$scratch/ck0" "$work/ck"
     cp "$scratch/part0" "$work/out.part"
+}
+
+# resumes NAME NP ARGS...: a run that must resume (exit 0, resumed_at > 0;
+# sets at); a failure is reported under NAME
+resumes() {
+    local name="$1" np="$2"; shift 2
+    run "$np" "$@"
+    at=$(sed -n 's/^# resumed_at *= *//p' "$scratch/out")
+    [ "$rc" = 0 ] && [ "${at:-0}" -gt 0 ] && return 0
+    bad "$name (np=$np): exit $rc, resumed_at=${at:-?}"
+    grep -v pas-rank-exit "$scratch/err" | head -n 3 | sed 's/^/        /'
+    return 1
 }
 
 echo "== a checkpoint of a read run, resumed by another run"
@@ -200,6 +219,28 @@ for np in $nps; do
     else
         bad "the same gen run (np=$np): exit $rc, output $(cmp -s "$scratch/gref" "$work/out" && echo identical || echo different)"
     fi
+    # the spec is recorded in its normal form: gen,work,write resumes gen:1,work:1,write:1
+    sp=gen,work,write
+    [ "$np" = 1 ] && sp=gen,work:2,write # auto at 1 rank: gen:1,work:2,write:1
+    if ! crash "$np" "${gargs[@]}"; then
+        bad "np=$np: the crashed gen run left no checkpoint (exit $rc)"
+    elif resumes "the spec spelled $sp" "$np" --spec "$sp" "${gargs[@]}" --output "$work/out" --checkpoint "$work/ck"; then
+        cmp -s "$scratch/gref" "$work/out" && ok "the spec spelled $sp resumes (np=$np) at record $at: output identical" ||
+            bad "the spec spelled $sp (np=$np): output differs from an uninterrupted run's"
+    fi
+    # records of 0 bytes: a checkpoint at offset 0 needs no partial output
+    find "$work" -mindepth 1 -delete
+    PAS_FAULT="$(writer "$np"):write:exit:6000" run "$np" --n 20000 --size 0 --output "$work/out" \
+        --checkpoint "$work/ck" --checkpoint-every 500 --quiet
+    if ! grep -q '^offset=0$' "$work/ck" 2>/dev/null; then
+        bad "np=$np: the crashed --size 0 run left no checkpoint at offset 0 (exit $rc)"
+    elif rm -f "$work/out.part" &&
+        resumes "a checkpoint at offset 0 without a partial output" "$np" --n 20000 --size 0 --output "$work/out" \
+            --checkpoint "$work/ck"; then
+        [ -f "$work/out" ] && [ ! -s "$work/out" ] && [ ! -e "$work/ck" ] &&
+            ok "a checkpoint at offset 0 resumes without a partial output (np=$np, at record $at)" ||
+            bad "a checkpoint at offset 0 (np=$np): no empty output, or the checkpoint left behind"
+    fi
 done
 
 echo "== checkpoint paths, checked before any work"
@@ -223,7 +264,51 @@ for np in $nps; do
     expect_usage "--checkpoint is a directory" "is a directory" "$np" --n 1000 --output "$W/o2" --checkpoint "$scratch"
     expect_usage "--checkpoint with --output /dev/null" "regular --output file" "$np" --n 1000 --output /dev/null \
         --checkpoint "$W/ck"
+    # an --output that is a link: its partial name is the link's name + .part (the rename replaces the link)
+    ln -sf o "$W/link"
+    expect_usage "--checkpoint L.part --output L, L a link to a file" "partial or temporary" "$np" --n 3000 \
+        --size 40 --output "$W/link" --checkpoint "$W/link.part" --checkpoint-every 2000
+    expect_usage "--checkpoint L.tmp --output L, L a link to a file" "partial or temporary" "$np" --n 3000 \
+        --size 40 --output "$W/link" --checkpoint "$W/link.tmp" --checkpoint-every 2000
+    rm -f "$W/link"
+    # FIFOs outside $work: expect_usage reads every file there
+    rm -f "$scratch/ck.fifo" "$scratch/o3.part" && mkfifo "$scratch/ck.fifo" "$scratch/o3.part"
+    expect_usage "--checkpoint is a FIFO" "--checkpoint [^ ]*ck.fifo is not a regular file \(it is a FIFO\); give a file name$" \
+        "$np" --n 3000 --output "$W/o2" --checkpoint "$scratch/ck.fifo"
+    expect_usage "--checkpoint /dev/null" "--checkpoint /dev/null is not a regular file \(it is a device\); give a file name$" \
+        "$np" --n 3000 --output "$W/o2" --checkpoint /dev/null
+    expect_usage "the partial output is a FIFO" "partial output [^ ]*o3.part is not a regular file \(it is a FIFO\)" \
+        "$np" --n 1000 --output "$scratch/o3" --checkpoint "$W/ck"
+    rm -f "$scratch/ck.fifo" "$scratch/o3.part"
+    expect_usage "--checkpoint with --reps 2" "--checkpoint runs the stream once" "$np" --n 1000 --output "$W/o2" \
+        --checkpoint "$W/ck" --reps 2
+    expect_usage "--checkpoint with --warmup 1" "--checkpoint runs the stream once" "$np" --n 1000 --output "$W/o2" \
+        --checkpoint "$W/ck" --warmup 1
 done
+
+echo "== a full file system (a 64 KiB tmpfs)"
+# 1 rank: with MPI the writer's detail stays on its rank (rank 0 prints "I/O error")
+mkdir -p "$small"
+if mount -t tmpfs -o size=64k tmpfs "$small" 2>/dev/null; then
+    rm -f "$small"/* "$scratch/ck"
+    run 1 --n 3000 --size 40 --output "$small/o" --checkpoint "$scratch/ck" --checkpoint-every 10 --quiet
+    if [ "$rc" = 1 ] && grep -q "cannot write partial output '$small/o.part': No space left on device" "$scratch/err"; then
+        ok "a checkpoint's flush on a full disk: exit 1, $(grep -o 'cannot write partial.*' "$scratch/err" | head -n 1)"
+    else
+        bad "a checkpoint's flush on a full disk: exit $rc, $(grep -v pas-rank-exit "$scratch/err" | head -n 2 | tr '\n' ' ')"
+    fi
+    rm -f "$small"/* "$scratch/ck"
+    run 1 --n 3000 --size 40 --output "$small/o" --quiet
+    if [ "$rc" = 1 ] && grep -q "cannot write output '$small/o.tmp[^']*': No space left on device" "$scratch/err" &&
+        [ -z "$(ls -A "$small")" ]; then
+        ok "a write on a full disk: exit 1, the temporary file removed, $(grep -o 'cannot write output.*' "$scratch/err" | head -n 1)"
+    else
+        bad "a write on a full disk: exit $rc, left [$(ls -A "$small")], $(grep -v pas-rank-exit "$scratch/err" | head -n 2 | tr '\n' ' ')"
+    fi
+    umount "$small"
+else
+    skipped "a full file system: cannot mount a small tmpfs here (needs root)"
+fi
 
 echo "== gen honours --seed"
 for np in $nps; do
@@ -281,7 +366,8 @@ else
     truncate -s "${limit}K" "$scratch/huge" && echo >>"$scratch/huge" # one sparse line of NUL bytes
     (ulimit -v "$limit" && exec "$prog" --input "$scratch/huge" --quiet) >"$scratch/out" 2>"$scratch/err"
     rc=$?
-    if [ "$rc" = 1 ] && grep -q 'needs more memory than the job may use' "$scratch/err" && ! grep -q PASS "$scratch/out"; then
+    if [ "$rc" = 1 ] && grep -q 'needs more memory than the job may use (.*, with a line buffer of [0-9]* bytes)' \
+        "$scratch/err" && ! grep -q PASS "$scratch/out"; then
         ok "a $((limit / 1024)) MiB line under ulimit -v $((limit / 1024)) MiB: exit 1, $(grep -o 'reading record.*' "$scratch/err" | cut -c1-110)"
     else
         bad "a $((limit / 1024)) MiB line under ulimit -v $((limit / 1024)) MiB: exit $rc, $(head -c 300 "$scratch/out" "$scratch/err" | tr '\n' ' ')"

@@ -1,13 +1,17 @@
 /* Unit tests of the pipeline's shared-memory pieces: the bounded FIFO,
  * credits, the reorder buffer, the aging scheduler, the spec parser and the
  * latency histogram; and pas-pipeline's checkpoint parser and validator. */
+#define _POSIX_C_SOURCE 200809L /* mkdtemp, symlink */
 #include <criterion/criterion.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <unistd.h>
+
 #include "pas_pipe.h"
+#include "pipe_internal.h"
 #include "stations.h"
 
 Test(pipe_fifo, keeps_order_and_bounds)
@@ -495,4 +499,57 @@ Test(pipe_ckpt, clashes_with_the_output_and_input)
     for (size_t i = 0; i < sizeof t / sizeof *t; i++)
         cr_assert_eq(station_ckpt_clash(t[i].ck, t[i].out, t[i].in), t[i].clash, "%s vs %s / %s", t[i].ck,
                      t[i].out, t[i].in ? t[i].in : "-");
+}
+
+Test(pipe_ckpt, tail_names_a_short_or_missing_file)
+{
+    char dir[] = "/tmp/pas-test-tail-XXXXXX", path[64], err[300];
+    cr_assert_not_null(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/part", dir);
+    FILE *f = fopen(path, "wb");
+    cr_assert_not_null(f);
+    for (int i = 0; i < 100; i++)
+        fputc('a' + i % 26, f);
+    fclose(f);
+    uint64_t h = 0;
+    err[0] = '\0';
+    cr_assert_eq(station_ckpt_tail(path, 100, &h, err, sizeof err), PAS_OK, "%s", err);
+    cr_assert_eq(station_ckpt_tail(path, 200, &h, err, sizeof err), PAS_ERR_IO);
+    cr_assert(strstr(err, "is shorter than offset 200") && strstr(err, path), "%s", err);
+    unlink(path);
+    cr_assert_eq(station_ckpt_tail(path, 10, &h, err, sizeof err), PAS_ERR_IO);
+    cr_assert(strstr(err, "No such file") && strstr(err, path), "%s", err);
+    rmdir(dir);
+}
+
+Test(pipe_ckpt, canonical_names_follow_or_keep_a_link)
+{
+    char dir[] = "/tmp/pas-test-link-XXXXXX", real[64], link[64], a[4096], b[4096];
+    cr_assert_not_null(mkdtemp(dir));
+    snprintf(real, sizeof real, "%s/real", dir);
+    snprintf(link, sizeof link, "%s/link", dir);
+    FILE *f = fopen(real, "w");
+    cr_assert_not_null(f);
+    fclose(f);
+    cr_assert_eq(symlink("real", link), 0);
+    station_canonical(link, a, sizeof a);      /* what a read follows */
+    station_canonical_dir(link, b, sizeof b);  /* what a rename replaces */
+    size_t la = strlen(a), lb = strlen(b);
+    cr_assert(la > 5 && strcmp(a + la - 5, "/real") == 0, "%s", a);
+    cr_assert(lb > 5 && strcmp(b + lb - 5, "/link") == 0 && b[0] == '/', "%s", b);
+    unlink(link);
+    unlink(real);
+    rmdir(dir);
+}
+
+Test(pipe_spec, normal_form_writes_every_count)
+{
+    pas_pipe_spec_t spec;
+    char err[256], a[256], b[256];
+    cr_assert_eq(pas_pipe_spec_parse("gen,work:2,write", NULL, &spec, err, sizeof err), PAS_OK, "%s", err);
+    pipe_spec_text(&spec, a, sizeof a);
+    cr_assert_str_eq(a, "gen:1,work:2,write:1");
+    cr_assert_eq(pas_pipe_spec_parse("gen:1,work:2,write:1", NULL, &spec, err, sizeof err), PAS_OK, "%s", err);
+    pipe_spec_text(&spec, b, sizeof b);
+    cr_assert_str_eq(a, b);
 }
