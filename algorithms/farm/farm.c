@@ -459,7 +459,7 @@ static int farm_dispatch(disp_t *d)
 static int farm_work(MPI_Comm comm, farm_pool_t *pool)
 {
     sends_t sends = {0};
-    int rc = PAS_OK, farm_status = PAS_OK;
+    int rc = PAS_OK, farm_status = PAS_OK, end_seen = 0;
     double nap = 20e-6;
     for (;;) {
         int busy = 0;
@@ -504,6 +504,11 @@ static int farm_work(MPI_Comm comm, farm_pool_t *pool)
         if (got < 0) {
             rc = got;
             goto out;
+        }
+        if (got && len >= 8) {
+            int32_t f32;
+            memcpy(&f32, buf + 4, 4);
+            end_seen = f32 != 0;
         }
         if (got && (rc = pas_watch_phase("farm-tasks")) != PAS_OK) { /* fault injection */
             free(buf);
@@ -579,6 +584,26 @@ out:
         if (farm_put(&m, hdr, sizeof hdr) == PAS_OK && sends_add(&sends, comm, 0, FARM_TAG_ASK, &m) == PAS_OK)
             sends_progress(&sends, 1);
         free(m.buf);
+        /* take (and drop) what rank 0 already sent here, up to its end
+         * message: a large task message is only complete on rank 0 once
+         * it is received, and rank 0 waits for its sends before it ends */
+        for (int fin = end_seen; !fin;) {
+            MPI_Status st;
+            int n = 0;
+            if (MPI_Probe(0, FARM_TAG_TASKS, comm, &st) != MPI_SUCCESS)
+                break;
+            MPI_Get_count(&st, MPI_BYTE, &n);
+            char *buf = malloc(n > 8 ? (size_t)n : 8);
+            if (!buf || MPI_Recv(buf, n, MPI_BYTE, 0, FARM_TAG_TASKS, comm, MPI_STATUS_IGNORE) != MPI_SUCCESS) {
+                free(buf);
+                break;
+            }
+            int32_t fin32 = 0;
+            if (n >= 8)
+                memcpy(&fin32, buf + 4, 4);
+            fin = fin32 != 0;
+            free(buf);
+        }
     }
     if (rc == PAS_OK)
         rc = sends_progress(&sends, 1);

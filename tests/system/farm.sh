@@ -9,6 +9,7 @@
 #   - tasks from stdin and from a named pipe that a producer keeps writing;
 #   - --output-dir files, --tag lines, a task writing 200 MB to stdout,
 #     and the same over --max-output with --keep-order (fails, no hang).
+#   - a rank that fails with large task messages in flight to it (no hang).
 # Ends with "farm: N passed, N failed, N skipped".
 set -u
 cd "$(dirname "$0")/../.."
@@ -173,6 +174,28 @@ sleep 0.3
 after=$(pgrep -f "$marker" | wc -l)
 [ "$before" -ge 2 ] && [ "$after" = 0 ] && ok "SIGTERM to pas-farm kills its running tasks' groups" ||
     bad "SIGTERM: $before task processes before, $after left after"
+
+# 8. a rank that fails while rank 0 still has large task messages (over the
+# MPI eager size) in flight to it: rank 0 must not wait on those sends (the
+# lines are over the kernel's limit for one argument, so every task fails at
+# once and rank 0 prefetches several to each rank)
+if [ "$mpi" != 0 ]; then
+    pad=$(head -c 300000 /dev/zero | tr '\0' x)
+    for i in $(seq 1 30); do echo ": $pad; true"; done >"$work/big.tasks"
+    # whether a send is still in flight when the rank fails is a race: a
+    # few tries make the hang (exit 124) all but certain without the fix
+    rc=1
+    for try in 1 2 3 4; do
+        PAS_FAULT=1:farm-tasks:error jobs/pas-launch -n 3 -t 60 "$bin/pas-farm" --tasks "$work/big.tasks" \
+            --slots 4 >/dev/null 2>"$work/err"
+        rc=$?
+        [ $rc = 1 ] && grep -q "the farm failed" "$work/err" || break
+    done
+    [ $rc = 1 ] && grep -q "the farm failed" "$work/err" && ok "a failed rank with large tasks in flight: the farm ends (exit 1), 4 tries" ||
+        bad "a failed rank with large tasks in flight: exit $rc (124: hung) on try $try, want 1"
+else
+    skip=$((skip + 1))
+fi
 
 echo "farm: $pass passed, $fail failed, $skip skipped"
 [ $fail -eq 0 ]
