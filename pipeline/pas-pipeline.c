@@ -1,8 +1,13 @@
 /* pas-pipeline - stream records through stages on different ranks (or
  * threads), verified end to end: exactly once, intact, and in order when
  * asked. */
+#ifndef _DEFAULT_SOURCE /* smpicc defines it already */
+#define _DEFAULT_SOURCE /* lstat and realpath under -std=c11 */
+#endif
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "pas_driver.h"
 #include "pas_paths.h"
@@ -161,6 +166,20 @@ int main(int argc, char **argv)
     if (code >= 0)
         return code;
 
+    /* A symbolic link as --output is followed: its target is what gets
+     * written (atomically, in the target's directory) and the link stays, as
+     * pas-sort and pas-matmul do.  A link to a missing file is kept as given
+     * and refused by the path check below. */
+    char target[PATH_MAX];
+    struct stat lst;
+    int dangling = 0;
+    if (output && strcmp(output, "-") != 0 && lstat(output, &lst) == 0 && S_ISLNK(lst.st_mode)) {
+        if (realpath(output, target))
+            output = target;
+        else
+            dangling = 1;
+    }
+
     station_cfg_t cfg = {0};
     cfg.input = input;
     cfg.record = record;
@@ -212,6 +231,11 @@ int main(int argc, char **argv)
         const char *const inputs[] = {input, NULL};
         if (input)
             rc = pas_path_check_input("--input", input, 1, &insize, err, sizeof err);
+        if (rc == PAS_OK && dangling) {
+            snprintf(err, sizeof err, "--output %s is a symbolic link to a missing file; create its target or give "
+                                      "another path", output);
+            rc = PAS_ERR_ARG;
+        }
         if (rc == PAS_OK && output)
             rc = pas_path_check_output("--output", output, inputs, err, sizeof err);
     }

@@ -264,13 +264,29 @@ for np in $nps; do
     expect_usage "--checkpoint is a directory" "is a directory" "$np" --n 1000 --output "$W/o2" --checkpoint "$scratch"
     expect_usage "--checkpoint with --output /dev/null" "regular --output file" "$np" --n 1000 --output /dev/null \
         --checkpoint "$W/ck"
-    # an --output that is a link: its partial name is the link's name + .part (the rename replaces the link)
+    # an --output that is a link is followed: the partial name is the target's name + .part
     ln -sf o "$W/link"
-    expect_usage "--checkpoint L.part --output L, L a link to a file" "partial or temporary" "$np" --n 3000 \
-        --size 40 --output "$W/link" --checkpoint "$W/link.part" --checkpoint-every 2000
-    expect_usage "--checkpoint L.tmp --output L, L a link to a file" "partial or temporary" "$np" --n 3000 \
-        --size 40 --output "$W/link" --checkpoint "$W/link.tmp" --checkpoint-every 2000
+    expect_usage "--checkpoint T.part --output L, L a link to T" "partial or temporary" "$np" --n 3000 \
+        --size 40 --output "$W/link" --checkpoint "$W/o.part" --checkpoint-every 2000
+    expect_usage "--checkpoint T.tmp --output L, L a link to T" "partial or temporary" "$np" --n 3000 \
+        --size 40 --output "$W/link" --checkpoint "$W/o.tmp" --checkpoint-every 2000
     rm -f "$W/link"
+    # a plain run through a link writes the target and leaves the link a link
+    rm -f "$scratch/tgt" "$scratch/lnk" && ln -s tgt "$scratch/lnk"
+    run "$np" --n 500 --size 40 --output "$scratch/lnk"
+    if [ "$rc" = 2 ] && [ -L "$scratch/lnk" ] && grep -q "symbolic link to a missing file" "$scratch/err"; then
+        ok "--output a link to a missing file is refused, the link stays (np=$np)"
+    else
+        bad "--output a link to a missing file (np=$np): exit $rc"
+    fi
+    : >"$scratch/tgt"
+    run "$np" --n 500 --size 40 --output "$scratch/lnk"
+    if [ "$rc" = 0 ] && [ -L "$scratch/lnk" ] && [ -s "$scratch/tgt" ] && ! ls "$scratch" | grep -q '^tgt\.'; then
+        ok "--output a symbolic link writes its target, the link stays (np=$np)"
+    else
+        bad "--output a symbolic link (np=$np): exit $rc, link $( [ -L "$scratch/lnk" ] && echo kept || echo replaced ), target $( [ -s "$scratch/tgt" ] && echo written || echo empty )"
+    fi
+    rm -f "$scratch/tgt" "$scratch/lnk"
     # FIFOs outside $work: expect_usage reads every file there
     rm -f "$scratch/ck.fifo" "$scratch/o3.part" && mkfifo "$scratch/ck.fifo" "$scratch/o3.part"
     expect_usage "--checkpoint is a FIFO" "--checkpoint [^ ]*ck.fifo is not a regular file \(it is a FIFO\); give a file name$" \
@@ -299,7 +315,7 @@ if mount -t tmpfs -o size=64k tmpfs "$small" 2>/dev/null; then
     fi
     rm -f "$small"/* "$scratch/ck"
     run 1 --n 3000 --size 40 --output "$small/o" --quiet
-    if [ "$rc" = 1 ] && grep -q "cannot write output '$small/o.tmp[^']*': No space left on device" "$scratch/err" &&
+    if [ "$rc" = 1 ] && grep -Eq "cannot write output '$small/o\\.(tmp|pas-tmp)[^']*': No space left on device" "$scratch/err" &&
         [ -z "$(ls -A "$small")" ]; then
         ok "a write on a full disk: exit 1, the temporary file removed, $(grep -o 'cannot write output.*' "$scratch/err" | head -n 1)"
     else
