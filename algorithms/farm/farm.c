@@ -659,7 +659,17 @@ int pas_farm_run(MPI_Comm comm, const pas_farm_calls_t *calls, const pas_farm_op
 
     farm_pool_t *pool = rank == 0 ? &d.pool : &(farm_pool_t){0};
     rc = farm_pool_start(pool, o.slots, calls, rank, host);
-    if (rc == PAS_OK) {
+    if (rc == PAS_OK)
+        rc = pas_watch_phase("farm-start"); /* fault injection */
+    /* every rank's slots must be up before rank 0 hands out: a rank whose
+     * threads could not start would never ask, and rank 0 would wait */
+    all = rc;
+    if (MPI_Allreduce(&rc, &all, 1, MPI_INT, MPI_MIN, comm) != MPI_SUCCESS)
+        all = PAS_ERR_MPI;
+    if (all != PAS_OK) {
+        farm_pool_stop(pool);
+        rc = rc ? rc : PAS_ERR_REMOTE;
+    } else {
         if (rank == 0) {
             size_t need = 0;
             for (int r = 0; r < size; r++)
