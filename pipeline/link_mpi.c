@@ -32,7 +32,7 @@ enum { SEND_POOL = 4 };
 
 typedef struct {
     int32_t kind, n, status, pad;
-    char text[240];
+    char text[480];
 } ctrl_msg_t;
 
 enum { SLOT_IDLE, SLOT_POSTED, SLOT_LARGE, SLOT_READY, SLOT_EOS, SLOT_HELD };
@@ -82,7 +82,7 @@ typedef struct {
     MPI_Request ctrl_req;
     ctrl_msg_t ctrl_in;
     int aborted, abort_status;
-    char abort_msg[240];
+    char abort_msg[480];
     int rr;
     double spin;      /* seconds to poll before sleeping */
     double last_wait; /* how long waits last, on average */
@@ -727,7 +727,7 @@ int pipe_run_mpi(MPI_Comm user_comm, const pas_pipe_spec_t *spec, const pas_pipe
     int mine = rc && rc != PAS_ERR_REMOTE ? rank : size, first = size;
     PAS_WATCHED("MPI_Allreduce", -1, -1, MPI_Allreduce(&mine, &first, 1, MPI_INT, MPI_MIN, comm));
     if (first < size) {
-        char msg[256];
+        char msg[480];
         int st = rc;
         snprintf(msg, sizeof msg, "%s", w.err[0] ? w.err : x.abort_msg);
         MPI_Bcast(msg, (int)sizeof msg, MPI_CHAR, first, comm);

@@ -42,7 +42,7 @@ static int run_pipeline(void *ctx)
     pipe_run_t *r = ctx;
     station_cfg_t *c = r->cfg;
     int rc = pas_pipe_run(r->comm, &r->spec, r->stages, &r->opt, &r->m, r->err, sizeof r->err);
-    if (rc && c->io_status && c->io_msg[0]) /* name the file problem, not just "I/O error" */
+    if (rc && c->io_status && c->io_msg[0] && !strstr(r->err, c->io_msg)) /* name the file problem */
         snprintf(r->err + strlen(r->err), sizeof r->err - strlen(r->err), " (%s)", c->io_msg);
     if (rc)
         return rc;

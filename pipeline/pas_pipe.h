@@ -186,6 +186,12 @@ void *pas_pipe_emit_reserve(pas_pipe_emit_t *em, size_t len, int prio, int *stat
 /* After pas_pipe_emit_reserve: keep only the first len bytes (len at most
  * what was reserved) of the item just reserved. */
 int pas_pipe_emit_trim(pas_pipe_emit_t *em, size_t len);
+
+/* local: a stage's process() that fails says why (the file and the cause,
+ * e.g. "cannot write output 'o': No space left on device"); the failure
+ * message every rank prints then ends with it.  Per thread; kept until the
+ * next failure. */
+void pas_pipe_fail_detail(const char *why);
 /* Items emitted while processing an input carry that input's t0 (for the
  * end-to-end latency); a source's items carry the time of their emit. */
 

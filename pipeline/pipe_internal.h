@@ -92,7 +92,7 @@ struct pipe_worker {
     pas_pipe_hist_t hist;
 
     int status;
-    char err[256];
+    char err[480];
 };
 
 /* what this thread is doing, for the crash report (crash.c) */

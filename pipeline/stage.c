@@ -24,6 +24,10 @@ void pas_pipe_opts_default(pas_pipe_opts_t *o)
     *o = (pas_pipe_opts_t){.credits = 8, .batch_items = 1024, .batch_bytes = 256 << 10};
 }
 
+static _Thread_local char fail_detail[256];
+
+void pas_pipe_fail_detail(const char *why) { snprintf(fail_detail, sizeof fail_detail, "%s", why ? why : ""); }
+
 int pipe_worker_fail(pipe_worker_t *w, int status, const char *fmt, ...)
 {
     if (w->status)
@@ -35,6 +39,11 @@ int pipe_worker_fail(pipe_worker_t *w, int status, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(w->err, sizeof w->err, fmt, ap);
     va_end(ap);
+    if (fail_detail[0]) { /* what the stage said: the file and the cause */
+        size_t at = strlen(w->err);
+        snprintf(w->err + at, sizeof w->err - at, " (%s)", fail_detail);
+        fail_detail[0] = '\0';
+    }
     if (w->eng)
         w->eng->fail(w, status, w->err);
     return status;

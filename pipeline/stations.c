@@ -139,6 +139,7 @@ static void io_fail(station_cfg_t *c, const char *fmt, const char *path)
 {
     c->io_status = PAS_ERR_IO;
     snprintf(c->io_msg, sizeof c->io_msg, fmt, path, strerror(errno));
+    pas_pipe_fail_detail(c->io_msg);
 }
 
 static int emit_record(station_t *s, pas_pipe_emit_t *em, uint64_t seq, const void *content, size_t len)
@@ -192,6 +193,7 @@ static int read_failed(station_t *s)
         snprintf(c->io_msg, sizeof c->io_msg, "reading record %llu of '%s' needs more memory than the job may "
                  "use (%s, with a line buffer of %zu bytes); raise the memory limit, or split the long lines",
                  (unsigned long long)s->next, in, strerror(errno), s->cap);
+        pas_pipe_fail_detail(c->io_msg);
         c->io_status = PAS_ERR_NOMEM;
         return PAS_ERR_NOMEM;
     }
@@ -239,6 +241,7 @@ static int read_process(void *state, const pas_pipe_item_t *in, pas_pipe_emit_t 
             snprintf(s->cfg->io_msg, sizeof s->cfg->io_msg, "record %llu of '%s' has %zu bytes, over the 4 GiB "
                      "a record may hold; split it", (unsigned long long)s->next, s->cfg->input ? s->cfg->input : "-", len);
             s->cfg->io_status = PAS_ERR_FORMAT;
+            pas_pipe_fail_detail(s->cfg->io_msg);
             return PAS_ERR_FORMAT;
         }
         uint64_t seq = s->next++;
@@ -364,6 +367,7 @@ static int checkpoint_commit(station_t *s)
     uint64_t offset = c->resume_off + c->out_bytes, tail;
     if (station_ckpt_tail(s->part, offset, &tail, c->io_msg, sizeof c->io_msg) != PAS_OK) {
         c->io_status = PAS_ERR_IO; /* what a resume checks the output against */
+        pas_pipe_fail_detail(c->io_msg);
         return PAS_ERR_IO;
     }
     size_t len = station_ckpt_format(c->ckpt_ident ? c->ckpt_ident : "", s->next, offset, tail, text, sizeof text);
@@ -408,6 +412,7 @@ static int write_init(void **state, const pas_pipe_where_t *where, void *arg)
         if (c->checkpoint) {
             snprintf(c->io_msg, sizeof c->io_msg, "--checkpoint needs a regular --output file, not '%s'", c->output);
             c->io_status = PAS_ERR_IO;
+            pas_pipe_fail_detail(c->io_msg);
             return PAS_ERR_IO;
         }
         s->direct = 1;

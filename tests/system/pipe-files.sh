@@ -303,24 +303,28 @@ for np in $nps; do
 done
 
 echo "== a full file system (a 64 KiB tmpfs)"
-# 1 rank: with MPI the writer's detail stays on its rank (rank 0 prints "I/O error")
 mkdir -p "$small"
 if mount -t tmpfs -o size=64k tmpfs "$small" 2>/dev/null; then
-    rm -f "$small"/* "$scratch/ck"
-    run 1 --n 3000 --size 40 --output "$small/o" --checkpoint "$scratch/ck" --checkpoint-every 10 --quiet
-    if [ "$rc" = 1 ] && grep -q "cannot write partial output '$small/o.part': No space left on device" "$scratch/err"; then
-        ok "a checkpoint's flush on a full disk: exit 1, $(grep -o 'cannot write partial.*' "$scratch/err" | head -n 1)"
-    else
-        bad "a checkpoint's flush on a full disk: exit $rc, $(grep -v pas-rank-exit "$scratch/err" | head -n 2 | tr '\n' ' ')"
-    fi
-    rm -f "$small"/* "$scratch/ck"
-    run 1 --n 3000 --size 40 --output "$small/o" --quiet
-    if [ "$rc" = 1 ] && grep -Eq "cannot write output '$small/o\\.(tmp|pas-tmp)[^']*': No space left on device" "$scratch/err" &&
-        [ -z "$(ls -A "$small")" ]; then
-        ok "a write on a full disk: exit 1, the temporary file removed, $(grep -o 'cannot write output.*' "$scratch/err" | head -n 1)"
-    else
-        bad "a write on a full disk: exit $rc, left [$(ls -A "$small")], $(grep -v pas-rank-exit "$scratch/err" | head -n 2 | tr '\n' ' ')"
-    fi
+    for np in $nps; do
+        rm -f "$small"/* "$scratch/ck"
+        run "$np" --n 3000 --size 40 --output "$small/o" --checkpoint "$scratch/ck" --checkpoint-every 10 --quiet
+        if [ "$rc" = 1 ] && grep -q "cannot write partial output '$small/o.part': No space left on device" "$scratch/err"; then
+            ok "a checkpoint's flush on a full disk (np=$np): exit 1, $(grep -o 'cannot write partial.*' "$scratch/err" | head -n 1)"
+        else
+            bad "a checkpoint's flush on a full disk (np=$np): exit $rc, $(grep -v pas-rank-exit "$scratch/err" | head -n 2 | tr '\n' ' ')"
+        fi
+    done
+    for np in $nps; do # the writer's rank names the file; every rank prints that line
+        rm -f "$small"/*
+        run "$np" --n 3000 --size 40 --output "$small/o" --quiet
+        lines=$(grep -E '^pas-pipeline: ' "$scratch/err" | sort -u | wc -l)
+        if [ "$rc" = 1 ] && [ "$lines" = 1 ] && [ -z "$(ls -A "$small")" ] &&
+            grep -Eq "cannot write output '$small/o\\.(tmp|pas-tmp)[^']*': No space left on device" "$scratch/err"; then
+            ok "a write on a full disk (np=$np): exit 1, one line, the temporary file removed, $(grep -o 'cannot write output.*' "$scratch/err" | head -n 1)"
+        else
+            bad "a write on a full disk (np=$np): exit $rc, $lines lines, left [$(ls -A "$small")], $(grep -v pas-rank-exit "$scratch/err" | head -n 2 | tr '\n' ' ')"
+        fi
+    done
     umount "$small"
 else
     skipped "a full file system: cannot mount a small tmpfs here (needs root)"
@@ -371,10 +375,10 @@ done
 echo "== a line longer than the memory limit allows"
 # the smallest of these limits (KiB of address space) under which a small
 # input passes; then a line of as many bytes as the whole limit cannot fit
-printf 'short\n' >"$scratch/small"
+printf 'short\n' >"$scratch/short"
 limit=""
 for l in 262144 524288 1048576 2097152 4194304; do
-    if (ulimit -v "$l" && "$prog" --input "$scratch/small" --quiet >/dev/null 2>&1); then limit=$l; break; fi
+    if (ulimit -v "$l" && "$prog" --input "$scratch/short" --quiet >/dev/null 2>&1); then limit=$l; break; fi
 done
 if [ -z "$limit" ]; then
     skipped "huge line: pas-pipeline did not run under ulimit -v 4 GiB here"
