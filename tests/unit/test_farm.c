@@ -1,6 +1,9 @@
 /* test_farm.c - the farm's pure parts: task lines, templates, ids, the
  * journal (torn last line included), the aging bound as the farm uses the
  * scheduler, and shell tasks (exit, signal, time limit, capture). */
+#ifndef _POSIX_C_SOURCE
+#define _POSIX_C_SOURCE 200809L /* clock_gettime under -std=c11 with clang */
+#endif
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
