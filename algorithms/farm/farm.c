@@ -32,6 +32,17 @@ typedef struct {
     int n, cap;
 } sends_t;
 
+
+/* a job at the end of the list handed to the slot pool in one submit */
+static void job_list_append(farm_job_t **first, farm_job_t **last, int *queued, farm_job_t *j)
+{
+    if (*last)
+        (*last)->next = j;
+    else
+        *first = j;
+    *last = j;
+    (*queued)++;
+}
 static int sends_add(sends_t *s, MPI_Comm comm, int dest, int tag, pas_farm_out_t *msg)
 {
     if (msg->len > INT_MAX)
@@ -395,12 +406,7 @@ static int farm_dispatch(disp_t *d)
                     j->attempt = batch[i]->attempt;
                     j->data = copy;
                     j->len = batch[i]->len;
-                    if (last)
-                        last->next = j;
-                    else
-                        first = j;
-                    last = j;
-                    queued++;
+                    job_list_append(&first, &last, &queued, j);
                 }
                 farm_pool_submit(&d->pool, first, last, queued);
             }
@@ -542,12 +548,7 @@ static int farm_work(MPI_Comm comm, farm_pool_t *pool)
                 memcpy(j->data, p, jlen);
                 p += jlen;
                 j->len = jlen;
-                if (last)
-                    last->next = j;
-                else
-                    first = j;
-                last = j;
-                queued++;
+                job_list_append(&first, &last, &queued, j);
             }
             farm_pool_submit(pool, first, last, queued);
             free(buf);
