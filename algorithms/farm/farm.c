@@ -32,7 +32,6 @@ typedef struct {
     int n, cap;
 } sends_t;
 
-
 /* a job at the end of the list handed to the slot pool in one submit */
 static void job_list_append(farm_job_t **first, farm_job_t **last, int *queued, farm_job_t *j)
 {
@@ -43,6 +42,7 @@ static void job_list_append(farm_job_t **first, farm_job_t **last, int *queued, 
     *last = j;
     (*queued)++;
 }
+
 static int sends_add(sends_t *s, MPI_Comm comm, int dest, int tag, pas_farm_out_t *msg)
 {
     if (msg->len > INT_MAX)
