@@ -18,23 +18,37 @@
 
 /* ---- status ------------------------------------------------------------- */
 
-enum {
-    PAS_OK = 0,
-    PAS_ERR_ARG = -1,         /* an argument is out of its domain */
-    PAS_ERR_NOMEM = -2,       /* allocation failed or would exceed the memory limit */
-    PAS_ERR_IO = -3,          /* a file could not be read or written */
-    PAS_ERR_MPI = -4,         /* an MPI call failed */
-    PAS_ERR_VERIFY = -5,      /* a result failed its verification */
-    PAS_ERR_OVERFLOW = -6,    /* a size or count does not fit its type */
-    PAS_ERR_UNSUPPORTED = -7, /* valid, but not supported in this build or layout */
-    PAS_ERR_FORMAT = -8,      /* input data is malformed (size, header, record) */
-    PAS_ERR_TIMEOUT = -9,     /* a watchdog limit expired */
-    PAS_ERR_INTERNAL = -10,   /* a bug in pas: please report it */
-    PAS_ERR_REMOTE = -11,     /* another rank failed; see its message */
-    PAS_ERR_LAST = -12
-};
+/* Every status a pas function can return, written once: its name, its
+ * value and its text.  The enum and pas_strerror() are generated from this
+ * list, so a new status cannot lack its text.
+ *
+ * A function that returns pas_status says in its header comment whether the
+ * value is local (this rank's view) or agreed (every rank of the
+ * communicator returns the same value, as pas_agree() makes it).  Booleans
+ * and three-way results are int or bool, never pas_status. */
+#define PAS_STATUS_LIST(X)                                                                  \
+    X(PAS_OK, 0, "success")                                                                 \
+    X(PAS_ERR_ARG, -1, "invalid argument")                 /* out of its domain */          \
+    X(PAS_ERR_NOMEM, -2, "out of memory")                  /* or over the memory limit */   \
+    X(PAS_ERR_IO, -3, "I/O error")                         /* a file read or write */       \
+    X(PAS_ERR_MPI, -4, "MPI error")                        /* an MPI call failed */         \
+    X(PAS_ERR_VERIFY, -5, "verification failed")                                            \
+    X(PAS_ERR_OVERFLOW, -6, "size or count overflows its type")                             \
+    X(PAS_ERR_UNSUPPORTED, -7, "not supported")            /* in this build or layout */    \
+    X(PAS_ERR_FORMAT, -8, "malformed input data")          /* size, header, record */       \
+    X(PAS_ERR_TIMEOUT, -9, "timed out")                    /* a watchdog limit expired */   \
+    X(PAS_ERR_INTERNAL, -10, "internal error (a bug in pas)")                               \
+    X(PAS_ERR_REMOTE, -11, "another rank failed")          /* see its message */
 
-/* local: a static string for a status; never NULL. */
+typedef enum pas_status {
+#define PAS_STATUS_ENUM_(name, value, text) name = value,
+    PAS_STATUS_LIST(PAS_STATUS_ENUM_)
+#undef PAS_STATUS_ENUM_
+    PAS_ERR_LAST = -12 /* one past the last: not a status */
+} pas_status;
+
+/* local: a static string for a status; never NULL ("unknown status" for a
+ * value outside the list). */
 const char *pas_strerror(int status);
 
 /* ---- numbers and sizes ------------------------------------------------- */

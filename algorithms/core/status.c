@@ -2,19 +2,12 @@
 #include "pas_core.h"
 
 static const char *const status_text[] = {
-    [0] = "success",
-    [-PAS_ERR_ARG] = "invalid argument",
-    [-PAS_ERR_NOMEM] = "out of memory",
-    [-PAS_ERR_IO] = "I/O error",
-    [-PAS_ERR_MPI] = "MPI error",
-    [-PAS_ERR_VERIFY] = "verification failed",
-    [-PAS_ERR_OVERFLOW] = "size or count overflows its type",
-    [-PAS_ERR_UNSUPPORTED] = "not supported",
-    [-PAS_ERR_FORMAT] = "malformed input data",
-    [-PAS_ERR_TIMEOUT] = "timed out",
-    [-PAS_ERR_INTERNAL] = "internal error (a bug in pas)",
-    [-PAS_ERR_REMOTE] = "another rank failed",
+#define STATUS_TEXT_(name, value, text) [-(value)] = text,
+    PAS_STATUS_LIST(STATUS_TEXT_)
+#undef STATUS_TEXT_
 };
+_Static_assert(sizeof status_text / sizeof *status_text == -PAS_ERR_LAST,
+               "PAS_ERR_LAST must be one past the last status of PAS_STATUS_LIST");
 
 const char *pas_strerror(int status)
 {
