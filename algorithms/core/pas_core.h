@@ -51,6 +51,13 @@ typedef enum pas_status {
  * value outside the list). */
 const char *pas_strerror(int status);
 
+/* ---- OpenMP ----------------------------------------------------------------- */
+
+/* Loops over fewer elements than this run on one thread: below it the fork and
+ * join of a parallel region cost more than the loop (a simple per-element pass,
+ * measured on the 2-core Zen machines of REFERENCES.md). */
+#define PAS_OMP_MIN_N 100000
+
 /* ---- numbers and sizes ------------------------------------------------- */
 
 /* local: parse a count with an optional suffix: K M G T P (powers of 1000),

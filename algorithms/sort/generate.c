@@ -158,7 +158,7 @@ uint64_t pas_sort_dist_key(pas_sort_dist_t d, uint64_t seed, uint64_t n, int p, 
 void pas_sort_generate_u64(pas_sort_dist_t d, uint64_t seed, uint64_t n, int p, uint64_t first,
                            size_t count, int bits, uint64_t *keys)
 {
-#pragma omp parallel for schedule(static) if (count > 100000)
+#pragma omp parallel for schedule(static) if (count > PAS_OMP_MIN_N)
     for (size_t i = 0; i < count; i++)
         keys[i] = pas_sort_dist_key(d, seed, n, p, first + i, bits);
 }

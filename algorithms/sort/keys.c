@@ -12,7 +12,7 @@ static uint64_t hash_u64(const void *base, size_t n)
 {
     const uint64_t *a = base;
     uint64_t h = 0;
-#pragma omp parallel for reduction(+ : h) schedule(static) if (n > 100000)
+#pragma omp parallel for reduction(+ : h) schedule(static) if (n > PAS_OMP_MIN_N)
     for (size_t i = 0; i < n; i++)
         h += pas_mix64(a[i] ^ 0x5bd1e9955bd1e995ULL);
     return h;
@@ -22,7 +22,7 @@ static size_t unsorted_u64(const void *base, size_t n)
 {
     const uint64_t *a = base;
     size_t first = n;
-#pragma omp parallel for reduction(min : first) schedule(static) if (n > 100000)
+#pragma omp parallel for reduction(min : first) schedule(static) if (n > PAS_OMP_MIN_N)
     for (size_t i = 1; i < n; i++)
         if (a[i] < a[i - 1] && i < first)
             first = i;
@@ -53,7 +53,7 @@ static uint64_t hash_pair(const void *base, size_t n)
 {
     const pas_sort_pair_t *a = base;
     uint64_t h = 0;
-#pragma omp parallel for reduction(+ : h) schedule(static) if (n > 100000)
+#pragma omp parallel for reduction(+ : h) schedule(static) if (n > PAS_OMP_MIN_N)
     for (size_t i = 0; i < n; i++)
         h += pas_mix64(a[i].k ^ pas_mix64(a[i].v + 0x2545f4914f6cdd1dULL));
     return h;
@@ -63,7 +63,7 @@ static size_t unsorted_pair(const void *base, size_t n)
 {
     const pas_sort_pair_t *a = base;
     size_t first = n;
-#pragma omp parallel for reduction(min : first) schedule(static) if (n > 100000)
+#pragma omp parallel for reduction(min : first) schedule(static) if (n > PAS_OMP_MIN_N)
     for (size_t i = 1; i < n; i++)
         if (pair_less(a[i], a[i - 1]) && i < first)
             first = i;
@@ -177,7 +177,7 @@ size_t pas_sort_type_size(pas_sort_type_t t)
 
 void pas_sort_encode(pas_sort_type_t t, const void *in, size_t n, uint64_t *keys)
 {
-#pragma omp parallel for schedule(static) if (n > 100000)
+#pragma omp parallel for schedule(static) if (n > PAS_OMP_MIN_N)
     for (size_t i = 0; i < n; i++) {
         switch (t) {
         case PAS_SORT_U32: keys[i] = ((const uint32_t *)in)[i]; break;
@@ -191,7 +191,7 @@ void pas_sort_encode(pas_sort_type_t t, const void *in, size_t n, uint64_t *keys
 
 void pas_sort_decode(pas_sort_type_t t, const uint64_t *keys, size_t n, void *out)
 {
-#pragma omp parallel for schedule(static) if (n > 100000)
+#pragma omp parallel for schedule(static) if (n > PAS_OMP_MIN_N)
     for (size_t i = 0; i < n; i++) {
         switch (t) {
         case PAS_SORT_U32: ((uint32_t *)out)[i] = (uint32_t)keys[i]; break;

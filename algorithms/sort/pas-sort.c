@@ -36,7 +36,7 @@ static size_t rec_size(const sort_run_t *s) { return pas_sort_type_size(s->type)
 static void gen_records(sort_run_t *s)
 {
     size_t rs = rec_size(s);
-#pragma omp parallel for schedule(static) if (s->count > 100000)
+#pragma omp parallel for schedule(static) if (s->count > PAS_OMP_MIN_N)
     for (size_t i = 0; i < s->count; i++) {
         uint64_t g = s->first + i;
         unsigned char *r = (unsigned char *)s->recs + i * rs;
@@ -107,7 +107,7 @@ static int prepare(void *ctx)
     } else {
         pas_sort_pair_t *w = s->work;
         const unsigned char *r = s->recs;
-#pragma omp parallel for schedule(static) if (s->count > 100000)
+#pragma omp parallel for schedule(static) if (s->count > PAS_OMP_MIN_N)
         for (size_t i = 0; i < s->count; i++) {
             uint64_t g = s->first + i;
             if (s->type == PAS_SORT_REC100) {

@@ -77,7 +77,7 @@ agree:
         rc = res ? PAS_ERR_INTERNAL : PAS_ERR_NOMEM;
         goto done;
     }
-#pragma omp parallel for schedule(static) if (npairs > 100000)
+#pragma omp parallel for schedule(static) if (npairs > PAS_OMP_MIN_N)
     for (size_t j = 0; j < npairs; j++)
         memcpy((char *)res + pos[j] * rec_size, (char *)back + j * rec_size, rec_size);
     *out = res;

@@ -83,7 +83,7 @@ uint64_t pas_sort_hash_records(const void *recs, size_t n, size_t size)
 {
     const unsigned char *a = recs;
     uint64_t h = 0;
-#pragma omp parallel for reduction(+ : h) schedule(static) if (n > 100000)
+#pragma omp parallel for reduction(+ : h) schedule(static) if (n > PAS_OMP_MIN_N)
     for (size_t i = 0; i < n; i++) {
         uint64_t x = 0x84222325cbf29ce4ULL;
         const unsigned char *r = a + i * size;
