@@ -43,8 +43,17 @@ static void running_remove(int i)
         __atomic_store_n(&running[i], 0, __ATOMIC_SEQ_CST);
 }
 
+/* Spawns between posix_spawn and running_add: a signal handler waits for
+ * them, so that no task started just before the signal outlives the farm. */
+static int spawning;
+
 void pas_farm_exec_kill_all(void)
 {
+    /* The spawning threads block the stop signals, so this handler runs on
+     * another thread and the wait ends (bounded, in case of a stuck spawn). */
+    struct timespec tick = {0, 1000 * 1000};
+    for (int i = 0; i < 2000 && __atomic_load_n(&spawning, __ATOMIC_SEQ_CST) > 0; i++)
+        nanosleep(&tick, NULL);
     for (int i = 0; i < FARM_RUNNING_MAX; i++) {
         pid_t g = __atomic_load_n(&running[i], __ATOMIC_SEQ_CST);
         if (g > 0)
@@ -180,13 +189,24 @@ int pas_farm_exec(const char *cmd, const pas_farm_exec_opts_t *o, pas_farm_out_t
     posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
     pid_t pid;
     char *argv[] = {"sh", "-c", (char *)cmd, NULL};
+    /* Until the task's group is registered, this thread takes no stop signal
+     * and a handler on another thread waits for the registration. */
+    sigset_t stops, old;
+    sigemptyset(&stops);
+    sigaddset(&stops, SIGTERM);
+    sigaddset(&stops, SIGINT);
+    sigaddset(&stops, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &stops, &old);
+    __atomic_add_fetch(&spawning, 1, __ATOMIC_SEQ_CST);
     int e = posix_spawn(&pid, "/bin/sh", &fa, &at, argv, environ);
+    int reg = e ? -1 : running_add(pid);
+    __atomic_sub_fetch(&spawning, 1, __ATOMIC_SEQ_CST);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (e) {
         fail_errno = e;
         fail_what = "/bin/sh";
         goto start_failed;
     }
-    int reg = running_add(pid);
     for (int i = 0; i < 2; i++) {
         if (pipes[i][1] >= 0)
             close(pipes[i][1]);

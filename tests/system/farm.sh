@@ -170,7 +170,7 @@ for _ in $(seq 1 100); do [ "$(pgrep -f "$marker" | wc -l)" -ge 2 ] && break; sl
 before=$(pgrep -f "$marker" | wc -l)
 kill -TERM $fp
 { wait $fp; } 2>/dev/null
-sleep 0.3
+for _ in $(seq 1 50); do [ "$(pgrep -f "$marker" | wc -l)" = 0 ] && break; sleep 0.1; done # SIGKILLed groups go at once, but a loaded machine may reap them late
 after=$(pgrep -f "$marker" | wc -l)
 [ "$before" -ge 2 ] && [ "$after" = 0 ] && ok "SIGTERM to pas-farm kills its running tasks' groups" ||
     bad "SIGTERM: $before task processes before, $after left after"
