@@ -109,5 +109,23 @@ awk -v input="$input_mb" '
         if (r2 > 0 && a2 > 0) printf "ams / sample at 2 ranks x 1 thread: %.2fx   (target >= 0.95x)\n", a2 / r2
         if (r2 > 0 && u2 > 0) printf "auto / sample at 2 ranks x 1 thread: %.2fx\n", u2 / r2
     }' "$out/table"
+# the same ratios round by round (each round runs every configuration once,
+# back to back), and their median: steadier than a ratio of medians when the
+# machine's load changes during the run
+awk '
+    { r = ++seen[$1]; t[$1, r] = $4; if (r > rounds) rounds = r }
+    function med(a, n,   i, j, x) {
+        for (i = 2; i <= n; i++) { x = a[i]; for (j = i - 1; j >= 1 && a[j] > x; j--) a[j + 1] = a[j]; a[j + 1] = x }
+        return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+    }
+    function per_round(name, label,   r, n, s, line) {
+        n = 0; line = ""
+        for (r = 1; r <= rounds; r++)
+            if (t[name, r] > 0 && t["pas-2ranks-x-1thread", r] > 0) {
+                v[++n] = t["pas-2ranks-x-1thread", r] / t[name, r]; line = line sprintf(" %.2f", v[n])
+            }
+        if (n) printf "%s / sample per round (t_sample / t):%s, median %.2fx\n", label, line, med(v, n)
+    }
+    END { per_round("pas-ams-2ranks-x-1thread", "ams"); per_round("pas-auto-2ranks-x-1thread", "auto") }' "$out/all"
 grep -h "FAIL" "$out/all" >/dev/null && { echo "bench-sort: a run FAILED its verification"; exit 1; }
 exit 0
