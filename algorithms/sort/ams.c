@@ -19,7 +19,8 @@
  * 4. the received sorted runs are merged; MPI_Comm_split; the next level.
  * Tiny inputs (pas_sort_ams_levels = 0): gather to rank 0, sort, scatter
  * block shares: two collectives instead of r levels of rounds.  One level
- * (r = 1) is the single-level sample sort of sample.c. */
+ * (r = 1, or a first level of p groups) is the single-level sample sort of
+ * sample.c. */
 #include <math.h>
 
 #include "sort_internal.h"
@@ -423,11 +424,12 @@ int pas_sort_ams(MPI_Comm comm, pas_sort_kind_t kind, const pas_sort_config_t *c
     int fb = 0;
     if (levels == 0 && total <= SORT_AMS_GATHER_MAX) {
         rc = ams_gather(comm, &A, total, data, n);
-    } else if (levels <= 1) {
-        /* one level is the single-level sample sort: its classification of
-         * unsorted keys and one local sort after the exchange beat sorting
-         * before and merging after (measured at 2 ranks: 1.3 s against
-         * 2.3 s for 2e7 keys) */
+    } else if (levels <= 1 || pas_sort_ams_groups(p, levels) >= p) {
+        /* one level (also L levels whose first one already makes p groups,
+         * e.g. any L at 2 ranks) is the single-level sample sort: its
+         * classification of unsorted keys and one local sort after the
+         * exchange beat sorting before and merging after (measured at 2
+         * ranks: 1.3 s against 2.3 s for 2e7 keys) */
         pas_sort_info_t si;
         memset(&si, 0, sizeof si);
         levels = 1;

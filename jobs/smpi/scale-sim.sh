@@ -186,7 +186,7 @@ function field(k,   r) { r = row; if (!match(r, "\"" k "\":\"?[^\",}]*")) return
     K[n] = $1 "," $2 "," $3 "," $5; P[n] = $4; T[n] = field("t_median") + 0; V[n] = $8
     L[n] = K[n] "," $4 "," field("size")
     R[n] = field("algorithm") "," field("t_median") ",EFF," field("words") "," field("w/2D") "," field("w/3D") "," \
-           field("grid") "," field("wait") "," field("levels") "," field("exact_fallback") "," $6 "," $8
+           field("grid") "," field("wait") "," field("levels") "," (field("exact_fallback") != "" ? field("exact_fallback") : field("fallback")) "," $6 "," $8
     if (V[n] == "PASS" && T[n] > 0 && (!(K[n] in p0) || $4 < p0[K[n]])) { p0[K[n]] = $4; t0[K[n]] = T[n] }
 }
 END {
@@ -237,16 +237,18 @@ md="$dir/summary.md"
         if awk -F, -v pl="$plat" 'NR > 1 && $1 == pl && $2 ~ /^sort/ { f = 1 } END { exit !f }' "$csv"; then
             echo "### $plat: sort, time (s) of sample and ams, and the speed of ams over sample (t_sample / t_ams)"
             echo
-            echo "| mode | size | ranks | t sample | t ams | ams/sample | ams levels |"
-            echo "|---|---|---|---|---|---|---|"
+            echo "| mode | size | ranks | t sample | t ams | ams/sample | ams levels | exact fallback (sample, ams) |"
+            echo "|---|---|---|---|---|---|---|---|"
             awk -F, -v pl="$plat" 'NR > 1 && $1 == pl && $2 ~ /^sort-/ {
                 a = substr($2, 6); k = $3 "|" $4 "|" $5; if (!(k in seen)) { seen[k] = 1; order[++n] = k }
-                t[k, a] = ($18 == "PASS" ? $8 : $18); if (a == "ams") lv[k] = $15
+                t[k, a] = ($18 == "PASS" ? $8 : $18); fb[k, a] = ($18 == "PASS" ? ($16 == "" ? 0 : $16) : "-")
+                if (a == "ams") lv[k] = $15
             } END {
                 for (i = 1; i <= n; i++) {
                     k = order[i]; split(k, f, "|"); s = t[k, "sample"]; m = t[k, "ams"]
                     r = (s + 0 > 0 && m + 0 > 0) ? sprintf("%.2f", s / m) : "n/a"
-                    printf "| %s | %s | %s | %s | %s | %s | %s |\n", f[1], f[2], f[3], s == "" ? "not run" : s, m == "" ? "not run" : m, r, lv[k]
+                    printf "| %s | %s | %s | %s | %s | %s | %s | %s, %s |\n", f[1], f[2], f[3], s == "" ? "not run" : s, m == "" ? "not run" : m, r, lv[k],
+                        ((k, "sample") in fb) ? fb[k, "sample"] : "-", ((k, "ams") in fb) ? fb[k, "ams"] : "-"
                 }
             }' "$csv"
             echo

@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # bench-sort.sh - `make bench-sort`: pas-sort and its peers in one run on the
 # same keys (default 1e8 uniform uint64), medians of several repetitions,
-# then the table and the ratios the issue asks for.
+# then the table and the ratios the issue asks for.  At 2 ranks pas-sort runs
+# three ways: --algo sample, ams (multi-level, --levels auto) and auto, and
+# the table ends with their ratios (ams / sample, auto / sample: > 1 faster).
 #   PAS_BINDIR (bin), SORT_PEERS (the peer binary), SORT_BENCH_N (1e8),
-#   SORT_BENCH_REPS (5), SORT_BENCH_ROUNDS (2), PAS_MPI (1).
+#   SORT_BENCH_REPS (5), SORT_BENCH_ROUNDS (2), PAS_MPI (1),
+#   SORT_BENCH_AMS (extra options of the ams run, e.g. "--levels 2").
 # Every configuration runs once per round, rounds interleaved, so a change
 # in the machine's load hits all of them alike; the table shows the median
 # over rounds of each run's median time.
@@ -15,6 +18,7 @@ n="${SORT_BENCH_N:-1e8}"
 reps="${SORT_BENCH_REPS:-5}"
 rounds="${SORT_BENCH_ROUNDS:-2}"
 mpi="${PAS_MPI:-1}"
+ams_args="${SORT_BENCH_AMS:-}"
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 
@@ -23,14 +27,18 @@ row() { printf '%-30s %-9s %10s %10s %14s %12s %10s %s\n' "$@"; }
 # pas-sort prints one JSON object per result; pull fields out with sed.
 field() { sed -n "s/.*\"$1\": *\"\{0,1\}\([^,\"}]*\).*/\1/p" "$2" | head -n 1; }
 
-run_pas() { # name ranks threads
-    local f="$out/$1"
-    if [ "$2" -gt 1 ] || [ "$mpi" = 1 ]; then
-        jobs/pas-launch -n "$2" -t 900 "$bindir/pas-sort" --n "$n" --algo sample --threads "$3" \
+run_pas() { # name ranks threads [algorithm and its options; default sample]
+    local f="$out/$1" name="$1" r="$2" t="$3"
+    shift 3
+    local algo=(--algo sample)
+    [ $# -gt 0 ] && algo=("$@")
+    if [ "$r" -gt 1 ] || [ "$mpi" = 1 ]; then
+        jobs/pas-launch -n "$r" -t 900 "$bindir/pas-sort" --n "$n" "${algo[@]}" --threads "$t" \
             --reps "$reps" --warmup 1 --json >"$f" 2>"$f.err"
     else
-        "$bindir/pas-sort" --n "$n" --algo sample --threads "$3" --reps "$reps" --warmup 1 --json >"$f" 2>"$f.err"
+        "$bindir/pas-sort" --n "$n" "${algo[@]}" --threads "$t" --reps "$reps" --warmup 1 --json >"$f" 2>"$f.err"
     fi
+    set -- "$name" "$r" "$t"
     local med rate verdict sent rss
     med=$(field t_median "$f")
     rate=$(field rate "$f")
@@ -59,7 +67,12 @@ echo "note: the machine may be shared; compare ratios from the same run, not abs
 echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null)"
 for round in $(seq 1 "$rounds"); do
     run_pas "pas-2threads" 1 2
-    [ "$mpi" = 1 ] && run_pas "pas-2ranks-x-1thread" 2 1
+    if [ "$mpi" = 1 ]; then
+        run_pas "pas-2ranks-x-1thread" 2 1
+        # shellcheck disable=SC2086 # ams_args: words on purpose
+        run_pas "pas-ams-2ranks-x-1thread" 2 1 --algo ams $ams_args
+        run_pas "pas-auto-2ranks-x-1thread" 2 1 --algo auto
+    fi
     for p in gnu tbb boost; do run_peer "$p"; done
 done
 [ "$mpi" = 1 ] || echo "  (OpenMP-only build: no 2-rank run)"
@@ -92,6 +105,27 @@ awk -v input="$input_mb" '
         if (best > 0) printf "pas 2 threads / best peer (%s): %.2fx   (target >= 3x)\n", bestname, p2 / best
         printf "pas 2 threads: %.1f Mkeys/s   (target >= 120)\n", p2
         if (r2 > 0) printf "pas 2 ranks x 1 thread / pas 1 rank x 2 threads: %.2fx   (target >= 0.8x)\n", r2 / p2
+        a2 = rate["pas-ams-2ranks-x-1thread"]; u2 = rate["pas-auto-2ranks-x-1thread"]
+        if (r2 > 0 && a2 > 0) printf "ams / sample at 2 ranks x 1 thread: %.2fx   (target >= 0.95x)\n", a2 / r2
+        if (r2 > 0 && u2 > 0) printf "auto / sample at 2 ranks x 1 thread: %.2fx\n", u2 / r2
     }' "$out/table"
+# the same ratios round by round (each round runs every configuration once,
+# back to back), and their median: steadier than a ratio of medians when the
+# machine's load changes during the run
+awk '
+    { r = ++seen[$1]; t[$1, r] = $4; if (r > rounds) rounds = r }
+    function med(a, n,   i, j, x) {
+        for (i = 2; i <= n; i++) { x = a[i]; for (j = i - 1; j >= 1 && a[j] > x; j--) a[j + 1] = a[j]; a[j + 1] = x }
+        return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+    }
+    function per_round(name, label,   r, n, s, line) {
+        n = 0; line = ""
+        for (r = 1; r <= rounds; r++)
+            if (t[name, r] > 0 && t["pas-2ranks-x-1thread", r] > 0) {
+                v[++n] = t["pas-2ranks-x-1thread", r] / t[name, r]; line = line sprintf(" %.2f", v[n])
+            }
+        if (n) printf "%s / sample per round (t_sample / t):%s, median %.2fx\n", label, line, med(v, n)
+    }
+    END { per_round("pas-ams-2ranks-x-1thread", "ams"); per_round("pas-auto-2ranks-x-1thread", "auto") }' "$out/all"
 grep -h "FAIL" "$out/all" >/dev/null && { echo "bench-sort: a run FAILED its verification"; exit 1; }
 exit 0
