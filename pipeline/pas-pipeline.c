@@ -12,15 +12,14 @@
 #include "pas_driver.h"
 #include "pas_paths.h"
 #include "pas_pipe.h"
-#include "pipe_internal.h"
-#include "stations.h"
+#include "builtin/stages.h"
 
 typedef struct {
     MPI_Comm comm;
     pas_pipe_spec_t spec;
     pas_pipe_stage_t stages[PAS_PIPE_MAX_STAGES];
     pas_pipe_opts_t opt;
-    station_cfg_t *cfg;
+    builtin_cfg_t *cfg;
     pas_pipe_metrics_t m;
     char err[512];
     uint64_t items;
@@ -28,7 +27,7 @@ typedef struct {
 
 static int reset(void *ctx)
 {
-    station_cfg_t *c = ((pipe_run_t *)ctx)->cfg;
+    builtin_cfg_t *c = ((pipe_run_t *)ctx)->cfg;
     c->src_count = c->src_sum = c->snk_count = c->snk_sum = 0;
     c->order_errors = c->content_errors = c->out_bytes = 0;
     c->io_status = 0;
@@ -40,7 +39,7 @@ static int reset(void *ctx)
 static int run_pipeline(void *ctx)
 {
     pipe_run_t *r = ctx;
-    station_cfg_t *c = r->cfg;
+    builtin_cfg_t *c = r->cfg;
     int rc = pas_pipe_run(r->comm, &r->spec, r->stages, &r->opt, &r->m, r->err, sizeof r->err);
     if (rc && c->io_status && c->io_msg[0] && !strstr(r->err, c->io_msg)) /* name the file problem */
         snprintf(r->err + strlen(r->err), sizeof r->err - strlen(r->err), " (%s)", c->io_msg);
@@ -70,7 +69,7 @@ static int run_pipeline(void *ctx)
     return PAS_OK;
 }
 
-static int validate(const pas_pipe_spec_t *s, station_cfg_t *c, int reps, char *err, size_t len)
+static int validate(const pas_pipe_spec_t *s, builtin_cfg_t *c, int reps, char *err, size_t len)
 {
     int last = s->nstages - 1;
     int src_ok = s->nstages >= 2 && (!strcmp(s->name[0], "read") || !strcmp(s->name[0], "gen"));
@@ -95,7 +94,7 @@ static int validate(const pas_pipe_spec_t *s, station_cfg_t *c, int reps, char *
         snprintf(err, len, "--output needs one writer; end the spec with write:1");
         return PAS_ERR_ARG;
     }
-    if (c->transform == STATION_COMPRESS && !station_have_zlib()) {
+    if (c->transform == BUILTIN_COMPRESS && !builtin_have_zlib()) {
         snprintf(err, len, "this build has no zlib, so --transform compress is unavailable; install zlib1g-dev "
                            "and rebuild, or use --transform checksum");
         return PAS_ERR_ARG;
@@ -180,24 +179,24 @@ int main(int argc, char **argv)
             dangling = 1;
     }
 
-    station_cfg_t cfg = {0};
+    builtin_cfg_t cfg = {0};
     cfg.input = input;
     cfg.record = record;
     cfg.n = n;
     cfg.size = size;
     cfg.seed = d.opt.seed;
-    cfg.transform = !strcmp(transform, "none") ? STATION_NONE
-                    : !strcmp(transform, "compress") ? STATION_COMPRESS
-                                                      : STATION_CHECKSUM;
+    cfg.transform = !strcmp(transform, "none") ? BUILTIN_NONE
+                    : !strcmp(transform, "compress") ? BUILTIN_COMPRESS
+                                                      : BUILTIN_CHECKSUM;
     cfg.cost_us = cost_us;
     cfg.prio_levels = prio_levels;
     cfg.output = output;
     cfg.checkpoint = checkpoint;
     cfg.ckpt_every = ckpt_every;
     cfg.ordered = ordered || checkpoint;
-    cfg.fault = !strcmp(fault, "drop")      ? STATION_FAULT_DROP
-                : !strcmp(fault, "dup")     ? STATION_FAULT_DUP
-                : !strcmp(fault, "corrupt") ? STATION_FAULT_CORRUPT
+    cfg.fault = !strcmp(fault, "drop")      ? BUILTIN_FAULT_DROP
+                : !strcmp(fault, "dup")     ? BUILTIN_FAULT_DUP
+                : !strcmp(fault, "corrupt") ? BUILTIN_FAULT_CORRUPT
                                             : 0;
     cfg.fault_seq = 1;
 
@@ -219,7 +218,7 @@ int main(int argc, char **argv)
     r.opt.batch_items = batch;
     r.opt.batch_bytes = batch_bytes;
     r.opt.aging = aging;
-    int rc = pas_pipe_spec_parse(spec_text, station_names, &r.spec, err, sizeof err);
+    int rc = pas_pipe_spec_parse(spec_text, builtin_names, &r.spec, err, sizeof err);
     if (rc == PAS_OK)
         rc = validate(&r.spec, &cfg, d.opt.reps + d.opt.warmup, err, sizeof err);
     if (rc == PAS_OK)
@@ -259,17 +258,17 @@ int main(int argc, char **argv)
     if (checkpoint) {
         /* the spec in its normal form: gen,work:2,write resumes gen:1,work:2,write:1 */
         char norm[PAS_PIPE_MAX_STAGES * 48];
-        pipe_spec_text(&r.spec, norm, sizeof norm);
+        pas_pipe_spec_text(&r.spec, norm, sizeof norm);
         err[0] = '\0';
-        int crc = (ident = calloc(1, STATION_CKPT_MAX)) ? PAS_OK : PAS_ERR_NOMEM;
+        int crc = (ident = calloc(1, BUILTIN_CKPT_MAX)) ? PAS_OK : PAS_ERR_NOMEM;
         if (crc == PAS_OK && d.rank == 0)
-            crc = station_ckpt_prepare(&cfg, norm, ident, &resume[0], &resume[1], err, sizeof err);
+            crc = builtin_ckpt_prepare(&cfg, norm, ident, &resume[0], &resume[1], err, sizeof err);
         rc = pas_driver_check(&d, crc, err[0] ? err : "no memory for the checkpoint's identity");
         if (rc) {
             free(ident);
             return pas_driver_end(&d, rc);
         }
-        MPI_Bcast(ident, STATION_CKPT_MAX, MPI_CHAR, 0, d.comm);
+        MPI_Bcast(ident, BUILTIN_CKPT_MAX, MPI_CHAR, 0, d.comm);
         MPI_Bcast(resume, 2, MPI_UINT64_T, 0, d.comm);
         cfg.ckpt_ident = ident;
     }
@@ -277,7 +276,7 @@ int main(int argc, char **argv)
     cfg.resume_off = resume[1];
 
     for (int s = 0; s < r.spec.nstages; s++)
-        station_lookup(r.spec.name[s], &cfg, &r.stages[s]);
+        builtin_lookup(r.spec.name[s], &cfg, &r.stages[s]);
     pas_pipe_crash_report_install(d.rank);
     char nbuf[32], sbuf[32], cbuf[32], resumed[48];
     snprintf(cbuf, sizeof cbuf, "%g", cost_us);
@@ -285,7 +284,7 @@ int main(int argc, char **argv)
     const char *kv[] = {"spec", spec_text, "source", input ? input : "gen", "n", pas_format_size(n, nbuf, sizeof nbuf),
                         "size", pas_format_size(size, sbuf, sizeof sbuf), "transform", transform, "cost_us", cbuf,
                         "ordered", cfg.ordered ? "yes" : "no", "engine", d.size > 1 ? "MPI ranks" : "threads",
-                        "resumed_at", resumed, "zlib", station_have_zlib() ? "yes" : "no", NULL};
+                        "resumed_at", resumed, "zlib", builtin_have_zlib() ? "yes" : "no", NULL};
     pas_driver_banner(&d, d.size > 1 ? "mpi-links" : "shm-queues", kv);
 
     pas_stats_t st = {0};

@@ -1,4 +1,4 @@
-/* link_mpi.c - the message-passing engine: one rank per spec slot.
+/* engine_mpi.c - the MPI engine: one worker per rank, one rank per spec slot.
  *
  * Link a -> b (a in stage s, b in stage s+1):
  *   - b posts `credits` receives for a before anything else (post receives
@@ -289,18 +289,18 @@ static int mpx_wait(pipe_worker_t *w, mpx_t *x, int with_links)
      * leave the cores to the busy stages when ranks outnumber cores */
     int idx = MPI_UNDEFINED, flag = 0, mrc = MPI_SUCCESS;
     MPI_Status st;
-    double t = pipe_now(), spin = x->last_wait < 5 * x->spin ? x->spin : 0;
+    double t = pas_pipe_now(), spin = x->last_wait < 5 * x->spin ? x->spin : 0;
     long nap = 10000;
     pas_watch_enter("MPI_Testany (pipeline wait)", -1, TAG_DATA);
     while ((mrc = MPI_Testany(n, req, &idx, &flag, &st)) == MPI_SUCCESS && !flag) {
-        if (pipe_now() - t < spin)
+        if (pas_pipe_now() - t < spin)
             continue;
         struct timespec ts = {0, nap};
         nanosleep(&ts, NULL);
         nap = nap < 500000 ? 2 * nap : 500000;
     }
     pas_watch_leave();
-    x->last_wait = 0.75 * x->last_wait + 0.25 * (pipe_now() - t); /* a moving average */
+    x->last_wait = 0.75 * x->last_wait + 0.25 * (pas_pipe_now() - t); /* a moving average */
     if (mrc != MPI_SUCCESS) {
         rc = PAS_ERR_MPI;
         goto out;
@@ -374,7 +374,7 @@ static int mpx_recv(pipe_worker_t *w, int block, pipe_batch_t **b)
     }
 }
 
-static int mpx_release(pipe_worker_t *w, pipe_batch_t *b)
+static pas_status mpx_release(pipe_worker_t *w, pipe_batch_t *b)
 {
     mpx_t *x = mpx(w);
     mslot_t *s = b->owner;
@@ -384,7 +384,7 @@ static int mpx_release(pipe_worker_t *w, pipe_batch_t *b)
     return rc;
 }
 
-static int mpx_out_buf(pipe_worker_t *w, size_t need, pipe_batch_t **out)
+static pas_status mpx_out_buf(pipe_worker_t *w, size_t need, pipe_batch_t **out)
 {
     mpx_t *x = mpx(w);
     msend_t *m = NULL;
@@ -461,7 +461,7 @@ static int take_grant(pipe_worker_t *w, mpx_t *x, int want, int *dest)
     }
 }
 
-static int mpx_send(pipe_worker_t *w, pipe_batch_t *b)
+static pas_status mpx_send(pipe_worker_t *w, pipe_batch_t *b)
 {
     mpx_t *x = mpx(w);
     msend_t *m = b->owner;
@@ -484,7 +484,7 @@ static int mpx_send(pipe_worker_t *w, pipe_batch_t *b)
     return PAS_OK;
 }
 
-static int mpx_finish(pipe_worker_t *w)
+static pas_status mpx_finish(pipe_worker_t *w)
 {
     mpx_t *x = mpx(w);
     for (int d = 0; d < x->ndown; d++) {
@@ -691,7 +691,7 @@ static void mpx_teardown(mpx_t *x)
     pas_pipe_fifo_free(&x->grants);
 }
 
-int pipe_run_mpi(MPI_Comm user_comm, const pas_pipe_spec_t *spec, const pas_pipe_stage_t *stages,
+pas_status pas_pipe_engine_mpi_run(MPI_Comm user_comm, const pas_pipe_spec_t *spec, const pas_pipe_stage_t *stages,
                  const pas_pipe_opts_t *opt, pas_pipe_metrics_t *m, char *err, size_t errlen)
 {
     /* a communicator of our own: a late control message of one run can
@@ -708,16 +708,16 @@ int pipe_run_mpi(MPI_Comm user_comm, const pas_pipe_spec_t *spec, const pas_pipe
     mpx_t x;
     memset(&x, 0, sizeof x);
     pipe_worker_t w;
-    int rc = pipe_worker_init(&w, spec, stages, opt, stage, index, rank);
+    int rc = pas_pipe_worker_init(&w, spec, stages, opt, stage, index, rank);
     w.eng = &mpi_engine;
     w.ectx = &x;
     if (rc == PAS_OK)
         rc = mpx_setup(&x, comm, spec, opt, stage);
     if (rc != PAS_OK)
-        pipe_worker_fail(&w, rc, "stage '%s' (rank %d): cannot set up its links: %s", spec->name[stage], rank,
+        pas_pipe_worker_fail(&w, rc, "stage '%s' (rank %d): cannot set up its links: %s", spec->name[stage], rank,
                          pas_strerror(rc));
     else
-        rc = pipe_worker_run(&w);
+        rc = pas_pipe_worker_run(&w);
     int drc = mpx_drain(&x);
     if (rc == PAS_OK)
         rc = drc;
@@ -745,7 +745,7 @@ int pipe_run_mpi(MPI_Comm user_comm, const pas_pipe_spec_t *spec, const pas_pipe
     /* metrics: per-stage sums and maxima over the ranks */
     pas_pipe_metrics_t mm;
     memset(&mm, 0, sizeof mm);
-    pipe_metrics_add(&mm, &w);
+    pas_pipe_metrics_add(&mm, &w);
     MPI_Allreduce(mm.items_in, m->items_in, PAS_PIPE_MAX_STAGES, MPI_UINT64_T, MPI_SUM, comm);
     MPI_Allreduce(mm.items_out, m->items_out, PAS_PIPE_MAX_STAGES, MPI_UINT64_T, MPI_SUM, comm);
     MPI_Allreduce(mm.bytes_out, m->bytes_out, PAS_PIPE_MAX_STAGES, MPI_UINT64_T, MPI_SUM, comm);
@@ -756,9 +756,9 @@ int pipe_run_mpi(MPI_Comm user_comm, const pas_pipe_spec_t *spec, const pas_pipe
     pas_pipe_hist_t h;
     MPI_Allreduce(w.hist.bin, h.bin, PAS_PIPE_HIST_BINS, MPI_UINT64_T, MPI_SUM, comm);
     MPI_Allreduce(&w.hist.n, &h.n, 1, MPI_UINT64_T, MPI_SUM, comm);
-    pipe_metrics_finish(m, spec, &h);
+    pas_pipe_metrics_finish(m, spec, &h);
     m->engine = 1;
-    pipe_worker_free(&w);
+    pas_pipe_worker_free(&w);
     MPI_Comm_free(&comm);
     return rc;
 }
