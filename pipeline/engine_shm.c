@@ -211,7 +211,7 @@ static void link_destroy(shm_link_t *c)
 }
 
 pas_status pas_pipe_engine_shm_run(const pas_pipe_spec_t *spec, const pas_pipe_stage_t *stages,
-                     const pas_pipe_opts_t *opt, pas_pipe_metrics_t *m, char *err, size_t errlen)
+                                   const pas_pipe_opts_t *opt, pas_pipe_metrics_t *m, char *err, size_t errlen)
 {
     shm_t *x = calloc(1, sizeof *x);
     pipe_worker_t *w = calloc((size_t)spec->total, sizeof *w);

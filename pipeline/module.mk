@@ -1,7 +1,8 @@
 # pipeline: a staged pipeline across ranks (MPI) or threads (shared memory),
 # and pas-pipeline, which streams records through built-in stages.
 INC_DIRS += pipeline
-LIB_SRCS += $(addprefix pipeline/,run.c engine_mpi.c engine_shm.c worker.c queue.c reorder.c spec.c metrics.c crash.c)
+LIB_SRCS += $(addprefix pipeline/,run.c engine_mpi.c engine_shm.c worker.c \
+                                  queue.c reorder.c spec.c metrics.c crash.c)
 PROG_SRCS += pipeline/pas-pipeline.c
 
 # The built-in stages (read, gen, work, write) and their checkpoints are the
@@ -9,7 +10,8 @@ PROG_SRCS += pipeline/pas-pipeline.c
 # the unit test of the checkpoint format only.  LDFLAGS comes before the
 # program's object and libpas.a on the link line, so they find the library
 # (override: also with LDFLAGS given on the command line).
-PIPE_BUILTIN_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,pipeline/builtin/stages.c pipeline/builtin/checkpoint.c)
+PIPE_BUILTIN_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,\
+                       pipeline/builtin/stages.c pipeline/builtin/checkpoint.c)
 $(BINDIR)/pas-pipeline $(BUILD)/tests/test_pipe: $(PIPE_BUILTIN_OBJS)
 $(BINDIR)/pas-pipeline $(BUILD)/tests/test_pipe: override LDFLAGS += $(PIPE_BUILTIN_OBJS)
 -include $(PIPE_BUILTIN_OBJS:.o=.d)

@@ -232,7 +232,8 @@ static void spec_auto(args_t *a, int ranks)
 /* local: the spec, the options and (rank 0) the paths.  Paths are checked
  * before any work: a bad one is a usage error (exit 2) and nothing is created
  * or overwritten. */
-static pas_status check_all(const pas_driver_t *d, const args_t *a, pipe_run_t *r, char *err, size_t len)
+static pas_status check_all(const pas_driver_t *d, const args_t *a, pipe_run_t *r, char *err,
+                            size_t len)
 {
     pas_status rc = pas_pipe_spec_parse(a->spec, builtin_names, &r->spec, err, len);
     if (rc == PAS_OK)
@@ -246,8 +247,10 @@ static pas_status check_all(const pas_driver_t *d, const args_t *a, pipe_run_t *
     if (a->input)
         rc = pas_path_check_input("--input", a->input, 1, &insize, err, len);
     if (rc == PAS_OK && a->dangling) {
-        snprintf(err, len, "--output %s is a symbolic link to a missing file; create its target or give "
-                           "another path", a->output);
+        snprintf(err, len,
+                 "--output %s is a symbolic link to a missing file; create its target or give "
+                 "another path",
+                 a->output);
         rc = PAS_ERR_ARG;
     }
     if (rc == PAS_OK && a->output)
@@ -262,7 +265,8 @@ static int check_memory(pas_driver_t *d, const args_t *a, const pipe_run_t *r)
     pas_mem_limit_t lim = pas_driver_mem_limit(d, 0);
     uint64_t links = (uint64_t)a->credits * (uint64_t)(d->size > 1 ? d->size : r->spec.nstages);
     uint64_t need = pas_sat_mul(4 + links, a->batch_bytes);
-    need = pas_sat_add(pas_sat_add(need, pas_sat_mul(4, a->size > a->record ? a->size : a->record)), 32u << 20);
+    uint64_t largest = a->size > a->record ? a->size : a->record;
+    need = pas_sat_add(pas_sat_add(need, pas_sat_mul(4, largest)), 32u << 20);
     return pas_driver_mem_check(d, need, &lim, "the pipeline",
                                 "use fewer --credits, a smaller --batch-bytes or smaller records");
 }
@@ -301,7 +305,8 @@ static void banner(pas_driver_t *d, const args_t *a, const builtin_cfg_t *cfg)
     snprintf(resumed, sizeof resumed, "%llu", (unsigned long long)cfg->resume_seq);
     const char *kv[] = {"spec", a->spec, "source", a->input ? a->input : "gen",
                         "n", pas_format_size(a->n, nbuf, sizeof nbuf),
-                        "size", pas_format_size(a->size, sbuf, sizeof sbuf), "transform", a->transform,
+                        "size", pas_format_size(a->size, sbuf, sizeof sbuf),
+                        "transform", a->transform,
                         "cost_us", cbuf, "ordered", cfg->ordered ? "yes" : "no",
                         "engine", d->size > 1 ? "MPI ranks" : "threads", "resumed_at", resumed,
                         "zlib", builtin_have_zlib() ? "yes" : "no", NULL};
@@ -310,7 +315,8 @@ static void banner(pas_driver_t *d, const args_t *a, const builtin_cfg_t *cfg)
 
 /* rank 0: the result line and the metrics table (on stderr when the data
  * went to stdout) */
-static void report(const pas_driver_t *d, const args_t *a, const pipe_run_t *r, const pas_stats_t *st, int rc)
+static void report(const pas_driver_t *d, const args_t *a, const pipe_run_t *r, const pas_stats_t *st,
+                   int rc)
 {
     if (d->rank != 0)
         return;
@@ -318,10 +324,11 @@ static void report(const pas_driver_t *d, const args_t *a, const pipe_run_t *r, 
     if (a->input)
         snprintf(size_desc, sizeof size_desc, "%s %.200s", a->spec, a->input);
     else
-        snprintf(size_desc, sizeof size_desc, "%s n=%s %sB", a->spec, pas_format_size(a->n, nbuf, sizeof nbuf),
-                 pas_format_size(a->size, sbuf, sizeof sbuf));
+        snprintf(size_desc, sizeof size_desc, "%s n=%s %sB", a->spec,
+                 pas_format_size(a->n, nbuf, sizeof nbuf), pas_format_size(a->size, sbuf, sizeof sbuf));
     snprintf(extra, sizeof extra, "bottleneck=%s lat_p50_ms=%.3g lat_p99_ms=%.3g",
-             r->m.bottleneck >= 0 ? r->m.name[r->m.bottleneck] : "-", 1e3 * r->m.lat_p50, 1e3 * r->m.lat_p99);
+             r->m.bottleneck >= 0 ? r->m.name[r->m.bottleneck] : "-", 1e3 * r->m.lat_p50,
+             1e3 * r->m.lat_p99);
     pas_result_t res = {info.program, "pipeline", size_desc, d->size, d->machine.threads, *st,
                         st->median > 0 ? (double)r->items / st->median / 1e6 : 0, "Mitem/s",
                         rc == PAS_OK ? "PASS" : "FAIL", extra};

@@ -190,14 +190,16 @@ double pas_pipe_now(void);
 /* metrics of one worker into per-stage sums (m zeroed by the caller, then
  * pas_pipe_metrics_finish turns sums into means). */
 void pas_pipe_metrics_add(pas_pipe_metrics_t *m, const pipe_worker_t *w);
-void pas_pipe_metrics_finish(pas_pipe_metrics_t *m, const pas_pipe_spec_t *spec, const pas_pipe_hist_t *h);
+void pas_pipe_metrics_finish(pas_pipe_metrics_t *m, const pas_pipe_spec_t *spec,
+                             const pas_pipe_hist_t *h);
 
 /* ---- worker.c: called by the engines ------------------------------------------ */
 
 /* local: set up w for stage `stage`, worker `index` (no engine fields).
  * PAS_OK or PAS_ERR_NOMEM. */
-pas_status pas_pipe_worker_init(pipe_worker_t *w, const pas_pipe_spec_t *spec, const pas_pipe_stage_t *stages,
-                                const pas_pipe_opts_t *opt, int stage, int index, int slot);
+pas_status pas_pipe_worker_init(pipe_worker_t *w, const pas_pipe_spec_t *spec,
+                                const pas_pipe_stage_t *stages, const pas_pipe_opts_t *opt, int stage,
+                                int index, int slot);
 /* local: run one stage instance to the end of its stream (or the first error). */
 pas_status pas_pipe_worker_run(pipe_worker_t *w);
 void pas_pipe_worker_free(pipe_worker_t *w);
@@ -209,8 +211,9 @@ pas_status pas_pipe_worker_fail(pipe_worker_t *w, int status, const char *fmt, .
 /* ---- the engines: called by run.c ------------------------------------------------ */
 
 /* agreed (collective over comm, 2+ ranks): the MPI engine. */
-pas_status pas_pipe_engine_mpi_run(MPI_Comm comm, const pas_pipe_spec_t *spec, const pas_pipe_stage_t *stages,
-                                   const pas_pipe_opts_t *opt, pas_pipe_metrics_t *m, char *err, size_t errlen);
+pas_status pas_pipe_engine_mpi_run(MPI_Comm comm, const pas_pipe_spec_t *spec,
+                                   const pas_pipe_stage_t *stages, const pas_pipe_opts_t *opt,
+                                   pas_pipe_metrics_t *m, char *err, size_t errlen);
 /* local (one rank, so also agreed): the shared-memory engine, one thread per
  * spec slot.  Sends no message. */
 pas_status pas_pipe_engine_shm_run(const pas_pipe_spec_t *spec, const pas_pipe_stage_t *stages,

@@ -13,7 +13,8 @@ void pas_pipe_opts_default(pas_pipe_opts_t *o)
 }
 
 pas_status pas_pipe_run(MPI_Comm comm, const pas_pipe_spec_t *spec, const pas_pipe_stage_t *stages,
-                 const pas_pipe_opts_t *opt, pas_pipe_metrics_t *metrics, char *err, size_t errlen)
+                        const pas_pipe_opts_t *opt, pas_pipe_metrics_t *metrics, char *err,
+                        size_t errlen)
 {
     int size;
     pas_pipe_metrics_t local;
@@ -34,6 +35,8 @@ pas_status pas_pipe_run(MPI_Comm comm, const pas_pipe_spec_t *spec, const pas_pi
         snprintf(err, errlen, "the shared-memory engine runs on 1 rank (the job has %d); use engine 0", size);
         return PAS_ERR_ARG;
     }
+    /* one rank never messages itself: its workers are threads over shared
+     * memory (also the OpenMP-only build, where there is only one rank) */
     if (size == 1)
         return pas_pipe_engine_shm_run(spec, stages, opt, metrics, err, errlen);
     return pas_pipe_engine_mpi_run(comm, spec, stages, opt, metrics, err, errlen);

@@ -35,7 +35,7 @@ static const char *echo(const char *text, char *buf, size_t len)
 }
 
 pas_status pas_pipe_spec_parse(const char *text, const char *const *known, pas_pipe_spec_t *spec,
-                        char *err, size_t errlen)
+                               char *err, size_t errlen)
 {
     pas_pipe_spec_t s = {0};
     const char *p = text ? text : "";
@@ -135,7 +135,7 @@ void pas_pipe_spec_text(const pas_pipe_spec_t *spec, char *buf, size_t len)
 }
 
 pas_status pas_pipe_check(const pas_pipe_spec_t *spec, const pas_pipe_opts_t *opt, int ranks, char *err,
-                   size_t errlen)
+                          size_t errlen)
 {
     char full[PAS_PIPE_MAX_STAGES * 48], text[64];
     pas_pipe_spec_text(spec, full, sizeof full);

@@ -36,7 +36,7 @@ pas_status pas_pipe_worker_fail(pipe_worker_t *w, int status, const char *fmt, .
 }
 
 pas_status pas_pipe_worker_init(pipe_worker_t *w, const pas_pipe_spec_t *spec, const pas_pipe_stage_t *stages,
-                     const pas_pipe_opts_t *opt, int stage, int index, int slot)
+                                const pas_pipe_opts_t *opt, int stage, int index, int slot)
 {
     memset(w, 0, sizeof *w);
     w->st = &stages[stage];
@@ -71,7 +71,7 @@ void pas_pipe_worker_free(pipe_worker_t *w)
 
 /* ---- output ---------------------------------------------------------------------- */
 
-static int ship(pipe_worker_t *w)
+static pas_status ship(pipe_worker_t *w)
 {
     pipe_batch_t *b = w->out;
     w->out = NULL;
@@ -186,7 +186,7 @@ pas_status pas_pipe_emit(pas_pipe_emit_t *em, const void *data, size_t len, int 
     return PAS_OK;
 }
 
-static int emit_marker(pipe_worker_t *w)
+static pas_status emit_marker(pipe_worker_t *w)
 {
     int rc;
     pipe_hdr_t *h = out_item(w, 0, &rc);
@@ -218,7 +218,7 @@ static int get_batch(pipe_worker_t *w, int may_block, pipe_batch_t **b)
     return rc;
 }
 
-static int refs_for(pipe_worker_t *w, pipe_batch_t *b)
+static pas_status refs_for(pipe_worker_t *w, pipe_batch_t *b)
 {
     if (b->nitems > b->nrefs_cap) {
         pipe_item_ref_t *r = realloc(b->refs_of, (size_t)b->nitems * sizeof *r);
@@ -237,7 +237,7 @@ static int refs_for(pipe_worker_t *w, pipe_batch_t *b)
     return PAS_OK;
 }
 
-static int hold_batch(pipe_worker_t *w, pipe_batch_t *b)
+static pas_status hold_batch(pipe_worker_t *w, pipe_batch_t *b)
 {
     const pipe_wire_t *wire = (const pipe_wire_t *)b->buf;
     b->nitems = (int)wire->nitems;
@@ -263,7 +263,7 @@ static int hold_batch(pipe_worker_t *w, pipe_batch_t *b)
     return rc;
 }
 
-static int drop_ref(pipe_worker_t *w, pipe_batch_t *b)
+static pas_status drop_ref(pipe_worker_t *w, pipe_batch_t *b)
 {
     if (--b->refs > 0)
         return PAS_OK;
@@ -343,7 +343,7 @@ static int take_item(pipe_worker_t *w, pipe_item_ref_t *it)
 
 /* ---- the run ---------------------------------------------------------------------- */
 
-static int process_one(pipe_worker_t *w, const pipe_item_ref_t *it)
+static pas_status process_one(pipe_worker_t *w, const pipe_item_ref_t *it)
 {
     const pipe_hdr_t *h = it->hdr;
     int rc = PAS_OK;

@@ -235,7 +235,7 @@ static const char *key_words(const char *key, size_t klen)
 }
 
 pas_status builtin_ckpt_match(const builtin_ckpt_t *ck, const char *ident, int gen, uint64_t n, char *err,
-                       size_t errlen)
+                              size_t errlen)
 {
     /* every line of each must be in the other with the same value: name the
      * first that differs (this run's lines first, then ones only the file has) */
@@ -379,7 +379,7 @@ static const char *transform_name(int t)
 }
 
 /* the input's identity: regular files by size, mtime and the hash of their head */
-static int input_identity(const char *path, builtin_run_id_t *id, char *err, size_t errlen)
+static pas_status input_identity(const char *path, builtin_run_id_t *id, char *err, size_t errlen)
 {
     struct stat st;
     if (strcmp(path, "-") == 0 || (stat(path, &st) == 0 && !S_ISREG(st.st_mode))) {
@@ -410,7 +410,7 @@ static int input_identity(const char *path, builtin_run_id_t *id, char *err, siz
 
 /* the whole checkpoint file (at most BUILTIN_CKPT_MAX + 1 bytes, to tell
  * "too long"); PAS_OK, PAS_ERR_IO when absent */
-static int read_small(const char *path, char *buf, size_t cap, size_t *len, char *err, size_t errlen)
+static pas_status read_small(const char *path, char *buf, size_t cap, size_t *len, char *err, size_t errlen)
 {
     /* nonblocking: a FIFO put there since the check must not hang the open */
     int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY);
@@ -453,7 +453,7 @@ static const char *not_regular(const char *path, int follow)
 void builtin_part_name(const char *output, char *buf, size_t len) { snprintf(buf, len, "%s.part", output); }
 
 pas_status builtin_ckpt_prepare(const builtin_cfg_t *c, const char *spec, char *ident, uint64_t *next_seq,
-                         uint64_t *offset, char *err, size_t errlen)
+                                uint64_t *offset, char *err, size_t errlen)
 {
     /* names as given with the directory resolved (what the writes and
      * renames touch: a link there is replaced, not followed) and with every

@@ -143,7 +143,8 @@ static void io_fail(builtin_cfg_t *c, const char *fmt, const char *path)
     pas_pipe_fail_detail(c->io_msg);
 }
 
-static int emit_record(builtin_state_t *s, pas_pipe_emit_t *em, uint64_t seq, const void *content, size_t len)
+static pas_status emit_record(builtin_state_t *s, pas_pipe_emit_t *em, uint64_t seq, const void *content,
+                              size_t len)
 {
     int rc;
     builtin_rec_t *r = pas_pipe_emit_reserve(em, sizeof *r + len, 0, &rc);
@@ -186,7 +187,7 @@ static int read_init(void **state, const pas_pipe_where_t *where, void *arg)
 
 /* a read that did not reach the end of the input: out of memory for a long
  * line, or an I/O error; never taken for the end of the stream */
-static int read_failed(builtin_state_t *s)
+static pas_status read_failed(builtin_state_t *s)
 {
     builtin_cfg_t *c = s->cfg;
     const char *in = c->input ? c->input : "-";
@@ -356,7 +357,7 @@ static int work_process(void *state, const pas_pipe_item_t *in, pas_pipe_emit_t 
 
 /* durable progress: the output up to `offset` holds every item before
  * `next`; written to a temporary name, then renamed over the old one */
-static int checkpoint_commit(builtin_state_t *s)
+static pas_status checkpoint_commit(builtin_state_t *s)
 {
     builtin_cfg_t *c = s->cfg;
     if (fflush(s->fp) != 0 || fsync(fileno(s->fp)) != 0) {

@@ -118,7 +118,7 @@ pas_status builtin_ckpt_parse(const char *text, size_t len, builtin_ckpt_t *ck, 
  * are its numbers possible (gen: next_seq <= n; read: every record wrote at
  * least one byte, so next_seq <= offset)?  PAS_OK or PAS_ERR_ARG with err. */
 pas_status builtin_ckpt_match(const builtin_ckpt_t *ck, const char *ident, int gen, uint64_t n, char *err,
-                       size_t errlen);
+                              size_t errlen);
 
 /* local, pure: on canonical paths: 1 when the checkpoint is the output, 2
  * when it or its own temporary name (ckpt.tmp) is the output's partial or
@@ -141,7 +141,7 @@ void builtin_canonical_dir(const char *path, char *buf, size_t len);
  * this run and to the partial output.  next_seq and offset are 0 without one.
  * PAS_OK or PAS_ERR_ARG with one line in err. */
 pas_status builtin_ckpt_prepare(const builtin_cfg_t *c, const char *spec, char *ident, uint64_t *next_seq,
-                         uint64_t *offset, char *err, size_t errlen);
+                                uint64_t *offset, char *err, size_t errlen);
 
 /* local: the partial output's name while a checkpointed run goes on. */
 void builtin_part_name(const char *output, char *buf, size_t len);
