@@ -1,5 +1,5 @@
 /* crash.c - name the stage and the item when a rank dies of a signal.
- * The runner records what each thread is doing in thread-local variables;
+ * The worker (worker.c) records what each thread is doing in thread-local variables;
  * the handler formats them with async-signal-safe code only. */
 #define _POSIX_C_SOURCE 200809L
 #include <signal.h>
@@ -8,9 +8,9 @@
 
 #include "pipe_internal.h"
 
-_Thread_local const char *pipe_cur_stage;
-_Thread_local volatile uint64_t pipe_cur_item;
-_Thread_local volatile int pipe_cur_busy;
+_Thread_local const char *pas_pipe_cur_stage;
+_Thread_local volatile uint64_t pas_pipe_cur_item;
+_Thread_local volatile int pas_pipe_cur_busy;
 static int crash_rank;
 
 static size_t put_str(char *buf, size_t at, size_t len, const char *s)
@@ -39,12 +39,12 @@ static void on_crash(int sig)
     at = put_u64(line, at, sizeof line, (uint64_t)crash_rank);
     at = put_str(line, at, sizeof line, " crashed (signal ");
     at = put_u64(line, at, sizeof line, (uint64_t)sig);
-    if (pipe_cur_stage) {
+    if (pas_pipe_cur_stage) {
         at = put_str(line, at, sizeof line, ") in stage '");
-        at = put_str(line, at, sizeof line, pipe_cur_stage);
-        if (pipe_cur_busy) {
+        at = put_str(line, at, sizeof line, pas_pipe_cur_stage);
+        if (pas_pipe_cur_busy) {
             at = put_str(line, at, sizeof line, "' on item ");
-            at = put_u64(line, at, sizeof line, pipe_cur_item);
+            at = put_u64(line, at, sizeof line, pas_pipe_cur_item);
         } else {
             at = put_str(line, at, sizeof line, "' between items");
         }

@@ -1,8 +1,20 @@
 # pipeline: a staged pipeline across ranks (MPI) or threads (shared memory),
 # and pas-pipeline, which streams records through built-in stages.
 INC_DIRS += pipeline
-LIB_SRCS += $(addprefix pipeline/,queue.c reorder.c spec.c metrics.c stage.c link_shm.c link_mpi.c crash.c stations.c checkpoint.c)
+LIB_SRCS += $(addprefix pipeline/,run.c engine_mpi.c engine_shm.c worker.c \
+                                  queue.c reorder.c spec.c metrics.c crash.c)
 PROG_SRCS += pipeline/pas-pipeline.c
+
+# The built-in stages (read, gen, work, write) and their checkpoints are the
+# program's, not libpas's: their objects are linked into pas-pipeline and into
+# the unit test of the checkpoint format only.  LDFLAGS comes before the
+# program's object and libpas.a on the link line, so they find the library
+# (override: also with LDFLAGS given on the command line).
+PIPE_BUILTIN_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,\
+                       pipeline/builtin/stages.c pipeline/builtin/checkpoint.c)
+$(BINDIR)/pas-pipeline $(BUILD)/tests/test_pipe: $(PIPE_BUILTIN_OBJS)
+$(BINDIR)/pas-pipeline $(BUILD)/tests/test_pipe: override LDFLAGS += $(PIPE_BUILTIN_OBJS)
+-include $(PIPE_BUILTIN_OBJS:.o=.d)
 PUBLIC_HEADERS += pipeline/pas_pipe.h
 UNIT_TESTS += tests/unit/test_pipe.c
 MPI_TEST_SRCS += tests/mpi/t_pipe.c tests/mpi/t_pipe_bench.c

@@ -1,9 +1,9 @@
 /* queue.c - the bounded FIFO that every link is built on, and credits. */
 #include <stdlib.h>
 
-#include "pas_pipe.h"
+#include "pipe_internal.h"
 
-int pas_pipe_fifo_init(pas_pipe_fifo_t *q, size_t cap)
+pas_status pas_pipe_fifo_init(pas_pipe_fifo_t *q, size_t cap)
 {
     if (!q || cap == 0)
         return PAS_ERR_ARG;
@@ -22,7 +22,7 @@ void pas_pipe_fifo_free(pas_pipe_fifo_t *q)
     *q = (pas_pipe_fifo_t){0};
 }
 
-int pas_pipe_fifo_push(pas_pipe_fifo_t *q, void *p)
+pas_status pas_pipe_fifo_push(pas_pipe_fifo_t *q, void *p)
 {
     if (q->count == q->cap)
         return PAS_ERR_OVERFLOW;
@@ -31,7 +31,7 @@ int pas_pipe_fifo_push(pas_pipe_fifo_t *q, void *p)
     return PAS_OK;
 }
 
-int pas_pipe_fifo_pop(pas_pipe_fifo_t *q, void **p)
+pas_status pas_pipe_fifo_pop(pas_pipe_fifo_t *q, void **p)
 {
     if (q->count == 0)
         return PAS_ERR_ARG;
@@ -55,7 +55,7 @@ int pas_pipe_fifo_remove(pas_pipe_fifo_t *q, void *p)
     return 0;
 }
 
-int pas_pipe_credit_take(pas_pipe_credit_t *c, int n)
+pas_status pas_pipe_credit_take(pas_pipe_credit_t *c, int n)
 {
     if (n < 0 || c->used + n > c->limit)
         return PAS_ERR_OVERFLOW;
@@ -63,7 +63,7 @@ int pas_pipe_credit_take(pas_pipe_credit_t *c, int n)
     return PAS_OK;
 }
 
-int pas_pipe_credit_give(pas_pipe_credit_t *c, int n)
+pas_status pas_pipe_credit_give(pas_pipe_credit_t *c, int n)
 {
     if (n < 0 || n > c->used)
         return PAS_ERR_INTERNAL;

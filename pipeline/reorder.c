@@ -2,7 +2,7 @@
  * priority scheduler (a max-heap on a key that does not change with time). */
 #include <stdlib.h>
 
-#include "pas_pipe.h"
+#include "pipe_internal.h"
 
 /* ---- reorder buffer ---------------------------------------------------------- */
 
@@ -11,7 +11,7 @@ static int rob_less(const pas_pipe_rob_entry_t *a, const pas_pipe_rob_entry_t *b
     return a->seq < b->seq || (a->seq == b->seq && a->sub < b->sub);
 }
 
-int pas_pipe_rob_init(pas_pipe_rob_t *r, size_t cap, uint64_t first_seq)
+pas_status pas_pipe_rob_init(pas_pipe_rob_t *r, size_t cap, uint64_t first_seq)
 {
     if (!r || cap == 0)
         return PAS_ERR_ARG;
@@ -30,7 +30,7 @@ void pas_pipe_rob_free(pas_pipe_rob_t *r)
     *r = (pas_pipe_rob_t){0};
 }
 
-int pas_pipe_rob_insert(pas_pipe_rob_t *r, pas_pipe_rob_entry_t e)
+pas_status pas_pipe_rob_insert(pas_pipe_rob_t *r, pas_pipe_rob_entry_t e)
 {
     if (e.seq < r->next_seq || (e.seq == r->next_seq && e.sub < r->next_sub))
         return PAS_ERR_VERIFY;
@@ -89,7 +89,7 @@ static int sched_before(const pas_pipe_sched_entry_t *a, const pas_pipe_sched_en
     return a->key > b->key || (a->key == b->key && a->order < b->order);
 }
 
-int pas_pipe_sched_init(pas_pipe_sched_t *s, size_t cap, int aging)
+pas_status pas_pipe_sched_init(pas_pipe_sched_t *s, size_t cap, int aging)
 {
     if (!s || cap == 0 || aging < 0)
         return PAS_ERR_ARG;
@@ -108,7 +108,7 @@ void pas_pipe_sched_free(pas_pipe_sched_t *s)
     *s = (pas_pipe_sched_t){0};
 }
 
-int pas_pipe_sched_push(pas_pipe_sched_t *s, int prio, uint64_t now, void *ref)
+pas_status pas_pipe_sched_push(pas_pipe_sched_t *s, int prio, uint64_t now, void *ref)
 {
     if (s->count == s->cap)
         return PAS_ERR_OVERFLOW;

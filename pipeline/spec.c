@@ -3,7 +3,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pas_pipe.h"
 #include "pipe_internal.h"
 
 #define PAS_PIPE_MAX_THREADS 64
@@ -35,8 +34,8 @@ static const char *echo(const char *text, char *buf, size_t len)
     return buf;
 }
 
-int pas_pipe_spec_parse(const char *text, const char *const *known, pas_pipe_spec_t *spec,
-                        char *err, size_t errlen)
+pas_status pas_pipe_spec_parse(const char *text, const char *const *known, pas_pipe_spec_t *spec,
+                               char *err, size_t errlen)
 {
     pas_pipe_spec_t s = {0};
     const char *p = text ? text : "";
@@ -127,7 +126,7 @@ int pas_pipe_spec_locate(const pas_pipe_spec_t *spec, int slot, int *index)
     return -1;
 }
 
-void pipe_spec_text(const pas_pipe_spec_t *spec, char *buf, size_t len)
+void pas_pipe_spec_text(const pas_pipe_spec_t *spec, char *buf, size_t len)
 {
     size_t at = 0;
     buf[0] = '\0';
@@ -135,11 +134,11 @@ void pipe_spec_text(const pas_pipe_spec_t *spec, char *buf, size_t len)
         at += (size_t)snprintf(buf + at, len - at, "%s%s:%d", s ? "," : "", spec->name[s], spec->count[s]);
 }
 
-int pas_pipe_check(const pas_pipe_spec_t *spec, const pas_pipe_opts_t *opt, int ranks, char *err,
-                   size_t errlen)
+pas_status pas_pipe_check(const pas_pipe_spec_t *spec, const pas_pipe_opts_t *opt, int ranks, char *err,
+                          size_t errlen)
 {
     char full[PAS_PIPE_MAX_STAGES * 48], text[64];
-    pipe_spec_text(spec, full, sizeof full);
+    pas_pipe_spec_text(spec, full, sizeof full);
     echo(full, text, sizeof text);
     if (spec->nstages < 1) {
         snprintf(err, errlen, "the pipeline has no stages; give a spec such as read:1,work:2,write:1");

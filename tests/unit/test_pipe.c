@@ -12,7 +12,7 @@
 
 #include "pas_pipe.h"
 #include "pipe_internal.h"
-#include "stations.h"
+#include "builtin/stages.h"
 
 Test(pipe_fifo, keeps_order_and_bounds)
 {
@@ -284,107 +284,107 @@ Test(pipe_spec, long_specs_keep_the_reason)
 
 /* ---- checkpoints --------------------------------------------------------------------- */
 
-static station_run_id_t read_run(void)
+static builtin_run_id_t read_run(void)
 {
-    return (station_run_id_t){.input = "/data/in.txt", .input_size = 1000, .input_head = 0x1234,
+    return (builtin_run_id_t){.input = "/data/in.txt", .input_size = 1000, .input_head = 0x1234,
                               .input_mtime_s = 1700000000, .input_mtime_ns = 5, .n = 1000000, .size = 64,
                               .seed = 1, .record = 0, .transform = "compress", .spec = "read:1,work:2,write:1",
                               .output = "/data/out"};
 }
 
-static station_run_id_t gen_run(void)
+static builtin_run_id_t gen_run(void)
 {
-    station_run_id_t id = read_run();
+    builtin_run_id_t id = read_run();
     id.input = NULL;
     id.spec = "gen:1,work:2,write:1";
     return id;
 }
 
-static void ident_of(const station_run_id_t *id, char *buf)
+static void ident_of(const builtin_run_id_t *id, char *buf)
 {
     char err[256];
-    cr_assert_eq(station_ckpt_identity(id, buf, STATION_CKPT_MAX, err, sizeof err), PAS_OK, "%s", err);
+    cr_assert_eq(builtin_ckpt_identity(id, buf, BUILTIN_CKPT_MAX, err, sizeof err), PAS_OK, "%s", err);
 }
 
 /* body, then a crc line that matches it: what a careful hand edit makes */
 static size_t with_crc(const char *body, char *out, size_t len)
 {
-    return (size_t)snprintf(out, len, "%scrc=%016llx\n", body, (unsigned long long)station_fnv1a(body, strlen(body)));
+    return (size_t)snprintf(out, len, "%scrc=%016llx\n", body, (unsigned long long)builtin_fnv1a(body, strlen(body)));
 }
 
 Test(pipe_ckpt, fnv1a_known_values)
 {
-    cr_assert_eq(station_fnv1a("", 0), 0xcbf29ce484222325ULL);
-    cr_assert_eq(station_fnv1a("a", 1), 0xaf63dc4c8601ec8cULL);
-    cr_assert_eq(station_fnv1a("foobar", 6), 0x85944171f73967e8ULL);
+    cr_assert_eq(builtin_fnv1a("", 0), 0xcbf29ce484222325ULL);
+    cr_assert_eq(builtin_fnv1a("a", 1), 0xaf63dc4c8601ec8cULL);
+    cr_assert_eq(builtin_fnv1a("foobar", 6), 0x85944171f73967e8ULL);
 }
 
 Test(pipe_ckpt, round_trip_and_match)
 {
-    static char ident[STATION_CKPT_MAX], text[STATION_CKPT_MAX];
-    static station_ckpt_t ck;
+    static char ident[BUILTIN_CKPT_MAX], text[BUILTIN_CKPT_MAX];
+    static builtin_ckpt_t ck;
     char err[256];
-    station_run_id_t runs[2] = {read_run(), gen_run()};
+    builtin_run_id_t runs[2] = {read_run(), gen_run()};
     for (int g = 0; g < 2; g++) {
         ident_of(&runs[g], ident);
-        size_t len = station_ckpt_format(ident, 500, 4000, 0xabcdef0123456789ULL, text, sizeof text);
+        size_t len = builtin_ckpt_format(ident, 500, 4000, 0xabcdef0123456789ULL, text, sizeof text);
         cr_assert_gt(len, 0);
-        cr_assert_eq(station_ckpt_parse(text, len, &ck, err, sizeof err), PAS_OK, "%s", err);
+        cr_assert_eq(builtin_ckpt_parse(text, len, &ck, err, sizeof err), PAS_OK, "%s", err);
         cr_assert_eq(ck.next_seq, 500);
         cr_assert_eq(ck.offset, 4000);
         cr_assert_eq(ck.tail, 0xabcdef0123456789ULL);
         cr_assert_str_eq(ck.ident, ident);
-        cr_assert_eq(station_ckpt_match(&ck, ident, g, 1000000, err, sizeof err), PAS_OK, "%s", err);
+        cr_assert_eq(builtin_ckpt_match(&ck, ident, g, 1000000, err, sizeof err), PAS_OK, "%s", err);
     }
-    cr_assert_eq(station_ckpt_format(ident, 1, 1, 0, text, 40), 0, "a text that does not fit is refused");
+    cr_assert_eq(builtin_ckpt_format(ident, 1, 1, 0, text, 40), 0, "a text that does not fit is refused");
 }
 
 Test(pipe_ckpt, any_edit_or_truncation_is_caught)
 {
-    static char ident[STATION_CKPT_MAX], text[STATION_CKPT_MAX];
-    static station_ckpt_t ck;
+    static char ident[BUILTIN_CKPT_MAX], text[BUILTIN_CKPT_MAX];
+    static builtin_ckpt_t ck;
     char err[256];
-    station_run_id_t id = read_run();
+    builtin_run_id_t id = read_run();
     ident_of(&id, ident);
-    size_t len = station_ckpt_format(ident, 500, 4000, 0xabcdef0123456789ULL, text, sizeof text);
+    size_t len = builtin_ckpt_format(ident, 500, 4000, 0xabcdef0123456789ULL, text, sizeof text);
     for (size_t i = 0; i < len; i++)
         for (int bit = 0; bit < 8; bit++) {
             text[i] ^= (char)(1 << bit);
-            cr_assert_eq(station_ckpt_parse(text, len, &ck, err, sizeof err), PAS_ERR_ARG, "byte %zu bit %d", i, bit);
+            cr_assert_eq(builtin_ckpt_parse(text, len, &ck, err, sizeof err), PAS_ERR_ARG, "byte %zu bit %d", i, bit);
             text[i] ^= (char)(1 << bit);
         }
     for (size_t cut = 0; cut < len; cut++)
-        cr_assert_eq(station_ckpt_parse(text, cut, &ck, err, sizeof err), PAS_ERR_ARG, "cut at %zu", cut);
-    cr_assert_eq(station_ckpt_parse(text, len, &ck, err, sizeof err), PAS_OK, "%s", err);
+        cr_assert_eq(builtin_ckpt_parse(text, cut, &ck, err, sizeof err), PAS_ERR_ARG, "cut at %zu", cut);
+    cr_assert_eq(builtin_ckpt_parse(text, len, &ck, err, sizeof err), PAS_OK, "%s", err);
     /* the line a digit edit changes is named as a checksum mismatch */
     char *at = strstr(text, "next_seq=500");
     at[9] = '9';
-    cr_assert_eq(station_ckpt_parse(text, len, &ck, err, sizeof err), PAS_ERR_ARG);
+    cr_assert_eq(builtin_ckpt_parse(text, len, &ck, err, sizeof err), PAS_ERR_ARG);
     cr_assert(strstr(err, "checksum does not match") != NULL, "%s", err);
 }
 
 Test(pipe_ckpt, foreign_and_old_files)
 {
-    static station_ckpt_t ck;
+    static builtin_ckpt_t ck;
     char err[256];
     const char *old = "pas-pipeline checkpoint next_seq=5 offset=10\n";
-    cr_assert_eq(station_ckpt_parse(old, strlen(old), &ck, err, sizeof err), PAS_ERR_ARG);
+    cr_assert_eq(builtin_ckpt_parse(old, strlen(old), &ck, err, sizeof err), PAS_ERR_ARG);
     cr_assert(strstr(err, "another pas-pipeline version") != NULL, "%s", err);
     const char *junk = "hello\n";
-    cr_assert_eq(station_ckpt_parse(junk, strlen(junk), &ck, err, sizeof err), PAS_ERR_ARG);
+    cr_assert_eq(builtin_ckpt_parse(junk, strlen(junk), &ck, err, sizeof err), PAS_ERR_ARG);
     cr_assert(strstr(err, "not a pas-pipeline checkpoint") != NULL, "%s", err);
-    static char big[STATION_CKPT_MAX + 2];
+    static char big[BUILTIN_CKPT_MAX + 2];
     memset(big, 'x', sizeof big);
-    cr_assert_eq(station_ckpt_parse(big, sizeof big, &ck, err, sizeof err), PAS_ERR_ARG);
+    cr_assert_eq(builtin_ckpt_parse(big, sizeof big, &ck, err, sizeof err), PAS_ERR_ARG);
     cr_assert(strstr(err, "at most") != NULL, "%s", err);
 }
 
 Test(pipe_ckpt, out_of_range_values_are_refused)
 {
-    static char ident[STATION_CKPT_MAX], body[2 * STATION_CKPT_MAX], text[3 * STATION_CKPT_MAX];
-    static station_ckpt_t ck;
+    static char ident[BUILTIN_CKPT_MAX], body[2 * BUILTIN_CKPT_MAX], text[3 * BUILTIN_CKPT_MAX];
+    static builtin_ckpt_t ck;
     char err[256];
-    station_run_id_t id = gen_run();
+    builtin_run_id_t id = gen_run();
     ident_of(&id, ident);
     /* not counts: refused by the parser even with a matching checksum */
     const char *bad[] = {"-1", "99999999999999999999", "18446744073709551615", "4611686018427387905", "1e5",
@@ -392,30 +392,30 @@ Test(pipe_ckpt, out_of_range_values_are_refused)
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         snprintf(body, sizeof body, "pas-pipeline checkpoint 2\n%snext_seq=%s\noffset=10\ntail=0000000000000000\n", ident, bad[i]);
         size_t len = with_crc(body, text, sizeof text);
-        cr_assert_eq(station_ckpt_parse(text, len, &ck, err, sizeof err), PAS_ERR_ARG, "next_seq='%s'", bad[i]);
+        cr_assert_eq(builtin_ckpt_parse(text, len, &ck, err, sizeof err), PAS_ERR_ARG, "next_seq='%s'", bad[i]);
         cr_assert(strstr(err, "not a count") != NULL, "'%s': %s", bad[i], err);
     }
     const char *bad_tail[] = {"", "123", "ABCDEF0123456789", "0x00000000000000", "00000000000000000"};
     for (size_t i = 0; i < sizeof bad_tail / sizeof *bad_tail; i++) {
         snprintf(body, sizeof body, "pas-pipeline checkpoint 2\n%snext_seq=1\noffset=10\ntail=%s\n", ident, bad_tail[i]);
         size_t len = with_crc(body, text, sizeof text);
-        cr_assert_eq(station_ckpt_parse(text, len, &ck, err, sizeof err), PAS_ERR_ARG, "tail='%s'", bad_tail[i]);
+        cr_assert_eq(builtin_ckpt_parse(text, len, &ck, err, sizeof err), PAS_ERR_ARG, "tail='%s'", bad_tail[i]);
         cr_assert(strstr(err, "not 16 hex digits") != NULL, "'%s': %s", bad_tail[i], err);
     }
     /* counts, but impossible for the run: more records than --n (gen) ... */
     snprintf(body, sizeof body, "pas-pipeline checkpoint 2\n%snext_seq=99999999999\noffset=10\ntail=0000000000000000\n", ident);
     size_t len = with_crc(body, text, sizeof text);
-    cr_assert_eq(station_ckpt_parse(text, len, &ck, err, sizeof err), PAS_OK, "%s", err);
-    cr_assert_eq(station_ckpt_match(&ck, ident, 1, 1000000, err, sizeof err), PAS_ERR_ARG);
+    cr_assert_eq(builtin_ckpt_parse(text, len, &ck, err, sizeof err), PAS_OK, "%s", err);
+    cr_assert_eq(builtin_ckpt_match(&ck, ident, 1, 1000000, err, sizeof err), PAS_ERR_ARG);
     cr_assert(strstr(err, "more than --n 1000000") != NULL, "%s", err);
-    cr_assert_eq(station_ckpt_match(&ck, ident, 1, 99999999999ULL, err, sizeof err), PAS_OK, "%s", err);
+    cr_assert_eq(builtin_ckpt_match(&ck, ident, 1, 99999999999ULL, err, sizeof err), PAS_OK, "%s", err);
     /* ... or more records than bytes (read: each record writes a byte at least) */
-    station_run_id_t rd = read_run();
+    builtin_run_id_t rd = read_run();
     ident_of(&rd, ident);
     snprintf(body, sizeof body, "pas-pipeline checkpoint 2\n%snext_seq=11\noffset=10\ntail=0000000000000000\n", ident);
     len = with_crc(body, text, sizeof text);
-    cr_assert_eq(station_ckpt_parse(text, len, &ck, err, sizeof err), PAS_OK, "%s", err);
-    cr_assert_eq(station_ckpt_match(&ck, ident, 0, 0, err, sizeof err), PAS_ERR_ARG);
+    cr_assert_eq(builtin_ckpt_parse(text, len, &ck, err, sizeof err), PAS_OK, "%s", err);
+    cr_assert_eq(builtin_ckpt_match(&ck, ident, 0, 0, err, sizeof err), PAS_ERR_ARG);
     cr_assert(strstr(err, "cannot be") != NULL, "%s", err);
     /* missing, repeated or misplaced lines */
     const char *shapes[] = {"next_seq=1\ntail=0000000000000000\n", "offset=1\ntail=0000000000000000\n",
@@ -426,19 +426,19 @@ Test(pipe_ckpt, out_of_range_values_are_refused)
     for (size_t i = 0; i < sizeof shapes / sizeof *shapes; i++) {
         snprintf(body, sizeof body, "pas-pipeline checkpoint 2\n%s%s", ident, shapes[i]);
         len = with_crc(body, text, sizeof text);
-        cr_assert_eq(station_ckpt_parse(text, len, &ck, err, sizeof err), PAS_ERR_ARG, "%s", shapes[i]);
+        cr_assert_eq(builtin_ckpt_parse(text, len, &ck, err, sizeof err), PAS_ERR_ARG, "%s", shapes[i]);
         cr_assert(strstr(err, "corrupt") != NULL, "%s: %s", shapes[i], err);
     }
 }
 
 Test(pipe_ckpt, another_run_is_named)
 {
-    static char ident[STATION_CKPT_MAX], other[STATION_CKPT_MAX], text[STATION_CKPT_MAX];
-    static station_ckpt_t ck;
+    static char ident[BUILTIN_CKPT_MAX], other[BUILTIN_CKPT_MAX], text[BUILTIN_CKPT_MAX];
+    static builtin_ckpt_t ck;
     char err[256];
     /* each field of the identity, changed alone, is refused and named */
     for (int field = 0; field < 12; field++) {
-        station_run_id_t a = field < 6 ? read_run() : gen_run(), b = a;
+        builtin_run_id_t a = field < 6 ? read_run() : gen_run(), b = a;
         const char *words;
         switch (field) {
         case 0: b.input = "/data/other.txt"; words = "--input"; break;
@@ -456,30 +456,30 @@ Test(pipe_ckpt, another_run_is_named)
         }
         ident_of(&a, ident);
         ident_of(&b, other);
-        size_t len = station_ckpt_format(ident, 10, 100, 7, text, sizeof text);
-        cr_assert_eq(station_ckpt_parse(text, len, &ck, err, sizeof err), PAS_OK, "%s", err);
-        cr_assert_eq(station_ckpt_match(&ck, other, field >= 6, 1000000, err, sizeof err), PAS_ERR_ARG, "field %d", field);
+        size_t len = builtin_ckpt_format(ident, 10, 100, 7, text, sizeof text);
+        cr_assert_eq(builtin_ckpt_parse(text, len, &ck, err, sizeof err), PAS_OK, "%s", err);
+        cr_assert_eq(builtin_ckpt_match(&ck, other, field >= 6, 1000000, err, sizeof err), PAS_ERR_ARG, "field %d", field);
         cr_assert(strstr(err, "is from another run") != NULL && strstr(err, words) != NULL, "field %d: %s", field, err);
     }
     /* a gen checkpoint resumed by a read run */
-    station_run_id_t g = gen_run(), r = read_run();
+    builtin_run_id_t g = gen_run(), r = read_run();
     ident_of(&g, ident);
     ident_of(&r, other);
-    size_t len = station_ckpt_format(ident, 10, 100, 7, text, sizeof text);
-    cr_assert_eq(station_ckpt_parse(text, len, &ck, err, sizeof err), PAS_OK, "%s", err);
-    cr_assert_eq(station_ckpt_match(&ck, other, 0, 0, err, sizeof err), PAS_ERR_ARG);
+    size_t len = builtin_ckpt_format(ident, 10, 100, 7, text, sizeof text);
+    cr_assert_eq(builtin_ckpt_parse(text, len, &ck, err, sizeof err), PAS_OK, "%s", err);
+    cr_assert_eq(builtin_ckpt_match(&ck, other, 0, 0, err, sizeof err), PAS_ERR_ARG);
 }
 
 Test(pipe_ckpt, identity_refuses_newlines)
 {
-    static char ident[STATION_CKPT_MAX];
+    static char ident[BUILTIN_CKPT_MAX];
     char err[256];
-    station_run_id_t id = read_run();
+    builtin_run_id_t id = read_run();
     id.output = "/data/a\nb";
-    cr_assert_eq(station_ckpt_identity(&id, ident, sizeof ident, err, sizeof err), PAS_ERR_ARG);
+    cr_assert_eq(builtin_ckpt_identity(&id, ident, sizeof ident, err, sizeof err), PAS_ERR_ARG);
     cr_assert(strstr(err, "newline") != NULL, "%s", err);
     id = read_run();
-    cr_assert_eq(station_ckpt_identity(&id, ident, 50, err, sizeof err), PAS_ERR_ARG, "too small a buffer");
+    cr_assert_eq(builtin_ckpt_identity(&id, ident, 50, err, sizeof err), PAS_ERR_ARG, "too small a buffer");
 }
 
 Test(pipe_ckpt, clashes_with_the_output_and_input)
@@ -497,7 +497,7 @@ Test(pipe_ckpt, clashes_with_the_output_and_input)
         {"/d/o.tmpx", "/d/o", NULL, 0},
     };
     for (size_t i = 0; i < sizeof t / sizeof *t; i++)
-        cr_assert_eq(station_ckpt_clash(t[i].ck, t[i].out, t[i].in), t[i].clash, "%s vs %s / %s", t[i].ck,
+        cr_assert_eq(builtin_ckpt_clash(t[i].ck, t[i].out, t[i].in), t[i].clash, "%s vs %s / %s", t[i].ck,
                      t[i].out, t[i].in ? t[i].in : "-");
 }
 
@@ -513,11 +513,11 @@ Test(pipe_ckpt, tail_names_a_short_or_missing_file)
     fclose(f);
     uint64_t h = 0;
     err[0] = '\0';
-    cr_assert_eq(station_ckpt_tail(path, 100, &h, err, sizeof err), PAS_OK, "%s", err);
-    cr_assert_eq(station_ckpt_tail(path, 200, &h, err, sizeof err), PAS_ERR_IO);
+    cr_assert_eq(builtin_ckpt_tail(path, 100, &h, err, sizeof err), PAS_OK, "%s", err);
+    cr_assert_eq(builtin_ckpt_tail(path, 200, &h, err, sizeof err), PAS_ERR_IO);
     cr_assert(strstr(err, "is shorter than offset 200") && strstr(err, path), "%s", err);
     unlink(path);
-    cr_assert_eq(station_ckpt_tail(path, 10, &h, err, sizeof err), PAS_ERR_IO);
+    cr_assert_eq(builtin_ckpt_tail(path, 10, &h, err, sizeof err), PAS_ERR_IO);
     cr_assert(strstr(err, "No such file") && strstr(err, path), "%s", err);
     rmdir(dir);
 }
@@ -532,8 +532,8 @@ Test(pipe_ckpt, canonical_names_follow_or_keep_a_link)
     cr_assert_not_null(f);
     fclose(f);
     cr_assert_eq(symlink("real", link), 0);
-    station_canonical(link, a, sizeof a);      /* what a read follows */
-    station_canonical_dir(link, b, sizeof b);  /* what a rename replaces */
+    builtin_canonical(link, a, sizeof a);      /* what a read follows */
+    builtin_canonical_dir(link, b, sizeof b);  /* what a rename replaces */
     size_t la = strlen(a), lb = strlen(b);
     cr_assert(la > 5 && strcmp(a + la - 5, "/real") == 0, "%s", a);
     cr_assert(lb > 5 && strcmp(b + lb - 5, "/link") == 0 && b[0] == '/', "%s", b);
@@ -547,9 +547,9 @@ Test(pipe_spec, normal_form_writes_every_count)
     pas_pipe_spec_t spec;
     char err[256], a[256], b[256];
     cr_assert_eq(pas_pipe_spec_parse("gen,work:2,write", NULL, &spec, err, sizeof err), PAS_OK, "%s", err);
-    pipe_spec_text(&spec, a, sizeof a);
+    pas_pipe_spec_text(&spec, a, sizeof a);
     cr_assert_str_eq(a, "gen:1,work:2,write:1");
     cr_assert_eq(pas_pipe_spec_parse("gen:1,work:2,write:1", NULL, &spec, err, sizeof err), PAS_OK, "%s", err);
-    pipe_spec_text(&spec, b, sizeof b);
+    pas_pipe_spec_text(&spec, b, sizeof b);
     cr_assert_str_eq(a, b);
 }

@@ -1,4 +1,5 @@
-/* stations.c - read, gen, work and write: the stages pas-pipeline offers. */
+/* builtin/stages.c - read, gen, work and write: the built-in stages of
+ * pas-pipeline (linked into the program, not into libpas). */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
 #include <stdio.h>
@@ -14,11 +15,11 @@
 #endif
 
 #include "pas_outfile.h"
-#include "stations.h"
+#include "builtin/stages.h"
 
-const char *const station_names[] = {"read", "gen", "work", "write", NULL};
+const char *const builtin_names[] = {"read", "gen", "work", "write", NULL};
 
-int station_have_zlib(void)
+int builtin_have_zlib(void)
 {
 #ifdef PAS_HAVE_ZLIB
     return 1;
@@ -27,7 +28,7 @@ int station_have_zlib(void)
 #endif
 }
 
-uint64_t station_hash(const void *data, size_t len)
+uint64_t builtin_hash(const void *data, size_t len)
 {
     const unsigned char *p = data;
     uint64_t lane[4] = {0x9e3779b97f4a7c15ULL, 0xbf58476d1ce4e5b9ULL, 0x94d049bb133111ebULL, len};
@@ -51,7 +52,7 @@ static void tally(uint64_t *where, uint64_t v) { __atomic_fetch_add(where, v, __
 static uint64_t term(uint64_t seq, uint64_t hash) { return pas_mix64(seq * 0x2545f4914f6cdd1dULL ^ hash); }
 
 typedef struct {
-    station_cfg_t *cfg;
+    builtin_cfg_t *cfg;
     pas_pipe_where_t where;
     FILE *fp;
     char *line;
@@ -67,10 +68,10 @@ typedef struct {
     z_stream z; /* reused per record: deflateInit/inflateInit cost more than a small record */
     int z_on;
 #endif
-} station_t;
+} builtin_state_t;
 
 #ifdef PAS_HAVE_ZLIB
-static int z_deflate(station_t *s, const void *in, size_t len, void *out, uLongf *outlen)
+static int z_deflate(builtin_state_t *s, const void *in, size_t len, void *out, uLongf *outlen)
 {
     if (!s->z_on) {
         /* windowBits 15 + 16: a gzip member per record, so that the output,
@@ -91,7 +92,7 @@ static int z_deflate(station_t *s, const void *in, size_t len, void *out, uLongf
     return PAS_OK;
 }
 
-static int z_inflate(station_t *s, const void *in, size_t len, void *out, uLongf *outlen)
+static int z_inflate(builtin_state_t *s, const void *in, size_t len, void *out, uLongf *outlen)
 {
     if (!s->z_on) {
         if (inflateInit2(&s->z, 15 + 16) != Z_OK) /* gzip only */
@@ -111,7 +112,7 @@ static int z_inflate(station_t *s, const void *in, size_t len, void *out, uLongf
 }
 #endif
 
-static void station_free(station_t *s)
+static void builtin_free(builtin_state_t *s)
 {
 #ifdef PAS_HAVE_ZLIB
     if (s->z_on == 1)
@@ -124,9 +125,9 @@ static void station_free(station_t *s)
     free(s);
 }
 
-static int station_new(void **state, const pas_pipe_where_t *where, void *arg)
+static int builtin_new(void **state, const pas_pipe_where_t *where, void *arg)
 {
-    station_t *s = calloc(1, sizeof *s);
+    builtin_state_t *s = calloc(1, sizeof *s);
     if (!s)
         return PAS_ERR_NOMEM;
     s->cfg = arg;
@@ -135,20 +136,21 @@ static int station_new(void **state, const pas_pipe_where_t *where, void *arg)
     return PAS_OK;
 }
 
-static void io_fail(station_cfg_t *c, const char *fmt, const char *path)
+static void io_fail(builtin_cfg_t *c, const char *fmt, const char *path)
 {
     c->io_status = PAS_ERR_IO;
     snprintf(c->io_msg, sizeof c->io_msg, fmt, path, strerror(errno));
     pas_pipe_fail_detail(c->io_msg);
 }
 
-static int emit_record(station_t *s, pas_pipe_emit_t *em, uint64_t seq, const void *content, size_t len)
+static pas_status emit_record(builtin_state_t *s, pas_pipe_emit_t *em, uint64_t seq, const void *content,
+                              size_t len)
 {
     int rc;
-    station_rec_t *r = pas_pipe_emit_reserve(em, sizeof *r + len, 0, &rc);
+    builtin_rec_t *r = pas_pipe_emit_reserve(em, sizeof *r + len, 0, &rc);
     if (!r)
         return rc;
-    *r = (station_rec_t){seq, station_hash(content, len), (uint32_t)len, (uint32_t)len, 0, 0};
+    *r = (builtin_rec_t){seq, builtin_hash(content, len), (uint32_t)len, (uint32_t)len, 0, 0};
     if (len)
         memcpy(r + 1, content, len);
     s->count++;
@@ -158,22 +160,22 @@ static int emit_record(station_t *s, pas_pipe_emit_t *em, uint64_t seq, const vo
 
 static void source_done(void *state)
 {
-    station_t *s = state;
+    builtin_state_t *s = state;
     tally(&s->cfg->src_count, s->count);
     tally(&s->cfg->src_sum, s->sum);
     if (s->fp && s->fp != stdin)
         fclose(s->fp);
-    station_free(s);
+    builtin_free(s);
 }
 
 /* ---- read: lines or fixed-size records from a file, stdin or a FIFO ------------- */
 
 static int read_init(void **state, const pas_pipe_where_t *where, void *arg)
 {
-    int rc = station_new(state, where, arg);
+    int rc = builtin_new(state, where, arg);
     if (rc)
         return rc;
-    station_t *s = *state;
+    builtin_state_t *s = *state;
     const char *in = s->cfg->input ? s->cfg->input : "-";
     s->fp = strcmp(in, "-") == 0 ? stdin : fopen(in, "rb");
     if (!s->fp) {
@@ -185,9 +187,9 @@ static int read_init(void **state, const pas_pipe_where_t *where, void *arg)
 
 /* a read that did not reach the end of the input: out of memory for a long
  * line, or an I/O error; never taken for the end of the stream */
-static int read_failed(station_t *s)
+static pas_status read_failed(builtin_state_t *s)
 {
-    station_cfg_t *c = s->cfg;
+    builtin_cfg_t *c = s->cfg;
     const char *in = c->input ? c->input : "-";
     if (errno == ENOMEM || errno == EOVERFLOW) {
         snprintf(c->io_msg, sizeof c->io_msg, "reading record %llu of '%s' needs more memory than the job may "
@@ -206,7 +208,7 @@ static int read_failed(station_t *s)
 static int read_process(void *state, const pas_pipe_item_t *in, pas_pipe_emit_t *em)
 {
     (void)in;
-    station_t *s = state;
+    builtin_state_t *s = state;
     for (;;) { /* skip what a checkpointed run already wrote */
         const void *data;
         size_t len;
@@ -255,10 +257,10 @@ static int read_process(void *state, const pas_pipe_item_t *in, pas_pipe_emit_t 
 
 static int gen_init(void **state, const pas_pipe_where_t *where, void *arg)
 {
-    int rc = station_new(state, where, arg);
+    int rc = builtin_new(state, where, arg);
     if (rc)
         return rc;
-    station_t *s = *state;
+    builtin_state_t *s = *state;
     /* worker k: items k, k + count, ... from the first past a checkpoint */
     uint64_t k = (uint64_t)where->index, step = (uint64_t)where->count, from = s->cfg->resume_seq;
     s->next = from <= k ? k : k + (from - k + step - 1) / step * step;
@@ -269,7 +271,7 @@ static int gen_init(void **state, const pas_pipe_where_t *where, void *arg)
 static int gen_process(void *state, const pas_pipe_item_t *in, pas_pipe_emit_t *em)
 {
     (void)in;
-    station_t *s = state;
+    builtin_state_t *s = state;
     if (s->next >= s->cfg->n)
         return PAS_PIPE_END;
     uint64_t seq = s->next;
@@ -277,7 +279,7 @@ static int gen_process(void *state, const pas_pipe_item_t *in, pas_pipe_emit_t *
     size_t len = (size_t)s->cfg->size;
     int rc;
     int prio = s->cfg->prio_levels > 0 ? (int)(seq % (uint64_t)s->cfg->prio_levels) : 0;
-    station_rec_t *r = pas_pipe_emit_reserve(em, sizeof *r + len, prio, &rc);
+    builtin_rec_t *r = pas_pipe_emit_reserve(em, sizeof *r + len, prio, &rc);
     if (!r)
         return rc;
     /* content: a hash of the seed and the sequence number in the first
@@ -287,7 +289,7 @@ static int gen_process(void *state, const pas_pipe_item_t *in, pas_pipe_emit_t *
         uint64_t w = k < 64 ? pas_mix64(s->seedmix ^ (seq + k)) : 0x2e2e2e2e2e2e2e2eULL ^ k;
         memcpy(p + k, &w, len - k < 8 ? len - k : 8);
     }
-    *r = (station_rec_t){seq, station_hash(p, len), (uint32_t)len, (uint32_t)len, 0, 0};
+    *r = (builtin_rec_t){seq, builtin_hash(p, len), (uint32_t)len, (uint32_t)len, 0, 0};
     s->count++;
     s->sum += term(seq, r->hash);
     return PAS_OK;
@@ -295,7 +297,7 @@ static int gen_process(void *state, const pas_pipe_item_t *in, pas_pipe_emit_t *
 
 /* ---- work: checksum, compress, a CPU cost per item --------------------------------------- */
 
-/* CPU time, not wall time: a station's cost is work, which a preempted
+/* CPU time, not wall time: a stage's cost is work, which a preempted
  * worker has not done yet */
 static void spin(double us)
 {
@@ -308,32 +310,32 @@ static void spin(double us)
 
 static int work_process(void *state, const pas_pipe_item_t *in, pas_pipe_emit_t *em)
 {
-    station_t *s = state;
-    station_cfg_t *c = s->cfg;
-    const station_rec_t *r = in->data;
+    builtin_state_t *s = state;
+    builtin_cfg_t *c = s->cfg;
+    const builtin_rec_t *r = in->data;
     if (in->len < sizeof *r || in->len != sizeof *r + r->len)
         return PAS_ERR_FORMAT;
     if (c->cost_us > 0)
         spin(c->cost_us);
-    if (c->transform == STATION_CHECKSUM && !(r->flags & STATION_COMPRESSED) &&
-        station_hash(r + 1, r->len) != r->hash)
+    if (c->transform == BUILTIN_CHECKSUM && !(r->flags & BUILTIN_COMPRESSED) &&
+        builtin_hash(r + 1, r->len) != r->hash)
         return PAS_ERR_VERIFY; /* corrupted on the way: stop here, naming the item */
     int copies = 1;
-    if ((c->fault == STATION_FAULT_DROP || c->fault == STATION_FAULT_DUP) && r->seq == c->fault_seq)
+    if ((c->fault == BUILTIN_FAULT_DROP || c->fault == BUILTIN_FAULT_DUP) && r->seq == c->fault_seq)
         /* test only: lose or repeat one item */
-        copies = c->fault == STATION_FAULT_DROP ? 0 : 2;
+        copies = c->fault == BUILTIN_FAULT_DROP ? 0 : 2;
     for (int k = 0; k < copies; k++) {
 #ifdef PAS_HAVE_ZLIB
-        if (c->transform == STATION_COMPRESS && !(r->flags & STATION_COMPRESSED)) {
+        if (c->transform == BUILTIN_COMPRESS && !(r->flags & BUILTIN_COMPRESSED)) {
             uLongf bound = compressBound(r->len) + 18; /* + the gzip header and trailer over zlib's */
             int rc;
-            station_rec_t *o = pas_pipe_emit_reserve(em, sizeof *o + bound, in->prio, &rc);
+            builtin_rec_t *o = pas_pipe_emit_reserve(em, sizeof *o + bound, in->prio, &rc);
             if (!o)
                 return rc;
             uLongf got = bound;
             if ((rc = z_deflate(s, r + 1, r->len, o + 1, &got)) != PAS_OK)
                 return rc;
-            *o = (station_rec_t){r->seq, r->hash, (uint32_t)got, r->orig, r->flags | STATION_COMPRESSED, 0};
+            *o = (builtin_rec_t){r->seq, r->hash, (uint32_t)got, r->orig, r->flags | BUILTIN_COMPRESSED, 0};
             if ((rc = pas_pipe_emit_trim(em, sizeof *o + got)) != PAS_OK)
                 return rc;
             continue;
@@ -344,7 +346,7 @@ static int work_process(void *state, const pas_pipe_item_t *in, pas_pipe_emit_t 
         if (!o)
             return rc;
         memcpy(o, in->data, in->len);
-        if (c->fault == STATION_FAULT_CORRUPT && r->seq == c->fault_seq && r->len > 0)
+        if (c->fault == BUILTIN_FAULT_CORRUPT && r->seq == c->fault_seq && r->len > 0)
             o[sizeof *r] ^= 0x20; /* test only: one flipped bit after the checks here */
     }
     return PAS_OK;
@@ -352,25 +354,24 @@ static int work_process(void *state, const pas_pipe_item_t *in, pas_pipe_emit_t 
 
 /* ---- write: check, then a file (atomically), stdout or nowhere --------------------------------- */
 
-void station_part_name(const char *output, char *buf, size_t len) { snprintf(buf, len, "%s.part", output); }
 
 /* durable progress: the output up to `offset` holds every item before
  * `next`; written to a temporary name, then renamed over the old one */
-static int checkpoint_commit(station_t *s)
+static pas_status checkpoint_commit(builtin_state_t *s)
 {
-    station_cfg_t *c = s->cfg;
+    builtin_cfg_t *c = s->cfg;
     if (fflush(s->fp) != 0 || fsync(fileno(s->fp)) != 0) {
         io_fail(c, "cannot write partial output '%.180s': %s", s->part);
         return PAS_ERR_IO;
     }
-    char tmp[4200], text[STATION_CKPT_MAX];
+    char tmp[4200], text[BUILTIN_CKPT_MAX];
     uint64_t offset = c->resume_off + c->out_bytes, tail;
-    if (station_ckpt_tail(s->part, offset, &tail, c->io_msg, sizeof c->io_msg) != PAS_OK) {
+    if (builtin_ckpt_tail(s->part, offset, &tail, c->io_msg, sizeof c->io_msg) != PAS_OK) {
         c->io_status = PAS_ERR_IO; /* what a resume checks the output against */
         pas_pipe_fail_detail(c->io_msg);
         return PAS_ERR_IO;
     }
-    size_t len = station_ckpt_format(c->ckpt_ident ? c->ckpt_ident : "", s->next, offset, tail, text, sizeof text);
+    size_t len = builtin_ckpt_format(c->ckpt_ident ? c->ckpt_ident : "", s->next, offset, tail, text, sizeof text);
     if (len == 0)
         return PAS_ERR_INTERNAL; /* the driver checked that the identity fits */
     snprintf(tmp, sizeof tmp, "%s.tmp", c->checkpoint);
@@ -393,11 +394,11 @@ static int checkpoint_commit(station_t *s)
 
 static int write_init(void **state, const pas_pipe_where_t *where, void *arg)
 {
-    int rc = station_new(state, where, arg);
+    int rc = builtin_new(state, where, arg);
     if (rc)
         return rc;
-    station_t *s = *state;
-    station_cfg_t *c = s->cfg;
+    builtin_state_t *s = *state;
+    builtin_cfg_t *c = s->cfg;
     s->next = c->resume_seq;
     if (!c->output)
         return PAS_OK;
@@ -424,7 +425,7 @@ static int write_init(void **state, const pas_pipe_where_t *where, void *arg)
         return PAS_OK;
     }
     if (c->checkpoint) { /* a fixed partial name that a restart can find */
-        station_part_name(c->output, s->part, sizeof s->part);
+        builtin_part_name(c->output, s->part, sizeof s->part);
         s->fp = fopen(s->part, c->resume_off ? "r+b" : "wb");
         if (s->fp && c->resume_off && (ftruncate(fileno(s->fp), (off_t)c->resume_off) != 0 ||
                                        fseeko(s->fp, (off_t)c->resume_off, SEEK_SET) != 0)) {
@@ -445,15 +446,15 @@ static int write_init(void **state, const pas_pipe_where_t *where, void *arg)
 static int write_process(void *state, const pas_pipe_item_t *in, pas_pipe_emit_t *em)
 {
     (void)em;
-    station_t *s = state;
-    station_cfg_t *c = s->cfg;
-    const station_rec_t *r = in->data;
+    builtin_state_t *s = state;
+    builtin_cfg_t *c = s->cfg;
+    const builtin_rec_t *r = in->data;
     if (in->len < sizeof *r || in->len != sizeof *r + r->len)
         return PAS_ERR_FORMAT;
     const unsigned char *content = (const unsigned char *)(r + 1);
     size_t clen = r->len;
 #ifdef PAS_HAVE_ZLIB
-    if (r->flags & STATION_COMPRESSED) { /* check what the compression kept */
+    if (r->flags & BUILTIN_COMPRESSED) { /* check what the compression kept */
         if (s->bufcap < r->orig + 1) {
             free(s->buf);
             if (!(s->buf = malloc((size_t)r->orig + 1)))
@@ -467,7 +468,7 @@ static int write_process(void *state, const pas_pipe_item_t *in, pas_pipe_emit_t
         clen = got;
     }
 #endif
-    if (station_hash(content, clen) != r->hash)
+    if (builtin_hash(content, clen) != r->hash)
         tally(&c->content_errors, 1);
     if (c->ordered && r->seq != s->next)
         tally(&c->order_errors, 1);
@@ -497,8 +498,8 @@ static int write_process(void *state, const pas_pipe_item_t *in, pas_pipe_emit_t
 static int write_flush(void *state, pas_pipe_emit_t *em)
 {
     (void)em;
-    station_t *s = state;
-    station_cfg_t *c = s->cfg;
+    builtin_state_t *s = state;
+    builtin_cfg_t *c = s->cfg;
     if (!s->fp || s->fp == stdout)
         return s->fp && fflush(stdout) != 0 ? PAS_ERR_IO : PAS_OK;
     if (s->direct) {
@@ -522,7 +523,7 @@ static int write_flush(void *state, pas_pipe_emit_t *em)
 
 static void write_done(void *state)
 {
-    station_t *s = state;
+    builtin_state_t *s = state;
     tally(&s->cfg->snk_count, s->count);
     tally(&s->cfg->snk_sum, s->sum);
     if (s->fp && s->fp != stdout) { /* failed before the end: no half-written output */
@@ -532,19 +533,19 @@ static void write_done(void *state)
             pas_outfile_tmp_release(s->part);
         }
     }
-    station_free(s);
+    builtin_free(s);
 }
 
-static void work_done(void *state) { station_free(state); }
+static void work_done(void *state) { builtin_free(state); }
 
-const pas_pipe_stage_t *station_lookup(const char *name, station_cfg_t *cfg, pas_pipe_stage_t *out)
+const pas_pipe_stage_t *builtin_lookup(const char *name, builtin_cfg_t *cfg, pas_pipe_stage_t *out)
 {
     if (strcmp(name, "read") == 0)
         *out = (pas_pipe_stage_t){"read", read_init, read_process, NULL, source_done, cfg};
     else if (strcmp(name, "gen") == 0)
         *out = (pas_pipe_stage_t){"gen", gen_init, gen_process, NULL, source_done, cfg};
     else if (strcmp(name, "work") == 0)
-        *out = (pas_pipe_stage_t){"work", station_new, work_process, NULL, work_done, cfg};
+        *out = (pas_pipe_stage_t){"work", builtin_new, work_process, NULL, work_done, cfg};
     else if (strcmp(name, "write") == 0)
         *out = (pas_pipe_stage_t){"write", write_init, write_process, write_flush, write_done, cfg};
     else

@@ -1,5 +1,6 @@
-/* link_shm.c - the shared-memory engine: one thread per spec slot, and
- * between two stages one bounded queue (pas_pipe_fifo_t) under a mutex.
+/* engine_shm.c - the shared-memory engine: one worker per thread, one
+ * thread per spec slot, and between two stages one link: a bounded queue
+ * (pas_pipe_fifo_t) under a mutex.
  * Every consumer of the next stage pops from the same queue, so a farm's
  * idle workers take work first come first served.  Each producer has its own
  * credits (a batch takes one until its consumer is done with it): memory is
@@ -20,11 +21,11 @@ typedef struct {
     pas_pipe_credit_t *credit; /* per producer: its batches queued or held by a consumer */
     pas_pipe_fifo_t spare;    /* empty batch buffers to reuse */
     int open;                 /* producers still running */
-} chan_t;
+} shm_link_t; /* the link between stage s and s + 1 */
 
 typedef struct {
-    chan_t chan[PAS_PIPE_MAX_STAGES];
-    int nchan;
+    shm_link_t link[PAS_PIPE_MAX_STAGES];
+    int nlink;
     pthread_mutex_t abort_mu;
     atomic_int aborted; /* read under any queue's mutex, so atomic */
     int abort_status;
@@ -60,7 +61,7 @@ static void batch_free(pipe_batch_t *b)
 static int shm_recv(pipe_worker_t *w, int block, pipe_batch_t **b)
 {
     shm_t *x = ctx_of(w);
-    chan_t *c = &x->chan[w->where.stage - 1];
+    shm_link_t *c = &x->link[w->where.stage - 1];
     int rc;
     pthread_mutex_lock(&c->mu);
     for (;;) {
@@ -86,10 +87,10 @@ static int shm_recv(pipe_worker_t *w, int block, pipe_batch_t **b)
     return rc;
 }
 
-static int shm_release(pipe_worker_t *w, pipe_batch_t *b)
+static pas_status shm_release(pipe_worker_t *w, pipe_batch_t *b)
 {
     shm_t *x = ctx_of(w);
-    chan_t *c = &x->chan[w->where.stage - 1];
+    shm_link_t *c = &x->link[w->where.stage - 1];
     pthread_mutex_lock(&c->mu);
     int rc = pas_pipe_credit_give(&c->credit[b->from], 1);
     if (b->cap != x->opt->batch_bytes || pas_pipe_fifo_push(&c->spare, b) != PAS_OK)
@@ -99,10 +100,10 @@ static int shm_release(pipe_worker_t *w, pipe_batch_t *b)
     return rc;
 }
 
-static int shm_out_buf(pipe_worker_t *w, size_t need, pipe_batch_t **out)
+static pas_status shm_out_buf(pipe_worker_t *w, size_t need, pipe_batch_t **out)
 {
     shm_t *x = ctx_of(w);
-    chan_t *c = &x->chan[w->where.stage];
+    shm_link_t *c = &x->link[w->where.stage];
     pipe_batch_t *b = NULL;
     if (need <= x->opt->batch_bytes) {
         pthread_mutex_lock(&c->mu);
@@ -120,10 +121,10 @@ static int shm_out_buf(pipe_worker_t *w, size_t need, pipe_batch_t **out)
     return PAS_OK;
 }
 
-static int shm_send(pipe_worker_t *w, pipe_batch_t *b)
+static pas_status shm_send(pipe_worker_t *w, pipe_batch_t *b)
 {
     shm_t *x = ctx_of(w);
-    chan_t *c = &x->chan[w->where.stage];
+    shm_link_t *c = &x->link[w->where.stage];
     int rc = PAS_OK;
     pthread_mutex_lock(&c->mu);
     b->from = w->where.index;
@@ -142,12 +143,12 @@ static int shm_send(pipe_worker_t *w, pipe_batch_t *b)
     return rc;
 }
 
-static int shm_finish(pipe_worker_t *w)
+static pas_status shm_finish(pipe_worker_t *w)
 {
     shm_t *x = ctx_of(w);
     if (w->is_sink)
         return PAS_OK;
-    chan_t *c = &x->chan[w->where.stage];
+    shm_link_t *c = &x->link[w->where.stage];
     pthread_mutex_lock(&c->mu);
     c->open--;
     pthread_cond_broadcast(&c->data);
@@ -166,8 +167,8 @@ static void shm_fail(pipe_worker_t *w, int status, const char *msg)
     }
     pthread_mutex_unlock(&x->abort_mu);
     /* wake every waiter; taking each mutex orders the flag before its wait */
-    for (int i = 0; i < x->nchan; i++) {
-        chan_t *c = &x->chan[i];
+    for (int i = 0; i < x->nlink; i++) {
+        shm_link_t *c = &x->link[i];
         pthread_mutex_lock(&c->mu);
         pthread_cond_broadcast(&c->data);
         pthread_cond_broadcast(&c->room);
@@ -177,7 +178,7 @@ static void shm_fail(pipe_worker_t *w, int status, const char *msg)
 
 static int shm_queued(pipe_worker_t *w)
 {
-    chan_t *c = &ctx_of(w)->chan[w->where.stage - 1];
+    shm_link_t *c = &ctx_of(w)->link[w->where.stage - 1];
     pthread_mutex_lock(&c->mu);
     int n = (int)pas_pipe_fifo_len(&c->q);
     pthread_mutex_unlock(&c->mu);
@@ -190,11 +191,11 @@ static const pipe_engine_t shm_engine = {shm_recv, shm_release, shm_out_buf, shm
 static void *thread_main(void *arg)
 {
     pipe_worker_t *w = arg;
-    pipe_worker_run(w);
+    pas_pipe_worker_run(w);
     return NULL;
 }
 
-static void chan_destroy(chan_t *c)
+static void link_destroy(shm_link_t *c)
 {
     void *b;
     while (pas_pipe_fifo_pop(&c->q, &b) == PAS_OK)
@@ -209,40 +210,40 @@ static void chan_destroy(chan_t *c)
     pthread_cond_destroy(&c->room);
 }
 
-int pipe_run_threads(const pas_pipe_spec_t *spec, const pas_pipe_stage_t *stages,
-                     const pas_pipe_opts_t *opt, pas_pipe_metrics_t *m, char *err, size_t errlen)
+pas_status pas_pipe_engine_shm_run(const pas_pipe_spec_t *spec, const pas_pipe_stage_t *stages,
+                                   const pas_pipe_opts_t *opt, pas_pipe_metrics_t *m, char *err, size_t errlen)
 {
     shm_t *x = calloc(1, sizeof *x);
     pipe_worker_t *w = calloc((size_t)spec->total, sizeof *w);
     pthread_t *tid = calloc((size_t)spec->total, sizeof *tid);
-    int rc = x && w && tid ? PAS_OK : PAS_ERR_NOMEM, nchan = 0, started = 0;
+    int rc = x && w && tid ? PAS_OK : PAS_ERR_NOMEM, nlink = 0, started = 0;
     if (rc)
         goto out;
     x->opt = opt;
     pthread_mutex_init(&x->abort_mu, NULL);
-    for (; nchan < spec->nstages - 1 && rc == PAS_OK; nchan++) {
-        chan_t *c = &x->chan[nchan];
-        int per = opt->credits * spec->count[nchan + 1], cap = per * spec->count[nchan];
+    for (; nlink < spec->nstages - 1 && rc == PAS_OK; nlink++) {
+        shm_link_t *c = &x->link[nlink];
+        int per = opt->credits * spec->count[nlink + 1], cap = per * spec->count[nlink];
         pthread_mutex_init(&c->mu, NULL);
         pthread_cond_init(&c->data, NULL);
         pthread_cond_init(&c->room, NULL);
-        c->open = spec->count[nchan];
-        c->credit = calloc((size_t)spec->count[nchan], sizeof *c->credit);
+        c->open = spec->count[nlink];
+        c->credit = calloc((size_t)spec->count[nlink], sizeof *c->credit);
         if (!c->credit) {
             rc = PAS_ERR_NOMEM;
-            nchan++;
+            nlink++;
             break;
         }
-        for (int p = 0; p < spec->count[nchan]; p++)
+        for (int p = 0; p < spec->count[nlink]; p++)
             c->credit[p] = (pas_pipe_credit_t){per, 0};
         rc = pas_pipe_fifo_init(&c->q, (size_t)cap);
         if (rc == PAS_OK)
-            rc = pas_pipe_fifo_init(&c->spare, (size_t)cap + 2 * (size_t)spec->count[nchan]);
+            rc = pas_pipe_fifo_init(&c->spare, (size_t)cap + 2 * (size_t)spec->count[nlink]);
     }
-    x->nchan = nchan;
+    x->nlink = nlink;
     for (int slot = 0; rc == PAS_OK && slot < spec->total; slot++) {
         int index, stage = pas_pipe_spec_locate(spec, slot, &index);
-        rc = pipe_worker_init(&w[slot], spec, stages, opt, stage, index, slot);
+        rc = pas_pipe_worker_init(&w[slot], spec, stages, opt, stage, index, slot);
         w[slot].eng = &shm_engine;
         w[slot].ectx = x;
     }
@@ -266,7 +267,7 @@ int pipe_run_threads(const pas_pipe_spec_t *spec, const pas_pipe_stage_t *stages
             rc = w[i].status;
             snprintf(err, errlen, "%s", w[i].err);
         }
-        pipe_metrics_add(m, &w[i]);
+        pas_pipe_metrics_add(m, &w[i]);
         if (w[i].is_sink)
             for (int b = 0; b < PAS_PIPE_HIST_BINS; b++)
                 h.bin[b] += w[i].hist.bin[b];
@@ -276,7 +277,7 @@ int pipe_run_threads(const pas_pipe_spec_t *spec, const pas_pipe_stage_t *stages
         rc = x->abort_status ? x->abort_status : PAS_ERR_INTERNAL;
         snprintf(err, errlen, "%s", x->abort_msg);
     }
-    pipe_metrics_finish(m, spec, &h);
+    pas_pipe_metrics_finish(m, spec, &h);
     m->engine = 2;
 out:
     if (w) {
@@ -285,11 +286,11 @@ out:
                 batch_free(w[i].inb);
             if (w[i].out)
                 batch_free(w[i].out);
-            pipe_worker_free(&w[i]);
+            pas_pipe_worker_free(&w[i]);
         }
     }
-    for (int i = 0; x && i < nchan; i++)
-        chan_destroy(&x->chan[i]);
+    for (int i = 0; x && i < nlink; i++)
+        link_destroy(&x->link[i]);
     if (x)
         pthread_mutex_destroy(&x->abort_mu);
     free(tid);

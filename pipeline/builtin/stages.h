@@ -1,4 +1,5 @@
-/* stations.h - the built-in stages of pas-pipeline (private to the module).
+/* builtin/stages.h - the built-in stages of pas-pipeline and their
+ * checkpoints (the program's: linked into pas-pipeline and its unit test only).
  *
  * Every item carries a record header: its origin sequence number (the
  * record's place in the input), a hash of its original content, and its
@@ -6,8 +7,8 @@
  * and an order-independent checksum against the source's), the content
  * (after decompression when compressed) and, when ordered, the order.
  */
-#ifndef PIPE_STATIONS_H
-#define PIPE_STATIONS_H
+#ifndef PIPE_BUILTIN_STAGES_H
+#define PIPE_BUILTIN_STAGES_H
 
 #include <stdint.h>
 
@@ -20,11 +21,11 @@ typedef struct {
     uint32_t orig; /* original content bytes */
     uint32_t flags;
     uint32_t pad;
-} station_rec_t;
+} builtin_rec_t;
 
-enum { STATION_COMPRESSED = 1 };
-enum { STATION_NONE, STATION_CHECKSUM, STATION_COMPRESS };
-enum { STATION_FAULT_NONE, STATION_FAULT_DROP, STATION_FAULT_DUP, STATION_FAULT_CORRUPT };
+enum { BUILTIN_COMPRESSED = 1 };
+enum { BUILTIN_NONE, BUILTIN_CHECKSUM, BUILTIN_COMPRESS };
+enum { BUILTIN_FAULT_NONE, BUILTIN_FAULT_DROP, BUILTIN_FAULT_DUP, BUILTIN_FAULT_CORRUPT };
 
 /* Configuration (global) and tallies (local to a rank; with threads, shared
  * and updated atomically). */
@@ -34,7 +35,7 @@ typedef struct {
     uint64_t n, size;   /* gen: items and content bytes each */
     uint64_t seed;      /* gen: the content depends on it (--seed) */
     int prio_levels;    /* gen: item i has priority i mod prio_levels (0: all 0) */
-    int transform;      /* STATION_* */
+    int transform;      /* BUILTIN_* */
     double cost_us;     /* CPU time spent per item by the work stage */
     const char *output; /* path, "-" for stdout, NULL: verify and discard */
     const char *checkpoint;
@@ -47,17 +48,17 @@ typedef struct {
     uint64_t src_count, src_sum, snk_count, snk_sum, order_errors, content_errors, out_bytes;
     int io_status;
     char io_msg[256];
-} station_cfg_t;
+} builtin_cfg_t;
 
 /* local: the stages by name ("read", "gen", "work", "write"); NULL if unknown. */
-const pas_pipe_stage_t *station_lookup(const char *name, station_cfg_t *cfg, pas_pipe_stage_t *out);
-extern const char *const station_names[];
+const pas_pipe_stage_t *builtin_lookup(const char *name, builtin_cfg_t *cfg, pas_pipe_stage_t *out);
+extern const char *const builtin_names[];
 
 /* local, pure: the content hash used by the checks (4 lanes of 64 bits). */
-uint64_t station_hash(const void *data, size_t len);
+uint64_t builtin_hash(const void *data, size_t len);
 
 /* local: 1 when built with zlib. */
-int station_have_zlib(void);
+int builtin_have_zlib(void);
 
 /* ---- checkpoints (checkpoint.c) ----------------------------------------------------
  *
@@ -71,15 +72,15 @@ int station_have_zlib(void);
  *   tail=16 hex      FNV-1a 64 of the (up to) 4 KiB of the output before B
  *   crc=16 hex       FNV-1a 64 of every byte before this line
  * A resume must match it line for line; anything else is a usage error. */
-#define STATION_CKPT_MAX 16384            /* most bytes of a checkpoint */
-#define STATION_CKPT_LIMIT (1ULL << 62)   /* most records or bytes it may claim */
-#define STATION_CKPT_HEAD (64 << 10)      /* input bytes hashed into the identity */
-#define STATION_CKPT_TAIL 4096            /* output bytes before the offset hashed into the progress */
+#define BUILTIN_CKPT_MAX 16384            /* most bytes of a checkpoint */
+#define BUILTIN_CKPT_LIMIT (1ULL << 62)   /* most records or bytes it may claim */
+#define BUILTIN_CKPT_HEAD (64 << 10)      /* input bytes hashed into the identity */
+#define BUILTIN_CKPT_TAIL 4096            /* output bytes before the offset hashed into the progress */
 
 typedef struct {
     uint64_t next_seq, offset, tail;
-    char ident[STATION_CKPT_MAX]; /* the identity lines, in order */
-} station_ckpt_t;
+    char ident[BUILTIN_CKPT_MAX]; /* the identity lines, in order */
+} builtin_ckpt_t;
 
 /* What identifies a run (the source's side: input for read, n/size/seed for gen). */
 typedef struct {
@@ -90,59 +91,59 @@ typedef struct {
     uint64_t n, size, seed, record;
     const char *transform, *spec;
     const char *output;      /* canonical path */
-} station_run_id_t;
+} builtin_run_id_t;
 
 /* local, pure: FNV-1a 64 of len bytes */
-uint64_t station_fnv1a(const void *data, size_t len);
+uint64_t builtin_fnv1a(const void *data, size_t len);
 
 /* local, pure: the identity lines of id into buf.  PAS_OK, or PAS_ERR_ARG
  * when they do not fit or a path holds a newline (message in err). */
-int station_ckpt_identity(const station_run_id_t *id, char *buf, size_t len, char *err, size_t errlen);
+pas_status builtin_ckpt_identity(const builtin_run_id_t *id, char *buf, size_t len, char *err, size_t errlen);
 
 /* local, pure: the checkpoint text of (ident, next_seq, offset, tail) into
  * buf; its length, or 0 when it does not fit. */
-size_t station_ckpt_format(const char *ident, uint64_t next_seq, uint64_t offset, uint64_t tail, char *buf,
+size_t builtin_ckpt_format(const char *ident, uint64_t next_seq, uint64_t offset, uint64_t tail, char *buf,
                            size_t len);
 
-/* local: FNV-1a 64 of the STATION_CKPT_TAIL bytes of file `path` before
+/* local: FNV-1a 64 of the BUILTIN_CKPT_TAIL bytes of file `path` before
  * `offset` (all of them when offset is smaller).  PAS_OK, or PAS_ERR_IO with
  * the reason in err (the file cannot be read, or is shorter than offset). */
-int station_ckpt_tail(const char *path, uint64_t offset, uint64_t *hash, char *err, size_t errlen);
+pas_status builtin_ckpt_tail(const char *path, uint64_t offset, uint64_t *hash, char *err, size_t errlen);
 
 /* local, pure: parse a checkpoint's text.  PAS_OK, or PAS_ERR_ARG with the
  * reason in err ("is corrupt (...)", "is not a pas-pipeline checkpoint"). */
-int station_ckpt_parse(const char *text, size_t len, station_ckpt_t *ck, char *err, size_t errlen);
+pas_status builtin_ckpt_parse(const char *text, size_t len, builtin_ckpt_t *ck, char *err, size_t errlen);
 
 /* local, pure: does the checkpoint belong to this run (identity `ident`) and
  * are its numbers possible (gen: next_seq <= n; read: every record wrote at
  * least one byte, so next_seq <= offset)?  PAS_OK or PAS_ERR_ARG with err. */
-int station_ckpt_match(const station_ckpt_t *ck, const char *ident, int gen, uint64_t n, char *err,
-                       size_t errlen);
+pas_status builtin_ckpt_match(const builtin_ckpt_t *ck, const char *ident, int gen, uint64_t n, char *err,
+                              size_t errlen);
 
 /* local, pure: on canonical paths: 1 when the checkpoint is the output, 2
  * when it or its own temporary name (ckpt.tmp) is the output's partial or
  * temporary name (output.part*, .tmp*, .pas-tmp*) or the output itself, 3
  * when either is the input (may be NULL); 0 otherwise. */
-int station_ckpt_clash(const char *ckpt, const char *output, const char *input);
+int builtin_ckpt_clash(const char *ckpt, const char *output, const char *input);
 
 /* local: `path` made absolute with every symbolic link resolved (realpath)
- * when it exists, else as station_canonical_dir. */
-void station_canonical(const char *path, char *buf, size_t len);
+ * when it exists, else as builtin_canonical_dir. */
+void builtin_canonical(const char *path, char *buf, size_t len);
 
 /* local: `path` made absolute with only its directory resolved, the last
  * component kept as given (a link there is not followed: it is the name a
  * rename replaces); a copy of path when the directory cannot be resolved. */
-void station_canonical_dir(const char *path, char *buf, size_t len);
+void builtin_canonical_dir(const char *path, char *buf, size_t len);
 
 /* local (on one rank, before any work): check the --checkpoint path against
- * the output and input, build this run's identity into ident (STATION_CKPT_MAX
+ * the output and input, build this run's identity into ident (BUILTIN_CKPT_MAX
  * bytes), read the checkpoint if there is one and check that it belongs to
  * this run and to the partial output.  next_seq and offset are 0 without one.
  * PAS_OK or PAS_ERR_ARG with one line in err. */
-int station_ckpt_prepare(const station_cfg_t *c, const char *spec, char *ident, uint64_t *next_seq,
-                         uint64_t *offset, char *err, size_t errlen);
+pas_status builtin_ckpt_prepare(const builtin_cfg_t *c, const char *spec, char *ident, uint64_t *next_seq,
+                                uint64_t *offset, char *err, size_t errlen);
 
 /* local: the partial output's name while a checkpointed run goes on. */
-void station_part_name(const char *output, char *buf, size_t len);
+void builtin_part_name(const char *output, char *buf, size_t len);
 
 #endif

@@ -1,4 +1,4 @@
-/* link_mpi.c - the message-passing engine: one rank per spec slot.
+/* engine_mpi.c - the MPI engine: one worker per rank, one rank per spec slot.
  *
  * Link a -> b (a in stage s, b in stage s+1):
  *   - b posts `credits` receives for a before anything else (post receives
@@ -110,7 +110,7 @@ static mctrl_t *ctl_slot(mpx_t *x)
     return c;
 }
 
-static int ctrl_send(mpx_t *x, int dest, int kind, int n, int status, const char *text)
+static pas_status ctrl_send(mpx_t *x, int dest, int kind, int n, int status, const char *text)
 {
     mctrl_t *c = ctl_slot(x);
     if (!c)
@@ -126,7 +126,7 @@ static int ctrl_send(mpx_t *x, int dest, int kind, int n, int status, const char
                : PAS_ERR_MPI;
 }
 
-static int ctrl_post(mpx_t *x)
+static pas_status ctrl_post(mpx_t *x)
 {
     return MPI_Irecv(&x->ctrl_in, (int)sizeof x->ctrl_in, MPI_BYTE, MPI_ANY_SOURCE, TAG_CTRL, x->comm,
                      &x->ctrl_req) == MPI_SUCCESS
@@ -134,7 +134,7 @@ static int ctrl_post(mpx_t *x)
                : PAS_ERR_MPI;
 }
 
-static int ctrl_handle(mpx_t *x, int src)
+static pas_status ctrl_handle(mpx_t *x, int src)
 {
     if (x->ctrl_in.kind == CTRL_CREDIT) {
         int d = src - x->down0;
@@ -151,7 +151,7 @@ static int ctrl_handle(mpx_t *x, int src)
     return ctrl_post(x);
 }
 
-static int ctrl_poll(mpx_t *x)
+static pas_status ctrl_poll(mpx_t *x)
 {
     for (;;) {
         int flag = 0;
@@ -166,9 +166,17 @@ static int ctrl_poll(mpx_t *x)
     }
 }
 
+/* what every loop that waits checks first: the control messages, then
+ * whether another rank failed */
+static pas_status ctrl_check(mpx_t *x)
+{
+    pas_status rc = ctrl_poll(x);
+    return rc ? rc : x->aborted ? PAS_ERR_REMOTE : PAS_OK;
+}
+
 /* ---- receive slots ------------------------------------------------------------------- */
 
-static int slot_post(mpx_t *x, mslot_t *s)
+static pas_status slot_post(mpx_t *x, mslot_t *s)
 {
     s->b.buf = s->small;
     s->state = SLOT_POSTED;
@@ -178,7 +186,7 @@ static int slot_post(mpx_t *x, mslot_t *s)
 }
 
 /* The request of s completed: move it on. */
-static int slot_completed(mpx_t *x, mslot_t *s)
+static pas_status slot_completed(mpx_t *x, mslot_t *s)
 {
     if (s->state == SLOT_LARGE) {
         s->state = SLOT_READY;
@@ -208,7 +216,7 @@ static int slot_completed(mpx_t *x, mslot_t *s)
     return PAS_OK;
 }
 
-static int slot_test(mpx_t *x, mslot_t *s)
+static pas_status slot_test(mpx_t *x, mslot_t *s)
 {
     while (s->state == SLOT_POSTED || s->state == SLOT_LARGE) {
         int flag = 0;
@@ -260,7 +268,7 @@ static int sends_pending(mpx_t *x)
 /* Block until one request completes: the control receive, the head receive
  * of an open link (with_links), or one of our sends.  The completion is
  * handled here, since MPI_Waitany frees the request. */
-static int mpx_wait(pipe_worker_t *w, mpx_t *x, int with_links)
+static pas_status mpx_wait(pipe_worker_t *w, mpx_t *x, int with_links)
 {
     enum { K_CTRL, K_SLOT, K_SEND, K_CTL };
     int cap = 1 + x->nup + 2 * x->nsend + x->nctl, n = 0;
@@ -289,18 +297,18 @@ static int mpx_wait(pipe_worker_t *w, mpx_t *x, int with_links)
      * leave the cores to the busy stages when ranks outnumber cores */
     int idx = MPI_UNDEFINED, flag = 0, mrc = MPI_SUCCESS;
     MPI_Status st;
-    double t = pipe_now(), spin = x->last_wait < 5 * x->spin ? x->spin : 0;
+    double t = pas_pipe_now(), spin = x->last_wait < 5 * x->spin ? x->spin : 0;
     long nap = 10000;
     pas_watch_enter("MPI_Testany (pipeline wait)", -1, TAG_DATA);
     while ((mrc = MPI_Testany(n, req, &idx, &flag, &st)) == MPI_SUCCESS && !flag) {
-        if (pipe_now() - t < spin)
+        if (pas_pipe_now() - t < spin)
             continue;
         struct timespec ts = {0, nap};
         nanosleep(&ts, NULL);
         nap = nap < 500000 ? 2 * nap : 500000;
     }
     pas_watch_leave();
-    x->last_wait = 0.75 * x->last_wait + 0.25 * (pipe_now() - t); /* a moving average */
+    x->last_wait = 0.75 * x->last_wait + 0.25 * (pas_pipe_now() - t); /* a moving average */
     if (mrc != MPI_SUCCESS) {
         rc = PAS_ERR_MPI;
         goto out;
@@ -334,11 +342,9 @@ static int mpx_recv(pipe_worker_t *w, int block, pipe_batch_t **b)
 {
     mpx_t *x = mpx(w);
     for (;;) {
-        int rc = ctrl_poll(x);
+        int rc = ctrl_check(x);
         if (rc)
             return rc;
-        if (x->aborted)
-            return PAS_ERR_REMOTE;
         sends_reap(x);
         int open = 0;
         for (int k = 0; k < x->nup; k++) {
@@ -374,7 +380,7 @@ static int mpx_recv(pipe_worker_t *w, int block, pipe_batch_t **b)
     }
 }
 
-static int mpx_release(pipe_worker_t *w, pipe_batch_t *b)
+static pas_status mpx_release(pipe_worker_t *w, pipe_batch_t *b)
 {
     mpx_t *x = mpx(w);
     mslot_t *s = b->owner;
@@ -384,16 +390,14 @@ static int mpx_release(pipe_worker_t *w, pipe_batch_t *b)
     return rc;
 }
 
-static int mpx_out_buf(pipe_worker_t *w, size_t need, pipe_batch_t **out)
+static pas_status mpx_out_buf(pipe_worker_t *w, size_t need, pipe_batch_t **out)
 {
     mpx_t *x = mpx(w);
     msend_t *m = NULL;
     for (;;) {
-        int rc = ctrl_poll(x);
+        int rc = ctrl_check(x);
         if (rc)
             return rc;
-        if (x->aborted)
-            return PAS_ERR_REMOTE;
         sends_reap(x);
         if (need > x->bufsize) { /* one large item: a buffer of its own */
             for (int i = SEND_POOL; i < x->nsend && !m; i++)
@@ -435,14 +439,12 @@ static int mpx_out_buf(pipe_worker_t *w, size_t need, pipe_batch_t **out)
 }
 
 /* the oldest credit (any downstream rank when want < 0) */
-static int take_grant(pipe_worker_t *w, mpx_t *x, int want, int *dest)
+static pas_status take_grant(pipe_worker_t *w, mpx_t *x, int want, int *dest)
 {
     for (;;) {
-        int rc = ctrl_poll(x);
+        int rc = ctrl_check(x);
         if (rc)
             return rc;
-        if (x->aborted)
-            return PAS_ERR_REMOTE;
         if (want < 0 && pas_pipe_fifo_len(&x->grants) > 0) {
             void *p;
             pas_pipe_fifo_pop(&x->grants, &p);
@@ -461,7 +463,7 @@ static int take_grant(pipe_worker_t *w, mpx_t *x, int want, int *dest)
     }
 }
 
-static int mpx_send(pipe_worker_t *w, pipe_batch_t *b)
+static pas_status mpx_send(pipe_worker_t *w, pipe_batch_t *b)
 {
     mpx_t *x = mpx(w);
     msend_t *m = b->owner;
@@ -484,7 +486,7 @@ static int mpx_send(pipe_worker_t *w, pipe_batch_t *b)
     return PAS_OK;
 }
 
-static int mpx_finish(pipe_worker_t *w)
+static pas_status mpx_finish(pipe_worker_t *w)
 {
     mpx_t *x = mpx(w);
     for (int d = 0; d < x->ndown; d++) {
@@ -535,7 +537,7 @@ static const pipe_engine_t mpi_engine = {mpx_recv, mpx_release, mpx_out_buf, mpx
 
 /* ---- set-up, drain, tear-down ----------------------------------------------------------------- */
 
-static int mpx_setup(mpx_t *x, MPI_Comm comm, const pas_pipe_spec_t *spec, const pas_pipe_opts_t *opt, int stage)
+static pas_status mpx_setup(mpx_t *x, MPI_Comm comm, const pas_pipe_spec_t *spec, const pas_pipe_opts_t *opt, int stage)
 {
     int rc = PAS_OK, first = 0;
     for (int s = 0; s < stage; s++)
@@ -601,7 +603,7 @@ static int mpx_setup(mpx_t *x, MPI_Comm comm, const pas_pipe_spec_t *spec, const
 /* Every rank: finish our sends (receiving what others still send us, large
  * payloads included), then meet everyone in a barrier; after it nothing is
  * in flight, and the receives nobody will match can be cancelled. */
-static int mpx_drain(mpx_t *x)
+static pas_status mpx_drain(mpx_t *x)
 {
     MPI_Request bar = MPI_REQUEST_NULL;
     int posted = 0, done = 0, rc = PAS_OK;
@@ -691,8 +693,8 @@ static void mpx_teardown(mpx_t *x)
     pas_pipe_fifo_free(&x->grants);
 }
 
-int pipe_run_mpi(MPI_Comm user_comm, const pas_pipe_spec_t *spec, const pas_pipe_stage_t *stages,
-                 const pas_pipe_opts_t *opt, pas_pipe_metrics_t *m, char *err, size_t errlen)
+pas_status pas_pipe_engine_mpi_run(MPI_Comm user_comm, const pas_pipe_spec_t *spec, const pas_pipe_stage_t *stages,
+                                   const pas_pipe_opts_t *opt, pas_pipe_metrics_t *m, char *err, size_t errlen)
 {
     /* a communicator of our own: a late control message of one run can
      * never be taken for one of the next, nor collide with the caller's */
@@ -708,16 +710,16 @@ int pipe_run_mpi(MPI_Comm user_comm, const pas_pipe_spec_t *spec, const pas_pipe
     mpx_t x;
     memset(&x, 0, sizeof x);
     pipe_worker_t w;
-    int rc = pipe_worker_init(&w, spec, stages, opt, stage, index, rank);
+    int rc = pas_pipe_worker_init(&w, spec, stages, opt, stage, index, rank);
     w.eng = &mpi_engine;
     w.ectx = &x;
     if (rc == PAS_OK)
         rc = mpx_setup(&x, comm, spec, opt, stage);
     if (rc != PAS_OK)
-        pipe_worker_fail(&w, rc, "stage '%s' (rank %d): cannot set up its links: %s", spec->name[stage], rank,
+        pas_pipe_worker_fail(&w, rc, "stage '%s' (rank %d): cannot set up its links: %s", spec->name[stage], rank,
                          pas_strerror(rc));
     else
-        rc = pipe_worker_run(&w);
+        rc = pas_pipe_worker_run(&w);
     int drc = mpx_drain(&x);
     if (rc == PAS_OK)
         rc = drc;
@@ -745,7 +747,7 @@ int pipe_run_mpi(MPI_Comm user_comm, const pas_pipe_spec_t *spec, const pas_pipe
     /* metrics: per-stage sums and maxima over the ranks */
     pas_pipe_metrics_t mm;
     memset(&mm, 0, sizeof mm);
-    pipe_metrics_add(&mm, &w);
+    pas_pipe_metrics_add(&mm, &w);
     MPI_Allreduce(mm.items_in, m->items_in, PAS_PIPE_MAX_STAGES, MPI_UINT64_T, MPI_SUM, comm);
     MPI_Allreduce(mm.items_out, m->items_out, PAS_PIPE_MAX_STAGES, MPI_UINT64_T, MPI_SUM, comm);
     MPI_Allreduce(mm.bytes_out, m->bytes_out, PAS_PIPE_MAX_STAGES, MPI_UINT64_T, MPI_SUM, comm);
@@ -756,9 +758,9 @@ int pipe_run_mpi(MPI_Comm user_comm, const pas_pipe_spec_t *spec, const pas_pipe
     pas_pipe_hist_t h;
     MPI_Allreduce(w.hist.bin, h.bin, PAS_PIPE_HIST_BINS, MPI_UINT64_T, MPI_SUM, comm);
     MPI_Allreduce(&w.hist.n, &h.n, 1, MPI_UINT64_T, MPI_SUM, comm);
-    pipe_metrics_finish(m, spec, &h);
+    pas_pipe_metrics_finish(m, spec, &h);
     m->engine = 1;
-    pipe_worker_free(&w);
+    pas_pipe_worker_free(&w);
     MPI_Comm_free(&comm);
     return rc;
 }

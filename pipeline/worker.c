@@ -1,34 +1,20 @@
-/* stage.c - the stage runner that both engines drive: it takes input items
- * (in arrival, restored or priority order), calls the stage's callbacks,
- * batches what they emit and hands full batches to the engine. */
+/* worker.c - one worker (one running instance of a stage), which both
+ * engines drive: it takes input items (in arrival, restored or priority
+ * order), calls the stage's callbacks, batches what they emit and hands full
+ * batches to its engine through the pipe_engine_t calls. */
 #define _POSIX_C_SOURCE 200809L
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "pas_watch.h"
 #include "pipe_internal.h"
-
-double pipe_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-void pas_pipe_opts_default(pas_pipe_opts_t *o)
-{
-    /* measured on the shared 2-core machine: 64-byte items through 3 ranks went
-     * from 1.1-1.3 M items/s (256 items, 4 credits) to 1.9-3.2 (1024, 8) */
-    *o = (pas_pipe_opts_t){.credits = 8, .batch_items = 1024, .batch_bytes = 256 << 10};
-}
 
 static _Thread_local char fail_detail[256];
 
 void pas_pipe_fail_detail(const char *why) { snprintf(fail_detail, sizeof fail_detail, "%s", why ? why : ""); }
 
-int pipe_worker_fail(pipe_worker_t *w, int status, const char *fmt, ...)
+pas_status pas_pipe_worker_fail(pipe_worker_t *w, int status, const char *fmt, ...)
 {
     if (w->status)
         return w->status;
@@ -49,8 +35,8 @@ int pipe_worker_fail(pipe_worker_t *w, int status, const char *fmt, ...)
     return status;
 }
 
-int pipe_worker_init(pipe_worker_t *w, const pas_pipe_spec_t *spec, const pas_pipe_stage_t *stages,
-                     const pas_pipe_opts_t *opt, int stage, int index, int slot)
+pas_status pas_pipe_worker_init(pipe_worker_t *w, const pas_pipe_spec_t *spec, const pas_pipe_stage_t *stages,
+                                const pas_pipe_opts_t *opt, int stage, int index, int slot)
 {
     memset(w, 0, sizeof *w);
     w->st = &stages[stage];
@@ -75,7 +61,7 @@ int pipe_worker_init(pipe_worker_t *w, const pas_pipe_spec_t *spec, const pas_pi
     return rc;
 }
 
-void pipe_worker_free(pipe_worker_t *w)
+void pas_pipe_worker_free(pipe_worker_t *w)
 {
     pas_pipe_rob_free(&w->rob);
     pas_pipe_sched_free(&w->sched);
@@ -85,17 +71,17 @@ void pipe_worker_free(pipe_worker_t *w)
 
 /* ---- output ---------------------------------------------------------------------- */
 
-static int ship(pipe_worker_t *w)
+static pas_status ship(pipe_worker_t *w)
 {
     pipe_batch_t *b = w->out;
     w->out = NULL;
     w->last = NULL;
     pipe_wire_t *wire = (pipe_wire_t *)b->buf;
     *wire = (pipe_wire_t){PIPE_BATCH, (uint32_t)b->nitems, 0, b->bytes, 0};
-    double t = pipe_now();
+    double t = pas_pipe_now();
     int rc = w->eng->send(w, b);
-    w->t_blocked += pipe_now() - t; /* waiting for a credit */
-    return rc ? pipe_worker_fail(w, rc, "sending a batch failed: %s", pas_strerror(rc)) : PAS_OK;
+    w->t_blocked += pas_pipe_now() - t; /* waiting for a credit */
+    return rc ? pas_pipe_worker_fail(w, rc, "sending a batch failed: %s", pas_strerror(rc)) : PAS_OK;
 }
 
 static pipe_hdr_t *out_item(pipe_worker_t *w, size_t len, int *status)
@@ -105,11 +91,11 @@ static pipe_hdr_t *out_item(pipe_worker_t *w, size_t len, int *status)
     if (w->out && (w->out->bytes + span > w->out->cap || w->out->nitems >= w->opt->batch_items))
         rc = ship(w);
     if (rc == PAS_OK && !w->out) {
-        double t = pipe_now();
+        double t = pas_pipe_now();
         rc = w->eng->out_buf(w, sizeof(pipe_wire_t) + span, &w->out);
-        w->t_blocked += pipe_now() - t; /* waiting for a send buffer */
+        w->t_blocked += pas_pipe_now() - t; /* waiting for a send buffer */
         if (rc)
-            rc = pipe_worker_fail(w, rc, "no buffer for an outgoing batch: %s", pas_strerror(rc));
+            rc = pas_pipe_worker_fail(w, rc, "no buffer for an outgoing batch: %s", pas_strerror(rc));
     }
     if (rc) {
         *status = rc;
@@ -145,7 +131,7 @@ void *pas_pipe_emit_reserve(pas_pipe_emit_t *em, size_t len, int prio, int *stat
         return w->scratch ? w->scratch : (void *)w;
     }
     if (w->markers && !w->cur) {
-        *status = pipe_worker_fail(w, PAS_ERR_UNSUPPORTED,
+        *status = pas_pipe_worker_fail(w, PAS_ERR_UNSUPPORTED,
                                    "stage '%s' emitted an item at end of stream, which ordered output "
                                    "cannot place in a farm; run it without --ordered or on 1 rank",
                                    w->st->name);
@@ -165,7 +151,7 @@ void *pas_pipe_emit_reserve(pas_pipe_emit_t *em, size_t len, int prio, int *stat
         h->sub = 0;
     }
     h->len = len;
-    h->t0 = w->cur ? w->cur->t0 : pipe_now();
+    h->t0 = w->cur ? w->cur->t0 : pas_pipe_now();
     h->flags = 0;
     h->prio = (int16_t)prio;
     w->items_out++;
@@ -174,7 +160,7 @@ void *pas_pipe_emit_reserve(pas_pipe_emit_t *em, size_t len, int prio, int *stat
     return h + 1;
 }
 
-int pas_pipe_emit_trim(pas_pipe_emit_t *em, size_t len)
+pas_status pas_pipe_emit_trim(pas_pipe_emit_t *em, size_t len)
 {
     pipe_worker_t *w = (pipe_worker_t *)em;
     if (w->is_sink)
@@ -189,7 +175,7 @@ int pas_pipe_emit_trim(pas_pipe_emit_t *em, size_t len)
     return PAS_OK;
 }
 
-int pas_pipe_emit(pas_pipe_emit_t *em, const void *data, size_t len, int prio)
+pas_status pas_pipe_emit(pas_pipe_emit_t *em, const void *data, size_t len, int prio)
 {
     int rc;
     void *p = pas_pipe_emit_reserve(em, len, prio, &rc);
@@ -200,7 +186,7 @@ int pas_pipe_emit(pas_pipe_emit_t *em, const void *data, size_t len, int prio)
     return PAS_OK;
 }
 
-static int emit_marker(pipe_worker_t *w)
+static pas_status emit_marker(pipe_worker_t *w)
 {
     int rc;
     pipe_hdr_t *h = out_item(w, 0, &rc);
@@ -226,18 +212,18 @@ static int get_batch(pipe_worker_t *w, int may_block, pipe_batch_t **b)
         return rc;
     if (w->out && w->out->nitems > 0 && (rc = ship(w)) != PAS_OK)
         return rc;
-    double t = pipe_now();
+    double t = pas_pipe_now();
     rc = w->eng->recv(w, 1, b);
-    w->t_blocked += pipe_now() - t; /* waiting for input */
+    w->t_blocked += pas_pipe_now() - t; /* waiting for input */
     return rc;
 }
 
-static int refs_for(pipe_worker_t *w, pipe_batch_t *b)
+static pas_status refs_for(pipe_worker_t *w, pipe_batch_t *b)
 {
     if (b->nitems > b->nrefs_cap) {
         pipe_item_ref_t *r = realloc(b->refs_of, (size_t)b->nitems * sizeof *r);
         if (!r)
-            return pipe_worker_fail(w, PAS_ERR_NOMEM, "out of memory for %d item references", b->nitems);
+            return pas_pipe_worker_fail(w, PAS_ERR_NOMEM, "out of memory for %d item references", b->nitems);
         b->refs_of = r;
         b->nrefs_cap = b->nitems;
     }
@@ -251,7 +237,7 @@ static int refs_for(pipe_worker_t *w, pipe_batch_t *b)
     return PAS_OK;
 }
 
-static int hold_batch(pipe_worker_t *w, pipe_batch_t *b)
+static pas_status hold_batch(pipe_worker_t *w, pipe_batch_t *b)
 {
     const pipe_wire_t *wire = (const pipe_wire_t *)b->buf;
     b->nitems = (int)wire->nitems;
@@ -264,20 +250,20 @@ static int hold_batch(pipe_worker_t *w, pipe_batch_t *b)
             pas_pipe_rob_entry_t e = {r->hdr->seq, r->hdr->sub, r->hdr->flags & PIPE_F_END, r};
             rc = pas_pipe_rob_insert(&w->rob, e);
             if (rc)
-                rc = pipe_worker_fail(w, rc == PAS_ERR_VERIFY ? PAS_ERR_VERIFY : PAS_ERR_INTERNAL,
+                rc = pas_pipe_worker_fail(w, rc == PAS_ERR_VERIFY ? PAS_ERR_VERIFY : PAS_ERR_INTERNAL,
                                       "stage '%s': item %llu.%u arrived %s", w->st->name,
                                       (unsigned long long)r->hdr->seq, r->hdr->sub,
                                       rc == PAS_ERR_VERIFY ? "twice or after its turn" : "with the reorder buffer full");
         } else {
             rc = pas_pipe_sched_push(&w->sched, r->hdr->prio, w->step, r);
             if (rc)
-                rc = pipe_worker_fail(w, PAS_ERR_INTERNAL, "stage '%s': priority queue full", w->st->name);
+                rc = pas_pipe_worker_fail(w, PAS_ERR_INTERNAL, "stage '%s': priority queue full", w->st->name);
         }
     }
     return rc;
 }
 
-static int drop_ref(pipe_worker_t *w, pipe_batch_t *b)
+static pas_status drop_ref(pipe_worker_t *w, pipe_batch_t *b)
 {
     if (--b->refs > 0)
         return PAS_OK;
@@ -344,7 +330,7 @@ static int take_item(pipe_worker_t *w, pipe_item_ref_t *it)
             return rc;
         if (rc == 2) {
             if (w->reorder && w->rob.count > 0)
-                return pipe_worker_fail(w, PAS_ERR_VERIFY,
+                return pas_pipe_worker_fail(w, PAS_ERR_VERIFY,
                                         "stage '%s': %zu items wait for item %llu.%u, which never came",
                                         w->st->name, w->rob.count, (unsigned long long)w->rob.next_seq,
                                         w->rob.next_sub);
@@ -357,7 +343,7 @@ static int take_item(pipe_worker_t *w, pipe_item_ref_t *it)
 
 /* ---- the run ---------------------------------------------------------------------- */
 
-static int process_one(pipe_worker_t *w, const pipe_item_ref_t *it)
+static pas_status process_one(pipe_worker_t *w, const pipe_item_ref_t *it)
 {
     const pipe_hdr_t *h = it->hdr;
     int rc = PAS_OK;
@@ -365,20 +351,20 @@ static int process_one(pipe_worker_t *w, const pipe_item_ref_t *it)
         goto done;
     w->cur = h;
     w->sub_emitted = 0;
-    pipe_cur_item = h->seq;
-    pipe_cur_busy = 1;
+    pas_pipe_cur_item = h->seq;
+    pas_pipe_cur_busy = 1;
     rc = pas_watch_phase(w->st->name);
     if (rc == PAS_OK) {
         pas_pipe_item_t in = {h + 1, (size_t)h->len, h->seq, h->prio, h->t0};
         rc = w->st->process(w->state, &in, (pas_pipe_emit_t *)w);
     }
-    pipe_cur_busy = 0;
+    pas_pipe_cur_busy = 0;
     w->items_in++;
     if (w->is_sink)
-        pas_pipe_hist_add(&w->hist, pipe_now() - h->t0);
+        pas_pipe_hist_add(&w->hist, pas_pipe_now() - h->t0);
     if (rc < 0) {
         w->cur = NULL;
-        return pipe_worker_fail(w, rc, "stage '%s' (worker %d of %d) failed on item %llu: %s", w->st->name,
+        return pas_pipe_worker_fail(w, rc, "stage '%s' (worker %d of %d) failed on item %llu: %s", w->st->name,
                                 w->where.index, w->where.count, (unsigned long long)h->seq, pas_strerror(rc));
     }
     if (w->markers)
@@ -390,16 +376,16 @@ done:
     return rc;
 }
 
-int pipe_worker_run(pipe_worker_t *w)
+pas_status pas_pipe_worker_run(pipe_worker_t *w)
 {
     int rc = PAS_OK, inited = 0;
     pas_pipe_emit_t *em = (pas_pipe_emit_t *)w;
-    w->t_start = pipe_now();
-    pipe_cur_stage = w->st->name;
+    w->t_start = pas_pipe_now();
+    pas_pipe_cur_stage = w->st->name;
     if (w->st->init) {
         rc = w->st->init(&w->state, &w->where, w->st->arg);
         if (rc) {
-            rc = pipe_worker_fail(w, rc, "stage '%s' (worker %d of %d) failed to start: %s", w->st->name,
+            rc = pas_pipe_worker_fail(w, rc, "stage '%s' (worker %d of %d) failed to start: %s", w->st->name,
                                   w->where.index, w->where.count, pas_strerror(rc));
             goto out;
         }
@@ -408,18 +394,18 @@ int pipe_worker_run(pipe_worker_t *w)
     if (w->is_source) {
         for (;;) {
             w->cur = NULL;
-            pipe_cur_item = w->items_out; /* the source's next item */
-            pipe_cur_busy = 1;
+            pas_pipe_cur_item = w->items_out; /* the source's next item */
+            pas_pipe_cur_busy = 1;
             rc = pas_watch_phase(w->st->name);
             if (rc == PAS_OK)
                 rc = w->st->process(w->state, NULL, em);
-            pipe_cur_busy = 0;
+            pas_pipe_cur_busy = 0;
             if (rc == PAS_PIPE_END) {
                 rc = PAS_OK;
                 break;
             }
             if (rc < 0) {
-                rc = pipe_worker_fail(w, rc, "stage '%s' (worker %d of %d) failed producing item %llu: %s",
+                rc = pas_pipe_worker_fail(w, rc, "stage '%s' (worker %d of %d) failed producing item %llu: %s",
                                       w->st->name, w->where.index, w->where.count,
                                       (unsigned long long)w->items_out, pas_strerror(rc));
                 goto out;
@@ -431,7 +417,7 @@ int pipe_worker_run(pipe_worker_t *w)
             if ((rc = process_one(w, &it)) != PAS_OK)
                 goto out;
         if (rc < 0) {
-            rc = pipe_worker_fail(w, rc, "stage '%s' stopped: %s", w->st->name, pas_strerror(rc));
+            rc = pas_pipe_worker_fail(w, rc, "stage '%s' stopped: %s", w->st->name, pas_strerror(rc));
             goto out;
         }
     }
@@ -439,89 +425,21 @@ int pipe_worker_run(pipe_worker_t *w)
         w->cur = NULL;
         rc = w->st->flush(w->state, em);
         if (rc < 0) {
-            rc = pipe_worker_fail(w, rc, "stage '%s' (worker %d of %d) failed at end of stream: %s",
+            rc = pas_pipe_worker_fail(w, rc, "stage '%s' (worker %d of %d) failed at end of stream: %s",
                                   w->st->name, w->where.index, w->where.count, pas_strerror(rc));
             goto out;
         }
     }
     if (w->out && w->out->nitems > 0 && (rc = ship(w)) != PAS_OK)
         goto out;
-    double t = pipe_now();
+    double t = pas_pipe_now();
     rc = w->eng->finish(w);
-    w->t_blocked += pipe_now() - t;
+    w->t_blocked += pas_pipe_now() - t;
     if (rc)
-        rc = pipe_worker_fail(w, rc, "stage '%s': ending the stream failed: %s", w->st->name, pas_strerror(rc));
+        rc = pas_pipe_worker_fail(w, rc, "stage '%s': ending the stream failed: %s", w->st->name, pas_strerror(rc));
 out:
     if (inited && w->st->finalize)
         w->st->finalize(w->state);
-    w->t_end = pipe_now();
+    w->t_end = pas_pipe_now();
     return rc ? rc : w->status;
-}
-
-/* ---- entry ---------------------------------------------------------------------------- */
-
-int pas_pipe_run(MPI_Comm comm, const pas_pipe_spec_t *spec, const pas_pipe_stage_t *stages,
-                 const pas_pipe_opts_t *opt, pas_pipe_metrics_t *metrics, char *err, size_t errlen)
-{
-    int size;
-    pas_pipe_metrics_t local;
-    if (!metrics)
-        metrics = &local;
-    memset(metrics, 0, sizeof *metrics);
-    if (MPI_Comm_size(comm, &size) != MPI_SUCCESS)
-        return PAS_ERR_MPI;
-    int rc = pas_pipe_check(spec, opt, size, err, errlen);
-    if (rc)
-        return rc;
-    for (int s = 0; s < spec->nstages; s++)
-        if (!stages[s].process) {
-            snprintf(err, errlen, "stage '%s' has no process callback", spec->name[s]);
-            return PAS_ERR_ARG;
-        }
-    if (opt->engine == 2 && size > 1) {
-        snprintf(err, errlen, "the shared-memory engine runs on 1 rank (the job has %d); use engine 0", size);
-        return PAS_ERR_ARG;
-    }
-    if (size == 1)
-        return pipe_run_threads(spec, stages, opt, metrics, err, errlen);
-    return pipe_run_mpi(comm, spec, stages, opt, metrics, err, errlen);
-}
-
-/* ---- metrics ---------------------------------------------------------------------------- */
-
-void pipe_metrics_add(pas_pipe_metrics_t *m, const pipe_worker_t *w)
-{
-    int s = w->where.stage;
-    double wall = w->t_end - w->t_start;
-    m->items_in[s] += w->items_in;
-    m->items_out[s] += w->items_out;
-    m->bytes_out[s] += w->bytes_out;
-    m->busy[s] += wall > 0 ? 1.0 - w->t_blocked / wall : 0;
-    m->qdepth[s] += w->qn ? w->qsum / (double)w->qn : 0;
-    if (w->qmax > m->qmax[s])
-        m->qmax[s] = w->qmax;
-    if (wall > m->rate[s])
-        m->rate[s] = wall; /* the slowest worker's wall time until finish */
-}
-
-void pipe_metrics_finish(pas_pipe_metrics_t *m, const pas_pipe_spec_t *spec, const pas_pipe_hist_t *h)
-{
-    m->nstages = spec->nstages;
-    m->bottleneck = -1;
-    m->wall = 0;
-    for (int s = 0; s < spec->nstages; s++) {
-        snprintf(m->name[s], sizeof m->name[s], "%s", spec->name[s]);
-        m->workers[s] = spec->count[s];
-        m->busy[s] /= spec->count[s];
-        m->qdepth[s] /= spec->count[s];
-        double wall = m->rate[s];
-        if (wall > m->wall)
-            m->wall = wall;
-        uint64_t n = s == 0 ? m->items_out[s] : m->items_in[s];
-        m->rate[s] = wall > 0 ? (double)n / wall : 0;
-        if (m->bottleneck < 0 || m->busy[s] > m->busy[m->bottleneck])
-            m->bottleneck = s;
-    }
-    m->lat_p50 = pas_pipe_hist_quantile(h, 0.5);
-    m->lat_p99 = pas_pipe_hist_quantile(h, 0.99);
 }

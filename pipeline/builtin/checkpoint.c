@@ -1,6 +1,6 @@
 /* checkpoint.c - a checkpoint knows its run: it records what identifies the
  * run and a checksum of its own text, and a resume checks both, and the
- * numbers it holds, before any work (stations.h has the format). */
+ * numbers it holds, before any work (builtin/stages.h has the format). */
 #ifndef _XOPEN_SOURCE
 #define _XOPEN_SOURCE 700 /* realpath */
 #endif
@@ -14,11 +14,11 @@
 #include <unistd.h>
 
 #include "pas_paths.h"
-#include "stations.h"
+#include "builtin/stages.h"
 
 static const char ckpt_magic[] = "pas-pipeline checkpoint 2\n";
 
-uint64_t station_fnv1a(const void *data, size_t len)
+uint64_t builtin_fnv1a(const void *data, size_t len)
 {
     const unsigned char *p = data;
     uint64_t h = 0xcbf29ce484222325ULL;
@@ -29,7 +29,7 @@ uint64_t station_fnv1a(const void *data, size_t len)
 
 /* ---- the run's identity ------------------------------------------------------ */
 
-int station_ckpt_identity(const station_run_id_t *id, char *buf, size_t len, char *err, size_t errlen)
+pas_status builtin_ckpt_identity(const builtin_run_id_t *id, char *buf, size_t len, char *err, size_t errlen)
 {
     const char *paths[] = {id->input, id->output, id->spec, id->transform};
     for (size_t i = 0; i < sizeof paths / sizeof *paths; i++)
@@ -66,19 +66,19 @@ int station_ckpt_identity(const station_run_id_t *id, char *buf, size_t len, cha
 
 /* ---- text ------------------------------------------------------------------------ */
 
-size_t station_ckpt_format(const char *ident, uint64_t next_seq, uint64_t offset, uint64_t tail, char *buf,
+size_t builtin_ckpt_format(const char *ident, uint64_t next_seq, uint64_t offset, uint64_t tail, char *buf,
                            size_t len)
 {
     int at = snprintf(buf, len, "%s%snext_seq=%llu\noffset=%llu\ntail=%016llx\n", ckpt_magic, ident,
                       (unsigned long long)next_seq, (unsigned long long)offset, (unsigned long long)tail);
     if (at < 0 || (size_t)at + 22 >= len)
         return 0;
-    uint64_t crc = station_fnv1a(buf, (size_t)at);
+    uint64_t crc = builtin_fnv1a(buf, (size_t)at);
     at += snprintf(buf + at, len - (size_t)at, "crc=%016llx\n", (unsigned long long)crc);
     return (size_t)at;
 }
 
-/* a count: decimal digits only, no sign, at most STATION_CKPT_LIMIT */
+/* a count: decimal digits only, no sign, at most BUILTIN_CKPT_LIMIT */
 static int parse_count(const char *s, size_t n, uint64_t *out)
 {
     uint64_t v = 0;
@@ -89,7 +89,7 @@ static int parse_count(const char *s, size_t n, uint64_t *out)
             return 0;
         v = v * 10 + (uint64_t)(s[i] - '0');
     }
-    if (v > STATION_CKPT_LIMIT)
+    if (v > BUILTIN_CKPT_LIMIT)
         return 0;
     *out = v;
     return 1;
@@ -111,11 +111,11 @@ static int parse_hex16(const char *s, size_t n, uint64_t *out)
     return 1;
 }
 
-int station_ckpt_parse(const char *text, size_t len, station_ckpt_t *ck, char *err, size_t errlen)
+pas_status builtin_ckpt_parse(const char *text, size_t len, builtin_ckpt_t *ck, char *err, size_t errlen)
 {
     size_t magic = sizeof ckpt_magic - 1;
-    if (len > STATION_CKPT_MAX) {
-        snprintf(err, errlen, "is corrupt (%zu bytes, a checkpoint has at most %d)", len, STATION_CKPT_MAX);
+    if (len > BUILTIN_CKPT_MAX) {
+        snprintf(err, errlen, "is corrupt (%zu bytes, a checkpoint has at most %d)", len, BUILTIN_CKPT_MAX);
         return PAS_ERR_ARG;
     }
     if (memchr(text, '\0', len)) {
@@ -142,7 +142,7 @@ int station_ckpt_parse(const char *text, size_t len, station_ckpt_t *ck, char *e
         snprintf(err, errlen, "is corrupt (its crc line is not 16 lowercase hex digits)");
         return PAS_ERR_ARG;
     }
-    if (station_fnv1a(text, len - crc_line) != want) {
+    if (builtin_fnv1a(text, len - crc_line) != want) {
         snprintf(err, errlen, "is corrupt (its checksum does not match its text: edited or damaged)");
         return PAS_ERR_ARG;
     }
@@ -234,8 +234,8 @@ static const char *key_words(const char *key, size_t klen)
     return NULL;
 }
 
-int station_ckpt_match(const station_ckpt_t *ck, const char *ident, int gen, uint64_t n, char *err,
-                       size_t errlen)
+pas_status builtin_ckpt_match(const builtin_ckpt_t *ck, const char *ident, int gen, uint64_t n, char *err,
+                              size_t errlen)
 {
     /* every line of each must be in the other with the same value: name the
      * first that differs (this run's lines first, then ones only the file has) */
@@ -279,9 +279,9 @@ int station_ckpt_match(const station_ckpt_t *ck, const char *ident, int gen, uin
     return PAS_OK;
 }
 
-int station_ckpt_tail(const char *path, uint64_t offset, uint64_t *hash, char *err, size_t errlen)
+pas_status builtin_ckpt_tail(const char *path, uint64_t offset, uint64_t *hash, char *err, size_t errlen)
 {
-    unsigned char buf[STATION_CKPT_TAIL];
+    unsigned char buf[BUILTIN_CKPT_TAIL];
     size_t k = offset < sizeof buf ? (size_t)offset : sizeof buf, got = 0;
     int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY), bad = 0;
     if (fd < 0) {
@@ -306,13 +306,13 @@ int station_ckpt_tail(const char *path, uint64_t offset, uint64_t *hash, char *e
                  (unsigned long long)offset);
     if (got < k)
         return PAS_ERR_IO;
-    *hash = station_fnv1a(buf, k);
+    *hash = builtin_fnv1a(buf, k);
     return PAS_OK;
 }
 
 /* ---- paths ----------------------------------------------------------------------- */
 
-void station_canonical_dir(const char *path, char *buf, size_t len)
+void builtin_canonical_dir(const char *path, char *buf, size_t len)
 {
     char full[PATH_MAX], dir[PATH_MAX];
     const char *slash = strrchr(path, '/');
@@ -329,13 +329,13 @@ void station_canonical_dir(const char *path, char *buf, size_t len)
         snprintf(buf, len, "%s", path);
 }
 
-void station_canonical(const char *path, char *buf, size_t len)
+void builtin_canonical(const char *path, char *buf, size_t len)
 {
     char full[PATH_MAX];
     if (realpath(path, full))
         snprintf(buf, len, "%s", full);
     else
-        station_canonical_dir(path, buf, len);
+        builtin_canonical_dir(path, buf, len);
 }
 
 /* 1 when name is target, 2 when it is target then one of the suffixes the
@@ -357,7 +357,7 @@ static int output_file(const char *name, const char *target)
     return 0;
 }
 
-int station_ckpt_clash(const char *ckpt, const char *output, const char *input)
+int builtin_ckpt_clash(const char *ckpt, const char *output, const char *input)
 {
     char tmp[PATH_MAX + 8];
     snprintf(tmp, sizeof tmp, "%s.tmp", ckpt); /* the checkpoint's own temporary name */
@@ -375,11 +375,11 @@ int station_ckpt_clash(const char *ckpt, const char *output, const char *input)
 
 static const char *transform_name(int t)
 {
-    return t == STATION_COMPRESS ? "compress" : t == STATION_CHECKSUM ? "checksum" : "none";
+    return t == BUILTIN_COMPRESS ? "compress" : t == BUILTIN_CHECKSUM ? "checksum" : "none";
 }
 
 /* the input's identity: regular files by size, mtime and the hash of their head */
-static int input_identity(const char *path, station_run_id_t *id, char *err, size_t errlen)
+static pas_status input_identity(const char *path, builtin_run_id_t *id, char *err, size_t errlen)
 {
     struct stat st;
     if (strcmp(path, "-") == 0 || (stat(path, &st) == 0 && !S_ISREG(st.st_mode))) {
@@ -387,18 +387,18 @@ static int input_identity(const char *path, station_run_id_t *id, char *err, siz
         return PAS_OK;
     }
     FILE *f = fopen(path, "rb");
-    unsigned char *head = malloc(STATION_CKPT_HEAD);
+    unsigned char *head = malloc(BUILTIN_CKPT_HEAD);
     size_t got = 0;
     int ok = f && head && fstat(fileno(f), &st) == 0;
     if (ok) {
-        got = fread(head, 1, STATION_CKPT_HEAD, f);
+        got = fread(head, 1, BUILTIN_CKPT_HEAD, f);
         ok = !ferror(f);
     }
     if (ok) {
         id->input_size = (uint64_t)st.st_size;
         id->input_mtime_s = (int64_t)st.st_mtim.tv_sec;
         id->input_mtime_ns = (int64_t)st.st_mtim.tv_nsec;
-        id->input_head = station_fnv1a(head, got);
+        id->input_head = builtin_fnv1a(head, got);
     } else {
         snprintf(err, errlen, "--input %s: %s; check the path", path, head ? strerror(errno) : "out of memory");
     }
@@ -408,9 +408,9 @@ static int input_identity(const char *path, station_run_id_t *id, char *err, siz
     return ok ? PAS_OK : PAS_ERR_ARG;
 }
 
-/* the whole checkpoint file (at most STATION_CKPT_MAX + 1 bytes, to tell
+/* the whole checkpoint file (at most BUILTIN_CKPT_MAX + 1 bytes, to tell
  * "too long"); PAS_OK, PAS_ERR_IO when absent */
-static int read_small(const char *path, char *buf, size_t cap, size_t *len, char *err, size_t errlen)
+static pas_status read_small(const char *path, char *buf, size_t cap, size_t *len, char *err, size_t errlen)
 {
     /* nonblocking: a FIFO put there since the check must not hang the open */
     int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY);
@@ -450,21 +450,23 @@ static const char *not_regular(const char *path, int follow)
            : S_ISLNK(st.st_mode) ? "a symbolic link" : S_ISDIR(st.st_mode) ? "a directory" : "a special file";
 }
 
-int station_ckpt_prepare(const station_cfg_t *c, const char *spec, char *ident, uint64_t *next_seq,
-                         uint64_t *offset, char *err, size_t errlen)
+void builtin_part_name(const char *output, char *buf, size_t len) { snprintf(buf, len, "%s.part", output); }
+
+pas_status builtin_ckpt_prepare(const builtin_cfg_t *c, const char *spec, char *ident, uint64_t *next_seq,
+                                uint64_t *offset, char *err, size_t errlen)
 {
     /* names as given with the directory resolved (what the writes and
      * renames touch: a link there is replaced, not followed) and with every
      * link resolved (what the reads follow); a clash of any two is refused */
     char ck[2][PATH_MAX], out[2][PATH_MAX], in[PATH_MAX], part[PATH_MAX + 8], why[400];
     int reading = c->input != NULL;
-    station_canonical_dir(c->checkpoint, ck[0], sizeof ck[0]);
-    station_canonical(c->checkpoint, ck[1], sizeof ck[1]);
-    station_canonical_dir(c->output, out[0], sizeof out[0]);
-    station_canonical(c->output, out[1], sizeof out[1]);
+    builtin_canonical_dir(c->checkpoint, ck[0], sizeof ck[0]);
+    builtin_canonical(c->checkpoint, ck[1], sizeof ck[1]);
+    builtin_canonical_dir(c->output, out[0], sizeof out[0]);
+    builtin_canonical(c->output, out[1], sizeof out[1]);
     if (reading)
-        station_canonical(c->input, in, sizeof in);
-    station_part_name(c->output, part, sizeof part);
+        builtin_canonical(c->input, in, sizeof in);
+    builtin_part_name(c->output, part, sizeof part);
     *next_seq = *offset = 0;
     struct stat st;
     if (stat(c->output, &st) == 0 && !S_ISREG(st.st_mode)) {
@@ -474,7 +476,7 @@ int station_ckpt_prepare(const station_cfg_t *c, const char *spec, char *ident, 
     }
     int clash = 0;
     for (int i = 0; i < 4 && !clash; i++)
-        clash = station_ckpt_clash(ck[i / 2], out[i % 2], reading && strcmp(c->input, "-") ? in : NULL);
+        clash = builtin_ckpt_clash(ck[i / 2], out[i % 2], reading && strcmp(c->input, "-") ? in : NULL);
     if (clash) {
         static const char partial[] = "(or its temporary name, with .tmp added) is one of the output's partial "
                                       "or temporary names (.part, .tmp, .pas-tmp)";
@@ -499,31 +501,31 @@ int station_ckpt_prepare(const station_cfg_t *c, const char *spec, char *ident, 
                               "or write to another --output", part, kind);
         return PAS_ERR_ARG;
     }
-    station_run_id_t id = {.input = reading ? in : NULL, .n = c->n, .size = c->size, .seed = c->seed,
+    builtin_run_id_t id = {.input = reading ? in : NULL, .n = c->n, .size = c->size, .seed = c->seed,
                            .record = c->record, .transform = transform_name(c->transform), .spec = spec,
                            .output = out[0]};
     if (reading && strcmp(c->input, "-") == 0)
         id.input = "-";
     if (reading && (rc = input_identity(c->input, &id, err, errlen)) != PAS_OK)
         return rc;
-    if ((rc = station_ckpt_identity(&id, ident, STATION_CKPT_MAX, err, errlen)) != PAS_OK)
+    if ((rc = builtin_ckpt_identity(&id, ident, BUILTIN_CKPT_MAX, err, errlen)) != PAS_OK)
         return rc;
 
     /* a checkpoint from an interrupted run: resume after its last commit */
-    station_ckpt_t *saved = malloc(sizeof *saved);
-    char *text = malloc(STATION_CKPT_MAX + 1);
+    builtin_ckpt_t *saved = malloc(sizeof *saved);
+    char *text = malloc(BUILTIN_CKPT_MAX + 1);
     size_t len = 0;
-    rc = saved && text ? read_small(c->checkpoint, text, STATION_CKPT_MAX + 1, &len, why, sizeof why)
+    rc = saved && text ? read_small(c->checkpoint, text, BUILTIN_CKPT_MAX + 1, &len, why, sizeof why)
                        : PAS_ERR_NOMEM;
     if (rc == PAS_ERR_IO) {
         rc = PAS_OK; /* none: a fresh start */
         goto out;
     }
     if (rc == PAS_OK)
-        rc = station_ckpt_parse(text, len, saved, why, sizeof why);
+        rc = builtin_ckpt_parse(text, len, saved, why, sizeof why);
     int theirs = rc == PAS_OK; /* a checkpoint, readable: from another run, or impossible */
     if (rc == PAS_OK)
-        rc = station_ckpt_match(saved, ident, !reading, c->n, why, sizeof why);
+        rc = builtin_ckpt_match(saved, ident, !reading, c->n, why, sizeof why);
     if (rc == PAS_OK && saved->offset > 0 && (stat(part, &st) != 0 || (uint64_t)st.st_size < saved->offset)) {
         snprintf(why, sizeof why, "says %llu bytes are written, but the partial output %.200s %s",
                  (unsigned long long)saved->offset, part, stat(part, &st) != 0 ? "is missing" : "is shorter");
@@ -534,7 +536,7 @@ int station_ckpt_prepare(const station_cfg_t *c, const char *spec, char *ident, 
     /* nothing written (offset 0): nothing to check, and the partial output
      * may be missing */
     if (rc == PAS_OK && saved->offset > 0 &&
-        station_ckpt_tail(part, saved->offset, &tail, tail_err, sizeof tail_err) != PAS_OK) {
+        builtin_ckpt_tail(part, saved->offset, &tail, tail_err, sizeof tail_err) != PAS_OK) {
         snprintf(why, sizeof why, "does not fit the partial output: %s", tail_err);
         rc = PAS_ERR_ARG;
     } else if (rc == PAS_OK && saved->offset > 0 && tail != saved->tail) {
