@@ -122,7 +122,8 @@ pas_status pas_sort_exchange(MPI_Comm comm, size_t elem_size, const void *send,
     MPI_Comm_rank(comm, &me);
     pas_status rc = pas_watch_phase("exchange");
     if (p == 1)
-        return pas_agree(comm, rc ? rc : exchange_self(elem_size, send, scounts, recv, nrecv, rcounts));
+        return pas_agree(comm, rc ? rc
+                                  : exchange_self(elem_size, send, scounts, recv, nrecv, rcounts));
     size_t limit = sort_limit(chunk_limit);
     uint64_t *rc_ = malloc(sizeof(uint64_t) * 4 * (size_t)p);
     int *ib = malloc(sizeof(int) * 4 * (size_t)p);

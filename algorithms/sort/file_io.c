@@ -50,7 +50,8 @@ static pas_status changed_msg(char *why, size_t len, const char *path, uint64_t 
 }
 
 /* This rank's block [off, off + bytes) in pieces, every count checked. */
-static pas_status read_block(int fd, const char *path, char *buf, uint64_t off, size_t bytes, size_t piece,
+static pas_status read_block(int fd, const char *path, char *buf, uint64_t off, size_t bytes,
+                             size_t piece,
                       uint64_t size0, int pause, char *why, size_t len)
 {
     for (size_t o = 0; o < bytes; o += piece) {
@@ -76,8 +77,9 @@ static pas_status read_block(int fd, const char *path, char *buf, uint64_t off, 
     return PAS_OK;
 }
 
-pas_status pas_sort_file_read(MPI_Comm comm, const char *path, size_t rec_size, size_t chunk_limit, void **data,
-                       size_t *n, uint64_t *first, uint64_t *total, char *why, size_t whylen)
+pas_status pas_sort_file_read(MPI_Comm comm, const char *path, size_t rec_size, size_t chunk_limit,
+                              void **data, size_t *n, uint64_t *first, uint64_t *total, char *why,
+                              size_t whylen)
 {
     int p, me, rc = PAS_OK;
     MPI_Comm_size(comm, &p);
@@ -142,8 +144,8 @@ pas_status pas_sort_file_read(MPI_Comm comm, const char *path, size_t rec_size, 
     return rc;
 }
 
-pas_status pas_sort_file_write(MPI_Comm comm, pas_outfile_t *f, size_t rec_size, size_t chunk_limit, const void *data,
-                        size_t n)
+pas_status pas_sort_file_write(MPI_Comm comm, pas_outfile_t *f, size_t rec_size, size_t chunk_limit,
+                               const void *data, size_t n)
 {
     uint64_t nl = n, off = 0, total = 0;
     int me;

@@ -21,7 +21,8 @@ static pas_status merge_tree(MPI_Comm comm, const sort_ops_t *ops, const pas_sor
             if (PAS_WATCHED("MPI_Send", me - step, SORT_TAG_MERGE,
                             MPI_Send(&c, 1, MPI_UINT64_T, me - step, SORT_TAG_MERGE, comm)) != MPI_SUCCESS)
                 return PAS_ERR_MPI;
-            rc = pas_sort_send_chunked(comm, *data, *n, es, me - step, SORT_TAG_MERGE, cfg->chunk_limit);
+            rc = pas_sort_send_chunked(comm, *data, *n, es, me - step, SORT_TAG_MERGE,
+                                       cfg->chunk_limit);
             *bytes += c * es;
             *n = 0;
             break;
@@ -38,7 +39,8 @@ static pas_status merge_tree(MPI_Comm comm, const sort_ops_t *ops, const pas_sor
                 free(in);
                 return PAS_ERR_NOMEM;
             }
-            rc = pas_sort_recv_chunked(comm, in, c, es, me + step, SORT_TAG_MERGE, cfg->chunk_limit);
+            rc = pas_sort_recv_chunked(comm, in, c, es, me + step, SORT_TAG_MERGE,
+                                       cfg->chunk_limit);
             if (rc == PAS_OK) {
                 ops->merge2(*data, *n, in, c, out);
                 free(*data);

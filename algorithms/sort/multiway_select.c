@@ -1,7 +1,7 @@
 /* multiway_select.c - exact splitting of locally sorted arrays by global
  * rank, and the exact split into block shares built on it (select, one
- * exchange, a p-way merge).  Selection: for each target rank t, find the key x whose run of equal keys
- * contains position t (bisection of the key space between the global minimum
+ * exchange, a p-way merge).  Selection: for each target rank t, find the key
+ * x whose run of equal keys contains position t (bisection of the key space between the global minimum
  * and maximum: at most 64 rounds for uint64 keys, 128 for pairs, each one
  * MPI_Allreduce for all targets at once), then split that run across ranks
  * by exact counts in rank order. */

@@ -7,12 +7,16 @@
 
 size_t pas_sort_lower_bound(pas_sort_kind_t kind, const void *a, size_t n, const void *key)
 {
-    return kind == PAS_SORT_KIND_PAIR ? pas_sort_lower_pair(a, n, key) : pas_sort_lower_u64(a, n, key);
+    if (kind == PAS_SORT_KIND_PAIR)
+        return pas_sort_lower_pair(a, n, key);
+    return pas_sort_lower_u64(a, n, key);
 }
 
 size_t pas_sort_upper_bound(pas_sort_kind_t kind, const void *a, size_t n, const void *key)
 {
-    return kind == PAS_SORT_KIND_PAIR ? pas_sort_upper_pair(a, n, key) : pas_sort_upper_u64(a, n, key);
+    if (kind == PAS_SORT_KIND_PAIR)
+        return pas_sort_upper_pair(a, n, key);
+    return pas_sort_upper_u64(a, n, key);
 }
 
 pas_status pas_sort_classify(pas_sort_kind_t kind, const void *a, size_t n, const void *splitters,

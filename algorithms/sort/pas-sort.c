@@ -233,9 +233,10 @@ static int run(void *ctx)
     sort_run_t *s = ctx;
     int rc = pas_sort(s->d->comm, s->kind, &s->cfg, &s->work, &s->nw, &s->info);
     if (rc == PAS_OK && s->fetch)
-        rc = pas_sort_fetch_records(s->d->comm, s->work, s->nw, s->type == PAS_SORT_REC100 ? 48 : 64,
-                                    s->recs, rec_size(s), s->first_index, s->cfg.chunk_limit,
-                                    &s->fetched, &s->info.bytes_sent);
+        rc = pas_sort_fetch_records(s->d->comm, s->work, s->nw,
+                                    s->type == PAS_SORT_REC100 ? 48 : 64, s->recs, rec_size(s),
+                                    s->first_index, s->cfg.chunk_limit, &s->fetched,
+                                    &s->info.bytes_sent);
     return rc;
 }
 
@@ -270,7 +271,8 @@ static pas_status corrupt(sort_run_t *s, int how)
 {
     pas_driver_t *d = s->d;
     size_t es = pas_sort_kind_size(s->kind);
-    pas_status rc = pas_watch_phase("corrupt"); /* PAS_FAULT=R:corrupt:error fails this step (a test) */
+    /* PAS_FAULT=R:corrupt:error fails this step (a test) */
+    pas_status rc = pas_watch_phase("corrupt");
     if (rc != PAS_OK)
         return rc;
     if (how == CORRUPT_NOOP || how == CORRUPT_LOCAL) {
@@ -327,7 +329,8 @@ static int write_output(sort_run_t *s, pas_outfile_t *of)
                  "no memory to decode the records for writing (nothing was written)");
     if (o != s->fetched && o != s->work)
         free(o);
-    return pas_driver_checkf(d, w, "--out %s: %s", s->o->out, of->why[0] ? of->why : pas_strerror(w));
+    return pas_driver_checkf(d, w, "--out %s: %s", s->o->out,
+                             of->why[0] ? of->why : pas_strerror(w));
 }
 
 /* One result row (rank 0). */
@@ -375,7 +378,8 @@ static int sort_case(sort_run_t *s, pas_outfile_t *of, pas_sort_algo_t algo, pas
     /* digest of the input, as sorted elements and as records */
     pas_sort_digest_t dig;
     uint64_t rhash = 0;
-    rc = pas_driver_check(d, prepare(s), "cannot allocate the keys; use more ranks or a smaller --n");
+    rc = pas_driver_check(d, prepare(s),
+                          "cannot allocate the keys; use more ranks or a smaller --n");
     if (rc)
         return rc;
     pas_sort_digest(d->comm, s->kind, s->work, s->nw, &dig);
@@ -385,8 +389,9 @@ static int sort_case(sort_run_t *s, pas_outfile_t *of, pas_sort_algo_t algo, pas
     }
     memset(&s->info, 0, sizeof s->info);
     pas_stats_t st;
-    rc = pas_driver_checkf(d, pas_bench_run(d->comm, d->opt.warmup, d->opt.reps, prepare, run, s, &st),
-                           "sort failed (%s, %s)", pas_sort_algo_name(algo), pas_sort_dist_name(dist));
+    int b = pas_bench_run(d->comm, d->opt.warmup, d->opt.reps, prepare, run, s, &st);
+    rc = pas_driver_checkf(d, b, "sort failed (%s, %s)", pas_sort_algo_name(algo),
+                           pas_sort_dist_name(dist));
     if (rc == PAS_OK && s->corrupt != CORRUPT_NONE)
         rc = pas_driver_check(d, corrupt(s, s->corrupt), "corrupting the output failed");
     if (rc) /* never verify (or write) what a failed step left */

@@ -277,7 +277,8 @@ uint64_t pas_sort_hash(pas_sort_kind_t kind, const void *a, size_t n);
 uint64_t pas_sort_hash_records(const void *recs, size_t n, size_t size);
 
 /* collective, local status (an MPI error): the global digest of a distributed array. */
-pas_status pas_sort_digest(MPI_Comm comm, pas_sort_kind_t kind, const void *a, size_t n, pas_sort_digest_t *d);
+pas_status pas_sort_digest(MPI_Comm comm, pas_sort_kind_t kind, const void *a, size_t n,
+                           pas_sort_digest_t *d);
 
 typedef struct {
     int sorted_local;   /* every rank sorted inside (global) */
