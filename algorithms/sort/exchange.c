@@ -14,16 +14,21 @@ static pas_status elem_type(size_t es, MPI_Datatype *t)
     return PAS_OK;
 }
 
-pas_status pas_sort_send_chunked(MPI_Comm comm, const void *buf, size_t count, size_t es, int dest,
-                                 int tag, size_t limit)
+/* count elements to or from peer, in pieces of at most limit (send: 1 sends
+ * buf, 0 receives into it). */
+static pas_status p2p_chunked(MPI_Comm comm, int send, void *buf, size_t count, size_t es,
+                              int peer, int tag, size_t limit)
 {
     MPI_Datatype t = MPI_DATATYPE_NULL;
     pas_status rc = elem_type(es, &t);
     limit = sort_limit(limit);
     for (size_t off = 0; rc == PAS_OK && off < count; off += limit) {
-        size_t c = count - off < limit ? count - off : limit;
-        if (PAS_WATCHED("MPI_Send", dest, tag,
-                        MPI_Send((const char *)buf + off * es, (int)c, t, dest, tag, comm)) != MPI_SUCCESS)
+        int c = (int)(count - off < limit ? count - off : limit);
+        char *at = (char *)buf + off * es;
+        int mpi = send ? PAS_WATCHED("MPI_Send", peer, tag, MPI_Send(at, c, t, peer, tag, comm))
+                       : PAS_WATCHED("MPI_Recv", peer, tag,
+                                     MPI_Recv(at, c, t, peer, tag, comm, MPI_STATUS_IGNORE));
+        if (mpi != MPI_SUCCESS)
             rc = PAS_ERR_MPI;
     }
     if (t != MPI_DATATYPE_NULL)
@@ -31,22 +36,16 @@ pas_status pas_sort_send_chunked(MPI_Comm comm, const void *buf, size_t count, s
     return rc;
 }
 
+pas_status pas_sort_send_chunked(MPI_Comm comm, const void *buf, size_t count, size_t es, int dest,
+                                 int tag, size_t limit)
+{
+    return p2p_chunked(comm, 1, (void *)buf, count, es, dest, tag, limit);
+}
+
 pas_status pas_sort_recv_chunked(MPI_Comm comm, void *buf, size_t count, size_t es, int src,
                                  int tag, size_t limit)
 {
-    MPI_Datatype t = MPI_DATATYPE_NULL;
-    pas_status rc = elem_type(es, &t);
-    limit = sort_limit(limit);
-    for (size_t off = 0; rc == PAS_OK && off < count; off += limit) {
-        size_t c = count - off < limit ? count - off : limit;
-        if (PAS_WATCHED("MPI_Recv", src, tag,
-                        MPI_Recv((char *)buf + off * es, (int)c, t, src, tag, comm, MPI_STATUS_IGNORE)) !=
-            MPI_SUCCESS)
-            rc = PAS_ERR_MPI;
-    }
-    if (t != MPI_DATATYPE_NULL)
-        MPI_Type_free(&t);
-    return rc;
+    return p2p_chunked(comm, 0, buf, count, es, src, tag, limit);
 }
 
 /* Rounds of at most `limit` elements per peer message. */
