@@ -104,7 +104,7 @@ static int ams_splitters(MPI_Comm comm, const ams_t *A, const void *a, size_t n,
     uint64_t *h = NULL;
     int *ci = malloc(sizeof(int) * (size_t)(nt > 0 ? nt : 1));
     rc = pas_watch_phase("sample");
-    if ((rc = pas_agree(comm, rc ? rc : sort_sample_gather_total(comm, ops, a, n, want, seed, (void **)&smp, &m))))
+    if ((rc = pas_agree(comm, rc ? rc : pas_sort_sample_gather_total(comm, ops, a, n, want, seed, (void **)&smp, &m))))
         goto done;
     int nco = (int)((m + AMS_COARSE - 1) / AMS_COARSE), nmax = nco + nt * (AMS_COARSE + 1);
     cand = malloc(es * (size_t)(nmax > 0 ? nmax : 1));
@@ -271,7 +271,7 @@ static int ams_move(MPI_Comm comm, ams_t *A, int k, const uint64_t *cut, const u
     } else if (M.nrun > AMS_MERGE_RUNS) {
         /* many runs: one local sort costs less than log2(runs) merge passes */
         out = sort_alloc(expect, es);
-        rc = out ? sort_local_run_with(ops, A->cfg->local, recv, expect, out) : PAS_ERR_NOMEM;
+        rc = out ? pas_sort_local_run_with(ops, A->cfg->local, recv, expect, out) : PAS_ERR_NOMEM;
         *data = recv;
     } else {
         out = sort_alloc(expect, es);

@@ -7,23 +7,28 @@
  * than 2^31 elements works.  Tests force the second path with a small limit. */
 #include "sort_internal.h"
 
-static int elem_type(size_t es, MPI_Datatype *t)
+static pas_status elem_type(size_t es, MPI_Datatype *t)
 {
     if (MPI_Type_contiguous((int)es, MPI_BYTE, t) != MPI_SUCCESS || MPI_Type_commit(t) != MPI_SUCCESS)
         return PAS_ERR_MPI;
     return PAS_OK;
 }
 
-int sort_send_chunked(MPI_Comm comm, const void *buf, size_t count, size_t es, int dest, int tag,
-                      size_t limit)
+/* count elements to or from peer, in pieces of at most limit (send: 1 sends
+ * buf, 0 receives into it). */
+static pas_status p2p_chunked(MPI_Comm comm, int send, void *buf, size_t count, size_t es,
+                              int peer, int tag, size_t limit)
 {
     MPI_Datatype t = MPI_DATATYPE_NULL;
-    int rc = elem_type(es, &t);
+    pas_status rc = elem_type(es, &t);
     limit = sort_limit(limit);
     for (size_t off = 0; rc == PAS_OK && off < count; off += limit) {
-        size_t c = count - off < limit ? count - off : limit;
-        if (PAS_WATCHED("MPI_Send", dest, tag,
-                        MPI_Send((const char *)buf + off * es, (int)c, t, dest, tag, comm)) != MPI_SUCCESS)
+        int c = (int)(count - off < limit ? count - off : limit);
+        char *at = (char *)buf + off * es;
+        int mpi = send ? PAS_WATCHED("MPI_Send", peer, tag, MPI_Send(at, c, t, peer, tag, comm))
+                       : PAS_WATCHED("MPI_Recv", peer, tag,
+                                     MPI_Recv(at, c, t, peer, tag, comm, MPI_STATUS_IGNORE));
+        if (mpi != MPI_SUCCESS)
             rc = PAS_ERR_MPI;
     }
     if (t != MPI_DATATYPE_NULL)
@@ -31,27 +36,23 @@ int sort_send_chunked(MPI_Comm comm, const void *buf, size_t count, size_t es, i
     return rc;
 }
 
-int sort_recv_chunked(MPI_Comm comm, void *buf, size_t count, size_t es, int src, int tag, size_t limit)
+pas_status pas_sort_send_chunked(MPI_Comm comm, const void *buf, size_t count, size_t es, int dest,
+                                 int tag, size_t limit)
 {
-    MPI_Datatype t = MPI_DATATYPE_NULL;
-    int rc = elem_type(es, &t);
-    limit = sort_limit(limit);
-    for (size_t off = 0; rc == PAS_OK && off < count; off += limit) {
-        size_t c = count - off < limit ? count - off : limit;
-        if (PAS_WATCHED("MPI_Recv", src, tag,
-                        MPI_Recv((char *)buf + off * es, (int)c, t, src, tag, comm, MPI_STATUS_IGNORE)) !=
-            MPI_SUCCESS)
-            rc = PAS_ERR_MPI;
-    }
-    if (t != MPI_DATATYPE_NULL)
-        MPI_Type_free(&t);
-    return rc;
+    return p2p_chunked(comm, 1, (void *)buf, count, es, dest, tag, limit);
+}
+
+pas_status pas_sort_recv_chunked(MPI_Comm comm, void *buf, size_t count, size_t es, int src,
+                                 int tag, size_t limit)
+{
+    return p2p_chunked(comm, 0, buf, count, es, src, tag, limit);
 }
 
 /* Rounds of at most `limit` elements per peer message. */
-static int exchange_rounds(MPI_Comm comm, int p, int me, size_t es, const char *send, const uint64_t *sc,
-                           const uint64_t *sd, char *recv, const uint64_t *rc_, const uint64_t *rd,
-                           size_t limit, MPI_Datatype t)
+static pas_status exchange_rounds(MPI_Comm comm, int p, int me, size_t es, const char *send,
+                                  const uint64_t *sc, const uint64_t *sd, char *recv,
+                                  const uint64_t *rc_, const uint64_t *rd, size_t limit,
+                                  MPI_Datatype t)
 {
     uint64_t most = 0, rounds = 0;
     for (int r = 0; r < p; r++) {
@@ -68,7 +69,7 @@ static int exchange_rounds(MPI_Comm comm, int p, int me, size_t es, const char *
     MPI_Request *req = malloc(sizeof(MPI_Request) * 2 * (size_t)p);
     if (!req)
         return PAS_ERR_NOMEM;
-    int rc = PAS_OK;
+    pas_status rc = PAS_OK;
     for (uint64_t k = 0; k < rounds && rc == PAS_OK; k++) {
         int nr = 0;
         uint64_t off = k * limit;
@@ -96,31 +97,49 @@ static int exchange_rounds(MPI_Comm comm, int p, int me, size_t es, const char *
     return rc;
 }
 
-int pas_sort_exchange(MPI_Comm comm, size_t elem_size, const void *send, const uint64_t *scounts,
-                      size_t chunk_limit, void **recv, size_t *nrecv, uint64_t *rcounts,
-                      uint64_t *bytes_sent)
+/* One rank: its own part is the whole exchange. */
+static pas_status exchange_self(size_t es, const void *send, const uint64_t *scounts, void **recv,
+                                size_t *nrecv, uint64_t *rcounts)
 {
-    int p, me, rc = PAS_OK;
+    char *out = sort_alloc(scounts[0], es);
+    if (!out)
+        return PAS_ERR_NOMEM;
+    pas_sort_copy(out, send, scounts[0] * es);
+    if (rcounts)
+        rcounts[0] = scounts[0];
+    *recv = out;
+    *nrecv = scounts[0];
+    return PAS_OK;
+}
+
+pas_status pas_sort_exchange(MPI_Comm comm, size_t elem_size, const void *send,
+                             const uint64_t *scounts, size_t chunk_limit, void **recv,
+                             size_t *nrecv, uint64_t *rcounts, uint64_t *bytes_sent)
+{
+    int p, me;
     MPI_Comm_size(comm, &p);
     MPI_Comm_rank(comm, &me);
+    pas_status rc = pas_watch_phase("exchange");
+    if (p == 1)
+        return pas_agree(comm, rc ? rc
+                                  : exchange_self(elem_size, send, scounts, recv, nrecv, rcounts));
     size_t limit = sort_limit(chunk_limit);
     uint64_t *rc_ = malloc(sizeof(uint64_t) * 4 * (size_t)p);
     int *ib = malloc(sizeof(int) * 4 * (size_t)p);
     char *out = NULL;
     MPI_Datatype t = MPI_DATATYPE_NULL;
-    if (!rc_ || !ib) {
+    uint64_t st = 0, rt = 0, sent = 0;
+    if (rc == PAS_OK && (!rc_ || !ib))
         rc = PAS_ERR_NOMEM;
+    if ((rc = pas_agree(comm, rc)) != PAS_OK)
         goto done;
-    }
     uint64_t *sd = rc_ + p, *rd = rc_ + 2 * p;
-    if ((rc = pas_agree(comm, pas_watch_phase("exchange"))) != PAS_OK)
-        goto done;
-    if (PAS_WATCHED("MPI_Alltoall", -1, 0, MPI_Alltoall(scounts, 1, MPI_UINT64_T, rc_, 1, MPI_UINT64_T, comm)) !=
+    if (PAS_WATCHED("MPI_Alltoall", -1, 0,
+                    MPI_Alltoall(scounts, 1, MPI_UINT64_T, rc_, 1, MPI_UINT64_T, comm)) !=
         MPI_SUCCESS) {
         rc = PAS_ERR_MPI;
-        goto done;
+        goto agree;
     }
-    uint64_t st = 0, rt = 0, sent = 0;
     for (int r = 0; r < p; r++) {
         sd[r] = st;
         rd[r] = rt;
@@ -129,26 +148,22 @@ int pas_sort_exchange(MPI_Comm comm, size_t elem_size, const void *send, const u
         if (r != me)
             sent += scounts[r] * elem_size;
     }
-    /* one path for all ranks: small enough for a single MPI_Alltoallv? */
-    int big = st > limit || rt > limit, any_big = 0;
-    if (PAS_WATCHED("MPI_Allreduce", -1, 0, MPI_Allreduce(&big, &any_big, 1, MPI_INT, MPI_MAX, comm)) !=
+    /* one path for all ranks: small enough for a single MPI_Alltoallv?
+     * (the same allreduce agrees on the receive buffer) */
+    out = sort_alloc(rt, elem_size);
+    int flags[2] = {st > limit || rt > limit, !out}, any[2] = {0, 0};
+    if (PAS_WATCHED("MPI_Allreduce", -1, 0, MPI_Allreduce(flags, any, 2, MPI_INT, MPI_MAX, comm)) !=
         MPI_SUCCESS) {
         rc = PAS_ERR_MPI;
-        goto done;
+        goto agree;
     }
-    out = sort_alloc(rt, elem_size);
-    if (!out) {
-        rc = PAS_ERR_NOMEM;
-    }
-    int bad = rc != PAS_OK, any_bad = 0;
-    MPI_Allreduce(&bad, &any_bad, 1, MPI_INT, MPI_MAX, comm);
-    if (any_bad) {
-        rc = rc ? rc : PAS_ERR_REMOTE;
+    if (any[1]) { /* agreed: every rank saw the flag */
+        rc = out ? PAS_ERR_REMOTE : PAS_ERR_NOMEM;
         goto done;
     }
     if ((rc = elem_type(elem_size, &t)) != PAS_OK)
-        goto done;
-    if (!any_big) {
+        goto agree;
+    if (!any[0]) {
         for (int r = 0; r < p; r++) {
             ib[r] = (int)scounts[r];
             ib[p + r] = (int)sd[r];
@@ -156,11 +171,14 @@ int pas_sort_exchange(MPI_Comm comm, size_t elem_size, const void *send, const u
             ib[3 * p + r] = (int)rd[r];
         }
         if (PAS_WATCHED("MPI_Alltoallv", -1, 0,
-                        MPI_Alltoallv(send, ib, ib + p, t, out, ib + 2 * p, ib + 3 * p, t, comm)) != MPI_SUCCESS)
+                        MPI_Alltoallv(send, ib, ib + p, t, out, ib + 2 * p, ib + 3 * p, t, comm)) !=
+            MPI_SUCCESS)
             rc = PAS_ERR_MPI;
     } else {
         rc = exchange_rounds(comm, p, me, elem_size, send, scounts, sd, out, rc_, rd, limit, t);
     }
+agree:
+    rc = pas_agree(comm, rc);
     if (rc == PAS_OK) {
         if (rcounts)
             memcpy(rcounts, rc_, sizeof(uint64_t) * (size_t)p);

@@ -38,7 +38,7 @@ static int changed(const file_id_t *a, const file_id_t *b)
            a->mtime_ns != b->mtime_ns || a->ctime_s != b->ctime_s || a->ctime_ns != b->ctime_ns;
 }
 
-static int changed_msg(char *why, size_t len, const char *path, uint64_t then, uint64_t now)
+static pas_status changed_msg(char *why, size_t len, const char *path, uint64_t then, uint64_t now)
 {
     if (then != now)
         snprintf(why, len, "%s changed while it was read (%llu bytes at open, %llu now); "
@@ -50,7 +50,8 @@ static int changed_msg(char *why, size_t len, const char *path, uint64_t then, u
 }
 
 /* This rank's block [off, off + bytes) in pieces, every count checked. */
-static int read_block(int fd, const char *path, char *buf, uint64_t off, size_t bytes, size_t piece,
+static pas_status read_block(int fd, const char *path, char *buf, uint64_t off, size_t bytes,
+                             size_t piece,
                       uint64_t size0, int pause, char *why, size_t len)
 {
     for (size_t o = 0; o < bytes; o += piece) {
@@ -76,8 +77,9 @@ static int read_block(int fd, const char *path, char *buf, uint64_t off, size_t 
     return PAS_OK;
 }
 
-int pas_sort_file_read(MPI_Comm comm, const char *path, size_t rec_size, size_t chunk_limit, void **data,
-                       size_t *n, uint64_t *first, uint64_t *total, char *why, size_t whylen)
+pas_status pas_sort_file_read(MPI_Comm comm, const char *path, size_t rec_size, size_t chunk_limit,
+                              void **data, size_t *n, uint64_t *first, uint64_t *total, char *why,
+                              size_t whylen)
 {
     int p, me, rc = PAS_OK;
     MPI_Comm_size(comm, &p);
@@ -142,8 +144,8 @@ int pas_sort_file_read(MPI_Comm comm, const char *path, size_t rec_size, size_t 
     return rc;
 }
 
-int pas_sort_file_write(MPI_Comm comm, pas_outfile_t *f, size_t rec_size, size_t chunk_limit, const void *data,
-                        size_t n)
+pas_status pas_sort_file_write(MPI_Comm comm, pas_outfile_t *f, size_t rec_size, size_t chunk_limit,
+                               const void *data, size_t n)
 {
     uint64_t nl = n, off = 0, total = 0;
     int me;

@@ -16,7 +16,7 @@ const char *pas_sort_dist_name(pas_sort_dist_t d)
     return (unsigned)d < PAS_DIST_COUNT ? dist_names[d] : "?";
 }
 
-int pas_sort_dist_parse(const char *name, pas_sort_dist_t *d)
+pas_status pas_sort_dist_parse(const char *name, pas_sort_dist_t *d)
 {
     for (int i = 0; i < PAS_DIST_COUNT; i++)
         if (name && strcmp(name, dist_names[i]) == 0) {
@@ -161,4 +161,61 @@ void pas_sort_generate_u64(pas_sort_dist_t d, uint64_t seed, uint64_t n, int p, 
 #pragma omp parallel for schedule(static) if (count > PAS_OMP_MIN_N)
     for (size_t i = 0; i < count; i++)
         keys[i] = pas_sort_dist_key(d, seed, n, p, first + i, bits);
+}
+
+void pas_sort_generate_records(pas_sort_type_t t, pas_sort_dist_t d, uint64_t seed, uint64_t n,
+                               int p, uint64_t first, size_t count, void *recs)
+{
+    int special = d == PAS_DIST_SPECIAL;
+    /* significant bits of the keys: floats get what their mantissa holds,
+     * and the special bit patterns the whole word */
+    int bits = t == PAS_SORT_U32 ? 32 : t == PAS_SORT_F32 ? 24 : t == PAS_SORT_F64 ? 53 : 64;
+    if (special && t == PAS_SORT_F32)
+        bits = 32;
+    if (special && t == PAS_SORT_F64)
+        bits = 64;
+    size_t rs = pas_sort_type_size(t);
+#pragma omp parallel for schedule(static) if (count > PAS_OMP_MIN_N)
+    for (size_t i = 0; i < count; i++) {
+        uint64_t g = first + i;
+        unsigned char *r = (unsigned char *)recs + i * rs;
+        uint64_t k = pas_sort_dist_key(d, seed, n, p, g, bits);
+        switch (t) {
+        case PAS_SORT_U32: ((uint32_t *)recs)[i] = (uint32_t)k; break;
+        case PAS_SORT_I64: ((int64_t *)recs)[i] = pas_sort_unkey_i64(k); break;
+        case PAS_SORT_F32:
+            if (special) {
+                uint32_t b = (uint32_t)k;
+                memcpy(r, &b, 4);
+            } else {
+                ((float *)recs)[i] = (float)(((double)k / 16777216.0 - 0.5) * 2e6);
+            }
+            break;
+        case PAS_SORT_F64:
+            if (special)
+                memcpy(r, &k, 8);
+            else
+                ((double *)recs)[i] = ((double)k / 9007199254740992.0 - 0.5) * 2e6;
+            break;
+        case PAS_SORT_KV16:
+            ((uint64_t *)r)[0] = k;
+            ((uint64_t *)r)[1] = pas_mix64(g ^ 0xfeedULL);
+            break;
+        case PAS_SORT_REC100: {
+            for (int b = 0; b < 8; b++)
+                r[b] = (unsigned char)(k >> (56 - 8 * b));
+            uint64_t x = pas_mix64(k);
+            r[8] = (unsigned char)x;
+            r[9] = (unsigned char)(x >> 8);
+            uint64_t f = pas_mix64(g);
+            for (int b = 10; b < 100; b++) {
+                if (b % 8 == 2)
+                    f = pas_mix64(f + (uint64_t)b);
+                r[b] = (unsigned char)(f >> (8 * (b % 8)));
+            }
+            break;
+        }
+        default: ((uint64_t *)recs)[i] = k; break;
+        }
+    }
 }

@@ -6,7 +6,6 @@
 
 /* ---- uint64 keys ---------------------------------------------------------- */
 
-static int less_u64(const void *a, const void *b) { return *(const uint64_t *)a < *(const uint64_t *)b; }
 
 static uint64_t hash_u64(const void *base, size_t n)
 {
@@ -39,16 +38,6 @@ static void next_u64(const void *x, void *out) { *(uint64_t *)out = *(const uint
 
 /* ---- (k, v) pairs ---------------------------------------------------------- */
 
-static inline int pair_less(pas_sort_pair_t a, pas_sort_pair_t b)
-{
-    return a.k < b.k || (a.k == b.k && a.v < b.v);
-}
-
-static int less_pair(const void *a, const void *b)
-{
-    return pair_less(*(const pas_sort_pair_t *)a, *(const pas_sort_pair_t *)b);
-}
-
 static uint64_t hash_pair(const void *base, size_t n)
 {
     const pas_sort_pair_t *a = base;
@@ -65,7 +54,7 @@ static size_t unsorted_pair(const void *base, size_t n)
     size_t first = n;
 #pragma omp parallel for reduction(min : first) schedule(static) if (n > PAS_OMP_MIN_N)
     for (size_t i = 1; i < n; i++)
-        if (pair_less(a[i], a[i - 1]) && i < first)
+        if (pas_sort_less_pair(a[i], a[i - 1]) && i < first)
             first = i;
     return first;
 }
@@ -89,43 +78,35 @@ static void next_pair(const void *x, void *out) { pair_from(pair_to(x) + 1, out)
 
 /* ---- the tables ------------------------------------------------------------ */
 
-static void radix_u64(void *a, void *t, size_t n) { pas_sort_radix_u64(a, t, n); }
-static void radix_pair(void *a, void *t, size_t n) { pas_sort_radix_pair(a, t, n); }
-static void msort_u64(void *a, void *t, size_t n) { pas_sort_mergesort_u64(a, t, n); }
-static void msort_pair(void *a, void *t, size_t n) { pas_sort_mergesort_pair(a, t, n); }
-static void qsort_u64(void *a, size_t n) { pas_sort_quicksort_u64(a, n); }
-static void qsort_pair(void *a, size_t n) { pas_sort_quicksort_pair(a, n); }
-static void merge_u64(const void *a, size_t na, const void *b, size_t nb, void *out)
+/* the typed kernels behind void * signatures, one set per kind */
+#define SORT_OPS_WRAPPERS(T, S)                                                                    \
+    static int less_##S(const void *a, const void *b)                                              \
+    {                                                                                              \
+        return pas_sort_less_##S(*(const T *)a, *(const T *)b);                                    \
+    }                                                                                              \
+    static void radix_##S(void *a, void *t, size_t n) { pas_sort_radix_##S(a, t, n); }            \
+    static void msort_##S(void *a, void *t, size_t n) { pas_sort_mergesort_##S(a, t, n); }        \
+    static void qsort_##S(void *a, size_t n) { pas_sort_quicksort_##S(a, n); }                     \
+    static void merge_##S(const void *a, size_t na, const void *b, size_t nb, void *out)           \
+    {                                                                                              \
+        pas_sort_merge2_##S(a, na, b, nb, out);                                                    \
+    }                                                                                              \
+    const sort_ops_t pas_sort_ops_##S = {sizeof(T),           less_##S,        radix_##S,          \
+                                         msort_##S,           qsort_##S,       merge_##S,          \
+                                         pas_sort_lower_##S,  pas_sort_upper_##S,                  \
+                                         pas_sort_classify_##S, hash_##S,      unsorted_##S,       \
+                                         mid_##S,             next_##S};
+PAS_SORT_KINDS(SORT_OPS_WRAPPERS)
+
+size_t pas_sort_kind_size(pas_sort_kind_t kind) { return sort_kind_bytes(kind); }
+
+uint64_t pas_sort_hash(pas_sort_kind_t kind, const void *a, size_t n)
 {
-    pas_sort_merge2_u64(a, na, b, nb, out);
-}
-static void merge_pair(const void *a, size_t na, const void *b, size_t nb, void *out)
-{
-    pas_sort_merge2_pair(a, na, b, nb, out);
+    return sort_ops(kind)->hash(a, n);
 }
 
-/* defined in partition.c */
-size_t pt_lower__u64(const void *, size_t, const void *);
-size_t pt_upper__u64(const void *, size_t, const void *);
-int pt_classify__u64(const void *, size_t, const void *, int, void *, uint64_t *);
-size_t pt_lower__pair(const void *, size_t, const void *);
-size_t pt_upper__pair(const void *, size_t, const void *);
-int pt_classify__pair(const void *, size_t, const void *, int, void *, uint64_t *);
-
-const sort_ops_t sort_ops_u64 = {sizeof(uint64_t), less_u64,      radix_u64,     msort_u64,
-                                 qsort_u64,        merge_u64,     pt_lower__u64, pt_upper__u64,
-                                 pt_classify__u64, hash_u64,      unsorted_u64,  mid_u64,
-                                 next_u64};
-const sort_ops_t sort_ops_pair = {sizeof(pas_sort_pair_t), less_pair,      radix_pair,     msort_pair,
-                                  qsort_pair,              merge_pair,     pt_lower__pair, pt_upper__pair,
-                                  pt_classify__pair,       hash_pair,      unsorted_pair,  mid_pair,
-                                  next_pair};
-
-size_t pas_sort_kind_size(pas_sort_kind_t kind) { return sort_ops(kind)->size; }
-
-uint64_t pas_sort_hash(pas_sort_kind_t kind, const void *a, size_t n) { return sort_ops(kind)->hash(a, n); }
-
-int sort_local_run_with(const sort_ops_t *ops, pas_sort_local_t how, void *a, size_t n, void *scratch)
+pas_status pas_sort_local_run_with(const sort_ops_t *ops, pas_sort_local_t how, void *a, size_t n,
+                                   void *scratch)
 {
     if (n < 2)
         return PAS_OK;
@@ -145,7 +126,7 @@ int sort_local_run_with(const sort_ops_t *ops, pas_sort_local_t how, void *a, si
     return PAS_OK;
 }
 
-int pas_sort_local(pas_sort_kind_t kind, pas_sort_local_t how, void *data, size_t n)
+pas_status pas_sort_local(pas_sort_kind_t kind, pas_sort_local_t how, void *data, size_t n)
 {
     return sort_local_run(sort_ops(kind), how, data, n);
 }
@@ -160,7 +141,7 @@ const char *pas_sort_type_name(pas_sort_type_t t)
     return (unsigned)t < sizeof type_names / sizeof *type_names ? type_names[t] : "?";
 }
 
-int pas_sort_type_parse(const char *name, pas_sort_type_t *t)
+pas_status pas_sort_type_parse(const char *name, pas_sort_type_t *t)
 {
     for (size_t i = 0; i < sizeof type_names / sizeof *type_names; i++)
         if (name && strcmp(name, type_names[i]) == 0) {
@@ -173,6 +154,16 @@ int pas_sort_type_parse(const char *name, pas_sort_type_t *t)
 size_t pas_sort_type_size(pas_sort_type_t t)
 {
     return (unsigned)t < sizeof type_sizes / sizeof *type_sizes ? type_sizes[t] : 0;
+}
+
+pas_sort_kind_t pas_sort_type_kind(pas_sort_type_t t)
+{
+    return t == PAS_SORT_KV16 || t == PAS_SORT_REC100 ? PAS_SORT_KIND_PAIR : PAS_SORT_KIND_U64;
+}
+
+int pas_sort_type_fetched(pas_sort_type_t t, int stable)
+{
+    return t == PAS_SORT_REC100 || (t == PAS_SORT_KV16 && stable);
 }
 
 void pas_sort_encode(pas_sort_type_t t, const void *in, size_t n, uint64_t *keys)

@@ -1,52 +1,24 @@
 /* local_merge.c - OpenMP merging (two runs, k runs) and merge sort. */
 #include "sort_internal.h"
 
-#define T uint64_t
-#define SFX _u64
-#define LESS(a, b) ((a) < (b))
-#include "local_merge_body.h"
-#undef T
-#undef SFX
-#undef LESS
+#define PAS_SORT_BODY "local_merge_body.h"
+#include "sort_kinds.h"
 
-#define T pas_sort_pair_t
-#define SFX _pair
-#define LESS(a, b) ((a).k < (b).k || ((a).k == (b).k && (a).v < (b).v))
-#include "local_merge_body.h"
-#undef T
-#undef SFX
-#undef LESS
-
-void pas_sort_merge2_u64(const uint64_t *a, size_t na, const uint64_t *b, size_t nb, uint64_t *out)
+static void merge2(pas_sort_kind_t kind, const void *a, size_t na, const void *b, size_t nb,
+                   void *out)
 {
-    mg_par__u64(a, na, b, nb, out);
+    if (kind == PAS_SORT_KIND_PAIR)
+        pas_sort_merge2_pair(a, na, b, nb, out);
+    else
+        pas_sort_merge2_u64(a, na, b, nb, out);
 }
 
-void pas_sort_merge2_pair(const pas_sort_pair_t *a, size_t na, const pas_sort_pair_t *b, size_t nb,
-                          pas_sort_pair_t *out)
+pas_status pas_sort_merge_runs(pas_sort_kind_t kind, const void *base, const size_t *off, int k,
+                               void *out, void *tmp)
 {
-    mg_par__pair(a, na, b, nb, out);
-}
-
-size_t pas_sort_merge_path_u64(const uint64_t *a, size_t na, const uint64_t *b, size_t nb, size_t d)
-{
-    return mg_path__u64(a, na, b, nb, d);
-}
-
-void pas_sort_mergesort_u64(uint64_t *a, uint64_t *tmp, size_t n) { mg_sort_par__u64(a, tmp, n); }
-
-void pas_sort_mergesort_pair(pas_sort_pair_t *a, pas_sort_pair_t *tmp, size_t n)
-{
-    mg_sort_par__pair(a, tmp, n);
-}
-
-int pas_sort_merge_runs(pas_sort_kind_t kind, const void *base, const size_t *off, int k, void *out,
-                        void *tmp)
-{
-    const sort_ops_t *ops = sort_ops(kind);
-    size_t es = ops->size, n = off[k];
+    size_t es = sort_kind_bytes(kind), n = off[k];
     if (k <= 1) {
-        sort_copy(out, base, n * es);
+        pas_sort_copy(out, base, n * es);
         return PAS_OK;
     }
     int rounds = 0;
@@ -67,9 +39,9 @@ int pas_sort_merge_runs(pas_sort_kind_t kind, const void *base, const size_t *of
         for (int r = 0; r < runs; r += 2) {
             size_t lo = o[r], mid = o[r + 1], hi = r + 2 <= runs ? o[r + 2] : mid;
             if (r + 1 < runs)
-                ops->merge2(src + lo * es, mid - lo, src + mid * es, hi - mid, dst + lo * es);
+                merge2(kind, src + lo * es, mid - lo, src + mid * es, hi - mid, dst + lo * es);
             else
-                sort_copy(dst + lo * es, src + lo * es, (mid - lo) * es);
+                pas_sort_copy(dst + lo * es, src + lo * es, (mid - lo) * es);
             o[nr++] = lo;
         }
         o[nr] = n;
@@ -78,7 +50,7 @@ int pas_sort_merge_runs(pas_sort_kind_t kind, const void *base, const size_t *of
         dst = (dst == (char *)out) ? other : out;
     }
     if (src != (const char *)out)
-        sort_copy(out, src, n * es);
+        pas_sort_copy(out, src, n * es);
     free(o);
     return PAS_OK;
 }

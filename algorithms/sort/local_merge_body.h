@@ -1,10 +1,8 @@
 /* local_merge_body.h - merging and merge sort, instantiated per kind by
- * local_merge.c with T, SFX and LESS(a, b).  Merges are stable (ties take
+ * local_merge.c through sort_kinds.h (T, LESS, SORT_T).  Merges are stable (ties take
  * from the first input) and split among threads by merge path. */
 
-#define MG_CAT_(a, b) a##b
-#define MG_CAT(a, b) MG_CAT_(a, b)
-#define MG(name) MG_CAT(name, SFX)
+#define MG(name) SORT_T(name)
 
 static void MG(mg_seq_)(const T *a, size_t na, const T *b, size_t nb, T *out)
 {
@@ -51,25 +49,12 @@ static void MG(mg_par_)(const T *a, size_t na, const T *b, size_t nb, T *out)
     }
 }
 
-static void MG(mg_insertion_)(T *a, size_t n)
-{
-    for (size_t i = 1; i < n; i++) {
-        T x = a[i];
-        size_t j = i;
-        while (j > 0 && LESS(x, a[j - 1])) {
-            a[j] = a[j - 1];
-            j--;
-        }
-        a[j] = x;
-    }
-}
-
 /* Sequential bottom-up merge sort of a[0..n) with scratch tmp; result in a. */
 static void MG(mg_sort_seq_)(T *a, T *tmp, size_t n)
 {
     const size_t run = 24;
     for (size_t i = 0; i < n; i += run)
-        MG(mg_insertion_)(a + i, n - i < run ? n - i : run);
+        SORT_T(sort_insertion_)(a + i, n - i < run ? n - i : run);
     T *src = a, *dst = tmp;
     for (size_t w = run; w < n; w *= 2) {
         for (size_t i = 0; i < n; i += 2 * w) {
@@ -110,9 +95,19 @@ static void MG(mg_sort_par_)(T *a, T *tmp, size_t n)
         dst = x;
     }
     if (src != a)
-        sort_copy(a, src, n * sizeof(T));
+        pas_sort_copy(a, src, n * sizeof(T));
 }
 
+void MG(pas_sort_merge2_)(const T *a, size_t na, const T *b, size_t nb, T *out)
+{
+    MG(mg_par_)(a, na, b, nb, out);
+}
+
+size_t MG(pas_sort_merge_path_)(const T *a, size_t na, const T *b, size_t nb, size_t d)
+{
+    return MG(mg_path_)(a, na, b, nb, d);
+}
+
+void MG(pas_sort_mergesort_)(T *a, T *tmp, size_t n) { MG(mg_sort_par_)(a, tmp, n); }
+
 #undef MG
-#undef MG_CAT
-#undef MG_CAT_

@@ -1,11 +1,9 @@
 /* local_quick_body.h - quicksort with a three-way partition (so runs of equal
  * keys cost nothing), median-of-three pivots, insertion sort for small
  * ranges, and OpenMP tasks for large halves.  Instantiated per kind by
- * local_quick.c with T, SFX and LESS(a, b). */
+ * local_quick.c through sort_kinds.h (T, LESS, SORT_T). */
 
-#define QK_CAT_(a, b) a##b
-#define QK_CAT(a, b) QK_CAT_(a, b)
-#define QK(name) QK_CAT(name, SFX)
+#define QK(name) SORT_T(name)
 
 static void QK(qk_rec_)(T *a, size_t n, int depth)
 {
@@ -49,18 +47,10 @@ static void QK(qk_rec_)(T *a, size_t n, int depth)
             n = nl;
         }
     }
-    for (size_t i = 1; i < n; i++) {
-        T x = a[i];
-        size_t j = i;
-        while (j > 0 && LESS(x, a[j - 1])) {
-            a[j] = a[j - 1];
-            j--;
-        }
-        a[j] = x;
-    }
+    SORT_T(sort_insertion_)(a, n);
 }
 
-static void QK(qk_sort_)(T *a, size_t n)
+void QK(pas_sort_quicksort_)(T *a, size_t n)
 {
     if (SORT_THREADS() < 2 || n < (1u << 16)) {
         QK(qk_rec_)(a, n, 0);
@@ -72,5 +62,3 @@ static void QK(qk_sort_)(T *a, size_t n)
 }
 
 #undef QK
-#undef QK_CAT
-#undef QK_CAT_

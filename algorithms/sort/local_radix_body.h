@@ -1,6 +1,6 @@
 /* local_radix_body.h - radix sort over 8-bit digits, instantiated per kind by
- * local_radix.c with T (element), SFX (name suffix), ND (digits, least
- * significant first), DIGIT(x, d) and LESS(a, b).
+ * local_radix.c through sort_kinds.h: T (element), ND (digits, least
+ * significant first), DIGIT(x, d), VARY_ACC, VARY_OR, LESS(a, b), SORT_T.
  *
  * One parallel MSD pass on the most significant digit that varies, then the
  * 256 buckets are sorted by sequential LSD passes inside the cache, in
@@ -8,22 +8,7 @@
  * on which every key agrees are skipped; the histograms of all digits come
  * from one read of the data. */
 
-#define RX_CAT_(a, b) a##b
-#define RX_CAT(a, b) RX_CAT_(a, b)
-#define RX(name) RX_CAT(name, SFX)
-
-static void RX(rx_insertion_)(T *a, size_t n)
-{
-    for (size_t i = 1; i < n; i++) {
-        T x = a[i];
-        size_t j = i;
-        while (j > 0 && LESS(x, a[j - 1])) {
-            a[j] = a[j - 1];
-            j--;
-        }
-        a[j] = x;
-    }
-}
+#define RX(name) SORT_T(name)
 
 /* Sequential sort of src[0..n) on digits 0..nd-1; the result ends in other
  * when want_other, else in src.  Large inputs take one MSD step on the top
@@ -33,7 +18,7 @@ static void RX(rx_seq_)(T *src, T *other, size_t n, int nd, int want_other)
 {
     T *in = src, *out = other;
     if (n <= 48 || nd <= 0) {
-        RX(rx_insertion_)(src, n);
+        SORT_T(sort_insertion_)(src, n);
     } else {
         /* the digits that vary: OR of every key XOR the first */
         T acc, x0 = src[0];
@@ -195,11 +180,11 @@ static void RX(rx_msd_par_)(T *a, T *tmp, size_t n, int nd, int threads)
         size_t c = g[b];
         if (c > big) {
             RX(rx_msd_par_)(tmp + start[b], a + start[b], c, top, threads);
-            sort_copy(a + start[b], tmp + start[b], c * sizeof(T));
+            pas_sort_copy(a + start[b], tmp + start[b], c * sizeof(T));
         }
     }
 }
 
+void RX(pas_sort_radix_)(T *a, T *tmp, size_t n) { RX(rx_msd_par_)(a, tmp, n, ND, SORT_THREADS()); }
+
 #undef RX
-#undef RX_CAT
-#undef RX_CAT_

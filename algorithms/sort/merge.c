@@ -5,10 +5,12 @@
  * at the top of the tree; pas_sort_mem_estimate says so. */
 #include "sort_internal.h"
 
-static int merge_tree(MPI_Comm comm, const sort_ops_t *ops, const pas_sort_config_t *cfg, void **data,
-                      size_t *n, uint64_t *bytes)
+/* collective, local status: the binomial tree of pairwise merges. */
+static pas_status merge_tree(MPI_Comm comm, const sort_ops_t *ops, const pas_sort_config_t *cfg,
+                             void **data, size_t *n, uint64_t *bytes)
 {
-    int p, me, rc = PAS_OK;
+    int p, me;
+    pas_status rc = PAS_OK;
     MPI_Comm_size(comm, &p);
     MPI_Comm_rank(comm, &me);
     size_t es = ops->size;
@@ -19,7 +21,8 @@ static int merge_tree(MPI_Comm comm, const sort_ops_t *ops, const pas_sort_confi
             if (PAS_WATCHED("MPI_Send", me - step, SORT_TAG_MERGE,
                             MPI_Send(&c, 1, MPI_UINT64_T, me - step, SORT_TAG_MERGE, comm)) != MPI_SUCCESS)
                 return PAS_ERR_MPI;
-            rc = sort_send_chunked(comm, *data, *n, es, me - step, SORT_TAG_MERGE, cfg->chunk_limit);
+            rc = pas_sort_send_chunked(comm, *data, *n, es, me - step, SORT_TAG_MERGE,
+                                       cfg->chunk_limit);
             *bytes += c * es;
             *n = 0;
             break;
@@ -36,7 +39,8 @@ static int merge_tree(MPI_Comm comm, const sort_ops_t *ops, const pas_sort_confi
                 free(in);
                 return PAS_ERR_NOMEM;
             }
-            rc = sort_recv_chunked(comm, in, c, es, me + step, SORT_TAG_MERGE, cfg->chunk_limit);
+            rc = pas_sort_recv_chunked(comm, in, c, es, me + step, SORT_TAG_MERGE,
+                                       cfg->chunk_limit);
             if (rc == PAS_OK) {
                 ops->merge2(*data, *n, in, c, out);
                 free(*data);
@@ -51,20 +55,20 @@ static int merge_tree(MPI_Comm comm, const sort_ops_t *ops, const pas_sort_confi
     return rc;
 }
 
-int pas_sort_merge(MPI_Comm comm, pas_sort_kind_t kind, const pas_sort_config_t *cfg, void **data,
-                   size_t *n, pas_sort_info_t *info)
+pas_status pas_sort_merge(MPI_Comm comm, pas_sort_kind_t kind, const pas_sort_config_t *cfg,
+                          void **data, size_t *n, pas_sort_info_t *info)
 {
     const sort_ops_t *ops = sort_ops(kind);
     int p;
     MPI_Comm_size(comm, &p);
-    int rc = sort_local_phase(comm, ops, cfg->local, *data, *n);
+    pas_status rc = sort_local_phase(comm, ops, cfg->local, *data, *n);
     if (rc || p == 1)
         return rc;
     uint64_t bytes = 0;
     rc = pas_agree(comm, merge_tree(comm, ops, cfg, data, n, &bytes));
     if (rc == PAS_OK) {
         pas_watch_phase("rebalance");
-        rc = pas_agree(comm, sort_rebalance(comm, ops, cfg, data, n, &bytes));
+        rc = pas_sort_rebalance(comm, ops, cfg, data, n, &bytes);
     }
     if (info)
         info->bytes_sent += bytes;

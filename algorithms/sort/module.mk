@@ -1,9 +1,12 @@
 # sort: distributed sorting (pas-sort): sample, merge, quick, mway, ams; local
 # radix/merge/quick sorts; typed keys and records; MPI-IO files.
 INC_DIRS += algorithms/sort
-LIB_SRCS += $(addprefix algorithms/sort/,sort.c sample.c ams.c ams_split.c merge.c quick.c mway.c multiway_select.c \
-              splitters.c partition.c exchange.c local_radix.c local_merge.c local_quick.c keys.c \
-              generate.c verify.c records.c file_io.c)
+# the one-way stack of sort_internal.h: entry, algorithms, phases, tables, kernels, buffers
+LIB_SRCS += $(addprefix algorithms/sort/,sort.c \
+              sample.c merge.c quick.c mway.c ams.c ams_split.c \
+              multiway_select.c splitters.c rebalance.c exchange.c partition.c \
+              verify.c records.c generate.c file_io.c keys.c \
+              local_radix.c local_merge.c local_quick.c buffers.c)
 PROG_SRCS += algorithms/sort/pas-sort.c
 PUBLIC_HEADERS += algorithms/sort/pas_sort.h
 UNIT_TESTS += tests/unit/test_sort.c

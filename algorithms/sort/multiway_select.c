@@ -1,17 +1,19 @@
 /* multiway_select.c - exact splitting of locally sorted arrays by global
- * rank: for each target rank t, find the key x whose run of equal keys
- * contains position t (bisection of the key space between the global minimum
+ * rank, and the exact split into block shares built on it (select, one
+ * exchange, a p-way merge).  Selection: for each target rank t, find the key
+ * x whose run of equal keys contains position t (bisection of the key space between the global minimum
  * and maximum: at most 64 rounds for uint64 keys, 128 for pairs, each one
  * MPI_Allreduce for all targets at once), then split that run across ranks
  * by exact counts in rank order. */
 #include "sort_internal.h"
 
-int pas_sort_select(MPI_Comm comm, pas_sort_kind_t kind, const void *a, size_t n,
-                    const uint64_t *targets, int nt, uint64_t *cut)
+pas_status pas_sort_select(MPI_Comm comm, pas_sort_kind_t kind, const void *a, size_t n,
+                           const uint64_t *targets, int nt, uint64_t *cut)
 {
     const sort_ops_t *ops = sort_ops(kind);
     size_t es = ops->size, rec = 8 + 2 * es;
-    int p, rc = PAS_OK;
+    int p;
+    pas_status rc = PAS_OK;
     MPI_Comm_size(comm, &p);
     if (nt <= 0)
         return PAS_OK;
@@ -90,7 +92,7 @@ int pas_sort_select(MPI_Comm comm, pas_sort_kind_t kind, const void *a, size_t n
     }
     /* boundaries land exactly on the targets (targets at or past the end
      * clamp to the end of the last run) */
-    rc = sort_boundaries(comm, nt, ltl, eql, targets, le, take);
+    rc = pas_sort_boundaries(comm, nt, ltl, eql, targets, le, take);
     if (rc == PAS_OK)
         for (int i = 0; i < nt; i++)
             cut[i] = ltl[i] + take[i];
@@ -98,5 +100,66 @@ done:
     free(cnt);
     free(keys);
     free(ends);
+    return rc;
+}
+
+pas_status pas_sort_split_exact(MPI_Comm comm, pas_sort_kind_t kind, const pas_sort_config_t *cfg,
+                                void **data, size_t *n, uint64_t *bytes)
+{
+    int p;
+    MPI_Comm_size(comm, &p);
+    size_t es = sort_kind_bytes(kind);
+    uint64_t total = 0;
+    if (sort_total(comm, *n, &total) != PAS_OK)
+        return pas_agree(comm, PAS_ERR_MPI);
+    uint64_t *v = malloc(sizeof(uint64_t) * 3 * (size_t)p);
+    size_t *off = malloc(sizeof(size_t) * (size_t)(p + 1));
+    void *recv = NULL, *out = NULL;
+    size_t nr = 0;
+    pas_status rc = pas_agree(comm, v && off ? PAS_OK : PAS_ERR_NOMEM);
+    if (rc != PAS_OK)
+        goto done;
+    uint64_t *targets = v, *cut = v + p, *sc = v + 2 * p;
+    for (int j = 1; j < p; j++)
+        targets[j - 1] = pas_decomp_block_range(total, p, j).lo;
+    pas_watch_phase("select");
+    if ((rc = pas_sort_select(comm, kind, *data, *n, targets, p - 1, cut)) != PAS_OK)
+        goto done;
+    uint64_t prev = 0;
+    for (int j = 0; j < p; j++) {
+        uint64_t c = j < p - 1 ? cut[j] : *n;
+        sc[j] = c - prev;
+        prev = c;
+    }
+    uint64_t *rcounts = targets; /* reuse: targets are no longer needed */
+    rc = pas_sort_exchange(comm, es, *data, sc, cfg->chunk_limit, &recv, &nr, rcounts, bytes);
+    if (rc != PAS_OK)
+        goto done;
+    free(*data);
+    *data = NULL;
+    pas_watch_phase("merge");
+    off[0] = 0;
+    for (int j = 0; j < p; j++)
+        off[j + 1] = off[j] + rcounts[j];
+    out = sort_alloc(nr, es);
+    if (!out) {
+        rc = PAS_ERR_NOMEM;
+        *data = recv;
+        *n = nr;
+        recv = NULL;
+        goto agree;
+    }
+    /* recv is the scratch: 2x memory, not 3x */
+    rc = pas_sort_merge_runs(kind, recv, off, p, out, NULL);
+    *data = out;
+    *n = nr;
+    out = NULL;
+agree:
+    rc = pas_agree(comm, rc);
+done:
+    free(out);
+    free(recv);
+    free(off);
+    free(v);
     return rc;
 }

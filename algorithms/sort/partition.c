@@ -2,38 +2,31 @@
  * by splitters, and the placement of boundaries inside runs of equal keys. */
 #include "sort_internal.h"
 
-#define T uint64_t
-#define SFX _u64
-#define LESS(a, b) ((a) < (b))
-#include "partition_body.h"
-#undef T
-#undef SFX
-#undef LESS
-
-#define T pas_sort_pair_t
-#define SFX _pair
-#define LESS(a, b) ((a).k < (b).k || ((a).k == (b).k && (a).v < (b).v))
-#include "partition_body.h"
-#undef T
-#undef SFX
-#undef LESS
+#define PAS_SORT_BODY "partition_body.h"
+#include "sort_kinds.h"
 
 size_t pas_sort_lower_bound(pas_sort_kind_t kind, const void *a, size_t n, const void *key)
 {
-    return sort_ops(kind)->lower_bound(a, n, key);
+    if (kind == PAS_SORT_KIND_PAIR)
+        return pas_sort_lower_pair(a, n, key);
+    return pas_sort_lower_u64(a, n, key);
 }
 
 size_t pas_sort_upper_bound(pas_sort_kind_t kind, const void *a, size_t n, const void *key)
 {
-    return sort_ops(kind)->upper_bound(a, n, key);
+    if (kind == PAS_SORT_KIND_PAIR)
+        return pas_sort_upper_pair(a, n, key);
+    return pas_sort_upper_u64(a, n, key);
 }
 
-int pas_sort_classify(pas_sort_kind_t kind, const void *a, size_t n, const void *splitters, int s,
-                      void *out, uint64_t *counts)
+pas_status pas_sort_classify(pas_sort_kind_t kind, const void *a, size_t n, const void *splitters,
+                             int s, void *out, uint64_t *counts)
 {
     if (s < 0 || (n && (!a || !out)) || !counts)
         return PAS_ERR_ARG;
-    return sort_ops(kind)->classify(a, n, splitters, s, out, counts);
+    if (kind == PAS_SORT_KIND_PAIR)
+        return pas_sort_classify_pair(a, n, splitters, s, out, counts);
+    return pas_sort_classify_u64(a, n, splitters, s, out, counts);
 }
 
 uint64_t pas_sort_equal_take(uint64_t boundary, uint64_t lt, uint64_t eq_before, uint64_t eq_mine)
@@ -44,12 +37,14 @@ uint64_t pas_sort_equal_take(uint64_t boundary, uint64_t lt, uint64_t eq_before,
     return boundary - start < eq_mine ? boundary - start : eq_mine;
 }
 
-int sort_boundaries(MPI_Comm comm, int s, const uint64_t *lt_local, const uint64_t *eq_local,
-                    const uint64_t *target, uint64_t *boundary, uint64_t *take)
+pas_status pas_sort_boundaries(MPI_Comm comm, int s, const uint64_t *lt_local,
+                               const uint64_t *eq_local, const uint64_t *target,
+                               uint64_t *boundary, uint64_t *take)
 {
     if (s <= 0)
         return PAS_OK;
-    int rc = PAS_OK, rank;
+    int rank;
+    pas_status rc = PAS_OK;
     uint64_t *buf = malloc(sizeof(uint64_t) * 4 * (size_t)s);
     uint64_t *eqm = malloc(sizeof(uint64_t) * (size_t)s);
     if ((rc = pas_agree(comm, buf && eqm ? PAS_OK : PAS_ERR_NOMEM)) != PAS_OK) {
@@ -87,21 +82,5 @@ int sort_boundaries(MPI_Comm comm, int s, const uint64_t *lt_local, const uint64
 done:
     free(eqm);
     free(buf);
-    return rc;
-}
-
-void sort_block_counts(uint64_t total, int parts, int first, uint64_t lo, uint64_t len, uint64_t *counts)
-{
-    if (len == 0 || parts <= 0)
-        return;
-    uint64_t hi = lo + len;
-    int o = pas_decomp_block_owner(total, parts, lo);
-    for (; o < parts && lo < hi; o++) {
-        pas_range_t r = pas_decomp_block_range(total, parts, o);
-        uint64_t e = r.hi < hi ? r.hi : hi;
-        if (e > lo) {
-            counts[first + o] += e - lo;
-            lo = e;
-        }
-    }
+    return pas_agree(comm, rc);
 }

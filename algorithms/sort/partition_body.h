@@ -1,12 +1,11 @@
 /* partition_body.h - positions in sorted arrays and classification of
- * unsorted keys by splitters, instantiated per kind by partition.c with T,
- * SFX and LESS(a, b). */
+ * unsorted keys by splitters, instantiated per kind by partition.c through
+ * sort_kinds.h (T, LESS, SORT_T).  The void * signatures fit the operation
+ * tables (sort_ops_t). */
 
-#define PT_CAT_(a, b) a##b
-#define PT_CAT(a, b) PT_CAT_(a, b)
-#define PT(name) PT_CAT(name, SFX)
+#define PT(name) SORT_T(name)
 
-size_t PT(pt_lower_)(const void *base, size_t n, const void *key)
+size_t PT(pas_sort_lower_)(const void *base, size_t n, const void *key)
 {
     const T *a = base;
     T x = *(const T *)key;
@@ -21,7 +20,7 @@ size_t PT(pt_lower_)(const void *base, size_t n, const void *key)
     return lo;
 }
 
-size_t PT(pt_upper_)(const void *base, size_t n, const void *key)
+size_t PT(pas_sort_upper_)(const void *base, size_t n, const void *key)
 {
     const T *a = base;
     T x = *(const T *)key;
@@ -56,8 +55,8 @@ static inline size_t PT(pt_bucket_)(const T *spl, int s, T x)
     return 2 * lo + eq;
 }
 
-int PT(pt_classify_)(const void *base, size_t n, const void *splv, int s, void *outv,
-                            uint64_t *counts)
+pas_status PT(pas_sort_classify_)(const void *base, size_t n, const void *splv, int s, void *outv,
+                                  uint64_t *counts)
 {
     const T *a = base, *spl = splv;
     T *out = outv;
@@ -138,5 +137,3 @@ int PT(pt_classify_)(const void *base, size_t n, const void *splv, int s, void *
 }
 
 #undef PT
-#undef PT_CAT
-#undef PT_CAT_

@@ -21,7 +21,13 @@
  * info, when not NULL, is filled by pas_sort and added to by the others.
  *
  * SPMD: functions taking an MPI_Comm are collective over it; arguments are
- * local unless marked "global" (the same on every rank).
+ * local unless marked "global" (the same on every rank).  A function that
+ * returns pas_status says whether the status is "local" (this rank's view)
+ * or "agreed" (the same on every rank, as pas_agree makes it).
+ *
+ * The pieces below this API (local kernels, exchange, selection, splitters,
+ * ams's pure steps) are declared in sort_internal.h, for the module and its
+ * tests.
  */
 #ifndef PAS_SORT_H
 #define PAS_SORT_H
@@ -66,7 +72,7 @@ typedef struct {
                                Tests set it small to exercise the chunked exchange. */
     size_t samples;         /* global: sample sort's samples per rank (0: 8/eps^2 + 16);
                                too few make it fall back to exact splitting */
-    int levels;             /* global: ams levels (0: auto, pas_sort_ams_levels) */
+    int levels;             /* global: ams levels (0: auto, from p and n/p) */
 } pas_sort_config_t;
 
 /* What a run did (local unless noted). */
@@ -84,26 +90,27 @@ void pas_sort_config_default(pas_sort_config_t *cfg);
 
 /* local: names ("auto", "sample", "merge", "quick", "mway", "ams"). */
 const char *pas_sort_algo_name(pas_sort_algo_t algo);
-int pas_sort_algo_parse(const char *name, pas_sort_algo_t *algo);
+pas_status pas_sort_algo_parse(const char *name, pas_sort_algo_t *algo); /* local */
 
 /* local, pure: the algorithm auto picks for n keys (global) on p ranks. */
 pas_sort_algo_t pas_sort_algo_choose(uint64_t n, int p);
 
-/* collective: sort the distributed array with cfg->algo (auto resolved by
- * pas_sort_algo_choose). info may be NULL. */
-int pas_sort(MPI_Comm comm, pas_sort_kind_t kind, const pas_sort_config_t *cfg, void **data,
-             size_t *n, pas_sort_info_t *info);
-
-/* collective: the algorithms one by one (same contract as pas_sort). */
-int pas_sort_sample(MPI_Comm comm, pas_sort_kind_t kind, const pas_sort_config_t *cfg, void **data,
+/* collective, agreed: sort the distributed array with cfg->algo (auto
+ * resolved by pas_sort_algo_choose; on one rank every algorithm is the local
+ * sort, with no message).  info may be NULL. */
+pas_status pas_sort(MPI_Comm comm, pas_sort_kind_t kind, const pas_sort_config_t *cfg, void **data,
                     size_t *n, pas_sort_info_t *info);
-int pas_sort_merge(MPI_Comm comm, pas_sort_kind_t kind, const pas_sort_config_t *cfg, void **data,
-                   size_t *n, pas_sort_info_t *info);
-int pas_sort_quick(MPI_Comm comm, pas_sort_kind_t kind, const pas_sort_config_t *cfg, void **data,
-                   size_t *n, pas_sort_info_t *info);
-int pas_sort_mway(MPI_Comm comm, pas_sort_kind_t kind, const pas_sort_config_t *cfg, void **data,
-                  size_t *n, pas_sort_info_t *info);
-/* ams: cfg->levels levels (0: pas_sort_ams_levels).  Each level splits the
+
+/* collective, agreed: the algorithms one by one (same contract as pas_sort). */
+pas_status pas_sort_sample(MPI_Comm comm, pas_sort_kind_t kind, const pas_sort_config_t *cfg,
+                           void **data, size_t *n, pas_sort_info_t *info);
+pas_status pas_sort_merge(MPI_Comm comm, pas_sort_kind_t kind, const pas_sort_config_t *cfg,
+                          void **data, size_t *n, pas_sort_info_t *info);
+pas_status pas_sort_quick(MPI_Comm comm, pas_sort_kind_t kind, const pas_sort_config_t *cfg,
+                          void **data, size_t *n, pas_sort_info_t *info);
+pas_status pas_sort_mway(MPI_Comm comm, pas_sort_kind_t kind, const pas_sort_config_t *cfg,
+                         void **data, size_t *n, pas_sort_info_t *info);
+/* collective, agreed: ams, cfg->levels levels (0: auto).  Each level splits the
  * ranks into k ~ p^(1/r) groups of nearly equal size, sends each group its
  * key range (O(k) messages per rank) and recurses inside the groups; the
  * splitters come from a sample of O(k/eps) keys per level refined by global
@@ -111,35 +118,12 @@ int pas_sort_mway(MPI_Comm comm, pas_sort_kind_t kind, const pas_sort_config_t *
 int pas_sort_ams(MPI_Comm comm, pas_sort_kind_t kind, const pas_sort_config_t *cfg, void **data,
                  size_t *n, pas_sort_info_t *info);
 
-/* local, pure: the levels ams picks for n keys (global) on p ranks: 0 (the
- * gather path) for tiny inputs, 1 up to 32 ranks, then 2, and 3 above 4096. */
-int pas_sort_ams_levels(uint64_t n, int p);
-
-/* local, pure: the groups ams splits p ranks into with `levels` levels left
- * (round(p^(1/levels)), at least 2, at most p).  Group j holds the ranks
- * pas_decomp_block_range(p, k, j): sizes floor(p/k) or ceil(p/k). */
-int pas_sort_ams_groups(int p, int levels);
-
-/* local, pure: where a rank's piece [off, off + len) of group data of total
- * elements goes when the group's g ranks (first, first + 1, ...) receive
- * block shares of it: up to g (dest, count) pairs; returns how many. */
-int pas_sort_ams_route(uint64_t total, int g, int first, uint64_t off, uint64_t len, int *dest,
-                       uint64_t *count);
-
-/* local, pure: splitter refinement.  nc candidate keys in ascending order,
- * candidate i with lt[i] keys (globally) below it and eq[i] equal to it, so a
- * boundary can sit at any global position in [lt[i], lt[i] + eq[i]], or at 0
- * or total.  For each of nt ascending targets, the achievable position
- * nearest to it (lower on ties): boundary[t], and the candidate it belongs
- * to in cand[t] (-1 for position 0 or total with no candidate there). */
-void pas_sort_ams_place(int nc, const uint64_t *lt, const uint64_t *eq, uint64_t total, int nt,
-                        const uint64_t *targets, uint64_t *boundary, int *cand);
-
 /* local, pure: bytes per rank a run is expected to need at its peak, for
  * the pre-flight check: n_global keys over p ranks of elem_size bytes.
  * Saturates: UINT64_MAX when the estimate does not fit 64 bits. */
 uint64_t pas_sort_mem_estimate(pas_sort_algo_t algo, uint64_t n_global, int p, size_t elem_size,
                                double eps);
+
 
 /* local: malloc for large sort buffers: at least 64 MiB are aligned to 2 MiB
  * and advised to use transparent huge pages (far fewer page faults on first
@@ -149,75 +133,7 @@ void *pas_sort_malloc(size_t bytes);
 /* ---- local sorts (OpenMP, the calling thread's team size from omp_get_max_threads) */
 
 /* local: sort n elements in place; PAS_OK or PAS_ERR_NOMEM (scratch of n elements). */
-int pas_sort_local(pas_sort_kind_t kind, pas_sort_local_t how, void *data, size_t n);
-
-/* local: the pieces, with caller-provided scratch `tmp` of n elements. */
-void pas_sort_radix_u64(uint64_t *a, uint64_t *tmp, size_t n);
-void pas_sort_radix_pair(pas_sort_pair_t *a, pas_sort_pair_t *tmp, size_t n);
-void pas_sort_mergesort_u64(uint64_t *a, uint64_t *tmp, size_t n);
-void pas_sort_mergesort_pair(pas_sort_pair_t *a, pas_sort_pair_t *tmp, size_t n);
-void pas_sort_quicksort_u64(uint64_t *a, size_t n);
-void pas_sort_quicksort_pair(pas_sort_pair_t *a, size_t n);
-
-/* local: merge sorted a[0..na) and b[0..nb) into out (parallel, stable: a first). */
-void pas_sort_merge2_u64(const uint64_t *a, size_t na, const uint64_t *b, size_t nb, uint64_t *out);
-void pas_sort_merge2_pair(const pas_sort_pair_t *a, size_t na, const pas_sort_pair_t *b, size_t nb,
-                          pas_sort_pair_t *out);
-
-/* local: merge k sorted runs run i = base[off[i] .. off[i+1]) into out,
- * with scratch tmp of off[k] elements, or tmp = NULL to use base itself as
- * the scratch (base is overwritten then). */
-int pas_sort_merge_runs(pas_sort_kind_t kind, const void *base, const size_t *off, int k, void *out,
-                         void *tmp);
-
-/* local, pure: the split of merging a and b at output position d (merge
- * path): returns i such that a[0..i) and b[0..d-i) are the first d outputs. */
-size_t pas_sort_merge_path_u64(const uint64_t *a, size_t na, const uint64_t *b, size_t nb, size_t d);
-
-/* ---- partitioning ------------------------------------------------------- */
-
-/* local, pure: positions in a sorted array. */
-size_t pas_sort_lower_bound(pas_sort_kind_t kind, const void *a, size_t n, const void *key);
-size_t pas_sort_upper_bound(pas_sort_kind_t kind, const void *a, size_t n, const void *key);
-
-/* local: partition of unsorted a[0..n) by s sorted splitters into 2s+1
- * buckets: bucket 2j holds keys strictly between splitter j-1 and j, bucket
- * 2j+1 keys equal to splitter j.  Writes the elements to out in bucket order
- * and the counts to counts[0..2s]; the order inside a bucket is not kept.
- * OpenMP-parallel. */
-int pas_sort_classify(pas_sort_kind_t kind, const void *a, size_t n, const void *splitters, int s,
-                      void *out, uint64_t *counts);
-
-/* local, pure: given boundary j at global position B[j] inside the run of
- * keys equal to splitter j (lt[j] = global count below it, eq_before[j] =
- * keys equal to it on lower ranks, eq_mine[j] on this rank), how many of my
- * equal keys go below the boundary. */
-uint64_t pas_sort_equal_take(uint64_t boundary, uint64_t lt, uint64_t eq_before, uint64_t eq_mine);
-
-/* ---- splitters and multiway selection ----------------------------------- */
-
-/* local, pure: choose s = p-1 splitters from a sorted sample of m keys,
- * evenly spaced (sample[(j+1)*m/p]). */
-void pas_sort_splitters_pick(pas_sort_kind_t kind, const void *sample, size_t m, int p, void *splitters);
-
-/* collective: exact splitting of locally sorted arrays (multiway selection by
- * bisection of the key space): for each of the nt global target ranks
- * targets[i] (ascending, 0..n), the local position cut[i] such that the
- * elements before the cuts on all ranks are the targets[i] smallest, ties in
- * rank order.  a is sorted locally. */
-int pas_sort_select(MPI_Comm comm, pas_sort_kind_t kind, const void *a, size_t n,
-                    const uint64_t *targets, int nt, uint64_t *cut);
-
-/* ---- exchange ----------------------------------------------------------- */
-
-/* collective: all-to-all of elements of elem_size bytes: send[scounts prefix]
- * to each rank; receives into a malloc'd *recv (counts in rcounts, p entries,
- * may be NULL).  Counts are 64-bit: messages are split into pieces of at
- * most chunk_limit elements (0 = INT_MAX), so more than 2^31 elements work.
- * *bytes_sent (may be NULL) adds the bytes sent to other ranks. */
-int pas_sort_exchange(MPI_Comm comm, size_t elem_size, const void *send, const uint64_t *scounts,
-                      size_t chunk_limit, void **recv, size_t *nrecv, uint64_t *rcounts,
-                      uint64_t *bytes_sent);
+pas_status pas_sort_local(pas_sort_kind_t kind, pas_sort_local_t how, void *data, size_t n);
 
 /* ---- typed keys ---------------------------------------------------------- */
 
@@ -232,8 +148,20 @@ typedef enum {
 } pas_sort_type_t;
 
 const char *pas_sort_type_name(pas_sort_type_t t);
-int pas_sort_type_parse(const char *name, pas_sort_type_t *t);
+pas_status pas_sort_type_parse(const char *name, pas_sort_type_t *t); /* local */
 size_t pas_sort_type_size(pas_sort_type_t t); /* bytes per record in memory and files */
+/* local, pure: the kind that sorts records of t (pairs for kv16 and rec100). */
+pas_sort_kind_t pas_sort_type_kind(pas_sort_type_t t);
+/* local, pure: whether records of t travel by index after their (key, global
+ * index) pairs are sorted (rec100; kv16 when stable). */
+int pas_sort_type_fetched(pas_sort_type_t t, int stable);
+
+/* local, pure: the pre-flight need of rank `rank` of p for a run over n
+ * records of type t: the worst of the na algorithms (pas_sort_mem_estimate),
+ * the whole input when `onerank` starts it on rank 0, and the typed records
+ * kept beside the keys (three copies when they are fetched).  Saturates. */
+uint64_t pas_sort_mem_need(const pas_sort_algo_t *algos, int na, uint64_t n, int p, int rank,
+                           int onerank, pas_sort_type_t t, int stable, double eps);
 
 /* local, pure: order-preserving maps to uint64 (and back).  Floats: total
  * order -NaN < -inf < ... < -0.0 < +0.0 < ... < +inf < +NaN. */
@@ -276,13 +204,31 @@ void pas_sort_decode(pas_sort_type_t t, const uint64_t *keys, size_t n, void *ou
  * low 48). */
 pas_sort_pair_t pas_sort_rec100_pair(const unsigned char *rec, uint64_t g);
 
-/* collective: after sorting pairs whose v's low `gbits` bits are global
- * indices into records distributed with first_index[r] (p+1 entries, global)
- * records per rank, fetch the records (rec_size bytes) in sorted order into a
- * malloc'd *out (npairs records). */
-int pas_sort_fetch_records(MPI_Comm comm, const pas_sort_pair_t *pairs, size_t npairs, int gbits,
-                           const void *records, size_t rec_size, const uint64_t *first_index,
-                           size_t chunk_limit, void **out, uint64_t *bytes_sent);
+/* local: the elements that sort count records of t at global indices
+ * first..: keys (pas_sort_encode) for u64 .. f64; pairs for kv16 ((key,
+ * value), or (key, global index) when stable) and rec100
+ * (pas_sort_rec100_pair).  out holds count elements.  OpenMP-parallel. */
+void pas_sort_elements(pas_sort_type_t t, int stable, const void *recs, uint64_t first,
+                       size_t count, void *out);
+
+/* collective, agreed: where each global record index lives: a malloc'd
+ * *first_index of p+1 entries, the prefix sums of every rank's count. */
+pas_status pas_sort_record_index(MPI_Comm comm, uint64_t count, uint64_t **first_index);
+
+/* collective, agreed: after sorting pairs whose v's low `gbits` bits are
+ * global indices into records distributed with first_index[r] (p+1 entries,
+ * global) records per rank, fetch the records (rec_size bytes) in sorted
+ * order into a malloc'd *out (npairs records). */
+pas_status pas_sort_fetch_records(MPI_Comm comm, const pas_sort_pair_t *pairs, size_t npairs,
+                                  int gbits, const void *records, size_t rec_size,
+                                  const uint64_t *first_index, size_t chunk_limit, void **out,
+                                  uint64_t *bytes_sent);
+
+/* collective, agreed: fetched records (n of type t) carry the keys of the
+ * sorted pairs and are the same multiset as the input (input_hash: the
+ * global sum of pas_sort_hash_records); PAS_OK or PAS_ERR_VERIFY. */
+pas_status pas_sort_check_fetched(MPI_Comm comm, pas_sort_type_t t, const pas_sort_pair_t *pairs,
+                                  const void *fetched, size_t n, uint64_t input_hash);
 
 /* ---- inputs ---------------------------------------------------------------- */
 
@@ -294,7 +240,7 @@ typedef enum {
 } pas_sort_dist_t;
 
 const char *pas_sort_dist_name(pas_sort_dist_t d);
-int pas_sort_dist_parse(const char *name, pas_sort_dist_t *d);
+pas_status pas_sort_dist_parse(const char *name, pas_sort_dist_t *d); /* local */
 const char *pas_sort_dist_list(void); /* "uniform|gaussian|..." */
 
 /* local, pure: where rank r's part of n generated keys starts and how many it
@@ -311,6 +257,12 @@ uint64_t pas_sort_dist_key(pas_sort_dist_t d, uint64_t seed, uint64_t n, int p, 
 void pas_sort_generate_u64(pas_sort_dist_t d, uint64_t seed, uint64_t n, int p, uint64_t first,
                            size_t count, int bits, uint64_t *keys);
 
+/* local: fill recs with the count records of type t at global indices
+ * first.. (keys of d with the bits t holds: floats spread over +-1e6, kv16
+ * values and rec100 payloads from the index).  OpenMP. */
+void pas_sort_generate_records(pas_sort_type_t t, pas_sort_dist_t d, uint64_t seed, uint64_t n,
+                               int p, uint64_t first, size_t count, void *recs);
+
 /* ---- verification ----------------------------------------------------------- */
 
 typedef struct {
@@ -324,8 +276,9 @@ uint64_t pas_sort_hash(pas_sort_kind_t kind, const void *a, size_t n);
 /* local, pure: the same for n records of `size` bytes (any layout). */
 uint64_t pas_sort_hash_records(const void *recs, size_t n, size_t size);
 
-/* collective: the global digest of a distributed array. */
-int pas_sort_digest(MPI_Comm comm, pas_sort_kind_t kind, const void *a, size_t n, pas_sort_digest_t *d);
+/* collective, local status (an MPI error): the global digest of a distributed array. */
+pas_status pas_sort_digest(MPI_Comm comm, pas_sort_kind_t kind, const void *a, size_t n,
+                           pas_sort_digest_t *d);
 
 typedef struct {
     int sorted_local;   /* every rank sorted inside (global) */
@@ -338,8 +291,9 @@ typedef struct {
 
 /* collective: verify a sorted distributed array against the input digest.
  * max_share: the most elements any rank may hold (0: no limit).  Returns
- * PAS_OK if all checks pass, else PAS_ERR_VERIFY (same on every rank). */
-int pas_sort_verify(MPI_Comm comm, pas_sort_kind_t kind, const void *a, size_t n,
+ * PAS_OK if all checks pass, else PAS_ERR_VERIFY (agreed; an MPI error is
+ * local). */
+pas_status pas_sort_verify(MPI_Comm comm, pas_sort_kind_t kind, const void *a, size_t n,
                     const pas_sort_digest_t *input, uint64_t max_share, pas_sort_check_t *check);
 
 /* local, pure: the balance bound of sample sort, ceil((1+eps) n/p) (at least ceil(n/p)). */
@@ -347,7 +301,7 @@ uint64_t pas_sort_balance_bound(uint64_t n, int p, double eps);
 
 /* ---- files ----------------------------------------------------------------- */
 
-/* collective: read a binary file of records of rec_size bytes in parallel
+/* collective, agreed: read a binary file of records of rec_size bytes in parallel
  * (block distribution of records; each rank preads its block in pieces of
  * at most chunk_limit bytes, 0: 1 GiB, every count checked).  The file must
  * be the same, unchanged, on every rank from open to the last read (size,
@@ -357,14 +311,14 @@ uint64_t pas_sort_balance_bound(uint64_t n, int p, double eps);
  * only saw another fail).  Returns a malloc'd *data, *n local records,
  * *first the global index of the first, *total the global count.  Test hook:
  * PAS_TEST_PAUSE=read:FILE pauses rank 0 after its first piece. */
-int pas_sort_file_read(MPI_Comm comm, const char *path, size_t rec_size, size_t chunk_limit,
+pas_status pas_sort_file_read(MPI_Comm comm, const char *path, size_t rec_size, size_t chunk_limit,
                        void **data, size_t *n, uint64_t *first, uint64_t *total, char *why, size_t whylen);
 
-/* collective: write each rank's n records in rank order to the output f
+/* collective, agreed (pas_outfile): write each rank's n records in rank order to the output f
  * (begun with pas_outfile_begin): written, synced, read back and compared,
  * then renamed into place (pas_outfile_write, pas_outfile_commit).  The
  * reason of a failure is in f->why on the rank that saw it. */
-int pas_sort_file_write(MPI_Comm comm, pas_outfile_t *f, size_t rec_size, size_t chunk_limit,
+pas_status pas_sort_file_write(MPI_Comm comm, pas_outfile_t *f, size_t rec_size, size_t chunk_limit,
                         const void *data, size_t n);
 
 #endif

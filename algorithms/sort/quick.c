@@ -10,20 +10,22 @@
  * locally. */
 #include "sort_internal.h"
 
-static int quick_rec(MPI_Comm comm, const sort_ops_t *ops, const pas_sort_config_t *cfg, void **data,
-                     size_t *n, uint64_t *bytes, int depth)
+/* collective, local status (pas_sort_quick agrees): split the q ranks of
+ * comm in two, then recurse on each half. */
+static pas_status quick_rec(MPI_Comm comm, const sort_ops_t *ops, const pas_sort_config_t *cfg,
+                            void **data, size_t *n, uint64_t *bytes, int depth)
 {
-    int q, me, rc = PAS_OK;
+    int q, me;
+    pas_status rc = PAS_OK;
     MPI_Comm_size(comm, &q);
     MPI_Comm_rank(comm, &me);
-    if (q == 1) {
+    if (q == 1) { /* one rank: the local sort, no message */
         rc = pas_watch_phase("local-sort");
         return rc ? rc : sort_local_run(ops, cfg->local, *data, *n);
     }
     size_t es = ops->size;
-    uint64_t nl = *n, total = 0;
-    if (PAS_WATCHED("MPI_Allreduce", -1, 0, MPI_Allreduce(&nl, &total, 1, MPI_UINT64_T, MPI_SUM, comm)) !=
-        MPI_SUCCESS)
+    uint64_t total = 0;
+    if (sort_total(comm, *n, &total) != PAS_OK)
         return PAS_ERR_MPI;
     if (total == 0)
         return PAS_OK;
@@ -38,8 +40,9 @@ static int quick_rec(MPI_Comm comm, const sort_ops_t *ops, const pas_sort_config
         return rc;
     }
     pas_watch_phase("pivot");
-    if ((rc = pas_agree(comm, sort_sample_gather(comm, ops, *data, *n, 64, cfg->seed + (uint64_t)depth * 7919,
-                                                 &sample, &m))))
+    rc = pas_sort_sample_gather(comm, ops, *data, *n, 64, cfg->seed + (uint64_t)depth * 7919,
+                                &sample, &m);
+    if (rc)
         goto done;
     size_t pi = (size_t)((unsigned __int128)target * m / total);
     memcpy(pivot, (char *)sample + (pi < m ? pi : m - 1) * es, es);
@@ -50,7 +53,7 @@ static int quick_rec(MPI_Comm comm, const sort_ops_t *ops, const pas_sort_config
     rc = cls ? ops->classify(*data, *n, pivot, 1, cls, counts) : PAS_ERR_NOMEM;
     if ((rc = pas_agree(comm, rc)))
         goto done;
-    if ((rc = sort_boundaries(comm, 1, &counts[0], &counts[1], &target, &bound, &take)))
+    if ((rc = pas_sort_boundaries(comm, 1, &counts[0], &counts[1], &target, &bound, &take)))
         goto done;
     uint64_t mine[2] = {counts[0] + take, *n - counts[0] - take}, off[2] = {0, 0};
     if (PAS_WATCHED("MPI_Exscan", -1, 0, MPI_Exscan(mine, off, 2, MPI_UINT64_T, MPI_SUM, comm)) != MPI_SUCCESS) {
@@ -59,12 +62,12 @@ static int quick_rec(MPI_Comm comm, const sort_ops_t *ops, const pas_sort_config
     }
     if (me == 0)
         off[0] = off[1] = 0;
-    sort_block_counts(bound, ql, 0, off[0], mine[0], sc);
-    sort_block_counts(total - bound, q - ql, ql, off[1], mine[1], sc);
+    pas_sort_block_counts(bound, ql, 0, off[0], mine[0], sc);
+    pas_sort_block_counts(total - bound, q - ql, ql, off[1], mine[1], sc);
     free(*data);
     *data = cls;
     cls = NULL;
-    if ((rc = pas_agree(comm, pas_sort_exchange(comm, es, *data, sc, cfg->chunk_limit, &recv, &nr, NULL, bytes))))
+    if ((rc = pas_sort_exchange(comm, es, *data, sc, cfg->chunk_limit, &recv, &nr, NULL, bytes)))
         goto done;
     free(*data);
     *data = recv;
@@ -85,11 +88,11 @@ done:
     return rc;
 }
 
-int pas_sort_quick(MPI_Comm comm, pas_sort_kind_t kind, const pas_sort_config_t *cfg, void **data,
-                   size_t *n, pas_sort_info_t *info)
+pas_status pas_sort_quick(MPI_Comm comm, pas_sort_kind_t kind, const pas_sort_config_t *cfg,
+                          void **data, size_t *n, pas_sort_info_t *info)
 {
     uint64_t bytes = 0;
-    int rc = pas_agree(comm, quick_rec(comm, sort_ops(kind), cfg, data, n, &bytes, 0));
+    pas_status rc = pas_agree(comm, quick_rec(comm, sort_ops(kind), cfg, data, n, &bytes, 0));
     if (info)
         info->bytes_sent += bytes;
     return rc;

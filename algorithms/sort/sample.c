@@ -17,43 +17,37 @@
 
 #include "sort_internal.h"
 
-int sort_mway_sorted(MPI_Comm comm, pas_sort_kind_t kind, const pas_sort_config_t *cfg, void **data,
-                     size_t *n, uint64_t *bytes);
-
-static int sample_run(MPI_Comm comm, pas_sort_kind_t kind, const pas_sort_config_t *cfg, void **data,
-                      size_t *n, pas_sort_info_t *info, uint64_t *bytes)
+/* collective, agreed: steps 1 to 5 on p > 1 ranks. */
+static pas_status sample_run(MPI_Comm comm, pas_sort_kind_t kind, const pas_sort_config_t *cfg,
+                             void **data, size_t *n, pas_sort_info_t *info, uint64_t *bytes)
 {
     const sort_ops_t *ops = sort_ops(kind);
     size_t es = ops->size;
-    int p, rc;
+    int p;
+    pas_status rc;
     MPI_Comm_size(comm, &p);
     int s = p - 1, nb = 2 * s + 1;
     void *sample = NULL, *cls = NULL, *recv = NULL;
     size_t m = 0, nr = 0;
     char *spl = malloc(es * (size_t)p);
     uint64_t *v = malloc(sizeof(uint64_t) * (size_t)(nb + 6 * p));
-    if (!spl || !v) {
-        rc = PAS_ERR_NOMEM;
+    if ((rc = pas_agree(comm, spl && v ? PAS_OK : PAS_ERR_NOMEM)) != PAS_OK)
         goto done;
-    }
     uint64_t *counts = v, *lt = v + nb, *eq = lt + p, *target = eq + p, *bound = target + p,
              *take = bound + p, *sc = take + p;
     double eps = cfg->eps > 0 ? cfg->eps : 0.1;
     /* bucket error ~ 1/sqrt(samples per bucket) */
     size_t per_rank = cfg->samples ? cfg->samples : (size_t)ceil(8.0 / (eps * eps)) + 16;
-    rc = pas_watch_phase("sample");
-    if ((rc = pas_agree(comm, rc ? rc : sort_sample_gather(comm, ops, *data, *n, per_rank, cfg->seed, &sample, &m))))
+    rc = pas_agree(comm, pas_watch_phase("sample"));
+    if (rc || (rc = pas_sort_sample_gather(comm, ops, *data, *n, per_rank, cfg->seed, &sample, &m)))
         goto done;
     pas_sort_splitters_pick(kind, sample, m, p, spl);
     free(sample);
     sample = NULL;
 
-    uint64_t nl = *n, total = 0;
-    if (PAS_WATCHED("MPI_Allreduce", -1, 0, MPI_Allreduce(&nl, &total, 1, MPI_UINT64_T, MPI_SUM, comm)) !=
-        MPI_SUCCESS) {
-        rc = PAS_ERR_MPI;
+    uint64_t total = 0;
+    if ((rc = sort_total(comm, *n, &total)) != PAS_OK)
         goto done;
-    }
     uint64_t limit = pas_sort_balance_bound(total, p, eps), prevb = 0;
     /* the classified copy is later the scratch of the local sort, so it is
      * sized for the largest share this rank can receive */
@@ -77,7 +71,7 @@ static int sample_run(MPI_Comm comm, pas_sort_kind_t kind, const pas_sort_config
     }
     for (int j = 0; j < s; j++)
         target[j] = pas_decomp_block_range(total, p, j + 1).lo;
-    if ((rc = sort_boundaries(comm, s, lt, eq, target, bound, take)))
+    if ((rc = pas_sort_boundaries(comm, s, lt, eq, target, bound, take)))
         goto done;
     int over = 0;
     for (int j = 0; j <= s; j++) {
@@ -90,10 +84,9 @@ static int sample_run(MPI_Comm comm, pas_sort_kind_t kind, const pas_sort_config
         cls = NULL;
         if (info)
             info->exact_fallback = 1;
-        rc = pas_watch_phase("local-sort");
-        if ((rc = pas_agree(comm, rc ? rc : sort_local_run(ops, cfg->local, *data, *n))))
+        if ((rc = sort_local_phase(comm, ops, cfg->local, *data, *n)))
             goto done;
-        rc = pas_agree(comm, sort_mway_sorted(comm, kind, cfg, data, n, bytes));
+        rc = pas_sort_split_exact(comm, kind, cfg, data, n, bytes);
         goto done;
     }
     free(*data);
@@ -105,14 +98,16 @@ static int sample_run(MPI_Comm comm, pas_sort_kind_t kind, const pas_sort_config
         sc[j] = c - prevc;
         prevc = c;
     }
-    if ((rc = pas_agree(comm, pas_sort_exchange(comm, es, *data, sc, cfg->chunk_limit, &recv, &nr, NULL, bytes))))
+    if ((rc = pas_sort_exchange(comm, es, *data, sc, cfg->chunk_limit, &recv, &nr, NULL, bytes)))
         goto done;
     cls = *data; /* the sent copy: scratch for the local sort when it fits */
     *data = recv;
     *n = nr;
     recv = NULL;
     rc = pas_watch_phase("local-sort");
-    rc = pas_agree(comm, rc ? rc : sort_local_run_with(ops, cfg->local, *data, *n, nr <= cap ? cls : NULL));
+    if (rc == PAS_OK)
+        rc = pas_sort_local_run_with(ops, cfg->local, *data, *n, nr <= cap ? cls : NULL);
+    rc = pas_agree(comm, rc);
 done:
     free(recv);
     free(cls);
@@ -122,17 +117,15 @@ done:
     return rc;
 }
 
-int pas_sort_sample(MPI_Comm comm, pas_sort_kind_t kind, const pas_sort_config_t *cfg, void **data,
-                    size_t *n, pas_sort_info_t *info)
+pas_status pas_sort_sample(MPI_Comm comm, pas_sort_kind_t kind, const pas_sort_config_t *cfg,
+                           void **data, size_t *n, pas_sort_info_t *info)
 {
     int p;
     MPI_Comm_size(comm, &p);
-    if (p == 1) {
-        int rc = pas_watch_phase("local-sort");
-        return rc ? rc : sort_local_run(sort_ops(kind), cfg->local, *data, *n);
-    }
+    if (p == 1) /* one rank: the local sort, no message */
+        return sort_local_phase(comm, sort_ops(kind), cfg->local, *data, *n);
     uint64_t bytes = 0;
-    int rc = sample_run(comm, kind, cfg, data, n, info, &bytes);
+    pas_status rc = sample_run(comm, kind, cfg, data, n, info, &bytes);
     if (info)
         info->bytes_sent += bytes;
     return rc;

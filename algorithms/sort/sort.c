@@ -1,24 +1,8 @@
-/* sort.c - the entry points: settings, names, the automatic choice, the
- * pre-flight memory estimate, and the rebalance into block shares. */
-#define _GNU_SOURCE
-#include <math.h>
-#include <sys/mman.h>
+/* sort.c - the entry of the sort module: settings, names, the automatic
+ * choice, the pre-flight memory model, and the dispatch to the algorithms
+ * (one rank sorts locally, without any message). */
 
 #include "sort_internal.h"
-
-void *pas_sort_malloc(size_t bytes)
-{
-    if (bytes < ((size_t)64 << 20))
-        return malloc(bytes);
-    void *p = NULL;
-    const size_t huge = (size_t)2 << 20;
-    if (posix_memalign(&p, huge, bytes))
-        return NULL;
-#ifdef MADV_HUGEPAGE
-    madvise(p, (bytes / huge) * huge, MADV_HUGEPAGE);
-#endif
-    return p;
-}
 
 static const char *const algo_names[] = {"auto", "sample", "merge", "quick", "mway", "ams"};
 
@@ -38,7 +22,7 @@ const char *pas_sort_algo_name(pas_sort_algo_t algo)
     return (unsigned)algo < PAS_SORT_ALGO_COUNT ? algo_names[algo] : "?";
 }
 
-int pas_sort_algo_parse(const char *name, pas_sort_algo_t *algo)
+pas_status pas_sort_algo_parse(const char *name, pas_sort_algo_t *algo)
 {
     for (int i = 0; i < PAS_SORT_ALGO_COUNT; i++)
         if (name && strcmp(name, algo_names[i]) == 0) {
@@ -60,17 +44,8 @@ pas_sort_algo_t pas_sort_algo_choose(uint64_t n, int p)
     return PAS_SORT_SAMPLE;
 }
 
-uint64_t pas_sort_balance_bound(uint64_t n, int p, double eps)
-{
-    if (p <= 0)
-        return n;
-    uint64_t even = (n + (uint64_t)p - 1) / (uint64_t)p;
-    double b = ceil((1.0 + eps) * (double)n / (double)p);
-    uint64_t bound = b >= 18446744073709551615.0 ? UINT64_MAX : (uint64_t)b;
-    return bound > even ? bound : even;
-}
-
-uint64_t pas_sort_mem_estimate(pas_sort_algo_t algo, uint64_t n_global, int p, size_t elem_size, double eps)
+uint64_t pas_sort_mem_estimate(pas_sort_algo_t algo, uint64_t n_global, int p, size_t elem_size,
+                               double eps)
 {
     if (p < 1)
         p = 1;
@@ -97,45 +72,46 @@ uint64_t pas_sort_mem_estimate(pas_sort_algo_t algo, uint64_t n_global, int p, s
     return pas_sat_add(pas_sat_scale(share, factor), 64u << 20);
 }
 
-int sort_rebalance(MPI_Comm comm, const sort_ops_t *ops, const pas_sort_config_t *cfg, void **data,
-                   size_t *n, uint64_t *bytes_sent)
+uint64_t pas_sort_mem_need(const pas_sort_algo_t *algos, int na, uint64_t n, int p, int rank,
+                           int onerank, pas_sort_type_t type, int stable, double eps)
 {
-    int p, me;
-    MPI_Comm_size(comm, &p);
-    MPI_Comm_rank(comm, &me);
-    uint64_t nl = *n, total = 0, off = 0;
-    if (PAS_WATCHED("MPI_Allreduce", -1, 0, MPI_Allreduce(&nl, &total, 1, MPI_UINT64_T, MPI_SUM, comm)) !=
-            MPI_SUCCESS ||
-        PAS_WATCHED("MPI_Exscan", -1, 0, MPI_Exscan(&nl, &off, 1, MPI_UINT64_T, MPI_SUM, comm)) != MPI_SUCCESS)
-        return PAS_ERR_MPI;
-    if (me == 0)
-        off = 0;
-    uint64_t *sc = calloc((size_t)p, sizeof(uint64_t));
-    if (!sc)
-        return PAS_ERR_NOMEM;
-    sort_block_counts(total, p, 0, off, nl, sc);
-    void *recv = NULL;
-    size_t nr = 0;
-    int rc = pas_sort_exchange(comm, ops->size, *data, sc, cfg->chunk_limit, &recv, &nr, NULL, bytes_sent);
-    free(sc);
-    if (rc == PAS_OK) {
-        free(*data);
-        *data = recv;
-        *n = nr;
+    if (p < 1)
+        p = 1;
+    size_t es = pas_sort_kind_size(pas_sort_type_kind(type));
+    uint64_t need = 0;
+    for (int a = 0; a < na; a++) {
+        uint64_t e = pas_sort_mem_estimate(algos[a], n, p, es, eps);
+        if (e > need)
+            need = e;
     }
-    return rc;
+    uint64_t share = n / (uint64_t)p + (n % (uint64_t)p != 0);
+    if (onerank && rank == 0) /* the whole input starts here */
+        need = pas_sat_add(need, pas_sat_mul(pas_sat_mul(n - share, es), 2));
+    if (type != PAS_SORT_U64) /* the typed records, kept beside the keys */
+        need = pas_sat_add(need, pas_sat_mul(pas_sat_mul(share, pas_sort_type_size(type)),
+                                             pas_sort_type_fetched(type, stable) ? 3 : 1));
+    return need;
 }
 
-int pas_sort(MPI_Comm comm, pas_sort_kind_t kind, const pas_sort_config_t *cfg, void **data, size_t *n,
-             pas_sort_info_t *info)
+/* One rank: the local sort is the whole sort (what every algorithm comes
+ * down to at p = 1), with no message to itself. */
+static pas_status sort_one_rank(MPI_Comm comm, pas_sort_kind_t kind, const pas_sort_config_t *cfg,
+                                void *data, size_t n, pas_sort_info_t *info)
+{
+    if (info && cfg->algo == PAS_SORT_AMS)
+        info->levels = cfg->levels > 0 ? cfg->levels : 1;
+    return sort_local_phase(comm, sort_ops(kind), cfg->local, data, n);
+}
+
+pas_status pas_sort(MPI_Comm comm, pas_sort_kind_t kind, const pas_sort_config_t *cfg, void **data,
+                    size_t *n, pas_sort_info_t *info)
 {
     pas_sort_config_t c = *cfg;
+    int p;
+    MPI_Comm_size(comm, &p);
     if (c.algo == PAS_SORT_AUTO) {
-        int p;
-        uint64_t nl = *n, total = 0;
-        MPI_Comm_size(comm, &p);
-        if (PAS_WATCHED("MPI_Allreduce", -1, 0, MPI_Allreduce(&nl, &total, 1, MPI_UINT64_T, MPI_SUM, comm)) !=
-            MPI_SUCCESS)
+        uint64_t total = 0;
+        if (sort_total(comm, *n, &total) != PAS_OK)
             return PAS_ERR_MPI;
         c.algo = pas_sort_algo_choose(total, p);
     }
@@ -143,6 +119,8 @@ int pas_sort(MPI_Comm comm, pas_sort_kind_t kind, const pas_sort_config_t *cfg, 
         memset(info, 0, sizeof *info);
         info->algo = c.algo;
     }
+    if (p == 1 && c.algo > PAS_SORT_AUTO && c.algo < PAS_SORT_ALGO_COUNT)
+        return sort_one_rank(comm, kind, &c, *data, *n, info);
     switch (c.algo) {
     case PAS_SORT_MERGE: return pas_sort_merge(comm, kind, &c, data, n, info);
     case PAS_SORT_QUICK: return pas_sort_quick(comm, kind, &c, data, n, info);

@@ -1,28 +1,30 @@
 /* splitters.c - drawing a sample across ranks and picking splitters from it. */
 #include "sort_internal.h"
 
-int sort_sample_gather(MPI_Comm comm, const sort_ops_t *ops, const void *a, size_t n,
-                       size_t per_rank_avg, uint64_t seed, void **sample, size_t *m)
+pas_status pas_sort_sample_gather(MPI_Comm comm, const sort_ops_t *ops, const void *a, size_t n,
+                                  size_t per_rank_avg, uint64_t seed, void **sample, size_t *m)
 {
     int p;
     MPI_Comm_size(comm, &p);
     uint64_t want = (uint64_t)per_rank_avg * (uint64_t)p;
     if (want > (1u << 24))
         want = 1u << 24;
-    return sort_sample_gather_total(comm, ops, a, n, want, seed, sample, m);
+    return pas_sort_sample_gather_total(comm, ops, a, n, want, seed, sample, m);
 }
 
-int sort_sample_gather_total(MPI_Comm comm, const sort_ops_t *ops, const void *a, size_t n, uint64_t want,
-                             uint64_t seed, void **sample, size_t *m)
+pas_status pas_sort_sample_gather_total(MPI_Comm comm, const sort_ops_t *ops, const void *a,
+                                        size_t n, uint64_t want, uint64_t seed, void **sample,
+                                        size_t *m)
 {
-    int p, me, rc = PAS_OK;
+    int p, me;
+    pas_status rc = PAS_OK;
     MPI_Comm_size(comm, &p);
     MPI_Comm_rank(comm, &me);
     size_t es = ops->size;
     uint64_t nl = n, total = 0;
-    if (PAS_WATCHED("MPI_Allreduce", -1, 0, MPI_Allreduce(&nl, &total, 1, MPI_UINT64_T, MPI_SUM, comm)) !=
-        MPI_SUCCESS)
-        return PAS_ERR_MPI;
+    if (PAS_WATCHED("MPI_Allreduce", -1, 0,
+                    MPI_Allreduce(&nl, &total, 1, MPI_UINT64_T, MPI_SUM, comm)) != MPI_SUCCESS)
+        return pas_agree(comm, PAS_ERR_MPI);
     /* my share of the sample, in proportion to my share of the keys */
     size_t mine = total <= want ? n : (size_t)(((unsigned __int128)want * n + total - 1) / total);
     if (total > want && want < (uint64_t)p && n > 0) {
@@ -38,6 +40,7 @@ int sort_sample_gather_total(MPI_Comm comm, const sort_ops_t *ops, const void *a
     int *cnt = malloc(sizeof(int) * 2 * (size_t)p);
     char *loc = sort_alloc(mine, es), *all = NULL;
     MPI_Datatype t = MPI_DATATYPE_NULL;
+    size_t sum = 0;
     if ((rc = pas_agree(comm, cnt && loc ? PAS_OK : PAS_ERR_NOMEM)) != PAS_OK)
         goto done;
     /* stratified: one random position inside each of `mine` equal strata */
@@ -51,9 +54,8 @@ int sort_sample_gather_total(MPI_Comm comm, const sort_ops_t *ops, const void *a
     if (PAS_WATCHED("MPI_Allgather", -1, 0, MPI_Allgather(&c, 1, MPI_INT, cnt, 1, MPI_INT, comm)) !=
         MPI_SUCCESS) {
         rc = PAS_ERR_MPI;
-        goto done;
+        goto agree;
     }
-    size_t sum = 0;
     for (int r = 0; r < p; r++) {
         cnt[p + r] = (int)sum;
         sum += (size_t)cnt[r];
@@ -63,14 +65,15 @@ int sort_sample_gather_total(MPI_Comm comm, const sort_ops_t *ops, const void *a
         goto done;
     if (MPI_Type_contiguous((int)es, MPI_BYTE, &t) != MPI_SUCCESS || MPI_Type_commit(&t) != MPI_SUCCESS ||
         PAS_WATCHED("MPI_Allgatherv", -1, 0, MPI_Allgatherv(loc, c, t, all, cnt, cnt + p, t, comm)) !=
-            MPI_SUCCESS) {
+            MPI_SUCCESS)
         rc = PAS_ERR_MPI;
-        goto done;
+agree:
+    if ((rc = pas_agree(comm, rc)) == PAS_OK) {
+        ops->quicksort(all, sum);
+        *sample = all;
+        *m = sum;
+        all = NULL;
     }
-    ops->quicksort(all, sum);
-    *sample = all;
-    *m = sum;
-    all = NULL;
 done:
     if (t != MPI_DATATYPE_NULL)
         MPI_Type_free(&t);

@@ -6,7 +6,8 @@
  * output balance. */
 #include "sort_internal.h"
 
-int pas_sort_digest(MPI_Comm comm, pas_sort_kind_t kind, const void *a, size_t n, pas_sort_digest_t *d)
+pas_status pas_sort_digest(MPI_Comm comm, pas_sort_kind_t kind, const void *a, size_t n,
+                           pas_sort_digest_t *d)
 {
     uint64_t loc[2] = {n, pas_sort_hash(kind, a, n)}, glob[2];
     if (PAS_WATCHED("MPI_Allreduce", -1, 0, MPI_Allreduce(loc, glob, 2, MPI_UINT64_T, MPI_SUM, comm)) !=
@@ -17,7 +18,7 @@ int pas_sort_digest(MPI_Comm comm, pas_sort_kind_t kind, const void *a, size_t n
     return PAS_OK;
 }
 
-int pas_sort_verify(MPI_Comm comm, pas_sort_kind_t kind, const void *a, size_t n,
+pas_status pas_sort_verify(MPI_Comm comm, pas_sort_kind_t kind, const void *a, size_t n,
                     const pas_sort_digest_t *input, uint64_t max_share, pas_sort_check_t *check)
 {
     const sort_ops_t *ops = sort_ops(kind);

@@ -9,6 +9,7 @@
 #include "pas_decomp.h"
 #include "pas_driver.h"
 #include "pas_sort.h"
+#include "sort_internal.h" /* the module's pieces below its public API */
 
 static int cmp_u64(const void *a, const void *b)
 {

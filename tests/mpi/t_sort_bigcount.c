@@ -7,6 +7,7 @@
 
 #include "pas_driver.h"
 #include "pas_sort.h"
+#include "sort_internal.h" /* the module's pieces below its public API */
 
 static unsigned char pattern(int from, int to, uint64_t i)
 {
