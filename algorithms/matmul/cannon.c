@@ -181,8 +181,8 @@ pas_status pas_matmul_cannon(const pas_grid_t *g, const pas_matmul_cfg_t *cfg, d
         free(buf);
         return rc;
     }
-    cannon_t C = {.g = g, .cfg = cfg, .type = cfg->is_float ? MPI_FLOAT : MPI_DOUBLE, .k = k, .s = s,
-                  .st = st};
+    cannon_t C = {.g = g, .cfg = cfg, .k = k, .s = s, .st = st};
+    C.type = cfg->is_float ? MPI_FLOAT : MPI_DOUBLE;
     operand_init(&C.A, buf, lm * kmax * es, lm, g->row_comm, q, s, PAS_MATMUL_TAG_SKEW_A,
                  PAS_MATMUL_TAG_SHIFT_A);
     operand_init(&C.B, buf + 2 * lm * kmax * es, ln * kmax * es, ln, g->col_comm, r, s,

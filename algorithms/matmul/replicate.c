@@ -128,10 +128,11 @@ pas_status pas_matmul_25d(const pas_matmul_layers_t *lay, const pas_matmul_cfg_t
     if (ad->ld != (ad->lm ? ad->lm : 1) || bd->ld != (bd->lm ? bd->lm : 1) || cd->ld != (cd->lm ? cd->lm : 1))
         rc = PAS_ERR_ARG;
     rc = pas_matmul_layers_agree(lay, rc);
+    const MPI_Comm depth = lay->depth_comm;
     if (rc == PAS_OK && lay->layers > 1) {
-        rc = depth_move(lay->depth_comm, lay->layer, a, pas_dmatrix_local_count(ad), cfg->is_float, 0);
+        rc = depth_move(depth, lay->layer, a, pas_dmatrix_local_count(ad), cfg->is_float, 0);
         if (rc == PAS_OK)
-            rc = depth_move(lay->depth_comm, lay->layer, b, pas_dmatrix_local_count(bd), cfg->is_float, 0);
+            rc = depth_move(depth, lay->layer, b, pas_dmatrix_local_count(bd), cfg->is_float, 0);
         rc = pas_matmul_layers_agree(lay, rc); /* no layer starts on a missing operand */
     }
     st->t_wait += MPI_Wtime() - t0;
@@ -140,17 +141,17 @@ pas_status pas_matmul_25d(const pas_matmul_layers_t *lay, const pas_matmul_cfg_t
     /* every layer runs SUMMA on its slice of k; only layer 0 adds beta C */
     pas_range_t ks = pas_decomp_block_range(ad->n, lay->layers, lay->layer);
     if (rc == PAS_OK) {
-        rc = pas_matmul_summa(&lay->grid, cfg, alpha, ad, a, bd, b, lay->layer == 0 ? beta : 0.0, cd, c,
-                              ks.lo, ks.hi, st);
+        const double my_beta = lay->layer == 0 ? beta : 0.0;
+        rc = pas_matmul_summa(&lay->grid, cfg, alpha, ad, a, bd, b, my_beta, cd, c, ks.lo, ks.hi, st);
         if (lay->layers > 1) /* agreed in the layer; across the layers, so that a failed
                               * layer does not strand the reduction */
-            rc = pas_matmul_agree(lay->depth_comm, rc);
+            rc = pas_matmul_agree(depth, rc);
     }
     if (rc == PAS_OK && lay->layers > 1)
         rc = pas_matmul_layers_agree(lay, pas_watch_phase("25d-reduce"));
     if (rc == PAS_OK && lay->layers > 1) {
         t0 = MPI_Wtime();
-        rc = depth_move(lay->depth_comm, lay->layer, c, pas_dmatrix_local_count(cd), cfg->is_float, 1);
+        rc = depth_move(depth, lay->layer, c, pas_dmatrix_local_count(cd), cfg->is_float, 1);
         st->t_wait += MPI_Wtime() - t0;
         if (lay->layer == 0)
             st->words += (double)pas_dmatrix_local_count(cd) * (lay->layers - 1);
