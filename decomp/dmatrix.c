@@ -21,13 +21,14 @@ static int describe(uint64_t m, uint64_t n, int kind, uint64_t mb, uint64_t nb, 
     return PAS_OK;
 }
 
-int pas_dmatrix_block(uint64_t m, uint64_t n, int rows, int cols, int myrow, int mycol, pas_dmatrix_t *d)
+pas_status pas_dmatrix_block(uint64_t m, uint64_t n, int rows, int cols, int myrow, int mycol,
+                             pas_dmatrix_t *d)
 {
     return describe(m, n, PAS_DMAT_BLOCK, 1, 1, rows, cols, myrow, mycol, d);
 }
 
-int pas_dmatrix_cyclic(uint64_t m, uint64_t n, uint64_t mb, uint64_t nb, int rows, int cols, int myrow,
-                       int mycol, pas_dmatrix_t *d)
+pas_status pas_dmatrix_cyclic(uint64_t m, uint64_t n, uint64_t mb, uint64_t nb, int rows, int cols,
+                              int myrow, int mycol, pas_dmatrix_t *d)
 {
     return describe(m, n, PAS_DMAT_CYCLIC, mb, nb, rows, cols, myrow, mycol, d);
 }

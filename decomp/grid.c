@@ -14,7 +14,7 @@ void pas_decomp_grid_dims(int p, int *rows, int *cols)
     *cols = p / r;
 }
 
-int pas_decomp_grid_parse(const char *text, int *rows, int *cols)
+pas_status pas_decomp_grid_parse(const char *text, int *rows, int *cols)
 {
     if (!text)
         return PAS_ERR_ARG;
@@ -34,7 +34,7 @@ int pas_decomp_grid_parse(const char *text, int *rows, int *cols)
     return PAS_OK;
 }
 
-int pas_grid_create(MPI_Comm comm, int rows, int cols, pas_grid_t *grid)
+pas_status pas_grid_create(MPI_Comm comm, int rows, int cols, pas_grid_t *grid)
 {
     pas_grid_t g;
     memset(&g, 0, sizeof g);

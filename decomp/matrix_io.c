@@ -82,7 +82,8 @@ static int read_block(MPI_Comm comm, MPI_File fh, const pas_dmatrix_t *blk, void
     return agree(comm, rc);
 }
 
-int pas_dmatrix_write_to(MPI_Comm comm, pas_outfile_t *f, const pas_dmatrix_t *d, const void *a, size_t es)
+pas_status pas_dmatrix_write_to(MPI_Comm comm, pas_outfile_t *f, const pas_dmatrix_t *d,
+                                const void *a, size_t es)
 {
     int rank, rc;
     MPI_Comm_rank(comm, &rank);
@@ -120,7 +121,8 @@ out:
     return rc;
 }
 
-int pas_dmatrix_write(MPI_Comm comm, const char *path, const pas_dmatrix_t *d, const void *a, size_t es)
+pas_status pas_dmatrix_write(MPI_Comm comm, const char *path, const pas_dmatrix_t *d, const void *a,
+                             size_t es)
 {
     pas_outfile_t f;
     int rc = pas_outfile_begin(comm, "matrix file", path, &f);
@@ -130,7 +132,8 @@ int pas_dmatrix_write(MPI_Comm comm, const char *path, const pas_dmatrix_t *d, c
     return rc;
 }
 
-int pas_dmatrix_read(MPI_Comm comm, const char *path, const pas_dmatrix_t *d, void *a, size_t es)
+pas_status pas_dmatrix_read(MPI_Comm comm, const char *path, const pas_dmatrix_t *d, void *a,
+                            size_t es)
 {
     int rank, rc;
     MPI_Comm_rank(comm, &rank);

@@ -52,7 +52,7 @@ void pas_decomp_grid_dims(int p, int *rows, int *cols);
 
 /* local: parse "RxC" (e.g. "4x2"); PAS_ERR_ARG on malformed text or a
  * factor < 1.  Does not check against a rank count. */
-int pas_decomp_grid_parse(const char *text, int *rows, int *cols);
+pas_status pas_decomp_grid_parse(const char *text, int *rows, int *cols);
 
 /* A grid of processes, row-major: rank = row * cols + col. */
 typedef struct {
@@ -66,8 +66,9 @@ typedef struct {
 
 /* collective: make a rows x cols grid over comm (rows = cols = 0: choose with
  * pas_decomp_grid_dims).  rows * cols must equal the size of comm, else
- * PAS_ERR_ARG (same verdict on every rank).  Free with pas_grid_destroy. */
-int pas_grid_create(MPI_Comm comm, int rows, int cols, pas_grid_t *grid);
+ * PAS_ERR_ARG (agreed: from the global arguments); PAS_ERR_MPI (local).
+ * Free with pas_grid_destroy. */
+pas_status pas_grid_create(MPI_Comm comm, int rows, int cols, pas_grid_t *grid);
 
 /* collective: free the grid's communicators. */
 void pas_grid_destroy(pas_grid_t *grid);
@@ -103,10 +104,10 @@ typedef struct {
 /* local: describe an m x n matrix in the block (or block-cyclic, mb, nb >= 1)
  * layout as seen from grid position (myrow, mycol).  PAS_ERR_ARG on a bad
  * grid or block size. */
-int pas_dmatrix_block(uint64_t m, uint64_t n, int rows, int cols, int myrow, int mycol,
-                      pas_dmatrix_t *d);
-int pas_dmatrix_cyclic(uint64_t m, uint64_t n, uint64_t mb, uint64_t nb, int rows, int cols,
-                       int myrow, int mycol, pas_dmatrix_t *d);
+pas_status pas_dmatrix_block(uint64_t m, uint64_t n, int rows, int cols, int myrow, int mycol,
+                             pas_dmatrix_t *d);
+pas_status pas_dmatrix_cyclic(uint64_t m, uint64_t n, uint64_t mb, uint64_t nb, int rows, int cols,
+                              int myrow, int mycol, pas_dmatrix_t *d);
 
 /* local: elements of the local part (lm * ln) and of its storage (ld * ln). */
 static inline uint64_t pas_dmatrix_local_count(const pas_dmatrix_t *d) { return d->lm * d->ln; }
@@ -137,9 +138,11 @@ void pas_dmatrix_fill_random_s(const pas_dmatrix_t *d, uint64_t seed, float *a);
  * `elem_size` bytes.  One MPI_Alltoallv; each side enumerates the
  * intersection of index sets per dimension, so no index lists travel.
  * PAS_OK, PAS_ERR_ARG (shapes or grids do not match), PAS_ERR_NOMEM,
- * PAS_ERR_OVERFLOW (a message over 2^31 elements), PAS_ERR_MPI. */
-int pas_dmatrix_redistribute(MPI_Comm comm, const pas_dmatrix_t *src, const void *a,
-                             const pas_dmatrix_t *dst, void *b, int transpose, size_t elem_size);
+ * PAS_ERR_OVERFLOW (a message over 2^31 elements): agreed; PAS_ERR_MPI from
+ * the exchange itself: local.  On one rank nothing travels: a local copy. */
+pas_status pas_dmatrix_redistribute(MPI_Comm comm, const pas_dmatrix_t *src, const void *a,
+                                    const pas_dmatrix_t *dst, void *b, int transpose,
+                                    size_t elem_size);
 
 /* collective: write the matrix (local part a, `elem_size` 8 or 4) to the
  * output f (begun with pas_outfile_begin on a communicator whose rank 0 is
@@ -148,19 +151,20 @@ int pas_dmatrix_redistribute(MPI_Comm comm, const pas_dmatrix_t *src, const void
  * (block-cyclic layouts go through a block copy first); the file is synced,
  * read back and compared, and renamed into place (pas_outfile_write,
  * pas_outfile_commit).  PAS_OK or PAS_ERR_IO / PAS_ERR_VERIFY /
- * PAS_ERR_NOMEM / PAS_ERR_MPI, the same on every rank; f->why says why on
- * the rank that failed. */
-int pas_dmatrix_write_to(MPI_Comm comm, pas_outfile_t *f, const pas_dmatrix_t *d, const void *a,
-                         size_t elem_size);
+ * PAS_ERR_NOMEM / PAS_ERR_MPI, agreed (the same on every rank); f->why says
+ * why on the rank that failed. */
+pas_status pas_dmatrix_write_to(MPI_Comm comm, pas_outfile_t *f, const pas_dmatrix_t *d,
+                                const void *a, size_t elem_size);
 
-/* collective: pas_dmatrix_write_to a new output at `path` (global). */
-int pas_dmatrix_write(MPI_Comm comm, const char *path, const pas_dmatrix_t *d, const void *a,
-                      size_t elem_size);
+/* collective: pas_dmatrix_write_to a new output at `path` (global); agreed. */
+pas_status pas_dmatrix_write(MPI_Comm comm, const char *path, const pas_dmatrix_t *d, const void *a,
+                             size_t elem_size);
 
 /* collective: read a file written by pas_dmatrix_write into the layout d.
  * PAS_ERR_FORMAT when the header does not match d (m, n, element size) or
- * the file's size is not the header's; PAS_ERR_IO on a short read. */
-int pas_dmatrix_read(MPI_Comm comm, const char *path, const pas_dmatrix_t *d, void *a,
-                     size_t elem_size);
+ * the file's size is not the header's; PAS_ERR_IO on a short read; agreed
+ * (a failure of the final redistribution: local). */
+pas_status pas_dmatrix_read(MPI_Comm comm, const char *path, const pas_dmatrix_t *d, void *a,
+                            size_t elem_size);
 
 #endif

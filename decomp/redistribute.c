@@ -43,10 +43,12 @@ static void unbucket(buckets_t *b)
 
 static uint64_t bucket_len(const buckets_t *b, int c) { return b->start[c + 1] - b->start[c]; }
 
-int pas_dmatrix_redistribute(MPI_Comm comm, const pas_dmatrix_t *src, const void *a, const pas_dmatrix_t *dst,
-                             void *b, int transpose, size_t elem_size)
+pas_status pas_dmatrix_redistribute(MPI_Comm comm, const pas_dmatrix_t *src, const void *a,
+                                    const pas_dmatrix_t *dst, void *b, int transpose,
+                                    size_t elem_size)
 {
-    int size, rank, rc = PAS_OK;
+    int size, rank;
+    pas_status rc = PAS_OK;
     if (MPI_Comm_size(comm, &size) || MPI_Comm_rank(comm, &rank))
         return PAS_ERR_MPI;
     uint64_t dm = transpose ? src->n : src->m, dn = transpose ? src->m : src->n;
@@ -124,6 +126,11 @@ agree:
     /* every rank reaches this point, so a local failure cannot strand the others */
     if ((rc = pas_agree(comm, rc)) != PAS_OK)
         goto out;
+    if (size == 1) { /* one rank: what I packed for myself is what I unpack */
+        char *t = rbuf;
+        rbuf = sbuf, sbuf = t;
+        goto unpack;
+    }
     if (MPI_Type_contiguous((int)elem_size, MPI_BYTE, &elem) || MPI_Type_commit(&elem)) {
         rc = PAS_ERR_MPI;
         goto out;
@@ -133,6 +140,7 @@ agree:
         rc = PAS_ERR_MPI;
         goto out;
     }
+unpack:
     /* unpack in the source's order: its columns are our columns (or rows,
      * transposed), its rows our rows (or columns) */
     char *bc = b;

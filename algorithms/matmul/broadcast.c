@@ -30,8 +30,8 @@ static void post_sends(pas_matmul_bcast_t *b)
     }
 }
 
-int pas_matmul_bcast_start(pas_matmul_bcast_t *b, void *buf, int count, MPI_Datatype type, int root, int tag,
-                           MPI_Comm comm)
+pas_status pas_matmul_bcast_start(pas_matmul_bcast_t *b, void *buf, int count, MPI_Datatype type,
+                                  int root, int tag, MPI_Comm comm)
 {
     int rank = 0;
     *b = (pas_matmul_bcast_t){0};
@@ -42,6 +42,8 @@ int pas_matmul_bcast_start(pas_matmul_bcast_t *b, void *buf, int count, MPI_Data
     b->buf = buf, b->count = count, b->type = type, b->root = root, b->tag = tag, b->comm = comm;
     b->vr = (rank - root + b->size) % b->size;
     b->received = b->vr == 0;
+    if (b->size == 1) /* a one-rank row or column: the root has it, nobody to send to */
+        return PAS_OK;
     if (b->received) {
         post_sends(b);
     } else {
@@ -66,9 +68,9 @@ static void advance(pas_matmul_bcast_t *b)
     }
 }
 
-int pas_matmul_bcast_poll(pas_matmul_bcast_t *set, int n)
+pas_status pas_matmul_bcast_poll(pas_matmul_bcast_t *set, int n)
 {
-    int rc = PAS_OK;
+    pas_status rc = PAS_OK;
     for (int i = 0; i < n; i++) {
         advance(&set[i]);
         rc = set[i].failed ? PAS_ERR_MPI : rc;
@@ -89,14 +91,15 @@ static int done(const pas_matmul_bcast_t *b, int sends_too)
     return 1;
 }
 
-int pas_matmul_bcast_wait(pas_matmul_bcast_t *set, int n, int need, int sends_too)
+pas_status pas_matmul_bcast_wait(pas_matmul_bcast_t *set, int n, int need, int sends_too)
 {
     MPI_Request all[PAS_MATMUL_BCAST_MAX * PAS_MATMUL_BCAST_REQS];
     int owner[PAS_MATMUL_BCAST_MAX * PAS_MATMUL_BCAST_REQS], slot[PAS_MATMUL_BCAST_MAX * PAS_MATMUL_BCAST_REQS];
     if (n > PAS_MATMUL_BCAST_MAX)
         return PAS_ERR_ARG;
     for (;;) {
-        int rc = pas_matmul_bcast_poll(set, n), ready = 1;
+        pas_status rc = pas_matmul_bcast_poll(set, n);
+        int ready = 1;
         if (rc)
             return rc;
         for (int i = 0; i < need; i++)

@@ -1,5 +1,5 @@
 /* local_gemm.c - the packed, cache-blocked, OpenMP-parallel local kernel for
- * double and float (one template, local_gemm_tmpl.h, instantiated twice). */
+ * each element type of PAS_MATMUL_TYPES (one template, local_gemm_tmpl.h). */
 #ifndef _DEFAULT_SOURCE /* smpicc defines it already */
 #define _DEFAULT_SOURCE /* madvise, MADV_HUGEPAGE and sched_yield under -std=c11 */
 #endif
@@ -68,49 +68,33 @@ static uint32_t claim_run(uint64_t *slot, uint32_t nruns, size_t *blk)
     }
 }
 
+/* One instance of the template per entry of PAS_MATMUL_TYPES (T, SFX; the
+ * template takes its tile and blocks from SFX and undefines both). */
 #define T double
 #define SFX _d
-#define MR PAS_MR_D
-#define NR PAS_NR_D
-#define KCDEF PAS_KC_D
-#define MCDEF PAS_MC_D
-#define NCDEF PAS_NC_D
 #include "local_gemm_tmpl.h"
-#undef T
-#undef SFX
-#undef MR
-#undef NR
-#undef KCDEF
-#undef MCDEF
-#undef NCDEF
-
 #define T float
 #define SFX _s
-#define MR PAS_MR_S
-#define NR PAS_NR_S
-#define KCDEF PAS_KC_S
-#define MCDEF PAS_MC_S
-#define NCDEF PAS_NC_S
 #include "local_gemm_tmpl.h"
 
-int pas_matmul_dgemm(int trans_a, int trans_b, size_t m, size_t n, size_t k, double alpha,
-                     const double *a, size_t lda, const double *b, size_t ldb, double beta,
-                     double *c, size_t ldc)
+pas_status pas_matmul_dgemm(int trans_a, int trans_b, size_t m, size_t n, size_t k, double alpha,
+                            const double *a, size_t lda, const double *b, size_t ldb, double beta,
+                            double *c, size_t ldc)
 {
     return gemm_d(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 }
 
-int pas_matmul_sgemm(int trans_a, int trans_b, size_t m, size_t n, size_t k, float alpha,
-                     const float *a, size_t lda, const float *b, size_t ldb, float beta, float *c,
-                     size_t ldc)
+pas_status pas_matmul_sgemm(int trans_a, int trans_b, size_t m, size_t n, size_t k, float alpha,
+                            const float *a, size_t lda, const float *b, size_t ldb, float beta,
+                            float *c, size_t ldc)
 {
     return gemm_s(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 }
 
 void pas_matmul_kernel_shape(int is_float, int *mr, int *nr, int *vector_bytes)
 {
-    *mr = is_float ? PAS_MR_S : PAS_MR_D;
-    *nr = is_float ? PAS_NR_S : PAS_NR_D;
+    *mr = is_float ? PAS_MR_s : PAS_MR_d;
+    *nr = is_float ? PAS_NR_s : PAS_NR_d;
     *vector_bytes = PAS_VBYTES;
 }
 
@@ -122,7 +106,7 @@ void openblas_set_num_threads(int num_threads);
 
 static int backend = PAS_MATMUL_KERNEL_PAS;
 
-int pas_matmul_set_kernel(int kernel)
+pas_status pas_matmul_set_kernel(int kernel)
 {
 #ifndef PAS_HAVE_CBLAS
     if (kernel == PAS_MATMUL_KERNEL_CBLAS)
@@ -136,8 +120,9 @@ int pas_matmul_set_kernel(int kernel)
 
 int pas_matmul_kernel(void) { return backend; }
 
-static int gemm_any(int is_float, int ta, int tb, size_t m, size_t n, size_t k, double alpha, const void *a,
-                    size_t lda, const void *b, size_t ldb, double beta, void *c, size_t ldc)
+static pas_status gemm_any(int is_float, int ta, int tb, size_t m, size_t n, size_t k, double alpha,
+                           const void *a, size_t lda, const void *b, size_t ldb, double beta,
+                           void *c, size_t ldc)
 {
 #ifdef PAS_HAVE_CBLAS
     if (backend == PAS_MATMUL_KERNEL_CBLAS && m > 0 && n > 0) {
@@ -161,9 +146,9 @@ static int gemm_any(int is_float, int ta, int tb, size_t m, size_t n, size_t k, 
     return gemm_d(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 }
 
-int pas_matmul_gemm_any(int is_float, int ta, int tb, size_t m, size_t n, size_t k, double alpha,
-                        const void *a, size_t lda, const void *b, size_t ldb, double beta, void *c,
-                        size_t ldc)
+pas_status pas_matmul_gemm_any(int is_float, int ta, int tb, size_t m, size_t n, size_t k,
+                               double alpha, const void *a, size_t lda, const void *b, size_t ldb,
+                               double beta, void *c, size_t ldc)
 {
 #ifdef PAS_SMPI_COMPAT_H
     /* Simulated (make smpi) with PAS_SMPI_GFLOPS=R: the multiply still runs
@@ -177,7 +162,7 @@ int pas_matmul_gemm_any(int is_float, int ta, int tb, size_t m, size_t n, size_t
     }
     if (rate > 0) {
         smpi_bench_end();
-        int rc = gemm_any(is_float, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+        pas_status rc = gemm_any(is_float, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
         smpi_execute(2.0 * (double)m * (double)n * (double)k / (rate * 1e9));
         smpi_bench_begin();
         return rc;

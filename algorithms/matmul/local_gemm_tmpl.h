@@ -1,6 +1,7 @@
 /* local_gemm_tmpl.h - the local kernel for one element type, included by
- * local_gemm.c with T (element type), SFX (_d or _s), MR, NR and the default
- * cache blocks MCDEF, KCDEF, NCDEF.
+ * local_gemm.c with T (element type) and SFX (_d or _s: an entry of
+ * PAS_MATMUL_TYPES); the register tile MR x NR and the default cache blocks
+ * come from PAS_MR##SFX, ... (matmul_internal.h).
  *
  * Loops (BLIS's five around the micro-kernel):
  *   jc over NC columns of C   - B block KC x NC, packed once by the team
@@ -12,6 +13,11 @@
 #define CAT_(a, b) a##b
 #define CAT(a, b) CAT_(a, b)
 #define FN(name) CAT(name, SFX)
+#define MR CAT(PAS_MR, SFX)
+#define NR CAT(PAS_NR, SFX)
+#define KCDEF CAT(PAS_KC, SFX)
+#define MCDEF CAT(PAS_MC, SFX)
+#define NCDEF CAT(PAS_NC, SFX)
 #define VLEN (PAS_VBYTES / (int)sizeof(T))
 #define MV (MR / VLEN)
 
@@ -207,8 +213,9 @@ static int FN(drain)(const FN(kstep_t) *w, uint64_t *slot, const T *apack)
 
 static size_t FN(round_up)(size_t x, size_t to) { return (x + to - 1) / to * to; }
 
-int FN(gemm)(int ta, int tb, size_t m, size_t n, size_t k, T alpha, const T *a, size_t lda,
-             const T *b, size_t ldb, T beta, T *c, size_t ldc)
+/* local: the whole kernel for this type (pas_matmul_dgemm / sgemm). */
+static pas_status FN(gemm)(int ta, int tb, size_t m, size_t n, size_t k, T alpha, const T *a,
+                           size_t lda, const T *b, size_t ldb, T beta, T *c, size_t ldc)
 {
     if (m == 0 || n == 0)
         return PAS_OK;
@@ -358,3 +365,10 @@ int FN(gemm)(int ta, int tb, size_t m, size_t n, size_t k, T alpha, const T *a, 
 #undef FN
 #undef CAT
 #undef CAT_
+#undef MR
+#undef NR
+#undef KCDEF
+#undef MCDEF
+#undef NCDEF
+#undef T
+#undef SFX

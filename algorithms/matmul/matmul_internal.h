@@ -1,11 +1,22 @@
-/* matmul_internal.h - pieces of the local kernel exposed for the unit tests
- * and the distributed algorithms; not part of the public interface. */
+/* matmul_internal.h - what the files of the matmul module (and its tests)
+ * share; not part of the public interface.  The module is a one-way stack:
+ *   pas_matmul.h      the public API
+ *   multiply.c        entry and dispatch (pas_matmul): operands, then one of
+ *   replicate.c       2.5D: replicate A and B over the layers, SUMMA on a k
+ *                     slice per layer, reduce C (and the layer arrangement)
+ *   summa.c           SUMMA over panels and buffer slots
+ *   cannon.c          Cannon over two operand blocks (skew, shift)
+ *   broadcast.c       SUMMA's panel broadcast (binomial trees)
+ *   local_gemm.c      the local kernel (local_gemm_tmpl.h per element type)
+ *   verify.c, peak.c  Freivalds' check and the FMA peak, beside the stack
+ * Each file calls only down this list. */
 #ifndef MATMUL_INTERNAL_H
 #define MATMUL_INTERNAL_H
 
 #include <stddef.h>
 
 #include "pas_core.h"
+#include "pas_matmul.h"
 
 /* Vector width and register tile.  AVX-512: 32 zmm registers hold a
  * 32 x 6 double tile (24 accumulators) plus four A vectors and a broadcast;
@@ -30,14 +41,14 @@
 #define PAS_MATMUL_MR_VECS PAS_MR_VECS_DEFAULT
 #endif
 #ifdef PAS_MATMUL_NR
-#define PAS_NR PAS_MATMUL_NR
+#define PAS_NR_TILE PAS_MATMUL_NR
 #else
-#define PAS_NR PAS_NR_DEFAULT
+#define PAS_NR_TILE PAS_NR_DEFAULT
 #endif
-#define PAS_MR_D (PAS_MATMUL_MR_VECS * PAS_VBYTES / 8)
-#define PAS_MR_S (PAS_MATMUL_MR_VECS * PAS_VBYTES / 4)
-#define PAS_NR_D PAS_NR
-#define PAS_NR_S PAS_NR
+#define PAS_MR_d (PAS_MATMUL_MR_VECS * PAS_VBYTES / 8)
+#define PAS_MR_s (PAS_MATMUL_MR_VECS * PAS_VBYTES / 4)
+#define PAS_NR_d PAS_NR_TILE
+#define PAS_NR_s PAS_NR_TILE
 
 /* Cache blocking: MC x KC A block in L2 (1 MiB, all of it on Zen 4), KC x NC
  * B block in L3; the KC x NR B micro-panel (24 KiB) is reused from L2, since
@@ -45,42 +56,54 @@
  * by sweeps of PAS_MATMUL_BLOCKS on Zen 4 with 2 threads, interleaved with
  * OpenBLAS (algorithms/matmul/bench/kernel_vs_blas.c): 256 x 512 x 4096 beat
  * 256 x 384, 192 x 512, 128 x 768, 320 x 384 and NC = 1024 or 2048 by 1-3%. */
-#define PAS_KC_D 512
-#define PAS_MC_D 256
-#define PAS_NC_D 4096
-#define PAS_KC_S 768
-#define PAS_MC_S 256
-#define PAS_NC_S 4096
+#define PAS_KC_d 512
+#define PAS_MC_d 256
+#define PAS_NC_d 4096
+#define PAS_KC_s 768
+#define PAS_MC_s 256
+#define PAS_NC_s 4096
 
 /* The micro-kernel prefetches the packed B row this many rows ahead (see
  * ukernel in local_gemm_tmpl.h); chosen by a sweep on Zen 4. */
 #define PAS_PF_B 96
 
-/* Pack op(A) (mc x kc; a points at its (0,0)) into MR-row panels:
- * out[panel * MR * kc + p * MR + i], rows past mc zero. */
-void pas_matmul_pack_a_d(int trans, size_t mc, size_t kc, const double *a, size_t lda, double *out);
-void pas_matmul_pack_a_s(int trans, size_t mc, size_t kc, const float *a, size_t lda, float *out);
-/* Pack op(B) (kc x nc) into NR-column panels: out[panel * NR * kc + p * NR + j]. */
-void pas_matmul_pack_b_d(int trans, size_t kc, size_t nc, const double *b, size_t ldb, double *out);
-void pas_matmul_pack_b_s(int trans, size_t kc, size_t nc, const float *b, size_t ldb, float *out);
-/* C = beta C + alpha * packed A panel * packed B panel over kc, on the mr x nr
- * valid part of the MR x NR tile (beta = 0: C is not read); full tiles go
- * straight to C, edge tiles through a buffer. */
-void pas_matmul_tile_d(size_t kc, const double *pa, const double *pb, double alpha, double beta, double *c,
-                       size_t ldc, size_t mr, size_t nr);
-void pas_matmul_tile_s(size_t kc, const float *pa, const float *pb, float alpha, float beta, float *c,
-                       size_t ldc, size_t mr, size_t nr);
+/* The element types of the typed kernels, written once: X(T, SFX), where SFX
+ * ends each instantiated name (pas_matmul_tile_d) and names the type's tile
+ * and blocks (PAS_MR_d, PAS_KC_d, ...).  local_gemm.c instantiates
+ * local_gemm_tmpl.h once per entry; the declarations below expand from it. */
+#define PAS_MATMUL_TYPES(X) X(double, _d) X(float, _s)
 
-/* Either element type through one call (alpha, beta converted). */
-int pas_matmul_gemm_any(int is_float, int ta, int tb, size_t m, size_t n, size_t k, double alpha,
-                        const void *a, size_t lda, const void *b, size_t ldb, double beta, void *c,
-                        size_t ldc);
+/* pack_a: op(A) (mc x kc; a points at its (0,0)) into MR-row panels:
+ * out[panel * MR * kc + p * MR + i], rows past mc zero.
+ * pack_b: op(B) (kc x nc) into NR-column panels: out[panel * NR * kc + p * NR + j].
+ * tile: C = beta C + alpha * packed A panel * packed B panel over kc, on the
+ * mr x nr valid part of the MR x NR tile (beta = 0: C is not read); full tiles
+ * go straight to C, edge tiles through a buffer.
+ * (The whole kernel, pas_matmul_dgemm / sgemm, is public.) */
+#define PAS_MATMUL_DECLARE_KERNELS(T, SFX)                                                         \
+    void pas_matmul_pack_a##SFX(int trans, size_t mc, size_t kc, const T *a, size_t lda, T *out);  \
+    void pas_matmul_pack_b##SFX(int trans, size_t kc, size_t nc, const T *b, size_t ldb, T *out);  \
+    void pas_matmul_tile##SFX(size_t kc, const T *pa, const T *pb, T alpha, T beta, T *c,          \
+                              size_t ldc, size_t mr, size_t nr);
+PAS_MATMUL_TYPES(PAS_MATMUL_DECLARE_KERNELS)
+
+/* local: bytes per element of the configured type. */
+static inline size_t pas_matmul_elem_size(const pas_matmul_cfg_t *cfg)
+{
+    return cfg->is_float ? sizeof(float) : sizeof(double);
+}
+
+/* local: either element type through one call (alpha, beta converted), on
+ * the kernel pas_matmul_set_kernel chose. */
+pas_status pas_matmul_gemm_any(int is_float, int ta, int tb, size_t m, size_t n, size_t k,
+                               double alpha, const void *a, size_t lda, const void *b, size_t ldb,
+                               double beta, void *c, size_t ldc);
 
 /* collective: agree on failure; a rank that failed keeps its own status,
  * the others get PAS_ERR_REMOTE, so the driver names the failing rank. */
-static inline int pas_matmul_agree(MPI_Comm comm, int status)
+static inline pas_status pas_matmul_agree(MPI_Comm comm, pas_status status)
 {
-    int worst = pas_agree(comm, status);
+    pas_status worst = (pas_status)pas_agree(comm, status);
     return worst == PAS_OK ? PAS_OK : status != PAS_OK ? status : PAS_ERR_REMOTE;
 }
 
@@ -94,6 +117,44 @@ enum {
     PAS_MATMUL_TAG_SHIFT_B,
     PAS_MATMUL_TAG_PANEL = 4120
 };
+
+/* ---- the algorithms (below multiply.c; each agrees on its status) ---- */
+
+/* agreed over grid: SUMMA on the k-range [k0, k1) of C += alpha A B
+ * (C first scaled by beta), no transposes; A m x k, B k x n, C m x n block-
+ * distributed over grid.  Panel broadcasts along rows (A) and columns (B),
+ * the next panels in flight while the current one multiplies
+ * (cfg->blocking: MPI_Bcast then multiply). */
+pas_status pas_matmul_summa(const pas_grid_t *grid, const pas_matmul_cfg_t *cfg, double alpha,
+                            const pas_dmatrix_t *ad, const void *a, const pas_dmatrix_t *bd,
+                            const void *b, double beta, const pas_dmatrix_t *cd, void *c,
+                            uint64_t k0, uint64_t k1, pas_matmul_stats_t *stats);
+
+/* agreed over grid (square; PAS_ERR_UNSUPPORTED otherwise): Cannon's
+ * algorithm with the initial skew, the next blocks' shifts in flight while
+ * the current ones multiply. */
+pas_status pas_matmul_cannon(const pas_grid_t *grid, const pas_matmul_cfg_t *cfg, double alpha,
+                             const pas_dmatrix_t *ad, const void *a, const pas_dmatrix_t *bd,
+                             const void *b, double beta, const pas_dmatrix_t *cd, void *c,
+                             pas_matmul_stats_t *stats);
+
+/* agreed over all layers: 2.5D on op(A), op(B) already in block layout on
+ * every layer's grid (contents valid on layer 0); the other layers' a, b, c
+ * are work space. */
+pas_status pas_matmul_25d(const pas_matmul_layers_t *lay, const pas_matmul_cfg_t *cfg, double alpha,
+                          const pas_dmatrix_t *ad, void *a, const pas_dmatrix_t *bd, void *b,
+                          double beta, const pas_dmatrix_t *cd, void *c, pas_matmul_stats_t *st);
+
+/* agreed over all layers: the worst status of any rank, on every rank (a
+ * failing rank keeps its own, as pas_matmul_agree). */
+pas_status pas_matmul_layers_agree(const pas_matmul_layers_t *lay, pas_status status);
+
+/* local: the matrix elements the busiest rank receives with c layers of the
+ * most square grid over p / c ranks, as pas-matmul counts them (words=):
+ * SUMMA's panels on k / c, plus on layers > 0 the replicated A and B
+ * blocks, or on layer 0 the c - 1 partial C blocks, whichever is more.
+ * -1 when c does not divide p.  (pas_matmul_choose_replicas minimises it.) */
+double pas_matmul_words_model(int p, int c, uint64_t m, uint64_t n, uint64_t k);
 
 /* ---- the panel broadcast (broadcast.c) ---- */
 /* One broadcast in flight: a binomial tree over point-to-point messages that
@@ -113,13 +174,14 @@ typedef struct {
 /* collective over comm (each rank calls it for the same broadcast, in the
  * same order for the same tag): start broadcasting count elements of buf
  * from root; the root's buf must stay unchanged and every buf allocated
- * until the broadcast is done (pas_matmul_bcast_wait with sends_too). */
-int pas_matmul_bcast_start(pas_matmul_bcast_t *b, void *buf, int count, MPI_Datatype type, int root, int tag,
-                           MPI_Comm comm);
-/* local: forward what has arrived, without blocking. */
-int pas_matmul_bcast_poll(pas_matmul_bcast_t *set, int n);
+ * until the broadcast is done (pas_matmul_bcast_wait with sends_too).  On a
+ * one-rank comm it returns at once: nothing to send.  Local status. */
+pas_status pas_matmul_bcast_start(pas_matmul_bcast_t *b, void *buf, int count, MPI_Datatype type,
+                                  int root, int tag, MPI_Comm comm);
+/* local: forward what has arrived, without blocking; PAS_ERR_MPI if any failed. */
+pas_status pas_matmul_bcast_poll(pas_matmul_bcast_t *set, int n);
 /* local: block until set[0, need) have their data (and, with sends_too, have
- * sent it on), advancing all n meanwhile. */
-int pas_matmul_bcast_wait(pas_matmul_bcast_t *set, int n, int need, int sends_too);
+ * sent it on), advancing all n meanwhile.  Local status. */
+pas_status pas_matmul_bcast_wait(pas_matmul_bcast_t *set, int n, int need, int sends_too);
 
 #endif

@@ -6,19 +6,18 @@
 #include "pas_matmul.h"
 #include "pas_watch.h"
 
-int pas_matmul_25d(const pas_matmul_layers_t *lay, const pas_matmul_cfg_t *cfg, double alpha,
-                   const pas_dmatrix_t *ad, void *a, const pas_dmatrix_t *bd, void *b, double beta,
-                   const pas_dmatrix_t *cd, void *c, pas_matmul_stats_t *st);
-
 /* op(X) in block layout on the layer grid: X itself, or a transposed copy
- * (made on layer 0; the other layers only get the space). */
-static int operand(const pas_matmul_layers_t *lay, const pas_dmatrix_t *xd, const void *x, int trans,
-                   int need_copy, size_t es, pas_dmatrix_t *od, void **o, void **owned, pas_matmul_stats_t *st)
+ * (made on layer 0; the other layers only get the space).  Agreed over the
+ * layer when a copy is made, else local (from global arguments). */
+static pas_status operand(const pas_matmul_layers_t *lay, const pas_dmatrix_t *xd, const void *x,
+                          int trans, int need_copy, size_t es, pas_dmatrix_t *od, void **o,
+                          void **owned, pas_matmul_stats_t *st)
 {
     const pas_grid_t *g = &lay->grid;
     *owned = NULL;
     *o = (void *)x; /* 2.5D: the other layers' buffers are work space */
-    int rc = pas_dmatrix_block(trans ? xd->n : xd->m, trans ? xd->m : xd->n, g->rows, g->cols, g->myrow, g->mycol, od);
+    pas_status rc = pas_dmatrix_block(trans ? xd->n : xd->m, trans ? xd->m : xd->n, g->rows,
+                                      g->cols, g->myrow, g->mycol, od);
     if (rc || (!trans && !need_copy))
         return rc;
     *owned = malloc(od->ld * od->ln * es + 1);
@@ -31,33 +30,35 @@ static int operand(const pas_matmul_layers_t *lay, const pas_dmatrix_t *xd, cons
     return rc;
 }
 
-int pas_matmul(const pas_matmul_layers_t *lay, const pas_matmul_cfg_t *cfg, int trans_a, int trans_b, double alpha,
-               const pas_dmatrix_t *ad, const void *a, const pas_dmatrix_t *bd, const void *b, double beta,
-               const pas_dmatrix_t *cd, void *c, pas_matmul_stats_t *st)
+pas_status pas_matmul(const pas_matmul_layers_t *lay, const pas_matmul_cfg_t *cfg, int trans_a,
+                      int trans_b, double alpha, const pas_dmatrix_t *ad, const void *a,
+                      const pas_dmatrix_t *bd, const void *b, double beta, const pas_dmatrix_t *cd,
+                      void *c, pas_matmul_stats_t *st)
 {
-    const size_t es = cfg->is_float ? sizeof(float) : sizeof(double);
+    const size_t es = pas_matmul_elem_size(cfg);
     uint64_t k = trans_a ? ad->m : ad->n;
     if ((trans_a ? ad->n : ad->m) != cd->m || (trans_b ? bd->n : bd->m) != k || (trans_b ? bd->m : bd->n) != cd->n)
         return PAS_ERR_ARG;
     if (cfg->algo == PAS_MATMUL_CANNON && (lay->layers != 1 || lay->grid.rows != lay->grid.cols))
         return PAS_ERR_UNSUPPORTED;
-    int rc = pas_matmul_layers_agree(lay, pas_watch_phase("matmul-operands"));
+    pas_status rc = pas_matmul_layers_agree(lay, pas_watch_phase("matmul-operands"));
     pas_dmatrix_t oa, ob;
     void *pa, *pb, *owna = NULL, *ownb = NULL;
     /* 2.5D overwrites the other layers' operand buffers: they are work space */
-    if (rc == PAS_OK)
-        rc = operand(lay, ad, a, trans_a, 0, es, &oa, &pa, &owna, st);
-    if (rc == PAS_OK)
-        rc = operand(lay, bd, b, trans_b, 0, es, &ob, &pb, &ownb, st);
     if (rc == PAS_OK) {
-        if (cfg->algo == PAS_MATMUL_CANNON)
-            rc = pas_matmul_cannon(&lay->grid, cfg, alpha, &oa, pa, &ob, pb, beta, cd, c, st);
-        else if (cfg->algo == PAS_MATMUL_25D || lay->layers > 1)
-            rc = pas_matmul_25d(lay, cfg, alpha, &oa, pa, &ob, pb, beta, cd, c, st);
-        else
-            rc = pas_matmul_summa(&lay->grid, cfg, alpha, &oa, pa, &ob, pb, beta, cd, c, 0, oa.n, st);
+        rc = operand(lay, ad, a, trans_a, 0, es, &oa, &pa, &owna, st);
+        if (rc == PAS_OK)
+            rc = operand(lay, bd, b, trans_b, 0, es, &ob, &pb, &ownb, st);
+        rc = pas_matmul_layers_agree(lay, rc); /* nobody starts the algorithm alone */
     }
+    /* each algorithm returns an agreed status */
+    if (rc == PAS_OK && cfg->algo == PAS_MATMUL_CANNON)
+        rc = pas_matmul_cannon(&lay->grid, cfg, alpha, &oa, pa, &ob, pb, beta, cd, c, st);
+    else if (rc == PAS_OK && (cfg->algo == PAS_MATMUL_25D || lay->layers > 1))
+        rc = pas_matmul_25d(lay, cfg, alpha, &oa, pa, &ob, pb, beta, cd, c, st);
+    else if (rc == PAS_OK)
+        rc = pas_matmul_summa(&lay->grid, cfg, alpha, &oa, pa, &ob, pb, beta, cd, c, 0, oa.n, st);
     free(owna);
     free(ownb);
-    return pas_matmul_layers_agree(lay, rc);
+    return rc;
 }

@@ -23,13 +23,13 @@
  * m, n, k >= 0 (k = 0 or alpha = 0 only scales C by beta; beta = 0 sets C to
  * zero without reading it).  Uses the calling thread's OpenMP team size
  * (omp_get_max_threads(), or 1 inside a parallel region).  Returns PAS_OK,
- * PAS_ERR_ARG (a leading dimension too small) or PAS_ERR_NOMEM. */
-int pas_matmul_dgemm(int trans_a, int trans_b, size_t m, size_t n, size_t k, double alpha,
-                     const double *a, size_t lda, const double *b, size_t ldb, double beta,
-                     double *c, size_t ldc);
-int pas_matmul_sgemm(int trans_a, int trans_b, size_t m, size_t n, size_t k, float alpha,
-                     const float *a, size_t lda, const float *b, size_t ldb, float beta,
-                     float *c, size_t ldc);
+ * PAS_ERR_ARG (a leading dimension too small) or PAS_ERR_NOMEM (local). */
+pas_status pas_matmul_dgemm(int trans_a, int trans_b, size_t m, size_t n, size_t k, double alpha,
+                            const double *a, size_t lda, const double *b, size_t ldb, double beta,
+                            double *c, size_t ldc);
+pas_status pas_matmul_sgemm(int trans_a, int trans_b, size_t m, size_t n, size_t k, float alpha,
+                            const float *a, size_t lda, const float *b, size_t ldb, float beta,
+                            float *c, size_t ldc);
 
 /* The kernel behind pas_matmul_gemm_any and the distributed algorithms:
  * pas's own, or a CBLAS library (OpenBLAS) when the build found one. */
@@ -37,7 +37,8 @@ enum { PAS_MATMUL_KERNEL_PAS = 0, PAS_MATMUL_KERNEL_CBLAS = 1 };
 
 /* local: select the kernel for this process.  PAS_ERR_UNSUPPORTED when the
  * build has no CBLAS. */
-int pas_matmul_set_kernel(int kernel);
+pas_status pas_matmul_set_kernel(int kernel);
+/* local: the kernel selected (PAS_MATMUL_KERNEL_*). */
 int pas_matmul_kernel(void);
 
 /* local: the register tile (MR x NR) and vector width (bytes) of this build. */
@@ -75,12 +76,11 @@ typedef struct {
 } pas_matmul_layers_t;
 
 /* collective: build the arrangement over comm.  layers must divide the size;
- * rows = cols = 0 chooses the most square grid.  PAS_ERR_ARG otherwise. */
-int pas_matmul_layers_create(MPI_Comm comm, int layers, int rows, int cols, pas_matmul_layers_t *lay);
+ * rows = cols = 0 chooses the most square grid.  PAS_ERR_ARG otherwise
+ * (agreed: from the global arguments), PAS_ERR_MPI (local). */
+pas_status pas_matmul_layers_create(MPI_Comm comm, int layers, int rows, int cols,
+                                    pas_matmul_layers_t *lay);
 void pas_matmul_layers_destroy(pas_matmul_layers_t *lay);
-
-/* collective over all layers: the worst status of any rank, on every rank. */
-int pas_matmul_layers_agree(const pas_matmul_layers_t *lay, int status);
 
 /* collective over all layers: C = alpha op(A) op(B) + beta C with the
  * matrices block-distributed over the layer grid: a (stored A: m x k, or
@@ -89,41 +89,20 @@ int pas_matmul_layers_agree(const pas_matmul_layers_t *lay, int status);
  * are read and only layer 0's c holds the result; the other layers' buffers
  * (same shapes) are work space.  Cannon needs a square grid and one layer
  * (PAS_ERR_UNSUPPORTED otherwise: the driver falls back to SUMMA and says
- * so).  Returns the same status on every rank of a layer. */
-int pas_matmul(const pas_matmul_layers_t *lay, const pas_matmul_cfg_t *cfg, int trans_a, int trans_b,
-               double alpha, const pas_dmatrix_t *ad, const void *a, const pas_dmatrix_t *bd, const void *b,
-               double beta, const pas_dmatrix_t *cd, void *c, pas_matmul_stats_t *stats);
-
-/* collective over grid: SUMMA on the k-range [k0, k1) of C += alpha A B
- * (C first scaled by beta), no transposes; A m x k, B k x n, C m x n block-
- * distributed over grid.  Panel broadcasts along rows (A) and columns (B),
- * the next panel's MPI_Ibcast in flight while the current one multiplies
- * (cfg->blocking: MPI_Bcast then multiply). */
-int pas_matmul_summa(const pas_grid_t *grid, const pas_matmul_cfg_t *cfg, double alpha,
-                     const pas_dmatrix_t *ad, const void *a, const pas_dmatrix_t *bd, const void *b,
-                     double beta, const pas_dmatrix_t *cd, void *c, uint64_t k0, uint64_t k1,
-                     pas_matmul_stats_t *stats);
-
-/* collective over grid (square): Cannon's algorithm with the initial skew,
- * the next blocks' shifts in flight while the current ones multiply. */
-int pas_matmul_cannon(const pas_grid_t *grid, const pas_matmul_cfg_t *cfg, double alpha,
-                      const pas_dmatrix_t *ad, const void *a, const pas_dmatrix_t *bd, const void *b,
-                      double beta, const pas_dmatrix_t *cd, void *c, pas_matmul_stats_t *stats);
+ * so).  Agreed: the same status on every rank of every layer. */
+pas_status pas_matmul(const pas_matmul_layers_t *lay, const pas_matmul_cfg_t *cfg, int trans_a,
+                      int trans_b, double alpha, const pas_dmatrix_t *ad, const void *a,
+                      const pas_dmatrix_t *bd, const void *b, double beta, const pas_dmatrix_t *cd,
+                      void *c, pas_matmul_stats_t *stats);
 
 /* local: the replica count auto and 25d use on p ranks for an m x n x k
  * product within mem_bytes per rank (0: no limit): among the c dividing p
  * with c^3 <= p whose per-rank footprint fits, the one with the fewest
- * words per rank (pas_matmul_words_model), if that is at most 0.9 times
+ * words per rank (a model of SUMMA's panels plus the replication and
+ * reduction), if that is at most 0.9 times
  * the words of one layer; else 1.  At constant work per rank this is 1 up
  * to a few hundred ranks and 4 from about 1024 (m = n = k). */
 int pas_matmul_choose_replicas(int p, uint64_t m, uint64_t n, uint64_t k, size_t elem, double mem_bytes);
-
-/* local: the matrix elements the busiest rank receives with c layers of the
- * most square grid over p / c ranks, as pas-matmul counts them (words=):
- * SUMMA's panels on k / c, plus on layers > 0 the replicated A and B
- * blocks, or on layer 0 the c - 1 partial C blocks, whichever is more.
- * -1 when c does not divide p. */
-double pas_matmul_words_model(int p, int c, uint64_t m, uint64_t n, uint64_t k);
 
 /* local: bytes per rank the multiply needs with c replicas on p ranks. */
 double pas_matmul_footprint(int p, int c, uint64_t m, uint64_t n, uint64_t k, size_t elem);
@@ -137,10 +116,11 @@ double pas_matmul_footprint(int p, int c, uint64_t m, uint64_t n, uint64_t k, si
  * *residual = max |difference| / max (|alpha| |A| (|B| |x|) + |beta| |C0| |x| +
  * |C| |x|), the scale a rounding error could reach; the check passes when it
  * is at most 2 (k + n + 2) eps.  PAS_OK or PAS_ERR_VERIFY, the same on every
- * rank (PAS_ERR_NOMEM / PAS_ERR_MPI on failure). */
-int pas_matmul_verify(const pas_grid_t *grid, int is_float, int trans_a, int trans_b, double alpha,
-                      const pas_dmatrix_t *ad, const void *a, const pas_dmatrix_t *bd, const void *b,
-                      double beta, uint64_t c0_seed, const pas_dmatrix_t *cd, const void *c, uint64_t x_seed,
-                      double *residual, double *threshold);
+ * rank (agreed; PAS_ERR_NOMEM / PAS_ERR_MPI on failure). */
+pas_status pas_matmul_verify(const pas_grid_t *grid, int is_float, int trans_a, int trans_b,
+                             double alpha, const pas_dmatrix_t *ad, const void *a,
+                             const pas_dmatrix_t *bd, const void *b, double beta, uint64_t c0_seed,
+                             const pas_dmatrix_t *cd, const void *c, uint64_t x_seed,
+                             double *residual, double *threshold);
 
 #endif

@@ -11,7 +11,8 @@
 #include "pas_matmul.h"
 #include "pas_watch.h"
 
-int pas_matmul_layers_create(MPI_Comm comm, int layers, int rows, int cols, pas_matmul_layers_t *lay)
+pas_status pas_matmul_layers_create(MPI_Comm comm, int layers, int rows, int cols,
+                                    pas_matmul_layers_t *lay)
 {
     int size, rank;
     if (MPI_Comm_size(comm, &size) || MPI_Comm_rank(comm, &rank))
@@ -27,7 +28,7 @@ int pas_matmul_layers_create(MPI_Comm comm, int layers, int rows, int cols, pas_
     if (MPI_Comm_split(comm, L.layer, rank % per, &L.layer_comm) ||
         MPI_Comm_split(comm, rank % per, L.layer, &L.depth_comm))
         return PAS_ERR_MPI;
-    int rc = pas_grid_create(L.layer_comm, rows, cols, &L.grid);
+    pas_status rc = pas_grid_create(L.layer_comm, rows, cols, &L.grid);
     if (rc) {
         MPI_Comm_free(&L.layer_comm);
         MPI_Comm_free(&L.depth_comm);
@@ -91,14 +92,16 @@ int pas_matmul_choose_replicas(int p, uint64_t m, uint64_t n, uint64_t k, size_t
 
 /* The same verdict on every rank of every layer: the worst of my layer,
  * then the worst of those across the layers. */
-int pas_matmul_layers_agree(const pas_matmul_layers_t *lay, int rc)
+pas_status pas_matmul_layers_agree(const pas_matmul_layers_t *lay, pas_status rc)
 {
     rc = pas_matmul_agree(lay->layer_comm, rc);
     return lay->layers > 1 ? pas_matmul_agree(lay->depth_comm, rc) : rc;
 }
 
-/* Broadcast (or sum onto layer 0) `count` elements, in int-sized chunks. */
-static int depth_move(MPI_Comm depth, int layer, void *buf, uint64_t count, int is_float, int reduce)
+/* local: broadcast (or sum onto layer 0) `count` elements along the depth,
+ * in int-sized chunks. */
+static pas_status depth_move(MPI_Comm depth, int layer, void *buf, uint64_t count, int is_float,
+                             int reduce)
 {
     MPI_Datatype type = is_float ? MPI_FLOAT : MPI_DOUBLE;
     size_t es = is_float ? sizeof(float) : sizeof(double);
@@ -114,38 +117,45 @@ static int depth_move(MPI_Comm depth, int layer, void *buf, uint64_t count, int 
     return PAS_OK;
 }
 
-/* 2.5D on op(A), op(B) already in block layout on every layer's grid
- * (contents valid on layer 0). */
-int pas_matmul_25d(const pas_matmul_layers_t *lay, const pas_matmul_cfg_t *cfg, double alpha,
-                   const pas_dmatrix_t *ad, void *a, const pas_dmatrix_t *bd, void *b, double beta,
-                   const pas_dmatrix_t *cd, void *c, pas_matmul_stats_t *st)
+/* agreed over all layers: see matmul_internal.h.  With one layer (c = 1)
+ * nothing moves along the depth: SUMMA alone. */
+pas_status pas_matmul_25d(const pas_matmul_layers_t *lay, const pas_matmul_cfg_t *cfg, double alpha,
+                          const pas_dmatrix_t *ad, void *a, const pas_dmatrix_t *bd, void *b,
+                          double beta, const pas_dmatrix_t *cd, void *c, pas_matmul_stats_t *st)
 {
-    int rc = pas_watch_phase("25d-replicate");
+    pas_status rc = pas_watch_phase("25d-replicate");
     double t0 = MPI_Wtime();
     if (ad->ld != (ad->lm ? ad->lm : 1) || bd->ld != (bd->lm ? bd->lm : 1) || cd->ld != (cd->lm ? cd->lm : 1))
         rc = PAS_ERR_ARG;
     rc = pas_matmul_layers_agree(lay, rc);
-    if (rc == PAS_OK && lay->layers > 1)
-        rc = depth_move(lay->depth_comm, lay->layer, a, pas_dmatrix_local_count(ad), cfg->is_float, 0);
-    if (rc == PAS_OK && lay->layers > 1)
-        rc = depth_move(lay->depth_comm, lay->layer, b, pas_dmatrix_local_count(bd), cfg->is_float, 0);
+    const MPI_Comm depth = lay->depth_comm;
+    if (rc == PAS_OK && lay->layers > 1) {
+        rc = depth_move(depth, lay->layer, a, pas_dmatrix_local_count(ad), cfg->is_float, 0);
+        if (rc == PAS_OK)
+            rc = depth_move(depth, lay->layer, b, pas_dmatrix_local_count(bd), cfg->is_float, 0);
+        rc = pas_matmul_layers_agree(lay, rc); /* no layer starts on a missing operand */
+    }
     st->t_wait += MPI_Wtime() - t0;
     if (lay->layer > 0)
         st->words += (double)(pas_dmatrix_local_count(ad) + pas_dmatrix_local_count(bd));
     /* every layer runs SUMMA on its slice of k; only layer 0 adds beta C */
     pas_range_t ks = pas_decomp_block_range(ad->n, lay->layers, lay->layer);
-    if (rc == PAS_OK)
-        rc = pas_matmul_summa(&lay->grid, cfg, alpha, ad, a, bd, b, lay->layer == 0 ? beta : 0.0, cd, c, ks.lo,
-                              ks.hi, st);
-    rc = pas_matmul_layers_agree(lay, rc); /* a failed layer must not strand the reduction */
-    if (rc == PAS_OK && lay->layers > 1) {
+    if (rc == PAS_OK) {
+        const double my_beta = lay->layer == 0 ? beta : 0.0;
+        rc = pas_matmul_summa(&lay->grid, cfg, alpha, ad, a, bd, b, my_beta, cd, c, ks.lo, ks.hi, st);
+        if (lay->layers > 1) /* agreed in the layer; across the layers, so that a failed
+                              * layer does not strand the reduction */
+            rc = pas_matmul_agree(depth, rc);
+    }
+    if (rc == PAS_OK && lay->layers > 1)
         rc = pas_matmul_layers_agree(lay, pas_watch_phase("25d-reduce"));
+    if (rc == PAS_OK && lay->layers > 1) {
         t0 = MPI_Wtime();
-        if (rc == PAS_OK)
-            rc = depth_move(lay->depth_comm, lay->layer, c, pas_dmatrix_local_count(cd), cfg->is_float, 1);
+        rc = depth_move(depth, lay->layer, c, pas_dmatrix_local_count(cd), cfg->is_float, 1);
         st->t_wait += MPI_Wtime() - t0;
         if (lay->layer == 0)
             st->words += (double)pas_dmatrix_local_count(cd) * (lay->layers - 1);
+        rc = pas_matmul_layers_agree(lay, rc);
     }
     return rc;
 }

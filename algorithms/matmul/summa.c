@@ -79,8 +79,8 @@ typedef struct {
     pas_matmul_stats_t *st;
 } summa_t;
 
-/* Post (or, blocking, perform) the two broadcasts of panel t into slot s. */
-static int start_panel(summa_t *S, size_t t, int s)
+/* local: post (or, blocking, perform) the two broadcasts of panel t into slot s. */
+static pas_status start_panel(summa_t *S, size_t t, int s)
 {
     const panel_t *P = &S->pl[t];
     const pas_grid_t *g = S->g;
@@ -108,20 +108,21 @@ static int start_panel(summa_t *S, size_t t, int s)
         S->st->words += (double)(w * ln);
     if (S->cfg->blocking) {
         double t0 = MPI_Wtime();
-        int rc = PAS_WATCHED("MPI_Bcast", P->a_root, -1,
-                             MPI_Bcast(sl->a, (int)(lm * w), S->type, P->a_root, g->row_comm)) ||
-                         PAS_WATCHED("MPI_Bcast", P->b_root, -1,
-                                     MPI_Bcast(sl->b, (int)(w * ln), S->type, P->b_root, g->col_comm))
-                     ? PAS_ERR_MPI
-                     : PAS_OK;
+        pas_status rc =
+            PAS_WATCHED("MPI_Bcast", P->a_root, -1,
+                        MPI_Bcast(sl->a, (int)(lm * w), S->type, P->a_root, g->row_comm)) ||
+                    PAS_WATCHED("MPI_Bcast", P->b_root, -1,
+                                MPI_Bcast(sl->b, (int)(w * ln), S->type, P->b_root, g->col_comm))
+                ? PAS_ERR_MPI
+                : PAS_OK;
         S->st->t_wait += MPI_Wtime() - t0;
         return rc;
     }
     sl->busy = 1;
-    int rc = pas_matmul_bcast_start(&sl->bc[0], sl->a, (int)(lm * w), S->type, P->a_root, PAS_MATMUL_TAG_PANEL + s,
-                                    g->row_comm);
-    int rc2 = pas_matmul_bcast_start(&sl->bc[1], sl->b, (int)(w * ln), S->type, P->b_root,
-                                     PAS_MATMUL_TAG_PANEL + s, g->col_comm);
+    pas_status rc = pas_matmul_bcast_start(&sl->bc[0], sl->a, (int)(lm * w), S->type, P->a_root,
+                                           PAS_MATMUL_TAG_PANEL + s, g->row_comm);
+    pas_status rc2 = pas_matmul_bcast_start(&sl->bc[1], sl->b, (int)(w * ln), S->type, P->b_root,
+                                            PAS_MATMUL_TAG_PANEL + s, g->col_comm);
     return rc ? rc : rc2;
 }
 
@@ -148,15 +149,16 @@ static void put_back(summa_t *S, int first, const pas_matmul_bcast_t *set)
 }
 
 /* Wait for slot s's panel to be here (sends_too: and sent on, so that the
- * slot can be reused), forwarding the other panels as they arrive. */
-static int wait_slot(summa_t *S, int s, int sends_too)
+ * slot can be reused), forwarding the other panels as they arrive.  Local. */
+static pas_status wait_slot(summa_t *S, int s, int sends_too)
 {
     pas_matmul_bcast_t set[2 * SLOTS];
     if (!S->slot[s].busy)
         return PAS_OK;
     double t0 = MPI_Wtime();
     int n = in_flight(S, s, set);
-    int rc = PAS_WATCHED("MPI_Waitany", -1, PAS_MATMUL_TAG_PANEL + s, pas_matmul_bcast_wait(set, n, 2, sends_too));
+    pas_status rc = PAS_WATCHED("MPI_Waitany", -1, PAS_MATMUL_TAG_PANEL + s,
+                                pas_matmul_bcast_wait(set, n, 2, sends_too));
     put_back(S, s, set);
     if (sends_too)
         S->slot[s].busy = 0;
@@ -164,26 +166,54 @@ static int wait_slot(summa_t *S, int s, int sends_too)
     return rc;
 }
 
-static int poll_all(summa_t *S)
+/* local: forward every panel in flight that arrived. */
+static pas_status poll_all(summa_t *S)
 {
     pas_matmul_bcast_t set[2 * SLOTS];
     int n = in_flight(S, 0, set);
-    int rc = pas_matmul_bcast_poll(set, n);
+    pas_status rc = pas_matmul_bcast_poll(set, n);
     put_back(S, 0, set);
     return rc;
 }
 
-int pas_matmul_summa(const pas_grid_t *g, const pas_matmul_cfg_t *cfg, double alpha, const pas_dmatrix_t *ad,
-                     const void *a, const pas_dmatrix_t *bd, const void *b, double beta, const pas_dmatrix_t *cd,
-                     void *c, uint64_t k0, uint64_t k1, pas_matmul_stats_t *st)
+/* local: C += alpha (or = beta C + alpha) the panel t in slot s: in column
+ * chunks of C, forwarding the panels in flight between them, only where a
+ * broadcast tree has ranks that forward (more than two in a row or column);
+ * each chunk packs the A panel again, so a chunk keeps at least 48 columns. */
+static pas_status multiply_panel(summa_t *S, size_t t, int s, size_t npanels, double alpha,
+                                 double beta, const pas_dmatrix_t *cd, void *c)
+{
+    const uint64_t wt = S->pl[t].hi - S->pl[t].lo, ln = S->ln;
+    const size_t es = S->es;
+    const slot_t *sl = &S->slot[s];
+    int chunks = 1;
+    if (!S->cfg->blocking && t + 1 < npanels && (S->g->rows > 2 || S->g->cols > 2))
+        chunks = ln / 48 < 1 ? 1 : ln / 48 > 4 ? 4 : (int)(ln / 48);
+    pas_status rc = PAS_OK;
+    for (int ch = 0; ch < chunks && rc == PAS_OK; ch++) {
+        pas_range_t cr = pas_decomp_block_range(ln, chunks, ch);
+        rc = pas_matmul_gemm_any(S->cfg->is_float, 0, 0, S->lm, pas_range_len(cr), wt, alpha, sl->a,
+                                 sl->lda, (char *)sl->b + cr.lo * wt * es, wt ? wt : 1, beta,
+                                 (char *)c + cr.lo * cd->ld * es, cd->ld);
+        if (rc == PAS_OK && ch + 1 < chunks)
+            rc = poll_all(S);
+    }
+    return rc;
+}
+
+/* agreed over grid: see matmul_internal.h. */
+pas_status pas_matmul_summa(const pas_grid_t *g, const pas_matmul_cfg_t *cfg, double alpha,
+                            const pas_dmatrix_t *ad, const void *a, const pas_dmatrix_t *bd,
+                            const void *b, double beta, const pas_dmatrix_t *cd, void *c,
+                            uint64_t k0, uint64_t k1, pas_matmul_stats_t *st)
 {
     uint64_t m = cd->m, n = cd->n, k = ad->n;
     if (ad->m != m || bd->m != k || bd->n != n || ad->kind || bd->kind || cd->kind || k1 < k0 || k1 > k)
         return PAS_ERR_ARG;
-    const size_t es = cfg->is_float ? sizeof(float) : sizeof(double);
+    const size_t es = pas_matmul_elem_size(cfg);
     const uint64_t lm = cd->lm, ln = cd->ln, w = cfg->panel ? cfg->panel : 256;
     size_t npanels = 0;
-    int rc = pas_watch_phase("summa");
+    pas_status rc = pas_watch_phase("summa");
     uint64_t wmax = 0;
     panel_t *pl = plan_panels(k, k0, k1, w, g->rows, g->cols, &npanels, &wmax);
     const int slots = cfg->blocking ? 1 : SLOTS;
@@ -220,23 +250,8 @@ int pas_matmul_summa(const pas_grid_t *g, const pas_matmul_cfg_t *cfg, double al
             rc = start_panel(&S, ahead, (int)(ahead % slots));
         if (rc == PAS_OK)
             rc = wait_slot(&S, s, 0);
-        uint64_t wt = pl[t].hi - pl[t].lo;
-        double bt = t == 0 ? beta : 1.0;
-        /* column chunks of C, forwarding the panels in flight between them:
-         * only where a broadcast tree has ranks that forward (more than two
-         * in a row or column); each chunk packs the A panel again, so a
-         * chunk keeps at least 48 columns */
-        int chunks = 1;
-        if (slots > 1 && t + 1 < npanels && (g->rows > 2 || g->cols > 2))
-            chunks = ln / 48 < 1 ? 1 : ln / 48 > 4 ? 4 : (int)(ln / 48);
-        for (int ch = 0; ch < chunks && rc == PAS_OK; ch++) {
-            pas_range_t cr = pas_decomp_block_range(ln, chunks, ch);
-            rc = pas_matmul_gemm_any(cfg->is_float, 0, 0, lm, pas_range_len(cr), wt, alpha, S.slot[s].a,
-                                     S.slot[s].lda, (char *)S.slot[s].b + cr.lo * wt * es, wt ? wt : 1, bt,
-                                     (char *)c + cr.lo * cd->ld * es, cd->ld);
-            if (rc == PAS_OK && ch + 1 < chunks)
-                rc = poll_all(&S);
-        }
+        if (rc == PAS_OK)
+            rc = multiply_panel(&S, t, s, npanels, alpha, t == 0 ? beta : 1.0, cd, c);
     }
     /* the last panels' sends; after a failure mid-way, whatever is in flight,
      * so that no rank is left inside a broadcast */

@@ -48,10 +48,11 @@ static void apply(const pas_dmatrix_t *d, const void *x, int is_float, int trans
     }
 }
 
-int pas_matmul_verify(const pas_grid_t *g, int is_float, int trans_a, int trans_b, double alpha,
-                      const pas_dmatrix_t *ad, const void *a, const pas_dmatrix_t *bd, const void *b, double beta,
-                      uint64_t c0_seed, const pas_dmatrix_t *cd, const void *c, uint64_t x_seed, double *residual,
-                      double *threshold)
+pas_status pas_matmul_verify(const pas_grid_t *g, int is_float, int trans_a, int trans_b,
+                             double alpha, const pas_dmatrix_t *ad, const void *a,
+                             const pas_dmatrix_t *bd, const void *b, double beta, uint64_t c0_seed,
+                             const pas_dmatrix_t *cd, const void *c, uint64_t x_seed,
+                             double *residual, double *threshold)
 {
     uint64_t m = cd->m, n = cd->n, k = trans_a ? ad->m : ad->n;
     int rc = pas_watch_phase("matmul-verify");

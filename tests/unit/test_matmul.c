@@ -29,22 +29,22 @@ static void naive(int ta, int tb, size_t m, size_t n, size_t k, double alpha, co
 
 Test(matmul_pack, a_panels_hold_rows_in_order_and_zero_the_edge)
 {
-    size_t mc = PAS_MR_D + 3, kc = 5, lda = mc + 2;
+    size_t mc = PAS_MR_d + 3, kc = 5, lda = mc + 2;
     for (int ta = 0; ta < 2; ta++) {
         size_t ld = ta ? kc + 1 : lda;
         double *a = malloc(sizeof(double) * ld * (ta ? mc : kc));
         for (size_t i = 0; i < mc; i++)
             for (size_t p = 0; p < kc; p++)
                 a[ta ? p + i * ld : i + p * ld] = (double)(i * 100 + p);
-        size_t panels = (mc + PAS_MR_D - 1) / PAS_MR_D;
-        double *out = malloc(sizeof(double) * panels * PAS_MR_D * kc);
+        size_t panels = (mc + PAS_MR_d - 1) / PAS_MR_d;
+        double *out = malloc(sizeof(double) * panels * PAS_MR_d * kc);
         pas_matmul_pack_a_d(ta, mc, kc, a, ld, out);
         for (size_t q = 0; q < panels; q++)
             for (size_t p = 0; p < kc; p++)
-                for (size_t i = 0; i < PAS_MR_D; i++) {
-                    size_t gi = q * PAS_MR_D + i;
+                for (size_t i = 0; i < PAS_MR_d; i++) {
+                    size_t gi = q * PAS_MR_d + i;
                     double want = gi < mc ? (double)(gi * 100 + p) : 0;
-                    cr_assert_eq(out[q * PAS_MR_D * kc + p * PAS_MR_D + i], want,
+                    cr_assert_eq(out[q * PAS_MR_d * kc + p * PAS_MR_d + i], want,
                                  "trans=%d panel %zu p=%zu i=%zu", ta, q, p, i);
                 }
         free(a);
@@ -54,22 +54,22 @@ Test(matmul_pack, a_panels_hold_rows_in_order_and_zero_the_edge)
 
 Test(matmul_pack, b_panels_hold_columns_in_order_and_zero_the_edge)
 {
-    size_t nc = 2 * PAS_NR_D + 1, kc = 7;
+    size_t nc = 2 * PAS_NR_d + 1, kc = 7;
     for (int tb = 0; tb < 2; tb++) {
         size_t ld = tb ? nc + 3 : kc + 1;
         double *b = malloc(sizeof(double) * ld * (tb ? kc : nc));
         for (size_t p = 0; p < kc; p++)
             for (size_t j = 0; j < nc; j++)
                 b[tb ? j + p * ld : p + j * ld] = (double)(p * 100 + j);
-        size_t panels = (nc + PAS_NR_D - 1) / PAS_NR_D;
-        double *out = malloc(sizeof(double) * panels * PAS_NR_D * kc);
+        size_t panels = (nc + PAS_NR_d - 1) / PAS_NR_d;
+        double *out = malloc(sizeof(double) * panels * PAS_NR_d * kc);
         pas_matmul_pack_b_d(tb, kc, nc, b, ld, out);
         for (size_t q = 0; q < panels; q++)
             for (size_t p = 0; p < kc; p++)
-                for (size_t j = 0; j < PAS_NR_D; j++) {
-                    size_t gj = q * PAS_NR_D + j;
+                for (size_t j = 0; j < PAS_NR_d; j++) {
+                    size_t gj = q * PAS_NR_d + j;
                     double want = gj < nc ? (double)(p * 100 + gj) : 0;
-                    cr_assert_eq(out[q * PAS_NR_D * kc + p * PAS_NR_D + j], want,
+                    cr_assert_eq(out[q * PAS_NR_d * kc + p * PAS_NR_d + j], want,
                                  "trans=%d panel %zu p=%zu j=%zu", tb, q, p, j);
                 }
         free(b);
@@ -81,7 +81,7 @@ Test(matmul_pack, b_panels_hold_columns_in_order_and_zero_the_edge)
  * corner of C changes, to beta C + alpha A B. */
 Test(matmul_kernel, full_and_edge_tiles_match_the_definition)
 {
-    enum { MR = PAS_MR_D, NR = PAS_NR_D, KC = 9, LDC = MR + 5 };
+    enum { MR = PAS_MR_d, NR = PAS_NR_d, KC = 9, LDC = MR + 5 };
     double pa[MR * KC] __attribute__((aligned(64))), pb[NR * KC] __attribute__((aligned(64)));
     for (int p = 0; p < KC; p++) {
         for (int i = 0; i < MR; i++)
