@@ -25,10 +25,20 @@ int pas_driver_begin(pas_driver_t *d, const pas_prog_info_t *info, const pas_opt
     d->table = table;
     d->opt = common_defaults ? *common_defaults
                              : (pas_common_opts_t){.seed = 1, .reps = 3, .warmup = 1, .watchdog = 300};
-    pas_init(argc, argv);
+    pas_status irc = pas_init(argc, argv);
+    if (irc == PAS_ERR_MPI) {
+        fprintf(stderr, "%s: MPI_Init_thread failed; check the MPI installation and launcher\n", info->program);
+        return 1;
+    }
     d->comm = MPI_COMM_WORLD;
     MPI_Comm_rank(d->comm, &d->rank);
     MPI_Comm_size(d->comm, &d->size);
+    if (irc != PAS_OK) { /* the thread level: every rank sees the same */
+        if (d->rank == 0)
+            fprintf(stderr, "%s: the MPI library does not provide MPI_THREAD_FUNNELED, which OpenMP "
+                            "regions need; use an MPI built with thread support\n", info->program);
+        return finalize(1);
+    }
     pas_outfile_signals(info->program, d->rank);
 
     /* PAS_WATCHDOG sets the default that --watchdog overrides; same checks. */

@@ -44,6 +44,7 @@ static volatile sig_atomic_t finishing = -1; /* the exit code once finishing */
 
 static void reg_add(const char *path)
 {
+    pas_watch_set_cleanup(pas_outfile_unlink_all); /* the watchdog's exits remove them too */
     for (int i = 0; i < MAX_REGISTERED; i++) {
         int free_slot = 0;
         if (atomic_compare_exchange_strong(&reg[i].used, &free_slot, 2)) {
@@ -81,6 +82,8 @@ static void put(char *buf, size_t *len, size_t cap, const char *s)
         buf[(*len)++] = *s++;
 }
 
+/* A process-level handler, by design: SIGTERM/SIGINT end the process with
+ * _exit(128 + sig) after removing the temporary files. */
 static void on_signal(int sig)
 {
     char line[1024];

@@ -237,7 +237,7 @@ int pas_threads_choose(int requested, int omp_env, int slurm_cpt, int mask_cpus,
                        const char **why);
 
 /* local: in MPICH builds, make pas's blocking MPI calls wait by testing and
- * yielding the core (mpi_yield.c); elsewhere a no-op (get returns 0).  Must
+ * yielding the core (mpi/mpi_yield.c); elsewhere a no-op (get returns 0).  Must
  * be the same on every rank: pas_machine_detect agrees on it. */
 void pas_mpi_yield_set(int on);
 int pas_mpi_yield_get(void);
@@ -252,37 +252,20 @@ int pas_machine_detect(MPI_Comm comm, int requested_threads, pas_machine_t *m);
 /* local, pure: does an MPI library's `provided` level satisfy `required`? */
 int pas_thread_level_ok(int provided, int required);
 
-/* MPI_Init_thread(FUNNELED), failing with a clear message if not provided.
- * Sets MPI_ERRORS_RETURN on MPI_COMM_WORLD so that drivers see error codes. */
-int pas_init(int *argc, char ***argv);
+/* local: MPI_Init_thread(FUNNELED) and MPI_ERRORS_RETURN on MPI_COMM_WORLD,
+ * so that drivers see error codes.  PAS_OK; PAS_ERR_MPI when MPI did not
+ * start; PAS_ERR_UNSUPPORTED when MPI started without MPI_THREAD_FUNNELED
+ * (the caller prints why and calls MPI_Finalize).  Never exits: the drivers
+ * do (pas_driver_begin). */
+pas_status pas_init(int *argc, char ***argv);
 
-/* collective: the worst (most negative) of every rank's status, where
+/* collective, agreed: the worst (most negative) of every rank's status, where
  * PAS_ERR_REMOTE counts only when no rank has a real error.  Every rank
  * returns the same value, so every rank can exit with the same code. */
-int pas_agree(MPI_Comm comm, int status);
+pas_status pas_agree(MPI_Comm comm, int status);
 
 /* local: exit status for a pas status: 0 ok, 2 usage (PAS_ERR_ARG), 1 else. */
 int pas_exit_code(int status);
-
-/* Drivers: check an MPI call; on failure print rank, file, line and the MPI
- * error string, then abort the job (no rank can be left waiting). */
-#define PAS_MPI_CHECK(call)                                                                 \
-    do {                                                                                    \
-        int pas_mpi_rc_ = (call);                                                           \
-        if (pas_mpi_rc_ != MPI_SUCCESS)                                                     \
-            pas_mpi_fail(#call, pas_mpi_rc_, __FILE__, __LINE__);                           \
-    } while (0)
-
-void pas_mpi_fail(const char *what, int rc, const char *file, int line);
-
-/* Library code: turn an MPI return code into a pas status. */
-#define PAS_MPI_TRY(call, status_var, label)                                                \
-    do {                                                                                    \
-        if ((call) != MPI_SUCCESS) {                                                        \
-            (status_var) = PAS_ERR_MPI;                                                     \
-            goto label;                                                                     \
-        }                                                                                   \
-    } while (0)
 
 /* ---- timing ---------------------------------------------------------------- */
 

@@ -58,4 +58,10 @@ int pas_watch_start(double limit_seconds, int rank);
 /* Stop it (before MPI_Finalize). */
 void pas_watch_stop(void);
 
+/* What to run just before the watchdog or an injected "exit" fault ends the
+ * process (async-signal-safe; NULL: nothing).  pas_outfile registers its
+ * removal of temporary files here, so that this file needs no other. */
+typedef int (*pas_watch_cleanup_fn)(void);
+void pas_watch_set_cleanup(pas_watch_cleanup_fn fn);
+
 #endif
