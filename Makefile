@@ -130,7 +130,8 @@ ALL_OBJS := $(LIB_OBJS) $(MPI_LAYER_OBJS) $(patsubst %.c,$(BUILD)/obj/%.o,$(PROG
 
 $(shell mkdir -p $(BUILD) $(BINDIR); [ -f $(BINDIR)/.variant ] && [ "$$(cat $(BINDIR)/.variant)" = "$(VARIANT)$(SANITIZE)" ] || echo "$(VARIANT)$(SANITIZE)" > $(BINDIR)/.variant)
 
-.PHONY: all lib progs tests run run-main test test-main check bench install uninstall clean help deps
+.PHONY: all lib progs tests run run-main test test-main check bench install uninstall clean help deps \
+        format format-check structure
 .DEFAULT_GOAL := all
 
 all: progs tests
@@ -208,6 +209,20 @@ bench: $(BENCH_TARGETS)
 deps:
 	@jobs/ensure-deps.sh all
 
+# ---- style and structure (HACKING.md) --------------------------------------------
+# format: clang-format -i over the tracked C files, as .clang-format says;
+# format-check: the same in --dry-run -Werror (make test runs it);
+# structure: no circle of calls between a module's files, libpas.a exports
+# only pas_ names (nm and tsort over the objects: tests/tools/structure.sh).
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+format-check:
+	@tests/tools/format-check.sh
+
+structure: lib
+	@tests/tools/structure.sh $(BUILD)
+
 # ---- install ------------------------------------------------------------------
 install: progs lib
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/pas
@@ -234,6 +249,8 @@ help:
 	@echo '  check      unit tests only'
 	@echo '  bench      every benchmark against its peers (bench-* per module)'
 	@echo '  deps       install the Debian packages (as root) or print the apt-get line'
+	@echo '  format     clang-format -i the tracked C files; format-check only checks'
+	@echo '  structure  no circle of calls inside a module, only pas_ names in libpas.a'
 	@echo '  install    PREFIX=$(PREFIX) DESTDIR= : programs, libpas.a (and libpas_mpi.a, the MPI stand-in, with MPI=0), headers, pas.pc'
 	@echo '  clean      remove build/ and bin/'
 	@echo 'this build: MPI=$(MPI) CC=$(CC) BUILD=$(BUILD)'

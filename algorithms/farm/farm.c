@@ -13,7 +13,8 @@
 #include "pas_pipe.h"
 #include "pas_watch.h"
 
-#define FARM_MSG_MAX (64u << 20) /* results are sent in messages of at most this (or one result) */
+/* Results are sent in messages of at most this (or of one result). */
+#define FARM_MSG_MAX (64u << 20)
 
 void pas_farm_opts_default(pas_farm_opts_t *o)
 {
