@@ -276,45 +276,6 @@ int MPI_Init_thread(int *argc, char ***argv, int required, int *provided)
 
 int MPI_Finalize(void) { return MPI_SUCCESS; }
 
-int MPI_Abort(MPI_Comm comm, int errorcode)
-{
-    (void)comm;
-    fflush(stdout);
-    fflush(stderr);
-    _exit(errorcode ? errorcode : 1);
-}
-
-static const char *const err_text[MPI_ERR_LASTCODE] = {
-    [MPI_SUCCESS] = "success",
-    [MPI_ERR_BUFFER] = "invalid buffer",
-    [MPI_ERR_COUNT] = "invalid count",
-    [MPI_ERR_TYPE] = "invalid datatype",
-    [MPI_ERR_TAG] = "invalid tag",
-    [MPI_ERR_COMM] = "invalid communicator",
-    [MPI_ERR_RANK] = "invalid rank (the serial build has only rank 0)",
-    [MPI_ERR_ROOT] = "invalid root",
-    [MPI_ERR_TRUNCATE] = "message truncated",
-    [MPI_ERR_ARG] = "invalid argument",
-    [MPI_ERR_OTHER] = "other error (out of memory?)",
-    [MPI_ERR_INTERN] = "internal error",
-    [MPI_ERR_PENDING] = "receive can never complete (deadlock)",
-    [MPI_ERR_REQUEST] = "invalid request",
-    [MPI_ERR_FILE] = "invalid file handle",
-    [MPI_ERR_NO_SUCH_FILE] = "no such file",
-    [MPI_ERR_IO] = "I/O error",
-    [MPI_ERR_ACCESS] = "permission denied",
-    [MPI_ERR_UNSUPPORTED_OPERATION] = "unsupported operation",
-};
-
-int MPI_Error_string(int errorcode, char *string, int *resultlen)
-{
-    const char *s = errorcode >= 0 && errorcode < MPI_ERR_LASTCODE && err_text[errorcode]
-                        ? err_text[errorcode]
-                        : "unknown error";
-    *resultlen = snprintf(string, MPI_MAX_ERROR_STRING, "%s", s);
-    return MPI_SUCCESS;
-}
-
 int MPI_Comm_set_errhandler(MPI_Comm comm, MPI_Errhandler errhandler)
 {
     (void)comm;

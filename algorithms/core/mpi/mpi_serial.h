@@ -52,8 +52,7 @@ enum {
     MPI_ERR_NO_SUCH_FILE,
     MPI_ERR_IO,
     MPI_ERR_ACCESS,
-    MPI_ERR_UNSUPPORTED_OPERATION,
-    MPI_ERR_LASTCODE
+    MPI_ERR_UNSUPPORTED_OPERATION
 };
 
 #define MPI_COMM_NULL 0
@@ -70,7 +69,6 @@ enum {
 #define MPI_ANY_TAG (-1)
 #define MPI_PROC_NULL (-2)
 #define MPI_UNDEFINED (-32766)
-#define MPI_MAX_ERROR_STRING 256
 #define MPI_COMM_TYPE_SHARED 1
 
 enum { MPI_THREAD_SINGLE, MPI_THREAD_FUNNELED, MPI_THREAD_SERIALIZED, MPI_THREAD_MULTIPLE };
@@ -101,8 +99,6 @@ extern struct pas_serial_type pas_serial_byte, pas_serial_char, pas_serial_int, 
 /* Environment */
 int MPI_Init_thread(int *argc, char ***argv, int required, int *provided);
 int MPI_Finalize(void);
-int MPI_Abort(MPI_Comm comm, int errorcode);
-int MPI_Error_string(int errorcode, char *string, int *resultlen);
 int MPI_Comm_set_errhandler(MPI_Comm comm, MPI_Errhandler errhandler);
 double MPI_Wtime(void);
 
