@@ -87,7 +87,7 @@ int pas_driver_begin(pas_driver_t *d, const pas_prog_info_t *info, const pas_opt
     return -1;
 }
 
-int pas_driver_check(pas_driver_t *d, int status, const char *msg)
+pas_status pas_driver_check(pas_driver_t *d, int status, const char *msg)
 {
     int agreed = pas_agree(d->comm, status);
     if (agreed == PAS_OK)
@@ -110,7 +110,7 @@ int pas_driver_check(pas_driver_t *d, int status, const char *msg)
     return agreed;
 }
 
-int pas_driver_checkf(pas_driver_t *d, int status, const char *fmt, ...)
+pas_status pas_driver_checkf(pas_driver_t *d, int status, const char *fmt, ...)
 {
     char msg[512] = "";
     if (status != PAS_OK) {
@@ -122,7 +122,7 @@ int pas_driver_checkf(pas_driver_t *d, int status, const char *fmt, ...)
     return pas_driver_check(d, status, msg);
 }
 
-int pas_driver_output(pas_driver_t *d, const char *opt, const char *path, const char *const *inputs,
+pas_status pas_driver_output(pas_driver_t *d, const char *opt, const char *path, const char *const *inputs,
                       pas_outfile_t *f)
 {
     char err[512] = "";
@@ -149,7 +149,7 @@ pas_mem_limit_t pas_driver_mem_limit(const pas_driver_t *d, uint64_t option)
     return lim;
 }
 
-int pas_driver_mem_check(pas_driver_t *d, uint64_t need, const pas_mem_limit_t *lim, const char *what,
+pas_status pas_driver_mem_check(pas_driver_t *d, uint64_t need, const pas_mem_limit_t *lim, const char *what,
                          const char *fix)
 {
     char msg[1024] = "", nb[32], lb[32];
@@ -184,7 +184,7 @@ int pas_driver_end(pas_driver_t *d, int status)
     return finalize(pas_exit_code(status));
 }
 
-int pas_bench_run(MPI_Comm comm, int warmup, int reps, pas_bench_fn prepare, pas_bench_fn run,
+pas_status pas_bench_run(MPI_Comm comm, int warmup, int reps, pas_bench_fn prepare, pas_bench_fn run,
                   void *ctx, pas_stats_t *stats)
 {
     double *t = calloc((size_t)(reps > 0 ? reps : 1), sizeof *t);

@@ -108,7 +108,7 @@ void pas_mpi_yield_set(int on)
 
 int pas_mpi_yield_get(void) { return yield_on; }
 
-int pas_machine_detect(MPI_Comm comm, int requested_threads, pas_machine_t *m)
+pas_status pas_machine_detect(MPI_Comm comm, int requested_threads, pas_machine_t *m)
 {
     int rc = PAS_OK;
     memset(m, 0, sizeof *m);

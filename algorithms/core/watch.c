@@ -68,7 +68,7 @@ static void parse_fault(void)
     fault.armed = 1;
 }
 
-int pas_watch_phase(const char *phase)
+pas_status pas_watch_phase(const char *phase)
 {
     atomic_store(&cur_phase, phase);
     if (!fault.armed || strcmp(phase, fault.phase) != 0 || (!fault.any_rank && fault.rank != my_rank))
@@ -145,7 +145,7 @@ static void *watchdog(void *arg)
     return NULL;
 }
 
-int pas_watch_start(double limit_seconds, int rank)
+pas_status pas_watch_start(double limit_seconds, int rank)
 {
     my_rank = rank;
     parse_fault();

@@ -124,7 +124,7 @@ static const char *signame(int sig)
     return d ? d : "?";
 }
 
-int pas_farm_exec(const char *cmd, const pas_farm_exec_opts_t *o, pas_farm_out_t *captured,
+pas_status pas_farm_exec(const char *cmd, const pas_farm_exec_opts_t *o, pas_farm_out_t *captured,
                   pas_farm_exec_result_t *r)
 {
     memset(r, 0, sizeof *r);

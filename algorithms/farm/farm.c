@@ -613,7 +613,7 @@ out:
     return rc ? rc : farm_status;
 }
 
-int pas_farm_run(MPI_Comm comm, const pas_farm_calls_t *calls, const pas_farm_opts_t *opts,
+pas_status pas_farm_run(MPI_Comm comm, const pas_farm_calls_t *calls, const pas_farm_opts_t *opts,
                  pas_farm_stats_t *stats)
 {
     int rank, size, rc = PAS_OK;

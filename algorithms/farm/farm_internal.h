@@ -48,7 +48,8 @@ typedef struct {
     const char *host;
 } farm_pool_t;
 
-int pas_farm_pool_start(farm_pool_t *p, int slots, const pas_farm_calls_t *calls, int rank,
+/* local: start the pool's threads.  PAS_OK, PAS_ERR_ARG or PAS_ERR_NOMEM. */
+pas_status pas_farm_pool_start(farm_pool_t *p, int slots, const pas_farm_calls_t *calls, int rank,
                     const char *host);
 /* Queue the jobs first..last (n of them, linked by next). */
 void pas_farm_pool_submit(farm_pool_t *p, farm_job_t *first, farm_job_t *last, int n);
@@ -61,8 +62,9 @@ void pas_farm_pool_stop(farm_pool_t *p);
 void pas_farm_job_free(farm_job_t *j);
 double pas_farm_now(void); /* monotonic seconds */
 
-/* Little packing helpers over a growable buffer. */
-int pas_farm_put(pas_farm_out_t *b, const void *p, size_t n);
+/* Little packing helpers over a growable buffer (local: PAS_OK or
+ * PAS_ERR_NOMEM). */
+pas_status pas_farm_put(pas_farm_out_t *b, const void *p, size_t n);
 static inline void farm_get(const char **p, void *dst, size_t n)
 {
     for (size_t i = 0; i < n; i++)

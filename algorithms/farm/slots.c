@@ -23,7 +23,7 @@ static double epoch(void)
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
-int pas_farm_put(pas_farm_out_t *b, const void *p, size_t n)
+pas_status pas_farm_put(pas_farm_out_t *b, const void *p, size_t n)
 {
     if (n > b->cap - b->len) {
         size_t cap = b->cap ? b->cap : 256;
@@ -44,7 +44,7 @@ int pas_farm_put(pas_farm_out_t *b, const void *p, size_t n)
     return PAS_OK;
 }
 
-int pas_farm_out_put(pas_farm_out_t *out, const void *data, size_t len)
+pas_status pas_farm_out_put(pas_farm_out_t *out, const void *data, size_t len)
 {
     return out ? pas_farm_put(out, data, len) : PAS_ERR_ARG;
 }
@@ -119,7 +119,7 @@ static void *slot_main(void *arg)
     return NULL;
 }
 
-int pas_farm_pool_start(farm_pool_t *p, int slots, const pas_farm_calls_t *calls, int rank,
+pas_status pas_farm_pool_start(farm_pool_t *p, int slots, const pas_farm_calls_t *calls, int rank,
                     const char *host)
 {
     memset(p, 0, sizeof *p);
