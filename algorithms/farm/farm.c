@@ -16,6 +16,13 @@
 /* Results are sent in messages of at most this (or of one result). */
 #define FARM_MSG_MAX (64u << 20)
 
+/* The polling loops of rank 0 and the workers: after work they nap
+ * FARM_NAP_MIN seconds, doubling while idle up to FARM_NAP_MAX; rank 0 alone
+ * with nothing to poll sleeps FARM_NAP_ALONE on its slots. */
+#define FARM_NAP_MIN 20e-6
+#define FARM_NAP_MAX 1e-3
+#define FARM_NAP_ALONE 0.5
+
 void pas_farm_opts_default(pas_farm_opts_t *o)
 {
     memset(o, 0, sizeof *o);
@@ -329,7 +336,7 @@ static int farm_dispatch(disp_t *d)
     int batch_cap = 0;
     int rc = PAS_OK;
     int ended = 0, byes = 0;
-    double t_start = pas_farm_now(), next_tick = t_start + d->o->tick, nap = 20e-6;
+    double t_start = pas_farm_now(), next_tick = t_start + d->o->tick, nap = FARM_NAP_MIN;
     for (;;) {
         int busy = disp_read(d);
         /* results and requests from the other ranks */
@@ -443,13 +450,13 @@ static int farm_dispatch(disp_t *d)
             next_tick = now + d->o->tick;
         }
         if (busy) {
-            nap = 20e-6;
+            nap = FARM_NAP_MIN;
             continue;
         }
         /* idle: sleep on our slots; poll MPI (and input that said AGAIN) often */
         int poll_mpi = d->size > 1 || !d->prog.input_ended;
-        pas_farm_pool_wait(&d->pool, poll_mpi ? nap : 0.5);
-        nap = nap * 2 < 1e-3 ? nap * 2 : 1e-3;
+        pas_farm_pool_wait(&d->pool, poll_mpi ? nap : FARM_NAP_ALONE);
+        nap = nap * 2 < FARM_NAP_MAX ? nap * 2 : FARM_NAP_MAX;
     }
     free(batch);
     /* a failure here (MPI, memory) must still release the others */
@@ -467,7 +474,7 @@ static int farm_work(MPI_Comm comm, farm_pool_t *pool)
 {
     sends_t sends = {0};
     int rc = PAS_OK, farm_status = PAS_OK, end_seen = 0;
-    double nap = 20e-6;
+    double nap = FARM_NAP_MIN;
     for (;;) {
         int busy = 0;
         /* results (rank 0 counts what each rank holds: they free room) */
@@ -563,11 +570,11 @@ static int farm_work(MPI_Comm comm, farm_pool_t *pool)
         if ((rc = sends_progress(&sends, 0)))
             goto out;
         if (busy) {
-            nap = 20e-6;
+            nap = FARM_NAP_MIN;
             continue;
         }
         pas_farm_pool_wait(pool, nap);
-        nap = nap * 2 < 1e-3 ? nap * 2 : 1e-3;
+        nap = nap * 2 < FARM_NAP_MAX ? nap * 2 : FARM_NAP_MAX;
     }
     /* bye: nothing follows it from this rank */
     {
