@@ -100,8 +100,17 @@ ifneq ($(MODULES),)
 endif
 include $(sort $(MODULE_MKS))
 
+# The MPI layer under libpas (algorithms/core/mpi/), objects of their own
+# linked before libpas.a into every program and test: the one-rank stand-in
+# of the OpenMP-only build (mpi_serial.c), and the yielding PMPI wrappers of
+# MPICH builds (mpi_yield.c, empty elsewhere).  They define MPI_* symbols:
+# outside libpas.a, the library exports only pas_ names, and the wrappers,
+# linked as objects, always interpose on the MPI library.
+MPI_LAYER_SRCS := algorithms/core/mpi/mpi_yield.c
 ifeq ($(MPI),0)
-  LIB_SRCS += algorithms/core/mpi_serial.c
+  MPI_LAYER_SRCS += algorithms/core/mpi/mpi_serial.c
+  INC_DIRS += algorithms/core/mpi
+  PUBLIC_HEADERS += algorithms/core/mpi/mpi_serial.h
 endif
 
 PAS_CPPFLAGS += $(addprefix -I,$(INC_DIRS))
@@ -109,21 +118,25 @@ ALL_CFLAGS := $(PAS_CPPFLAGS) $(CPPFLAGS) $(PAS_CFLAGS) $(CFLAGS)
 
 LIB      := $(BUILD)/libpas.a
 LIB_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRCS))
+MPI_LAYER_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(MPI_LAYER_SRCS))
+# What a program links after its own object: `make -s print-LIBS_PAS`.
+LIBS_PAS := $(MPI_LAYER_OBJS) $(LIB)
 PROGS    := $(patsubst %.c,$(BINDIR)/%,$(notdir $(PROG_SRCS)))
 UNIT_BINS := $(patsubst %.c,$(BUILD)/tests/%,$(notdir $(UNIT_TESTS)))
 MPI_TEST_BINS := $(patsubst %.c,$(BUILD)/tests/%,$(notdir $(MPI_TEST_SRCS)))
-ALL_OBJS := $(LIB_OBJS) $(patsubst %.c,$(BUILD)/obj/%.o,$(PROG_SRCS) $(UNIT_TESTS) $(MPI_TEST_SRCS))
+ALL_OBJS := $(LIB_OBJS) $(MPI_LAYER_OBJS) $(patsubst %.c,$(BUILD)/obj/%.o,$(PROG_SRCS) $(UNIT_TESTS) $(MPI_TEST_SRCS))
 
 # Programs relink when the variant changes (bin/ is shared by both builds).
 
 $(shell mkdir -p $(BUILD) $(BINDIR); [ -f $(BINDIR)/.variant ] && [ "$$(cat $(BINDIR)/.variant)" = "$(VARIANT)$(SANITIZE)" ] || echo "$(VARIANT)$(SANITIZE)" > $(BINDIR)/.variant)
 
-.PHONY: all lib progs tests run run-main test test-main check bench install uninstall clean help deps
+.PHONY: all lib progs tests run run-main test test-main check bench install uninstall clean help deps \
+        format format-check structure
 .DEFAULT_GOAL := all
 
 all: progs tests
 
-lib: $(LIB)
+lib: $(LIBS_PAS)
 progs: $(PROGS)
 tests: $(UNIT_BINS) $(MPI_TEST_BINS)
 
@@ -142,25 +155,25 @@ $(LIB): $(LIB_OBJS)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
 define prog_rule
-$(BINDIR)/$(basename $(notdir $(1))): $(BUILD)/obj/$(1:.c=.o) $(LIB) $(BINDIR)/.variant
+$(BINDIR)/$(basename $(notdir $(1))): $(BUILD)/obj/$(1:.c=.o) $(LIBS_PAS) $(BINDIR)/.variant
 	$$(say) LINK $$@
-	$$(Q)$$(CC) $$(ALL_CFLAGS) $$(LDFLAGS) -o $$@ $$< $(LIB) $$(PAS_LDLIBS) $$(LDLIBS)
+	$$(Q)$$(CC) $$(ALL_CFLAGS) $$(LDFLAGS) -o $$@ $$< $(LIBS_PAS) $$(PAS_LDLIBS) $$(LDLIBS)
 endef
 $(foreach s,$(PROG_SRCS),$(eval $(call prog_rule,$(s))))
 
 define unit_rule
-$(BUILD)/tests/$(basename $(notdir $(1))): $(BUILD)/obj/$(1:.c=.o) $(LIB)
+$(BUILD)/tests/$(basename $(notdir $(1))): $(BUILD)/obj/$(1:.c=.o) $(LIBS_PAS)
 	$$(say) LINK $$@
 	@mkdir -p $$(dir $$@)
-	$$(Q)$$(CC) $$(ALL_CFLAGS) $$(LDFLAGS) -o $$@ $$< $(LIB) $$(PAS_LDLIBS) -lcriterion $$(LDLIBS)
+	$$(Q)$$(CC) $$(ALL_CFLAGS) $$(LDFLAGS) -o $$@ $$< $(LIBS_PAS) $$(PAS_LDLIBS) -lcriterion $$(LDLIBS)
 endef
 $(foreach s,$(UNIT_TESTS),$(eval $(call unit_rule,$(s))))
 
 define mpitest_rule
-$(BUILD)/tests/$(basename $(notdir $(1))): $(BUILD)/obj/$(1:.c=.o) $(LIB)
+$(BUILD)/tests/$(basename $(notdir $(1))): $(BUILD)/obj/$(1:.c=.o) $(LIBS_PAS)
 	$$(say) LINK $$@
 	@mkdir -p $$(dir $$@)
-	$$(Q)$$(CC) $$(ALL_CFLAGS) $$(LDFLAGS) -o $$@ $$< $(LIB) $$(PAS_LDLIBS) $$(LDLIBS)
+	$$(Q)$$(CC) $$(ALL_CFLAGS) $$(LDFLAGS) -o $$@ $$< $(LIBS_PAS) $$(PAS_LDLIBS) $$(LDLIBS)
 endef
 $(foreach s,$(MPI_TEST_SRCS),$(eval $(call mpitest_rule,$(s))))
 
@@ -196,18 +209,33 @@ bench: $(BENCH_TARGETS)
 deps:
 	@jobs/ensure-deps.sh all
 
+# ---- style and structure (HACKING.md) --------------------------------------------
+# format: clang-format -i over the tracked C files, as .clang-format says;
+# format-check: the same in --dry-run -Werror (make test runs it);
+# structure: no circle of calls between a module's files, libpas.a exports
+# only pas_ names (nm and tsort over the objects: tests/tools/structure.sh).
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+format-check:
+	@tests/tools/format-check.sh
+
+structure: lib
+	@tests/tools/structure.sh $(BUILD)
+
 # ---- install ------------------------------------------------------------------
 install: progs lib
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/pas
 	install -m 755 $(PROGS) $(DESTDIR)$(PREFIX)/bin/
 	install -m 644 $(LIB) $(DESTDIR)$(PREFIX)/lib/
+	$(if $(filter 0,$(MPI)),rm -f $(DESTDIR)$(PREFIX)/lib/libpas_mpi.a && ar rcs $(DESTDIR)$(PREFIX)/lib/libpas_mpi.a $(MPI_LAYER_OBJS),@true)
 	install -m 644 $(PUBLIC_HEADERS) $(DESTDIR)$(PREFIX)/include/pas/
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(shell sed -n 's/.*PAS_VERSION "\(.*\)"/\1/p' algorithms/core/pas_core.h)|' \
-	    -e 's|@CFLAGS@|$(filter -DPAS_NO_MPI,$(PAS_CPPFLAGS))|' -e 's|@LIBS@|$(PAS_LDLIBS)|' pas.pc.in \
+	    -e 's|@CFLAGS@|$(filter -DPAS_NO_MPI,$(PAS_CPPFLAGS))|' -e 's|@LIBS@|$(if $(filter 0,$(MPI)),-lpas_mpi )$(PAS_LDLIBS)|' pas.pc.in \
 	    > $(DESTDIR)$(PREFIX)/lib/pkgconfig/pas.pc
 
 uninstall:
-	rm -f $(addprefix $(DESTDIR)$(PREFIX)/bin/,$(notdir $(PROGS))) $(DESTDIR)$(PREFIX)/lib/libpas.a
+	rm -f $(addprefix $(DESTDIR)$(PREFIX)/bin/,$(notdir $(PROGS))) $(DESTDIR)$(PREFIX)/lib/libpas.a $(DESTDIR)$(PREFIX)/lib/libpas_mpi.a
 	rm -rf $(DESTDIR)$(PREFIX)/include/pas $(DESTDIR)$(PREFIX)/lib/pkgconfig/pas.pc
 
 clean:
@@ -221,7 +249,9 @@ help:
 	@echo '  check      unit tests only'
 	@echo '  bench      every benchmark against its peers (bench-* per module)'
 	@echo '  deps       install the Debian packages (as root) or print the apt-get line'
-	@echo '  install    PREFIX=$(PREFIX) DESTDIR= : programs, libpas.a, headers, pas.pc'
+	@echo '  format     clang-format -i the tracked C files; format-check only checks'
+	@echo '  structure  no circle of calls inside a module, only pas_ names in libpas.a'
+	@echo '  install    PREFIX=$(PREFIX) DESTDIR= : programs, libpas.a (and libpas_mpi.a, the MPI stand-in, with MPI=0), headers, pas.pc'
 	@echo '  clean      remove build/ and bin/'
 	@echo 'this build: MPI=$(MPI) CC=$(CC) BUILD=$(BUILD)'
 

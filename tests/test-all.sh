@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # test-all.sh - everything `make test` runs, with one closing line:
 # the hybrid build's unit tests and runs at 1-7 ranks, then the same sources
-# built OpenMP-only (MPI=0) with their unit tests and single-process runs.
+# built OpenMP-only (MPI=0) with their unit tests and single-process runs,
+# then the checks of the code (tests/tools/) and the whole-system tests.
 set -u
 cd "$(dirname "$0")/.."
 export PAS_TEST_TALLY
@@ -30,13 +31,14 @@ else
     status=1
 fi
 
-# Whole-system tests (a real Slurm, simulated clusters): each tests/system/*.sh
-# ends with a line "WORD: N passed, N failed, N skipped" and exits non-zero on
-# failure; a script that cannot run here says so and counts as skipped.
-for t in tests/system/*.sh; do
+# Whole-system tests (a real Slurm, simulated clusters) and the checks of the
+# code itself (its structure, its format): each script ends with a line
+# "WORD: N passed, N failed, N skipped" and exits non-zero on failure; a
+# script that cannot run here says so and counts as skipped.
+for t in tests/tools/structure.sh tests/tools/format-check.sh tests/system/*.sh; do
     [ -x "$t" ] || continue
     echo "== $(basename "$t")"
-    PAS_MPI="${PAS_MPI:-1}" "$t" 2>&1 | tee "$syslog"
+    PAS_BUILD="${PAS_BUILD:-build/mpi}" PAS_MPI="${PAS_MPI:-1}" "$t" 2>&1 | tee "$syslog"
     rc=${PIPESTATUS[0]}
     cat "$syslog" >>"$all"
     [ $rc -ne 0 ] && ! grep -q 'FAIL' "$syslog" && echo "  FAIL  $(basename "$t") exited $rc" >>"$all"

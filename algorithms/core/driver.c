@@ -25,10 +25,20 @@ int pas_driver_begin(pas_driver_t *d, const pas_prog_info_t *info, const pas_opt
     d->table = table;
     d->opt = common_defaults ? *common_defaults
                              : (pas_common_opts_t){.seed = 1, .reps = 3, .warmup = 1, .watchdog = 300};
-    pas_init(argc, argv);
+    pas_status irc = pas_init(argc, argv);
+    if (irc == PAS_ERR_MPI) {
+        fprintf(stderr, "%s: MPI_Init_thread failed; check the MPI installation and launcher\n", info->program);
+        return 1;
+    }
     d->comm = MPI_COMM_WORLD;
     MPI_Comm_rank(d->comm, &d->rank);
     MPI_Comm_size(d->comm, &d->size);
+    if (irc != PAS_OK) { /* the thread level: every rank sees the same */
+        if (d->rank == 0)
+            fprintf(stderr, "%s: the MPI library does not provide MPI_THREAD_FUNNELED, which OpenMP "
+                            "regions need; use an MPI built with thread support\n", info->program);
+        return finalize(1);
+    }
     pas_outfile_signals(info->program, d->rank);
 
     /* PAS_WATCHDOG sets the default that --watchdog overrides; same checks. */
@@ -77,7 +87,7 @@ int pas_driver_begin(pas_driver_t *d, const pas_prog_info_t *info, const pas_opt
     return -1;
 }
 
-int pas_driver_check(pas_driver_t *d, int status, const char *msg)
+pas_status pas_driver_check(pas_driver_t *d, int status, const char *msg)
 {
     int agreed = pas_agree(d->comm, status);
     if (agreed == PAS_OK)
@@ -100,7 +110,7 @@ int pas_driver_check(pas_driver_t *d, int status, const char *msg)
     return agreed;
 }
 
-int pas_driver_checkf(pas_driver_t *d, int status, const char *fmt, ...)
+pas_status pas_driver_checkf(pas_driver_t *d, int status, const char *fmt, ...)
 {
     char msg[512] = "";
     if (status != PAS_OK) {
@@ -112,7 +122,7 @@ int pas_driver_checkf(pas_driver_t *d, int status, const char *fmt, ...)
     return pas_driver_check(d, status, msg);
 }
 
-int pas_driver_output(pas_driver_t *d, const char *opt, const char *path, const char *const *inputs,
+pas_status pas_driver_output(pas_driver_t *d, const char *opt, const char *path, const char *const *inputs,
                       pas_outfile_t *f)
 {
     char err[512] = "";
@@ -139,7 +149,7 @@ pas_mem_limit_t pas_driver_mem_limit(const pas_driver_t *d, uint64_t option)
     return lim;
 }
 
-int pas_driver_mem_check(pas_driver_t *d, uint64_t need, const pas_mem_limit_t *lim, const char *what,
+pas_status pas_driver_mem_check(pas_driver_t *d, uint64_t need, const pas_mem_limit_t *lim, const char *what,
                          const char *fix)
 {
     char msg[1024] = "", nb[32], lb[32];
@@ -174,7 +184,7 @@ int pas_driver_end(pas_driver_t *d, int status)
     return finalize(pas_exit_code(status));
 }
 
-int pas_bench_run(MPI_Comm comm, int warmup, int reps, pas_bench_fn prepare, pas_bench_fn run,
+pas_status pas_bench_run(MPI_Comm comm, int warmup, int reps, pas_bench_fn prepare, pas_bench_fn run,
                   void *ctx, pas_stats_t *stats)
 {
     double *t = calloc((size_t)(reps > 0 ? reps : 1), sizeof *t);

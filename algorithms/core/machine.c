@@ -93,7 +93,22 @@ static uint64_t mask_digest(const cpu_set_t *set)
     return h;
 }
 
-int pas_machine_detect(MPI_Comm comm, int requested_threads, pas_machine_t *m)
+/* The switch read by the yielding wrappers of MPICH builds
+ * (mpi/mpi_yield.c); elsewhere always off. */
+static int yield_on;
+
+void pas_mpi_yield_set(int on)
+{
+#ifdef PAS_MPI_YIELD
+    yield_on = on;
+#else
+    (void)on;
+#endif
+}
+
+int pas_mpi_yield_get(void) { return yield_on; }
+
+pas_status pas_machine_detect(MPI_Comm comm, int requested_threads, pas_machine_t *m)
 {
     int rc = PAS_OK;
     memset(m, 0, sizeof *m);

@@ -25,7 +25,7 @@
 
 #define TEXT_MAX 65536 /* mountinfo of a busy host fits */
 
-int pas_mem_parse_value(const char *text, uint64_t *out)
+pas_status pas_mem_parse_value(const char *text, uint64_t *out)
 {
     while (text && isspace((unsigned char)*text))
         text++;
@@ -47,7 +47,7 @@ int pas_mem_parse_value(const char *text, uint64_t *out)
     return PAS_OK;
 }
 
-int pas_mem_stat_get(const char *text, const char *key, uint64_t *out)
+pas_status pas_mem_stat_get(const char *text, const char *key, uint64_t *out)
 {
     size_t k = strlen(key);
     for (const char *l = text; l && *l;) {
@@ -171,7 +171,7 @@ static int find_mount(const char *mountinfo, int v2, char *mnt, size_t mlen, cha
     return 0;
 }
 
-int pas_mem_cgroup_dir(const char *proc_cgroup, const char *mountinfo, int v2, char *dir, size_t len)
+pas_status pas_mem_cgroup_dir(const char *proc_cgroup, const char *mountinfo, int v2, char *dir, size_t len)
 {
     /* lines "ID:CONTROLLERS:PATH"; v2 is "0::PATH" */
     for (const char *l = proc_cgroup; l && *l;) {

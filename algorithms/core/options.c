@@ -117,7 +117,7 @@ static int assign(const pas_prog_info_t *info, const pas_opt_t *o, const char *v
     return errf(err, len, "%s: internal error in option --%s", p, o->name);
 }
 
-int pas_opts_parse(const pas_prog_info_t *info, const pas_opt_t *table,
+pas_status pas_opts_parse(const pas_prog_info_t *info, const pas_opt_t *table,
                    pas_common_opts_t *common, int argc, char **argv, char *err, size_t errlen)
 {
     pas_opt_t all[MAX_OPTS];

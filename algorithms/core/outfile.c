@@ -44,6 +44,7 @@ static volatile sig_atomic_t finishing = -1; /* the exit code once finishing */
 
 static void reg_add(const char *path)
 {
+    pas_watch_set_cleanup(pas_outfile_unlink_all); /* the watchdog's exits remove them too */
     for (int i = 0; i < MAX_REGISTERED; i++) {
         int free_slot = 0;
         if (atomic_compare_exchange_strong(&reg[i].used, &free_slot, 2)) {
@@ -81,6 +82,8 @@ static void put(char *buf, size_t *len, size_t cap, const char *s)
         buf[(*len)++] = *s++;
 }
 
+/* A process-level handler, by design: SIGTERM/SIGINT end the process with
+ * _exit(128 + sig) after removing the temporary files. */
 static void on_signal(int sig)
 {
     char line[1024];
@@ -150,7 +153,7 @@ void pas_outfile_signals(const char *program, int rank)
 
 /* ---- names ---- */
 
-int pas_outfile_tmp_name(const char *path, const char *host, long pid, uint32_t rnd, char *out, size_t len)
+pas_status pas_outfile_tmp_name(const char *path, const char *host, long pid, uint32_t rnd, char *out, size_t len)
 {
     int w = snprintf(out, len, "%s.pas-tmp.%s.%ld.%08x", path, host, pid, (unsigned)rnd);
     return w < 0 || (size_t)w >= len ? PAS_ERR_OVERFLOW : PAS_OK;
@@ -341,7 +344,7 @@ static int begin_local(const char *opt, const char *path, pas_outfile_t *f)
     return PAS_OK;
 }
 
-int pas_outfile_begin(MPI_Comm comm, const char *opt, const char *path, pas_outfile_t *f)
+pas_status pas_outfile_begin(MPI_Comm comm, const char *opt, const char *path, pas_outfile_t *f)
 {
     int me;
     MPI_Comm_rank(comm, &me);
@@ -373,7 +376,7 @@ int pas_outfile_begin(MPI_Comm comm, const char *opt, const char *path, pas_outf
     return PAS_OK;
 }
 
-int pas_outfile_tmp_register(const char *path, char *tmp, size_t len)
+pas_status pas_outfile_tmp_register(const char *path, char *tmp, size_t len)
 {
     char host[256] = "";
     host_name(host, sizeof host);
@@ -508,7 +511,7 @@ static int agree_step(MPI_Comm comm, int local)
     return rc != PAS_OK && local == PAS_OK ? PAS_ERR_REMOTE : rc;
 }
 
-int pas_outfile_write(MPI_Comm comm, pas_outfile_t *f, uint64_t total, const pas_outfile_extent_t *ext,
+pas_status pas_outfile_write(MPI_Comm comm, pas_outfile_t *f, uint64_t total, const pas_outfile_extent_t *ext,
                       size_t next, size_t piece)
 {
     int rc = pas_watch_phase("write"); /* PAS_FAULT=R:write:error fails this rank's write (a test) */
@@ -599,7 +602,7 @@ static void sync_dir(const char *path)
     }
 }
 
-int pas_outfile_commit(MPI_Comm comm, pas_outfile_t *f)
+pas_status pas_outfile_commit(MPI_Comm comm, pas_outfile_t *f)
 {
     int me, rc = f->live ? PAS_OK : PAS_ERR_INTERNAL;
     MPI_Comm_rank(comm, &me);

@@ -64,7 +64,7 @@ const char *pas_strerror(int status);
  * Ki Mi Gi Ti Pi (powers of 1024), or a plain/scientific decimal ("1e8").
  * Rejects negatives, fractions that do not land on an integer, trailing text
  * and overflow.  Returns PAS_OK, PAS_ERR_ARG or PAS_ERR_OVERFLOW. */
-int pas_parse_size(const char *text, uint64_t *out);
+pas_status pas_parse_size(const char *text, uint64_t *out);
 
 /* local, pure: a * b and a + b, saturating at UINT64_MAX, for sizes and
  * memory estimates: an estimate that overflows becomes UINT64_MAX, which no
@@ -137,7 +137,7 @@ typedef struct {
  * or PAS_ERR_ARG with a one-line message naming the problem and the fix in
  * `err` (the caller prints it: usually only rank 0 does).  --help and
  * --version set the corresponding field and return PAS_OK. */
-int pas_opts_parse(const pas_prog_info_t *info, const pas_opt_t *table,
+pas_status pas_opts_parse(const pas_prog_info_t *info, const pas_opt_t *table,
                    pas_common_opts_t *common, int argc, char **argv, char *err, size_t errlen);
 
 /* local: print --help (with the current, i.e. default, values) to `out`. */
@@ -178,11 +178,11 @@ typedef struct {
 
 /* local, pure: a cgroup file's value ("max", a decimal; v1's "no limit",
  * any value >= 2^62, is UINT64_MAX).  PAS_OK or PAS_ERR_FORMAT. */
-int pas_mem_parse_value(const char *text, uint64_t *out);
+pas_status pas_mem_parse_value(const char *text, uint64_t *out);
 
 /* local, pure: the number after `key` at a line start of a "key value" or
  * "Key:  value kB" text (memory.stat, /proc/meminfo); kB is scaled. */
-int pas_mem_stat_get(const char *text, const char *key, uint64_t *out);
+pas_status pas_mem_stat_get(const char *text, const char *key, uint64_t *out);
 
 /* local, pure: the job's memory on this node from Slurm's environment
  * (values in MiB, or with a K M G T suffix); UINT64_MAX when unset, 0 or
@@ -194,7 +194,7 @@ uint64_t pas_mem_parse_slurm(const char *per_node, const char *per_cpu, const ch
  * of /proc/self/cgroup and /proc/self/mountinfo; v2 selects the unified
  * hierarchy, else the v1 one with the memory controller.  PAS_OK,
  * PAS_ERR_FORMAT (none) or PAS_ERR_OVERFLOW (len too small). */
-int pas_mem_cgroup_dir(const char *proc_cgroup, const char *mountinfo, int v2, char *dir, size_t len);
+pas_status pas_mem_cgroup_dir(const char *proc_cgroup, const char *mountinfo, int v2, char *dir, size_t len);
 
 /* local: read every source (the cgroup walked up to its hierarchy's root). */
 void pas_mem_probe(const pas_mem_sources_t *src, pas_mem_probe_t *p);
@@ -237,52 +237,35 @@ int pas_threads_choose(int requested, int omp_env, int slurm_cpt, int mask_cpus,
                        const char **why);
 
 /* local: in MPICH builds, make pas's blocking MPI calls wait by testing and
- * yielding the core (mpi_yield.c); elsewhere a no-op (get returns 0).  Must
+ * yielding the core (mpi/mpi_yield.c); elsewhere a no-op (get returns 0).  Must
  * be the same on every rank: pas_machine_detect agrees on it. */
 void pas_mpi_yield_set(int on);
 int pas_mpi_yield_get(void);
 
 /* collective: detect the layout and set omp_set_num_threads() accordingly;
  * turns on pas_mpi_yield_set when any node has more ranks than cores
- * (PAS_MPI_YIELD=0 or 1 forces it). */
-int pas_machine_detect(MPI_Comm comm, int requested_threads, pas_machine_t *m);
+ * (PAS_MPI_YIELD=0 or 1 forces it).  Returns a local status. */
+pas_status pas_machine_detect(MPI_Comm comm, int requested_threads, pas_machine_t *m);
 
 /* ---- start-up, agreement, errors ---------------------------------------- */
 
 /* local, pure: does an MPI library's `provided` level satisfy `required`? */
 int pas_thread_level_ok(int provided, int required);
 
-/* MPI_Init_thread(FUNNELED), failing with a clear message if not provided.
- * Sets MPI_ERRORS_RETURN on MPI_COMM_WORLD so that drivers see error codes. */
-int pas_init(int *argc, char ***argv);
+/* local: MPI_Init_thread(FUNNELED) and MPI_ERRORS_RETURN on MPI_COMM_WORLD,
+ * so that drivers see error codes.  PAS_OK; PAS_ERR_MPI when MPI did not
+ * start; PAS_ERR_UNSUPPORTED when MPI started without MPI_THREAD_FUNNELED
+ * (the caller prints why and calls MPI_Finalize).  Never exits: the drivers
+ * do (pas_driver_begin). */
+pas_status pas_init(int *argc, char ***argv);
 
-/* collective: the worst (most negative) of every rank's status, where
+/* collective, agreed: the worst (most negative) of every rank's status, where
  * PAS_ERR_REMOTE counts only when no rank has a real error.  Every rank
  * returns the same value, so every rank can exit with the same code. */
-int pas_agree(MPI_Comm comm, int status);
+pas_status pas_agree(MPI_Comm comm, int status);
 
 /* local: exit status for a pas status: 0 ok, 2 usage (PAS_ERR_ARG), 1 else. */
 int pas_exit_code(int status);
-
-/* Drivers: check an MPI call; on failure print rank, file, line and the MPI
- * error string, then abort the job (no rank can be left waiting). */
-#define PAS_MPI_CHECK(call)                                                                 \
-    do {                                                                                    \
-        int pas_mpi_rc_ = (call);                                                           \
-        if (pas_mpi_rc_ != MPI_SUCCESS)                                                     \
-            pas_mpi_fail(#call, pas_mpi_rc_, __FILE__, __LINE__);                           \
-    } while (0)
-
-void pas_mpi_fail(const char *what, int rc, const char *file, int line);
-
-/* Library code: turn an MPI return code into a pas status. */
-#define PAS_MPI_TRY(call, status_var, label)                                                \
-    do {                                                                                    \
-        if ((call) != MPI_SUCCESS) {                                                        \
-            (status_var) = PAS_ERR_MPI;                                                     \
-            goto label;                                                                     \
-        }                                                                                   \
-    } while (0)
 
 /* ---- timing ---------------------------------------------------------------- */
 

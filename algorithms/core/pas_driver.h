@@ -37,10 +37,10 @@ int pas_driver_begin(pas_driver_t *d, const pas_prog_info_t *info, const pas_opt
  * that saw one prints "program: message" to stderr (one line for the job),
  * where message is its `msg` (or pas_strerror when msg is NULL).  Returns
  * the agreed status, identical on every rank. */
-int pas_driver_check(pas_driver_t *d, int status, const char *msg);
+pas_status pas_driver_check(pas_driver_t *d, int status, const char *msg);
 
-/* printf-style variant; the message is only formatted on failing ranks. */
-int pas_driver_checkf(pas_driver_t *d, int status, const char *fmt, ...)
+/* collective, agreed: the printf-style variant; the message is only formatted on failing ranks. */
+pas_status pas_driver_checkf(pas_driver_t *d, int status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 /* collective: check the output path `path` of option `opt` (not one of the
@@ -48,7 +48,7 @@ int pas_driver_checkf(pas_driver_t *d, int status, const char *fmt, ...)
  * atomic output f (pas_outfile_begin); a bad path is one line and
  * PAS_ERR_ARG.  Rank 0 prints a note about stale temporary files found.
  * pas_driver_end removes the temporary file if the output was not committed. */
-int pas_driver_output(pas_driver_t *d, const char *opt, const char *path, const char *const *inputs,
+pas_status pas_driver_output(pas_driver_t *d, const char *opt, const char *path, const char *const *inputs,
                       pas_outfile_t *f);
 
 /* local: the memory limit of a rank: `option` bytes (a --mem-limit given
@@ -60,7 +60,7 @@ pas_mem_limit_t pas_driver_mem_limit(const pas_driver_t *d, uint64_t option);
  * `fix` the way to need less ("use more ranks or a smaller --n").  An
  * estimate above the limit, or one that overflows, is a usage error: one
  * line naming the need, the limit and which limit bound it. */
-int pas_driver_mem_check(pas_driver_t *d, uint64_t need, const pas_mem_limit_t *lim, const char *what,
+pas_status pas_driver_mem_check(pas_driver_t *d, uint64_t need, const pas_mem_limit_t *lim, const char *what,
                          const char *fix);
 
 /* collective: print the banner and header (rank 0; nothing with --quiet/--json). */
@@ -74,7 +74,7 @@ int pas_driver_end(pas_driver_t *d, int status);
  * of a repetition is the maximum over ranks.  Stops at the first failing
  * repetition (status agreed across ranks).  Stats in *stats. */
 typedef int (*pas_bench_fn)(void *ctx);
-int pas_bench_run(MPI_Comm comm, int warmup, int reps, pas_bench_fn prepare, pas_bench_fn run,
+pas_status pas_bench_run(MPI_Comm comm, int warmup, int reps, pas_bench_fn prepare, pas_bench_fn run,
                   void *ctx, pas_stats_t *stats);
 
 #endif

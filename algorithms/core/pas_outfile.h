@@ -35,7 +35,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "pas_mpi.h"
+#include "pas_core.h"
 
 #define PAS_OUTFILE_PATH 4096
 
@@ -55,7 +55,7 @@ typedef struct {
  * stale ones), and create and register the job's temporary file.  PAS_OK,
  * PAS_ERR_ARG (the path cannot be an output) or PAS_ERR_IO, with f->why on
  * rank 0; the same status on every rank. */
-int pas_outfile_begin(MPI_Comm comm, const char *opt, const char *path, pas_outfile_t *f);
+pas_status pas_outfile_begin(MPI_Comm comm, const char *opt, const char *path, pas_outfile_t *f);
 
 /* One piece of this rank's bytes in the file. */
 typedef struct {
@@ -74,14 +74,14 @@ typedef struct {
  * PAS_ERR_REMOTE on the others (pas_driver_check then reports the reason of
  * the rank that saw it).  PAS_FAULT=R:write:error fails rank R's write.  Test
  * hook: PAS_TEST_PAUSE=write:FILE pauses rank 0 after its first piece. */
-int pas_outfile_write(MPI_Comm comm, pas_outfile_t *f, uint64_t total, const pas_outfile_extent_t *ext,
+pas_status pas_outfile_write(MPI_Comm comm, pas_outfile_t *f, uint64_t total, const pas_outfile_extent_t *ext,
                       size_t next, size_t piece);
 
 /* collective: rename the written temporary file to the final name, unless
  * another job created or replaced the final name since begin (then
  * PAS_ERR_IO, f->why says so, and the other job's file stays), then fsync
  * the directory.  The same status on every rank. */
-int pas_outfile_commit(MPI_Comm comm, pas_outfile_t *f);
+pas_status pas_outfile_commit(MPI_Comm comm, pas_outfile_t *f);
 
 /* local: remove the temporary file if it is still there (the rank that made
  * it) and unregister it.  Safe to call more than once. */
@@ -109,14 +109,14 @@ int pas_outfile_unlink_all(void);
  * register it, so that signals and pas_driver_end remove it; the caller
  * creates, writes and renames it, and calls pas_outfile_tmp_release once it
  * is renamed or removed.  PAS_OK or PAS_ERR_OVERFLOW.  Thread-safe. */
-int pas_outfile_tmp_register(const char *path, char *tmp, size_t len);
+pas_status pas_outfile_tmp_register(const char *path, char *tmp, size_t len);
 void pas_outfile_tmp_release(const char *tmp);
 
 /* ---- pure parts, tested by tests/unit/test_paths.c ---- */
 
 /* local, pure: the temporary name for `path`: "PATH.pas-tmp.HOST.PID.RAND"
  * (RAND 8 hex digits).  PAS_OK or PAS_ERR_OVERFLOW when it does not fit. */
-int pas_outfile_tmp_name(const char *path, const char *host, long pid, uint32_t rnd, char *out, size_t len);
+pas_status pas_outfile_tmp_name(const char *path, const char *host, long pid, uint32_t rnd, char *out, size_t len);
 
 /* local, pure: whether directory entry `name` is a temporary file of the
  * output whose file name (no directory) is `base`: 1 with *host and *pid set

@@ -8,20 +8,22 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* An input: exists and is readable; a regular file, or with allow_stream a
+#include "pas_core.h"
+
+/* local: an input exists and is readable; a regular file, or with allow_stream a
  * FIFO, character device or "-" (stdin).  *size is its size for a regular
  * file, UINT64_MAX for a stream.  `opt` names the option in the message
  * ("--in").  PAS_OK, or PAS_ERR_ARG with one line in err naming the fix. */
-int pas_path_check_input(const char *opt, const char *path, int allow_stream, uint64_t *size,
+pas_status pas_path_check_input(const char *opt, const char *path, int allow_stream, uint64_t *size,
                          char *err, size_t errlen);
 
-/* An output written atomically (temporary name in the same directory, then
+/* local: an output written atomically (temporary name in the same directory, then
  * rename): the directory exists and a file can be created in it (probed,
  * then removed), the path is not a directory, and it is not the same file
  * as any of `inputs` (NULL-terminated, may be NULL; NULL entries skipped).
  * "-" (stdout), and existing FIFOs and character devices (written in
  * place), pass the directory checks.  PAS_OK or PAS_ERR_ARG with err. */
-int pas_path_check_output(const char *opt, const char *path, const char *const *inputs,
+pas_status pas_path_check_output(const char *opt, const char *path, const char *const *inputs,
                           char *err, size_t errlen);
 
 /* local, pure: the directory part of path ("." when there is none, "/" for

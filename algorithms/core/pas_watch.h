@@ -24,9 +24,11 @@
 #ifndef PAS_WATCH_H
 #define PAS_WATCH_H
 
-/* Name the current phase (a string literal: it is kept, not copied).
+#include "pas_core.h"
+
+/* local: name the current phase (a string literal: it is kept, not copied).
  * Returns PAS_OK, or PAS_ERR_INTERNAL when an "error" fault fires here. */
-int pas_watch_phase(const char *phase);
+pas_status pas_watch_phase(const char *phase);
 
 /* The current phase name ("" before any). */
 const char *pas_watch_current_phase(void);
@@ -51,11 +53,17 @@ static inline int pas_watch_leave_rc(int rc)
  * the input, send a signal, run a second job).  Never set in production. */
 void pas_watch_pause(const char *point);
 
-/* Start the watchdog thread with a limit in seconds (0: do not start).
+/* local: start the watchdog thread with a limit in seconds (0: do not start).
  * `rank` is used in messages.  Returns PAS_OK or PAS_ERR_INTERNAL. */
-int pas_watch_start(double limit_seconds, int rank);
+pas_status pas_watch_start(double limit_seconds, int rank);
 
 /* Stop it (before MPI_Finalize). */
 void pas_watch_stop(void);
+
+/* What to run just before the watchdog or an injected "exit" fault ends the
+ * process (async-signal-safe; NULL: nothing).  pas_outfile registers its
+ * removal of temporary files here, so that this file needs no other. */
+typedef int (*pas_watch_cleanup_fn)(void);
+void pas_watch_set_cleanup(pas_watch_cleanup_fn fn);
 
 #endif

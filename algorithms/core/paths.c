@@ -12,7 +12,7 @@
 #include "pas_core.h"
 #include "pas_paths.h"
 
-int pas_path_check_input(const char *opt, const char *path, int allow_stream, uint64_t *size,
+pas_status pas_path_check_input(const char *opt, const char *path, int allow_stream, uint64_t *size,
                          char *err, size_t errlen)
 {
     struct stat st;
@@ -64,7 +64,7 @@ void pas_path_dir(const char *path, char *dir, size_t len)
         snprintf(dir, len, "%.*s", (int)(slash - path), path);
 }
 
-int pas_path_check_output(const char *opt, const char *path, const char *const *inputs,
+pas_status pas_path_check_output(const char *opt, const char *path, const char *const *inputs,
                           char *err, size_t errlen)
 {
     struct stat st, in;

@@ -8,7 +8,7 @@
 /* Exact: digits [. digits] [e digits] [K|M|G|T|P [i] [B]], or digits^digits,
  * computed in 128 bits, so "12345678901234567.5" or "1.0000001" are refused rather than
  * rounded, and no value above 2^53 loses precision. */
-int pas_parse_size(const char *text, uint64_t *out)
+pas_status pas_parse_size(const char *text, uint64_t *out)
 {
     typedef unsigned __int128 u128;
     const u128 big = ~(u128)0;

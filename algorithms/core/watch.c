@@ -10,7 +10,6 @@
 #include <unistd.h>
 
 #include "pas_core.h"
-#include "pas_outfile.h"
 #include "pas_watch.h"
 
 static _Atomic(const char *) cur_phase = "";
@@ -21,6 +20,20 @@ static atomic_int stop_flag;
 static double limit;
 static int my_rank = -1, running;
 static pthread_t thread;
+static _Atomic(pas_watch_cleanup_fn) cleanup;
+
+void pas_watch_set_cleanup(pas_watch_cleanup_fn fn) { atomic_store(&cleanup, fn); }
+
+/* Process-level exits, by design: the watchdog and the "exit" fault end the
+ * process as a crashed rank would (_exit, no MPI_Finalize), after the
+ * registered cleanup removed the temporary files. */
+static void die(int code)
+{
+    pas_watch_cleanup_fn fn = atomic_load(&cleanup);
+    if (fn)
+        fn();
+    _exit(code);
+}
 
 /* The parsed PAS_FAULT. */
 static struct {
@@ -55,7 +68,7 @@ static void parse_fault(void)
     fault.armed = 1;
 }
 
-int pas_watch_phase(const char *phase)
+pas_status pas_watch_phase(const char *phase)
 {
     atomic_store(&cur_phase, phase);
     if (!fault.armed || strcmp(phase, fault.phase) != 0 || (!fault.any_rank && fault.rank != my_rank))
@@ -64,10 +77,8 @@ int pas_watch_phase(const char *phase)
         return PAS_OK;
     fprintf(stderr, "pas: rank %d: PAS_FAULT injects '%s' in phase '%s'\n", my_rank, fault.action, phase);
     fflush(stderr);
-    if (strcmp(fault.action, "exit") == 0) {
-        pas_outfile_unlink_all(); /* a crashed rank's job leaves no temporary file */
-        _exit(3);
-    }
+    if (strcmp(fault.action, "exit") == 0)
+        die(3); /* a crashed rank's job leaves no temporary file */
     if (strcmp(fault.action, "abort") == 0)
         abort();
     if (strcmp(fault.action, "hang") == 0) {
@@ -125,17 +136,16 @@ static void *watchdog(void *arg)
                         "phase '%s'; aborting the job (raise --watchdog if this is expected)\n",
                 my_rank, now() - since, op, who, tag, atomic_load(&cur_phase));
         fflush(stderr);
-        pas_outfile_unlink_all();
         /* Under MPI_THREAD_FUNNELED this thread may not call MPI (not even
          * MPI_Abort).  A rank that exits non-zero without MPI_Finalize makes
          * mpirun end the job, and srun does with --kill-on-bad-exit
          * (jobs/pas-launch passes it). */
-        _exit(1);
+        die(1);
     }
     return NULL;
 }
 
-int pas_watch_start(double limit_seconds, int rank)
+pas_status pas_watch_start(double limit_seconds, int rank)
 {
     my_rank = rank;
     parse_fault();

@@ -115,7 +115,7 @@ static int stream_read(stream_t *s, const pas_farm_exec_opts_t *o, pas_farm_out_
         size_t take = (size_t)got < room ? (size_t)got : room;
         if (take < (size_t)got)
             *overflow = 1;
-        if (take && farm_put(cap, buf, take) != PAS_OK)
+        if (take && pas_farm_put(cap, buf, take) != PAS_OK)
             *overflow = 1;
         return 1;
     }
@@ -133,7 +133,7 @@ static const char *signame(int sig)
     return d ? d : "?";
 }
 
-int pas_farm_exec(const char *cmd, const pas_farm_exec_opts_t *o, pas_farm_out_t *captured,
+pas_status pas_farm_exec(const char *cmd, const pas_farm_exec_opts_t *o, pas_farm_out_t *captured,
                   pas_farm_exec_result_t *r)
 {
     memset(r, 0, sizeof *r);
@@ -215,7 +215,7 @@ int pas_farm_exec(const char *cmd, const pas_farm_exec_opts_t *o, pas_farm_out_t
 
     /* watch: the shell's end, its output, the time limit */
     pfd = (int)syscall(SYS_pidfd_open, pid, 0);
-    double t0 = farm_now(), deadline = o->timeout > 0 ? t0 + o->timeout : 0;
+    double t0 = pas_farm_now(), deadline = o->timeout > 0 ? t0 + o->timeout : 0;
     int status = 0, reaped = 0, overflow = 0;
     while (!reaped) {
         struct pollfd pf[3];
@@ -227,7 +227,7 @@ int pas_farm_exec(const char *cmd, const pas_farm_exec_opts_t *o, pas_farm_out_t
                 pf[np++] = (struct pollfd){st[i].fd, POLLIN, 0};
         int ms = pfd >= 0 ? -1 : 2;
         if (deadline > 0) {
-            double left = deadline - farm_now();
+            double left = deadline - pas_farm_now();
             int lm = left <= 0 ? 0 : (int)(left * 1000) + 1;
             ms = ms < 0 || lm < ms ? lm : ms;
         }
@@ -246,7 +246,7 @@ int pas_farm_exec(const char *cmd, const pas_farm_exec_opts_t *o, pas_farm_out_t
             running_remove(reg);
             waitpid(pid, &status, 0);
             reaped = 1;
-        } else if (deadline > 0 && farm_now() >= deadline) {
+        } else if (deadline > 0 && pas_farm_now() >= deadline) {
             kill(-pid, SIGKILL);
             running_remove(reg);
             waitpid(pid, &status, 0);
@@ -256,8 +256,8 @@ int pas_farm_exec(const char *cmd, const pas_farm_exec_opts_t *o, pas_farm_out_t
     }
     /* the group is gone: drain what it wrote (bounded, in case a child left
      * the session and still holds the pipe) */
-    double drain_end = farm_now() + 2;
-    while ((st[0].fd >= 0 || st[1].fd >= 0) && farm_now() < drain_end) {
+    double drain_end = pas_farm_now() + 2;
+    while ((st[0].fd >= 0 || st[1].fd >= 0) && pas_farm_now() < drain_end) {
         struct pollfd pf[2];
         int np = 0;
         for (int i = 0; i < 2; i++)

@@ -13,7 +13,15 @@
 #include "pas_pipe.h"
 #include "pas_watch.h"
 
-#define FARM_MSG_MAX (64u << 20) /* results are sent in messages of at most this (or one result) */
+/* Results are sent in messages of at most this (or of one result). */
+#define FARM_MSG_MAX (64u << 20)
+
+/* The polling loops of rank 0 and the workers: after work they nap
+ * FARM_NAP_MIN seconds, doubling while idle up to FARM_NAP_MAX; rank 0 alone
+ * with nothing to poll sleeps FARM_NAP_ALONE on its slots. */
+#define FARM_NAP_MIN 20e-6
+#define FARM_NAP_MAX 1e-3
+#define FARM_NAP_ALONE 0.5
 
 void pas_farm_opts_default(pas_farm_opts_t *o)
 {
@@ -257,19 +265,19 @@ static int disp_send_tasks(disp_t *d, int rank, ftask_t **t, int n, int end)
 {
     pas_farm_out_t m = {0};
     int32_t hdr[2] = {n, end};
-    int rc = farm_put(&m, hdr, sizeof hdr);
+    int rc = pas_farm_put(&m, hdr, sizeof hdr);
     for (int i = 0; i < n && rc == PAS_OK; i++) {
         uint64_t id = (uint64_t)(uintptr_t)t[i], len = t[i]->len;
         int32_t attempt = t[i]->attempt;
-        rc = farm_put(&m, &id, 8);
+        rc = pas_farm_put(&m, &id, 8);
         if (rc == PAS_OK)
-            rc = farm_put(&m, &t[i]->id, 8);
+            rc = pas_farm_put(&m, &t[i]->id, 8);
         if (rc == PAS_OK)
-            rc = farm_put(&m, &attempt, 4);
+            rc = pas_farm_put(&m, &attempt, 4);
         if (rc == PAS_OK)
-            rc = farm_put(&m, &len, 8);
+            rc = pas_farm_put(&m, &len, 8);
         if (rc == PAS_OK)
-            rc = farm_put(&m, t[i]->data, t[i]->len);
+            rc = pas_farm_put(&m, t[i]->data, t[i]->len);
     }
     if (rc == PAS_OK)
         rc = sends_add(&d->sends, d->comm, rank, FARM_TAG_TASKS, &m);
@@ -328,7 +336,7 @@ static int farm_dispatch(disp_t *d)
     int batch_cap = 0;
     int rc = PAS_OK;
     int ended = 0, byes = 0;
-    double t_start = farm_now(), next_tick = t_start + d->o->tick, nap = 20e-6;
+    double t_start = pas_farm_now(), next_tick = t_start + d->o->tick, nap = FARM_NAP_MIN;
     for (;;) {
         int busy = disp_read(d);
         /* results and requests from the other ranks */
@@ -351,14 +359,14 @@ static int farm_dispatch(disp_t *d)
         if (rc)
             break;
         /* results of rank 0's own slots */
-        for (farm_job_t *j = farm_pool_collect(&d->pool), *n; j; j = n) {
+        for (farm_job_t *j = pas_farm_pool_collect(&d->pool), *n; j; j = n) {
             n = j->next;
             busy = 1;
             int drc = disp_result(d, (ftask_t *)(uintptr_t)j->id, 0, j->status, j->slot, j->start,
                                   j->wall, j->out.buf, j->out.len);
             if (drc && d->status == PAS_OK)
                 d->status = drc;
-            farm_job_free(j);
+            pas_farm_job_free(j);
         }
         if (!ended)
             busy |= disp_read(d);
@@ -408,7 +416,7 @@ static int farm_dispatch(disp_t *d)
                     j->len = batch[i]->len;
                     job_list_append(&first, &last, &queued, j);
                 }
-                farm_pool_submit(&d->pool, first, last, queued);
+                pas_farm_pool_submit(&d->pool, first, last, queued);
             }
         }
         if (rc)
@@ -433,7 +441,7 @@ static int farm_dispatch(disp_t *d)
             break;
         if ((rc = sends_progress(&d->sends, 0)))
             break;
-        double now = farm_now();
+        double now = pas_farm_now();
         if (d->c->tick && now >= next_tick) {
             d->prog.running = d->outstanding;
             d->prog.queued = d->sched.count;
@@ -442,19 +450,19 @@ static int farm_dispatch(disp_t *d)
             next_tick = now + d->o->tick;
         }
         if (busy) {
-            nap = 20e-6;
+            nap = FARM_NAP_MIN;
             continue;
         }
         /* idle: sleep on our slots; poll MPI (and input that said AGAIN) often */
         int poll_mpi = d->size > 1 || !d->prog.input_ended;
-        farm_pool_wait(&d->pool, poll_mpi ? nap : 0.5);
-        nap = nap * 2 < 1e-3 ? nap * 2 : 1e-3;
+        pas_farm_pool_wait(&d->pool, poll_mpi ? nap : FARM_NAP_ALONE);
+        nap = nap * 2 < FARM_NAP_MAX ? nap * 2 : FARM_NAP_MAX;
     }
     free(batch);
     /* a failure here (MPI, memory) must still release the others */
     for (int r = 1; rc != PAS_OK && !ended && r < d->size; r++)
         disp_send_tasks(d, r, NULL, 0, rc);
-    d->st.wall = farm_now() - t_start;
+    d->st.wall = pas_farm_now() - t_start;
     if (rc == PAS_OK)
         rc = sends_progress(&d->sends, 1);
     return rc ? rc : (d->status == PAS_OK ? PAS_OK : d->status);
@@ -466,33 +474,33 @@ static int farm_work(MPI_Comm comm, farm_pool_t *pool)
 {
     sends_t sends = {0};
     int rc = PAS_OK, farm_status = PAS_OK, end_seen = 0;
-    double nap = 20e-6;
+    double nap = FARM_NAP_MIN;
     for (;;) {
         int busy = 0;
         /* results (rank 0 counts what each rank holds: they free room) */
-        farm_job_t *done = farm_pool_collect(pool);
+        farm_job_t *done = pas_farm_pool_collect(pool);
         while (done) {
             pas_farm_out_t m = {0};
             int32_t hdr[2] = {0, 0};
-            rc = farm_put(&m, hdr, sizeof hdr);
+            rc = pas_farm_put(&m, hdr, sizeof hdr);
             while (done && rc == PAS_OK && (m.len < FARM_MSG_MAX || hdr[1] == 0)) {
                 farm_job_t *j = done;
                 uint64_t len = j->out.len;
                 int32_t s3[3] = {j->status, j->attempt, j->slot};
-                rc = farm_put(&m, &j->id, 8);
+                rc = pas_farm_put(&m, &j->id, 8);
                 if (rc == PAS_OK)
-                    rc = farm_put(&m, s3, sizeof s3);
+                    rc = pas_farm_put(&m, s3, sizeof s3);
                 if (rc == PAS_OK)
-                    rc = farm_put(&m, &j->start, 8);
+                    rc = pas_farm_put(&m, &j->start, 8);
                 if (rc == PAS_OK)
-                    rc = farm_put(&m, &j->wall, 8);
+                    rc = pas_farm_put(&m, &j->wall, 8);
                 if (rc == PAS_OK)
-                    rc = farm_put(&m, &len, 8);
+                    rc = pas_farm_put(&m, &len, 8);
                 if (rc == PAS_OK)
-                    rc = farm_put(&m, j->out.buf, j->out.len);
+                    rc = pas_farm_put(&m, j->out.buf, j->out.len);
                 hdr[1]++;
                 done = j->next;
-                farm_job_free(j);
+                pas_farm_job_free(j);
             }
             if (rc == PAS_OK) {
                 memcpy(m.buf, hdr, sizeof hdr);
@@ -542,7 +550,7 @@ static int farm_work(MPI_Comm comm, farm_pool_t *pool)
                 j->data = malloc(jlen ? jlen : 1);
                 if (!j->data || (uint64_t)(end - p) < jlen) {
                     rc = j->data ? PAS_ERR_INTERNAL : PAS_ERR_NOMEM;
-                    farm_job_free(j);
+                    pas_farm_job_free(j);
                     break;
                 }
                 memcpy(j->data, p, jlen);
@@ -550,7 +558,7 @@ static int farm_work(MPI_Comm comm, farm_pool_t *pool)
                 j->len = jlen;
                 job_list_append(&first, &last, &queued, j);
             }
-            farm_pool_submit(pool, first, last, queued);
+            pas_farm_pool_submit(pool, first, last, queued);
             free(buf);
             if (rc)
                 goto out;
@@ -562,17 +570,17 @@ static int farm_work(MPI_Comm comm, farm_pool_t *pool)
         if ((rc = sends_progress(&sends, 0)))
             goto out;
         if (busy) {
-            nap = 20e-6;
+            nap = FARM_NAP_MIN;
             continue;
         }
-        farm_pool_wait(pool, nap);
-        nap = nap * 2 < 1e-3 ? nap * 2 : 1e-3;
+        pas_farm_pool_wait(pool, nap);
+        nap = nap * 2 < FARM_NAP_MAX ? nap * 2 : FARM_NAP_MAX;
     }
     /* bye: nothing follows it from this rank */
     {
         pas_farm_out_t m = {0};
         int32_t hdr[2] = {-1, 0};
-        rc = farm_put(&m, hdr, sizeof hdr);
+        rc = pas_farm_put(&m, hdr, sizeof hdr);
         if (rc == PAS_OK)
             rc = sends_add(&sends, comm, 0, FARM_TAG_ASK, &m);
         free(m.buf);
@@ -582,7 +590,7 @@ out:
         /* tell rank 0, which would otherwise wait for this rank's tasks */
         pas_farm_out_t m = {0};
         int32_t hdr[2] = {-2, rc};
-        if (farm_put(&m, hdr, sizeof hdr) == PAS_OK && sends_add(&sends, comm, 0, FARM_TAG_ASK, &m) == PAS_OK)
+        if (pas_farm_put(&m, hdr, sizeof hdr) == PAS_OK && sends_add(&sends, comm, 0, FARM_TAG_ASK, &m) == PAS_OK)
             sends_progress(&sends, 1);
         free(m.buf);
         /* take (and drop) what rank 0 already sent here, up to its end
@@ -612,7 +620,7 @@ out:
     return rc ? rc : farm_status;
 }
 
-int pas_farm_run(MPI_Comm comm, const pas_farm_calls_t *calls, const pas_farm_opts_t *opts,
+pas_status pas_farm_run(MPI_Comm comm, const pas_farm_calls_t *calls, const pas_farm_opts_t *opts,
                  pas_farm_stats_t *stats)
 {
     int rank, size, rc = PAS_OK;
@@ -659,7 +667,7 @@ int pas_farm_run(MPI_Comm comm, const pas_farm_calls_t *calls, const pas_farm_op
     }
 
     farm_pool_t *pool = rank == 0 ? &d.pool : &(farm_pool_t){0};
-    rc = farm_pool_start(pool, o.slots, calls, rank, host);
+    rc = pas_farm_pool_start(pool, o.slots, calls, rank, host);
     if (rc == PAS_OK)
         rc = pas_watch_phase("farm-start"); /* fault injection */
     /* every rank's slots must be up before rank 0 hands out: a rank whose
@@ -668,7 +676,7 @@ int pas_farm_run(MPI_Comm comm, const pas_farm_calls_t *calls, const pas_farm_op
     if (MPI_Allreduce(&rc, &all, 1, MPI_INT, MPI_MIN, comm) != MPI_SUCCESS)
         all = PAS_ERR_MPI;
     if (all != PAS_OK) {
-        farm_pool_stop(pool);
+        pas_farm_pool_stop(pool);
         rc = rc ? rc : PAS_ERR_REMOTE;
     } else {
         if (rank == 0) {
@@ -688,7 +696,7 @@ int pas_farm_run(MPI_Comm comm, const pas_farm_calls_t *calls, const pas_farm_op
         } else {
             rc = farm_work(comm, pool);
         }
-        farm_pool_stop(pool);
+        pas_farm_pool_stop(pool);
     }
     rc = pas_agree(comm, rc);
 out:

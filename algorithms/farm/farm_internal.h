@@ -48,23 +48,23 @@ typedef struct {
     const char *host;
 } farm_pool_t;
 
-int farm_pool_start(farm_pool_t *p, int slots, const pas_farm_calls_t *calls, int rank,
+/* local: start the pool's threads.  PAS_OK, PAS_ERR_ARG or PAS_ERR_NOMEM. */
+pas_status pas_farm_pool_start(farm_pool_t *p, int slots, const pas_farm_calls_t *calls, int rank,
                     const char *host);
 /* Queue the jobs first..last (n of them, linked by next). */
-void farm_pool_submit(farm_pool_t *p, farm_job_t *first, farm_job_t *last, int n);
+void pas_farm_pool_submit(farm_pool_t *p, farm_job_t *first, farm_job_t *last, int n);
 /* The finished jobs (a list, oldest first), or NULL. */
-farm_job_t *farm_pool_collect(farm_pool_t *p);
-int farm_pool_held(farm_pool_t *p);
+farm_job_t *pas_farm_pool_collect(farm_pool_t *p);
 /* Wait until a job finishes or `seconds` pass. */
-void farm_pool_wait(farm_pool_t *p, double seconds);
-void farm_pool_stop(farm_pool_t *p);
+void pas_farm_pool_wait(farm_pool_t *p, double seconds);
+void pas_farm_pool_stop(farm_pool_t *p);
 
-void farm_job_free(farm_job_t *j);
-double farm_now(void);   /* monotonic seconds */
-double farm_epoch(void); /* wall clock seconds */
+void pas_farm_job_free(farm_job_t *j);
+double pas_farm_now(void); /* monotonic seconds */
 
-/* Little packing helpers over a growable buffer. */
-int farm_put(pas_farm_out_t *b, const void *p, size_t n);
+/* Little packing helpers over a growable buffer (local: PAS_OK or
+ * PAS_ERR_NOMEM). */
+pas_status pas_farm_put(pas_farm_out_t *b, const void *p, size_t n);
 static inline void farm_get(const char **p, void *dst, size_t n)
 {
     for (size_t i = 0; i < n; i++)

@@ -20,7 +20,7 @@ static int by_id_then_line(const void *a, const void *b)
     return x->line < y->line ? -1 : x->line > y->line;
 }
 
-int pas_farm_journal_parse(const char *text, size_t len, pas_farm_journal_t *j, char *err,
+pas_status pas_farm_journal_parse(const char *text, size_t len, pas_farm_journal_t *j, char *err,
                            size_t errlen)
 {
     memset(j, 0, sizeof *j);
@@ -92,7 +92,7 @@ int pas_farm_journal_parse(const char *text, size_t len, pas_farm_journal_t *j, 
     return PAS_OK;
 }
 
-int pas_farm_journal_read(const char *path, pas_farm_journal_t *j, char *err, size_t errlen)
+pas_status pas_farm_journal_read(const char *path, pas_farm_journal_t *j, char *err, size_t errlen)
 {
     FILE *f = fopen(path, "rb");
     if (!f) {

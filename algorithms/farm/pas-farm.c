@@ -772,142 +772,178 @@ static void on_stop(int sig)
     raise(sig);
 }
 
+static const pas_prog_info_t info = {
+    "pas-farm", "run a list of shell commands over every slot of every rank", "[options]",
+    "Tasks: one shell command per line (# comments and blank lines skipped), or\n"
+    "--command TEMPLATE over --args FILE with {} {#} {rank} {slot}.  A line may\n"
+    "start with prio=N (higher first; aging bounds the wait).  Exit status: 0 all\n"
+    "tasks succeeded, 1 some failed (after retries), 2 usage error.  See README.md."};
+
+enum { FARM_NOPTS = 19 }; /* the options below and the table's end */
+
+/* The option table over f's fields. */
+static void farm_options(farm_t *f, pas_opt_t table[FARM_NOPTS])
+{
+    const pas_opt_t t[FARM_NOPTS] = {
+        {"tasks", PAS_OPT_STRING, &f->tasks, "FILE", "task list: a file, - for stdin, or a named pipe", NULL, 0, 0},
+        {"command", PAS_OPT_STRING, &f->command, "TEMPLATE", "command template over --args ({} {#} {rank} {slot})", NULL, 0, 0},
+        {"args", PAS_OPT_STRING, &f->args, "FILE", "one argument per line for --command (- for stdin)", NULL, 0, 0},
+        {"slots", PAS_OPT_INT, &f->slots, "N", "concurrent tasks per rank (default: the cores the rank may use)", NULL, 1, 4096},
+        {"priority-field", PAS_OPT_INT, &f->prio_field, "K", "field K of each line is its integer priority", NULL, 1, 1000},
+        {"aging", PAS_OPT_INT, &f->aging, "N", "dispatches after which a waiting task gains one priority level", NULL, 1, 1000000000},
+        {"task-timeout", PAS_OPT_DOUBLE, &f->timeout, "SEC", "kill a task's process group after SEC seconds (0: no limit)", NULL, 0, 1e9},
+        {"retries", PAS_OPT_INT, &f->retries, "N", "run a failed task up to N more times (on another rank if any)", NULL, 0, 1000},
+        {"retry-on", PAS_OPT_STRING, &f->retry_on_text, "CODES", "retry only these exit statuses (e.g. 1,124; default: any)", NULL, 0, 0},
+        {"output-dir", PAS_OPT_STRING, &f->output_dir, "DIR", "each task's stdout/stderr to DIR/{#}.out/.err (or a template)", NULL, 0, 0},
+        {"tag", PAS_OPT_FLAG, &f->tag, NULL, "prefix each output line with the task number and a tab", NULL, 0, 0},
+        {"keep-order", PAS_OPT_FLAG, &f->keep_order, NULL, "print each task's stdout whole, in task order", NULL, 0, 0},
+        {"max-output", PAS_OPT_SIZE, &f->max_output, "BYTES", "--keep-order: most stdout held per task (more fails the task)", NULL, 1, 1 << 30},
+        {"expect", PAS_OPT_STRING, &f->expect, "FILE", "--keep-order: compare the ordered stdout with FILE instead of printing it", NULL, 0, 0},
+        {"journal", PAS_OPT_STRING, &f->journal, "FILE", "append one line per task end (TSV) to FILE", NULL, 0, 0},
+        {"resume", PAS_OPT_FLAG, &f->resume, NULL, "skip the tasks the journal records as succeeded", NULL, 0, 0},
+        {"only-failed", PAS_OPT_FLAG, &f->only_failed, NULL, "run only the tasks the journal records as failed", NULL, 0, 0},
+        {"progress", PAS_OPT_FLAG, &f->progress, NULL, "print progress lines on stderr even when it is not a terminal", NULL, 0, 0},
+        {0},
+    };
+    memcpy(table, t, sizeof t);
+}
+
+/* Every rank: the farm's options from the command line; rank 0 checks them
+ * and opens the task list and the journal (farm_prepare).  A local status
+ * with the message in f->err. */
+static int farm_setup(farm_t *f, const pas_driver_t *d, pas_farm_opts_t *fo)
+{
+    f->rank = d->rank;
+    f->size = d->size;
+    f->quiet = d->opt.quiet;
+    f->json = d->opt.json;
+    f->tty = isatty(2);
+    signal(SIGTERM, on_stop);
+    signal(SIGINT, on_stop);
+    signal(SIGHUP, on_stop);
+    pas_farm_opts_default(fo);
+    fo->slots = f->slots > 0 ? f->slots : d->machine.threads;
+    fo->aging = f->aging;
+    fo->retries = f->retries;
+    if (d->rank == 0) {
+        f->rank_tasks = calloc((size_t)d->size, sizeof *f->rank_tasks);
+        f->rank_busy = calloc((size_t)d->size, sizeof *f->rank_busy);
+        return f->rank_tasks && f->rank_busy ? farm_prepare(f, fo) : PAS_ERR_NOMEM;
+    }
+    if (f->retry_on_text)
+        return parse_codes(f->retry_on_text, fo, f->err, sizeof f->err) ? PAS_ERR_ARG : PAS_OK;
+    return PAS_OK;
+}
+
+/* collective: the banner, then the farm itself; the agreed status. */
+static int farm_execute(farm_t *f, pas_driver_t *d, const pas_farm_opts_t *fo, pas_farm_stats_t *st)
+{
+    char sl[96], src[300];
+    snprintf(sl, sizeof sl, "%d (%s)", fo->slots, f->slots > 0 ? "--slots" : d->machine.threads_from);
+    snprintf(src, sizeof src, "%s%s", f->command ? "--args " : "", f->args ? f->args : f->tasks);
+    const char *kv[] = {"slots per rank", sl, "tasks from", src, "journal", f->journal ? f->journal : "-", NULL};
+    if (d->rank == 0 && !f->quiet && !f->json)
+        pas_banner(stderr, &info, "farm", &d->machine, kv);
+    pas_farm_calls_t calls = {farm_next, farm_run, farm_done, farm_tick, f};
+    int frc = pas_farm_run(d->comm, &calls, fo, st);
+    if (f->tty && d->rank == 0 && !f->quiet && !f->json)
+        fprintf(stderr, "\r\033[K");
+    return pas_driver_check(d, frc, f->err[0] ? f->err : "the farm failed");
+}
+
+/* Rank 0, after a farm that ran: check that every task read ended exactly
+ * once (or was skipped), print the held output, the summary, --json or the
+ * --quiet row.  Returns the local status (PAS_ERR_INTERNAL when the count
+ * is off); *verdict becomes PAS_ERR_VERIFY when tasks failed or the output
+ * differs from --expect, with the message in f->err. */
+static int farm_report(farm_t *f, const pas_driver_t *d, const pas_farm_stats_t *st, int slots, int *verdict)
+{
+    int rc = PAS_OK;
+    for (size_t i = 0; i < f->nrec; i++)
+        if (!f->rec[i].skip && !f->rec[i].ended)
+            rc = PAS_ERR_INTERNAL;
+    if (rc == PAS_OK && st->tasks + f->skipped != f->nrec)
+        rc = PAS_ERR_INTERNAL;
+    if (rc)
+        snprintf(f->err, sizeof f->err, "internal error: %llu tasks read, %llu ended, %llu skipped",
+                 (unsigned long long)f->nrec, (unsigned long long)st->tasks, (unsigned long long)f->skipped);
+    if (f->keep_order)
+        print_held(f);
+    if (f->expect_f && !f->expect_bad && fgetc(f->expect_f) != EOF)
+        f->expect_bad = 1;
+    const char *v = rc == PAS_OK && st->failed == 0 && !f->expect_bad ? "PASS" : "FAIL";
+    if (rc == PAS_OK && !f->json && !f->quiet)
+        print_summary(f, st, stderr);
+    if (rc == PAS_OK && f->json)
+        print_json(f, st, slots, v);
+    if (rc == PAS_OK && f->quiet) {
+        char size[64];
+        snprintf(size, sizeof size, "tasks=%llu", (unsigned long long)(st->tasks + f->skipped));
+        pas_result_t row = {"pas-farm", "exec", size, d->size, slots,
+                            {st->wall, st->wall, st->wall, 1}, st->wall > 0 ? (double)st->tasks / st->wall : 0,
+                            "tasks/s", v, NULL};
+        pas_result_print(stdout, &row, 0);
+    }
+    fflush(stdout);
+    if (rc == PAS_OK && st->failed) {
+        snprintf(f->err, sizeof f->err, "%llu of %llu tasks failed (listed above)",
+                 (unsigned long long)st->failed, (unsigned long long)st->tasks);
+        *verdict = PAS_ERR_VERIFY;
+    }
+    if (rc == PAS_OK && !st->failed && f->expect_bad) {
+        *verdict = PAS_ERR_VERIFY;
+        snprintf(f->err, sizeof f->err, "the ordered output differs from --expect %s after byte %llu",
+                 f->expect, (unsigned long long)f->expect_at);
+    }
+    return rc;
+}
+
+static void farm_free(farm_t *f)
+{
+    if (f->reader_started)
+        pthread_cancel(f->reader), pthread_join(f->reader, NULL);
+    if (f->jfd >= 0)
+        close(f->jfd);
+    if (f->expect_f)
+        fclose(f->expect_f);
+    for (size_t i = 0; i < f->nrec; i++)
+        free(f->rec[i].text);
+    free(f->rec);
+    free(f->occ_key);
+    free(f->occ_n);
+    free(f->rank_tasks);
+    free(f->rank_busy);
+    free(f->held);
+    free(f->held_len);
+    free(f->held_ready);
+    free(f->payload);
+}
+
 int main(int argc, char **argv)
 {
     farm_t f = {.tasks = "-", .aging = 64, .max_output = 16u << 20, .jfd = -1, .next_print = 1};
-    static const pas_prog_info_t info = {
-        "pas-farm", "run a list of shell commands over every slot of every rank", "[options]",
-        "Tasks: one shell command per line (# comments and blank lines skipped), or\n"
-        "--command TEMPLATE over --args FILE with {} {#} {rank} {slot}.  A line may\n"
-        "start with prio=N (higher first; aging bounds the wait).  Exit status: 0 all\n"
-        "tasks succeeded, 1 some failed (after retries), 2 usage error.  See README.md."};
-    const pas_opt_t table[] = {
-        {"tasks", PAS_OPT_STRING, &f.tasks, "FILE", "task list: a file, - for stdin, or a named pipe", NULL, 0, 0},
-        {"command", PAS_OPT_STRING, &f.command, "TEMPLATE", "command template over --args ({} {#} {rank} {slot})", NULL, 0, 0},
-        {"args", PAS_OPT_STRING, &f.args, "FILE", "one argument per line for --command (- for stdin)", NULL, 0, 0},
-        {"slots", PAS_OPT_INT, &f.slots, "N", "concurrent tasks per rank (default: the cores the rank may use)", NULL, 1, 4096},
-        {"priority-field", PAS_OPT_INT, &f.prio_field, "K", "field K of each line is its integer priority", NULL, 1, 1000},
-        {"aging", PAS_OPT_INT, &f.aging, "N", "dispatches after which a waiting task gains one priority level", NULL, 1, 1000000000},
-        {"task-timeout", PAS_OPT_DOUBLE, &f.timeout, "SEC", "kill a task's process group after SEC seconds (0: no limit)", NULL, 0, 1e9},
-        {"retries", PAS_OPT_INT, &f.retries, "N", "run a failed task up to N more times (on another rank if any)", NULL, 0, 1000},
-        {"retry-on", PAS_OPT_STRING, &f.retry_on_text, "CODES", "retry only these exit statuses (e.g. 1,124; default: any)", NULL, 0, 0},
-        {"output-dir", PAS_OPT_STRING, &f.output_dir, "DIR", "each task's stdout/stderr to DIR/{#}.out/.err (or a template)", NULL, 0, 0},
-        {"tag", PAS_OPT_FLAG, &f.tag, NULL, "prefix each output line with the task number and a tab", NULL, 0, 0},
-        {"keep-order", PAS_OPT_FLAG, &f.keep_order, NULL, "print each task's stdout whole, in task order", NULL, 0, 0},
-        {"max-output", PAS_OPT_SIZE, &f.max_output, "BYTES", "--keep-order: most stdout held per task (more fails the task)", NULL, 1, 1 << 30},
-        {"expect", PAS_OPT_STRING, &f.expect, "FILE", "--keep-order: compare the ordered stdout with FILE instead of printing it", NULL, 0, 0},
-        {"journal", PAS_OPT_STRING, &f.journal, "FILE", "append one line per task end (TSV) to FILE", NULL, 0, 0},
-        {"resume", PAS_OPT_FLAG, &f.resume, NULL, "skip the tasks the journal records as succeeded", NULL, 0, 0},
-        {"only-failed", PAS_OPT_FLAG, &f.only_failed, NULL, "run only the tasks the journal records as failed", NULL, 0, 0},
-        {"progress", PAS_OPT_FLAG, &f.progress, NULL, "print progress lines on stderr even when it is not a terminal", NULL, 0, 0},
-        {0},
-    };
+    pas_opt_t table[FARM_NOPTS];
+    farm_options(&f, table);
     pas_common_opts_t defaults = {.seed = 1, .reps = 1, .warmup = 0, .watchdog = 0};
     pas_driver_t d;
     int code = pas_driver_begin(&d, &info, table, &defaults, &argc, &argv);
     if (code >= 0)
         return code;
-    f.rank = d.rank;
-    f.size = d.size;
-    f.quiet = d.opt.quiet;
-    f.json = d.opt.json;
-    f.tty = isatty(2);
-    signal(SIGTERM, on_stop);
-    signal(SIGINT, on_stop);
-    signal(SIGHUP, on_stop);
-    int slots = f.slots > 0 ? f.slots : d.machine.threads;
-    const char *slots_why = f.slots > 0 ? "--slots" : d.machine.threads_from;
-    pas_farm_opts_t fo;
-    pas_farm_opts_default(&fo);
-    fo.slots = slots;
-    fo.aging = f.aging;
-    fo.retries = f.retries;
 
-    int rc = PAS_OK;
-    if (d.rank == 0) {
-        f.rank_tasks = calloc((size_t)d.size, sizeof *f.rank_tasks);
-        f.rank_busy = calloc((size_t)d.size, sizeof *f.rank_busy);
-        rc = f.rank_tasks && f.rank_busy ? farm_prepare(&f, &fo) : PAS_ERR_NOMEM;
-    } else if (f.retry_on_text) {
-        rc = parse_codes(f.retry_on_text, &fo, f.err, sizeof f.err) ? PAS_ERR_ARG : PAS_OK;
-    }
+    pas_farm_opts_t fo;
+    int rc = farm_setup(&f, &d, &fo);
     rc = pas_driver_check(&d, rc, f.err[0] ? f.err : NULL);
     pas_farm_stats_t st = {0};
-    if (rc == PAS_OK) {
-        char sl[96], src[300];
-        snprintf(sl, sizeof sl, "%d (%s)", slots, slots_why);
-        snprintf(src, sizeof src, "%s%s", f.command ? "--args " : "", f.args ? f.args : f.tasks);
-        const char *kv[] = {"slots per rank", sl, "tasks from", src, "journal", f.journal ? f.journal : "-", NULL};
-        if (d.rank == 0 && !f.quiet && !f.json)
-            pas_banner(stderr, &info, "farm", &d.machine, kv);
-        pas_farm_calls_t calls = {farm_next, farm_run, farm_done, farm_tick, &f};
-        int frc = pas_farm_run(d.comm, &calls, &fo, &st);
-        if (f.tty && d.rank == 0 && !f.quiet && !f.json)
-            fprintf(stderr, "\r\033[K");
-        rc = pas_driver_check(&d, frc, f.err[0] ? f.err : "the farm failed");
-    }
-    /* the verdict: every task read ended exactly once (or was skipped), none failed */
-    int verdict = PAS_OK, farm_ok = rc;
-    if (d.rank == 0 && rc == PAS_OK) {
-        for (size_t i = 0; i < f.nrec; i++)
-            if (!f.rec[i].skip && !f.rec[i].ended)
-                rc = PAS_ERR_INTERNAL;
-        if (rc == PAS_OK && st.tasks + f.skipped != f.nrec)
-            rc = PAS_ERR_INTERNAL;
-        if (rc)
-            snprintf(f.err, sizeof f.err, "internal error: %llu tasks read, %llu ended, %llu skipped",
-                     (unsigned long long)f.nrec, (unsigned long long)st.tasks, (unsigned long long)f.skipped);
-        if (f.keep_order)
-            print_held(&f);
-        if (f.expect_f && !f.expect_bad && fgetc(f.expect_f) != EOF)
-            f.expect_bad = 1;
-        const char *v = rc == PAS_OK && st.failed == 0 && !f.expect_bad ? "PASS" : "FAIL";
-        if (rc == PAS_OK && !f.json && !f.quiet)
-            print_summary(&f, &st, stderr);
-        if (rc == PAS_OK && f.json)
-            print_json(&f, &st, slots, v);
-        if (rc == PAS_OK && f.quiet) {
-            char size[64];
-            snprintf(size, sizeof size, "tasks=%llu", (unsigned long long)(st.tasks + f.skipped));
-            pas_result_t row = {"pas-farm", "exec", size, d.size, slots,
-                                {st.wall, st.wall, st.wall, 1}, st.wall > 0 ? (double)st.tasks / st.wall : 0,
-                                "tasks/s", v, NULL};
-            pas_result_print(stdout, &row, 0);
-        }
-        fflush(stdout);
-        if (rc == PAS_OK && st.failed) {
-            snprintf(f.err, sizeof f.err, "%llu of %llu tasks failed (listed above)",
-                     (unsigned long long)st.failed, (unsigned long long)st.tasks);
-        }
-        if (rc == PAS_OK && st.failed)
-            verdict = PAS_ERR_VERIFY;
-        if (rc == PAS_OK && !st.failed && f.expect_bad) {
-            verdict = PAS_ERR_VERIFY;
-            snprintf(f.err, sizeof f.err, "the ordered output differs from --expect %s after byte %llu",
-                     f.expect, (unsigned long long)f.expect_at);
-        }
-    }
-    if (farm_ok == PAS_OK) {
+    if (rc == PAS_OK)
+        rc = farm_execute(&f, &d, &fo, &st);
+    int farm_ok = rc, verdict = PAS_OK;
+    if (d.rank == 0 && rc == PAS_OK)
+        rc = farm_report(&f, &d, &st, fo.slots, &verdict);
+    if (farm_ok == PAS_OK) { /* every rank agrees on rank 0's verdict */
         rc = pas_driver_check(&d, rc, f.err[0] ? f.err : NULL);
         if (rc == PAS_OK)
             rc = pas_driver_checkf(&d, verdict, "%s", f.err[0] ? f.err : "tasks failed");
     }
-    if (f.reader_started)
-        pthread_cancel(f.reader), pthread_join(f.reader, NULL);
-    if (f.jfd >= 0)
-        close(f.jfd);
-    if (f.expect_f)
-        fclose(f.expect_f);
-    for (size_t i = 0; i < f.nrec; i++)
-        free(f.rec[i].text);
-    free(f.rec);
-    free(f.occ_key);
-    free(f.occ_n);
-    free(f.rank_tasks);
-    free(f.rank_busy);
-    free(f.held);
-    free(f.held_len);
-    free(f.held_ready);
-    free(f.payload);
+    farm_free(&f);
     return pas_driver_end(&d, rc);
 }

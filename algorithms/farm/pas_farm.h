@@ -50,7 +50,7 @@ typedef struct {
 /* Result bytes of one attempt (growable; only through the calls below). */
 typedef struct pas_farm_out pas_farm_out_t;
 /* local, in run: append len bytes to the result.  PAS_OK or PAS_ERR_NOMEM. */
-int pas_farm_out_put(pas_farm_out_t *out, const void *data, size_t len);
+pas_status pas_farm_out_put(pas_farm_out_t *out, const void *data, size_t len);
 /* local, in run: drop what was put so far. */
 void pas_farm_out_reset(pas_farm_out_t *out);
 
@@ -114,9 +114,9 @@ typedef struct {
  * has ended.  calls and opts are global except that next, done and tick are
  * used on rank 0 only (may be NULL elsewhere); slots may differ per rank.
  * A failed task is not an error: it is counted and given to done.
- * Returns the same status on every rank: PAS_OK, or the first error of a
+ * Returns an agreed status (the same on every rank): PAS_OK, or the first error of a
  * callback (next, done) or of MPI; stats (may be NULL) are filled on rank 0. */
-int pas_farm_run(MPI_Comm comm, const pas_farm_calls_t *calls, const pas_farm_opts_t *opts,
+pas_status pas_farm_run(MPI_Comm comm, const pas_farm_calls_t *calls, const pas_farm_opts_t *opts,
                  pas_farm_stats_t *stats);
 
 /* ---- shell tasks (what pas-farm runs) -------------------------------------- */
@@ -150,7 +150,7 @@ typedef struct {
  * Captured stdout is appended to `captured` (may be NULL unless CAPTURE).
  * Returns PAS_OK with *r filled (a task that cannot start is a result, not
  * an error), or PAS_ERR_NOMEM. */
-int pas_farm_exec(const char *cmd, const pas_farm_exec_opts_t *o, pas_farm_out_t *captured,
+pas_status pas_farm_exec(const char *cmd, const pas_farm_exec_opts_t *o, pas_farm_out_t *captured,
                   pas_farm_exec_result_t *r);
 
 /* local, async-signal-safe: SIGKILL the process group of every task that
@@ -199,9 +199,9 @@ typedef struct {
 
 /* local: read a journal (a missing file is an empty journal).  PAS_OK, or
  * PAS_ERR_FORMAT / PAS_ERR_IO with a message naming the line. */
-int pas_farm_journal_read(const char *path, pas_farm_journal_t *j, char *err, size_t errlen);
+pas_status pas_farm_journal_read(const char *path, pas_farm_journal_t *j, char *err, size_t errlen);
 /* local: parse a journal held in memory (what journal_read does). */
-int pas_farm_journal_parse(const char *text, size_t len, pas_farm_journal_t *j, char *err,
+pas_status pas_farm_journal_parse(const char *text, size_t len, pas_farm_journal_t *j, char *err,
                            size_t errlen);
 /* local: the entry for id, NULL if none. */
 const pas_farm_jentry_t *pas_farm_journal_find(const pas_farm_journal_t *j, uint64_t id);

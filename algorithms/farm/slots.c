@@ -9,21 +9,21 @@
 
 #include "farm_internal.h"
 
-double farm_now(void)
+double pas_farm_now(void)
 {
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
-double farm_epoch(void)
+static double epoch(void)
 {
     struct timespec t;
     clock_gettime(CLOCK_REALTIME, &t);
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
-int farm_put(pas_farm_out_t *b, const void *p, size_t n)
+pas_status pas_farm_put(pas_farm_out_t *b, const void *p, size_t n)
 {
     if (n > b->cap - b->len) {
         size_t cap = b->cap ? b->cap : 256;
@@ -44,9 +44,9 @@ int farm_put(pas_farm_out_t *b, const void *p, size_t n)
     return PAS_OK;
 }
 
-int pas_farm_out_put(pas_farm_out_t *out, const void *data, size_t len)
+pas_status pas_farm_out_put(pas_farm_out_t *out, const void *data, size_t len)
 {
-    return out ? farm_put(out, data, len) : PAS_ERR_ARG;
+    return out ? pas_farm_put(out, data, len) : PAS_ERR_ARG;
 }
 
 void pas_farm_out_reset(pas_farm_out_t *out)
@@ -55,7 +55,7 @@ void pas_farm_out_reset(pas_farm_out_t *out)
         out->len = 0;
 }
 
-void farm_job_free(farm_job_t *j)
+void pas_farm_job_free(farm_job_t *j)
 {
     if (!j)
         return;
@@ -100,10 +100,10 @@ static void *slot_main(void *arg)
             pas_farm_where_t w = {j->uid, p->rank, a.slot, j->attempt, p->host};
             j->slot = a.slot;
             j->out.len = 0;
-            j->start = farm_epoch();
-            double t0 = farm_now();
+            j->start = epoch();
+            double t0 = pas_farm_now();
             j->status = p->calls->run(p->calls->arg, &w, j->data, j->len, &j->out);
-            j->wall = farm_now() - t0;
+            j->wall = pas_farm_now() - t0;
         }
 
         pthread_mutex_lock(&p->mu);
@@ -119,7 +119,7 @@ static void *slot_main(void *arg)
     return NULL;
 }
 
-int farm_pool_start(farm_pool_t *p, int slots, const pas_farm_calls_t *calls, int rank,
+pas_status pas_farm_pool_start(farm_pool_t *p, int slots, const pas_farm_calls_t *calls, int rank,
                     const char *host)
 {
     memset(p, 0, sizeof *p);
@@ -140,7 +140,7 @@ int farm_pool_start(farm_pool_t *p, int slots, const pas_farm_calls_t *calls, in
             *a = (slot_arg_t){p, s};
         if (!a || pthread_create(&p->threads[s], NULL, slot_main, a) != 0) {
             free(a);
-            farm_pool_stop(p);
+            pas_farm_pool_stop(p);
             return PAS_ERR_NOMEM;
         }
         p->nthreads++;
@@ -148,7 +148,7 @@ int farm_pool_start(farm_pool_t *p, int slots, const pas_farm_calls_t *calls, in
     return PAS_OK;
 }
 
-void farm_pool_submit(farm_pool_t *p, farm_job_t *first, farm_job_t *last, int n)
+void pas_farm_pool_submit(farm_pool_t *p, farm_job_t *first, farm_job_t *last, int n)
 {
     if (!first)
         return;
@@ -168,7 +168,7 @@ void farm_pool_submit(farm_pool_t *p, farm_job_t *first, farm_job_t *last, int n
     pthread_mutex_unlock(&p->mu);
 }
 
-farm_job_t *farm_pool_collect(farm_pool_t *p)
+farm_job_t *pas_farm_pool_collect(farm_pool_t *p)
 {
     pthread_mutex_lock(&p->mu);
     farm_job_t *list = p->done;
@@ -179,15 +179,7 @@ farm_job_t *farm_pool_collect(farm_pool_t *p)
     return list;
 }
 
-int farm_pool_held(farm_pool_t *p)
-{
-    pthread_mutex_lock(&p->mu);
-    int h = p->held;
-    pthread_mutex_unlock(&p->mu);
-    return h;
-}
-
-void farm_pool_wait(farm_pool_t *p, double seconds)
+void pas_farm_pool_wait(farm_pool_t *p, double seconds)
 {
     struct timespec t;
     clock_gettime(CLOCK_REALTIME, &t);
@@ -203,7 +195,7 @@ void farm_pool_wait(farm_pool_t *p, double seconds)
     pthread_mutex_unlock(&p->mu);
 }
 
-void farm_pool_stop(farm_pool_t *p)
+void pas_farm_pool_stop(farm_pool_t *p)
 {
     if (!p->threads)
         return;
@@ -215,11 +207,11 @@ void farm_pool_stop(farm_pool_t *p)
         pthread_join(p->threads[s], NULL);
     for (farm_job_t *l = p->todo, *n; l; l = n) {
         n = l->next;
-        farm_job_free(l);
+        pas_farm_job_free(l);
     }
     for (farm_job_t *l = p->done, *n; l; l = n) {
         n = l->next;
-        farm_job_free(l);
+        pas_farm_job_free(l);
     }
     free(p->threads);
     pthread_mutex_destroy(&p->mu);

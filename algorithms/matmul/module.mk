@@ -41,10 +41,10 @@ $(MATMUL_BENCH_DIR)/blas_dgemm: algorithms/matmul/bench/blas_dgemm.c
 	@mkdir -p $(dir $@)
 	$(Q)gcc -O2 $(shell pkg-config --cflags openblas) $< -o $@ $(shell pkg-config --libs openblas) -lm
 
-$(MATMUL_BENCH_DIR)/kernel_vs_blas: algorithms/matmul/bench/kernel_vs_blas.c $(BUILD)/libpas.a
+$(MATMUL_BENCH_DIR)/kernel_vs_blas: algorithms/matmul/bench/kernel_vs_blas.c $(LIBS_PAS)
 	$(say) CC $@
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(ALL_CFLAGS) $(shell pkg-config --cflags openblas) $< -o $@ $(BUILD)/libpas.a $(PAS_LDLIBS) $(shell pkg-config --libs openblas)
+	$(Q)$(CC) $(ALL_CFLAGS) $(shell pkg-config --cflags openblas) $< -o $@ $(LIBS_PAS) $(PAS_LDLIBS) $(shell pkg-config --libs openblas)
 
 $(MATMUL_BENCH_DIR)/scalapack_pdgemm: algorithms/matmul/bench/scalapack_pdgemm.c
 	$(say) CC $@

@@ -46,7 +46,7 @@ uint64_t pas_scan_local_u64(const uint64_t *x, uint64_t *y, size_t n, uint64_t o
     return part[team];
 }
 
-int pas_scan_u64(MPI_Comm comm, const uint64_t *x, uint64_t *y, size_t n)
+pas_status pas_scan_u64(MPI_Comm comm, const uint64_t *x, uint64_t *y, size_t n)
 {
     int rank;
     uint64_t local = 0, before = 0;
@@ -69,7 +69,7 @@ int pas_scan_u64(MPI_Comm comm, const uint64_t *x, uint64_t *y, size_t n)
     return PAS_OK;
 }
 
-int pas_scan_verify_u64(MPI_Comm comm, const uint64_t *x, const uint64_t *y, size_t n)
+pas_status pas_scan_verify_u64(MPI_Comm comm, const uint64_t *x, const uint64_t *y, size_t n)
 {
     int rank, ok = 1;
     MPI_Comm_rank(comm, &rank);

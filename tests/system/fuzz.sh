@@ -23,6 +23,7 @@ if ! $mk -j"$(nproc)" lib >build/fuzz-build.log 2>&1; then
     exit 1
 fi
 cppflags=$($mk -s print-PAS_CPPFLAGS)
+layer=$($mk -s print-MPI_LAYER_OBJS)
 ldlibs=$($mk -s print-PAS_LDLIBS | sed "s/-fsanitize=$san//")
 mkdir -p build/fuzz/artifacts
 for src in tests/fuzz/fuzz_*.c; do
@@ -30,7 +31,7 @@ for src in tests/fuzz/fuzz_*.c; do
     name=${name#fuzz_}
     bin=build/fuzz/fuzz_$name
     if ! clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined $cppflags \
-        -fopenmp "$src" build/fuzz/libpas.a $ldlibs -o "$bin" 2>build/fuzz/$name.log; then
+        -fopenmp "$src" $layer build/fuzz/libpas.a $ldlibs -o "$bin" 2>build/fuzz/$name.log; then
         echo "  FAIL  fuzz_$name does not build:"; tail -n 5 build/fuzz/$name.log
         fail=$((fail + 1)); continue
     fi

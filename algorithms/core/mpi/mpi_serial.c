@@ -27,43 +27,15 @@ struct pas_serial_type {
 };
 
 #define PREDEF(name, ctype) struct pas_serial_type name = {sizeof(ctype), 0, sizeof(ctype), 1, NULL, 1}
-struct pair_di { double d; int i; };
-struct pair_fi { float f; int i; };
-struct pair_li { long l; int i; };
-struct pair_ii { int a, b; };
 PREDEF(pas_serial_byte, unsigned char);
 PREDEF(pas_serial_char, char);
-PREDEF(pas_serial_schar, signed char);
-PREDEF(pas_serial_uchar, unsigned char);
-PREDEF(pas_serial_short, short);
-PREDEF(pas_serial_ushort, unsigned short);
 PREDEF(pas_serial_int, int);
-PREDEF(pas_serial_unsigned, unsigned);
 PREDEF(pas_serial_long, long);
-PREDEF(pas_serial_ulong, unsigned long);
-PREDEF(pas_serial_llong, long long);
-PREDEF(pas_serial_ullong, unsigned long long);
 PREDEF(pas_serial_float, float);
 PREDEF(pas_serial_double, double);
-PREDEF(pas_serial_ldouble, long double);
-PREDEF(pas_serial_int8, int8_t);
-PREDEF(pas_serial_uint8, uint8_t);
-PREDEF(pas_serial_int16, int16_t);
-PREDEF(pas_serial_uint16, uint16_t);
-PREDEF(pas_serial_int32, int32_t);
-PREDEF(pas_serial_uint32, uint32_t);
-PREDEF(pas_serial_int64, int64_t);
 PREDEF(pas_serial_uint64, uint64_t);
-PREDEF(pas_serial_bool, _Bool);
-PREDEF(pas_serial_aint, MPI_Aint);
-PREDEF(pas_serial_offset, MPI_Offset);
-PREDEF(pas_serial_count, MPI_Count);
-PREDEF(pas_serial_2int, struct pair_ii);
-PREDEF(pas_serial_double_int, struct pair_di);
-PREDEF(pas_serial_float_int, struct pair_fi);
-PREDEF(pas_serial_long_int, struct pair_li);
 
-static int initialized, finalized, next_comm = 3;
+static int next_comm = 3;
 
 static int fail(const char *what, int code)
 {
@@ -201,16 +173,6 @@ int MPI_Type_create_subarray(int ndims, const int sizes[], const int subsizes[],
     return type_make(&l, 0, total * old->extent, newtype);
 }
 
-int MPI_Type_create_resized(MPI_Datatype old, MPI_Aint lb, MPI_Aint extent,
-                            MPI_Datatype *newtype)
-{
-    spanlist_t l = {0};
-    if (spans_add_type(&l, old, 0))
-        return MPI_ERR_OTHER;
-    l.size = old->size;
-    return type_make(&l, lb, extent, newtype);
-}
-
 int MPI_Type_commit(MPI_Datatype *type) { return *type ? MPI_SUCCESS : MPI_ERR_TYPE; }
 
 int MPI_Type_free(MPI_Datatype *type)
@@ -229,13 +191,6 @@ int MPI_Type_size(MPI_Datatype type, int *size)
     return MPI_SUCCESS;
 }
 
-int MPI_Type_get_extent(MPI_Datatype type, MPI_Aint *lb, MPI_Aint *extent)
-{
-    *lb = type->lb;
-    *extent = type->extent;
-    return MPI_SUCCESS;
-}
-
 int MPI_Get_count(const MPI_Status *status, MPI_Datatype type, int *count)
 {
     if (type->size == 0)
@@ -244,20 +199,6 @@ int MPI_Get_count(const MPI_Status *status, MPI_Datatype type, int *count)
         *count = MPI_UNDEFINED;
     else
         *count = (int)(status->pas_bytes / type->size);
-    return MPI_SUCCESS;
-}
-
-int MPI_Op_create(MPI_User_function *fn, int commute, MPI_Op *op)
-{
-    (void)fn;
-    (void)commute;
-    *op = PAS_SERIAL_OP_USER;
-    return MPI_SUCCESS;
-}
-
-int MPI_Op_free(MPI_Op *op)
-{
-    *op = MPI_OP_NULL;
     return MPI_SUCCESS;
 }
 
@@ -324,98 +265,16 @@ static int copy_typed(const void *src, size_t scount, MPI_Datatype stype, void *
 
 /* ---- environment ------------------------------------------------------- */
 
-int MPI_Init(int *argc, char ***argv)
+int MPI_Init_thread(int *argc, char ***argv, int required, int *provided)
 {
     (void)argc;
     (void)argv;
-    initialized = 1;
-    return MPI_SUCCESS;
-}
-
-int MPI_Init_thread(int *argc, char ***argv, int required, int *provided)
-{
     (void)required;
     *provided = MPI_THREAD_FUNNELED;
-    return MPI_Init(argc, argv);
-}
-
-int MPI_Initialized(int *flag)
-{
-    *flag = initialized;
     return MPI_SUCCESS;
 }
 
-int MPI_Finalize(void)
-{
-    finalized = 1;
-    return MPI_SUCCESS;
-}
-
-int MPI_Finalized(int *flag)
-{
-    *flag = finalized;
-    return MPI_SUCCESS;
-}
-
-int MPI_Query_thread(int *provided)
-{
-    *provided = MPI_THREAD_FUNNELED;
-    return MPI_SUCCESS;
-}
-
-int MPI_Abort(MPI_Comm comm, int errorcode)
-{
-    (void)comm;
-    fflush(stdout);
-    fflush(stderr);
-    _exit(errorcode ? errorcode : 1);
-}
-
-static const char *const err_text[MPI_ERR_LASTCODE] = {
-    [MPI_SUCCESS] = "success",
-    [MPI_ERR_BUFFER] = "invalid buffer",
-    [MPI_ERR_COUNT] = "invalid count",
-    [MPI_ERR_TYPE] = "invalid datatype",
-    [MPI_ERR_TAG] = "invalid tag",
-    [MPI_ERR_COMM] = "invalid communicator",
-    [MPI_ERR_RANK] = "invalid rank (the serial build has only rank 0)",
-    [MPI_ERR_ROOT] = "invalid root",
-    [MPI_ERR_TRUNCATE] = "message truncated",
-    [MPI_ERR_ARG] = "invalid argument",
-    [MPI_ERR_OTHER] = "other error (out of memory?)",
-    [MPI_ERR_INTERN] = "internal error",
-    [MPI_ERR_PENDING] = "receive can never complete (deadlock)",
-    [MPI_ERR_REQUEST] = "invalid request",
-    [MPI_ERR_FILE] = "invalid file handle",
-    [MPI_ERR_NO_SUCH_FILE] = "no such file",
-    [MPI_ERR_IO] = "I/O error",
-    [MPI_ERR_ACCESS] = "permission denied",
-    [MPI_ERR_UNSUPPORTED_OPERATION] = "unsupported operation",
-};
-
-int MPI_Error_string(int errorcode, char *string, int *resultlen)
-{
-    const char *s = errorcode >= 0 && errorcode < MPI_ERR_LASTCODE && err_text[errorcode]
-                        ? err_text[errorcode]
-                        : "unknown error";
-    *resultlen = snprintf(string, MPI_MAX_ERROR_STRING, "%s", s);
-    return MPI_SUCCESS;
-}
-
-int MPI_Error_class(int errorcode, int *errorclass)
-{
-    *errorclass = errorcode;
-    return MPI_SUCCESS;
-}
-
-int MPI_Get_processor_name(char *name, int *resultlen)
-{
-    if (gethostname(name, MPI_MAX_PROCESSOR_NAME) != 0)
-        snprintf(name, MPI_MAX_PROCESSOR_NAME, "localhost");
-    name[MPI_MAX_PROCESSOR_NAME - 1] = '\0';
-    *resultlen = (int)strlen(name);
-    return MPI_SUCCESS;
-}
+int MPI_Finalize(void) { return MPI_SUCCESS; }
 
 int MPI_Comm_set_errhandler(MPI_Comm comm, MPI_Errhandler errhandler)
 {
@@ -430,8 +289,6 @@ double MPI_Wtime(void)
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
-
-double MPI_Wtick(void) { return 1e-9; }
 
 /* ---- communicators ----------------------------------------------------- */
 
@@ -475,12 +332,6 @@ int MPI_Comm_free(MPI_Comm *comm)
     return rc;
 }
 
-int MPI_Comm_compare(MPI_Comm a, MPI_Comm b, int *result)
-{
-    *result = a == b ? MPI_IDENT : MPI_CONGRUENT;
-    return MPI_SUCCESS;
-}
-
 /* ---- collectives: one rank, so each is a copy ---------------------------- */
 
 int MPI_Barrier(MPI_Comm comm) { return check_comm(comm); }
@@ -501,13 +352,6 @@ int MPI_Bcast(void *buf, int count, MPI_Datatype type, int root, MPI_Comm comm)
     return root == 0 ? check_comm(comm) : MPI_ERR_ROOT;
 }
 
-int MPI_Ibcast(void *buf, int count, MPI_Datatype type, int root, MPI_Comm comm,
-               MPI_Request *req)
-{
-    int rc = MPI_Bcast(buf, count, type, root, comm);
-    return rc ? rc : done_request(req);
-}
-
 int MPI_Reduce(const void *sendbuf, void *recvbuf, int count, MPI_Datatype type, MPI_Op op,
                int root, MPI_Comm comm)
 {
@@ -521,25 +365,6 @@ int MPI_Reduce(const void *sendbuf, void *recvbuf, int count, MPI_Datatype type,
 
 int MPI_Allreduce(const void *sendbuf, void *recvbuf, int count, MPI_Datatype type, MPI_Op op,
                   MPI_Comm comm)
-{
-    return MPI_Reduce(sendbuf, recvbuf, count, type, op, 0, comm);
-}
-
-int MPI_Iallreduce(const void *sendbuf, void *recvbuf, int count, MPI_Datatype type,
-                   MPI_Op op, MPI_Comm comm, MPI_Request *req)
-{
-    int rc = MPI_Allreduce(sendbuf, recvbuf, count, type, op, comm);
-    return rc ? rc : done_request(req);
-}
-
-int MPI_Reduce_scatter_block(const void *sendbuf, void *recvbuf, int count,
-                             MPI_Datatype type, MPI_Op op, MPI_Comm comm)
-{
-    return MPI_Reduce(sendbuf, recvbuf, count, type, op, 0, comm);
-}
-
-int MPI_Scan(const void *sendbuf, void *recvbuf, int count, MPI_Datatype type, MPI_Op op,
-             MPI_Comm comm)
 {
     return MPI_Reduce(sendbuf, recvbuf, count, type, op, 0, comm);
 }
@@ -595,16 +420,6 @@ int MPI_Allgatherv(const void *sendbuf, int scount, MPI_Datatype stype, void *re
     return MPI_Gatherv(sendbuf, scount, stype, recvbuf, rcounts, displs, rtype, 0, comm);
 }
 
-int MPI_Scatter(const void *sendbuf, int scount, MPI_Datatype stype, void *recvbuf,
-                int rcount, MPI_Datatype rtype, int root, MPI_Comm comm)
-{
-    if (root != 0)
-        return MPI_ERR_ROOT;
-    if (recvbuf == MPI_IN_PLACE)
-        return check_comm(comm);
-    return copy_typed(sendbuf, (size_t)scount, stype, recvbuf, (size_t)rcount, rtype);
-}
-
 int MPI_Scatterv(const void *sendbuf, const int scounts[], const int displs[],
                  MPI_Datatype stype, void *recvbuf, int rcount, MPI_Datatype rtype, int root,
                  MPI_Comm comm)
@@ -638,7 +453,7 @@ int MPI_Alltoallv(const void *sendbuf, const int scounts[], const int sdispls[],
 /* ---- point to point: messages from rank 0 to itself ---------------------- */
 
 struct pas_serial_req {
-    int is_recv, complete, persistent_free;
+    int is_recv, complete;
     void *buf;
     int count;
     MPI_Datatype type;
@@ -721,8 +536,6 @@ static int deliver(const void *buf, int count, MPI_Datatype type, int tag, MPI_C
         set_status(&r->status, tag, bytes);
         r->status.MPI_ERROR = rc; /* a truncation is the receiver's error, seen at its wait */
         r->complete = 1;
-        if (r->persistent_free)
-            free(r);
         return MPI_SUCCESS;
     }
     msg_t *m = malloc(sizeof *m + bytes);
@@ -767,22 +580,11 @@ int MPI_Send(const void *buf, int count, MPI_Datatype type, int dest, int tag, M
     return deliver(buf, count, type, tag, comm);
 }
 
-int MPI_Ssend(const void *buf, int count, MPI_Datatype type, int dest, int tag, MPI_Comm comm)
-{
-    return MPI_Send(buf, count, type, dest, tag, comm);
-}
-
 int MPI_Isend(const void *buf, int count, MPI_Datatype type, int dest, int tag, MPI_Comm comm,
               MPI_Request *req)
 {
     int rc = MPI_Send(buf, count, type, dest, tag, comm);
     return rc ? rc : done_request(req);
-}
-
-int MPI_Issend(const void *buf, int count, MPI_Datatype type, int dest, int tag,
-               MPI_Comm comm, MPI_Request *req)
-{
-    return MPI_Isend(buf, count, type, dest, tag, comm, req);
 }
 
 int MPI_Irecv(void *buf, int count, MPI_Datatype type, int source, int tag, MPI_Comm comm,
@@ -878,13 +680,6 @@ int MPI_Sendrecv(const void *sendbuf, int scount, MPI_Datatype stype, int dest, 
     return MPI_Recv(recvbuf, rcount, rtype, source, rtag, comm, status);
 }
 
-int MPI_Sendrecv_replace(void *buf, int count, MPI_Datatype type, int dest, int stag,
-                         int source, int rtag, MPI_Comm comm, MPI_Status *status)
-{
-    return MPI_Sendrecv(buf, count, type, dest, stag, buf, count, type, source, rtag, comm,
-                        status);
-}
-
 int MPI_Iprobe(int source, int tag, MPI_Comm comm, int *flag, MPI_Status *status)
 {
     int rc = check_peer(source, 1);
@@ -973,18 +768,6 @@ int MPI_Waitany(int count, MPI_Request reqs[], int *index, MPI_Status *status)
     return MPI_SUCCESS;
 }
 
-int MPI_Request_free(MPI_Request *req)
-{
-    if (*req) {
-        if ((*req)->complete)
-            free(*req);
-        else
-            (*req)->persistent_free = 1; /* freed when a send completes it */
-    }
-    *req = MPI_REQUEST_NULL;
-    return MPI_SUCCESS;
-}
-
 int MPI_Cancel(MPI_Request *req)
 {
     struct pas_serial_req *r = *req;
@@ -1067,20 +850,6 @@ int MPI_File_get_size(MPI_File fh, MPI_Offset *size)
         return MPI_ERR_FILE;
     *size = (MPI_Offset)st.st_size;
     return MPI_SUCCESS;
-}
-
-int MPI_File_set_size(MPI_File fh, MPI_Offset size)
-{
-    return fh && ftruncate(fh->fd, (off_t)size) == 0 ? MPI_SUCCESS : MPI_ERR_IO;
-}
-
-int MPI_File_preallocate(MPI_File fh, MPI_Offset size)
-{
-    MPI_Offset cur;
-    int rc = MPI_File_get_size(fh, &cur);
-    if (rc || cur >= size)
-        return rc;
-    return MPI_File_set_size(fh, size);
 }
 
 int MPI_File_set_view(MPI_File fh, MPI_Offset disp, MPI_Datatype etype, MPI_Datatype filetype,
@@ -1201,8 +970,6 @@ int MPI_File_write_at_all(MPI_File fh, MPI_Offset offset, const void *buf, int c
 {
     return file_xfer(fh, offset, (void *)buf, count, type, status, 1);
 }
-
-int MPI_File_sync(MPI_File fh) { return fh && fsync(fh->fd) == 0 ? MPI_SUCCESS : MPI_ERR_IO; }
 
 int MPI_File_set_errhandler(MPI_File fh, MPI_Errhandler errhandler)
 {

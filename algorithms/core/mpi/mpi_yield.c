@@ -15,6 +15,11 @@
  * they are the plain PMPI call.  The switch must be the same on every rank
  * (a blocking collective does not match a nonblocking one), so
  * pas_machine_detect agrees on it over the job before any call here.
+ *
+ * Not part of libpas.a: the top Makefile links this object into every
+ * program and test (before libpas.a), so that it interposes on the MPI
+ * library there while libpas.a exports only pas_ names.  The switch itself
+ * (pas_mpi_yield_set/get) lives in libpas (machine.c).
  */
 #define _GNU_SOURCE
 #include <sched.h>
@@ -22,11 +27,6 @@
 #include "pas_core.h"
 
 #ifdef PAS_MPI_YIELD
-
-static int yield_on;
-
-void pas_mpi_yield_set(int on) { yield_on = on; }
-int pas_mpi_yield_get(void) { return yield_on; }
 
 static int finish(int rc, MPI_Request *req, MPI_Status *st)
 {
@@ -38,12 +38,12 @@ static int finish(int rc, MPI_Request *req, MPI_Status *st)
 
 int MPI_Wait(MPI_Request *req, MPI_Status *st)
 {
-    return yield_on ? finish(MPI_SUCCESS, req, st) : PMPI_Wait(req, st);
+    return pas_mpi_yield_get() ? finish(MPI_SUCCESS, req, st) : PMPI_Wait(req, st);
 }
 
 int MPI_Waitall(int n, MPI_Request reqs[], MPI_Status sts[])
 {
-    if (!yield_on)
+    if (!pas_mpi_yield_get())
         return PMPI_Waitall(n, reqs, sts);
     int done = 0, rc;
     while ((rc = PMPI_Testall(n, reqs, &done, sts)) == MPI_SUCCESS && !done)
@@ -53,7 +53,7 @@ int MPI_Waitall(int n, MPI_Request reqs[], MPI_Status sts[])
 
 int MPI_Waitany(int n, MPI_Request reqs[], int *index, MPI_Status *st)
 {
-    if (!yield_on)
+    if (!pas_mpi_yield_get())
         return PMPI_Waitany(n, reqs, index, st);
     int done = 0, rc;
     while ((rc = PMPI_Testany(n, reqs, index, &done, st)) == MPI_SUCCESS && !done)
@@ -63,7 +63,7 @@ int MPI_Waitany(int n, MPI_Request reqs[], int *index, MPI_Status *st)
 
 int MPI_Recv(void *buf, int count, MPI_Datatype type, int src, int tag, MPI_Comm comm, MPI_Status *st)
 {
-    if (!yield_on)
+    if (!pas_mpi_yield_get())
         return PMPI_Recv(buf, count, type, src, tag, comm, st);
     MPI_Request r;
     return finish(PMPI_Irecv(buf, count, type, src, tag, comm, &r), &r, st);
@@ -71,7 +71,7 @@ int MPI_Recv(void *buf, int count, MPI_Datatype type, int src, int tag, MPI_Comm
 
 int MPI_Send(const void *buf, int count, MPI_Datatype type, int dest, int tag, MPI_Comm comm)
 {
-    if (!yield_on)
+    if (!pas_mpi_yield_get())
         return PMPI_Send(buf, count, type, dest, tag, comm);
     MPI_Request r;
     return finish(PMPI_Isend(buf, count, type, dest, tag, comm, &r), &r, MPI_STATUS_IGNORE);
@@ -79,7 +79,7 @@ int MPI_Send(const void *buf, int count, MPI_Datatype type, int dest, int tag, M
 
 int MPI_Ssend(const void *buf, int count, MPI_Datatype type, int dest, int tag, MPI_Comm comm)
 {
-    if (!yield_on)
+    if (!pas_mpi_yield_get())
         return PMPI_Ssend(buf, count, type, dest, tag, comm);
     MPI_Request r;
     return finish(PMPI_Issend(buf, count, type, dest, tag, comm, &r), &r, MPI_STATUS_IGNORE);
@@ -88,7 +88,7 @@ int MPI_Ssend(const void *buf, int count, MPI_Datatype type, int dest, int tag, 
 int MPI_Sendrecv(const void *sbuf, int scount, MPI_Datatype stype, int dest, int stag, void *rbuf, int rcount,
                  MPI_Datatype rtype, int src, int rtag, MPI_Comm comm, MPI_Status *st)
 {
-    if (!yield_on)
+    if (!pas_mpi_yield_get())
         return PMPI_Sendrecv(sbuf, scount, stype, dest, stag, rbuf, rcount, rtype, src, rtag, comm, st);
     MPI_Request r[2];
     MPI_Status s[2];
@@ -110,7 +110,7 @@ int MPI_Sendrecv(const void *sbuf, int scount, MPI_Datatype stype, int dest, int
 /* Collectives: the nonblocking twin, then a yielding wait. */
 #define YIELDING(blocking, nonblocking)                                                           \
     do {                                                                                          \
-        if (!yield_on)                                                                            \
+        if (!pas_mpi_yield_get())                                                                            \
             return blocking;                                                                      \
         MPI_Request r_;                                                                           \
         return finish(nonblocking, &r_, MPI_STATUS_IGNORE);                                       \
@@ -185,9 +185,4 @@ int MPI_Alltoallv(const void *s, const int sc[], const int sd[], MPI_Datatype st
              PMPI_Ialltoallv(s, sc, sd, st, r, rc, rd, rt, comm, &r_));
 }
 
-#else /* not MPICH: the MPI yields by itself (Open MPI) or there is none */
-
-void pas_mpi_yield_set(int on) { (void)on; }
-int pas_mpi_yield_get(void) { return 0; }
-
-#endif
+#endif /* else the MPI yields by itself (Open MPI) or there is none: nothing here */
