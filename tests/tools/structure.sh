@@ -12,7 +12,11 @@ pass=0 fail=0
 [ -f "$build/libpas.a" ] || { echo "structure: no $build/libpas.a; run make first"; exit 1; }
 for dir in $(find "$build/obj" -name '*.o' ! -path '*/tests/*' -printf '%h\n' | sort -u); do
     module=${dir#"$build/obj/"}
-    objs=$(ls "$dir"/*.o | grep -v '/pas-[^/]*\.o$')
+    # objects of sources that still exist (a stale object of a renamed file
+    # is not part of the module)
+    objs=$(for o in "$dir"/*.o; do
+        [ -e "$module/$(basename "$o" .o).c" ] && echo "$o"
+    done | grep -v '/pas-[^/]*\.o$')
     [ -n "$objs" ] || continue
     # "FILE D SYMBOL" for definitions, "FILE U SYMBOL" for uses.
     edges=$(for o in $objs; do
