@@ -23,6 +23,8 @@ static double now(void)
 
 /* Twelve named accumulators (not an array, which GCC keeps in memory here):
  * FMA latency 4 x 2 pipes needs at least 8 chains in flight. */
+/* Twelve independent chains per line, as the FMA units see them: */
+/* clang-format off */
 #define PEAK_STEP(x) x = x * mul + add;
 #define PEAK_LOOP(T, NAME)                                                                        \
     typedef T NAME##_vec __attribute__((vector_size(PAS_VBYTES)));                                \
@@ -43,6 +45,7 @@ static double now(void)
         return (double)t;                                                                         \
     }
 
+/* clang-format on */
 PEAK_LOOP(double, fma_chains_d)
 PEAK_LOOP(float, fma_chains_s)
 

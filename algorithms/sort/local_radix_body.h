@@ -45,8 +45,10 @@ static void RX(rx_seq_)(T *src, T *other, size_t n, int nd, int want_other)
                 T x = src[i];
                 other[off[DIGIT(x, top)]++] = x;
             }
-            for (int b = 0; b < 256; b++)
-                RX(rx_seq_)(other + start[b], src + start[b], start[b + 1] - start[b], top, !want_other);
+            for (int b = 0; b < 256; b++) {
+                size_t c = start[b + 1] - start[b];
+                RX(rx_seq_)(other + start[b], src + start[b], c, top, !want_other);
+            }
             return;
         }
         /* LSD over the varying digits; the histogram of the next digit is
