@@ -777,7 +777,7 @@ static const pas_prog_info_t info = {
     "Tasks: one shell command per line (# comments and blank lines skipped), or\n"
     "--command TEMPLATE over --args FILE with {} {#} {rank} {slot}.  A line may\n"
     "start with prio=N (higher first; aging bounds the wait).  Exit status: 0 all\n"
-    "tasks succeeded, 1 some failed (after retries), 2 usage error.  See README.md."};
+    "tasks succeeded, 1 some failed (after retries), 2 usage error.  See algorithms/farm/README.md."};
 
 enum { FARM_NOPTS = 19 }; /* the options below and the table's end */
 

@@ -59,7 +59,7 @@ static int begin(pas_driver_t *d, sort_opts_t *o, int *argc, char ***argv)
         "Types: u64 u32 i64 f32 f64 (floats in total order: -NaN < -inf < -0.0 < +0.0 < +inf < NaN),\n"
         "kv16 (uint64 key, uint64 value), rec100 (100-byte records, 10-byte key, as the Sort Benchmark).\n"
         "Files: --in/--out hold raw records of --type, native byte order; the output is written to\n"
-        "PATH.pas-tmp.HOST.PID.RAND, read back, and renamed when complete (README: Files)."};
+        "PATH.pas-tmp.HOST.PID.RAND, read back, and renamed when complete (algorithms/core/README.md, Files)."};
     const pas_opt_t table[] = {
         {"algo", PAS_OPT_CHOICE, &o->algo_s, "ALGO", "distributed algorithm (auto prints its choice)", "auto|sample|merge|quick|mway|ams|all", 0, 0},
         {"levels", PAS_OPT_CHOICE, &o->levels_s, "L", "ams: levels of k-way splitting, k ~ p^(1/L) (auto: from p and n/p, the gather path for tiny inputs)", "auto|1|2|3|4|5|6|7|8", 0, 0},
