@@ -103,8 +103,10 @@ static int ams_splitters(MPI_Comm comm, const ams_t *A, const void *a, size_t n,
     char *smp = NULL, *cand = NULL;
     uint64_t *h = NULL;
     int *ci = malloc(sizeof(int) * (size_t)(nt > 0 ? nt : 1));
-    rc = pas_watch_phase("sample");
-    if ((rc = pas_agree(comm, rc ? rc : pas_sort_sample_gather_total(comm, ops, a, n, want, seed, (void **)&smp, &m))))
+    /* the phase's status is agreed before the gather (a collective every
+     * rank must enter); the gather agrees its own */
+    rc = pas_agree(comm, pas_watch_phase("sample"));
+    if (rc || (rc = pas_sort_sample_gather_total(comm, ops, a, n, want, seed, (void **)&smp, &m)))
         goto done;
     int nco = (int)((m + AMS_COARSE - 1) / AMS_COARSE), nmax = nco + nt * (AMS_COARSE + 1);
     cand = malloc(es * (size_t)(nmax > 0 ? nmax : 1));
@@ -334,8 +336,9 @@ static int ams_levels(MPI_Comm comm, ams_t *A, int levels, uint64_t seed, void *
     }
     if (rc == PAS_OK && over) { /* the same verdict everywhere: boundaries are global */
         A->fallbacks += me == 0;
-        rc = pas_watch_phase("select");
-        rc = pas_agree(comm, rc ? rc : pas_sort_select(comm, A->kind, *data, *n, targets, nt, cut));
+        rc = pas_agree(comm, pas_watch_phase("select"));
+        if (rc == PAS_OK) /* a collective every rank enters; agrees its own status */
+            rc = pas_sort_select(comm, A->kind, *data, *n, targets, nt, cut);
         memcpy(bnd, targets, sizeof(uint64_t) * (size_t)nt);
     }
     if (rc == PAS_OK)

@@ -98,8 +98,8 @@ uint64_t pas_sort_mem_need(const pas_sort_algo_t *algos, int na, uint64_t n, int
 static pas_status sort_one_rank(MPI_Comm comm, pas_sort_kind_t kind, const pas_sort_config_t *cfg,
                                 void *data, size_t n, pas_sort_info_t *info)
 {
-    if (info && cfg->algo == PAS_SORT_AMS)
-        info->levels = cfg->levels > 0 ? cfg->levels : 1;
+    if (info && cfg->algo == PAS_SORT_AMS) /* as pas_sort_ams: one group is one level */
+        info->levels = 1;
     return sort_local_phase(comm, sort_ops(kind), cfg->local, data, n);
 }
 
