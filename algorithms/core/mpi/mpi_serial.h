@@ -1,12 +1,15 @@
 /* mpi_serial.h - a single-rank MPI for the OpenMP-only build (make MPI=0).
  *
- * Only what pas uses is here (checked with nm over the serial build's
- * objects: a function nothing calls is removed, not kept "for later").  Every communicator has one rank, so
- * collectives are copies between the caller's buffers (derived datatypes
- * honoured), a message to rank 0 is matched against receives in this process,
- * and MPI-IO maps onto pread/pwrite through the file view.  A receive that can
- * never be matched is reported as a deadlock and aborts, as a real hang would
- * otherwise be silent.  Only the main thread may call it (MPI_THREAD_FUNNELED).
+ * Dumb on purpose (LAMMPS's src/STUBS is the model).  Only what pas uses is
+ * here (checked with nm -u over the serial build's objects).  Every
+ * communicator has one rank, so collectives are copies between the caller's
+ * buffers (derived datatypes honoured), and MPI-IO reads map onto pread
+ * through the file view (pas writes files with POSIX, so no MPI-IO writes).
+ * There is no point-to-point: every algorithm short-circuits p == 1, so a
+ * send, receive or blocking probe here is a bug in pas and aborts with one line naming the call.  What a one-rank run does
+ * legitimately call completes at once: an MPI_Ibarrier, waits and tests on
+ * null or finished requests, an MPI_Iprobe (which finds nothing), MPI_Cancel.
+ * Only the main thread may call it (MPI_THREAD_FUNNELED).
  */
 #ifndef PAS_MPI_SERIAL_H
 #define PAS_MPI_SERIAL_H
@@ -30,7 +33,7 @@ typedef struct {
     int MPI_SOURCE;
     int MPI_TAG;
     int MPI_ERROR;
-    size_t pas_bytes; /* received size in bytes, for MPI_Get_count */
+    size_t pas_bytes; /* bytes an MPI-IO call moved, for MPI_Get_count */
 } MPI_Status;
 
 enum {
@@ -67,20 +70,12 @@ enum {
 #define MPI_STATUSES_IGNORE ((MPI_Status *)0)
 #define MPI_ANY_SOURCE (-1)
 #define MPI_ANY_TAG (-1)
-#define MPI_PROC_NULL (-2)
 #define MPI_UNDEFINED (-32766)
 #define MPI_COMM_TYPE_SHARED 1
 
 enum { MPI_THREAD_SINGLE, MPI_THREAD_FUNNELED, MPI_THREAD_SERIALIZED, MPI_THREAD_MULTIPLE };
 enum { MPI_ORDER_C = 56, MPI_ORDER_FORTRAN = 57 };
-enum {
-    MPI_MODE_RDONLY = 2,
-    MPI_MODE_RDWR = 8,
-    MPI_MODE_WRONLY = 4,
-    MPI_MODE_CREATE = 1,
-    MPI_MODE_EXCL = 64,
-    MPI_MODE_DELETE_ON_CLOSE = 16
-};
+enum { MPI_MODE_RDONLY = 2 };
 
 /* Reductions over one rank copy their input, so the operation is only a tag. */
 enum { MPI_MAX = 1, MPI_MIN, MPI_SUM };
@@ -112,14 +107,11 @@ int MPI_Comm_free(MPI_Comm *comm);
 
 /* Datatypes */
 int MPI_Type_contiguous(int count, MPI_Datatype oldtype, MPI_Datatype *newtype);
-int MPI_Type_vector(int count, int blocklength, int stride, MPI_Datatype oldtype,
-                    MPI_Datatype *newtype);
 int MPI_Type_create_subarray(int ndims, const int sizes[], const int subsizes[],
                              const int starts[], int order, MPI_Datatype oldtype,
                              MPI_Datatype *newtype);
 int MPI_Type_commit(MPI_Datatype *type);
 int MPI_Type_free(MPI_Datatype *type);
-int MPI_Type_size(MPI_Datatype type, int *size);
 int MPI_Get_count(const MPI_Status *status, MPI_Datatype type, int *count);
 
 /* Collectives */
@@ -151,7 +143,7 @@ int MPI_Alltoallv(const void *sendbuf, const int scounts[], const int sdispls[],
                   MPI_Datatype stype, void *recvbuf, const int rcounts[], const int rdispls[],
                   MPI_Datatype rtype, MPI_Comm comm);
 
-/* Point to point (rank 0 to itself) */
+/* Point to point: refused (abort), except the calls without a peer */
 int MPI_Send(const void *buf, int count, MPI_Datatype type, int dest, int tag, MPI_Comm comm);
 int MPI_Recv(void *buf, int count, MPI_Datatype type, int source, int tag, MPI_Comm comm,
              MPI_Status *status);
@@ -175,7 +167,6 @@ int MPI_Cancel(MPI_Request *req);
 /* MPI-IO */
 int MPI_File_open(MPI_Comm comm, const char *filename, int amode, MPI_Info info, MPI_File *fh);
 int MPI_File_close(MPI_File *fh);
-int MPI_File_delete(const char *filename, MPI_Info info);
 int MPI_File_get_size(MPI_File fh, MPI_Offset *size);
 int MPI_File_set_view(MPI_File fh, MPI_Offset disp, MPI_Datatype etype, MPI_Datatype filetype,
                       const char *datarep, MPI_Info info);
@@ -183,10 +174,6 @@ int MPI_File_read_at(MPI_File fh, MPI_Offset offset, void *buf, int count, MPI_D
                      MPI_Status *status);
 int MPI_File_read_at_all(MPI_File fh, MPI_Offset offset, void *buf, int count,
                          MPI_Datatype type, MPI_Status *status);
-int MPI_File_write_at(MPI_File fh, MPI_Offset offset, const void *buf, int count,
-                      MPI_Datatype type, MPI_Status *status);
-int MPI_File_write_at_all(MPI_File fh, MPI_Offset offset, const void *buf, int count,
-                          MPI_Datatype type, MPI_Status *status);
 int MPI_File_set_errhandler(MPI_File fh, MPI_Errhandler errhandler);
 
 #endif
