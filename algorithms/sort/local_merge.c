@@ -40,8 +40,7 @@ void pas_sort_mergesort_pair(pas_sort_pair_t *a, pas_sort_pair_t *tmp, size_t n)
     mg_sort_par__pair(a, tmp, n);
 }
 
-int pas_sort_merge_runs(pas_sort_kind_t kind, const void *base, const size_t *off, int k, void *out,
-                        void *tmp)
+static int merge_runs(pas_sort_kind_t kind, const void *base, const size_t *off, int k, void *out, void *tmp)
 {
     const sort_ops_t *ops = sort_ops(kind);
     size_t es = ops->size, n = off[k];
@@ -81,4 +80,27 @@ int pas_sort_merge_runs(pas_sort_kind_t kind, const void *base, const size_t *of
         sort_copy(out, src, n * es);
     free(o);
     return PAS_OK;
+}
+
+int pas_sort_merge_runs(pas_sort_kind_t kind, const void *base, const size_t *off, int k, void *out,
+                        void *tmp)
+{
+#ifdef PAS_SMPI_COMPAT_H
+    /* Simulated (make smpi) with PAS_SMPI_MERGERATE=M: the merge still runs
+     * but lasts, simulated, n ceil(log2 k) / M seconds (ceil(log2 k) rounds of
+     * two-way merges, each one linear pass over the n keys; M million keys per
+     * second and pass).  Unset: the time it took. */
+    double rate = sort_smpi_rate("PAS_SMPI_MERGERATE");
+    if (rate > 0 && k > 1) {
+        int rounds = 0;
+        for (int w = 1; w < k; w *= 2)
+            rounds++;
+        smpi_bench_end();
+        int rc = merge_runs(kind, base, off, k, out, tmp);
+        smpi_execute((double)off[k] * rounds / rate);
+        smpi_bench_begin();
+        return rc;
+    }
+#endif
+    return merge_runs(kind, base, off, k, out, tmp);
 }
