@@ -13,8 +13,8 @@ static void merge2(pas_sort_kind_t kind, const void *a, size_t na, const void *b
         pas_sort_merge2_u64(a, na, b, nb, out);
 }
 
-pas_status pas_sort_merge_runs(pas_sort_kind_t kind, const void *base, const size_t *off, int k,
-                               void *out, void *tmp)
+static pas_status merge_runs(pas_sort_kind_t kind, const void *base, const size_t *off, int k,
+                             void *out, void *tmp)
 {
     size_t es = sort_kind_bytes(kind), n = off[k];
     if (k <= 1) {
@@ -53,4 +53,27 @@ pas_status pas_sort_merge_runs(pas_sort_kind_t kind, const void *base, const siz
         pas_sort_copy(out, src, n * es);
     free(o);
     return PAS_OK;
+}
+
+pas_status pas_sort_merge_runs(pas_sort_kind_t kind, const void *base, const size_t *off, int k,
+                               void *out, void *tmp)
+{
+#ifdef PAS_SMPI_COMPAT_H
+    /* Simulated (make smpi) with PAS_SMPI_MERGERATE=M: the merge still runs
+     * but lasts, simulated, n ceil(log2 k) / M seconds (ceil(log2 k) rounds of
+     * two-way merges, each one linear pass over the n keys; M million keys per
+     * second and pass).  Unset: the time it took. */
+    double rate = sort_smpi_rate("PAS_SMPI_MERGERATE");
+    if (rate > 0 && k > 1) {
+        int rounds = 0;
+        for (int w = 1; w < k; w *= 2)
+            rounds++;
+        smpi_bench_end();
+        pas_status rc = merge_runs(kind, base, off, k, out, tmp);
+        smpi_execute((double)off[k] * rounds / rate);
+        smpi_bench_begin();
+        return rc;
+    }
+#endif
+    return merge_runs(kind, base, off, k, out, tmp);
 }

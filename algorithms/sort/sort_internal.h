@@ -36,6 +36,18 @@
 #define SORT_NTH() 1
 #endif
 
+#ifdef PAS_SMPI_COMPAT_H
+/* Simulated (make smpi) only: the rate in million keys per second that the
+ * environment variable `var` gives (PAS_SMPI_KEYRATE, PAS_SMPI_MERGERATE), or
+ * 0 when unset (then the work is charged the time it took here). */
+static inline double sort_smpi_rate(const char *var)
+{
+    const char *e = getenv(var);
+    double r = e ? strtod(e, NULL) : 0;
+    return r > 0 ? r * 1e6 : 0;
+}
+#endif
+
 /* ams: the gather path for tiny inputs holds at most this many keys. */
 #define SORT_AMS_GATHER_MAX (1u << 18)
 

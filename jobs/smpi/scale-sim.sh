@@ -32,8 +32,14 @@
 # this machine's one-core kernel rate) simulated seconds and everything else
 # between MPI calls is free (smpi/simulate-computation:no), so that other work
 # on this shared machine does not enter the simulated times; the multiplies
-# still run and every product is verified.  The sorts replay their compute
-# bursts as timed here (the sort's own code is not instrumented).
+# still run and every product is verified.  Likewise the sorts' local sorts
+# last n / PAS_SIM_KEYRATE (default 94 million keys/s: one radix sort of 64K
+# uint64 keys, one core, here) and their merges of k received runs
+# n ceil(log2 k) / PAS_SIM_MERGERATE (default 216 million keys/s per two-way
+# pass) and sample's classification n ceil(log2(s + 1)) / PAS_SIM_CLASSIFYRATE
+# (default 300 million keys/s per binary-search level); the rest (copies,
+# splitter selection) is then free.
+# PAS_SIM_KEYRATE=0: the sorts replay their compute bursts as timed here.
 # Output in DIR: scale-sim.csv (every run), summary.md (the tables),
 # <platform>-<piece>.png, raw/<platform>/*.log.
 set -u
@@ -51,7 +57,7 @@ while [ $# -gt 0 ]; do
     --quick) quick=1; shift ;;
     --only) only="$2"; shift 2 ;;
     --mode) modes="$2"; [ "$modes" = both ] && modes="weak strong"; shift 2 ;;
-    -h|--help) sed -n '2,38p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,44p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "scale-sim.sh: unknown argument '$1'; see --help" >&2; exit 2 ;;
     esac
 done
@@ -79,6 +85,7 @@ rbin="${PAS_BINDIR:-$root/bin}"
     { echo "scale-sim.sh: $sbin has no SimGrid build; run 'make smpi' first" >&2; exit 2; }
 mkdir -p "$dir" && dir=$(cd "$dir" && pwd)
 gflops="${PAS_SIM_GFLOPS:-30}" memgb="${PAS_SIM_MEM_GB:-12}"
+keyrate="${PAS_SIM_KEYRATE:-94}" mergerate="${PAS_SIM_MERGERATE:-216}" classifyrate="${PAS_SIM_CLASSIFYRATE:-300}"
 ranks=""
 for ((p = minp; p <= maxp; p *= 2)); do ranks="$ranks $p"; done
 
@@ -147,6 +154,9 @@ for piece in $pieces; do
     if [ "$piece" = matmul ]; then
         cfg="--cfg=smpi/simulate-computation:no"
         envs=(PAS_SMPI_GFLOPS="$gflops")
+    elif [ "$keyrate" != 0 ]; then
+        cfg="--cfg=smpi/simulate-computation:no"
+        envs=(PAS_SMPI_KEYRATE="$keyrate" PAS_SMPI_MERGERATE="$mergerate" PAS_SMPI_CLASSIFYRATE="$classifyrate")
     fi
     for plat in $plats; do
         raw="$dir/raw/$plat"

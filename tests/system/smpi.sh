@@ -6,8 +6,9 @@
 # 64 simulated ranks: pas-scan on the flat cluster, sample sort on the fat
 # tree, SUMMA on the flat cluster (each when built), and the multi-level sort
 # (ams) at 256 ranks with 3 levels on the fat tree, checking for its PASS row
-# (smpirun's exit status misses MPI_Abort). A module that does not compile with
-# smpicc is a failure. Last line: "smpi: N passed, N failed, N skipped".
+# (smpirun's exit status misses MPI_Abort), and the sort's compute model. A
+# module that does not compile with smpicc is a failure. Last line:
+# "smpi: N passed, N failed, N skipped".
 set -u
 cd "$(dirname "$0")/../.."
 pass=0 fail=0 skip=0
@@ -80,6 +81,24 @@ sim "pas-scan" flat pas-scan --n 4M --reps 2
 sim "sample sort" fattree pas-sort --algo sample --n 2M --reps 1 --warmup 0
 SIM_NP=256 SIM_ROW="levels=3 " sim "ams sort, 3 levels" fattree pas-sort --algo ams --levels 3 --n 4M --reps 1 --warmup 0
 sim "SUMMA" flat pas-matmul --algo summa --m 512 --n 512 --k 512 --peak-seconds 0 --reps 1 --warmup 0
+
+# The sort's compute model (PAS_SMPI_KEYRATE, PAS_SMPI_MERGERATE; scale-sim.sh
+# sets them): at 1 million keys per second, with all other compute free, each
+# rank's local sort of 16K keys alone lasts 16 ms simulated; unmodelled, the
+# whole run takes a few ms.
+if [ -x "$build/bin/pas-sort" ]; then
+    PAS_SMPI_KEYRATE=1 PAS_SMPI_MERGERATE=1 PAS_SMPI_CFG=--cfg=smpi/simulate-computation:no \
+        jobs/smpi/smpi-run.sh -n 64 -p flat -t 120 "$build/bin/pas-sort" --algo ams --n 1M --reps 1 --warmup 0 \
+        --quiet >"$log" 2>&1
+    rc=$?
+    st=$(sed -n 's/.*Simulated time: \([0-9.e+-]*\) seconds.*/\1/p' "$log")
+    if [ $rc = 0 ] && grep -q ' PASS' "$log" && awk -v t="${st:-0}" 'BEGIN { exit !(t >= 0.016) }'; then
+        ok "sort compute model: ams at 1 Mkeys/s, simulated ${st}s (>= 0.016)"
+    else
+        bad "sort compute model (PAS_SMPI_KEYRATE=1): exit $rc, simulated ${st:-?}s, expected a PASS and >= 0.016 s:"
+        tail -n 5 "$log" | sed 's/^/        /'
+    fi
+fi
 
 # The verification must still catch a wrong answer under the simulator.
 if [ -x "$build/bin/pas-sort" ]; then
