@@ -5,7 +5,7 @@ uint64_t pas_decomp_cyclic_count(uint64_t n, uint64_t nb, int p, int i, int firs
 {
     uint64_t up = (uint64_t)p;
     uint64_t dist = ((uint64_t)i + up - (uint64_t)first) % up; /* distance from first */
-    uint64_t nblocks = n / nb;                                  /* full blocks */
+    uint64_t nblocks = n / nb;                                 /* full blocks */
     uint64_t count = (nblocks / up) * nb;
     uint64_t extra = nblocks % up;
     if (dist < extra)

@@ -5,13 +5,15 @@
 
 static uint64_t dim_count(int kind, uint64_t n, uint64_t nb, int p, int i)
 {
-    return kind == PAS_DMAT_BLOCK ? pas_decomp_block_count(n, p, i) : pas_decomp_cyclic_count(n, nb, p, i, 0);
+    return kind == PAS_DMAT_BLOCK ? pas_decomp_block_count(n, p, i)
+                                  : pas_decomp_cyclic_count(n, nb, p, i, 0);
 }
 
 static int describe(uint64_t m, uint64_t n, int kind, uint64_t mb, uint64_t nb, int rows, int cols,
                     int myrow, int mycol, pas_dmatrix_t *d)
 {
-    if (rows < 1 || cols < 1 || myrow < 0 || myrow >= rows || mycol < 0 || mycol >= cols || mb < 1 || nb < 1)
+    if (rows < 1 || cols < 1 || myrow < 0 || myrow >= rows || mycol < 0 || mycol >= cols ||
+        mb < 1 || nb < 1)
         return PAS_ERR_ARG;
     pas_dmatrix_t t = {m, n, kind, mb, nb, rows, cols, myrow, mycol, 0, 0, 1};
     t.lm = dim_count(kind, m, mb, rows, myrow);

@@ -49,8 +49,7 @@ pas_status pas_grid_create(MPI_Comm comm, int rows, int cols, pas_grid_t *grid)
     g.myrow = g.rank / cols;
     g.mycol = g.rank % cols;
     g.row_comm = g.col_comm = g.comm = MPI_COMM_NULL;
-    if (MPI_Comm_dup(comm, &g.comm) ||
-        MPI_Comm_split(g.comm, g.myrow, g.mycol, &g.row_comm) ||
+    if (MPI_Comm_dup(comm, &g.comm) || MPI_Comm_split(g.comm, g.myrow, g.mycol, &g.row_comm) ||
         MPI_Comm_split(g.comm, g.mycol, g.myrow, &g.col_comm)) {
         pas_grid_destroy(&g);
         return PAS_ERR_MPI;

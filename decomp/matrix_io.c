@@ -17,8 +17,8 @@ static const char magic[8] = {'P', 'A', 'S', 'M', 'A', 'T', '0', '1'};
 
 /* The block layout on the same grid as d, and a copy of the data in it when
  * d is block-cyclic (else NULL: use the caller's data). */
-static int as_block(MPI_Comm comm, const pas_dmatrix_t *d, const void *a, size_t es, pas_dmatrix_t *blk,
-                    void **copy, int fill)
+static int as_block(MPI_Comm comm, const pas_dmatrix_t *d, const void *a, size_t es,
+                    pas_dmatrix_t *blk, void **copy, int fill)
 {
     *copy = NULL;
     int rc = pas_dmatrix_block(d->m, d->n, d->rows, d->cols, d->myrow, d->mycol, blk);
@@ -43,17 +43,21 @@ static int block_view(MPI_File fh, const pas_dmatrix_t *blk, MPI_Datatype elem, 
         pas_range_t c = pas_decomp_block_range(blk->n, blk->cols, blk->mycol);
         int sizes[2] = {(int)blk->m, (int)blk->n}, sub[2] = {(int)blk->lm, (int)blk->ln};
         int starts[2] = {(int)r.lo, (int)c.lo};
-        if (MPI_Type_create_subarray(2, sizes, sub, starts, MPI_ORDER_FORTRAN, elem, ft) || MPI_Type_commit(ft))
+        if (MPI_Type_create_subarray(2, sizes, sub, starts, MPI_ORDER_FORTRAN, elem, ft) ||
+            MPI_Type_commit(ft))
             return PAS_ERR_MPI;
     }
-    return MPI_File_set_view(fh, HEADER_BYTES, elem, *ft != MPI_DATATYPE_NULL ? *ft : elem, "native",
-                             MPI_INFO_NULL)
+    return MPI_File_set_view(fh, HEADER_BYTES, elem, *ft != MPI_DATATYPE_NULL ? *ft : elem,
+                             "native", MPI_INFO_NULL)
                ? PAS_ERR_IO
                : PAS_OK;
 }
 
 /* every rank gets the same, worst status (pas_agree) */
-static int agree(MPI_Comm comm, int rc) { return pas_agree(comm, rc); }
+static int agree(MPI_Comm comm, int rc)
+{
+    return pas_agree(comm, rc);
+}
 
 /* Read this rank's block; a short read is an error. */
 static int read_block(MPI_Comm comm, MPI_File fh, const pas_dmatrix_t *blk, void *data, size_t es)
@@ -152,13 +156,14 @@ pas_status pas_dmatrix_read(MPI_Comm comm, const char *path, const pas_dmatrix_t
         MPI_Offset size = 0;
         MPI_Status st;
         int got = -1;
-        rc = MPI_File_read_at(fh, 0, h, HEADER_BYTES, MPI_BYTE, &st) || MPI_File_get_size(fh, &size) ||
-                     MPI_Get_count(&st, MPI_BYTE, &got) || got != HEADER_BYTES
+        rc = MPI_File_read_at(fh, 0, h, HEADER_BYTES, MPI_BYTE, &st) ||
+                     MPI_File_get_size(fh, &size) || MPI_Get_count(&st, MPI_BYTE, &got) ||
+                     got != HEADER_BYTES
                  ? PAS_ERR_FORMAT
                  : PAS_OK;
         memcpy(v, h + 8, sizeof v);
-        if (rc == PAS_OK && (memcmp(h, magic, sizeof magic) || v[0] != d->m || v[1] != d->n || v[2] != es ||
-                             (uint64_t)size != HEADER_BYTES + d->m * d->n * es))
+        if (rc == PAS_OK && (memcmp(h, magic, sizeof magic) || v[0] != d->m || v[1] != d->n ||
+                             v[2] != es || (uint64_t)size != HEADER_BYTES + d->m * d->n * es))
             rc = PAS_ERR_FORMAT;
     }
     if ((rc = agree(comm, rc)) == PAS_OK)

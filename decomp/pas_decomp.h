@@ -19,7 +19,10 @@ typedef struct {
     uint64_t lo, hi;
 } pas_range_t;
 
-static inline uint64_t pas_range_len(pas_range_t r) { return r.hi - r.lo; }
+static inline uint64_t pas_range_len(pas_range_t r)
+{
+    return r.hi - r.lo;
+}
 
 /* ---- 1D block ------------------------------------------------------------ */
 
@@ -92,13 +95,13 @@ pas_block2d_t pas_decomp_block2d(uint64_t m, uint64_t n, int rows, int cols, int
 typedef enum { PAS_DMAT_BLOCK = 0, PAS_DMAT_CYCLIC = 1 } pas_dmat_kind_t;
 
 typedef struct {
-    uint64_t m, n;       /* global extent */
-    int kind;            /* pas_dmat_kind_t */
-    uint64_t mb, nb;     /* block-cyclic block sizes (1 for block layouts) */
-    int rows, cols;      /* process grid */
-    int myrow, mycol;    /* this rank's position */
-    uint64_t lm, ln;     /* local extent */
-    uint64_t ld;         /* local leading dimension, >= max(1, lm) */
+    uint64_t m, n;    /* global extent */
+    int kind;         /* pas_dmat_kind_t */
+    uint64_t mb, nb;  /* block-cyclic block sizes (1 for block layouts) */
+    int rows, cols;   /* process grid */
+    int myrow, mycol; /* this rank's position */
+    uint64_t lm, ln;  /* local extent */
+    uint64_t ld;      /* local leading dimension, >= max(1, lm) */
 } pas_dmatrix_t;
 
 /* local: describe an m x n matrix in the block (or block-cyclic, mb, nb >= 1)
@@ -110,7 +113,10 @@ pas_status pas_dmatrix_cyclic(uint64_t m, uint64_t n, uint64_t mb, uint64_t nb, 
                               int myrow, int mycol, pas_dmatrix_t *d);
 
 /* local: elements of the local part (lm * ln) and of its storage (ld * ln). */
-static inline uint64_t pas_dmatrix_local_count(const pas_dmatrix_t *d) { return d->lm * d->ln; }
+static inline uint64_t pas_dmatrix_local_count(const pas_dmatrix_t *d)
+{
+    return d->lm * d->ln;
+}
 
 /* local: global row (col) of local row (col) l, and the grid row (col)
  * owning global row (col) g. */

@@ -41,7 +41,10 @@ static void unbucket(buckets_t *b)
     free(b->start);
 }
 
-static uint64_t bucket_len(const buckets_t *b, int c) { return b->start[c + 1] - b->start[c]; }
+static uint64_t bucket_len(const buckets_t *b, int c)
+{
+    return b->start[c + 1] - b->start[c];
+}
 
 pas_status pas_dmatrix_redistribute(MPI_Comm comm, const pas_dmatrix_t *src, const void *a,
                                     const pas_dmatrix_t *dst, void *b, int transpose,
@@ -52,14 +55,17 @@ pas_status pas_dmatrix_redistribute(MPI_Comm comm, const pas_dmatrix_t *src, con
     if (MPI_Comm_size(comm, &size) || MPI_Comm_rank(comm, &rank))
         return PAS_ERR_MPI;
     uint64_t dm = transpose ? src->n : src->m, dn = transpose ? src->m : src->n;
-    if (dst->m != dm || dst->n != dn || src->rows * src->cols != size || dst->rows * dst->cols != size ||
-        src->myrow * src->cols + src->mycol != rank || dst->myrow * dst->cols + dst->mycol != rank)
+    if (dst->m != dm || dst->n != dn || src->rows * src->cols != size ||
+        dst->rows * dst->cols != size || src->myrow * src->cols + src->mycol != rank ||
+        dst->myrow * dst->cols + dst->mycol != rank)
         return PAS_ERR_ARG;
 
     /* Source side: a source row goes to a destination grid row (or column,
      * transposed); likewise a source column. */
-    int src_row_parts = transpose ? dst->cols : dst->rows, src_col_parts = transpose ? dst->rows : dst->cols;
-    int dst_row_parts = transpose ? src->cols : src->rows, dst_col_parts = transpose ? src->rows : src->cols;
+    int src_row_parts = transpose ? dst->cols : dst->rows,
+        src_col_parts = transpose ? dst->rows : dst->cols;
+    int dst_row_parts = transpose ? src->cols : src->rows,
+        dst_col_parts = transpose ? src->rows : src->cols;
     int *crow = malloc((src->lm + 1) * sizeof(int)), *ccol = malloc((src->ln + 1) * sizeof(int));
     int *drow = malloc((dst->lm + 1) * sizeof(int)), *dcol = malloc((dst->ln + 1) * sizeof(int));
     int *scount = calloc((size_t)size, sizeof(int)), *sdisp = calloc((size_t)size, sizeof(int));
@@ -89,16 +95,20 @@ pas_status pas_dmatrix_redistribute(MPI_Comm comm, const pas_dmatrix_t *src, con
         uint64_t g = pas_dmatrix_col_l2g(dst, l);
         dcol[l] = transpose ? pas_dmatrix_row_owner(src, g) : pas_dmatrix_col_owner(src, g);
     }
-    if ((rc = bucket(src->lm, src_row_parts, crow, &sr)) || (rc = bucket(src->ln, src_col_parts, ccol, &sc)) ||
-        (rc = bucket(dst->lm, dst_row_parts, drow, &dr)) || (rc = bucket(dst->ln, dst_col_parts, dcol, &dc)))
+    if ((rc = bucket(src->lm, src_row_parts, crow, &sr)) ||
+        (rc = bucket(src->ln, src_col_parts, ccol, &sc)) ||
+        (rc = bucket(dst->lm, dst_row_parts, drow, &dr)) ||
+        (rc = bucket(dst->ln, dst_col_parts, dcol, &dc)))
         goto agree;
 
     uint64_t stotal = 0, rtotal = 0;
     for (int p = 0; p < size; p++) {
         int pr = p / dst->cols, pc = p % dst->cols; /* p in the destination grid */
         int qr = p / src->cols, qc = p % src->cols; /* p in the source grid */
-        uint64_t s = transpose ? bucket_len(&sr, pc) * bucket_len(&sc, pr) : bucket_len(&sr, pr) * bucket_len(&sc, pc);
-        uint64_t r = transpose ? bucket_len(&dr, qc) * bucket_len(&dc, qr) : bucket_len(&dr, qr) * bucket_len(&dc, qc);
+        uint64_t s = transpose ? bucket_len(&sr, pc) * bucket_len(&sc, pr)
+                               : bucket_len(&sr, pr) * bucket_len(&sc, pc);
+        uint64_t r = transpose ? bucket_len(&dr, qc) * bucket_len(&dc, qr)
+                               : bucket_len(&dr, qr) * bucket_len(&dc, qc);
         if (s > INT32_MAX || r > INT32_MAX || stotal + s > INT32_MAX || rtotal + r > INT32_MAX) {
             rc = PAS_ERR_OVERFLOW; /* displacements are ints too */
             goto agree;
@@ -136,7 +146,8 @@ agree:
         goto out;
     }
     if (PAS_WATCHED("MPI_Alltoallv", -1, -1,
-                    MPI_Alltoallv(sbuf, scount, sdisp, elem, rbuf, rcount, rdisp, elem, comm)) != MPI_SUCCESS) {
+                    MPI_Alltoallv(sbuf, scount, sdisp, elem, rbuf, rcount, rdisp, elem, comm)) !=
+        MPI_SUCCESS) {
         rc = PAS_ERR_MPI;
         goto out;
     }

@@ -88,7 +88,10 @@ typedef struct {
     double last_wait; /* how long waits last, on average */
 } mpx_t;
 
-static mpx_t *mpx(pipe_worker_t *w) { return w->ectx; }
+static mpx_t *mpx(pipe_worker_t *w)
+{
+    return w->ectx;
+}
 
 /* ---- control messages ------------------------------------------------------------ */
 
@@ -121,15 +124,16 @@ static pas_status ctrl_send(mpx_t *x, int dest, int kind, int n, int status, con
     c->msg.status = status;
     if (text)
         snprintf(c->msg.text, sizeof c->msg.text, "%s", text);
-    return MPI_Isend(&c->msg, (int)sizeof c->msg, MPI_BYTE, dest, TAG_CTRL, x->comm, &c->req) == MPI_SUCCESS
+    return MPI_Isend(&c->msg, (int)sizeof c->msg, MPI_BYTE, dest, TAG_CTRL, x->comm, &c->req) ==
+                   MPI_SUCCESS
                ? PAS_OK
                : PAS_ERR_MPI;
 }
 
 static pas_status ctrl_post(mpx_t *x)
 {
-    return MPI_Irecv(&x->ctrl_in, (int)sizeof x->ctrl_in, MPI_BYTE, MPI_ANY_SOURCE, TAG_CTRL, x->comm,
-                     &x->ctrl_req) == MPI_SUCCESS
+    return MPI_Irecv(&x->ctrl_in, (int)sizeof x->ctrl_in, MPI_BYTE, MPI_ANY_SOURCE, TAG_CTRL,
+                     x->comm, &x->ctrl_req) == MPI_SUCCESS
                ? PAS_OK
                : PAS_ERR_MPI;
 }
@@ -180,7 +184,8 @@ static pas_status slot_post(mpx_t *x, mslot_t *s)
 {
     s->b.buf = s->small;
     s->state = SLOT_POSTED;
-    if (MPI_Irecv(s->small, (int)x->bufsize, MPI_BYTE, s->link->src, TAG_DATA, x->comm, &s->req) != MPI_SUCCESS)
+    if (MPI_Irecv(s->small, (int)x->bufsize, MPI_BYTE, s->link->src, TAG_DATA, x->comm, &s->req) !=
+        MPI_SUCCESS)
         return PAS_ERR_MPI;
     return pas_pipe_fifo_push(&s->link->posted, s);
 }
@@ -208,7 +213,8 @@ static pas_status slot_completed(mpx_t *x, mslot_t *s)
         unsigned char *big = s->big;
         s->b.buf = big;
         s->state = SLOT_LARGE;
-        if (MPI_Irecv(big, (int)wire->bytes, MPI_BYTE, s->link->src, TAG_LARGE, x->comm, &s->req) != MPI_SUCCESS)
+        if (MPI_Irecv(big, (int)wire->bytes, MPI_BYTE, s->link->src, TAG_LARGE, x->comm, &s->req) !=
+            MPI_SUCCESS)
             return PAS_ERR_MPI;
     } else {
         s->state = SLOT_READY;
@@ -477,7 +483,8 @@ static pas_status mpx_send(pipe_worker_t *w, pipe_batch_t *b)
     m->busy = 1;
     if (m->large) {
         m->announce = (pipe_wire_t){PIPE_LARGE, wire->nitems, wire->number, b->bytes, 0};
-        if (MPI_Isend(&m->announce, (int)sizeof m->announce, MPI_BYTE, dest, TAG_DATA, x->comm, &m->req[0]) ||
+        if (MPI_Isend(&m->announce, (int)sizeof m->announce, MPI_BYTE, dest, TAG_DATA, x->comm,
+                      &m->req[0]) ||
             MPI_Isend(b->buf, (int)b->bytes, MPI_BYTE, dest, TAG_LARGE, x->comm, &m->req[1]))
             return PAS_ERR_MPI;
     } else if (MPI_Isend(b->buf, (int)b->bytes, MPI_BYTE, dest, TAG_DATA, x->comm, &m->req[0])) {
@@ -497,7 +504,8 @@ static pas_status mpx_finish(pipe_worker_t *w)
         mctrl_t *c = ctl_slot(x); /* tracked like a control send: the drain completes it */
         if (!c)
             return PAS_ERR_NOMEM;
-        if (MPI_Isend(&x->eos_wire[d], (int)sizeof(pipe_wire_t), MPI_BYTE, dest, TAG_DATA, x->comm, &c->req))
+        if (MPI_Isend(&x->eos_wire[d], (int)sizeof(pipe_wire_t), MPI_BYTE, dest, TAG_DATA, x->comm,
+                      &c->req))
             return PAS_ERR_MPI;
     }
     return PAS_OK;
@@ -532,12 +540,14 @@ static int mpx_queued(pipe_worker_t *w)
     return n;
 }
 
-static const pipe_engine_t mpi_engine = {mpx_recv, mpx_release, mpx_out_buf, mpx_send,
-                                         mpx_finish, mpx_fail, mpx_queued};
+static const pipe_engine_t mpi_engine = {mpx_recv,   mpx_release, mpx_out_buf, mpx_send,
+                                         mpx_finish, mpx_fail,    mpx_queued};
 
-/* ---- set-up, drain, tear-down ----------------------------------------------------------------- */
+/* ---- set-up, drain, tear-down -----------------------------------------------------------------
+ */
 
-static pas_status mpx_setup(mpx_t *x, MPI_Comm comm, const pas_pipe_spec_t *spec, const pas_pipe_opts_t *opt, int stage)
+static pas_status mpx_setup(mpx_t *x, MPI_Comm comm, const pas_pipe_spec_t *spec,
+                            const pas_pipe_opts_t *opt, int stage)
 {
     int rc = PAS_OK, first = 0;
     for (int s = 0; s < stage; s++)
@@ -560,7 +570,8 @@ static pas_status mpx_setup(mpx_t *x, MPI_Comm comm, const pas_pipe_spec_t *spec
     x->send = calloc(SEND_POOL, sizeof *x->send);
     if (!x->in || !x->grant_n || !x->sent_to || !x->eos_wire || !x->send)
         return PAS_ERR_NOMEM;
-    if ((rc = pas_pipe_fifo_init(&x->grants, (size_t)(x->ndown + 1) * (size_t)opt->credits)) != PAS_OK)
+    if ((rc = pas_pipe_fifo_init(&x->grants, (size_t)(x->ndown + 1) * (size_t)opt->credits)) !=
+        PAS_OK)
         return rc;
     for (int i = 0; i < SEND_POOL; i++) {
         msend_t *m = calloc(1, sizeof *m);
@@ -620,7 +631,6 @@ static pas_status mpx_drain(mpx_t *x)
             for (size_t i = 0; i < pas_pipe_fifo_len(&k->posted); i++) {
                 mslot_t *s = k->posted.slot[(k->posted.head + i) % k->posted.cap];
                 slot_test(x, s);
-
             }
         }
         if (!posted && !sends_pending(x)) {
@@ -673,7 +683,8 @@ static void mpx_teardown(mpx_t *x)
         if (!flag)
             break;
         ctrl_msg_t junk;
-        MPI_Recv(&junk, (int)sizeof junk, MPI_BYTE, st.MPI_SOURCE, TAG_CTRL, x->comm, MPI_STATUS_IGNORE);
+        MPI_Recv(&junk, (int)sizeof junk, MPI_BYTE, st.MPI_SOURCE, TAG_CTRL, x->comm,
+                 MPI_STATUS_IGNORE);
     }
     for (int i = 0; i < x->nsend; i++) {
         if (x->send[i]) {
@@ -693,8 +704,9 @@ static void mpx_teardown(mpx_t *x)
     pas_pipe_fifo_free(&x->grants);
 }
 
-pas_status pas_pipe_engine_mpi_run(MPI_Comm user_comm, const pas_pipe_spec_t *spec, const pas_pipe_stage_t *stages,
-                                   const pas_pipe_opts_t *opt, pas_pipe_metrics_t *m, char *err, size_t errlen)
+pas_status pas_pipe_engine_mpi_run(MPI_Comm user_comm, const pas_pipe_spec_t *spec,
+                                   const pas_pipe_stage_t *stages, const pas_pipe_opts_t *opt,
+                                   pas_pipe_metrics_t *m, char *err, size_t errlen)
 {
     /* a communicator of our own: a late control message of one run can
      * never be taken for one of the next, nor collide with the caller's */
@@ -716,8 +728,8 @@ pas_status pas_pipe_engine_mpi_run(MPI_Comm user_comm, const pas_pipe_spec_t *sp
     if (rc == PAS_OK)
         rc = mpx_setup(&x, comm, spec, opt, stage);
     if (rc != PAS_OK)
-        pas_pipe_worker_fail(&w, rc, "stage '%s' (rank %d): cannot set up its links: %s", spec->name[stage], rank,
-                         pas_strerror(rc));
+        pas_pipe_worker_fail(&w, rc, "stage '%s' (rank %d): cannot set up its links: %s",
+                             spec->name[stage], rank, pas_strerror(rc));
     else
         rc = pas_pipe_worker_run(&w);
     int drc = mpx_drain(&x);

@@ -17,11 +17,11 @@
 typedef struct {
     pthread_mutex_t mu;
     pthread_cond_t data, room;
-    pas_pipe_fifo_t q;        /* batches ready for the next stage */
+    pas_pipe_fifo_t q;         /* batches ready for the next stage */
     pas_pipe_credit_t *credit; /* per producer: its batches queued or held by a consumer */
-    pas_pipe_fifo_t spare;    /* empty batch buffers to reuse */
-    int open;                 /* producers still running */
-} shm_link_t; /* the link between stage s and s + 1 */
+    pas_pipe_fifo_t spare;     /* empty batch buffers to reuse */
+    int open;                  /* producers still running */
+} shm_link_t;                  /* the link between stage s and s + 1 */
 
 typedef struct {
     shm_link_t link[PAS_PIPE_MAX_STAGES];
@@ -33,7 +33,10 @@ typedef struct {
     const pas_pipe_opts_t *opt;
 } shm_t;
 
-static shm_t *ctx_of(pipe_worker_t *w) { return w->ectx; }
+static shm_t *ctx_of(pipe_worker_t *w)
+{
+    return w->ectx;
+}
 
 static pipe_batch_t *batch_new(size_t cap)
 {
@@ -185,8 +188,8 @@ static int shm_queued(pipe_worker_t *w)
     return n;
 }
 
-static const pipe_engine_t shm_engine = {shm_recv, shm_release, shm_out_buf, shm_send,
-                                         shm_finish, shm_fail, shm_queued};
+static const pipe_engine_t shm_engine = {shm_recv,   shm_release, shm_out_buf, shm_send,
+                                         shm_finish, shm_fail,    shm_queued};
 
 static void *thread_main(void *arg)
 {
@@ -211,7 +214,8 @@ static void link_destroy(shm_link_t *c)
 }
 
 pas_status pas_pipe_engine_shm_run(const pas_pipe_spec_t *spec, const pas_pipe_stage_t *stages,
-                                   const pas_pipe_opts_t *opt, pas_pipe_metrics_t *m, char *err, size_t errlen)
+                                   const pas_pipe_opts_t *opt, pas_pipe_metrics_t *m, char *err,
+                                   size_t errlen)
 {
     shm_t *x = calloc(1, sizeof *x);
     pipe_worker_t *w = calloc((size_t)spec->total, sizeof *w);
@@ -253,7 +257,8 @@ pas_status pas_pipe_engine_shm_run(const pas_pipe_spec_t *spec, const pas_pipe_s
     }
     for (; started < spec->total; started++) {
         if (pthread_create(&tid[started], NULL, thread_main, &w[started]) != 0) {
-            shm_fail(&w[started], PAS_ERR_INTERNAL, "cannot start a thread per pipeline slot; use fewer workers");
+            shm_fail(&w[started], PAS_ERR_INTERNAL,
+                     "cannot start a thread per pipeline slot; use fewer workers");
             break;
         }
     }

@@ -52,13 +52,14 @@ double pas_pipe_hist_quantile(const pas_pipe_hist_t *h, double q)
 
 void pas_pipe_metrics_print(FILE *out, const pas_pipe_metrics_t *m)
 {
-    fprintf(out, "%-10s %5s %12s %12s %12s %7s %8s %5s\n", "stage", "ranks", "items_in", "items_out",
-            "items/s", "busy%", "queue", "qmax");
+    fprintf(out, "%-10s %5s %12s %12s %12s %7s %8s %5s\n", "stage", "ranks", "items_in",
+            "items_out", "items/s", "busy%", "queue", "qmax");
     for (int s = 0; s < m->nstages; s++)
         fprintf(out, "%-10s %5d %12llu %12llu %12.4g %7.1f %8.2f %5d\n", m->name[s], m->workers[s],
                 (unsigned long long)m->items_in[s], (unsigned long long)m->items_out[s], m->rate[s],
                 100.0 * m->busy[s], m->qdepth[s], m->qmax[s]);
-    fprintf(out, "latency p50 = %.3g ms, p99 = %.3g ms (end to end)\n", 1e3 * m->lat_p50, 1e3 * m->lat_p99);
+    fprintf(out, "latency p50 = %.3g ms, p99 = %.3g ms (end to end)\n", 1e3 * m->lat_p50,
+            1e3 * m->lat_p99);
     if (m->bottleneck >= 0)
         fprintf(out, "bottleneck = %s (busy %.1f%% per worker)\n", m->name[m->bottleneck],
                 100.0 * m->busy[m->bottleneck]);
@@ -79,7 +80,8 @@ void pas_pipe_metrics_add(pas_pipe_metrics_t *m, const pipe_worker_t *w)
         m->rate[s] = wall; /* the slowest worker's wall time until finish */
 }
 
-void pas_pipe_metrics_finish(pas_pipe_metrics_t *m, const pas_pipe_spec_t *spec, const pas_pipe_hist_t *h)
+void pas_pipe_metrics_finish(pas_pipe_metrics_t *m, const pas_pipe_spec_t *spec,
+                             const pas_pipe_hist_t *h)
 {
     m->nstages = spec->nstages;
     m->bottleneck = -1;

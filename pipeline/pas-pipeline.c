@@ -41,23 +41,28 @@ static int run_pipeline(void *ctx)
     pipe_run_t *r = ctx;
     builtin_cfg_t *c = r->cfg;
     int rc = pas_pipe_run(r->comm, &r->spec, r->stages, &r->opt, &r->m, r->err, sizeof r->err);
-    if (rc && c->io_status && c->io_msg[0] && !strstr(r->err, c->io_msg)) /* name the file problem */
+    if (rc && c->io_status && c->io_msg[0] &&
+        !strstr(r->err, c->io_msg)) /* name the file problem */
         snprintf(r->err + strlen(r->err), sizeof r->err - strlen(r->err), " (%s)", c->io_msg);
     if (rc)
         return rc;
-    uint64_t mine[6] = {c->src_count, c->src_sum, c->snk_count, c->snk_sum, c->order_errors, c->content_errors};
+    uint64_t mine[6] = {c->src_count, c->src_sum,      c->snk_count,
+                        c->snk_sum,   c->order_errors, c->content_errors};
     uint64_t all[6];
     MPI_Allreduce(mine, all, 6, MPI_UINT64_T, MPI_SUM, r->comm);
     r->items = all[0];
     if (all[0] != all[2] || all[1] != all[3]) {
-        snprintf(r->err, sizeof r->err,
-                 "verification failed: the source sent %llu items, the sink got %llu, checksums %s: "
-                 "an item was lost or delivered twice",
-                 (unsigned long long)all[0], (unsigned long long)all[2], all[1] == all[3] ? "equal" : "differ");
+        snprintf(
+            r->err, sizeof r->err,
+            "verification failed: the source sent %llu items, the sink got %llu, checksums %s: "
+            "an item was lost or delivered twice",
+            (unsigned long long)all[0], (unsigned long long)all[2],
+            all[1] == all[3] ? "equal" : "differ");
         return PAS_ERR_VERIFY;
     }
     if (all[5]) {
-        snprintf(r->err, sizeof r->err, "verification failed: %llu items arrived with corrupted content",
+        snprintf(r->err, sizeof r->err,
+                 "verification failed: %llu items arrived with corrupted content",
                  (unsigned long long)all[5]);
         return PAS_ERR_VERIFY;
     }
@@ -77,12 +82,15 @@ static int validate(const pas_pipe_spec_t *s, builtin_cfg_t *c, int reps, char *
     for (int i = 1; i < last; i++)
         mid_ok &= !strcmp(s->name[i], "work");
     if (!src_ok || !mid_ok || strcmp(s->name[last], "write")) {
-        snprintf(err, len, "the spec must be a source (read or gen), work stages, then write; e.g. gen:1,work:2,write:1");
+        snprintf(err, len,
+                 "the spec must be a source (read or gen), work stages, then write; e.g. "
+                 "gen:1,work:2,write:1");
         return PAS_ERR_ARG;
     }
     int reading = !strcmp(s->name[0], "read");
     if (reading && s->count[0] != 1) {
-        snprintf(err, len, "read:%d would read the input %d times; use read:1 (gen:N is a parallel source)",
+        snprintf(err, len,
+                 "read:%d would read the input %d times; use read:1 (gen:N is a parallel source)",
                  s->count[0], s->count[0]);
         return PAS_ERR_ARG;
     }
@@ -95,8 +103,10 @@ static int validate(const pas_pipe_spec_t *s, builtin_cfg_t *c, int reps, char *
         return PAS_ERR_ARG;
     }
     if (c->transform == BUILTIN_COMPRESS && !builtin_have_zlib()) {
-        snprintf(err, len, "this build has no zlib, so --transform compress is unavailable; install zlib1g-dev "
-                           "and rebuild, or use --transform checksum");
+        snprintf(
+            err, len,
+            "this build has no zlib, so --transform compress is unavailable; install zlib1g-dev "
+            "and rebuild, or use --transform checksum");
         return PAS_ERR_ARG;
     }
     if (c->checkpoint && (!c->output || !strcmp(c->output, "-"))) {
@@ -104,12 +114,14 @@ static int validate(const pas_pipe_spec_t *s, builtin_cfg_t *c, int reps, char *
         return PAS_ERR_ARG;
     }
     if (c->checkpoint && reps > 1) {
-        snprintf(err, len, "--checkpoint runs the stream once (a repetition would start over on the finished "
-                           "output); drop --reps and --warmup");
+        snprintf(err, len,
+                 "--checkpoint runs the stream once (a repetition would start over on the finished "
+                 "output); drop --reps and --warmup");
         return PAS_ERR_ARG;
     }
     if (reading && reps > 1) {
-        snprintf(err, len, "a stream read from --input runs once; drop --reps (or use gen to repeat)");
+        snprintf(err, len,
+                 "a stream read from --input runs once; drop --reps (or use gen to repeat)");
         return PAS_ERR_ARG;
     }
     return PAS_OK;
@@ -127,15 +139,20 @@ typedef struct {
 } args_t;
 
 static const pas_prog_info_t info = {
-    "pas-pipeline", "stream records through pipeline stages on ranks or threads, verified", "[options]",
+    "pas-pipeline", "stream records through pipeline stages on ranks or threads, verified",
+    "[options]",
     "Stages: read (lines or --record-byte records of --input: a file, '-' for stdin, or a FIFO),\n"
-    "gen (synthetic: --n records of --size bytes), work (--transform, --cost-us), write (--output).\n"
-    "Spec: name:ranks,... in order, e.g. read:1,work:4,write:1 (a stage on several ranks is a farm);\n"
-    "'auto' is gen (or read) then work on the ranks left, then write.  With MPI the counts must add up to\n"
+    "gen (synthetic: --n records of --size bytes), work (--transform, --cost-us), write "
+    "(--output).\n"
+    "Spec: name:ranks,... in order, e.g. read:1,work:4,write:1 (a stage on several ranks is a "
+    "farm);\n"
+    "'auto' is gen (or read) then work on the ranks left, then write.  With MPI the counts must "
+    "add up to\n"
     "the ranks; on 1 rank (or built with MPI=0) every slot is a thread.\n"
     "Verification: the sink checks every record's content hash, and the source's count and\n"
     "order-independent checksum of (sequence number, content) against the sink's: exactly once.\n"
-    "--ordered also checks the order.  --fault drop|dup|corrupt (testing): work loses, repeats or alters record 1."};
+    "--ordered also checks the order.  --fault drop|dup|corrupt (testing): work loses, repeats or "
+    "alters record 1."};
 
 #define N_OPTS 18 /* the options and the empty entry that ends the table */
 
@@ -144,30 +161,36 @@ static void options_table(args_t *a, pas_opt_t *t)
 {
     const pas_opt_t table[] = {
         {"spec", PAS_OPT_STRING, &a->spec, "SPEC", "stages and their ranks, or auto", NULL, 0, 0},
-        {"input", PAS_OPT_STRING, &a->input, "PATH", "read stage: file, FIFO or - for stdin", NULL, 0, 0},
-        {"record", PAS_OPT_SIZE, &a->record, "BYTES", "read fixed-size records (0: lines)", NULL, 0, 1 << 30},
+        {"input", PAS_OPT_STRING, &a->input, "PATH", "read stage: file, FIFO or - for stdin", NULL,
+         0, 0},
+        {"record", PAS_OPT_SIZE, &a->record, "BYTES", "read fixed-size records (0: lines)", NULL, 0,
+         1 << 30},
         {"n", PAS_OPT_SIZE, &a->n, "N", "gen stage: records to generate", NULL, 0, 0},
         {"size", PAS_OPT_SIZE, &a->size, "BYTES", "gen stage: bytes per record", NULL, 0, 1 << 30},
         {"transform", PAS_OPT_CHOICE, &a->transform, "T", "work stage: what it does to each record",
          "none|checksum|compress", 0, 0},
-        {"cost-us", PAS_OPT_DOUBLE, &a->cost_us, "US", "work stage: CPU time spent per record", NULL, 0, 1e7},
-        {"output", PAS_OPT_STRING, &a->output, "PATH", "write stage: file (atomic) or - for stdout; none: discard",
-         NULL, 0, 0},
-        {"ordered", PAS_OPT_FLAG, &a->ordered, NULL, "deliver (and check) the input order", NULL, 0, 0},
+        {"cost-us", PAS_OPT_DOUBLE, &a->cost_us, "US", "work stage: CPU time spent per record",
+         NULL, 0, 1e7},
+        {"output", PAS_OPT_STRING, &a->output, "PATH",
+         "write stage: file (atomic) or - for stdout; none: discard", NULL, 0, 0},
+        {"ordered", PAS_OPT_FLAG, &a->ordered, NULL, "deliver (and check) the input order", NULL, 0,
+         0},
         {"checkpoint", PAS_OPT_STRING, &a->checkpoint, "FILE",
          "commit progress here; a rerun resumes (implies --ordered)", NULL, 0, 0},
-        {"checkpoint-every", PAS_OPT_SIZE, &a->ckpt_every, "N", "records between checkpoints", NULL, 1, 1e15},
+        {"checkpoint-every", PAS_OPT_SIZE, &a->ckpt_every, "N", "records between checkpoints", NULL,
+         1, 1e15},
         {"credits", PAS_OPT_INT, &a->credits, "C", "batches in flight per link", NULL, 1, 1024},
         {"batch", PAS_OPT_INT, &a->batch, "N",
-         "most records per batch (farms share work in batches: use a few for costly records)", NULL, 1, 1 << 20},
-        {"batch-bytes", PAS_OPT_SIZE, &a->batch_bytes, "BYTES", "most bytes per batch message", NULL, 4096,
-         1 << 30},
-        {"prio-levels", PAS_OPT_INT, &a->prio_levels, "L", "gen stage: record i has priority i mod L (0: none)",
-         NULL, 0, 1000},
-        {"aging", PAS_OPT_INT, &a->aging, "A", "priority scheduling, aging one level per A items (0: FIFO)", NULL,
-         0, 1 << 20},
-        {"fault", PAS_OPT_CHOICE, &a->fault, "F", "testing: work drops, duplicates or corrupts record 1",
-         "none|drop|dup|corrupt", 0, 0},
+         "most records per batch (farms share work in batches: use a few for costly records)", NULL,
+         1, 1 << 20},
+        {"batch-bytes", PAS_OPT_SIZE, &a->batch_bytes, "BYTES", "most bytes per batch message",
+         NULL, 4096, 1 << 30},
+        {"prio-levels", PAS_OPT_INT, &a->prio_levels, "L",
+         "gen stage: record i has priority i mod L (0: none)", NULL, 0, 1000},
+        {"aging", PAS_OPT_INT, &a->aging, "A",
+         "priority scheduling, aging one level per A items (0: FIFO)", NULL, 0, 1 << 20},
+        {"fault", PAS_OPT_CHOICE, &a->fault, "F",
+         "testing: work drops, duplicates or corrupts record 1", "none|drop|dup|corrupt", 0, 0},
         {0},
     };
     _Static_assert(sizeof table / sizeof table[0] == N_OPTS, "N_OPTS counts the table");
@@ -181,7 +204,8 @@ static void options_table(args_t *a, pas_opt_t *t)
 static void resolve_output(args_t *a)
 {
     struct stat lst;
-    if (a->output && strcmp(a->output, "-") != 0 && lstat(a->output, &lst) == 0 && S_ISLNK(lst.st_mode)) {
+    if (a->output && strcmp(a->output, "-") != 0 && lstat(a->output, &lst) == 0 &&
+        S_ISLNK(lst.st_mode)) {
         if (realpath(a->output, a->target))
             a->output = a->target;
         else
@@ -303,20 +327,24 @@ static void banner(pas_driver_t *d, const args_t *a, const builtin_cfg_t *cfg)
     char nbuf[32], sbuf[32], cbuf[32], resumed[48];
     snprintf(cbuf, sizeof cbuf, "%g", a->cost_us);
     snprintf(resumed, sizeof resumed, "%llu", (unsigned long long)cfg->resume_seq);
-    const char *kv[] = {"spec", a->spec, "source", a->input ? a->input : "gen",
-                        "n", pas_format_size(a->n, nbuf, sizeof nbuf),
-                        "size", pas_format_size(a->size, sbuf, sizeof sbuf),
-                        "transform", a->transform,
-                        "cost_us", cbuf, "ordered", cfg->ordered ? "yes" : "no",
-                        "engine", d->size > 1 ? "MPI ranks" : "threads", "resumed_at", resumed,
-                        "zlib", builtin_have_zlib() ? "yes" : "no", NULL};
+    const char *kv[] = {"spec",       a->spec,
+                        "source",     a->input ? a->input : "gen",
+                        "n",          pas_format_size(a->n, nbuf, sizeof nbuf),
+                        "size",       pas_format_size(a->size, sbuf, sizeof sbuf),
+                        "transform",  a->transform,
+                        "cost_us",    cbuf,
+                        "ordered",    cfg->ordered ? "yes" : "no",
+                        "engine",     d->size > 1 ? "MPI ranks" : "threads",
+                        "resumed_at", resumed,
+                        "zlib",       builtin_have_zlib() ? "yes" : "no",
+                        NULL};
     pas_driver_banner(d, d->size > 1 ? "mpi-links" : "shm-queues", kv);
 }
 
 /* rank 0: the result line and the metrics table (on stderr when the data
  * went to stdout) */
-static void report(const pas_driver_t *d, const args_t *a, const pipe_run_t *r, const pas_stats_t *st,
-                   int rc)
+static void report(const pas_driver_t *d, const args_t *a, const pipe_run_t *r,
+                   const pas_stats_t *st, int rc)
 {
     if (d->rank != 0)
         return;
@@ -325,13 +353,21 @@ static void report(const pas_driver_t *d, const args_t *a, const pipe_run_t *r, 
         snprintf(size_desc, sizeof size_desc, "%s %.200s", a->spec, a->input);
     else
         snprintf(size_desc, sizeof size_desc, "%s n=%s %sB", a->spec,
-                 pas_format_size(a->n, nbuf, sizeof nbuf), pas_format_size(a->size, sbuf, sizeof sbuf));
+                 pas_format_size(a->n, nbuf, sizeof nbuf),
+                 pas_format_size(a->size, sbuf, sizeof sbuf));
     snprintf(extra, sizeof extra, "bottleneck=%s lat_p50_ms=%.3g lat_p99_ms=%.3g",
              r->m.bottleneck >= 0 ? r->m.name[r->m.bottleneck] : "-", 1e3 * r->m.lat_p50,
              1e3 * r->m.lat_p99);
-    pas_result_t res = {info.program, "pipeline", size_desc, d->size, d->machine.threads, *st,
-                        st->median > 0 ? (double)r->items / st->median / 1e6 : 0, "Mitem/s",
-                        rc == PAS_OK ? "PASS" : "FAIL", extra};
+    pas_result_t res = {info.program,
+                        "pipeline",
+                        size_desc,
+                        d->size,
+                        d->machine.threads,
+                        *st,
+                        st->median > 0 ? (double)r->items / st->median / 1e6 : 0,
+                        "Mitem/s",
+                        rc == PAS_OK ? "PASS" : "FAIL",
+                        extra};
     if (a->output == NULL || strcmp(a->output, "-") != 0) {
         pas_result_print(stdout, &res, d->opt.json);
         if (!d->opt.quiet && !d->opt.json && r->m.nstages > 0)
@@ -343,8 +379,15 @@ static void report(const pas_driver_t *d, const args_t *a, const pipe_run_t *r, 
 
 int main(int argc, char **argv)
 {
-    args_t a = {.spec = "auto", .transform = "checksum", .fault = "none", .n = 1000000, .size = 64,
-                .ckpt_every = 1000, .batch_bytes = 256 << 10, .credits = 8, .batch = 1024};
+    args_t a = {.spec = "auto",
+                .transform = "checksum",
+                .fault = "none",
+                .n = 1000000,
+                .size = 64,
+                .ckpt_every = 1000,
+                .batch_bytes = 256 << 10,
+                .credits = 8,
+                .batch = 1024};
     pas_opt_t table[N_OPTS];
     options_table(&a, table);
     pas_common_opts_t defaults = {.seed = 1, .reps = 1, .warmup = 0, .watchdog = 300};

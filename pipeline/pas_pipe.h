@@ -143,14 +143,14 @@ void pas_pipe_fail_detail(const char *why);
 /* ---- running ------------------------------------------------------------------ */
 
 typedef struct {
-    int credits;         /* batches in flight per link (default 8) */
-    int batch_items;     /* most items per batch (default 1024; a farm shares
-                          * work out in batches: use a few for costly items) */
-    size_t batch_bytes;  /* most bytes per batch message (default 256 KiB) */
-    int ordered;         /* 1: the last stage sees the source's order */
-    int aging;           /* > 0: priority scheduling, aging steps per level; 0 FIFO
-                          * (ignored with ordered: order wins) */
-    int engine;          /* 0: MPI on 2+ ranks, threads on 1; 2: threads (1 rank only) */
+    int credits;        /* batches in flight per link (default 8) */
+    int batch_items;    /* most items per batch (default 1024; a farm shares
+                         * work out in batches: use a few for costly items) */
+    size_t batch_bytes; /* most bytes per batch message (default 256 KiB) */
+    int ordered;        /* 1: the last stage sees the source's order */
+    int aging;          /* > 0: priority scheduling, aging steps per level; 0 FIFO
+                         * (ignored with ordered: order wins) */
+    int engine;         /* 0: MPI on 2+ ranks, threads on 1; 2: threads (1 rank only) */
 } pas_pipe_opts_t;
 
 void pas_pipe_opts_default(pas_pipe_opts_t *o);
@@ -165,10 +165,10 @@ typedef struct {
     double rate[PAS_PIPE_MAX_STAGES];   /* items processed (or produced, source) per second */
     double qdepth[PAS_PIPE_MAX_STAGES]; /* mean input batches waiting */
     int qmax[PAS_PIPE_MAX_STAGES];
-    double wall;                        /* seconds, max over workers */
-    double lat_p50, lat_p99;            /* end-to-end, seconds */
-    int bottleneck;                     /* the stage with the highest busy fraction */
-    int engine;                         /* 1 MPI, 2 threads */
+    double wall;             /* seconds, max over workers */
+    double lat_p50, lat_p99; /* end-to-end, seconds */
+    int bottleneck;          /* the stage with the highest busy fraction */
+    int engine;              /* 1 MPI, 2 threads */
 } pas_pipe_metrics_t;
 
 /* collective over comm: run the pipeline.  spec and stages (stages[i] is

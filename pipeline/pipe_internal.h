@@ -26,9 +26,15 @@ pas_status pas_pipe_fifo_push(pas_pipe_fifo_t *q, void *p);
 pas_status pas_pipe_fifo_pop(pas_pipe_fifo_t *q, void **p);
 /* local: remove the oldest element equal to p; 1 if found, 0 if not. */
 int pas_pipe_fifo_remove(pas_pipe_fifo_t *q, void *p);
-static inline size_t pas_pipe_fifo_len(const pas_pipe_fifo_t *q) { return q->count; }
+static inline size_t pas_pipe_fifo_len(const pas_pipe_fifo_t *q)
+{
+    return q->count;
+}
 /* local: the oldest element without removing it, NULL when empty. */
-static inline void *pas_pipe_fifo_peek(const pas_pipe_fifo_t *q) { return q->count ? q->slot[q->head] : NULL; }
+static inline void *pas_pipe_fifo_peek(const pas_pipe_fifo_t *q)
+{
+    return q->count ? q->slot[q->head] : NULL;
+}
 
 /* ---- credits: in-flight accounting of one link (local) -------------------- */
 
@@ -41,7 +47,10 @@ typedef struct {
 pas_status pas_pipe_credit_take(pas_pipe_credit_t *c, int n);
 /* local: give n units back; PAS_ERR_INTERNAL if more than were taken. */
 pas_status pas_pipe_credit_give(pas_pipe_credit_t *c, int n);
-static inline int pas_pipe_credit_avail(const pas_pipe_credit_t *c) { return c->limit - c->used; }
+static inline int pas_pipe_credit_avail(const pas_pipe_credit_t *c)
+{
+    return c->limit - c->used;
+}
 
 /* ---- reorder buffer (local) ---------------------------------------------- */
 
@@ -51,7 +60,7 @@ static inline int pas_pipe_credit_avail(const pas_pipe_credit_t *c) { return c->
 typedef struct {
     uint64_t seq;
     uint32_t sub;
-    int end;  /* the end marker of input `seq` */
+    int end;   /* the end marker of input `seq` */
     void *ref; /* the caller's item */
 } pas_pipe_rob_entry_t;
 
@@ -105,7 +114,10 @@ typedef struct {
     int16_t prio;
 } pipe_hdr_t;
 
-static inline size_t pipe_item_span(uint64_t len) { return sizeof(pipe_hdr_t) + ((len + 7) & ~(uint64_t)7); }
+static inline size_t pipe_item_span(uint64_t len)
+{
+    return sizeof(pipe_hdr_t) + ((len + 7) & ~(uint64_t)7);
+}
 
 /* A batch held by a worker (received) or being built (outgoing). */
 typedef struct pipe_batch {
@@ -137,9 +149,9 @@ typedef struct {
     /* an empty outgoing batch with room for `need` bytes */
     pas_status (*out_buf)(pipe_worker_t *w, size_t need, pipe_batch_t **b);
     pas_status (*send)(pipe_worker_t *w, pipe_batch_t *b); /* takes b */
-    pas_status (*finish)(pipe_worker_t *w);        /* end of stream downstream */
+    pas_status (*finish)(pipe_worker_t *w);                /* end of stream downstream */
     void (*fail)(pipe_worker_t *w, int status, const char *msg);
-    int (*queued)(pipe_worker_t *w);               /* input batches waiting */
+    int (*queued)(pipe_worker_t *w); /* input batches waiting */
 } pipe_engine_t;
 
 struct pipe_worker {
@@ -157,7 +169,7 @@ struct pipe_worker {
     uint64_t next_seq;
     const pipe_hdr_t *cur;
     uint32_t sub_emitted;
-    pipe_hdr_t *last; /* the item last reserved (for pas_pipe_emit_trim) */
+    pipe_hdr_t *last;  /* the item last reserved (for pas_pipe_emit_trim) */
     pipe_batch_t *inb; /* FIFO mode: the batch being worked through */
     size_t in_off;
     int in_left;
@@ -198,8 +210,8 @@ void pas_pipe_metrics_finish(pas_pipe_metrics_t *m, const pas_pipe_spec_t *spec,
 /* local: set up w for stage `stage`, worker `index` (no engine fields).
  * PAS_OK or PAS_ERR_NOMEM. */
 pas_status pas_pipe_worker_init(pipe_worker_t *w, const pas_pipe_spec_t *spec,
-                                const pas_pipe_stage_t *stages, const pas_pipe_opts_t *opt, int stage,
-                                int index, int slot);
+                                const pas_pipe_stage_t *stages, const pas_pipe_opts_t *opt,
+                                int stage, int index, int slot);
 /* local: run one stage instance to the end of its stream (or the first error). */
 pas_status pas_pipe_worker_run(pipe_worker_t *w);
 void pas_pipe_worker_free(pipe_worker_t *w);

@@ -32,7 +32,8 @@ pas_status pas_pipe_run(MPI_Comm comm, const pas_pipe_spec_t *spec, const pas_pi
             return PAS_ERR_ARG;
         }
     if (opt->engine == 2 && size > 1) {
-        snprintf(err, errlen, "the shared-memory engine runs on 1 rank (the job has %d); use engine 0", size);
+        snprintf(err, errlen,
+                 "the shared-memory engine runs on 1 rank (the job has %d); use engine 0", size);
         return PAS_ERR_ARG;
     }
     /* one rank never messages itself: its workers are threads over shared

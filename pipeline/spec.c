@@ -42,13 +42,17 @@ pas_status pas_pipe_spec_parse(const char *text, const char *const *known, pas_p
     char shown[64];
     echo(p, shown, sizeof shown);
     if (!*p) {
-        snprintf(err, errlen, "empty pipeline spec; give the stages as name:ranks,..., e.g. read:1,work:2,write:1");
+        snprintf(
+            err, errlen,
+            "empty pipeline spec; give the stages as name:ranks,..., e.g. read:1,work:2,write:1");
         return PAS_ERR_ARG;
     }
     for (const char *c = p; *c; c++) /* messages echo the spec: keep them one printable line */
         if (!isprint((unsigned char)*c)) {
-            snprintf(err, errlen, "pipeline spec has a control or non-ASCII character at offset %d; "
-                                  "use name:ranks,..., e.g. read:1,work:2,write:1", (int)(c - p));
+            snprintf(err, errlen,
+                     "pipeline spec has a control or non-ASCII character at offset %d; "
+                     "use name:ranks,..., e.g. read:1,work:2,write:1",
+                     (int)(c - p));
             return PAS_ERR_ARG;
         }
     while (*p) {
@@ -56,8 +60,10 @@ pas_status pas_pipe_spec_parse(const char *text, const char *const *known, pas_p
         size_t n = end ? (size_t)(end - p) : strlen(p);
         char item[64];
         if (n == 0 || n >= sizeof item) {
-            snprintf(err, errlen, "malformed pipeline spec '%s': each stage is name[:ranks] (a name of at most "
-                                  "31 characters), separated by commas", shown);
+            snprintf(err, errlen,
+                     "malformed pipeline spec '%s': each stage is name[:ranks] (a name of at most "
+                     "31 characters), separated by commas",
+                     shown);
             return PAS_ERR_ARG;
         }
         memcpy(item, p, n);
@@ -70,32 +76,40 @@ pas_status pas_pipe_spec_parse(const char *text, const char *const *known, pas_p
             const char *num = colon + 1;
             count = strtol(num, &stop, 10);
             if (!*num || *stop || !isdigit((unsigned char)*num)) {
-                snprintf(err, errlen, "stage '%s' in spec '%s' has rank count '%s'; use a positive integer, e.g. %s:2",
+                snprintf(err, errlen,
+                         "stage '%s' in spec '%s' has rank count '%s'; use a positive integer, "
+                         "e.g. %s:2",
                          item, shown, num, item);
                 return PAS_ERR_ARG;
             }
         }
         if (!*item || strlen(item) >= sizeof s.name[0]) {
-            snprintf(err, errlen, "malformed stage name in spec '%s'; use name:ranks, e.g. work:2", shown);
+            snprintf(err, errlen, "malformed stage name in spec '%s'; use name:ranks, e.g. work:2",
+                     shown);
             return PAS_ERR_ARG;
         }
         if (!known_name(known, item)) {
             char names[256];
             list_known(known, names, sizeof names);
-            snprintf(err, errlen, "unknown stage '%s' in spec '%s'; use one of: %s", item, shown, names);
+            snprintf(err, errlen, "unknown stage '%s' in spec '%s'; use one of: %s", item, shown,
+                     names);
             return PAS_ERR_ARG;
         }
         if (count < 1 || count > 100000) {
-            snprintf(err, errlen, "stage '%s' has %ld ranks in spec '%s'; every stage needs at least 1, e.g. %s:1",
-                     item, count, shown, item);
+            snprintf(
+                err, errlen,
+                "stage '%s' has %ld ranks in spec '%s'; every stage needs at least 1, e.g. %s:1",
+                item, count, shown, item);
             return PAS_ERR_ARG;
         }
         if (s.nstages == PAS_PIPE_MAX_STAGES) {
             int stages = 1;
             for (const char *c = text; *c; c++)
                 stages += *c == ',';
-            snprintf(err, errlen, "the pipeline spec has %d stages, more than the %d a pipeline may have; merge "
-                                  "some stages (spec '%s')", stages, PAS_PIPE_MAX_STAGES, shown);
+            snprintf(err, errlen,
+                     "the pipeline spec has %d stages, more than the %d a pipeline may have; merge "
+                     "some stages (spec '%s')",
+                     stages, PAS_PIPE_MAX_STAGES, shown);
             return PAS_ERR_ARG;
         }
         snprintf(s.name[s.nstages], sizeof s.name[0], "%s", item);
@@ -131,27 +145,33 @@ void pas_pipe_spec_text(const pas_pipe_spec_t *spec, char *buf, size_t len)
     size_t at = 0;
     buf[0] = '\0';
     for (int s = 0; s < spec->nstages && at < len; s++)
-        at += (size_t)snprintf(buf + at, len - at, "%s%s:%d", s ? "," : "", spec->name[s], spec->count[s]);
+        at += (size_t)snprintf(buf + at, len - at, "%s%s:%d", s ? "," : "", spec->name[s],
+                               spec->count[s]);
 }
 
-pas_status pas_pipe_check(const pas_pipe_spec_t *spec, const pas_pipe_opts_t *opt, int ranks, char *err,
-                          size_t errlen)
+pas_status pas_pipe_check(const pas_pipe_spec_t *spec, const pas_pipe_opts_t *opt, int ranks,
+                          char *err, size_t errlen)
 {
     char full[PAS_PIPE_MAX_STAGES * 48], text[64];
     pas_pipe_spec_text(spec, full, sizeof full);
     echo(full, text, sizeof text);
     if (spec->nstages < 1) {
-        snprintf(err, errlen, "the pipeline has no stages; give a spec such as read:1,work:2,write:1");
+        snprintf(err, errlen,
+                 "the pipeline has no stages; give a spec such as read:1,work:2,write:1");
         return PAS_ERR_ARG;
     }
     if (ranks > 1 && spec->total != ranks) {
-        snprintf(err, errlen, "spec '%s' places %d ranks but the job has %d; make the counts add up to %d or run with -n %d",
+        snprintf(err, errlen,
+                 "spec '%s' places %d ranks but the job has %d; make the counts add up to %d or "
+                 "run with -n %d",
                  text, spec->total, ranks, ranks, spec->total);
         return PAS_ERR_ARG;
     }
     if (ranks <= 1 && spec->total > PAS_PIPE_MAX_THREADS) {
-        snprintf(err, errlen, "spec '%s' needs %d threads on one rank (at most %d); use fewer workers or more ranks",
-                 text, spec->total, PAS_PIPE_MAX_THREADS);
+        snprintf(
+            err, errlen,
+            "spec '%s' needs %d threads on one rank (at most %d); use fewer workers or more ranks",
+            text, spec->total, PAS_PIPE_MAX_THREADS);
         return PAS_ERR_ARG;
     }
     if (opt->credits < 1 || opt->batch_items < 1 || opt->batch_bytes < 4096) {
@@ -163,9 +183,11 @@ pas_status pas_pipe_check(const pas_pipe_spec_t *spec, const pas_pipe_opts_t *op
         for (int s = 0; s + 1 < spec->nstages; s++)
             bad |= spec->count[s] > 1 && spec->count[s + 1] > 1;
         if (bad) {
-            snprintf(err, errlen, "ordered output of spec '%s' needs a 1-rank first and last stage and no two farms "
-                                  "side by side; e.g. read:1,work:%d,write:1",
-                     text, spec->total > 2 ? spec->total - 2 : 1);
+            snprintf(
+                err, errlen,
+                "ordered output of spec '%s' needs a 1-rank first and last stage and no two farms "
+                "side by side; e.g. read:1,work:%d,write:1",
+                text, spec->total > 2 ? spec->total - 2 : 1);
             return PAS_ERR_ARG;
         }
     }

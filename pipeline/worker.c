@@ -12,7 +12,10 @@
 
 static _Thread_local char fail_detail[256];
 
-void pas_pipe_fail_detail(const char *why) { snprintf(fail_detail, sizeof fail_detail, "%s", why ? why : ""); }
+void pas_pipe_fail_detail(const char *why)
+{
+    snprintf(fail_detail, sizeof fail_detail, "%s", why ? why : "");
+}
 
 pas_status pas_pipe_worker_fail(pipe_worker_t *w, int status, const char *fmt, ...)
 {
@@ -35,8 +38,9 @@ pas_status pas_pipe_worker_fail(pipe_worker_t *w, int status, const char *fmt, .
     return status;
 }
 
-pas_status pas_pipe_worker_init(pipe_worker_t *w, const pas_pipe_spec_t *spec, const pas_pipe_stage_t *stages,
-                                const pas_pipe_opts_t *opt, int stage, int index, int slot)
+pas_status pas_pipe_worker_init(pipe_worker_t *w, const pas_pipe_spec_t *spec,
+                                const pas_pipe_stage_t *stages, const pas_pipe_opts_t *opt,
+                                int stage, int index, int slot)
 {
     memset(w, 0, sizeof *w);
     w->st = &stages[stage];
@@ -52,7 +56,9 @@ pas_status pas_pipe_worker_init(pipe_worker_t *w, const pas_pipe_spec_t *spec, c
     int nup = stage > 0 ? spec->count[stage - 1] : 0;
     /* most items a worker can hold: every upstream producer's credits (the
      * shared-memory engine's credits cover all the consumers of a stage) */
-    size_t held = (size_t)nup * (size_t)spec->count[stage] * (size_t)opt->credits * (size_t)opt->batch_items + 16;
+    size_t held =
+        (size_t)nup * (size_t)spec->count[stage] * (size_t)opt->credits * (size_t)opt->batch_items +
+        16;
     int rc = PAS_OK;
     if (w->reorder)
         rc = pas_pipe_rob_init(&w->rob, held, 0);
@@ -81,7 +87,8 @@ static pas_status ship(pipe_worker_t *w)
     double t = pas_pipe_now();
     int rc = w->eng->send(w, b);
     w->t_blocked += pas_pipe_now() - t; /* waiting for a credit */
-    return rc ? pas_pipe_worker_fail(w, rc, "sending a batch failed: %s", pas_strerror(rc)) : PAS_OK;
+    return rc ? pas_pipe_worker_fail(w, rc, "sending a batch failed: %s", pas_strerror(rc))
+              : PAS_OK;
 }
 
 static pipe_hdr_t *out_item(pipe_worker_t *w, size_t len, int *status)
@@ -95,7 +102,8 @@ static pipe_hdr_t *out_item(pipe_worker_t *w, size_t len, int *status)
         rc = w->eng->out_buf(w, sizeof(pipe_wire_t) + span, &w->out);
         w->t_blocked += pas_pipe_now() - t; /* waiting for a send buffer */
         if (rc)
-            rc = pas_pipe_worker_fail(w, rc, "no buffer for an outgoing batch: %s", pas_strerror(rc));
+            rc = pas_pipe_worker_fail(w, rc, "no buffer for an outgoing batch: %s",
+                                      pas_strerror(rc));
     }
     if (rc) {
         *status = rc;
@@ -131,10 +139,11 @@ void *pas_pipe_emit_reserve(pas_pipe_emit_t *em, size_t len, int prio, int *stat
         return w->scratch ? w->scratch : (void *)w;
     }
     if (w->markers && !w->cur) {
-        *status = pas_pipe_worker_fail(w, PAS_ERR_UNSUPPORTED,
-                                   "stage '%s' emitted an item at end of stream, which ordered output "
-                                   "cannot place in a farm; run it without --ordered or on 1 rank",
-                                   w->st->name);
+        *status = pas_pipe_worker_fail(
+            w, PAS_ERR_UNSUPPORTED,
+            "stage '%s' emitted an item at end of stream, which ordered output "
+            "cannot place in a farm; run it without --ordered or on 1 rank",
+            w->st->name);
         return NULL;
     }
     pipe_hdr_t *h = out_item(w, len, status);
@@ -223,7 +232,8 @@ static pas_status refs_for(pipe_worker_t *w, pipe_batch_t *b)
     if (b->nitems > b->nrefs_cap) {
         pipe_item_ref_t *r = realloc(b->refs_of, (size_t)b->nitems * sizeof *r);
         if (!r)
-            return pas_pipe_worker_fail(w, PAS_ERR_NOMEM, "out of memory for %d item references", b->nitems);
+            return pas_pipe_worker_fail(w, PAS_ERR_NOMEM, "out of memory for %d item references",
+                                        b->nitems);
         b->refs_of = r;
         b->nrefs_cap = b->nitems;
     }
@@ -250,14 +260,17 @@ static pas_status hold_batch(pipe_worker_t *w, pipe_batch_t *b)
             pas_pipe_rob_entry_t e = {r->hdr->seq, r->hdr->sub, r->hdr->flags & PIPE_F_END, r};
             rc = pas_pipe_rob_insert(&w->rob, e);
             if (rc)
-                rc = pas_pipe_worker_fail(w, rc == PAS_ERR_VERIFY ? PAS_ERR_VERIFY : PAS_ERR_INTERNAL,
-                                      "stage '%s': item %llu.%u arrived %s", w->st->name,
-                                      (unsigned long long)r->hdr->seq, r->hdr->sub,
-                                      rc == PAS_ERR_VERIFY ? "twice or after its turn" : "with the reorder buffer full");
+                rc = pas_pipe_worker_fail(w,
+                                          rc == PAS_ERR_VERIFY ? PAS_ERR_VERIFY : PAS_ERR_INTERNAL,
+                                          "stage '%s': item %llu.%u arrived %s", w->st->name,
+                                          (unsigned long long)r->hdr->seq, r->hdr->sub,
+                                          rc == PAS_ERR_VERIFY ? "twice or after its turn"
+                                                               : "with the reorder buffer full");
         } else {
             rc = pas_pipe_sched_push(&w->sched, r->hdr->prio, w->step, r);
             if (rc)
-                rc = pas_pipe_worker_fail(w, PAS_ERR_INTERNAL, "stage '%s': priority queue full", w->st->name);
+                rc = pas_pipe_worker_fail(w, PAS_ERR_INTERNAL, "stage '%s': priority queue full",
+                                          w->st->name);
         }
     }
     return rc;
@@ -330,10 +343,10 @@ static int take_item(pipe_worker_t *w, pipe_item_ref_t *it)
             return rc;
         if (rc == 2) {
             if (w->reorder && w->rob.count > 0)
-                return pas_pipe_worker_fail(w, PAS_ERR_VERIFY,
-                                        "stage '%s': %zu items wait for item %llu.%u, which never came",
-                                        w->st->name, w->rob.count, (unsigned long long)w->rob.next_seq,
-                                        w->rob.next_sub);
+                return pas_pipe_worker_fail(
+                    w, PAS_ERR_VERIFY,
+                    "stage '%s': %zu items wait for item %llu.%u, which never came", w->st->name,
+                    w->rob.count, (unsigned long long)w->rob.next_seq, w->rob.next_sub);
             return 0;
         }
         if ((rc = hold_batch(w, b)) != PAS_OK)
@@ -364,8 +377,9 @@ static pas_status process_one(pipe_worker_t *w, const pipe_item_ref_t *it)
         pas_pipe_hist_add(&w->hist, pas_pipe_now() - h->t0);
     if (rc < 0) {
         w->cur = NULL;
-        return pas_pipe_worker_fail(w, rc, "stage '%s' (worker %d of %d) failed on item %llu: %s", w->st->name,
-                                w->where.index, w->where.count, (unsigned long long)h->seq, pas_strerror(rc));
+        return pas_pipe_worker_fail(w, rc, "stage '%s' (worker %d of %d) failed on item %llu: %s",
+                                    w->st->name, w->where.index, w->where.count,
+                                    (unsigned long long)h->seq, pas_strerror(rc));
     }
     if (w->markers)
         rc = emit_marker(w);
@@ -385,8 +399,9 @@ pas_status pas_pipe_worker_run(pipe_worker_t *w)
     if (w->st->init) {
         rc = w->st->init(&w->state, &w->where, w->st->arg);
         if (rc) {
-            rc = pas_pipe_worker_fail(w, rc, "stage '%s' (worker %d of %d) failed to start: %s", w->st->name,
-                                  w->where.index, w->where.count, pas_strerror(rc));
+            rc =
+                pas_pipe_worker_fail(w, rc, "stage '%s' (worker %d of %d) failed to start: %s",
+                                     w->st->name, w->where.index, w->where.count, pas_strerror(rc));
             goto out;
         }
     }
@@ -405,9 +420,10 @@ pas_status pas_pipe_worker_run(pipe_worker_t *w)
                 break;
             }
             if (rc < 0) {
-                rc = pas_pipe_worker_fail(w, rc, "stage '%s' (worker %d of %d) failed producing item %llu: %s",
-                                      w->st->name, w->where.index, w->where.count,
-                                      (unsigned long long)w->items_out, pas_strerror(rc));
+                rc = pas_pipe_worker_fail(
+                    w, rc, "stage '%s' (worker %d of %d) failed producing item %llu: %s",
+                    w->st->name, w->where.index, w->where.count, (unsigned long long)w->items_out,
+                    pas_strerror(rc));
                 goto out;
             }
         }
@@ -417,7 +433,8 @@ pas_status pas_pipe_worker_run(pipe_worker_t *w)
             if ((rc = process_one(w, &it)) != PAS_OK)
                 goto out;
         if (rc < 0) {
-            rc = pas_pipe_worker_fail(w, rc, "stage '%s' stopped: %s", w->st->name, pas_strerror(rc));
+            rc = pas_pipe_worker_fail(w, rc, "stage '%s' stopped: %s", w->st->name,
+                                      pas_strerror(rc));
             goto out;
         }
     }
@@ -425,8 +442,9 @@ pas_status pas_pipe_worker_run(pipe_worker_t *w)
         w->cur = NULL;
         rc = w->st->flush(w->state, em);
         if (rc < 0) {
-            rc = pas_pipe_worker_fail(w, rc, "stage '%s' (worker %d of %d) failed at end of stream: %s",
-                                  w->st->name, w->where.index, w->where.count, pas_strerror(rc));
+            rc = pas_pipe_worker_fail(
+                w, rc, "stage '%s' (worker %d of %d) failed at end of stream: %s", w->st->name,
+                w->where.index, w->where.count, pas_strerror(rc));
             goto out;
         }
     }
@@ -436,7 +454,8 @@ pas_status pas_pipe_worker_run(pipe_worker_t *w)
     rc = w->eng->finish(w);
     w->t_blocked += pas_pipe_now() - t;
     if (rc)
-        rc = pas_pipe_worker_fail(w, rc, "stage '%s': ending the stream failed: %s", w->st->name, pas_strerror(rc));
+        rc = pas_pipe_worker_fail(w, rc, "stage '%s': ending the stream failed: %s", w->st->name,
+                                  pas_strerror(rc));
 out:
     if (inited && w->st->finalize)
         w->st->finalize(w->state);

@@ -23,11 +23,13 @@ int pas_driver_begin(pas_driver_t *d, const pas_prog_info_t *info, const pas_opt
     memset(d, 0, sizeof *d);
     d->info = info;
     d->table = table;
-    d->opt = common_defaults ? *common_defaults
-                             : (pas_common_opts_t){.seed = 1, .reps = 3, .warmup = 1, .watchdog = 300};
+    d->opt = common_defaults
+                 ? *common_defaults
+                 : (pas_common_opts_t){.seed = 1, .reps = 3, .warmup = 1, .watchdog = 300};
     pas_status irc = pas_init(argc, argv);
     if (irc == PAS_ERR_MPI) {
-        fprintf(stderr, "%s: MPI_Init_thread failed; check the MPI installation and launcher\n", info->program);
+        fprintf(stderr, "%s: MPI_Init_thread failed; check the MPI installation and launcher\n",
+                info->program);
         return 1;
     }
     d->comm = MPI_COMM_WORLD;
@@ -35,8 +37,10 @@ int pas_driver_begin(pas_driver_t *d, const pas_prog_info_t *info, const pas_opt
     MPI_Comm_size(d->comm, &d->size);
     if (irc != PAS_OK) { /* the thread level: every rank sees the same */
         if (d->rank == 0)
-            fprintf(stderr, "%s: the MPI library does not provide MPI_THREAD_FUNNELED, which OpenMP "
-                            "regions need; use an MPI built with thread support\n", info->program);
+            fprintf(stderr,
+                    "%s: the MPI library does not provide MPI_THREAD_FUNNELED, which OpenMP "
+                    "regions need; use an MPI built with thread support\n",
+                    info->program);
         return finalize(1);
     }
     pas_outfile_signals(info->program, d->rank);
@@ -48,7 +52,9 @@ int pas_driver_begin(pas_driver_t *d, const pas_prog_info_t *info, const pas_opt
         double v = strtod(wd, &end);
         if (end == wd || *end || !isfinite(v) || v < 0) {
             if (d->rank == 0)
-                fprintf(stderr, "%s: PAS_WATCHDOG='%s' is not a number of seconds; set it to e.g. 600, or 0 to disable\n",
+                fprintf(stderr,
+                        "%s: PAS_WATCHDOG='%s' is not a number of seconds; set it to e.g. 600, or "
+                        "0 to disable\n",
                         info->program, wd);
             return finalize(2);
         }
@@ -78,8 +84,9 @@ int pas_driver_begin(pas_driver_t *d, const pas_prog_info_t *info, const pas_opt
     int wrc = pas_watch_start(d->opt.watchdog, d->rank);
     rc = pas_machine_detect(d->comm, d->opt.threads, &d->machine); /* collective: always */
     rc = pas_driver_check(d, wrc != PAS_OK ? wrc : rc,
-                          wrc != PAS_OK ? "could not start the watchdog thread; run with --watchdog 0"
-                                        : "could not detect the cores of this node");
+                          wrc != PAS_OK
+                              ? "could not start the watchdog thread; run with --watchdog 0"
+                              : "could not detect the cores of this node");
     if (rc) {
         pas_watch_stop();
         return finalize(1);
@@ -122,8 +129,8 @@ pas_status pas_driver_checkf(pas_driver_t *d, int status, const char *fmt, ...)
     return pas_driver_check(d, status, msg);
 }
 
-pas_status pas_driver_output(pas_driver_t *d, const char *opt, const char *path, const char *const *inputs,
-                      pas_outfile_t *f)
+pas_status pas_driver_output(pas_driver_t *d, const char *opt, const char *path,
+                             const char *const *inputs, pas_outfile_t *f)
 {
     char err[512] = "";
     memset(f, 0, sizeof *f);
@@ -144,25 +151,29 @@ pas_mem_limit_t pas_driver_mem_limit(const pas_driver_t *d, uint64_t option)
     if (option) {
         char b[32];
         lim.bytes = option;
-        snprintf(lim.from, sizeof lim.from, "--mem-limit %s", pas_format_bytes(option, b, sizeof b));
+        snprintf(lim.from, sizeof lim.from, "--mem-limit %s",
+                 pas_format_bytes(option, b, sizeof b));
     }
     return lim;
 }
 
-pas_status pas_driver_mem_check(pas_driver_t *d, uint64_t need, const pas_mem_limit_t *lim, const char *what,
-                         const char *fix)
+pas_status pas_driver_mem_check(pas_driver_t *d, uint64_t need, const pas_mem_limit_t *lim,
+                                const char *what, const char *fix)
 {
     char msg[1024] = "", nb[32], lb[32];
     int st = PAS_OK;
     int option = strncmp(lim->from, "--mem-limit", 11) == 0;
     if (need == UINT64_MAX) {
         st = PAS_ERR_ARG;
-        snprintf(msg, sizeof msg, "%s is too large: its memory need overflows 64 bits; %s", what, fix);
+        snprintf(msg, sizeof msg, "%s is too large: its memory need overflows 64 bits; %s", what,
+                 fix);
     } else if (need > lim->bytes) {
         st = PAS_ERR_ARG;
-        snprintf(msg, sizeof msg, "%s needs about %s per rank but the memory limit is %s per rank (%s); %s, or %s",
-                 what, pas_format_bytes(need, nb, sizeof nb), pas_format_bytes(lim->bytes, lb, sizeof lb), lim->from,
-                 fix, option ? "raise --mem-limit" : "give the job more memory");
+        snprintf(msg, sizeof msg,
+                 "%s needs about %s per rank but the memory limit is %s per rank (%s); %s, or %s",
+                 what, pas_format_bytes(need, nb, sizeof nb),
+                 pas_format_bytes(lim->bytes, lb, sizeof lb), lim->from, fix,
+                 option ? "raise --mem-limit" : "give the job more memory");
     }
     return pas_driver_check(d, st, msg);
 }
@@ -184,8 +195,8 @@ int pas_driver_end(pas_driver_t *d, int status)
     return finalize(pas_exit_code(status));
 }
 
-pas_status pas_bench_run(MPI_Comm comm, int warmup, int reps, pas_bench_fn prepare, pas_bench_fn run,
-                  void *ctx, pas_stats_t *stats)
+pas_status pas_bench_run(MPI_Comm comm, int warmup, int reps, pas_bench_fn prepare,
+                         pas_bench_fn run, void *ctx, pas_stats_t *stats)
 {
     double *t = calloc((size_t)(reps > 0 ? reps : 1), sizeof *t);
     int rc = t ? PAS_OK : PAS_ERR_NOMEM;

@@ -106,7 +106,10 @@ void pas_mpi_yield_set(int on)
 #endif
 }
 
-int pas_mpi_yield_get(void) { return yield_on; }
+int pas_mpi_yield_get(void)
+{
+    return yield_on;
+}
 
 pas_status pas_machine_detect(MPI_Comm comm, int requested_threads, pas_machine_t *m)
 {
@@ -138,7 +141,8 @@ pas_status pas_machine_detect(MPI_Comm comm, int requested_threads, pas_machine_
     MPI_Comm node = MPI_COMM_NULL;
     int node_rank = 0, sharers = 1, cg_sharers = 1;
     m->local_ranks = 1;
-    if (MPI_Comm_split_type(comm, MPI_COMM_TYPE_SHARED, m->rank, MPI_INFO_NULL, &node) == MPI_SUCCESS) {
+    if (MPI_Comm_split_type(comm, MPI_COMM_TYPE_SHARED, m->rank, MPI_INFO_NULL, &node) ==
+        MPI_SUCCESS) {
         MPI_Comm_size(node, &m->local_ranks);
         MPI_Comm_rank(node, &node_rank);
         uint64_t mine[2] = {mask_digest(&set), 0};
@@ -146,7 +150,8 @@ pas_status pas_machine_detect(MPI_Comm comm, int requested_threads, pas_machine_
             mine[1] = pas_mix64(mine[1] ^ (unsigned char)*c);
         uint64_t *all = malloc((size_t)m->local_ranks * sizeof mine);
         if (MPI_Allgather(mine, 2, MPI_UINT64_T, all ? all : mine, all ? 2 : 0, MPI_UINT64_T,
-                          node) == MPI_SUCCESS && all) {
+                          node) == MPI_SUCCESS &&
+            all) {
             sharers = cg_sharers = 0;
             for (int i = 0; i < m->local_ranks; i++) {
                 sharers += all[2 * i] == mine[0];
@@ -172,9 +177,9 @@ pas_status pas_machine_detect(MPI_Comm comm, int requested_threads, pas_machine_
     /* Count physical cores, not SMT siblings, when hwloc knows them. */
     int mask = m->hw_cores > 0 && m->hw_cores < m->mask_cpus ? m->hw_cores : m->mask_cpus;
     m->sharers = sharers;
-    m->threads = pas_threads_choose(requested_threads, env_int("OMP_NUM_THREADS"),
-                                    env_int("SLURM_CPUS_PER_TASK"), mask, sharers,
-                                    &m->threads_from);
+    m->threads =
+        pas_threads_choose(requested_threads, env_int("OMP_NUM_THREADS"),
+                           env_int("SLURM_CPUS_PER_TASK"), mask, sharers, &m->threads_from);
 #ifdef _OPENMP
     omp_set_num_threads(m->threads);
 #else
@@ -185,7 +190,8 @@ pas_status pas_machine_detect(MPI_Comm comm, int requested_threads, pas_machine_
     /* Yield while waiting when any node has more ranks than cores; every
      * rank must switch alike, so the job agrees (before any wrapped call). */
     const char *y = getenv("PAS_MPI_YIELD");
-    int want = y && *y ? atoi(y) != 0 : (sharers > m->mask_cpus || m->local_ranks > m->node_cpus), any = 0;
+    int want = y && *y ? atoi(y) != 0 : (sharers > m->mask_cpus || m->local_ranks > m->node_cpus),
+        any = 0;
     if (MPI_Allreduce(&want, &any, 1, MPI_INT, MPI_MAX, comm) != MPI_SUCCESS)
         rc = PAS_ERR_MPI;
     pas_mpi_yield_set(any);

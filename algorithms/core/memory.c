@@ -82,12 +82,22 @@ static int slurm_size(const char *v, uint64_t *out)
     unsigned long long x = strtoull(v, &end, 10);
     int shift = 20;
     switch (toupper((unsigned char)*end)) {
-    case '\0': break;
-    case 'K': shift = 10, end++; break;
-    case 'M': shift = 20, end++; break;
-    case 'G': shift = 30, end++; break;
-    case 'T': shift = 40, end++; break;
-    default: return PAS_ERR_FORMAT;
+    case '\0':
+        break;
+    case 'K':
+        shift = 10, end++;
+        break;
+    case 'M':
+        shift = 20, end++;
+        break;
+    case 'G':
+        shift = 30, end++;
+        break;
+    case 'T':
+        shift = 40, end++;
+        break;
+    default:
+        return PAS_ERR_FORMAT;
     }
     if (errno || *end)
         return PAS_ERR_FORMAT;
@@ -126,7 +136,8 @@ static int field(const char *l, int i, char *buf, size_t len)
     }
     size_t n = 0;
     while (*l && *l != ' ' && *l != '\n' && n + 1 < len) {
-        if (l[0] == '\\' && l[1] >= '0' && l[1] <= '3' && l[2] >= '0' && l[2] <= '7' && l[3] >= '0' && l[3] <= '7') {
+        if (l[0] == '\\' && l[1] >= '0' && l[1] <= '3' && l[2] >= '0' && l[2] <= '7' &&
+            l[3] >= '0' && l[3] <= '7') {
             buf[n++] = (char)((l[1] - '0') * 64 + (l[2] - '0') * 8 + (l[3] - '0'));
             l += 4;
         } else {
@@ -154,7 +165,8 @@ static int has_word(const char *list, const char *opt)
 /* The mount point and root of the v2 hierarchy (v1: the one with the memory
  * controller), from /proc/self/mountinfo:
  *   ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTIONS [OPTIONAL...] - FSTYPE SOURCE SUPEROPTIONS */
-static int find_mount(const char *mountinfo, int v2, char *mnt, size_t mlen, char *root, size_t rlen)
+static int find_mount(const char *mountinfo, int v2, char *mnt, size_t mlen, char *root,
+                      size_t rlen)
 {
     for (const char *l = mountinfo; l && *l;) {
         const char *dash = strstr(l, " - ");
@@ -162,7 +174,8 @@ static int find_mount(const char *mountinfo, int v2, char *mnt, size_t mlen, cha
         if (dash && (!eol || dash < eol)) {
             char type[32], super[512];
             if (field(dash + 3, 0, type, sizeof type) && field(dash + 3, 2, super, sizeof super) &&
-                (v2 ? strcmp(type, "cgroup2") == 0 : strcmp(type, "cgroup") == 0 && has_word(super, "memory")) &&
+                (v2 ? strcmp(type, "cgroup2") == 0
+                    : strcmp(type, "cgroup") == 0 && has_word(super, "memory")) &&
                 field(l, 3, root, rlen) && field(l, 4, mnt, mlen))
                 return 1;
         }
@@ -171,7 +184,8 @@ static int find_mount(const char *mountinfo, int v2, char *mnt, size_t mlen, cha
     return 0;
 }
 
-pas_status pas_mem_cgroup_dir(const char *proc_cgroup, const char *mountinfo, int v2, char *dir, size_t len)
+pas_status pas_mem_cgroup_dir(const char *proc_cgroup, const char *mountinfo, int v2, char *dir,
+                              size_t len)
 {
     /* lines "ID:CONTROLLERS:PATH"; v2 is "0::PATH" */
     for (const char *l = proc_cgroup; l && *l;) {
@@ -195,7 +209,8 @@ pas_status pas_mem_cgroup_dir(const char *proc_cgroup, const char *mountinfo, in
                     const char *rel = path;
                     size_t rn = strlen(root);
                     /* the mount shows a subtree: its root is not part of the path */
-                    if (strcmp(root, "/") != 0 && strncmp(path, root, rn) == 0 && (path[rn] == '/' || !path[rn]))
+                    if (strcmp(root, "/") != 0 && strncmp(path, root, rn) == 0 &&
+                        (path[rn] == '/' || !path[rn]))
                         rel = path + rn;
                     int w = snprintf(dir, len, "%s%s", mnt, strcmp(rel, "/") == 0 ? "" : rel);
                     return w > 0 && (size_t)w < len ? PAS_OK : PAS_ERR_OVERFLOW;
@@ -222,10 +237,12 @@ static long read_at(const pas_mem_sources_t *src, char *buf, size_t len, const c
 /* Walk from `dir` up to the mount point `top`, keeping the level with the
  * least room: its limit less its usage (page cache excluded: the kernel
  * reclaims it before it kills). */
-static void cgroup_walk(const pas_mem_sources_t *src, int v2, const char *top, const char *dir, pas_mem_probe_t *p)
+static void cgroup_walk(const pas_mem_sources_t *src, int v2, const char *top, const char *dir,
+                        pas_mem_probe_t *p)
 {
     static const char *const v2files[] = {"memory.max", "memory.current", "file"};
-    static const char *const v1files[] = {"memory.limit_in_bytes", "memory.usage_in_bytes", "total_cache"};
+    static const char *const v1files[] = {"memory.limit_in_bytes", "memory.usage_in_bytes",
+                                          "total_cache"};
     const char *const *f = v2 ? v2files : v1files;
     char d[4096], buf[4096];
     size_t tn = strlen(top);
@@ -233,11 +250,12 @@ static void cgroup_walk(const pas_mem_sources_t *src, int v2, const char *top, c
         return;
     for (;;) {
         uint64_t limit, used = 0, cache = 0;
-        if (read_at(src, buf, sizeof buf, "%s/%s", d, f[0]) > 0 && pas_mem_parse_value(buf, &limit) == PAS_OK &&
-            limit != UINT64_MAX) {
+        if (read_at(src, buf, sizeof buf, "%s/%s", d, f[0]) > 0 &&
+            pas_mem_parse_value(buf, &limit) == PAS_OK && limit != UINT64_MAX) {
             if (read_at(src, buf, sizeof buf, "%s/%s", d, f[1]) > 0)
                 pas_mem_parse_value(buf, &used);
-            if (read_at(src, buf, sizeof buf, "%s/memory.stat", d) > 0 && pas_mem_stat_get(buf, f[2], &cache) != PAS_OK)
+            if (read_at(src, buf, sizeof buf, "%s/memory.stat", d) > 0 &&
+                pas_mem_stat_get(buf, f[2], &cache) != PAS_OK)
                 pas_mem_stat_get(buf, "cache", &cache);
             if (used == UINT64_MAX)
                 used = 0;
@@ -247,8 +265,9 @@ static void cgroup_walk(const pas_mem_sources_t *src, int v2, const char *top, c
                 char lb[32], ub[32];
                 p->cgroup = room;
                 snprintf(p->cgroup_dir, sizeof p->cgroup_dir, "%s", d);
-                snprintf(p->cgroup_from, sizeof p->cgroup_from, "cgroup %s %s of %.160s: %s, %s in use",
-                         v2 ? "v2" : "v1", f[0], d, pas_format_bytes(limit, lb, sizeof lb),
+                snprintf(p->cgroup_from, sizeof p->cgroup_from,
+                         "cgroup %s %s of %.160s: %s, %s in use", v2 ? "v2" : "v1", f[0], d,
+                         pas_format_bytes(limit, lb, sizeof lb),
                          pas_format_bytes(used, ub, sizeof ub));
             }
         }
@@ -273,7 +292,8 @@ void pas_mem_probe(const pas_mem_sources_t *src, pas_mem_probe_t *p)
         return;
     }
     uint64_t v;
-    if (src->read(src->ctx, "/proc/meminfo", text, TEXT_MAX) > 0 && pas_mem_stat_get(text, "MemAvailable", &v) == PAS_OK)
+    if (src->read(src->ctx, "/proc/meminfo", text, TEXT_MAX) > 0 &&
+        pas_mem_stat_get(text, "MemAvailable", &v) == PAS_OK)
         p->host = v;
 
     /* both hierarchies can hold a limit (a hybrid host): each is walked */
@@ -287,8 +307,8 @@ void pas_mem_probe(const pas_mem_sources_t *src, pas_mem_probe_t *p)
         }
     }
 
-    p->slurm = pas_mem_parse_slurm(src->slurm_mem_per_node, src->slurm_mem_per_cpu, src->slurm_cpus_on_node,
-                                   &p->slurm_from);
+    p->slurm = pas_mem_parse_slurm(src->slurm_mem_per_node, src->slurm_mem_per_cpu,
+                                   src->slurm_cpus_on_node, &p->slurm_from);
 
     if (src->rlimit_as != UINT64_MAX) {
         uint64_t vm = 0;
@@ -304,28 +324,34 @@ void pas_mem_probe(const pas_mem_sources_t *src, pas_mem_probe_t *p)
 void pas_mem_share(const pas_mem_probe_t *p, int node_ranks, int cgroup_ranks, pas_mem_limit_t *out)
 {
     char b[32], per[32];
-    uint64_t nr = node_ranks > 0 ? (uint64_t)node_ranks : 1, cr = cgroup_ranks > 0 ? (uint64_t)cgroup_ranks : 1;
+    uint64_t nr = node_ranks > 0 ? (uint64_t)node_ranks : 1,
+             cr = cgroup_ranks > 0 ? (uint64_t)cgroup_ranks : 1;
     out->bytes = UINT64_MAX;
     snprintf(out->from, sizeof out->from, "no limit found");
     if (p->host != UINT64_MAX && p->host / nr < out->bytes) {
         out->bytes = p->host / nr;
-        snprintf(out->from, sizeof out->from, "the node's available memory, %s, shared by %llu rank%s",
+        snprintf(out->from, sizeof out->from,
+                 "the node's available memory, %s, shared by %llu rank%s",
                  pas_format_bytes(p->host, b, sizeof b), (unsigned long long)nr, nr > 1 ? "s" : "");
     }
     if (p->cgroup != UINT64_MAX && p->cgroup / cr < out->bytes) {
         out->bytes = p->cgroup / cr;
         snprintf(out->from, sizeof out->from, "%s; %s room shared by %llu rank%s", p->cgroup_from,
-                 pas_format_bytes(p->cgroup, b, sizeof b), (unsigned long long)cr, cr > 1 ? "s" : "");
+                 pas_format_bytes(p->cgroup, b, sizeof b), (unsigned long long)cr,
+                 cr > 1 ? "s" : "");
     }
     if (p->slurm != UINT64_MAX && p->slurm / nr < out->bytes) {
         out->bytes = p->slurm / nr;
-        snprintf(out->from, sizeof out->from, "Slurm's %s, %s per node shared by %llu rank%s", p->slurm_from,
-                 pas_format_bytes(p->slurm, b, sizeof b), (unsigned long long)nr, nr > 1 ? "s" : "");
+        snprintf(out->from, sizeof out->from, "Slurm's %s, %s per node shared by %llu rank%s",
+                 p->slurm_from, pas_format_bytes(p->slurm, b, sizeof b), (unsigned long long)nr,
+                 nr > 1 ? "s" : "");
     }
     if (p->rlimit != UINT64_MAX && p->rlimit < out->bytes) {
         out->bytes = p->rlimit;
-        snprintf(out->from, sizeof out->from, "RLIMIT_AS (ulimit -v) of %s, %s of it not yet mapped",
-                 pas_format_bytes(p->rlimit_as, b, sizeof b), pas_format_bytes(p->rlimit, per, sizeof per));
+        snprintf(out->from, sizeof out->from,
+                 "RLIMIT_AS (ulimit -v) of %s, %s of it not yet mapped",
+                 pas_format_bytes(p->rlimit_as, b, sizeof b),
+                 pas_format_bytes(p->rlimit, per, sizeof per));
     }
 }
 
@@ -365,5 +391,7 @@ void pas_mem_sources_system(pas_mem_sources_t *src)
     src->slurm_mem_per_cpu = getenv("SLURM_MEM_PER_CPU");
     src->slurm_cpus_on_node = getenv("SLURM_CPUS_ON_NODE");
     struct rlimit rl;
-    src->rlimit_as = getrlimit(RLIMIT_AS, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY ? (uint64_t)rl.rlim_cur : UINT64_MAX;
+    src->rlimit_as = getrlimit(RLIMIT_AS, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY
+                         ? (uint64_t)rl.rlim_cur
+                         : UINT64_MAX;
 }

@@ -18,13 +18,22 @@
 static int common_table(pas_common_opts_t *c, pas_opt_t *t)
 {
     pas_opt_t rows[] = {
-        {"seed", PAS_OPT_SIZE, &c->seed, "N", "seed of the generated input (same data at any rank count)", NULL, 0, 0},
-        {"threads", PAS_OPT_INT, &c->threads, "N", "OpenMP threads per rank (0: detect from the cores each rank may use)", NULL, 0, 4096},
-        {"reps", PAS_OPT_INT, &c->reps, "N", "timed repetitions (min/median/max are reported)", NULL, 1, 1000000},
-        {"warmup", PAS_OPT_INT, &c->warmup, "N", "untimed warm-up runs before the timed ones", NULL, 0, 1000},
-        {"watchdog", PAS_OPT_DOUBLE, &c->watchdog, "S", "abort the job when a rank blocks in one MPI call longer than S seconds (0: off; env PAS_WATCHDOG)", NULL, 0, 1e9},
-        {"json", PAS_OPT_FLAG, &c->json, NULL, "print each result as one JSON object per line", NULL, 0, 0},
-        {"quiet", PAS_OPT_FLAG, &c->quiet, NULL, "print result rows only (no banner, no header)", NULL, 0, 0},
+        {"seed", PAS_OPT_SIZE, &c->seed, "N",
+         "seed of the generated input (same data at any rank count)", NULL, 0, 0},
+        {"threads", PAS_OPT_INT, &c->threads, "N",
+         "OpenMP threads per rank (0: detect from the cores each rank may use)", NULL, 0, 4096},
+        {"reps", PAS_OPT_INT, &c->reps, "N", "timed repetitions (min/median/max are reported)",
+         NULL, 1, 1000000},
+        {"warmup", PAS_OPT_INT, &c->warmup, "N", "untimed warm-up runs before the timed ones", NULL,
+         0, 1000},
+        {"watchdog", PAS_OPT_DOUBLE, &c->watchdog, "S",
+         "abort the job when a rank blocks in one MPI call longer than S seconds (0: off; env "
+         "PAS_WATCHDOG)",
+         NULL, 0, 1e9},
+        {"json", PAS_OPT_FLAG, &c->json, NULL, "print each result as one JSON object per line",
+         NULL, 0, 0},
+        {"quiet", PAS_OPT_FLAG, &c->quiet, NULL, "print result rows only (no banner, no header)",
+         NULL, 0, 0},
         {"help", PAS_OPT_FLAG, &c->help, NULL, "print this help and exit", NULL, 0, 0},
         {"version", PAS_OPT_FLAG, &c->version, NULL, "print the version and exit", NULL, 0, 0},
     };
@@ -48,7 +57,6 @@ static int in_range(const pas_opt_t *o, double v)
 {
     return o->min == o->max || (v >= o->min && v <= o->max);
 }
-
 
 static int assign(const pas_prog_info_t *info, const pas_opt_t *o, const char *val, char *err,
                   size_t len)
@@ -74,10 +82,13 @@ static int assign(const pas_prog_info_t *info, const pas_opt_t *o, const char *v
         uint64_t v;
         int rc = pas_parse_size(val, &v);
         if (rc == PAS_ERR_OVERFLOW)
-            return errf(err, len, "%s: --%s %s is too large (overflows 64 bits); use a smaller count",
-                        p, o->name, val);
+            return errf(err, len,
+                        "%s: --%s %s is too large (overflows 64 bits); use a smaller count", p,
+                        o->name, val);
         if (rc)
-            return errf(err, len, "%s: --%s expects a non-negative count such as 1000, 10M, 4Gi, 1e8 or 2^30, got '%s'",
+            return errf(err, len,
+                        "%s: --%s expects a non-negative count such as 1000, 10M, 4Gi, 1e8 or "
+                        "2^30, got '%s'",
                         p, o->name, val);
         if (!in_range(o, (double)v))
             return errf(err, len, "%s: --%s %s is out of range; use a value from %g to %g", p,
@@ -110,15 +121,16 @@ static int assign(const pas_prog_info_t *info, const pas_opt_t *o, const char *v
             }
             c += k + (bar != NULL);
         }
-        return errf(err, len, "%s: --%s '%s' is not a known choice; use one of %s", p, o->name,
-                    val, o->choices);
+        return errf(err, len, "%s: --%s '%s' is not a known choice; use one of %s", p, o->name, val,
+                    o->choices);
     }
     }
     return errf(err, len, "%s: internal error in option --%s", p, o->name);
 }
 
 pas_status pas_opts_parse(const pas_prog_info_t *info, const pas_opt_t *table,
-                   pas_common_opts_t *common, int argc, char **argv, char *err, size_t errlen)
+                          pas_common_opts_t *common, int argc, char **argv, char *err,
+                          size_t errlen)
 {
     pas_opt_t all[MAX_OPTS];
     struct option lopts[MAX_OPTS + 1];
@@ -159,12 +171,14 @@ pas_status pas_opts_parse(const pas_prog_info_t *info, const pas_opt_t *table,
             if (c == ':')
                 return errf(err, errlen, "%s: option '%s' needs a value; see '%s --help'",
                             info->program, shown, info->program);
-            return errf(err, errlen, "%s: unknown or ambiguous option '%s'; see '%s --help' for the list",
+            return errf(err, errlen,
+                        "%s: unknown or ambiguous option '%s'; see '%s --help' for the list",
                         info->program, shown, info->program);
         }
     }
     if (optind < argc)
-        return errf(err, errlen, "%s: unexpected argument '%s' (options start with --); see '%s --help'",
+        return errf(err, errlen,
+                    "%s: unexpected argument '%s' (options start with --); see '%s --help'",
                     info->program, argv[optind], info->program);
     return PAS_OK;
 }

@@ -108,7 +108,8 @@ static void on_signal(int sig)
     if (sig_rank == 0) {
         const char *phase = pas_watch_current_phase();
         put(line, &n, sizeof line, sig_program);
-        put(line, &n, sizeof line, sig == SIGINT ? ": interrupted by SIGINT" : ": interrupted by SIGTERM");
+        put(line, &n, sizeof line,
+            sig == SIGINT ? ": interrupted by SIGINT" : ": interrupted by SIGTERM");
         if (phase && *phase) {
             put(line, &n, sizeof line, " during phase '");
             put(line, &n, sizeof line, phase);
@@ -130,7 +131,10 @@ static void on_signal(int sig)
     _exit(128 + sig);
 }
 
-void pas_outfile_finishing(int code) { finishing = code; }
+void pas_outfile_finishing(int code)
+{
+    finishing = code;
+}
 
 void pas_outfile_signals(const char *program, int rank)
 {
@@ -153,7 +157,8 @@ void pas_outfile_signals(const char *program, int rank)
 
 /* ---- names ---- */
 
-pas_status pas_outfile_tmp_name(const char *path, const char *host, long pid, uint32_t rnd, char *out, size_t len)
+pas_status pas_outfile_tmp_name(const char *path, const char *host, long pid, uint32_t rnd,
+                                char *out, size_t len)
 {
     int w = snprintf(out, len, "%s.pas-tmp.%s.%ld.%08x", path, host, pid, (unsigned)rnd);
     return w < 0 || (size_t)w >= len ? PAS_ERR_OVERFLOW : PAS_OK;
@@ -241,10 +246,13 @@ static void scan_stale(pas_outfile_t *f, const char *host)
                               "removed %d stale temporary file%s of killed runs (%s%s)", removed,
                               removed > 1 ? "s" : "", rm, removed > 1 ? ", ..." : "");
     if (kept && n < sizeof f->note)
-        snprintf(f->note + n, sizeof f->note - n,
-                 "%s%d temporary file%s of another run left alone (%s%s): it may still be running, or ran on "
-                 "another host or with an older pas; delete %s by hand if no job writes this output",
-                 n ? "; " : "", kept, kept > 1 ? "s" : "", keep, kept > 1 ? ", ..." : "", kept > 1 ? "them" : "it");
+        snprintf(
+            f->note + n, sizeof f->note - n,
+            "%s%d temporary file%s of another run left alone (%s%s): it may still be running, or "
+            "ran on "
+            "another host or with an older pas; delete %s by hand if no job writes this output",
+            n ? "; " : "", kept, kept > 1 ? "s" : "", keep, kept > 1 ? ", ..." : "",
+            kept > 1 ? "them" : "it");
 }
 
 static void host_name(char *host, size_t len)
@@ -280,7 +288,8 @@ static int begin_local(const char *opt, const char *path, pas_outfile_t *f)
         return PAS_ERR_ARG;
     }
     if (strcmp(path, "-") == 0) {
-        snprintf(f->why, sizeof f->why, "%s - (stdout) is not supported here; give a file name", opt);
+        snprintf(f->why, sizeof f->why, "%s - (stdout) is not supported here; give a file name",
+                 opt);
         return PAS_ERR_ARG;
     }
     if (strlen(path) >= sizeof f->path - 64) {
@@ -292,7 +301,8 @@ static int begin_local(const char *opt, const char *path, pas_outfile_t *f)
         char *target = realpath(path, NULL);
         if (!target) {
             snprintf(f->why, sizeof f->why,
-                     "%s %s is a symbolic link to a missing file or directory (%s); give the target path",
+                     "%s %s is a symbolic link to a missing file or directory (%s); give the "
+                     "target path",
                      opt, path, strerror(errno));
             return PAS_ERR_ARG;
         }
@@ -307,13 +317,15 @@ static int begin_local(const char *opt, const char *path, pas_outfile_t *f)
     if (stat(f->path, &st) == 0) {
         if (S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) {
             snprintf(f->why, sizeof f->why,
-                     "%s %s is a %s; this output is written in parallel and renamed into place, so give a "
-                     "regular file (it was left untouched)", opt, path,
-                     S_ISFIFO(st.st_mode) ? "FIFO" : "device");
+                     "%s %s is a %s; this output is written in parallel and renamed into place, so "
+                     "give a "
+                     "regular file (it was left untouched)",
+                     opt, path, S_ISFIFO(st.st_mode) ? "FIFO" : "device");
             return PAS_ERR_ARG;
         }
         if (!S_ISREG(st.st_mode)) {
-            snprintf(f->why, sizeof f->why, "%s %s is not a regular file; give a file name", opt, path);
+            snprintf(f->why, sizeof f->why, "%s %s is not a regular file; give a file name", opt,
+                     path);
             return PAS_ERR_ARG;
         }
         f->existed = 1;
@@ -325,8 +337,10 @@ static int begin_local(const char *opt, const char *path, pas_outfile_t *f)
     scan_stale(f, host);
     int fd = -1;
     for (int tries = 0; fd < 0 && tries < 8; tries++) {
-        if (pas_outfile_tmp_name(f->path, host, (long)getpid(), random_word(), f->tmp, sizeof f->tmp)) {
-            snprintf(f->why, sizeof f->why, "%s %s: the path is too long for a temporary name", opt, path);
+        if (pas_outfile_tmp_name(f->path, host, (long)getpid(), random_word(), f->tmp,
+                                 sizeof f->tmp)) {
+            snprintf(f->why, sizeof f->why, "%s %s: the path is too long for a temporary name", opt,
+                     path);
             return PAS_ERR_ARG;
         }
         fd = open(f->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
@@ -335,8 +349,10 @@ static int begin_local(const char *opt, const char *path, pas_outfile_t *f)
     }
     if (fd < 0) {
         int err = errno;
-        snprintf(f->why, sizeof f->why, "%s %.300s: cannot create a temporary file next to it (%s); choose a "
-                 "writable directory", opt, path, strerror(err));
+        snprintf(f->why, sizeof f->why,
+                 "%s %.300s: cannot create a temporary file next to it (%s); choose a "
+                 "writable directory",
+                 opt, path, strerror(err));
         f->tmp[0] = 0;
         return PAS_ERR_ARG;
     }
@@ -386,7 +402,10 @@ pas_status pas_outfile_tmp_register(const char *path, char *tmp, size_t len)
     return rc;
 }
 
-void pas_outfile_tmp_release(const char *tmp) { reg_remove(tmp); }
+void pas_outfile_tmp_release(const char *tmp)
+{
+    reg_remove(tmp);
+}
 
 /* ---- checked POSIX I/O ---- */
 
@@ -433,8 +452,8 @@ static int reserve(pas_outfile_t *f, uint64_t total)
     if (fd < 0)
         return fail(f, errno);
     int rc = PAS_OK;
-    if (total > 0 && fallocate(fd, 0, 0, (off_t)total) != 0 && errno != EOPNOTSUPP && errno != ENOSYS &&
-        errno != EINVAL)
+    if (total > 0 && fallocate(fd, 0, 0, (off_t)total) != 0 && errno != EOPNOTSUPP &&
+        errno != ENOSYS && errno != EINVAL)
         rc = fail(f, errno);
     if (rc == PAS_OK && ftruncate(fd, (off_t)total) != 0)
         rc = fail(f, errno);
@@ -443,7 +462,8 @@ static int reserve(pas_outfile_t *f, uint64_t total)
     return rc;
 }
 
-static int write_extents(pas_outfile_t *f, const pas_outfile_extent_t *ext, size_t next, size_t piece)
+static int write_extents(pas_outfile_t *f, const pas_outfile_extent_t *ext, size_t next,
+                         size_t piece)
 {
     int fd = open(f->tmp, O_WRONLY | O_CLOEXEC);
     if (fd < 0)
@@ -475,7 +495,8 @@ static int read_back(pas_outfile_t *f, uint64_t total, const pas_outfile_extent_
     if (fstat(fd, &st) != 0) {
         rc = fail(f, errno);
     } else if ((uint64_t)st.st_size != total) {
-        snprintf(f->why, sizeof f->why, "the file holds %llu bytes after writing, not %llu (nothing was written)",
+        snprintf(f->why, sizeof f->why,
+                 "the file holds %llu bytes after writing, not %llu (nothing was written)",
                  (unsigned long long)st.st_size, (unsigned long long)total);
         rc = PAS_ERR_VERIFY;
     }
@@ -492,7 +513,8 @@ static int read_back(pas_outfile_t *f, uint64_t total, const pas_outfile_extent_
                 rc = fail(f, e);
             else if (e < 0 || memcmp(buf, (const char *)ext[i].buf + o, c) != 0) {
                 snprintf(f->why, sizeof f->why,
-                         "the bytes read back at offset %llu differ from those written (nothing was written)",
+                         "the bytes read back at offset %llu differ from those written (nothing "
+                         "was written)",
                          (unsigned long long)(ext[i].off + o));
                 rc = PAS_ERR_VERIFY;
             }
@@ -511,12 +533,14 @@ static int agree_step(MPI_Comm comm, int local)
     return rc != PAS_OK && local == PAS_OK ? PAS_ERR_REMOTE : rc;
 }
 
-pas_status pas_outfile_write(MPI_Comm comm, pas_outfile_t *f, uint64_t total, const pas_outfile_extent_t *ext,
-                      size_t next, size_t piece)
+pas_status pas_outfile_write(MPI_Comm comm, pas_outfile_t *f, uint64_t total,
+                             const pas_outfile_extent_t *ext, size_t next, size_t piece)
 {
-    int rc = pas_watch_phase("write"); /* PAS_FAULT=R:write:error fails this rank's write (a test) */
+    int rc =
+        pas_watch_phase("write"); /* PAS_FAULT=R:write:error fails this rank's write (a test) */
     if (rc != PAS_OK)
-        snprintf(f->why, sizeof f->why, "PAS_FAULT injected an error into the write (nothing was written)");
+        snprintf(f->why, sizeof f->why,
+                 "PAS_FAULT injected an error into the write (nothing was written)");
     if (!piece || piece > DEFAULT_PIECE)
         piece = DEFAULT_PIECE;
     if (rc == PAS_OK && !f->live)
@@ -540,7 +564,8 @@ static int same_file(const struct stat *st, const pas_outfile_t *f)
 static int lost(pas_outfile_t *f)
 {
     snprintf(f->why, sizeof f->why,
-             "another job wrote this file while this one ran; it keeps that job's complete output and this "
+             "another job wrote this file while this one ran; it keeps that job's complete output "
+             "and this "
              "job's result was discarded (give each job its own output)");
     return PAS_ERR_IO;
 }
@@ -573,7 +598,8 @@ static int commit_local(pas_outfile_t *f)
             if (renameat2(AT_FDCWD, f->tmp, AT_FDCWD, f->path, RENAME_EXCHANGE) != 0) {
                 /* the temporary name now holds the other job's file: keep it */
                 snprintf(f->why, sizeof f->why,
-                         "another job wrote this file while this one ran and it could not be put back (%s); "
+                         "another job wrote this file while this one ran and it could not be put "
+                         "back (%s); "
                          "its output is in %.300s: rename it by hand if it is the one to keep",
                          strerror(errno), f->tmp);
                 f->tmp[0] = 0; /* not removed by the caller */

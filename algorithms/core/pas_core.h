@@ -26,25 +26,25 @@
  * value is local (this rank's view) or agreed (every rank of the
  * communicator returns the same value, as pas_agree() makes it).  Booleans
  * and three-way results are int or bool, never pas_status. */
-#define PAS_STATUS_LIST(X)                                                                  \
-    X(PAS_OK, 0, "success")                                                                 \
-    X(PAS_ERR_ARG, -1, "invalid argument")                 /* out of its domain */          \
-    X(PAS_ERR_NOMEM, -2, "out of memory")                  /* or over the memory limit */   \
-    X(PAS_ERR_IO, -3, "I/O error")                         /* a file read or write */       \
-    X(PAS_ERR_MPI, -4, "MPI error")                        /* an MPI call failed */         \
-    X(PAS_ERR_VERIFY, -5, "verification failed")                                            \
-    X(PAS_ERR_OVERFLOW, -6, "size or count overflows its type")                             \
-    X(PAS_ERR_UNSUPPORTED, -7, "not supported")            /* in this build or layout */    \
-    X(PAS_ERR_FORMAT, -8, "malformed input data")          /* size, header, record */       \
-    X(PAS_ERR_TIMEOUT, -9, "timed out")                    /* a watchdog limit expired */   \
-    X(PAS_ERR_INTERNAL, -10, "internal error (a bug in pas)")                               \
-    X(PAS_ERR_REMOTE, -11, "another rank failed")          /* see its message */
+#define PAS_STATUS_LIST(X)                                                                         \
+    X(PAS_OK, 0, "success")                                                                        \
+    X(PAS_ERR_ARG, -1, "invalid argument") /* out of its domain */                                 \
+    X(PAS_ERR_NOMEM, -2, "out of memory")  /* or over the memory limit */                          \
+    X(PAS_ERR_IO, -3, "I/O error")         /* a file read or write */                              \
+    X(PAS_ERR_MPI, -4, "MPI error")        /* an MPI call failed */                                \
+    X(PAS_ERR_VERIFY, -5, "verification failed")                                                   \
+    X(PAS_ERR_OVERFLOW, -6, "size or count overflows its type")                                    \
+    X(PAS_ERR_UNSUPPORTED, -7, "not supported")   /* in this build or layout */                    \
+    X(PAS_ERR_FORMAT, -8, "malformed input data") /* size, header, record */                       \
+    X(PAS_ERR_TIMEOUT, -9, "timed out")           /* a watchdog limit expired */                   \
+    X(PAS_ERR_INTERNAL, -10, "internal error (a bug in pas)")                                      \
+    X(PAS_ERR_REMOTE, -11, "another rank failed") /* see its message */
 
 typedef enum pas_status {
 #define PAS_STATUS_ENUM_(name, value, text) name = value,
     PAS_STATUS_LIST(PAS_STATUS_ENUM_)
 #undef PAS_STATUS_ENUM_
-    PAS_ERR_LAST = -12 /* one past the last: not a status */
+        PAS_ERR_LAST = -12 /* one past the last: not a status */
 } pas_status;
 
 /* local: a static string for a status; never NULL ("unknown status" for a
@@ -121,7 +121,7 @@ typedef struct {
     int reps;
     int warmup;
     int json;
-    int quiet;   /* result rows only: no banner, no table header */
+    int quiet;       /* result rows only: no banner, no table header */
     double watchdog; /* seconds a rank may block in one MPI call; 0: off */
     int help, version;
 } pas_common_opts_t;
@@ -138,7 +138,8 @@ typedef struct {
  * `err` (the caller prints it: usually only rank 0 does).  --help and
  * --version set the corresponding field and return PAS_OK. */
 pas_status pas_opts_parse(const pas_prog_info_t *info, const pas_opt_t *table,
-                   pas_common_opts_t *common, int argc, char **argv, char *err, size_t errlen);
+                          pas_common_opts_t *common, int argc, char **argv, char *err,
+                          size_t errlen);
 
 /* local: print --help (with the current, i.e. default, values) to `out`. */
 void pas_opts_help(const pas_prog_info_t *info, const pas_opt_t *table,
@@ -148,8 +149,8 @@ void pas_opts_help(const pas_prog_info_t *info, const pas_opt_t *table,
 
 /* The most a rank may use, and which limit bound it (for messages). */
 typedef struct {
-    uint64_t bytes;  /* per rank; UINT64_MAX when nothing limits it */
-    char from[400];  /* e.g. "Slurm's SLURM_MEM_PER_NODE, 3.0 GiB per node shared by 2 ranks" */
+    uint64_t bytes; /* per rank; UINT64_MAX when nothing limits it */
+    char from[400]; /* e.g. "Slurm's SLURM_MEM_PER_NODE, 3.0 GiB per node shared by 2 ranks" */
 } pas_mem_limit_t;
 
 /* Reads the file at `path` into buf (NUL-terminated, at most len - 1 bytes);
@@ -194,7 +195,8 @@ uint64_t pas_mem_parse_slurm(const char *per_node, const char *per_cpu, const ch
  * of /proc/self/cgroup and /proc/self/mountinfo; v2 selects the unified
  * hierarchy, else the v1 one with the memory controller.  PAS_OK,
  * PAS_ERR_FORMAT (none) or PAS_ERR_OVERFLOW (len too small). */
-pas_status pas_mem_cgroup_dir(const char *proc_cgroup, const char *mountinfo, int v2, char *dir, size_t len);
+pas_status pas_mem_cgroup_dir(const char *proc_cgroup, const char *mountinfo, int v2, char *dir,
+                              size_t len);
 
 /* local: read every source (the cgroup walked up to its hierarchy's root). */
 void pas_mem_probe(const pas_mem_sources_t *src, pas_mem_probe_t *p);
@@ -202,7 +204,8 @@ void pas_mem_probe(const pas_mem_sources_t *src, pas_mem_probe_t *p);
 /* local, pure: one rank's share: host and Slurm memory over node_ranks,
  * the cgroup's room over cgroup_ranks (ranks on the node under the same
  * limiting cgroup), RLIMIT_AS per process; the smallest wins. */
-void pas_mem_share(const pas_mem_probe_t *p, int node_ranks, int cgroup_ranks, pas_mem_limit_t *out);
+void pas_mem_share(const pas_mem_probe_t *p, int node_ranks, int cgroup_ranks,
+                   pas_mem_limit_t *out);
 
 /* local, pure: lower lim to `bytes` (naming `from`) if that is smaller. */
 void pas_mem_limit_tighten(pas_mem_limit_t *lim, uint64_t bytes, const char *from);
@@ -214,17 +217,17 @@ void pas_mem_sources_system(pas_mem_sources_t *src);
 
 typedef struct {
     int ranks, rank;
-    int local_ranks;  /* ranks on this node */
-    int sharers;      /* ranks on this node with the same affinity mask as this one */
-    int hosts;        /* distinct nodes */
-    int node_cpus;    /* online CPUs on this node */
-    int mask_cpus;    /* CPUs in this rank's affinity mask */
-    int omp_procs;    /* omp_get_num_procs() (1 without OpenMP) */
-    int hw_cores;     /* physical cores in the mask (hwloc), 0 when unknown */
-    int threads;      /* threads each rank should run */
+    int local_ranks;          /* ranks on this node */
+    int sharers;              /* ranks on this node with the same affinity mask as this one */
+    int hosts;                /* distinct nodes */
+    int node_cpus;            /* online CPUs on this node */
+    int mask_cpus;            /* CPUs in this rank's affinity mask */
+    int omp_procs;            /* omp_get_num_procs() (1 without OpenMP) */
+    int hw_cores;             /* physical cores in the mask (hwloc), 0 when unknown */
+    int threads;              /* threads each rank should run */
     const char *threads_from; /* why: "--threads", "OMP_NUM_THREADS", ... */
-    char host[64];    /* this rank's host name */
-    pas_mem_limit_t mem; /* the memory this rank may use (see pas_mem_share) */
+    char host[64];            /* this rank's host name */
+    pas_mem_limit_t mem;      /* the memory this rank may use (see pas_mem_share) */
 } pas_machine_t;
 
 /* Pure rule behind pas_machine_detect (local, tested on its own):
@@ -284,21 +287,21 @@ double pas_time_max(MPI_Comm comm, double local_seconds);
 
 /* One result row: everything `make run` prints as a table and --json emits. */
 typedef struct {
-    const char *program;  /* "pas-sort" */
-    const char *algo;     /* "sample" */
-    const char *size;     /* "n=10M u64 uniform" */
+    const char *program; /* "pas-sort" */
+    const char *algo;    /* "sample" */
+    const char *size;    /* "n=10M u64 uniform" */
     int ranks, threads;
     pas_stats_t time;
-    double rate;          /* per second, over the median time */
-    const char *rate_unit;/* "Mkeys/s", "GFLOP/s" */
-    const char *verdict;  /* "PASS" or "FAIL" */
-    const char *extra;    /* optional "key=value key=value", may be NULL */
+    double rate;           /* per second, over the median time */
+    const char *rate_unit; /* "Mkeys/s", "GFLOP/s" */
+    const char *verdict;   /* "PASS" or "FAIL" */
+    const char *extra;     /* optional "key=value key=value", may be NULL */
 } pas_result_t;
 
 /* local: print the banner (rank 0 only does this).  `kv` is a NULL-terminated
  * list of key, value strings after the common keys. */
-void pas_banner(FILE *out, const pas_prog_info_t *info, const char *variant,
-                const pas_machine_t *m, const char *const *kv);
+void pas_banner(FILE *out, const pas_prog_info_t *info, const char *variant, const pas_machine_t *m,
+                const char *const *kv);
 
 /* local: table header, a row, or a JSON object, by the options' mode. */
 void pas_result_header(FILE *out);
@@ -320,6 +323,9 @@ static inline uint64_t pas_mix64(uint64_t x)
 }
 
 /* local, pure: a double in [0, 1) from 64 random bits. */
-static inline double pas_unit(uint64_t bits) { return (double)(bits >> 11) * 0x1.0p-53; }
+static inline double pas_unit(uint64_t bits)
+{
+    return (double)(bits >> 11) * 0x1.0p-53;
+}
 
 #endif

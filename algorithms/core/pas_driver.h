@@ -48,8 +48,8 @@ pas_status pas_driver_checkf(pas_driver_t *d, int status, const char *fmt, ...)
  * atomic output f (pas_outfile_begin); a bad path is one line and
  * PAS_ERR_ARG.  Rank 0 prints a note about stale temporary files found.
  * pas_driver_end removes the temporary file if the output was not committed. */
-pas_status pas_driver_output(pas_driver_t *d, const char *opt, const char *path, const char *const *inputs,
-                      pas_outfile_t *f);
+pas_status pas_driver_output(pas_driver_t *d, const char *opt, const char *path,
+                             const char *const *inputs, pas_outfile_t *f);
 
 /* local: the memory limit of a rank: `option` bytes (a --mem-limit given
  * by the user, named as such) or, when 0, the job's limit detected at begin. */
@@ -60,8 +60,8 @@ pas_mem_limit_t pas_driver_mem_limit(const pas_driver_t *d, uint64_t option);
  * `fix` the way to need less ("use more ranks or a smaller --n").  An
  * estimate above the limit, or one that overflows, is a usage error: one
  * line naming the need, the limit and which limit bound it. */
-pas_status pas_driver_mem_check(pas_driver_t *d, uint64_t need, const pas_mem_limit_t *lim, const char *what,
-                         const char *fix);
+pas_status pas_driver_mem_check(pas_driver_t *d, uint64_t need, const pas_mem_limit_t *lim,
+                                const char *what, const char *fix);
 
 /* collective: print the banner and header (rank 0; nothing with --quiet/--json). */
 void pas_driver_banner(pas_driver_t *d, const char *variant, const char *const *kv);
@@ -74,7 +74,7 @@ int pas_driver_end(pas_driver_t *d, int status);
  * of a repetition is the maximum over ranks.  Stops at the first failing
  * repetition (status agreed across ranks).  Stats in *stats. */
 typedef int (*pas_bench_fn)(void *ctx);
-pas_status pas_bench_run(MPI_Comm comm, int warmup, int reps, pas_bench_fn prepare, pas_bench_fn run,
-                  void *ctx, pas_stats_t *stats);
+pas_status pas_bench_run(MPI_Comm comm, int warmup, int reps, pas_bench_fn prepare,
+                         pas_bench_fn run, void *ctx, pas_stats_t *stats);
 
 #endif

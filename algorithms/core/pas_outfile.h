@@ -74,8 +74,8 @@ typedef struct {
  * PAS_ERR_REMOTE on the others (pas_driver_check then reports the reason of
  * the rank that saw it).  PAS_FAULT=R:write:error fails rank R's write.  Test
  * hook: PAS_TEST_PAUSE=write:FILE pauses rank 0 after its first piece. */
-pas_status pas_outfile_write(MPI_Comm comm, pas_outfile_t *f, uint64_t total, const pas_outfile_extent_t *ext,
-                      size_t next, size_t piece);
+pas_status pas_outfile_write(MPI_Comm comm, pas_outfile_t *f, uint64_t total,
+                             const pas_outfile_extent_t *ext, size_t next, size_t piece);
 
 /* collective: rename the written temporary file to the final name, unless
  * another job created or replaced the final name since begin (then
@@ -116,12 +116,14 @@ void pas_outfile_tmp_release(const char *tmp);
 
 /* local, pure: the temporary name for `path`: "PATH.pas-tmp.HOST.PID.RAND"
  * (RAND 8 hex digits).  PAS_OK or PAS_ERR_OVERFLOW when it does not fit. */
-pas_status pas_outfile_tmp_name(const char *path, const char *host, long pid, uint32_t rnd, char *out, size_t len);
+pas_status pas_outfile_tmp_name(const char *path, const char *host, long pid, uint32_t rnd,
+                                char *out, size_t len);
 
 /* local, pure: whether directory entry `name` is a temporary file of the
  * output whose file name (no directory) is `base`: 1 with *host and *pid set
  * for the current form, 2 for the form of older pas versions
  * ("BASE.pas-tmp", "BASE.tmp.PID"; *pid set or -1), 0 otherwise. */
-int pas_outfile_tmp_parse(const char *base, const char *name, char *host, size_t hostlen, long *pid);
+int pas_outfile_tmp_parse(const char *base, const char *name, char *host, size_t hostlen,
+                          long *pid);
 
 #endif

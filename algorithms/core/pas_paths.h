@@ -15,7 +15,7 @@
  * file, UINT64_MAX for a stream.  `opt` names the option in the message
  * ("--in").  PAS_OK, or PAS_ERR_ARG with one line in err naming the fix. */
 pas_status pas_path_check_input(const char *opt, const char *path, int allow_stream, uint64_t *size,
-                         char *err, size_t errlen);
+                                char *err, size_t errlen);
 
 /* local: an output written atomically (temporary name in the same directory, then
  * rename): the directory exists and a file can be created in it (probed,
@@ -24,7 +24,7 @@ pas_status pas_path_check_input(const char *opt, const char *path, int allow_str
  * "-" (stdout), and existing FIFOs and character devices (written in
  * place), pass the directory checks.  PAS_OK or PAS_ERR_ARG with err. */
 pas_status pas_path_check_output(const char *opt, const char *path, const char *const *inputs,
-                          char *err, size_t errlen);
+                                 char *err, size_t errlen);
 
 /* local, pure: the directory part of path ("." when there is none, "/" for
  * a file in the root). */

@@ -44,7 +44,8 @@ static inline int pas_watch_leave_rc(int rc)
 }
 
 /* Evaluate `call` (an MPI call returning int) under the watchdog. */
-#define PAS_WATCHED(op, peer, tag, call) (pas_watch_enter((op), (peer), (tag)), pas_watch_leave_rc(call))
+#define PAS_WATCHED(op, peer, tag, call)                                                           \
+    (pas_watch_enter((op), (peer), (tag)), pas_watch_leave_rc(call))
 
 /* Test hook: with PAS_TEST_PAUSE="POINT:FILE" (POINT "read", "write" or
  * "commit": rank 0 about to rename the written output into place),

@@ -13,7 +13,7 @@
 #include "pas_paths.h"
 
 pas_status pas_path_check_input(const char *opt, const char *path, int allow_stream, uint64_t *size,
-                         char *err, size_t errlen)
+                                char *err, size_t errlen)
 {
     struct stat st;
     if (!path || !*path) {
@@ -65,7 +65,7 @@ void pas_path_dir(const char *path, char *dir, size_t len)
 }
 
 pas_status pas_path_check_output(const char *opt, const char *path, const char *const *inputs,
-                          char *err, size_t errlen)
+                                 char *err, size_t errlen)
 {
     struct stat st, in;
     if (!path || !*path) {
@@ -81,8 +81,10 @@ pas_status pas_path_check_output(const char *opt, const char *path, const char *
     }
     for (int i = 0; exists && inputs && inputs[i]; i++)
         if (stat(inputs[i], &in) == 0 && in.st_dev == st.st_dev && in.st_ino == st.st_ino) {
-            snprintf(err, errlen, "%s %s is the input file %s; write to another file (the input is "
-                                  "read while the output is written)", opt, path, inputs[i]);
+            snprintf(err, errlen,
+                     "%s %s is the input file %s; write to another file (the input is "
+                     "read while the output is written)",
+                     opt, path, inputs[i]);
             return PAS_ERR_ARG;
         }
     if (exists && (S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode)))
@@ -91,8 +93,9 @@ pas_status pas_path_check_output(const char *opt, const char *path, const char *
     pas_path_dir(path, dir, sizeof dir);
     struct stat ds;
     if (stat(dir, &ds) != 0 || !S_ISDIR(ds.st_mode)) {
-        snprintf(err, errlen, "%s %s: the directory %s does not exist; create it or choose another path",
-                 opt, path, dir);
+        snprintf(err, errlen,
+                 "%s %s: the directory %s does not exist; create it or choose another path", opt,
+                 path, dir);
         return PAS_ERR_ARG;
     }
     /* Probe by creating a file: permission bits do not tell root or

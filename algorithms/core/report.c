@@ -6,8 +6,8 @@
 
 #include "pas_core.h"
 
-void pas_banner(FILE *out, const pas_prog_info_t *info, const char *variant,
-                const pas_machine_t *m, const char *const *kv)
+void pas_banner(FILE *out, const pas_prog_info_t *info, const char *variant, const pas_machine_t *m,
+                const char *const *kv)
 {
     fprintf(out, "# program          = %s\n", info->program);
     fprintf(out, "# variant          = %s\n", variant ? variant : "-");
@@ -17,14 +17,14 @@ void pas_banner(FILE *out, const pas_prog_info_t *info, const char *variant,
     fprintf(out, "# threads per rank = %d (%s)\n", m->threads, m->threads_from);
     fprintf(out, "# hosts            = %d (rank 0 on %s, %d ranks there)\n", m->hosts, m->host,
             m->local_ranks);
-    fprintf(out, "# cpus             = %d online, %d in rank 0's mask", m->node_cpus,
-            m->mask_cpus);
+    fprintf(out, "# cpus             = %d online, %d in rank 0's mask", m->node_cpus, m->mask_cpus);
     if (m->hw_cores)
         fprintf(out, ", %d physical cores (hwloc)", m->hw_cores);
     fputc('\n', out);
     char mb[32];
     if (m->mem.bytes != UINT64_MAX)
-        fprintf(out, "# memory per rank  = %s (%s)\n", pas_format_bytes(m->mem.bytes, mb, sizeof mb), m->mem.from);
+        fprintf(out, "# memory per rank  = %s (%s)\n",
+                pas_format_bytes(m->mem.bytes, mb, sizeof mb), m->mem.from);
     if (pas_mpi_yield_get())
         fprintf(out, "# mpi waits        = yield the core (more ranks than cores)\n");
     for (const char *const *p = kv; p && p[0] && p[1]; p += 2)
@@ -98,10 +98,9 @@ void pas_result_print(FILE *out, const pas_result_t *r, int json)
     if (!json) {
         char layout[32];
         snprintf(layout, sizeof layout, "%dx%d", r->ranks, r->threads);
-        fprintf(out, "%-14s %-10s %-9s %-30s %10.4g %10.4g %10.4g %12.4g %-9s %s%s%s\n",
-                r->program, r->algo, layout, r->size, r->time.min, r->time.median,
-                r->time.max, r->rate, r->rate_unit, r->verdict, r->extra ? "  " : "",
-                r->extra ? r->extra : "");
+        fprintf(out, "%-14s %-10s %-9s %-30s %10.4g %10.4g %10.4g %12.4g %-9s %s%s%s\n", r->program,
+                r->algo, layout, r->size, r->time.min, r->time.median, r->time.max, r->rate,
+                r->rate_unit, r->verdict, r->extra ? "  " : "", r->extra ? r->extra : "");
         fflush(out);
         return;
     }

@@ -33,7 +33,7 @@ pas_status pas_parse_size(const char *text, uint64_t *out)
     }
     if (digits == 0)
         return PAS_ERR_ARG; /* also "-5", "+7", " 7", "K", "" */
-    if (*s == '^') { /* a power: "2^30", nothing after it */
+    if (*s == '^') {        /* a power: "2^30", nothing after it */
         if (frac || !isdigit((unsigned char)s[1]))
             return PAS_ERR_ARG;
         int e = 0;

@@ -22,7 +22,10 @@ static int my_rank = -1, running;
 static pthread_t thread;
 static _Atomic(pas_watch_cleanup_fn) cleanup;
 
-void pas_watch_set_cleanup(pas_watch_cleanup_fn fn) { atomic_store(&cleanup, fn); }
+void pas_watch_set_cleanup(pas_watch_cleanup_fn fn)
+{
+    atomic_store(&cleanup, fn);
+}
 
 /* Process-level exits, by design: the watchdog and the "exit" fault end the
  * process as a crashed rank would (_exit, no MPI_Finalize), after the
@@ -57,7 +60,10 @@ static void parse_fault(void)
     int nth = 1;
     /* RANK:PHASE:ACTION[:N] */
     if (sscanf(spec, "%15[^:]:%63[^:]:%15[^:]:%d", rank, phase, action, &nth) < 3 || nth < 1) {
-        fprintf(stderr, "pas: PAS_FAULT='%s' is malformed; use RANK:PHASE:ACTION[:N], e.g. 1:exchange:exit\n", spec);
+        fprintf(
+            stderr,
+            "pas: PAS_FAULT='%s' is malformed; use RANK:PHASE:ACTION[:N], e.g. 1:exchange:exit\n",
+            spec);
         return;
     }
     fault.any_rank = strcmp(rank, "*") == 0;
@@ -71,11 +77,13 @@ static void parse_fault(void)
 pas_status pas_watch_phase(const char *phase)
 {
     atomic_store(&cur_phase, phase);
-    if (!fault.armed || strcmp(phase, fault.phase) != 0 || (!fault.any_rank && fault.rank != my_rank))
+    if (!fault.armed || strcmp(phase, fault.phase) != 0 ||
+        (!fault.any_rank && fault.rank != my_rank))
         return PAS_OK;
     if (++fault.seen != fault.nth)
         return PAS_OK;
-    fprintf(stderr, "pas: rank %d: PAS_FAULT injects '%s' in phase '%s'\n", my_rank, fault.action, phase);
+    fprintf(stderr, "pas: rank %d: PAS_FAULT injects '%s' in phase '%s'\n", my_rank, fault.action,
+            phase);
     fflush(stderr);
     if (strcmp(fault.action, "exit") == 0)
         die(3); /* a crashed rank's job leaves no temporary file */
@@ -106,7 +114,10 @@ void pas_watch_pause(const char *point)
         nanosleep(&tick, NULL);
 }
 
-const char *pas_watch_current_phase(void) { return atomic_load(&cur_phase); }
+const char *pas_watch_current_phase(void)
+{
+    return atomic_load(&cur_phase);
+}
 
 void pas_watch_enter(const char *op, int peer, int tag)
 {
@@ -116,7 +127,10 @@ void pas_watch_enter(const char *op, int peer, int tag)
     atomic_store(&cur_op, op);
 }
 
-void pas_watch_leave(void) { atomic_store(&cur_op, NULL); }
+void pas_watch_leave(void)
+{
+    atomic_store(&cur_op, NULL);
+}
 
 static void *watchdog(void *arg)
 {
@@ -132,8 +146,9 @@ static void *watchdog(void *arg)
         char who[32] = "all ranks (collective)";
         if (peer >= 0)
             snprintf(who, sizeof who, "rank %d", peer);
-        fprintf(stderr, "pas: rank %d: watchdog: blocked %.0f s in %s waiting for %s, tag %d, "
-                        "phase '%s'; aborting the job (raise --watchdog if this is expected)\n",
+        fprintf(stderr,
+                "pas: rank %d: watchdog: blocked %.0f s in %s waiting for %s, tag %d, "
+                "phase '%s'; aborting the job (raise --watchdog if this is expected)\n",
                 my_rank, now() - since, op, who, tag, atomic_load(&cur_phase));
         fflush(stderr);
         /* Under MPI_THREAD_FUNNELED this thread may not call MPI (not even

@@ -31,7 +31,8 @@ static int running_add(pid_t pgid)
 {
     for (int i = 0; i < FARM_RUNNING_MAX; i++) {
         pid_t none = 0;
-        if (__atomic_compare_exchange_n(&running[i], &none, pgid, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+        if (__atomic_compare_exchange_n(&running[i], &none, pgid, 0, __ATOMIC_SEQ_CST,
+                                        __ATOMIC_SEQ_CST))
             return i;
     }
     return -1;
@@ -134,7 +135,7 @@ static const char *signame(int sig)
 }
 
 pas_status pas_farm_exec(const char *cmd, const pas_farm_exec_opts_t *o, pas_farm_out_t *captured,
-                  pas_farm_exec_result_t *r)
+                         pas_farm_exec_result_t *r)
 {
     memset(r, 0, sizeof *r);
     int rc = PAS_OK;
@@ -186,7 +187,8 @@ pas_status pas_farm_exec(const char *cmd, const pas_farm_exec_opts_t *o, pas_far
             sigaddset(&dflt, s);
     posix_spawnattr_setsigmask(&at, &none);
     posix_spawnattr_setsigdefault(&at, &dflt);
-    posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    posix_spawnattr_setflags(&at,
+                             POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
     pid_t pid;
     char *argv[] = {"sh", "-c", (char *)cmd, NULL};
     /* Until the task's group is registered, this thread takes no stop signal
@@ -272,7 +274,8 @@ pas_status pas_farm_exec(const char *cmd, const pas_farm_exec_opts_t *o, pas_far
     }
     if (r->timed_out) {
         r->status = 124;
-        snprintf(r->reason, sizeof r->reason, "timed out after %gs (process group killed)", o->timeout);
+        snprintf(r->reason, sizeof r->reason, "timed out after %gs (process group killed)",
+                 o->timeout);
     } else if (WIFEXITED(status)) {
         r->exited = 1;
         r->code = WEXITSTATUS(status);
@@ -290,8 +293,8 @@ pas_status pas_farm_exec(const char *cmd, const pas_farm_exec_opts_t *o, pas_far
     }
     if (overflow) {
         r->status = 125;
-        snprintf(r->reason, sizeof r->reason, "stdout over %zu bytes (--max-output): cut, task failed",
-                 o->max_capture);
+        snprintf(r->reason, sizeof r->reason,
+                 "stdout over %zu bytes (--max-output): cut, task failed", o->max_capture);
     }
     if (o->mode == PAS_FARM_OUT_FILES) {
         close(outfd);
@@ -299,15 +302,16 @@ pas_status pas_farm_exec(const char *cmd, const pas_farm_exec_opts_t *o, pas_far
         outfd = errfd = -1;
         if (rename(tmp[0], o->out_path) != 0 || rename(tmp[1], o->err_path) != 0) {
             r->status = 127;
-            snprintf(r->reason, sizeof r->reason, "cannot rename its output to %.100s: %s", o->out_path,
-                     strerror(errno));
+            snprintf(r->reason, sizeof r->reason, "cannot rename its output to %.100s: %s",
+                     o->out_path, strerror(errno));
         }
     }
     goto out;
 
 start_failed:
     r->status = 127;
-    snprintf(r->reason, sizeof r->reason, "cannot start: %.80s: %s", fail_what, strerror(fail_errno));
+    snprintf(r->reason, sizeof r->reason, "cannot start: %.80s: %s", fail_what,
+             strerror(fail_errno));
     if (o->mode == PAS_FARM_OUT_FILES) {
         unlink(tmp[0]);
         unlink(tmp[1]);

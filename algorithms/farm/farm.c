@@ -115,7 +115,8 @@ static int recv_any(MPI_Comm comm, int src, int tag, char **buf, int *len, int *
     *buf = malloc((size_t)*len + 1);
     if (!*buf)
         return PAS_ERR_NOMEM;
-    if (MPI_Recv(*buf, *len, MPI_BYTE, st.MPI_SOURCE, tag, comm, MPI_STATUS_IGNORE) != MPI_SUCCESS) {
+    if (MPI_Recv(*buf, *len, MPI_BYTE, st.MPI_SOURCE, tag, comm, MPI_STATUS_IGNORE) !=
+        MPI_SUCCESS) {
         free(*buf);
         return PAS_ERR_MPI;
     }
@@ -128,7 +129,7 @@ static int recv_any(MPI_Comm comm, int src, int tag, char **buf, int *len, int *
 typedef struct {
     uint64_t id;
     int prio, attempt, last_rank;
-    uint64_t step; /* scheduler step when it was (re)queued */
+    uint64_t step;       /* scheduler step when it was (re)queued */
     uint64_t dispatched; /* the dispatch number of its last hand-out */
     void *data;
     size_t len;
@@ -141,7 +142,7 @@ typedef struct {
     const pas_farm_opts_t *o;
     pas_pipe_sched_t sched;
     size_t window;
-    uint64_t step; /* dispatches so far: the aging clock */
+    uint64_t step;    /* dispatches so far: the aging clock */
     int *slots, *cap; /* per rank: slots, and slots + prefetch */
     int *assigned;    /* per rank: tasks handed out, not yet ended there */
     double mean_wall; /* of the attempts so far (moving average) */
@@ -184,8 +185,8 @@ static int disp_result(disp_t *d, ftask_t *t, int rank, int status, int slot, do
     }
     int rc = PAS_OK;
     if (d->status == PAS_OK) {
-        pas_farm_result_t r = {t->id, status, t->attempt, rank, slot, d->hosts[rank], start, wall,
-                               t->dispatched, data, len};
+        pas_farm_result_t r = {t->id, status, t->attempt,    rank, slot, d->hosts[rank],
+                               start, wall,   t->dispatched, data, len};
         d->prog.done++;
         d->st.tasks++;
         if (status) {
@@ -343,7 +344,9 @@ static int farm_dispatch(disp_t *d)
         for (;;) {
             char *buf;
             int len, from, bye = 0;
-            int got = d->size > 1 ? recv_any(d->comm, MPI_ANY_SOURCE, FARM_TAG_ASK, &buf, &len, &from) : 0;
+            int got = d->size > 1
+                          ? recv_any(d->comm, MPI_ANY_SOURCE, FARM_TAG_ASK, &buf, &len, &from)
+                          : 0;
             if (got <= 0) {
                 if (got < 0)
                     rc = got;
@@ -590,7 +593,8 @@ out:
         /* tell rank 0, which would otherwise wait for this rank's tasks */
         pas_farm_out_t m = {0};
         int32_t hdr[2] = {-2, rc};
-        if (pas_farm_put(&m, hdr, sizeof hdr) == PAS_OK && sends_add(&sends, comm, 0, FARM_TAG_ASK, &m) == PAS_OK)
+        if (pas_farm_put(&m, hdr, sizeof hdr) == PAS_OK &&
+            sends_add(&sends, comm, 0, FARM_TAG_ASK, &m) == PAS_OK)
             sends_progress(&sends, 1);
         free(m.buf);
         /* take (and drop) what rank 0 already sent here, up to its end
@@ -603,7 +607,8 @@ out:
                 break;
             MPI_Get_count(&st, MPI_BYTE, &n);
             char *buf = malloc(n > 8 ? (size_t)n : 8);
-            if (!buf || MPI_Recv(buf, n, MPI_BYTE, 0, FARM_TAG_TASKS, comm, MPI_STATUS_IGNORE) != MPI_SUCCESS) {
+            if (!buf || MPI_Recv(buf, n, MPI_BYTE, 0, FARM_TAG_TASKS, comm, MPI_STATUS_IGNORE) !=
+                            MPI_SUCCESS) {
                 free(buf);
                 break;
             }
@@ -621,7 +626,7 @@ out:
 }
 
 pas_status pas_farm_run(MPI_Comm comm, const pas_farm_calls_t *calls, const pas_farm_opts_t *opts,
-                 pas_farm_stats_t *stats)
+                        pas_farm_stats_t *stats)
 {
     int rank, size, rc = PAS_OK;
     MPI_Comm_rank(comm, &rank);
@@ -653,7 +658,8 @@ pas_status pas_farm_run(MPI_Comm comm, const pas_farm_calls_t *calls, const pas_
         if (!d.hosts || !d.slots || !d.cap || !d.assigned)
             rc = PAS_ERR_NOMEM;
     }
-    int grc = MPI_Gather(host, 64, MPI_CHAR, d.hosts ? (void *)d.hosts : host, 64, MPI_CHAR, 0, comm);
+    int grc =
+        MPI_Gather(host, 64, MPI_CHAR, d.hosts ? (void *)d.hosts : host, 64, MPI_CHAR, 0, comm);
     int crc = MPI_Gather(&cap, 1, MPI_INT, d.cap ? d.cap : &cap, 1, MPI_INT, 0, comm);
     int src = MPI_Gather(&o.slots, 1, MPI_INT, d.slots ? d.slots : &o.slots, 1, MPI_INT, 0, comm);
     if (grc != MPI_SUCCESS || crc != MPI_SUCCESS || src != MPI_SUCCESS)

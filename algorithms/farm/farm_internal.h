@@ -8,8 +8,9 @@
 #include "pas_farm.h"
 
 enum {
-    FARM_TAG_ASK = 7301,  /* rank -> 0: [want i32][n i32] then n results */
-    FARM_TAG_TASKS = 7302 /* 0 -> rank: [n i32][end i32] then n tasks [handle][id][attempt][len][bytes] */
+    FARM_TAG_ASK = 7301, /* rank -> 0: [want i32][n i32] then n results */
+    FARM_TAG_TASKS =
+        7302 /* 0 -> rank: [n i32][end i32] then n tasks [handle][id][attempt][len][bytes] */
 };
 
 struct pas_farm_out {
@@ -50,7 +51,7 @@ typedef struct {
 
 /* local: start the pool's threads.  PAS_OK, PAS_ERR_ARG or PAS_ERR_NOMEM. */
 pas_status pas_farm_pool_start(farm_pool_t *p, int slots, const pas_farm_calls_t *calls, int rank,
-                    const char *host);
+                               const char *host);
 /* Queue the jobs first..last (n of them, linked by next). */
 void pas_farm_pool_submit(farm_pool_t *p, farm_job_t *first, farm_job_t *last, int n);
 /* The finished jobs (a list, oldest first), or NULL. */

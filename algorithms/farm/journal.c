@@ -21,7 +21,7 @@ static int by_id_then_line(const void *a, const void *b)
 }
 
 pas_status pas_farm_journal_parse(const char *text, size_t len, pas_farm_journal_t *j, char *err,
-                           size_t errlen)
+                                  size_t errlen)
 {
     memset(j, 0, sizeof *j);
     jline_t *v = NULL;
@@ -55,7 +55,9 @@ pas_status pas_farm_journal_parse(const char *text, size_t len, pas_farm_journal
                 id = strtoull(idtext, &e, 16);
             }
             if (fields < 11 || ok < 0 || !e || *e) {
-                snprintf(err, errlen, "journal line %zu is not a pas-farm journal line (id, number, status, ... separated by tabs); is this the right --journal file?",
+                snprintf(err, errlen,
+                         "journal line %zu is not a pas-farm journal line (id, number, status, ... "
+                         "separated by tabs); is this the right --journal file?",
                          lineno);
                 free(v);
                 return PAS_ERR_FORMAT;
@@ -162,8 +164,8 @@ static void copy_clean(char *dst, size_t cap, size_t *n, const char *s)
 }
 
 long pas_farm_journal_format(char *buf, size_t cap, uint64_t id, uint64_t number, int ok,
-                             const char *exit, int attempts, int rank, const char *host,
-                             int slot, double start, double wall, const char *cmd)
+                             const char *exit, int attempts, int rank, const char *host, int slot,
+                             double start, double wall, const char *cmd)
 {
     int k = snprintf(buf, cap, "%016llx\t%llu\t%s\t", (unsigned long long)id,
                      (unsigned long long)number, ok ? "ok" : "failed");

@@ -46,7 +46,7 @@ typedef struct {
     size_t nrec, caprec, cursor; /* cursor: next record to hand to the farm */
     uint64_t *occ_key, *occ_n;   /* occurrences of each command text (open addressing) */
     size_t occ_cap, occ_used;
-    int upfront;                 /* the whole list was read before the start */
+    int upfront; /* the whole list was read before the start */
     FILE *in;
     const char *expect; /* --expect FILE: compare the ordered stdout instead of printing it */
     FILE *expect_f;
@@ -62,7 +62,10 @@ typedef struct {
     uint64_t skipped, failed_n;
     uint64_t *rank_tasks;
     double *rank_busy;
-    struct { double wall; uint64_t number; } slowest[5];
+    struct {
+        double wall;
+        uint64_t number;
+    } slowest[5];
     uint64_t failed_list[10];
     int nfailed_list;
     /* keep-order */
@@ -71,7 +74,7 @@ typedef struct {
     unsigned char *held_ready;
     size_t held_cap;
     uint64_t next_print; /* number of the next task to print */
-    char *payload; /* the task being handed to the farm */
+    char *payload;       /* the task being handed to the farm */
     size_t paycap;
     char err[512];
     int tty;
@@ -80,7 +83,10 @@ typedef struct {
 
 /* ---- reading the list (rank 0) ----------------------------------------------- */
 
-static uint64_t text_hash(const char *s) { return pas_farm_task_id(s, 0) | 1; }
+static uint64_t text_hash(const char *s)
+{
+    return pas_farm_task_id(s, 0) | 1;
+}
 
 static int occ_next(farm_t *f, const char *text, uint64_t *occ)
 {
@@ -125,12 +131,15 @@ static int add_line(farm_t *f, char *line, size_t len)
 {
     f->lineno++;
     if (len > LINE_LIMIT) {
-        snprintf(f->err, sizeof f->err, "line %llu of %s is %zu bytes, over the limit of %u; shorten it (put long arguments in a file)",
+        snprintf(f->err, sizeof f->err,
+                 "line %llu of %s is %zu bytes, over the limit of %u; shorten it (put long "
+                 "arguments in a file)",
                  (unsigned long long)f->lineno, f->args ? f->args : f->tasks, len, LINE_LIMIT);
         return PAS_ERR_ARG;
     }
     if (memchr(line, 0, len)) {
-        snprintf(f->err, sizeof f->err, "line %llu of %s contains a NUL byte; the list must be text",
+        snprintf(f->err, sizeof f->err,
+                 "line %llu of %s contains a NUL byte; the list must be text",
                  (unsigned long long)f->lineno, f->args ? f->args : f->tasks);
         return PAS_ERR_ARG;
     }
@@ -167,8 +176,10 @@ static int add_line(farm_t *f, char *line, size_t len)
         long n = pas_farm_expand(f->command, text, r->number, -1, -1, expanded, cap);
         if (n < 0 || n > (long)LINE_LIMIT) {
             free(expanded);
-            snprintf(f->err, sizeof f->err, "task %llu: the command is over %u bytes; shorten the template or the argument",
-                     (unsigned long long)r->number, LINE_LIMIT);
+            snprintf(
+                f->err, sizeof f->err,
+                "task %llu: the command is over %u bytes; shorten the template or the argument",
+                (unsigned long long)r->number, LINE_LIMIT);
             return PAS_ERR_ARG;
         }
         cmd = expanded;
@@ -229,7 +240,8 @@ static int read_all(farm_t *f)
     while (rc == PAS_OK && (n = getline(&buf, &cap, f->in)) >= 0)
         rc = add_line(f, buf, (size_t)n);
     if (rc == PAS_OK && ferror(f->in)) {
-        snprintf(f->err, sizeof f->err, "cannot read %s: %s", f->args ? f->args : f->tasks, strerror(errno));
+        snprintf(f->err, sizeof f->err, "cannot read %s: %s", f->args ? f->args : f->tasks,
+                 strerror(errno));
         rc = PAS_ERR_IO;
     }
     free(buf);
@@ -335,7 +347,8 @@ static int farm_run(void *arg, const pas_farm_where_t *w, const void *data, size
             n = snprintf(base, sizeof base, "%s/%llu", t, (unsigned long long)number);
         if (n < 0 || n >= (long)sizeof base - 8) {
             r.status = 127;
-            snprintf(r.reason, sizeof r.reason, "cannot start: --output-dir path over %zu bytes", sizeof base - 8);
+            snprintf(r.reason, sizeof r.reason, "cannot start: --output-dir path over %zu bytes",
+                     sizeof base - 8);
             goto pack;
         }
         /* mkdir -p of the directory part */
@@ -359,7 +372,8 @@ pack:;
     free(cmd);
     /* the result: [captured stdout][reason][wire_result_t] */
     wire_result_t h = {r.status, r.exited, r.code, r.timed_out, (int32_t)strlen(r.reason)};
-    if (pas_farm_out_put(out, r.reason, (size_t)h.reason_len) || pas_farm_out_put(out, &h, sizeof h))
+    if (pas_farm_out_put(out, r.reason, (size_t)h.reason_len) ||
+        pas_farm_out_put(out, &h, sizeof h))
         return 127;
     return r.status;
 }
@@ -419,7 +433,8 @@ static int farm_done(void *arg, const pas_farm_result_t *res)
     farm_t *f = arg;
     rec_t *r = &f->rec[res->id];
     if (r->ended) {
-        snprintf(f->err, sizeof f->err, "internal error: task %llu ended twice", (unsigned long long)r->number);
+        snprintf(f->err, sizeof f->err, "internal error: task %llu ended twice",
+                 (unsigned long long)r->number);
         return PAS_ERR_INTERNAL;
     }
     r->ended = 1;
@@ -428,7 +443,8 @@ static int farm_done(void *arg, const pas_farm_result_t *res)
     const char *out;
     size_t outlen;
     if (unpack(res, &h, reason, sizeof reason, &out, &outlen)) {
-        snprintf(f->err, sizeof f->err, "internal error: task %llu came back malformed", (unsigned long long)r->number);
+        snprintf(f->err, sizeof f->err, "internal error: task %llu came back malformed",
+                 (unsigned long long)r->number);
         return PAS_ERR_INTERNAL;
     }
     int ok = res->status == 0;
@@ -460,21 +476,24 @@ static int farm_done(void *arg, const pas_farm_result_t *res)
         const char *c = cmd ? cmd : r->text;
         size_t cap = strlen(c) + 512;
         char *line = malloc(cap);
-        long n = line ? pas_farm_journal_format(line, cap, r->id, r->number, ok, exitbuf, res->attempts,
-                                                res->rank, res->host, res->slot, res->start, res->wall, c)
+        long n = line ? pas_farm_journal_format(line, cap, r->id, r->number, ok, exitbuf,
+                                                res->attempts, res->rank, res->host, res->slot,
+                                                res->start, res->wall, c)
                       : -1;
         int wrc = n > 0 && write(f->jfd, line, (size_t)n) == n ? PAS_OK : PAS_ERR_IO;
         free(line);
         free(cmd);
         if (wrc) {
-            snprintf(f->err, sizeof f->err, "cannot append to the journal %s: %s; free space or choose another --journal",
+            snprintf(f->err, sizeof f->err,
+                     "cannot append to the journal %s: %s; free space or choose another --journal",
                      f->journal, strerror(errno));
             return PAS_ERR_IO;
         }
     }
     if (!ok && !f->quiet && !f->json)
-        fprintf(stderr, "%spas-farm: task %llu failed: %s (attempts %d, rank %d on %s)\n", f->tty ? "\r\033[K" : "",
-                (unsigned long long)r->number, reason, res->attempts, res->rank, res->host);
+        fprintf(stderr, "%spas-farm: task %llu failed: %s (attempts %d, rank %d on %s)\n",
+                f->tty ? "\r\033[K" : "", (unsigned long long)r->number, reason, res->attempts,
+                res->rank, res->host);
     if (f->keep_order) {
         size_t i = (size_t)r->number - 1;
         if (i >= f->held_cap) {
@@ -517,9 +536,12 @@ static void farm_tick(void *arg, const pas_farm_progress_t *p)
     uint64_t total = f->upfront ? (uint64_t)f->nrec - f->skipped : p->read;
     if ((f->upfront || p->input_ended) && rate > 0)
         snprintf(eta, sizeof eta, "%.0fs", (double)(total - p->done) / rate);
-    fprintf(stderr, "%spas-farm: %llu done (%llu failed), %llu running, %llu queued, %.1f tasks/s, ETA %s%s",
-            f->tty ? "\r\033[K" : "", (unsigned long long)p->done, (unsigned long long)p->failed,
-            (unsigned long long)p->running, (unsigned long long)p->queued, rate, eta, f->tty ? "" : "\n");
+    fprintf(
+        stderr,
+        "%spas-farm: %llu done (%llu failed), %llu running, %llu queued, %.1f tasks/s, ETA %s%s",
+        f->tty ? "\r\033[K" : "", (unsigned long long)p->done, (unsigned long long)p->failed,
+        (unsigned long long)p->running, (unsigned long long)p->queued, rate, eta,
+        f->tty ? "" : "\n");
     fflush(stderr);
 }
 
@@ -535,7 +557,9 @@ static int parse_codes(const char *text, pas_farm_opts_t *o, char *err, size_t e
         long v = strtol(p, &end, 10);
         if (end == p || errno || v < 0 || v > 255 || (*end && *end != ',') ||
             o->nretry_on == PAS_FARM_MAX_RETRY_ON) {
-            snprintf(err, errlen, "--retry-on '%s': give up to %d exit statuses 0..255 separated by commas, e.g. 1,124",
+            snprintf(err, errlen,
+                     "--retry-on '%s': give up to %d exit statuses 0..255 separated by commas, "
+                     "e.g. 1,124",
                      text, PAS_FARM_MAX_RETRY_ON);
             return PAS_ERR_ARG;
         }
@@ -555,11 +579,14 @@ static int open_list(farm_t *f)
     }
     struct stat sb;
     if (stat(path, &sb) != 0) {
-        snprintf(f->err, sizeof f->err, "cannot open the task list %s: %s; check the path", path, strerror(errno));
+        snprintf(f->err, sizeof f->err, "cannot open the task list %s: %s; check the path", path,
+                 strerror(errno));
         return PAS_ERR_ARG;
     }
     if (S_ISDIR(sb.st_mode)) {
-        snprintf(f->err, sizeof f->err, "the task list %s is a directory; give a file, - for stdin, or a named pipe", path);
+        snprintf(f->err, sizeof f->err,
+                 "the task list %s is a directory; give a file, - for stdin, or a named pipe",
+                 path);
         return PAS_ERR_ARG;
     }
     if (access(path, R_OK) != 0) {
@@ -570,7 +597,8 @@ static int open_list(farm_t *f)
     if (f->upfront || f->resume || f->only_failed) {
         f->in = fopen(path, "r");
         if (!f->in) {
-            snprintf(f->err, sizeof f->err, "cannot open the task list %s: %s", path, strerror(errno));
+            snprintf(f->err, sizeof f->err, "cannot open the task list %s: %s", path,
+                     strerror(errno));
             return PAS_ERR_ARG;
         }
     }
@@ -601,7 +629,9 @@ static int open_journal(farm_t *f)
         return rc == PAS_ERR_NOMEM ? rc : PAS_ERR_ARG;
     }
     if (j.lines > 0 && !f->resume && !f->only_failed) {
-        snprintf(f->err, sizeof f->err, "the journal %s already records %zu task ends; add --resume (skip the succeeded) or --only-failed, or remove it",
+        snprintf(f->err, sizeof f->err,
+                 "the journal %s already records %zu task ends; add --resume (skip the succeeded) "
+                 "or --only-failed, or remove it",
                  f->journal, j.lines);
         pas_farm_journal_free(&j);
         return PAS_ERR_ARG;
@@ -617,7 +647,9 @@ static int open_journal(farm_t *f)
         f->skipped += f->rec[i].skip;
     }
     if (j.n > 0 && matched == 0) {
-        snprintf(f->err, sizeof f->err, "the journal %s records %zu tasks and none of them is in this task list: it belongs to another list; use another --journal",
+        snprintf(f->err, sizeof f->err,
+                 "the journal %s records %zu tasks and none of them is in this task list: it "
+                 "belongs to another list; use another --journal",
                  f->journal, j.n);
         pas_farm_journal_free(&j);
         return PAS_ERR_ARG;
@@ -627,22 +659,25 @@ static int open_journal(farm_t *f)
     pas_farm_journal_free(&j);
     f->jfd = open(f->journal, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
     if (f->jfd < 0) {
-        snprintf(f->err, sizeof f->err, "cannot write the journal %s: %s; choose a writable directory",
-                 f->journal, strerror(errno));
+        snprintf(f->err, sizeof f->err,
+                 "cannot write the journal %s: %s; choose a writable directory", f->journal,
+                 strerror(errno));
         return PAS_ERR_ARG;
     }
     if (torn && ftruncate(f->jfd, good) != 0) {
-        snprintf(f->err, sizeof f->err, "cannot cut the torn last line of the journal %s: %s", f->journal,
-                 strerror(errno));
+        snprintf(f->err, sizeof f->err, "cannot cut the torn last line of the journal %s: %s",
+                 f->journal, strerror(errno));
         return PAS_ERR_IO;
     }
     if (torn)
-        fprintf(stderr, "pas-farm: the journal's last line was incomplete (a crash while writing it); it was dropped and that task runs again\n");
+        fprintf(stderr, "pas-farm: the journal's last line was incomplete (a crash while writing "
+                        "it); it was dropped and that task runs again\n");
     if (good == 0 && !torn) {
         struct stat sb;
         if (fstat(f->jfd, &sb) == 0 && sb.st_size == 0 &&
             write(f->jfd, PAS_FARM_JOURNAL_HEADER, strlen(PAS_FARM_JOURNAL_HEADER)) < 0) {
-            snprintf(f->err, sizeof f->err, "cannot write the journal %s: %s", f->journal, strerror(errno));
+            snprintf(f->err, sizeof f->err, "cannot write the journal %s: %s", f->journal,
+                     strerror(errno));
             return PAS_ERR_IO;
         }
     }
@@ -653,38 +688,48 @@ static int open_journal(farm_t *f)
 static int farm_prepare(farm_t *f, pas_farm_opts_t *fo)
 {
     if (f->command && !f->args) {
-        snprintf(f->err, sizeof f->err, "--command needs --args FILE (one argument per line; - for stdin)");
+        snprintf(f->err, sizeof f->err,
+                 "--command needs --args FILE (one argument per line; - for stdin)");
         return PAS_ERR_ARG;
     }
     if (f->args && !f->command) {
-        snprintf(f->err, sizeof f->err, "--args needs --command TEMPLATE (e.g. --command 'gzip -9 {}')");
+        snprintf(f->err, sizeof f->err,
+                 "--args needs --command TEMPLATE (e.g. --command 'gzip -9 {}')");
         return PAS_ERR_ARG;
     }
     if (f->args && strcmp(f->tasks, "-") != 0) {
-        snprintf(f->err, sizeof f->err, "give either --tasks FILE or --command with --args FILE, not both");
+        snprintf(f->err, sizeof f->err,
+                 "give either --tasks FILE or --command with --args FILE, not both");
         return PAS_ERR_ARG;
     }
     if (f->expect) {
         if (!f->keep_order) {
-            snprintf(f->err, sizeof f->err, "--expect compares the ordered output: add --keep-order");
+            snprintf(f->err, sizeof f->err,
+                     "--expect compares the ordered output: add --keep-order");
             return PAS_ERR_ARG;
         }
         f->expect_f = fopen(f->expect, "rb");
         if (!f->expect_f) {
-            snprintf(f->err, sizeof f->err, "cannot read --expect %s: %s", f->expect, strerror(errno));
+            snprintf(f->err, sizeof f->err, "cannot read --expect %s: %s", f->expect,
+                     strerror(errno));
             return PAS_ERR_ARG;
         }
     }
     if (f->keep_order + f->tag + (f->output_dir != NULL) > 1) {
-        snprintf(f->err, sizeof f->err, "--keep-order, --tag and --output-dir are different ways to handle output; choose one");
+        snprintf(
+            f->err, sizeof f->err,
+            "--keep-order, --tag and --output-dir are different ways to handle output; choose one");
         return PAS_ERR_ARG;
     }
     if (f->resume && f->only_failed) {
-        snprintf(f->err, sizeof f->err, "--resume and --only-failed exclude each other: --resume runs all but the succeeded, --only-failed only the failed");
+        snprintf(f->err, sizeof f->err,
+                 "--resume and --only-failed exclude each other: --resume runs all but the "
+                 "succeeded, --only-failed only the failed");
         return PAS_ERR_ARG;
     }
     if ((f->resume || f->only_failed) && !f->journal) {
-        snprintf(f->err, sizeof f->err, "--%s needs --journal FILE", f->resume ? "resume" : "only-failed");
+        snprintf(f->err, sizeof f->err, "--%s needs --journal FILE",
+                 f->resume ? "resume" : "only-failed");
         return PAS_ERR_ARG;
     }
     if (f->retry_on_text && parse_codes(f->retry_on_text, fo, f->err, sizeof f->err))
@@ -720,7 +765,9 @@ static int farm_prepare(farm_t *f, pas_farm_opts_t *fo)
 static void print_summary(farm_t *f, const pas_farm_stats_t *st, FILE *out)
 {
     double rate = st->wall > 0 ? (double)st->tasks / st->wall : 0;
-    fprintf(out, "pas-farm: %llu tasks: %llu succeeded, %llu failed, %llu retries, %llu skipped (journal); %.2f s, %.1f tasks/s\n",
+    fprintf(out,
+            "pas-farm: %llu tasks: %llu succeeded, %llu failed, %llu retries, %llu skipped "
+            "(journal); %.2f s, %.1f tasks/s\n",
             (unsigned long long)(st->tasks + f->skipped), (unsigned long long)st->succeeded,
             (unsigned long long)st->failed, (unsigned long long)st->retried,
             (unsigned long long)f->skipped, st->wall, rate);
@@ -728,12 +775,14 @@ static void print_summary(farm_t *f, const pas_farm_stats_t *st, FILE *out)
         fprintf(out, "pas-farm: failed:");
         for (int i = 0; i < f->nfailed_list; i++)
             fprintf(out, " #%llu", (unsigned long long)f->failed_list[i]);
-        fprintf(out, "%s (see the lines above%s)\n", f->failed_n > 10 ? " ..." : "", f->journal ? " or the journal" : "");
+        fprintf(out, "%s (see the lines above%s)\n", f->failed_n > 10 ? " ..." : "",
+                f->journal ? " or the journal" : "");
     }
     if (f->slowest[0].wall > 0) {
         fprintf(out, "pas-farm: slowest:");
         for (int i = 0; i < 5 && f->slowest[i].wall > 0; i++)
-            fprintf(out, " #%llu %.3fs", (unsigned long long)f->slowest[i].number, f->slowest[i].wall);
+            fprintf(out, " #%llu %.3fs", (unsigned long long)f->slowest[i].number,
+                    f->slowest[i].wall);
         fputc('\n', out);
     }
     fprintf(out, "pas-farm: per rank (tasks, busy s):");
@@ -745,16 +794,18 @@ static void print_summary(farm_t *f, const pas_farm_stats_t *st, FILE *out)
 static void print_json(farm_t *f, const pas_farm_stats_t *st, int slots, const char *verdict)
 {
     printf("{\"program\":\"pas-farm\",\"ranks\":%d,\"slots\":%d,\"tasks\":%llu,\"succeeded\":%llu,"
-           "\"failed\":%llu,\"retries\":%llu,\"skipped\":%llu,\"wall\":%.6f,\"rate\":%.3f,\"failed_tasks\":[",
-           f->size, slots, (unsigned long long)(st->tasks + f->skipped), (unsigned long long)st->succeeded,
-           (unsigned long long)st->failed, (unsigned long long)st->retried, (unsigned long long)f->skipped,
-           st->wall, st->wall > 0 ? (double)st->tasks / st->wall : 0);
+           "\"failed\":%llu,\"retries\":%llu,\"skipped\":%llu,\"wall\":%.6f,\"rate\":%.3f,\"failed_"
+           "tasks\":[",
+           f->size, slots, (unsigned long long)(st->tasks + f->skipped),
+           (unsigned long long)st->succeeded, (unsigned long long)st->failed,
+           (unsigned long long)st->retried, (unsigned long long)f->skipped, st->wall,
+           st->wall > 0 ? (double)st->tasks / st->wall : 0);
     for (int i = 0; i < f->nfailed_list; i++)
         printf("%s%llu", i ? "," : "", (unsigned long long)f->failed_list[i]);
     printf("],\"slowest\":[");
     for (int i = 0; i < 5 && f->slowest[i].wall > 0; i++)
-        printf("%s{\"task\":%llu,\"wall\":%.6f}", i ? "," : "", (unsigned long long)f->slowest[i].number,
-               f->slowest[i].wall);
+        printf("%s{\"task\":%llu,\"wall\":%.6f}", i ? "," : "",
+               (unsigned long long)f->slowest[i].number, f->slowest[i].wall);
     printf("],\"per_rank\":[");
     for (int r = 0; r < f->size; r++)
         printf("%s{\"rank\":%d,\"tasks\":%llu,\"busy\":%.6f}", r ? "," : "", r,
@@ -777,7 +828,8 @@ static const pas_prog_info_t info = {
     "Tasks: one shell command per line (# comments and blank lines skipped), or\n"
     "--command TEMPLATE over --args FILE with {} {#} {rank} {slot}.  A line may\n"
     "start with prio=N (higher first; aging bounds the wait).  Exit status: 0 all\n"
-    "tasks succeeded, 1 some failed (after retries), 2 usage error.  See algorithms/farm/README.md."};
+    "tasks succeeded, 1 some failed (after retries), 2 usage error.  See "
+    "algorithms/farm/README.md."};
 
 enum { FARM_NOPTS = 19 }; /* the options below and the table's end */
 
@@ -785,24 +837,42 @@ enum { FARM_NOPTS = 19 }; /* the options below and the table's end */
 static void farm_options(farm_t *f, pas_opt_t table[FARM_NOPTS])
 {
     const pas_opt_t t[FARM_NOPTS] = {
-        {"tasks", PAS_OPT_STRING, &f->tasks, "FILE", "task list: a file, - for stdin, or a named pipe", NULL, 0, 0},
-        {"command", PAS_OPT_STRING, &f->command, "TEMPLATE", "command template over --args ({} {#} {rank} {slot})", NULL, 0, 0},
-        {"args", PAS_OPT_STRING, &f->args, "FILE", "one argument per line for --command (- for stdin)", NULL, 0, 0},
-        {"slots", PAS_OPT_INT, &f->slots, "N", "concurrent tasks per rank (default: the cores the rank may use)", NULL, 1, 4096},
-        {"priority-field", PAS_OPT_INT, &f->prio_field, "K", "field K of each line is its integer priority", NULL, 1, 1000},
-        {"aging", PAS_OPT_INT, &f->aging, "N", "dispatches after which a waiting task gains one priority level", NULL, 1, 1000000000},
-        {"task-timeout", PAS_OPT_DOUBLE, &f->timeout, "SEC", "kill a task's process group after SEC seconds (0: no limit)", NULL, 0, 1e9},
-        {"retries", PAS_OPT_INT, &f->retries, "N", "run a failed task up to N more times (on another rank if any)", NULL, 0, 1000},
-        {"retry-on", PAS_OPT_STRING, &f->retry_on_text, "CODES", "retry only these exit statuses (e.g. 1,124; default: any)", NULL, 0, 0},
-        {"output-dir", PAS_OPT_STRING, &f->output_dir, "DIR", "each task's stdout/stderr to DIR/{#}.out/.err (or a template)", NULL, 0, 0},
-        {"tag", PAS_OPT_FLAG, &f->tag, NULL, "prefix each output line with the task number and a tab", NULL, 0, 0},
-        {"keep-order", PAS_OPT_FLAG, &f->keep_order, NULL, "print each task's stdout whole, in task order", NULL, 0, 0},
-        {"max-output", PAS_OPT_SIZE, &f->max_output, "BYTES", "--keep-order: most stdout held per task (more fails the task)", NULL, 1, 1 << 30},
-        {"expect", PAS_OPT_STRING, &f->expect, "FILE", "--keep-order: compare the ordered stdout with FILE instead of printing it", NULL, 0, 0},
-        {"journal", PAS_OPT_STRING, &f->journal, "FILE", "append one line per task end (TSV) to FILE", NULL, 0, 0},
-        {"resume", PAS_OPT_FLAG, &f->resume, NULL, "skip the tasks the journal records as succeeded", NULL, 0, 0},
-        {"only-failed", PAS_OPT_FLAG, &f->only_failed, NULL, "run only the tasks the journal records as failed", NULL, 0, 0},
-        {"progress", PAS_OPT_FLAG, &f->progress, NULL, "print progress lines on stderr even when it is not a terminal", NULL, 0, 0},
+        {"tasks", PAS_OPT_STRING, &f->tasks, "FILE",
+         "task list: a file, - for stdin, or a named pipe", NULL, 0, 0},
+        {"command", PAS_OPT_STRING, &f->command, "TEMPLATE",
+         "command template over --args ({} {#} {rank} {slot})", NULL, 0, 0},
+        {"args", PAS_OPT_STRING, &f->args, "FILE",
+         "one argument per line for --command (- for stdin)", NULL, 0, 0},
+        {"slots", PAS_OPT_INT, &f->slots, "N",
+         "concurrent tasks per rank (default: the cores the rank may use)", NULL, 1, 4096},
+        {"priority-field", PAS_OPT_INT, &f->prio_field, "K",
+         "field K of each line is its integer priority", NULL, 1, 1000},
+        {"aging", PAS_OPT_INT, &f->aging, "N",
+         "dispatches after which a waiting task gains one priority level", NULL, 1, 1000000000},
+        {"task-timeout", PAS_OPT_DOUBLE, &f->timeout, "SEC",
+         "kill a task's process group after SEC seconds (0: no limit)", NULL, 0, 1e9},
+        {"retries", PAS_OPT_INT, &f->retries, "N",
+         "run a failed task up to N more times (on another rank if any)", NULL, 0, 1000},
+        {"retry-on", PAS_OPT_STRING, &f->retry_on_text, "CODES",
+         "retry only these exit statuses (e.g. 1,124; default: any)", NULL, 0, 0},
+        {"output-dir", PAS_OPT_STRING, &f->output_dir, "DIR",
+         "each task's stdout/stderr to DIR/{#}.out/.err (or a template)", NULL, 0, 0},
+        {"tag", PAS_OPT_FLAG, &f->tag, NULL,
+         "prefix each output line with the task number and a tab", NULL, 0, 0},
+        {"keep-order", PAS_OPT_FLAG, &f->keep_order, NULL,
+         "print each task's stdout whole, in task order", NULL, 0, 0},
+        {"max-output", PAS_OPT_SIZE, &f->max_output, "BYTES",
+         "--keep-order: most stdout held per task (more fails the task)", NULL, 1, 1 << 30},
+        {"expect", PAS_OPT_STRING, &f->expect, "FILE",
+         "--keep-order: compare the ordered stdout with FILE instead of printing it", NULL, 0, 0},
+        {"journal", PAS_OPT_STRING, &f->journal, "FILE",
+         "append one line per task end (TSV) to FILE", NULL, 0, 0},
+        {"resume", PAS_OPT_FLAG, &f->resume, NULL,
+         "skip the tasks the journal records as succeeded", NULL, 0, 0},
+        {"only-failed", PAS_OPT_FLAG, &f->only_failed, NULL,
+         "run only the tasks the journal records as failed", NULL, 0, 0},
+        {"progress", PAS_OPT_FLAG, &f->progress, NULL,
+         "print progress lines on stderr even when it is not a terminal", NULL, 0, 0},
         {0},
     };
     memcpy(table, t, sizeof t);
@@ -839,9 +909,11 @@ static int farm_setup(farm_t *f, const pas_driver_t *d, pas_farm_opts_t *fo)
 static int farm_execute(farm_t *f, pas_driver_t *d, const pas_farm_opts_t *fo, pas_farm_stats_t *st)
 {
     char sl[96], src[300];
-    snprintf(sl, sizeof sl, "%d (%s)", fo->slots, f->slots > 0 ? "--slots" : d->machine.threads_from);
+    snprintf(sl, sizeof sl, "%d (%s)", fo->slots,
+             f->slots > 0 ? "--slots" : d->machine.threads_from);
     snprintf(src, sizeof src, "%s%s", f->command ? "--args " : "", f->args ? f->args : f->tasks);
-    const char *kv[] = {"slots per rank", sl, "tasks from", src, "journal", f->journal ? f->journal : "-", NULL};
+    const char *kv[] = {
+        "slots per rank", sl, "tasks from", src, "journal", f->journal ? f->journal : "-", NULL};
     if (d->rank == 0 && !f->quiet && !f->json)
         pas_banner(stderr, &info, "farm", &d->machine, kv);
     pas_farm_calls_t calls = {farm_next, farm_run, farm_done, farm_tick, f};
@@ -856,7 +928,8 @@ static int farm_execute(farm_t *f, pas_driver_t *d, const pas_farm_opts_t *fo, p
  * --quiet row.  Returns the local status (PAS_ERR_INTERNAL when the count
  * is off); *verdict becomes PAS_ERR_VERIFY when tasks failed or the output
  * differs from --expect, with the message in f->err. */
-static int farm_report(farm_t *f, const pas_driver_t *d, const pas_farm_stats_t *st, int slots, int *verdict)
+static int farm_report(farm_t *f, const pas_driver_t *d, const pas_farm_stats_t *st, int slots,
+                       int *verdict)
 {
     int rc = PAS_OK;
     for (size_t i = 0; i < f->nrec; i++)
@@ -866,7 +939,8 @@ static int farm_report(farm_t *f, const pas_driver_t *d, const pas_farm_stats_t 
         rc = PAS_ERR_INTERNAL;
     if (rc)
         snprintf(f->err, sizeof f->err, "internal error: %llu tasks read, %llu ended, %llu skipped",
-                 (unsigned long long)f->nrec, (unsigned long long)st->tasks, (unsigned long long)f->skipped);
+                 (unsigned long long)f->nrec, (unsigned long long)st->tasks,
+                 (unsigned long long)f->skipped);
     if (f->keep_order)
         print_held(f);
     if (f->expect_f && !f->expect_bad && fgetc(f->expect_f) != EOF)
@@ -879,9 +953,16 @@ static int farm_report(farm_t *f, const pas_driver_t *d, const pas_farm_stats_t 
     if (rc == PAS_OK && f->quiet) {
         char size[64];
         snprintf(size, sizeof size, "tasks=%llu", (unsigned long long)(st->tasks + f->skipped));
-        pas_result_t row = {"pas-farm", "exec", size, d->size, slots,
-                            {st->wall, st->wall, st->wall, 1}, st->wall > 0 ? (double)st->tasks / st->wall : 0,
-                            "tasks/s", v, NULL};
+        pas_result_t row = {"pas-farm",
+                            "exec",
+                            size,
+                            d->size,
+                            slots,
+                            {st->wall, st->wall, st->wall, 1},
+                            st->wall > 0 ? (double)st->tasks / st->wall : 0,
+                            "tasks/s",
+                            v,
+                            NULL};
         pas_result_print(stdout, &row, 0);
     }
     fflush(stdout);
@@ -892,8 +973,9 @@ static int farm_report(farm_t *f, const pas_driver_t *d, const pas_farm_stats_t 
     }
     if (rc == PAS_OK && !st->failed && f->expect_bad) {
         *verdict = PAS_ERR_VERIFY;
-        snprintf(f->err, sizeof f->err, "the ordered output differs from --expect %s after byte %llu",
-                 f->expect, (unsigned long long)f->expect_at);
+        snprintf(f->err, sizeof f->err,
+                 "the ordered output differs from --expect %s after byte %llu", f->expect,
+                 (unsigned long long)f->expect_at);
     }
     return rc;
 }

@@ -60,10 +60,10 @@ typedef struct {
     int attempts; /* tries made */
     int rank, slot;
     const char *host;
-    double start; /* wall clock (seconds since the epoch) of the last attempt */
-    double wall;  /* its duration in seconds */
+    double start;        /* wall clock (seconds since the epoch) of the last attempt */
+    double wall;         /* its duration in seconds */
     uint64_t dispatched; /* hand-outs before its last one: its place in dispatch order */
-    const void *data; /* the bytes it put, valid during the done call */
+    const void *data;    /* the bytes it put, valid during the done call */
     size_t len;
 } pas_farm_result_t;
 
@@ -93,10 +93,10 @@ typedef struct {
 
 #define PAS_FARM_MAX_RETRY_ON 32
 typedef struct {
-    int slots;    /* concurrent tasks per rank (>= 1) */
-    int prefetch; /* tasks a rank holds beyond its slots (default: slots) */
-    int aging;    /* dispatches per priority level (>= 1, default 64) */
-    int retries;  /* extra attempts of a failed task (default 0) */
+    int slots;                           /* concurrent tasks per rank (>= 1) */
+    int prefetch;                        /* tasks a rank holds beyond its slots (default: slots) */
+    int aging;                           /* dispatches per priority level (>= 1, default 64) */
+    int retries;                         /* extra attempts of a failed task (default 0) */
     int retry_on[PAS_FARM_MAX_RETRY_ON]; /* statuses that are retried; none: any */
     int nretry_on;
     size_t window; /* most tasks read ahead into the scheduler (default 65536) */
@@ -117,7 +117,7 @@ typedef struct {
  * Returns an agreed status (the same on every rank): PAS_OK, or the first error of a
  * callback (next, done) or of MPI; stats (may be NULL) are filled on rank 0. */
 pas_status pas_farm_run(MPI_Comm comm, const pas_farm_calls_t *calls, const pas_farm_opts_t *opts,
-                 pas_farm_stats_t *stats);
+                        pas_farm_stats_t *stats);
 
 /* ---- shell tasks (what pas-farm runs) -------------------------------------- */
 
@@ -137,10 +137,10 @@ typedef struct {
 } pas_farm_exec_opts_t;
 
 typedef struct {
-    int status;    /* exit code; 128+signal; 124 timed out; 127 could not start */
-    int exited;    /* 1 exit code, 0 killed by a signal or never started */
-    int code;      /* exit code or signal number */
-    int timed_out; /* 1 when the time limit killed it */
+    int status;       /* exit code; 128+signal; 124 timed out; 127 could not start */
+    int exited;       /* 1 exit code, 0 killed by a signal or never started */
+    int code;         /* exit code or signal number */
+    int timed_out;    /* 1 when the time limit killed it */
     char reason[160]; /* why it failed ("" on success): "exit 3", "signal 9 (Killed)", ... */
 } pas_farm_exec_result_t;
 
@@ -151,7 +151,7 @@ typedef struct {
  * Returns PAS_OK with *r filled (a task that cannot start is a result, not
  * an error), or PAS_ERR_NOMEM. */
 pas_status pas_farm_exec(const char *cmd, const pas_farm_exec_opts_t *o, pas_farm_out_t *captured,
-                  pas_farm_exec_result_t *r);
+                         pas_farm_exec_result_t *r);
 
 /* local, async-signal-safe: SIGKILL the process group of every task that
  * pas_farm_exec is running in this process (for a SIGTERM handler: tasks run
@@ -202,7 +202,7 @@ typedef struct {
 pas_status pas_farm_journal_read(const char *path, pas_farm_journal_t *j, char *err, size_t errlen);
 /* local: parse a journal held in memory (what journal_read does). */
 pas_status pas_farm_journal_parse(const char *text, size_t len, pas_farm_journal_t *j, char *err,
-                           size_t errlen);
+                                  size_t errlen);
 /* local: the entry for id, NULL if none. */
 const pas_farm_jentry_t *pas_farm_journal_find(const pas_farm_journal_t *j, uint64_t id);
 void pas_farm_journal_free(pas_farm_journal_t *j);
@@ -211,11 +211,11 @@ void pas_farm_journal_free(pas_farm_journal_t *j);
  * command and host become spaces).  Returns its length, or -1 if cap is too
  * small. */
 long pas_farm_journal_format(char *buf, size_t cap, uint64_t id, uint64_t number, int ok,
-                             const char *exit, int attempts, int rank, const char *host,
-                             int slot, double start, double wall, const char *cmd);
+                             const char *exit, int attempts, int rank, const char *host, int slot,
+                             double start, double wall, const char *cmd);
 
-#define PAS_FARM_JOURNAL_HEADER                                                              \
-    "# pas-farm journal v1\n"                                                                \
+#define PAS_FARM_JOURNAL_HEADER                                                                    \
+    "# pas-farm journal v1\n"                                                                      \
     "#id\tnumber\tstatus\texit\tattempts\trank\thost\tslot\tstart\twall\tcommand\n"
 
 #endif

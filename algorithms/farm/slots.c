@@ -120,7 +120,7 @@ static void *slot_main(void *arg)
 }
 
 pas_status pas_farm_pool_start(farm_pool_t *p, int slots, const pas_farm_calls_t *calls, int rank,
-                    const char *host)
+                               const char *host)
 {
     memset(p, 0, sizeof *p);
     if (slots < 1)

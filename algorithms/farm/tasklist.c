@@ -40,7 +40,9 @@ int pas_farm_line_parse(char *line, int prio_field, char **text, int *prio, char
     if (strncmp(s, "prio=", 5) == 0) {
         size_t k = strcspn(s + 5, " \t");
         if (!parse_prio(s + 5, k, prio)) {
-            snprintf(err, errlen, "malformed priority '%.*s': write prio=N with an integer N in -1000000..1000000, then a blank and the task",
+            snprintf(err, errlen,
+                     "malformed priority '%.*s': write prio=N with an integer N in "
+                     "-1000000..1000000, then a blank and the task",
                      (int)(k + 5 < 40 ? k + 5 : 40), s);
             return PAS_ERR_FORMAT;
         }
@@ -57,7 +59,8 @@ int pas_farm_line_parse(char *line, int prio_field, char **text, int *prio, char
             size_t k = strcspn(f, " \t");
             if (i == prio_field) {
                 if (!parse_prio(f, k, prio)) {
-                    snprintf(err, errlen, "field %d ('%.*s') is not an integer priority (--priority-field %d)",
+                    snprintf(err, errlen,
+                             "field %d ('%.*s') is not an integer priority (--priority-field %d)",
                              prio_field, (int)(k < 40 ? k : 40), f, prio_field);
                     return PAS_ERR_FORMAT;
                 }
@@ -67,8 +70,8 @@ int pas_farm_line_parse(char *line, int prio_field, char **text, int *prio, char
             while (*f == ' ' || *f == '\t')
                 f++;
             if (!*f) {
-                snprintf(err, errlen, "a line has fewer than %d fields (--priority-field %d)", prio_field,
-                         prio_field);
+                snprintf(err, errlen, "a line has fewer than %d fields (--priority-field %d)",
+                         prio_field, prio_field);
                 return PAS_ERR_FORMAT;
             }
         }

@@ -94,7 +94,8 @@ static int done(const pas_matmul_bcast_t *b, int sends_too)
 pas_status pas_matmul_bcast_wait(pas_matmul_bcast_t *set, int n, int need, int sends_too)
 {
     MPI_Request all[PAS_MATMUL_BCAST_MAX * PAS_MATMUL_BCAST_REQS];
-    int owner[PAS_MATMUL_BCAST_MAX * PAS_MATMUL_BCAST_REQS], slot[PAS_MATMUL_BCAST_MAX * PAS_MATMUL_BCAST_REQS];
+    int owner[PAS_MATMUL_BCAST_MAX * PAS_MATMUL_BCAST_REQS],
+        slot[PAS_MATMUL_BCAST_MAX * PAS_MATMUL_BCAST_REQS];
     if (n > PAS_MATMUL_BCAST_MAX)
         return PAS_ERR_ARG;
     for (;;) {

@@ -38,7 +38,10 @@ typedef struct {
     pas_matmul_stats_t *st;
 } cannon_t;
 
-static int mod(int x, int s) { return ((x % s) + s) % s; }
+static int mod(int x, int s)
+{
+    return ((x % s) + s) % s;
+}
 
 /* The k width of block j of k. */
 static uint64_t klen(const cannon_t *C, int j)
@@ -51,8 +54,8 @@ static uint64_t klen(const cannon_t *C, int j)
 static void operand_init(cannon_operand_t *o, char *buf, size_t bytes, uint64_t per, MPI_Comm ring,
                          int me, int s, int tag_skew, int tag_shift)
 {
-    *o = (cannon_operand_t){{buf, buf + bytes}, per, ring, me, mod(me - 1, s), mod(me + 1, s),
-                            tag_skew, tag_shift};
+    *o = (cannon_operand_t){{buf, buf + bytes}, per,      ring,     me, mod(me - 1, s),
+                            mod(me + 1, s),     tag_skew, tag_shift};
 }
 
 static void swap_buffers(cannon_operand_t *o)
@@ -192,7 +195,8 @@ pas_status pas_matmul_cannon(const pas_grid_t *g, const pas_matmul_cfg_t *cfg, d
         rc = pas_watch_phase("cannon-steps");
     rc = pas_matmul_agree(g->comm, rc); /* nobody starts shifting alone */
     if (k == 0 && rc == PAS_OK)
-        rc = pas_matmul_gemm_any(cfg->is_float, 0, 0, lm, ln, 0, alpha, NULL, 1, NULL, 1, beta, c, cd->ld);
+        rc = pas_matmul_gemm_any(cfg->is_float, 0, 0, lm, ln, 0, alpha, NULL, 1, NULL, 1, beta, c,
+                                 cd->ld);
     for (int t = 0; t < s && k > 0 && rc == PAS_OK; t++)
         rc = step(&C, t, alpha, beta, cd, c);
     free(buf);

@@ -118,7 +118,10 @@ pas_status pas_matmul_set_kernel(int kernel)
     return PAS_OK;
 }
 
-int pas_matmul_kernel(void) { return backend; }
+int pas_matmul_kernel(void)
+{
+    return backend;
+}
 
 static pas_status gemm_any(int is_float, int ta, int tb, size_t m, size_t n, size_t k, double alpha,
                            const void *a, size_t lda, const void *b, size_t ldb, double beta,
@@ -126,18 +129,21 @@ static pas_status gemm_any(int is_float, int ta, int tb, size_t m, size_t n, siz
 {
 #ifdef PAS_HAVE_CBLAS
     if (backend == PAS_MATMUL_KERNEL_CBLAS && m > 0 && n > 0) {
-        if (m > INT32_MAX || n > INT32_MAX || k > INT32_MAX || lda > INT32_MAX || ldb > INT32_MAX || ldc > INT32_MAX)
+        if (m > INT32_MAX || n > INT32_MAX || k > INT32_MAX || lda > INT32_MAX || ldb > INT32_MAX ||
+            ldc > INT32_MAX)
             return PAS_ERR_OVERFLOW;
 #ifdef _OPENMP
         openblas_set_num_threads(omp_get_max_threads());
 #endif
-        enum CBLAS_TRANSPOSE tra = ta ? CblasTrans : CblasNoTrans, trb = tb ? CblasTrans : CblasNoTrans;
+        enum CBLAS_TRANSPOSE tra = ta ? CblasTrans : CblasNoTrans,
+                             trb = tb ? CblasTrans : CblasNoTrans;
         int ilda = lda ? (int)lda : 1, ildb = ldb ? (int)ldb : 1;
         if (is_float)
-            cblas_sgemm(CblasColMajor, tra, trb, (int)m, (int)n, (int)k, (float)alpha, a, ilda, b, ildb, (float)beta,
-                        c, (int)ldc);
+            cblas_sgemm(CblasColMajor, tra, trb, (int)m, (int)n, (int)k, (float)alpha, a, ilda, b,
+                        ildb, (float)beta, c, (int)ldc);
         else
-            cblas_dgemm(CblasColMajor, tra, trb, (int)m, (int)n, (int)k, alpha, a, ilda, b, ildb, beta, c, (int)ldc);
+            cblas_dgemm(CblasColMajor, tra, trb, (int)m, (int)n, (int)k, alpha, a, ilda, b, ildb,
+                        beta, c, (int)ldc);
         return PAS_OK;
     }
 #endif

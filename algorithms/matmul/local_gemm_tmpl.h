@@ -21,7 +21,7 @@
 #define VLEN (PAS_VBYTES / (int)sizeof(T))
 #define MV (MR / VLEN)
 
-typedef T FN(vec)  __attribute__((vector_size(PAS_VBYTES)));
+typedef T FN(vec) __attribute__((vector_size(PAS_VBYTES)));
 typedef T FN(uvec) __attribute__((vector_size(PAS_VBYTES), aligned(sizeof(T))));
 
 /* op(A)(i, p) is a[i + p*lda], or a[p + i*lda] transposed. */
@@ -104,9 +104,10 @@ void FN(pas_matmul_pack_b)(int trans, size_t kc, size_t nc, const T *b, size_t l
  *   0: C = alpha AB (beta = 0: C is not read, as BLAS defines it)
  *   1: C += alpha AB
  *   2: C = beta C + alpha AB */
-static inline __attribute__((always_inline)) void
-FN(ukernel)(int mode, size_t kc, const T *restrict pa, const T *restrict pb, T alpha, T beta, T *restrict c,
-            size_t ldc)
+static inline __attribute__((always_inline)) void FN(ukernel)(int mode, size_t kc,
+                                                              const T *restrict pa,
+                                                              const T *restrict pb, T alpha, T beta,
+                                                              T *restrict c, size_t ldc)
 {
     FN(vec) acc[NR][MV];
     if (mode != 0) {
@@ -126,7 +127,8 @@ FN(ukernel)(int mode, size_t kc, const T *restrict pa, const T *restrict pb, T a
             acc[j][v] = (FN(vec)){0};
     for (size_t p = 0; p < kc; p++) {
         FN(vec) av[MV];
-        __builtin_prefetch((const void *)((uintptr_t)pb + (p + PAS_PF_B) * NR * sizeof(T)), 0, 3); /* may pass the end */
+        __builtin_prefetch((const void *)((uintptr_t)pb + (p + PAS_PF_B) * NR * sizeof(T)), 0,
+                           3); /* may pass the end */
 #pragma GCC unroll 4
         for (int v = 0; v < MV; v++)
             av[v] = *(const FN(vec) *)(pa + p * MR + v * VLEN);
@@ -152,8 +154,8 @@ FN(ukernel)(int mode, size_t kc, const T *restrict pa, const T *restrict pb, T a
         }
 }
 
-void FN(pas_matmul_tile)(size_t kc, const T *pa, const T *pb, T alpha, T beta, T *c, size_t ldc, size_t mr,
-                         size_t nr)
+void FN(pas_matmul_tile)(size_t kc, const T *pa, const T *pb, T alpha, T beta, T *c, size_t ldc,
+                         size_t mr, size_t nr)
 {
     if (mr == MR && nr == NR) {
         if (beta == 0)
@@ -172,14 +174,15 @@ void FN(pas_matmul_tile)(size_t kc, const T *pa, const T *pb, T alpha, T beta, T
 }
 
 /* ir and jr loops over the NR panels [q0, q1) of one packed A block and B block. */
-static void FN(macro)(size_t mc, size_t nc, size_t kc, const T *pa, const T *pb, T alpha, T beta, T *c,
-                      size_t ldc, size_t q0, size_t q1)
+static void FN(macro)(size_t mc, size_t nc, size_t kc, const T *pa, const T *pb, T alpha, T beta,
+                      T *c, size_t ldc, size_t q0, size_t q1)
 {
     for (size_t q = q0; q < q1; q++) {
         size_t j0 = q * NR, nr = nc - j0 < NR ? nc - j0 : NR;
         for (size_t i0 = 0; i0 < mc; i0 += MR) {
             size_t mr = mc - i0 < MR ? mc - i0 : MR;
-            FN(pas_matmul_tile)(kc, pa + i0 * kc, pb + j0 * kc, alpha, beta, c + i0 + j0 * ldc, ldc, mr, nr);
+            FN(pas_matmul_tile)
+            (kc, pa + i0 * kc, pb + j0 * kc, alpha, beta, c + i0 + j0 * ldc, ldc, mr, nr);
         }
     }
 }
@@ -188,16 +191,16 @@ static void FN(macro)(size_t mc, size_t nc, size_t kc, const T *pa, const T *pb,
 typedef struct {
     size_t m, mc_max, nc, kc, npan, run; /* rows, MC, columns, k, NR panels, panels per run */
     uint32_t nruns;
-    const T *pb;                          /* the packed B block */
+    const T *pb; /* the packed B block */
     T alpha, beta;
-    T *c;                                 /* C at (0, jc) */
+    T *c; /* C at (0, jc) */
     size_t ldc;
 } FN(kstep_t);
 
 /* Claim and multiply runs of the A block published in *slot, packed at apack,
  * until none is left: 0, or 1 if its owner is still claiming or packing one
  * (the caller comes back later). */
-static int FN(drain)(const FN(kstep_t) *w, uint64_t *slot, const T *apack)
+static int FN(drain)(const FN(kstep_t) * w, uint64_t *slot, const T *apack)
 {
     uint32_t r;
     size_t blk;
@@ -211,7 +214,10 @@ static int FN(drain)(const FN(kstep_t) *w, uint64_t *slot, const T *apack)
     return 0;
 }
 
-static size_t FN(round_up)(size_t x, size_t to) { return (x + to - 1) / to * to; }
+static size_t FN(round_up)(size_t x, size_t to)
+{
+    return (x + to - 1) / to * to;
+}
 
 /* local: the whole kernel for this type (pas_matmul_dgemm / sgemm). */
 static pas_status FN(gemm)(int ta, int tb, size_t m, size_t n, size_t k, T alpha, const T *a,
@@ -304,8 +310,9 @@ static pas_status FN(gemm)(int ta, int tb, size_t m, size_t n, size_t k, T alpha
                         size_t lo = __atomic_fetch_add(&next_b, chunk, __ATOMIC_RELAXED);
                         if (lo >= npan)
                             break;
-                        FN(pack_b_panels)(tb, kc, nc, tb ? b + jc + pc * ldb : b + pc + jc * ldb, ldb, pb, lo,
-                                          lo + chunk < npan ? lo + chunk : npan);
+                        FN(pack_b_panels)
+                        (tb, kc, nc, tb ? b + jc + pc * ldb : b + pc + jc * ldb, ldb, pb, lo,
+                         lo + chunk < npan ? lo + chunk : npan);
                     }
 #pragma omp barrier
                     if (tid == 0)
@@ -323,7 +330,19 @@ static pas_status FN(gemm)(int ta, int tb, size_t m, size_t n, size_t k, T alpha
                      * makes a helper wait for an owner that has claimed a
                      * block but not yet said so. */
                     /* the first k step applies beta */
-                    FN(kstep_t) w = {m, MC, nc, kc, npan, run, nruns, pb, alpha, pc == 0 ? beta : 1, c + jc * ldc, ldc};
+                    FN(kstep_t)
+                    w = {m,
+                         MC,
+                         nc,
+                         kc,
+                         npan,
+                         run,
+                         nruns,
+                         pb,
+                         alpha,
+                         pc == 0 ? beta : 1,
+                         c + jc * ldc,
+                         ldc};
                     for (;;) {
                         __atomic_store_n(&slot[(size_t)tid * 8], SLOT_CLAIMING, __ATOMIC_SEQ_CST);
                         size_t blk = __atomic_fetch_add(&next_ic, 1, __ATOMIC_SEQ_CST);
@@ -332,17 +351,21 @@ static pas_status FN(gemm)(int ta, int tb, size_t m, size_t n, size_t k, T alpha
                             break;
                         }
                         size_t ic = blk * MC, mc = m - ic < MC ? m - ic : MC;
-                        __atomic_store_n(&slot[(size_t)tid * 8], (uint64_t)blk << 32 | SLOT_PACKING, __ATOMIC_RELAXED);
-                        FN(pas_matmul_pack_a)(ta, mc, kc, ta ? a + pc + ic * lda : a + ic + pc * lda, lda, mya);
-                        __atomic_store_n(&slot[(size_t)tid * 8], (uint64_t)blk << 32, __ATOMIC_RELEASE);
+                        __atomic_store_n(&slot[(size_t)tid * 8], (uint64_t)blk << 32 | SLOT_PACKING,
+                                         __ATOMIC_RELAXED);
+                        FN(pas_matmul_pack_a)
+                        (ta, mc, kc, ta ? a + pc + ic * lda : a + ic + pc * lda, lda, mya);
+                        __atomic_store_n(&slot[(size_t)tid * 8], (uint64_t)blk << 32,
+                                         __ATOMIC_RELEASE);
                         FN(drain)(&w, &slot[(size_t)tid * 8], mya);
                     }
                     for (int busy = 1; busy;) { /* help until every block is done or taken */
                         busy = 0;
                         for (int o = 1; o < team; o++) {
                             int owner = (tid + o) % team;
-                            if (FN(drain)(&w, &slot[(size_t)owner * 8], pa + (size_t)owner * astride)) {
-                                busy = 1; /* the owner claims or packs a block: wait */
+                            if (FN(drain)(&w, &slot[(size_t)owner * 8],
+                                          pa + (size_t)owner * astride)) {
+                                busy = 1;      /* the owner claims or packs a block: wait */
                                 sched_yield(); /* it may share our core */
                             }
                         }

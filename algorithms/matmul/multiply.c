@@ -37,7 +37,8 @@ pas_status pas_matmul(const pas_matmul_layers_t *lay, const pas_matmul_cfg_t *cf
 {
     const size_t es = pas_matmul_elem_size(cfg);
     uint64_t k = trans_a ? ad->m : ad->n;
-    if ((trans_a ? ad->n : ad->m) != cd->m || (trans_b ? bd->n : bd->m) != k || (trans_b ? bd->m : bd->n) != cd->n)
+    if ((trans_a ? ad->n : ad->m) != cd->m || (trans_b ? bd->n : bd->m) != k ||
+        (trans_b ? bd->m : bd->n) != cd->n)
         return PAS_ERR_ARG;
     if (cfg->algo == PAS_MATMUL_CANNON && (lay->layers != 1 || lay->grid.rows != lay->grid.cols))
         return PAS_ERR_UNSUPPORTED;

@@ -72,8 +72,8 @@ static int prepare(void *ctx)
 static int run(void *ctx)
 {
     mm_run_t *r = ctx;
-    return pas_matmul(&r->lay, &r->cfg, r->ta, r->tb, r->alpha, &r->ad, r->a, &r->bd, r->b, r->beta, &r->cd, r->c,
-                      &r->st);
+    return pas_matmul(&r->lay, &r->cfg, r->ta, r->tb, r->alpha, &r->ad, r->a, &r->bd, r->b, r->beta,
+                      &r->cd, r->c, &r->st);
 }
 
 /* The job's FMA peak: on each node its lowest rank runs the throughput loop

@@ -54,15 +54,15 @@ double pas_matmul_fma_peak(int is_float, int threads, double seconds);
 typedef enum { PAS_MATMUL_SUMMA = 0, PAS_MATMUL_CANNON = 1, PAS_MATMUL_25D = 2 } pas_matmul_algo_t;
 
 typedef struct {
-    int algo;          /* pas_matmul_algo_t */
-    int is_float;      /* elements are float (else double) */
-    int blocking;      /* 1: the blocking twin (MPI_Bcast / MPI_Sendrecv, no overlap) */
-    uint64_t panel;    /* SUMMA panel width in k; 0: 256 */
+    int algo;       /* pas_matmul_algo_t */
+    int is_float;   /* elements are float (else double) */
+    int blocking;   /* 1: the blocking twin (MPI_Bcast / MPI_Sendrecv, no overlap) */
+    uint64_t panel; /* SUMMA panel width in k; 0: 256 */
 } pas_matmul_cfg_t;
 
 typedef struct {
-    double words;      /* matrix elements this rank received */
-    double t_wait;     /* seconds blocked waiting for messages */
+    double words;  /* matrix elements this rank received */
+    double t_wait; /* seconds blocked waiting for messages */
 } pas_matmul_stats_t;
 
 /* The 3D arrangement of 2.5D: `layers` copies of a rows x cols grid, rank =
@@ -70,9 +70,9 @@ typedef struct {
  * every algorithm uses. */
 typedef struct {
     int layers, layer;
-    pas_grid_t grid;       /* this layer's grid (over its own communicator) */
-    MPI_Comm layer_comm;   /* the ranks of my layer */
-    MPI_Comm depth_comm;   /* the ranks at my grid position, one per layer, by layer */
+    pas_grid_t grid;     /* this layer's grid (over its own communicator) */
+    MPI_Comm layer_comm; /* the ranks of my layer */
+    MPI_Comm depth_comm; /* the ranks at my grid position, one per layer, by layer */
 } pas_matmul_layers_t;
 
 /* collective: build the arrangement over comm.  layers must divide the size;
@@ -102,7 +102,8 @@ pas_status pas_matmul(const pas_matmul_layers_t *lay, const pas_matmul_cfg_t *cf
  * reduction), if that is at most 0.9 times
  * the words of one layer; else 1.  At constant work per rank this is 1 up
  * to a few hundred ranks and 4 from about 1024 (m = n = k). */
-int pas_matmul_choose_replicas(int p, uint64_t m, uint64_t n, uint64_t k, size_t elem, double mem_bytes);
+int pas_matmul_choose_replicas(int p, uint64_t m, uint64_t n, uint64_t k, size_t elem,
+                               double mem_bytes);
 
 /* local: bytes per rank the multiply needs with c replicas on p ranks. */
 double pas_matmul_footprint(int p, int c, uint64_t m, uint64_t n, uint64_t k, size_t elem);

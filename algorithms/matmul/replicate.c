@@ -66,15 +66,17 @@ double pas_matmul_words_model(int p, int c, uint64_t m, uint64_t n, uint64_t k)
     double per = (double)p / c, kc = (double)k / c;
     /* SUMMA in a layer on k / c: the A panels of my grid row that others
      * own, and the B panels of my grid column */
-    double summa = (double)m / rows * kc * (cols - 1) / cols + kc * (double)n / cols * (rows - 1) / rows;
+    double summa =
+        (double)m / rows * kc * (cols - 1) / cols + kc * (double)n / cols * (rows - 1) / rows;
     if (c == 1)
         return summa;
     double rep = ((double)m * k + (double)k * n) / per; /* layers 1..c-1 receive A and B */
-    double red = (double)m * n / per * (c - 1);         /* layer 0 receives c - 1 partial C blocks */
+    double red = (double)m * n / per * (c - 1); /* layer 0 receives c - 1 partial C blocks */
     return summa + (rep > red ? rep : red);
 }
 
-int pas_matmul_choose_replicas(int p, uint64_t m, uint64_t n, uint64_t k, size_t elem, double mem_bytes)
+int pas_matmul_choose_replicas(int p, uint64_t m, uint64_t n, uint64_t k, size_t elem,
+                               double mem_bytes)
 {
     int best = 1;
     double one = pas_matmul_words_model(p, 1, m, n, k), fewest = one;
@@ -109,7 +111,8 @@ static pas_status depth_move(MPI_Comm depth, int layer, void *buf, uint64_t coun
         int len = (int)(count - at < (1u << 30) ? count - at : (1u << 30));
         char *p = (char *)buf + at * es;
         int e = reduce ? PAS_WATCHED("MPI_Reduce", 0, -1,
-                                     MPI_Reduce(layer == 0 ? MPI_IN_PLACE : p, p, len, type, MPI_SUM, 0, depth))
+                                     MPI_Reduce(layer == 0 ? MPI_IN_PLACE : p, p, len, type,
+                                                MPI_SUM, 0, depth))
                        : PAS_WATCHED("MPI_Bcast", 0, -1, MPI_Bcast(p, len, type, 0, depth));
         if (e)
             return PAS_ERR_MPI;
@@ -125,7 +128,8 @@ pas_status pas_matmul_25d(const pas_matmul_layers_t *lay, const pas_matmul_cfg_t
 {
     pas_status rc = pas_watch_phase("25d-replicate");
     double t0 = MPI_Wtime();
-    if (ad->ld != (ad->lm ? ad->lm : 1) || bd->ld != (bd->lm ? bd->lm : 1) || cd->ld != (cd->lm ? cd->lm : 1))
+    if (ad->ld != (ad->lm ? ad->lm : 1) || bd->ld != (bd->lm ? bd->lm : 1) ||
+        cd->ld != (cd->lm ? cd->lm : 1))
         rc = PAS_ERR_ARG;
     rc = pas_matmul_layers_agree(lay, rc);
     const MPI_Comm depth = lay->depth_comm;
@@ -142,7 +146,8 @@ pas_status pas_matmul_25d(const pas_matmul_layers_t *lay, const pas_matmul_cfg_t
     pas_range_t ks = pas_decomp_block_range(ad->n, lay->layers, lay->layer);
     if (rc == PAS_OK) {
         const double my_beta = lay->layer == 0 ? beta : 0.0;
-        rc = pas_matmul_summa(&lay->grid, cfg, alpha, ad, a, bd, b, my_beta, cd, c, ks.lo, ks.hi, st);
+        rc = pas_matmul_summa(&lay->grid, cfg, alpha, ad, a, bd, b, my_beta, cd, c, ks.lo, ks.hi,
+                              st);
         if (lay->layers > 1) /* agreed in the layer; across the layers, so that a failed
                               * layer does not strand the reduction */
             rc = pas_matmul_agree(depth, rc);

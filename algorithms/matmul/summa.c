@@ -17,8 +17,8 @@
 #include "pas_watch.h"
 
 typedef struct {
-    uint64_t lo, hi;    /* global k range of the panel */
-    int a_root, b_root; /* grid column owning A's columns, grid row owning B's rows */
+    uint64_t lo, hi;       /* global k range of the panel */
+    int a_root, b_root;    /* grid column owning A's columns, grid row owning B's rows */
     uint64_t a_off, b_off; /* local column of A / row of B at lo, on the owners */
 } panel_t;
 
@@ -26,8 +26,8 @@ typedef struct {
  * between two boundaries split into equal panels of width at most w (a
  * 323-wide block into 162 + 161, not 256 + 67: the narrow one was a whole
  * broadcast step for a quarter of the work).  *widest: the widest panel. */
-static panel_t *plan_panels(uint64_t k, uint64_t k0, uint64_t k1, uint64_t w, int P, int Q, size_t *count,
-                            uint64_t *widest)
+static panel_t *plan_panels(uint64_t k, uint64_t k0, uint64_t k1, uint64_t w, int P, int Q,
+                            size_t *count, uint64_t *widest)
 {
     size_t cap = (size_t)((k1 - k0) / w) + (size_t)P + (size_t)Q + 2, n = 0;
     panel_t *pl = malloc(cap * sizeof *pl);
@@ -59,9 +59,9 @@ static panel_t *plan_panels(uint64_t k, uint64_t k0, uint64_t k1, uint64_t w, in
 enum { SLOTS = 4, AHEAD = 2 };
 
 typedef struct {
-    void *a, *b;                 /* where the panel lives (a buffer, or the owner's own A) */
+    void *a, *b; /* where the panel lives (a buffer, or the owner's own A) */
     size_t lda;
-    pas_matmul_bcast_t bc[2];    /* A along the row, B along the column */
+    pas_matmul_bcast_t bc[2]; /* A along the row, B along the column */
     int busy;
 } slot_t;
 
@@ -96,12 +96,14 @@ static pas_status start_panel(summa_t *S, size_t t, int s)
         sl->lda = lm ? lm : 1;
         if (g->mycol == P->a_root)
             for (uint64_t j = 0; j < w; j++)
-                memcpy((char *)sl->a + j * lm * es, (const char *)S->a + (P->a_off + j) * S->ad->ld * es, lm * es);
+                memcpy((char *)sl->a + j * lm * es,
+                       (const char *)S->a + (P->a_off + j) * S->ad->ld * es, lm * es);
     }
     sl->b = mine + lm * S->wmax * es;
     if (g->myrow == P->b_root) /* rows of B: pack w x ln with ld w */
         for (uint64_t j = 0; j < ln; j++)
-            memcpy((char *)sl->b + j * w * es, (const char *)S->b + (P->b_off + j * S->bd->ld) * es, w * es);
+            memcpy((char *)sl->b + j * w * es, (const char *)S->b + (P->b_off + j * S->bd->ld) * es,
+                   w * es);
     if (g->mycol != P->a_root)
         S->st->words += (double)(lm * w);
     if (g->myrow != P->b_root)
@@ -208,7 +210,8 @@ pas_status pas_matmul_summa(const pas_grid_t *g, const pas_matmul_cfg_t *cfg, do
                             uint64_t k0, uint64_t k1, pas_matmul_stats_t *st)
 {
     uint64_t m = cd->m, n = cd->n, k = ad->n;
-    if (ad->m != m || bd->m != k || bd->n != n || ad->kind || bd->kind || cd->kind || k1 < k0 || k1 > k)
+    if (ad->m != m || bd->m != k || bd->n != n || ad->kind || bd->kind || cd->kind || k1 < k0 ||
+        k1 > k)
         return PAS_ERR_ARG;
     const size_t es = pas_matmul_elem_size(cfg);
     const uint64_t lm = cd->lm, ln = cd->ln, w = cfg->panel ? cfg->panel : 256;
@@ -227,14 +230,22 @@ pas_status pas_matmul_summa(const pas_grid_t *g, const pas_matmul_cfg_t *cfg, do
         free(pl), free(buf);
         return rc;
     }
-    summa_t S = {g, cfg, ad, bd, a, b, pl, buf, es, (lm + ln) * wmax * es, lm, ln, wmax,
-                 cfg->is_float ? MPI_FLOAT : MPI_DOUBLE, {{0}}, st};
+    summa_t S = {g,     cfg,
+                 ad,    bd,
+                 a,     b,
+                 pl,    buf,
+                 es,    (lm + ln) * wmax * es,
+                 lm,    ln,
+                 wmax,  cfg->is_float ? MPI_FLOAT : MPI_DOUBLE,
+                 {{0}}, st};
 
     if (npanels == 0) { /* k = 0 (or an empty range): only the beta scaling */
-        rc = pas_matmul_gemm_any(cfg->is_float, 0, 0, lm, ln, 0, alpha, NULL, 1, NULL, 1, beta, c, cd->ld);
+        rc = pas_matmul_gemm_any(cfg->is_float, 0, 0, lm, ln, 0, alpha, NULL, 1, NULL, 1, beta, c,
+                                 cd->ld);
     } else if (g->size == 1) { /* one rank owns everything: one local multiply */
-        rc = pas_matmul_gemm_any(cfg->is_float, 0, 0, lm, ln, k1 - k0, alpha, (const char *)a + k0 * ad->ld * es,
-                                 ad->ld, (const char *)b + k0 * es, bd->ld, beta, c, cd->ld);
+        rc = pas_matmul_gemm_any(cfg->is_float, 0, 0, lm, ln, k1 - k0, alpha,
+                                 (const char *)a + k0 * ad->ld * es, ad->ld,
+                                 (const char *)b + k0 * es, bd->ld, beta, c, cd->ld);
         npanels = 0;
     }
     /* the first panels in flight before any multiply */

@@ -14,12 +14,15 @@
 #include "pas_matmul.h"
 #include "pas_watch.h"
 
-static double at(const void *x, int is_float, uint64_t i) { return is_float ? ((const float *)x)[i] : ((const double *)x)[i]; }
+static double at(const void *x, int is_float, uint64_t i)
+{
+    return is_float ? ((const float *)x)[i] : ((const double *)x)[i];
+}
 
 /* out += X v and oabs += |X| vabs, or with X^T (out indexed by X's columns).
  * v, vabs, out, oabs are full-length global vectors. */
-static void apply(const pas_dmatrix_t *d, const void *x, int is_float, int trans, const double *v, const double *vabs,
-                  double *out, double *oabs, uint64_t *gr, uint64_t *gc)
+static void apply(const pas_dmatrix_t *d, const void *x, int is_float, int trans, const double *v,
+                  const double *vabs, double *out, double *oabs, uint64_t *gr, uint64_t *gc)
 {
     for (uint64_t l = 0; l < d->lm; l++)
         gr[l] = pas_dmatrix_row_l2g(d, l);
@@ -64,14 +67,16 @@ pas_status pas_matmul_verify(const pas_grid_t *g, int is_float, int trans_a, int
         rc = PAS_ERR_NOMEM;
     if ((rc = pas_matmul_agree(g->comm, rc)))
         goto out;
-    double *x = v, *xa = x + n, *z = xa + n, *za = z + k, *w = za + k, *wa = w + m, *y = wa + m, *ya = y + m;
+    double *x = v, *xa = x + n, *z = xa + n, *za = z + k, *w = za + k, *wa = w + m, *y = wa + m,
+           *ya = y + m;
     double *y0 = ya + m, *y0a = y0 + m;
     for (uint64_t j = 0; j < n; j++) {
         x[j] = pas_dmatrix_random_at(x_seed, j, ~0ULL);
         xa[j] = fabs(x[j]);
     }
     apply(bd, b, is_float, trans_b, x, xa, z, za, idx, idx + bd->lm);
-    if (PAS_WATCHED("MPI_Allreduce", -1, -1, MPI_Allreduce(MPI_IN_PLACE, z, (int)(2 * k), MPI_DOUBLE, MPI_SUM, g->comm))) {
+    if (PAS_WATCHED("MPI_Allreduce", -1, -1,
+                    MPI_Allreduce(MPI_IN_PLACE, z, (int)(2 * k), MPI_DOUBLE, MPI_SUM, g->comm))) {
         rc = PAS_ERR_MPI;
         goto out;
     }
@@ -89,7 +94,8 @@ pas_status pas_matmul_verify(const pas_grid_t *g, int is_float, int trans_a, int
             y0a[gi] += fabs(e) * xa[gj];
         }
     }
-    if (PAS_WATCHED("MPI_Allreduce", -1, -1, MPI_Allreduce(MPI_IN_PLACE, w, (int)(6 * m), MPI_DOUBLE, MPI_SUM, g->comm))) {
+    if (PAS_WATCHED("MPI_Allreduce", -1, -1,
+                    MPI_Allreduce(MPI_IN_PLACE, w, (int)(6 * m), MPI_DOUBLE, MPI_SUM, g->comm))) {
         rc = PAS_ERR_MPI;
         goto out;
     }

@@ -25,7 +25,7 @@
 
 #include "sort_internal.h"
 
-#define AMS_COARSE 16    /* sample keys per coarse candidate */
+#define AMS_COARSE 16 /* sample keys per coarse candidate */
 #ifndef AMS_MERGE_RUNS
 #define AMS_MERGE_RUNS 4 /* more received runs than this are sorted, not merged */
 #endif
@@ -57,8 +57,9 @@ static int ams_exscan(MPI_Comm comm, const uint64_t *in, uint64_t *out, int coun
         if (peer >= p)
             continue;
         if (PAS_WATCHED("MPI_Sendrecv", peer, SORT_TAG_AMS + 1,
-                        MPI_Sendrecv(part, count, MPI_UINT64_T, peer, SORT_TAG_AMS + 1, got, count, MPI_UINT64_T,
-                                     peer, SORT_TAG_AMS + 1, comm, MPI_STATUS_IGNORE)) != MPI_SUCCESS)
+                        MPI_Sendrecv(part, count, MPI_UINT64_T, peer, SORT_TAG_AMS + 1, got, count,
+                                     MPI_UINT64_T, peer, SORT_TAG_AMS + 1, comm,
+                                     MPI_STATUS_IGNORE)) != MPI_SUCCESS)
             return PAS_ERR_MPI;
         for (int i = 0; i < count; i++) {
             part[i] += got[i];
@@ -73,15 +74,16 @@ static int ams_exscan(MPI_Comm comm, const uint64_t *in, uint64_t *out, int coun
  * sorted a: h[0..nc) my keys below each, h[nc..2nc) mine equal, h[2nc..3nc)
  * and h[3nc..4nc) the global sums, h[4nc..5nc) equal keys on lower ranks;
  * h[5nc..7nc) scratch. */
-static int ams_histogram(MPI_Comm comm, const sort_ops_t *ops, const void *a, size_t n, const char *cand,
-                         int nc, uint64_t *h)
+static int ams_histogram(MPI_Comm comm, const sort_ops_t *ops, const void *a, size_t n,
+                         const char *cand, int nc, uint64_t *h)
 {
     size_t es = ops->size;
     for (int i = 0; i < nc; i++) {
         h[i] = ops->lower_bound(a, n, cand + (size_t)i * es);
         h[nc + i] = ops->upper_bound(a, n, cand + (size_t)i * es) - h[i];
     }
-    if (PAS_WATCHED("MPI_Allreduce", -1, 0, MPI_Allreduce(h, h + 2 * nc, 2 * nc, MPI_UINT64_T, MPI_SUM, comm)) !=
+    if (PAS_WATCHED("MPI_Allreduce", -1, 0,
+                    MPI_Allreduce(h, h + 2 * nc, 2 * nc, MPI_UINT64_T, MPI_SUM, comm)) !=
         MPI_SUCCESS)
         return PAS_ERR_MPI;
     return ams_exscan(comm, h + nc, h + 4 * nc, nc, h + 5 * nc);
@@ -89,8 +91,9 @@ static int ams_histogram(MPI_Comm comm, const sort_ops_t *ops, const void *a, si
 
 /* collective: local cuts cut[0..k-1) and global boundaries bnd[0..k-1) of the
  * k groups from a sample, refined by two histograms (see the top). */
-static int ams_splitters(MPI_Comm comm, const ams_t *A, const void *a, size_t n, uint64_t total, int k,
-                         const uint64_t *targets, uint64_t seed, uint64_t *cut, uint64_t *bnd)
+static int ams_splitters(MPI_Comm comm, const ams_t *A, const void *a, size_t n, uint64_t total,
+                         int k, const uint64_t *targets, uint64_t seed, uint64_t *cut,
+                         uint64_t *bnd)
 {
     const sort_ops_t *ops = A->ops;
     size_t es = ops->size, m = 0;
@@ -138,8 +141,9 @@ static int ams_splitters(MPI_Comm comm, const ams_t *A, const void *a, size_t n,
     pas_sort_ams_place(nf, h + 2 * nf, h + 3 * nf, total, nt, targets, bnd, ci);
     for (int t = 0; t < nt; t++) {
         int i = ci[t];
-        cut[t] = i < 0 ? (bnd[t] == 0 ? 0 : n)
-                       : h[i] + pas_sort_equal_take(bnd[t], h[2 * nf + i], h[4 * nf + i], h[nf + i]);
+        cut[t] = i < 0
+                     ? (bnd[t] == 0 ? 0 : n)
+                     : h[i] + pas_sort_equal_take(bnd[t], h[2 * nf + i], h[4 * nf + i], h[nf + i]);
     }
 done:
     free(ci);
@@ -188,8 +192,8 @@ static int ams_push_run(ams_msgs_t *M, size_t end)
 
 /* collective: send my piece for each group to its ranks (block shares of
  * the group's data by prefix sums), receive my share, merge the runs. */
-static int ams_move(MPI_Comm comm, ams_t *A, int k, const uint64_t *cut, const uint64_t *bnd, uint64_t total,
-                    void **data, size_t *n)
+static int ams_move(MPI_Comm comm, ams_t *A, int k, const uint64_t *cut, const uint64_t *bnd,
+                    uint64_t total, void **data, size_t *n)
 {
     const sort_ops_t *ops = A->ops;
     size_t es = ops->size, limit = sort_limit(A->cfg->chunk_limit);
@@ -216,7 +220,8 @@ static int ams_move(MPI_Comm comm, ams_t *A, int k, const uint64_t *cut, const u
     size_t expect = (size_t)(mine.hi - mine.lo), got = 0;
     recv = sort_alloc(expect, es);
     rc = recv ? PAS_OK : PAS_ERR_NOMEM;
-    if (rc == PAS_OK && (MPI_Type_contiguous((int)es, MPI_BYTE, &t) != MPI_SUCCESS || MPI_Type_commit(&t) != MPI_SUCCESS))
+    if (rc == PAS_OK && (MPI_Type_contiguous((int)es, MPI_BYTE, &t) != MPI_SUCCESS ||
+                         MPI_Type_commit(&t) != MPI_SUCCESS))
         rc = PAS_ERR_MPI;
     if ((rc = pas_agree(comm, rc ? rc : pas_watch_phase("exchange"))))
         goto done;
@@ -235,8 +240,8 @@ static int ams_move(MPI_Comm comm, ams_t *A, int k, const uint64_t *cut, const u
                 for (uint64_t o = 0; o < cnt[d] && rc == PAS_OK; o += limit) {
                     uint64_t c1 = cnt[d] - o < limit ? cnt[d] - o : limit;
                     if ((rc = ams_push_req(&M)) == PAS_OK &&
-                        MPI_Isend(src + o * es, (int)c1, t, dest[d], SORT_TAG_AMS, comm, &M.req[M.nreq++]) !=
-                            MPI_SUCCESS)
+                        MPI_Isend(src + o * es, (int)c1, t, dest[d], SORT_TAG_AMS, comm,
+                                  &M.req[M.nreq++]) != MPI_SUCCESS)
                         rc = PAS_ERR_MPI;
                 }
                 A->bytes += cnt[d] * es;
@@ -252,7 +257,8 @@ static int ams_move(MPI_Comm comm, ams_t *A, int k, const uint64_t *cut, const u
         MPI_Status st;
         int c = 0, room = (int)(expect - got < limit ? expect - got : limit);
         if (PAS_WATCHED("MPI_Recv", -1, SORT_TAG_AMS,
-                        MPI_Recv(recv + got * es, room, t, MPI_ANY_SOURCE, SORT_TAG_AMS, comm, &st)) != MPI_SUCCESS ||
+                        MPI_Recv(recv + got * es, room, t, MPI_ANY_SOURCE, SORT_TAG_AMS, comm,
+                                 &st)) != MPI_SUCCESS ||
             MPI_Get_count(&st, t, &c) != MPI_SUCCESS || c <= 0 || c > room) {
             rc = PAS_ERR_MPI;
             break;
@@ -319,7 +325,8 @@ static int ams_levels(MPI_Comm comm, ams_t *A, int levels, uint64_t seed, void *
     }
     uint64_t *targets = v, *cut = v + k, *bnd = v + 2 * k;
     for (int j = 1; j < k; j++) /* group j starts at its first rank's block share */
-        targets[j - 1] = pas_decomp_block_range(total, p, (int)pas_decomp_block_range((uint64_t)p, k, j).lo).lo;
+        targets[j - 1] =
+            pas_decomp_block_range(total, p, (int)pas_decomp_block_range((uint64_t)p, k, j).lo).lo;
     rc = ams_splitters(comm, A, *data, *n, total, k, targets, seed, cut, bnd);
     int over = 0;
     for (int j = 0; j < k && rc == PAS_OK; j++) {
@@ -367,12 +374,14 @@ static int ams_gather(MPI_Comm comm, ams_t *A, uint64_t total, void **data, size
     char *all = me == 0 ? sort_alloc(total, es) : NULL, *out = sort_alloc(mine.hi - mine.lo, es);
     MPI_Datatype t = MPI_DATATYPE_NULL;
     rc = cnt && out && (me || all) ? pas_watch_phase("gather") : PAS_ERR_NOMEM;
-    if (rc == PAS_OK && (MPI_Type_contiguous((int)es, MPI_BYTE, &t) != MPI_SUCCESS || MPI_Type_commit(&t) != MPI_SUCCESS))
+    if (rc == PAS_OK && (MPI_Type_contiguous((int)es, MPI_BYTE, &t) != MPI_SUCCESS ||
+                         MPI_Type_commit(&t) != MPI_SUCCESS))
         rc = PAS_ERR_MPI;
     if ((rc = pas_agree(comm, rc)))
         goto done;
     int *gc = cnt, *gd = cnt + p, *sc = cnt + 2 * p, *sd = cnt + 3 * p;
-    if (PAS_WATCHED("MPI_Gather", -1, 0, MPI_Gather(&c, 1, MPI_INT, gc, 1, MPI_INT, 0, comm)) != MPI_SUCCESS) {
+    if (PAS_WATCHED("MPI_Gather", -1, 0, MPI_Gather(&c, 1, MPI_INT, gc, 1, MPI_INT, 0, comm)) !=
+        MPI_SUCCESS) {
         rc = PAS_ERR_MPI;
         goto done;
     }
@@ -384,14 +393,17 @@ static int ams_gather(MPI_Comm comm, ams_t *A, uint64_t total, void **data, size
         sd[r] = so;
         so += sc[r];
     }
-    if (PAS_WATCHED("MPI_Gatherv", -1, 0, MPI_Gatherv(*data, c, t, all, gc, gd, t, 0, comm)) != MPI_SUCCESS) {
+    if (PAS_WATCHED("MPI_Gatherv", -1, 0, MPI_Gatherv(*data, c, t, all, gc, gd, t, 0, comm)) !=
+        MPI_SUCCESS) {
         rc = PAS_ERR_MPI;
         goto done;
     }
-    if ((rc = pas_agree(comm, me == 0 ? sort_local_run(A->ops, A->cfg->local, all, total) : PAS_OK)))
+    if ((rc =
+             pas_agree(comm, me == 0 ? sort_local_run(A->ops, A->cfg->local, all, total) : PAS_OK)))
         goto done;
     if (PAS_WATCHED("MPI_Scatterv", -1, 0,
-                    MPI_Scatterv(all, sc, sd, t, out, (int)(mine.hi - mine.lo), t, 0, comm)) != MPI_SUCCESS) {
+                    MPI_Scatterv(all, sc, sd, t, out, (int)(mine.hi - mine.lo), t, 0, comm)) !=
+        MPI_SUCCESS) {
         rc = PAS_ERR_MPI;
         goto done;
     }
@@ -409,8 +421,8 @@ done:
     return pas_agree(comm, rc);
 }
 
-int pas_sort_ams(MPI_Comm comm, pas_sort_kind_t kind, const pas_sort_config_t *cfg, void **data, size_t *n,
-                 pas_sort_info_t *info)
+int pas_sort_ams(MPI_Comm comm, pas_sort_kind_t kind, const pas_sort_config_t *cfg, void **data,
+                 size_t *n, pas_sort_info_t *info)
 {
     int p, me, rc;
     MPI_Comm_size(comm, &p);
@@ -422,8 +434,13 @@ int pas_sort_ams(MPI_Comm comm, pas_sort_kind_t kind, const pas_sort_config_t *c
     if (p == 1 && levels == 0)
         levels = 1;
     double eps = cfg->eps > 0 ? cfg->eps : 0.1;
-    ams_t A = {kind, sort_ops(kind), cfg, pow(1.0 + eps, 1.0 / (levels > 0 ? levels : 1)) - 1.0,
-               pas_sort_balance_bound(total, p, eps), 0, 0};
+    ams_t A = {kind,
+               sort_ops(kind),
+               cfg,
+               pow(1.0 + eps, 1.0 / (levels > 0 ? levels : 1)) - 1.0,
+               pas_sort_balance_bound(total, p, eps),
+               0,
+               0};
     int fb = 0;
     if (levels == 0 && total <= SORT_AMS_GATHER_MAX) {
         rc = ams_gather(comm, &A, total, data, n);
@@ -445,8 +462,8 @@ int pas_sort_ams(MPI_Comm comm, pas_sort_kind_t kind, const pas_sort_config_t *c
             rc = ams_levels(comm, &A, levels, cfg->seed, data, n);
     }
     if (rc == PAS_OK &&
-        PAS_WATCHED("MPI_Allreduce", -1, 0, MPI_Allreduce(&A.fallbacks, &fb, 1, MPI_INT, MPI_SUM, comm)) !=
-            MPI_SUCCESS)
+        PAS_WATCHED("MPI_Allreduce", -1, 0,
+                    MPI_Allreduce(&A.fallbacks, &fb, 1, MPI_INT, MPI_SUM, comm)) != MPI_SUCCESS)
         rc = PAS_ERR_MPI;
     if (info) {
         info->levels = levels;

@@ -9,15 +9,16 @@
 
 static pas_status elem_type(size_t es, MPI_Datatype *t)
 {
-    if (MPI_Type_contiguous((int)es, MPI_BYTE, t) != MPI_SUCCESS || MPI_Type_commit(t) != MPI_SUCCESS)
+    if (MPI_Type_contiguous((int)es, MPI_BYTE, t) != MPI_SUCCESS ||
+        MPI_Type_commit(t) != MPI_SUCCESS)
         return PAS_ERR_MPI;
     return PAS_OK;
 }
 
 /* count elements to or from peer, in pieces of at most limit (send: 1 sends
  * buf, 0 receives into it). */
-static pas_status p2p_chunked(MPI_Comm comm, int send, void *buf, size_t count, size_t es,
-                              int peer, int tag, size_t limit)
+static pas_status p2p_chunked(MPI_Comm comm, int send, void *buf, size_t count, size_t es, int peer,
+                              int tag, size_t limit)
 {
     MPI_Datatype t = MPI_DATATYPE_NULL;
     pas_status rc = elem_type(es, &t);
@@ -62,8 +63,8 @@ static pas_status exchange_rounds(MPI_Comm comm, int p, int me, size_t es, const
         most = rc_[r] > most ? rc_[r] : most;
     }
     uint64_t mine = (most + limit - 1) / limit;
-    if (PAS_WATCHED("MPI_Allreduce", -1, 0, MPI_Allreduce(&mine, &rounds, 1, MPI_UINT64_T, MPI_MAX, comm)) !=
-        MPI_SUCCESS)
+    if (PAS_WATCHED("MPI_Allreduce", -1, 0,
+                    MPI_Allreduce(&mine, &rounds, 1, MPI_UINT64_T, MPI_MAX, comm)) != MPI_SUCCESS)
         return PAS_ERR_MPI;
     memcpy(recv + rd[me] * es, send + sd[me] * es, sc[me] * es);
     MPI_Request *req = malloc(sizeof(MPI_Request) * 2 * (size_t)p);
@@ -77,20 +78,20 @@ static pas_status exchange_rounds(MPI_Comm comm, int p, int me, size_t es, const
             if (r == me || rc_[r] <= off)
                 continue;
             uint64_t c = rc_[r] - off < limit ? rc_[r] - off : limit;
-            if (MPI_Irecv(recv + (rd[r] + off) * es, (int)c, t, r, SORT_TAG_EXCHANGE, comm, &req[nr++]) !=
-                MPI_SUCCESS)
+            if (MPI_Irecv(recv + (rd[r] + off) * es, (int)c, t, r, SORT_TAG_EXCHANGE, comm,
+                          &req[nr++]) != MPI_SUCCESS)
                 rc = PAS_ERR_MPI;
         }
         for (int r = 0; r < p; r++) {
             if (r == me || sc[r] <= off)
                 continue;
             uint64_t c = sc[r] - off < limit ? sc[r] - off : limit;
-            if (MPI_Isend(send + (sd[r] + off) * es, (int)c, t, r, SORT_TAG_EXCHANGE, comm, &req[nr++]) !=
-                MPI_SUCCESS)
+            if (MPI_Isend(send + (sd[r] + off) * es, (int)c, t, r, SORT_TAG_EXCHANGE, comm,
+                          &req[nr++]) != MPI_SUCCESS)
                 rc = PAS_ERR_MPI;
         }
-        if (PAS_WATCHED("MPI_Waitall", -1, SORT_TAG_EXCHANGE, MPI_Waitall(nr, req, MPI_STATUSES_IGNORE)) !=
-            MPI_SUCCESS)
+        if (PAS_WATCHED("MPI_Waitall", -1, SORT_TAG_EXCHANGE,
+                        MPI_Waitall(nr, req, MPI_STATUSES_IGNORE)) != MPI_SUCCESS)
             rc = PAS_ERR_MPI;
     }
     free(req);
@@ -121,8 +122,8 @@ pas_status pas_sort_exchange(MPI_Comm comm, size_t elem_size, const void *send,
     MPI_Comm_rank(comm, &me);
     pas_status rc = pas_watch_phase("exchange");
     if (p == 1)
-        return pas_agree(comm, rc ? rc
-                                  : exchange_self(elem_size, send, scounts, recv, nrecv, rcounts));
+        return pas_agree(comm,
+                         rc ? rc : exchange_self(elem_size, send, scounts, recv, nrecv, rcounts));
     size_t limit = sort_limit(chunk_limit);
     uint64_t *rc_ = malloc(sizeof(uint64_t) * 4 * (size_t)p);
     int *ib = malloc(sizeof(int) * 4 * (size_t)p);

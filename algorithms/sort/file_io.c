@@ -27,9 +27,10 @@ typedef struct {
 
 static file_id_t file_id(const struct stat *st)
 {
-    return (file_id_t){(uint64_t)st->st_size, (uint64_t)st->st_dev, (uint64_t)st->st_ino,
-                       (int64_t)st->st_mtim.tv_sec, (int64_t)st->st_mtim.tv_nsec,
-                       (int64_t)st->st_ctim.tv_sec, (int64_t)st->st_ctim.tv_nsec};
+    return (file_id_t){(uint64_t)st->st_size,        (uint64_t)st->st_dev,
+                       (uint64_t)st->st_ino,         (int64_t)st->st_mtim.tv_sec,
+                       (int64_t)st->st_mtim.tv_nsec, (int64_t)st->st_ctim.tv_sec,
+                       (int64_t)st->st_ctim.tv_nsec};
 }
 
 static int changed(const file_id_t *a, const file_id_t *b)
@@ -41,18 +42,21 @@ static int changed(const file_id_t *a, const file_id_t *b)
 static pas_status changed_msg(char *why, size_t len, const char *path, uint64_t then, uint64_t now)
 {
     if (then != now)
-        snprintf(why, len, "%s changed while it was read (%llu bytes at open, %llu now); "
-                           "rerun when nothing writes to it", path, (unsigned long long)then, (unsigned long long)now);
+        snprintf(why, len,
+                 "%s changed while it was read (%llu bytes at open, %llu now); "
+                 "rerun when nothing writes to it",
+                 path, (unsigned long long)then, (unsigned long long)now);
     else
-        snprintf(why, len, "%s was modified while it was read (its time stamps changed); "
-                           "rerun when nothing writes to it", path);
+        snprintf(why, len,
+                 "%s was modified while it was read (its time stamps changed); "
+                 "rerun when nothing writes to it",
+                 path);
     return PAS_ERR_IO;
 }
 
 /* This rank's block [off, off + bytes) in pieces, every count checked. */
 static pas_status read_block(int fd, const char *path, char *buf, uint64_t off, size_t bytes,
-                             size_t piece,
-                      uint64_t size0, int pause, char *why, size_t len)
+                             size_t piece, uint64_t size0, int pause, char *why, size_t len)
 {
     for (size_t o = 0; o < bytes; o += piece) {
         size_t c = bytes - o < piece ? bytes - o : piece;
@@ -103,9 +107,10 @@ pas_status pas_sort_file_read(MPI_Comm comm, const char *path, size_t rec_size, 
          MPI_Allreduce(&id0.size, &hi, 1, MPI_UINT64_T, MPI_MAX, comm) != MPI_SUCCESS))
         rc = PAS_ERR_MPI;
     if (rc == PAS_OK && lo != hi) {
-        snprintf(why, whylen, "%s has %llu bytes on one rank and %llu on another; it must be on a file system "
-                              "every rank shares, and not change while read", path,
-                 (unsigned long long)lo, (unsigned long long)hi);
+        snprintf(why, whylen,
+                 "%s has %llu bytes on one rank and %llu on another; it must be on a file system "
+                 "every rank shares, and not change while read",
+                 path, (unsigned long long)lo, (unsigned long long)hi);
         rc = PAS_ERR_IO;
     }
     if (rc == PAS_OK && id0.size % rec_size)
@@ -119,8 +124,8 @@ pas_status pas_sort_file_read(MPI_Comm comm, const char *path, size_t rec_size, 
         rc = pas_agree(comm, buf ? PAS_OK : PAS_ERR_NOMEM);
     }
     if (rc == PAS_OK)
-        rc = pas_agree(comm, read_block(fd, path, buf, r.lo * rec_size, bytes, io_piece(chunk_limit), id0.size,
-                                        me == 0, why, whylen));
+        rc = pas_agree(comm, read_block(fd, path, buf, r.lo * rec_size, bytes,
+                                        io_piece(chunk_limit), id0.size, me == 0, why, whylen));
     /* after every rank has read: the file is still the one taken at open */
     if (rc == PAS_OK) {
         if (fstat(fd, &st) != 0) {

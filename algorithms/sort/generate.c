@@ -7,9 +7,10 @@
 
 #include "sort_internal.h"
 
-static const char *const dist_names[] = {
-    "uniform", "gaussian", "exponential", "zipf",   "equal",     "few2",   "few8",    "fewsqrt", "sorted",
-    "reverse", "almost",   "bucket",      "staggered", "ggroup", "detdup", "randdup", "onerank", "special"};
+static const char *const dist_names[] = {"uniform", "gaussian", "exponential", "zipf",   "equal",
+                                         "few2",    "few8",     "fewsqrt",     "sorted", "reverse",
+                                         "almost",  "bucket",   "staggered",   "ggroup", "detdup",
+                                         "randdup", "onerank",  "special"};
 
 const char *pas_sort_dist_name(pas_sort_dist_t d)
 {
@@ -32,7 +33,8 @@ const char *pas_sort_dist_list(void)
            "staggered|ggroup|detdup|randdup|onerank|special";
 }
 
-void pas_sort_dist_layout(pas_sort_dist_t d, uint64_t n, int p, int r, uint64_t *first, uint64_t *count)
+void pas_sort_dist_layout(pas_sort_dist_t d, uint64_t n, int p, int r, uint64_t *first,
+                          uint64_t *count)
 {
     if (d == PAS_DIST_ONERANK) {
         *first = 0;
@@ -44,7 +46,10 @@ void pas_sort_dist_layout(pas_sort_dist_t d, uint64_t n, int p, int r, uint64_t 
     *count = pas_range_len(b);
 }
 
-static inline uint64_t span_of(int bits) { return bits >= 64 ? UINT64_MAX : (1ULL << bits) - 1; }
+static inline uint64_t span_of(int bits)
+{
+    return bits >= 64 ? UINT64_MAX : (1ULL << bits) - 1;
+}
 
 /* a value in [0, 1) scaled onto [0, 2^bits) */
 static inline uint64_t scale_unit(double u, int bits)
@@ -62,7 +67,8 @@ static inline uint64_t scale_frac(uint64_t num, uint64_t den, int bits)
     return den ? (uint64_t)((unsigned __int128)span_of(bits) * num / den) : 0;
 }
 
-uint64_t pas_sort_dist_key(pas_sort_dist_t d, uint64_t seed, uint64_t n, int p, uint64_t g, int bits)
+uint64_t pas_sort_dist_key(pas_sort_dist_t d, uint64_t seed, uint64_t n, int p, uint64_t g,
+                           int bits)
 {
     uint64_t r = pas_mix64(seed ^ pas_mix64(g + 0x632be59bd9b4e019ULL));
     uint64_t span = span_of(bits);
@@ -105,7 +111,8 @@ uint64_t pas_sort_dist_key(pas_sort_dist_t d, uint64_t seed, uint64_t n, int p, 
     case PAS_DIST_REVERSE:
         return scale_frac(n - 1 - g, n, bits);
     case PAS_DIST_ALMOST: /* sorted, about 1% of the keys moved anywhere */
-        return r % 100 == 0 ? scale_frac(pas_mix64(r) % (n ? n : 1), n, bits) : scale_frac(g, n, bits);
+        return r % 100 == 0 ? scale_frac(pas_mix64(r) % (n ? n : 1), n, bits)
+                            : scale_frac(g, n, bits);
     case PAS_DIST_BUCKET:
     case PAS_DIST_STAGGERED:
     case PAS_DIST_GGROUP: {
@@ -124,7 +131,8 @@ uint64_t pas_sort_dist_key(pas_sort_dist_t d, uint64_t seed, uint64_t n, int p, 
             uint64_t k = nl ? l * (uint64_t)gs / nl : 0;
             bucket = ((uint64_t)grp * gs + (uint64_t)p / 2 + k) % (uint64_t)p;
         }
-        uint64_t lo = scale_frac(bucket, (uint64_t)p, bits), hi = scale_frac(bucket + 1, (uint64_t)p, bits);
+        uint64_t lo = scale_frac(bucket, (uint64_t)p, bits),
+                 hi = scale_frac(bucket + 1, (uint64_t)p, bits);
         return lo + (hi > lo ? r % (hi - lo) : 0);
     }
     case PAS_DIST_DETDUP: { /* n/2 keys of one value, n/4 of the next, ... */
@@ -143,9 +151,16 @@ uint64_t pas_sort_dist_key(pas_sort_dist_t d, uint64_t seed, uint64_t n, int p, 
         return scale_frac(pas_mix64(seed + run) % 64, 64, bits);
     }
     case PAS_DIST_SPECIAL: { /* bit patterns: zeros, infinities, NaNs of both signs, random */
-        static const uint64_t pat64[] = {0, 1ULL << 63, 0x7ff0000000000000ULL, 0xfff0000000000000ULL,
-                                         0x7ff8000000000000ULL, 0xfff8000000000000ULL, 1, 0x8000000000000001ULL};
-        static const uint64_t pat32[] = {0, 1U << 31, 0x7f800000, 0xff800000, 0x7fc00000, 0xffc00000, 1, 0x80000001};
+        static const uint64_t pat64[] = {0,
+                                         1ULL << 63,
+                                         0x7ff0000000000000ULL,
+                                         0xfff0000000000000ULL,
+                                         0x7ff8000000000000ULL,
+                                         0xfff8000000000000ULL,
+                                         1,
+                                         0x8000000000000001ULL};
+        static const uint64_t pat32[] = {0,          1U << 31,   0x7f800000, 0xff800000,
+                                         0x7fc00000, 0xffc00000, 1,          0x80000001};
         if (r & 1)
             return (bits >= 64 ? pas_mix64(r) : pas_mix64(r) >> (64 - bits));
         return bits >= 64 ? pat64[(r >> 1) % 8] : (pat32[(r >> 1) % 8] & span);
@@ -181,8 +196,12 @@ void pas_sort_generate_records(pas_sort_type_t t, pas_sort_dist_t d, uint64_t se
         unsigned char *r = (unsigned char *)recs + i * rs;
         uint64_t k = pas_sort_dist_key(d, seed, n, p, g, bits);
         switch (t) {
-        case PAS_SORT_U32: ((uint32_t *)recs)[i] = (uint32_t)k; break;
-        case PAS_SORT_I64: ((int64_t *)recs)[i] = pas_sort_unkey_i64(k); break;
+        case PAS_SORT_U32:
+            ((uint32_t *)recs)[i] = (uint32_t)k;
+            break;
+        case PAS_SORT_I64:
+            ((int64_t *)recs)[i] = pas_sort_unkey_i64(k);
+            break;
         case PAS_SORT_F32:
             if (special) {
                 uint32_t b = (uint32_t)k;
@@ -215,7 +234,9 @@ void pas_sort_generate_records(pas_sort_type_t t, pas_sort_dist_t d, uint64_t se
             }
             break;
         }
-        default: ((uint64_t *)recs)[i] = k; break;
+        default:
+            ((uint64_t *)recs)[i] = k;
+            break;
         }
     }
 }

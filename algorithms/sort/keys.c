@@ -6,7 +6,6 @@
 
 /* ---- uint64 keys ---------------------------------------------------------- */
 
-
 static uint64_t hash_u64(const void *base, size_t n)
 {
     const uint64_t *a = base;
@@ -34,7 +33,10 @@ static void mid_u64(const void *lo, const void *hi, void *mid)
     *(uint64_t *)mid = l + (h - l) / 2;
 }
 
-static void next_u64(const void *x, void *out) { *(uint64_t *)out = *(const uint64_t *)x + 1; }
+static void next_u64(const void *x, void *out)
+{
+    *(uint64_t *)out = *(const uint64_t *)x + 1;
+}
 
 /* ---- (k, v) pairs ---------------------------------------------------------- */
 
@@ -61,7 +63,10 @@ static size_t unsorted_pair(const void *base, size_t n)
 
 typedef unsigned __int128 u128_t;
 
-static u128_t pair_to(const pas_sort_pair_t *p) { return ((u128_t)p->k << 64) | p->v; }
+static u128_t pair_to(const pas_sort_pair_t *p)
+{
+    return ((u128_t)p->k << 64) | p->v;
+}
 static void pair_from(u128_t x, pas_sort_pair_t *p)
 {
     p->k = (uint64_t)(x >> 64);
@@ -74,7 +79,10 @@ static void mid_pair(const void *lo, const void *hi, void *mid)
     pair_from(l + (h - l) / 2, mid);
 }
 
-static void next_pair(const void *x, void *out) { pair_from(pair_to(x) + 1, out); }
+static void next_pair(const void *x, void *out)
+{
+    pair_from(pair_to(x) + 1, out);
+}
 
 /* ---- the tables ------------------------------------------------------------ */
 
@@ -84,21 +92,41 @@ static void next_pair(const void *x, void *out) { pair_from(pair_to(x) + 1, out)
     {                                                                                              \
         return pas_sort_less_##S(*(const T *)a, *(const T *)b);                                    \
     }                                                                                              \
-    static void radix_##S(void *a, void *t, size_t n) { pas_sort_radix_##S(a, t, n); }            \
-    static void msort_##S(void *a, void *t, size_t n) { pas_sort_mergesort_##S(a, t, n); }        \
-    static void qsort_##S(void *a, size_t n) { pas_sort_quicksort_##S(a, n); }                     \
+    static void radix_##S(void *a, void *t, size_t n)                                              \
+    {                                                                                              \
+        pas_sort_radix_##S(a, t, n);                                                               \
+    }                                                                                              \
+    static void msort_##S(void *a, void *t, size_t n)                                              \
+    {                                                                                              \
+        pas_sort_mergesort_##S(a, t, n);                                                           \
+    }                                                                                              \
+    static void qsort_##S(void *a, size_t n)                                                       \
+    {                                                                                              \
+        pas_sort_quicksort_##S(a, n);                                                              \
+    }                                                                                              \
     static void merge_##S(const void *a, size_t na, const void *b, size_t nb, void *out)           \
     {                                                                                              \
         pas_sort_merge2_##S(a, na, b, nb, out);                                                    \
     }                                                                                              \
-    const sort_ops_t pas_sort_ops_##S = {sizeof(T),           less_##S,        radix_##S,          \
-                                         msort_##S,           qsort_##S,       merge_##S,          \
-                                         pas_sort_lower_##S,  pas_sort_upper_##S,                  \
-                                         pas_sort_classify_##S, hash_##S,      unsorted_##S,       \
-                                         mid_##S,             next_##S};
+    const sort_ops_t pas_sort_ops_##S = {sizeof(T),                                                \
+                                         less_##S,                                                 \
+                                         radix_##S,                                                \
+                                         msort_##S,                                                \
+                                         qsort_##S,                                                \
+                                         merge_##S,                                                \
+                                         pas_sort_lower_##S,                                       \
+                                         pas_sort_upper_##S,                                       \
+                                         pas_sort_classify_##S,                                    \
+                                         hash_##S,                                                 \
+                                         unsorted_##S,                                             \
+                                         mid_##S,                                                  \
+                                         next_##S};
 PAS_SORT_KINDS(SORT_OPS_WRAPPERS)
 
-size_t pas_sort_kind_size(pas_sort_kind_t kind) { return sort_kind_bytes(kind); }
+size_t pas_sort_kind_size(pas_sort_kind_t kind)
+{
+    return sort_kind_bytes(kind);
+}
 
 uint64_t pas_sort_hash(pas_sort_kind_t kind, const void *a, size_t n)
 {
@@ -191,11 +219,21 @@ void pas_sort_encode(pas_sort_type_t t, const void *in, size_t n, uint64_t *keys
 #pragma omp parallel for schedule(static) if (n > PAS_OMP_MIN_N)
     for (size_t i = 0; i < n; i++) {
         switch (t) {
-        case PAS_SORT_U32: keys[i] = ((const uint32_t *)in)[i]; break;
-        case PAS_SORT_I64: keys[i] = pas_sort_key_i64(((const int64_t *)in)[i]); break;
-        case PAS_SORT_F32: keys[i] = pas_sort_key_f32(((const float *)in)[i]); break;
-        case PAS_SORT_F64: keys[i] = pas_sort_key_f64(((const double *)in)[i]); break;
-        default: keys[i] = ((const uint64_t *)in)[i]; break;
+        case PAS_SORT_U32:
+            keys[i] = ((const uint32_t *)in)[i];
+            break;
+        case PAS_SORT_I64:
+            keys[i] = pas_sort_key_i64(((const int64_t *)in)[i]);
+            break;
+        case PAS_SORT_F32:
+            keys[i] = pas_sort_key_f32(((const float *)in)[i]);
+            break;
+        case PAS_SORT_F64:
+            keys[i] = pas_sort_key_f64(((const double *)in)[i]);
+            break;
+        default:
+            keys[i] = ((const uint64_t *)in)[i];
+            break;
         }
     }
 }
@@ -205,11 +243,21 @@ void pas_sort_decode(pas_sort_type_t t, const uint64_t *keys, size_t n, void *ou
 #pragma omp parallel for schedule(static) if (n > PAS_OMP_MIN_N)
     for (size_t i = 0; i < n; i++) {
         switch (t) {
-        case PAS_SORT_U32: ((uint32_t *)out)[i] = (uint32_t)keys[i]; break;
-        case PAS_SORT_I64: ((int64_t *)out)[i] = pas_sort_unkey_i64(keys[i]); break;
-        case PAS_SORT_F32: ((float *)out)[i] = pas_sort_unkey_f32(keys[i]); break;
-        case PAS_SORT_F64: ((double *)out)[i] = pas_sort_unkey_f64(keys[i]); break;
-        default: ((uint64_t *)out)[i] = keys[i]; break;
+        case PAS_SORT_U32:
+            ((uint32_t *)out)[i] = (uint32_t)keys[i];
+            break;
+        case PAS_SORT_I64:
+            ((int64_t *)out)[i] = pas_sort_unkey_i64(keys[i]);
+            break;
+        case PAS_SORT_F32:
+            ((float *)out)[i] = pas_sort_unkey_f32(keys[i]);
+            break;
+        case PAS_SORT_F64:
+            ((double *)out)[i] = pas_sort_unkey_f64(keys[i]);
+            break;
+        default:
+            ((uint64_t *)out)[i] = keys[i];
+            break;
         }
     }
 }

@@ -108,6 +108,9 @@ size_t MG(pas_sort_merge_path_)(const T *a, size_t na, const T *b, size_t nb, si
     return MG(mg_path_)(a, na, b, nb, d);
 }
 
-void MG(pas_sort_mergesort_)(T *a, T *tmp, size_t n) { MG(mg_sort_par_)(a, tmp, n); }
+void MG(pas_sort_mergesort_)(T *a, T *tmp, size_t n)
+{
+    MG(mg_sort_par_)(a, tmp, n);
+}
 
 #undef MG

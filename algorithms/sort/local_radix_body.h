@@ -187,6 +187,9 @@ static void RX(rx_msd_par_)(T *a, T *tmp, size_t n, int nd, int threads)
     }
 }
 
-void RX(pas_sort_radix_)(T *a, T *tmp, size_t n) { RX(rx_msd_par_)(a, tmp, n, ND, SORT_THREADS()); }
+void RX(pas_sort_radix_)(T *a, T *tmp, size_t n)
+{
+    RX(rx_msd_par_)(a, tmp, n, ND, SORT_THREADS());
+}
 
 #undef RX

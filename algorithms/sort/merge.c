@@ -19,7 +19,8 @@ static pas_status merge_tree(MPI_Comm comm, const sort_ops_t *ops, const pas_sor
         if (me % (2 * step) == step) {
             uint64_t c = *n;
             if (PAS_WATCHED("MPI_Send", me - step, SORT_TAG_MERGE,
-                            MPI_Send(&c, 1, MPI_UINT64_T, me - step, SORT_TAG_MERGE, comm)) != MPI_SUCCESS)
+                            MPI_Send(&c, 1, MPI_UINT64_T, me - step, SORT_TAG_MERGE, comm)) !=
+                MPI_SUCCESS)
                 return PAS_ERR_MPI;
             rc = pas_sort_send_chunked(comm, *data, *n, es, me - step, SORT_TAG_MERGE,
                                        cfg->chunk_limit);
@@ -30,8 +31,8 @@ static pas_status merge_tree(MPI_Comm comm, const sort_ops_t *ops, const pas_sor
         if (me % (2 * step) == 0 && me + step < p) {
             uint64_t c = 0;
             if (PAS_WATCHED("MPI_Recv", me + step, SORT_TAG_MERGE,
-                            MPI_Recv(&c, 1, MPI_UINT64_T, me + step, SORT_TAG_MERGE, comm, MPI_STATUS_IGNORE)) !=
-                MPI_SUCCESS)
+                            MPI_Recv(&c, 1, MPI_UINT64_T, me + step, SORT_TAG_MERGE, comm,
+                                     MPI_STATUS_IGNORE)) != MPI_SUCCESS)
                 return PAS_ERR_MPI;
             char *in = sort_alloc(c, es), *out = sort_alloc(*n + c, es);
             if (!in || !out) { /* the pre-flight estimate is meant to prevent this */
@@ -39,8 +40,8 @@ static pas_status merge_tree(MPI_Comm comm, const sort_ops_t *ops, const pas_sor
                 free(in);
                 return PAS_ERR_NOMEM;
             }
-            rc = pas_sort_recv_chunked(comm, in, c, es, me + step, SORT_TAG_MERGE,
-                                       cfg->chunk_limit);
+            rc =
+                pas_sort_recv_chunked(comm, in, c, es, me + step, SORT_TAG_MERGE, cfg->chunk_limit);
             if (rc == PAS_OK) {
                 ops->merge2(*data, *n, in, c, out);
                 free(*data);

@@ -1,10 +1,9 @@
 /* multiway_select.c - exact splitting of locally sorted arrays by global
  * rank, and the exact split into block shares built on it (select, one
  * exchange, a p-way merge).  Selection: for each target rank t, find the key
- * x whose run of equal keys contains position t (bisection of the key space between the global minimum
- * and maximum: at most 64 rounds for uint64 keys, 128 for pairs, each one
- * MPI_Allreduce for all targets at once), then split that run across ranks
- * by exact counts in rank order. */
+ * x whose run of equal keys contains position t (bisection of the key space between the global
+ * minimum and maximum: at most 64 rounds for uint64 keys, 128 for pairs, each one MPI_Allreduce for
+ * all targets at once), then split that run across ranks by exact counts in rank order. */
 #include "sort_internal.h"
 
 pas_status pas_sort_select(MPI_Comm comm, pas_sort_kind_t kind, const void *a, size_t n,
@@ -24,7 +23,8 @@ pas_status pas_sort_select(MPI_Comm comm, pas_sort_kind_t kind, const void *a, s
     if ((rc = pas_agree(comm, ends && keys && cnt ? PAS_OK : PAS_ERR_NOMEM)) != PAS_OK)
         goto done;
     char *lo = keys, *hi = keys + es * nt, *mid = keys + 2 * es * nt;
-    uint64_t *le_loc = cnt, *le = cnt + nt, *ltl = cnt + 2 * nt, *eql = cnt + 3 * nt, *take = cnt + 4 * nt;
+    uint64_t *le_loc = cnt, *le = cnt + nt, *ltl = cnt + 2 * nt, *eql = cnt + 3 * nt,
+             *take = cnt + 4 * nt;
 
     /* global minimum and maximum key, over ranks that hold any */
     char *my = ends + rec * (size_t)p;
@@ -35,7 +35,8 @@ pas_status pas_sort_select(MPI_Comm comm, pas_sort_kind_t kind, const void *a, s
         memcpy(my + 8 + es, (const char *)a + (n - 1) * es, es);
     }
     if (PAS_WATCHED("MPI_Allgather", -1, 0,
-                    MPI_Allgather(my, (int)rec, MPI_BYTE, ends, (int)rec, MPI_BYTE, comm)) != MPI_SUCCESS) {
+                    MPI_Allgather(my, (int)rec, MPI_BYTE, ends, (int)rec, MPI_BYTE, comm)) !=
+        MPI_SUCCESS) {
         rc = PAS_ERR_MPI;
         goto done;
     }
@@ -73,7 +74,8 @@ pas_status pas_sort_select(MPI_Comm comm, pas_sort_kind_t kind, const void *a, s
         if (!active) /* the same on every rank: lo and hi are global */
             break;
         if (PAS_WATCHED("MPI_Allreduce", -1, 0,
-                        MPI_Allreduce(le_loc, le, nt, MPI_UINT64_T, MPI_SUM, comm)) != MPI_SUCCESS) {
+                        MPI_Allreduce(le_loc, le, nt, MPI_UINT64_T, MPI_SUM, comm)) !=
+            MPI_SUCCESS) {
             rc = PAS_ERR_MPI;
             goto done;
         }

@@ -38,8 +38,8 @@ uint64_t pas_sort_equal_take(uint64_t boundary, uint64_t lt, uint64_t eq_before,
 }
 
 pas_status pas_sort_boundaries(MPI_Comm comm, int s, const uint64_t *lt_local,
-                               const uint64_t *eq_local, const uint64_t *target,
-                               uint64_t *boundary, uint64_t *take)
+                               const uint64_t *eq_local, const uint64_t *target, uint64_t *boundary,
+                               uint64_t *take)
 {
     if (s <= 0)
         return PAS_OK;

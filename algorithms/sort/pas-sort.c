@@ -33,48 +33,73 @@ typedef struct {
     int stable, fetch; /* fetch: records travel by index after the pairs are sorted */
     int corrupt;       /* CORRUPT_*: test-only damage before verifying */
     uint64_t n, first, count;
-    void *recs;        /* typed input records (file or generated), NULL for generated u64 */
-    void *work;        /* the elements being sorted (keys or pairs) */
+    void *recs; /* typed input records (file or generated), NULL for generated u64 */
+    void *work; /* the elements being sorted (keys or pairs) */
     size_t nw;
-    void *fetched;     /* records in sorted order (fetch types) */
+    void *fetched; /* records in sorted order (fetch types) */
     uint64_t *first_index;
     pas_sort_info_t info;
     /* the runs: every algorithm and distribution asked for */
     pas_sort_algo_t algos[PAS_SORT_ALGO_COUNT];
     pas_sort_dist_t dists[PAS_DIST_COUNT];
     int na, nd;
-    char nbuf[32];     /* n, formatted */
+    char nbuf[32]; /* n, formatted */
 } sort_run_t;
 
-static size_t rec_size(const sort_run_t *s) { return pas_sort_type_size(s->type); }
+static size_t rec_size(const sort_run_t *s)
+{
+    return pas_sort_type_size(s->type);
+}
 
 /* Parse the options (pas_driver_begin): -1 to go on, else the exit code. */
 static int begin(pas_driver_t *d, sort_opts_t *o, int *argc, char ***argv)
 {
     snprintf(o->dist_choices, sizeof o->dist_choices, "%s|all", pas_sort_dist_list());
     static const pas_prog_info_t info = {
-        "pas-sort", "distributed sort (sample, merge, quick, mway, ams) of generated keys or a binary file", "[options]",
-        "Every run verifies: sorted within and across ranks, the same multiset (count + hash), balance.\n"
+        "pas-sort",
+        "distributed sort (sample, merge, quick, mway, ams) of generated keys or a binary file",
+        "[options]",
+        "Every run verifies: sorted within and across ranks, the same multiset (count + hash), "
+        "balance.\n"
         "--algo all and --dist all run every combination in one launch, one result row each.\n"
-        "Types: u64 u32 i64 f32 f64 (floats in total order: -NaN < -inf < -0.0 < +0.0 < +inf < NaN),\n"
-        "kv16 (uint64 key, uint64 value), rec100 (100-byte records, 10-byte key, as the Sort Benchmark).\n"
-        "Files: --in/--out hold raw records of --type, native byte order; the output is written to\n"
-        "PATH.pas-tmp.HOST.PID.RAND, read back, and renamed when complete (algorithms/core/README.md, Files)."};
+        "Types: u64 u32 i64 f32 f64 (floats in total order: -NaN < -inf < -0.0 < +0.0 < +inf < "
+        "NaN),\n"
+        "kv16 (uint64 key, uint64 value), rec100 (100-byte records, 10-byte key, as the Sort "
+        "Benchmark).\n"
+        "Files: --in/--out hold raw records of --type, native byte order; the output is written "
+        "to\n"
+        "PATH.pas-tmp.HOST.PID.RAND, read back, and renamed when complete "
+        "(algorithms/core/README.md, Files)."};
     const pas_opt_t table[] = {
-        {"algo", PAS_OPT_CHOICE, &o->algo_s, "ALGO", "distributed algorithm (auto prints its choice)", "auto|sample|merge|quick|mway|ams|all", 0, 0},
-        {"levels", PAS_OPT_CHOICE, &o->levels_s, "L", "ams: levels of k-way splitting, k ~ p^(1/L) (auto: from p and n/p, the gather path for tiny inputs)", "auto|1|2|3|4|5|6|7|8", 0, 0},
+        {"algo", PAS_OPT_CHOICE, &o->algo_s, "ALGO",
+         "distributed algorithm (auto prints its choice)", "auto|sample|merge|quick|mway|ams|all",
+         0, 0},
+        {"levels", PAS_OPT_CHOICE, &o->levels_s, "L",
+         "ams: levels of k-way splitting, k ~ p^(1/L) (auto: from p and n/p, the gather path for "
+         "tiny inputs)",
+         "auto|1|2|3|4|5|6|7|8", 0, 0},
         {"n", PAS_OPT_SIZE, &o->n, "N", "global number of keys to generate", NULL, 0, 0},
         {"dist", PAS_OPT_CHOICE, &o->dist_s, "DIST", "input distribution", o->dist_choices, 0, 0},
-        {"type", PAS_OPT_CHOICE, &o->type_s, "TYPE", "key or record type", "u64|u32|i64|f32|f64|kv16|rec100", 0, 0},
-        {"eps", PAS_OPT_DOUBLE, &o->eps, "EPS", "sample sort: no rank gets more than (1+EPS) n/p keys", NULL, 0.001, 10},
-        {"stable", PAS_OPT_FLAG, &o->stable, NULL, "kv16: equal keys keep their input order", NULL, 0, 0},
-        {"local", PAS_OPT_CHOICE, &o->local_s, "SORT", "sort inside a rank", "radix|merge|quick", 0, 0},
-        {"in", PAS_OPT_STRING, &o->in, "PATH", "sort this binary file of --type records instead of generating", NULL, 0, 0},
-        {"out", PAS_OPT_STRING, &o->out, "PATH", "write the sorted records here (temporary name, then rename)", NULL, 0, 0},
-        {"mem-limit", PAS_OPT_SIZE, &o->mem_limit, "BYTES", "memory a rank may use (0: the job's limit: node, cgroup, Slurm, ulimit -v)", NULL, 0, 0},
-        {"samples", PAS_OPT_SIZE, &o->samples, "N", "sample sort: samples per rank (0: 8/eps^2 + 16)", NULL, 0, 0},
-        {"chunk", PAS_OPT_SIZE, &o->chunk, "N", "test hook: at most N elements per MPI message (0: INT_MAX)", NULL, 0, 0},
-        {"corrupt", PAS_OPT_CHOICE, &o->corrupt_s, "HOW", "test only: damage the output before verifying", "none|noop|local|drop|change|swap", 0, 0},
+        {"type", PAS_OPT_CHOICE, &o->type_s, "TYPE", "key or record type",
+         "u64|u32|i64|f32|f64|kv16|rec100", 0, 0},
+        {"eps", PAS_OPT_DOUBLE, &o->eps, "EPS",
+         "sample sort: no rank gets more than (1+EPS) n/p keys", NULL, 0.001, 10},
+        {"stable", PAS_OPT_FLAG, &o->stable, NULL, "kv16: equal keys keep their input order", NULL,
+         0, 0},
+        {"local", PAS_OPT_CHOICE, &o->local_s, "SORT", "sort inside a rank", "radix|merge|quick", 0,
+         0},
+        {"in", PAS_OPT_STRING, &o->in, "PATH",
+         "sort this binary file of --type records instead of generating", NULL, 0, 0},
+        {"out", PAS_OPT_STRING, &o->out, "PATH",
+         "write the sorted records here (temporary name, then rename)", NULL, 0, 0},
+        {"mem-limit", PAS_OPT_SIZE, &o->mem_limit, "BYTES",
+         "memory a rank may use (0: the job's limit: node, cgroup, Slurm, ulimit -v)", NULL, 0, 0},
+        {"samples", PAS_OPT_SIZE, &o->samples, "N",
+         "sample sort: samples per rank (0: 8/eps^2 + 16)", NULL, 0, 0},
+        {"chunk", PAS_OPT_SIZE, &o->chunk, "N",
+         "test hook: at most N elements per MPI message (0: INT_MAX)", NULL, 0, 0},
+        {"corrupt", PAS_OPT_CHOICE, &o->corrupt_s, "HOW",
+         "test only: damage the output before verifying", "none|noop|local|drop|change|swap", 0, 0},
         {0},
     };
     return pas_driver_begin(d, &info, table, NULL, argc, argv);
@@ -134,14 +159,14 @@ static int check_options(sort_run_t *s, pas_outfile_t *of)
         rc = pas_driver_check(d, o->out && all ? PAS_ERR_ARG : PAS_OK,
                               "--out needs one --algo and one --dist, not 'all'");
     if (rc == PAS_OK)
-        rc = pas_driver_check(d, s->type == PAS_SORT_REC100 && o->n >= (1ULL << 48) ? PAS_ERR_ARG
-                                                                                  : PAS_OK,
-                              "rec100 sorts at most 2^48 records; use a smaller --n");
+        rc = pas_driver_check(
+            d, s->type == PAS_SORT_REC100 && o->n >= (1ULL << 48) ? PAS_ERR_ARG : PAS_OK,
+            "rec100 sorts at most 2^48 records; use a smaller --n");
     if (rc == PAS_OK && o->in) {
         char err[512] = "";
         uint64_t size = 0;
-        int st = d->rank == 0 ? pas_path_check_input("--in", o->in, 0, &size, err, sizeof err)
-                              : PAS_OK;
+        int st =
+            d->rank == 0 ? pas_path_check_input("--in", o->in, 0, &size, err, sizeof err) : PAS_OK;
         rc = pas_driver_check(d, st, err);
     }
     if (rc == PAS_OK && o->out) {
@@ -201,9 +226,10 @@ static void banner(sort_run_t *s)
     const sort_opts_t *o = s->o;
     char ebuf[32];
     snprintf(ebuf, sizeof ebuf, "%g", o->eps);
-    const char *kv[] = {"n",     s->nbuf,  "type",   o->type_s, "dist", o->in ? o->in : o->dist_s,
-                        "local", o->local_s, "eps",  ebuf,      "stable", o->stable ? "yes" : "no",
-                        "levels", o->levels_s, NULL};
+    const char *kv[] = {
+        "n",      s->nbuf,     "type", o->type_s, "dist",   o->in ? o->in : o->dist_s,
+        "local",  o->local_s,  "eps",  ebuf,      "stable", o->stable ? "yes" : "no",
+        "levels", o->levels_s, NULL};
     pas_driver_banner(s->d, o->algo_s, kv);
 }
 
@@ -233,10 +259,9 @@ static int run(void *ctx)
     sort_run_t *s = ctx;
     int rc = pas_sort(s->d->comm, s->kind, &s->cfg, &s->work, &s->nw, &s->info);
     if (rc == PAS_OK && s->fetch)
-        rc = pas_sort_fetch_records(s->d->comm, s->work, s->nw,
-                                    s->type == PAS_SORT_REC100 ? 48 : 64, s->recs, rec_size(s),
-                                    s->first_index, s->cfg.chunk_limit, &s->fetched,
-                                    &s->info.bytes_sent);
+        rc = pas_sort_fetch_records(
+            s->d->comm, s->work, s->nw, s->type == PAS_SORT_REC100 ? 48 : 64, s->recs, rec_size(s),
+            s->first_index, s->cfg.chunk_limit, &s->fetched, &s->info.bytes_sent);
     return rc;
 }
 
@@ -284,7 +309,8 @@ static pas_status corrupt(sort_run_t *s, int how)
         MPI_Allreduce(&mine, &last, 1, MPI_INT, MPI_MAX, d->comm);
         if (d->rank == last)
             s->nw--;
-    } else if (how == CORRUPT_CHANGE && d->rank == 0 && s->nw > 0) { /* a value changed, order kept */
+    } else if (how == CORRUPT_CHANGE && d->rank == 0 &&
+               s->nw > 0) { /* a value changed, order kept */
         if (s->kind == PAS_SORT_KIND_PAIR) {
             ((pas_sort_pair_t *)s->work)[0].v ^= 1;
         } else {
@@ -358,9 +384,16 @@ static void report(sort_run_t *s, pas_sort_algo_t algo_asked, const pas_stats_t 
         snprintf(lv, sizeof lv, " exact_fallback=1");
     snprintf(extra, sizeof extra, "balance=%.3f sent_per_rank_max_mb=%.1f peak_rss_max_mb=%.1f%s",
              chk->balance, sent / 1e6, rss_max / 1024.0, lv);
-    pas_result_t r = {d->info->program, algo, size, d->size, d->machine.threads, *st,
-                      st->median > 0 ? (double)s->n / st->median / 1e6 : 0, "Mkeys/s",
-                      rc == PAS_OK ? "PASS" : "FAIL", extra};
+    pas_result_t r = {d->info->program,
+                      algo,
+                      size,
+                      d->size,
+                      d->machine.threads,
+                      *st,
+                      st->median > 0 ? (double)s->n / st->median / 1e6 : 0,
+                      "Mkeys/s",
+                      rc == PAS_OK ? "PASS" : "FAIL",
+                      extra};
     if (d->rank == 0)
         pas_result_print(stdout, &r, d->opt.json);
 }
@@ -422,8 +455,14 @@ static int sort_case(sort_run_t *s, pas_outfile_t *of, pas_sort_algo_t algo, pas
 
 int main(int argc, char **argv)
 {
-    sort_opts_t o = {.n = 10000000, .algo_s = "auto", .dist_s = "uniform", .type_s = "u64",
-                     .local_s = "radix", .corrupt_s = "none", .levels_s = "auto", .eps = 0.1};
+    sort_opts_t o = {.n = 10000000,
+                     .algo_s = "auto",
+                     .dist_s = "uniform",
+                     .type_s = "u64",
+                     .local_s = "radix",
+                     .corrupt_s = "none",
+                     .levels_s = "auto",
+                     .eps = 0.1};
     pas_driver_t d;
     int code = begin(&d, &o, &argc, &argv);
     if (code >= 0)

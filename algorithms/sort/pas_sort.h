@@ -77,12 +77,12 @@ typedef struct {
 
 /* What a run did (local unless noted). */
 typedef struct {
-    pas_sort_algo_t algo;  /* the algorithm that ran (auto resolved), global */
-    uint64_t bytes_sent;   /* bytes this rank sent to other ranks */
-    int exact_fallback;    /* sample: the sample missed the bound, exact splitting used;
-                              ams: how many group splits (over all levels and groups) used
-                              exact splitting (global) */
-    int levels;            /* ams: levels run, 0 for the gather path of tiny inputs (global) */
+    pas_sort_algo_t algo; /* the algorithm that ran (auto resolved), global */
+    uint64_t bytes_sent;  /* bytes this rank sent to other ranks */
+    int exact_fallback;   /* sample: the sample missed the bound, exact splitting used;
+                             ams: how many group splits (over all levels and groups) used
+                             exact splitting (global) */
+    int levels;           /* ams: levels run, 0 for the gather path of tiny inputs (global) */
 } pas_sort_info_t;
 
 /* local: defaults (auto, radix, eps 0.1, seed 1, no chunk limit). */
@@ -123,7 +123,6 @@ int pas_sort_ams(MPI_Comm comm, pas_sort_kind_t kind, const pas_sort_config_t *c
  * Saturates: UINT64_MAX when the estimate does not fit 64 bits. */
 uint64_t pas_sort_mem_estimate(pas_sort_algo_t algo, uint64_t n_global, int p, size_t elem_size,
                                double eps);
-
 
 /* local: malloc for large sort buffers: at least 64 MiB are aligned to 2 MiB
  * and advised to use transparent huge pages (far fewer page faults on first
@@ -191,8 +190,14 @@ static inline float pas_sort_unkey_f32(uint64_t k)
     __builtin_memcpy(&x, &b, 4);
     return x;
 }
-static inline uint64_t pas_sort_key_i64(int64_t x) { return (uint64_t)x ^ (1ULL << 63); }
-static inline int64_t pas_sort_unkey_i64(uint64_t k) { return (int64_t)(k ^ (1ULL << 63)); }
+static inline uint64_t pas_sort_key_i64(int64_t x)
+{
+    return (uint64_t)x ^ (1ULL << 63);
+}
+static inline int64_t pas_sort_unkey_i64(uint64_t k)
+{
+    return (int64_t)(k ^ (1ULL << 63));
+}
 
 /* local: encode n records of type t (u64, u32, i64, f32, f64) into keys, and
  * back.  OpenMP-parallel. */
@@ -233,25 +238,42 @@ pas_status pas_sort_check_fetched(MPI_Comm comm, pas_sort_type_t t, const pas_so
 /* ---- inputs ---------------------------------------------------------------- */
 
 typedef enum {
-    PAS_DIST_UNIFORM, PAS_DIST_GAUSSIAN, PAS_DIST_EXPONENTIAL, PAS_DIST_ZIPF, PAS_DIST_EQUAL,
-    PAS_DIST_FEW2, PAS_DIST_FEW8, PAS_DIST_FEWSQRT, PAS_DIST_SORTED, PAS_DIST_REVERSE,
-    PAS_DIST_ALMOST, PAS_DIST_BUCKET, PAS_DIST_STAGGERED, PAS_DIST_GGROUP, PAS_DIST_DETDUP,
-    PAS_DIST_RANDDUP, PAS_DIST_ONERANK, PAS_DIST_SPECIAL, PAS_DIST_COUNT
+    PAS_DIST_UNIFORM,
+    PAS_DIST_GAUSSIAN,
+    PAS_DIST_EXPONENTIAL,
+    PAS_DIST_ZIPF,
+    PAS_DIST_EQUAL,
+    PAS_DIST_FEW2,
+    PAS_DIST_FEW8,
+    PAS_DIST_FEWSQRT,
+    PAS_DIST_SORTED,
+    PAS_DIST_REVERSE,
+    PAS_DIST_ALMOST,
+    PAS_DIST_BUCKET,
+    PAS_DIST_STAGGERED,
+    PAS_DIST_GGROUP,
+    PAS_DIST_DETDUP,
+    PAS_DIST_RANDDUP,
+    PAS_DIST_ONERANK,
+    PAS_DIST_SPECIAL,
+    PAS_DIST_COUNT
 } pas_sort_dist_t;
 
 const char *pas_sort_dist_name(pas_sort_dist_t d);
 pas_status pas_sort_dist_parse(const char *name, pas_sort_dist_t *d); /* local */
-const char *pas_sort_dist_list(void); /* "uniform|gaussian|..." */
+const char *pas_sort_dist_list(void);                                 /* "uniform|gaussian|..." */
 
 /* local, pure: where rank r's part of n generated keys starts and how many it
  * holds (block distribution; PAS_DIST_ONERANK puts everything on rank 0). */
-void pas_sort_dist_layout(pas_sort_dist_t d, uint64_t n, int p, int r, uint64_t *first, uint64_t *count);
+void pas_sort_dist_layout(pas_sort_dist_t d, uint64_t n, int p, int r, uint64_t *first,
+                          uint64_t *count);
 
 /* local, pure: the key at global index g of n, drawn with `bits` significant
  * bits (64 for u64).  Depends only on (d, seed, n, g, bits), except the
  * distributions that are defined by the rank layout (bucket, staggered,
  * g-group), which also take p. */
-uint64_t pas_sort_dist_key(pas_sort_dist_t d, uint64_t seed, uint64_t n, int p, uint64_t g, int bits);
+uint64_t pas_sort_dist_key(pas_sort_dist_t d, uint64_t seed, uint64_t n, int p, uint64_t g,
+                           int bits);
 
 /* local: fill keys[0..count) with the keys at global indices first.. (OpenMP). */
 void pas_sort_generate_u64(pas_sort_dist_t d, uint64_t seed, uint64_t n, int p, uint64_t first,
@@ -294,7 +316,8 @@ typedef struct {
  * PAS_OK if all checks pass, else PAS_ERR_VERIFY (agreed; an MPI error is
  * local). */
 pas_status pas_sort_verify(MPI_Comm comm, pas_sort_kind_t kind, const void *a, size_t n,
-                    const pas_sort_digest_t *input, uint64_t max_share, pas_sort_check_t *check);
+                           const pas_sort_digest_t *input, uint64_t max_share,
+                           pas_sort_check_t *check);
 
 /* local, pure: the balance bound of sample sort, ceil((1+eps) n/p) (at least ceil(n/p)). */
 uint64_t pas_sort_balance_bound(uint64_t n, int p, double eps);
@@ -312,13 +335,14 @@ uint64_t pas_sort_balance_bound(uint64_t n, int p, double eps);
  * *first the global index of the first, *total the global count.  Test hook:
  * PAS_TEST_PAUSE=read:FILE pauses rank 0 after its first piece. */
 pas_status pas_sort_file_read(MPI_Comm comm, const char *path, size_t rec_size, size_t chunk_limit,
-                       void **data, size_t *n, uint64_t *first, uint64_t *total, char *why, size_t whylen);
+                              void **data, size_t *n, uint64_t *first, uint64_t *total, char *why,
+                              size_t whylen);
 
 /* collective, agreed (pas_outfile): write each rank's n records in rank order to the output f
  * (begun with pas_outfile_begin): written, synced, read back and compared,
  * then renamed into place (pas_outfile_write, pas_outfile_commit).  The
  * reason of a failure is in f->why on the rank that saw it. */
 pas_status pas_sort_file_write(MPI_Comm comm, pas_outfile_t *f, size_t rec_size, size_t chunk_limit,
-                        const void *data, size_t n);
+                               const void *data, size_t n);
 
 #endif

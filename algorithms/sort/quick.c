@@ -56,7 +56,8 @@ static pas_status quick_rec(MPI_Comm comm, const sort_ops_t *ops, const pas_sort
     if ((rc = pas_sort_boundaries(comm, 1, &counts[0], &counts[1], &target, &bound, &take)))
         goto done;
     uint64_t mine[2] = {counts[0] + take, *n - counts[0] - take}, off[2] = {0, 0};
-    if (PAS_WATCHED("MPI_Exscan", -1, 0, MPI_Exscan(mine, off, 2, MPI_UINT64_T, MPI_SUM, comm)) != MPI_SUCCESS) {
+    if (PAS_WATCHED("MPI_Exscan", -1, 0, MPI_Exscan(mine, off, 2, MPI_UINT64_T, MPI_SUM, comm)) !=
+        MPI_SUCCESS) {
         rc = PAS_ERR_MPI;
         goto done;
     }

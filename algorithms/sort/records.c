@@ -67,7 +67,8 @@ agree:
                 rc = PAS_ERR_INTERNAL;
                 break;
             }
-            memcpy((char *)reply + i * rec_size, (const char *)records + (g - first_index[me]) * rec_size, rec_size);
+            memcpy((char *)reply + i * rec_size,
+                   (const char *)records + (g - first_index[me]) * rec_size, rec_size);
         }
     if ((rc = pas_agree(comm, reply ? rc : PAS_ERR_NOMEM)))
         goto done;

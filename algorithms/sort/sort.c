@@ -122,11 +122,17 @@ pas_status pas_sort(MPI_Comm comm, pas_sort_kind_t kind, const pas_sort_config_t
     if (p == 1 && c.algo > PAS_SORT_AUTO && c.algo < PAS_SORT_ALGO_COUNT)
         return sort_one_rank(comm, kind, &c, *data, *n, info);
     switch (c.algo) {
-    case PAS_SORT_MERGE: return pas_sort_merge(comm, kind, &c, data, n, info);
-    case PAS_SORT_QUICK: return pas_sort_quick(comm, kind, &c, data, n, info);
-    case PAS_SORT_MWAY: return pas_sort_mway(comm, kind, &c, data, n, info);
-    case PAS_SORT_SAMPLE: return pas_sort_sample(comm, kind, &c, data, n, info);
-    case PAS_SORT_AMS: return pas_sort_ams(comm, kind, &c, data, n, info);
-    default: return PAS_ERR_ARG;
+    case PAS_SORT_MERGE:
+        return pas_sort_merge(comm, kind, &c, data, n, info);
+    case PAS_SORT_QUICK:
+        return pas_sort_quick(comm, kind, &c, data, n, info);
+    case PAS_SORT_MWAY:
+        return pas_sort_mway(comm, kind, &c, data, n, info);
+    case PAS_SORT_SAMPLE:
+        return pas_sort_sample(comm, kind, &c, data, n, info);
+    case PAS_SORT_AMS:
+        return pas_sort_ams(comm, kind, &c, data, n, info);
+    default:
+        return PAS_ERR_ARG;
     }
 }

@@ -88,7 +88,7 @@ static inline void *sort_alloc(size_t n, size_t size)
     void pas_sort_quicksort_##S(T *a, size_t n);                                                   \
     /* merge sorted a and b into out (parallel, stable: a first) */                                \
     void pas_sort_merge2_##S(const T *a, size_t na, const T *b, size_t nb, T *out);                \
-    /* merge path: i such that a[0..i) and b[0..d-i) are the first d outputs */                   \
+    /* merge path: i such that a[0..i) and b[0..d-i) are the first d outputs */                    \
     size_t pas_sort_merge_path_##S(const T *a, size_t na, const T *b, size_t nb, size_t d);        \
     size_t pas_sort_lower_##S(const void *a, size_t n, const void *key);                           \
     size_t pas_sort_upper_##S(const void *a, size_t n, const void *key);                           \
@@ -224,8 +224,8 @@ uint64_t pas_sort_equal_take(uint64_t boundary, uint64_t lt, uint64_t eq_before,
  * clamp(target[j], lt, lt + eq) (a global position), and take[j] of my equal
  * keys go below it, equal keys split by exact counts in rank order. */
 pas_status pas_sort_boundaries(MPI_Comm comm, int s, const uint64_t *lt_local,
-                               const uint64_t *eq_local, const uint64_t *target,
-                               uint64_t *boundary, uint64_t *take);
+                               const uint64_t *eq_local, const uint64_t *target, uint64_t *boundary,
+                               uint64_t *take);
 
 /* ---- rebalance.c: block shares ---------------------------------------------- */
 

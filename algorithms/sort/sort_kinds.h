@@ -23,7 +23,10 @@
     X(pas_sort_pair_t, pair)
 
 /* The orders of the kinds (the only place the (k, v) order is written). */
-static inline int pas_sort_less_u64(uint64_t a, uint64_t b) { return a < b; }
+static inline int pas_sort_less_u64(uint64_t a, uint64_t b)
+{
+    return a < b;
+}
 static inline int pas_sort_less_pair(pas_sort_pair_t a, pas_sort_pair_t b)
 {
     return a.k < b.k || (a.k == b.k && a.v < b.v);

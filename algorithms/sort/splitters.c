@@ -63,9 +63,10 @@ pas_status pas_sort_sample_gather_total(MPI_Comm comm, const sort_ops_t *ops, co
     all = sort_alloc(sum, es);
     if ((rc = pas_agree(comm, all ? PAS_OK : PAS_ERR_NOMEM)) != PAS_OK)
         goto done;
-    if (MPI_Type_contiguous((int)es, MPI_BYTE, &t) != MPI_SUCCESS || MPI_Type_commit(&t) != MPI_SUCCESS ||
-        PAS_WATCHED("MPI_Allgatherv", -1, 0, MPI_Allgatherv(loc, c, t, all, cnt, cnt + p, t, comm)) !=
-            MPI_SUCCESS)
+    if (MPI_Type_contiguous((int)es, MPI_BYTE, &t) != MPI_SUCCESS ||
+        MPI_Type_commit(&t) != MPI_SUCCESS ||
+        PAS_WATCHED("MPI_Allgatherv", -1, 0,
+                    MPI_Allgatherv(loc, c, t, all, cnt, cnt + p, t, comm)) != MPI_SUCCESS)
         rc = PAS_ERR_MPI;
 agree:
     if ((rc = pas_agree(comm, rc)) == PAS_OK) {
@@ -83,7 +84,8 @@ done:
     return rc;
 }
 
-void pas_sort_splitters_pick(pas_sort_kind_t kind, const void *sample, size_t m, int p, void *splitters)
+void pas_sort_splitters_pick(pas_sort_kind_t kind, const void *sample, size_t m, int p,
+                             void *splitters)
 {
     size_t es = pas_sort_kind_size(kind);
     for (int j = 1; j < p; j++) {

@@ -10,8 +10,8 @@ pas_status pas_sort_digest(MPI_Comm comm, pas_sort_kind_t kind, const void *a, s
                            pas_sort_digest_t *d)
 {
     uint64_t loc[2] = {n, pas_sort_hash(kind, a, n)}, glob[2];
-    if (PAS_WATCHED("MPI_Allreduce", -1, 0, MPI_Allreduce(loc, glob, 2, MPI_UINT64_T, MPI_SUM, comm)) !=
-        MPI_SUCCESS)
+    if (PAS_WATCHED("MPI_Allreduce", -1, 0,
+                    MPI_Allreduce(loc, glob, 2, MPI_UINT64_T, MPI_SUM, comm)) != MPI_SUCCESS)
         return PAS_ERR_MPI;
     d->count = glob[0];
     d->hash = glob[1];
@@ -19,7 +19,8 @@ pas_status pas_sort_digest(MPI_Comm comm, pas_sort_kind_t kind, const void *a, s
 }
 
 pas_status pas_sort_verify(MPI_Comm comm, pas_sort_kind_t kind, const void *a, size_t n,
-                    const pas_sort_digest_t *input, uint64_t max_share, pas_sort_check_t *check)
+                           const pas_sort_digest_t *input, uint64_t max_share,
+                           pas_sort_check_t *check)
 {
     const sort_ops_t *ops = sort_ops(kind);
     size_t es = ops->size, rec = 8 + 2 * es;
@@ -46,7 +47,8 @@ pas_status pas_sort_verify(MPI_Comm comm, pas_sort_kind_t kind, const void *a, s
     }
     int rc = PAS_OK;
     if (PAS_WATCHED("MPI_Allgather", -1, 0,
-                    MPI_Allgather(my, (int)rec, MPI_BYTE, ends, (int)rec, MPI_BYTE, comm)) != MPI_SUCCESS)
+                    MPI_Allgather(my, (int)rec, MPI_BYTE, ends, (int)rec, MPI_BYTE, comm)) !=
+        MPI_SUCCESS)
         rc = PAS_ERR_MPI;
     /* ok flags: local order, boundary order */
     int ok[2] = {ops->unsorted_at(a, n) == n, 1}, all[2] = {0, 0};
@@ -63,9 +65,10 @@ pas_status pas_sort_verify(MPI_Comm comm, pas_sort_kind_t kind, const void *a, s
         return rc;
     pas_sort_digest_t out;
     uint64_t nl = n, most = 0;
-    if (PAS_WATCHED("MPI_Allreduce", -1, 0, MPI_Allreduce(ok, all, 2, MPI_INT, MPI_MIN, comm)) != MPI_SUCCESS ||
-        PAS_WATCHED("MPI_Allreduce", -1, 0, MPI_Allreduce(&nl, &most, 1, MPI_UINT64_T, MPI_MAX, comm)) !=
-            MPI_SUCCESS)
+    if (PAS_WATCHED("MPI_Allreduce", -1, 0, MPI_Allreduce(ok, all, 2, MPI_INT, MPI_MIN, comm)) !=
+            MPI_SUCCESS ||
+        PAS_WATCHED("MPI_Allreduce", -1, 0,
+                    MPI_Allreduce(&nl, &most, 1, MPI_UINT64_T, MPI_MAX, comm)) != MPI_SUCCESS)
         return PAS_ERR_MPI;
     if ((rc = pas_sort_digest(comm, kind, a, n, &out)))
         return rc;
@@ -77,7 +80,8 @@ pas_status pas_sort_verify(MPI_Comm comm, pas_sort_kind_t kind, const void *a, s
     c.balanced = max_share == 0 || most <= max_share;
     if (check)
         *check = c;
-    return c.sorted_local && c.sorted_across && c.same_multiset && c.balanced ? PAS_OK : PAS_ERR_VERIFY;
+    return c.sorted_local && c.sorted_across && c.same_multiset && c.balanced ? PAS_OK
+                                                                              : PAS_ERR_VERIFY;
 }
 
 uint64_t pas_sort_hash_records(const void *recs, size_t n, size_t size)

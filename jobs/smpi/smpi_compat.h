@@ -46,8 +46,8 @@ static inline int pas_smpi_init_thread(int *argc, char ***argv, int required, in
  * for it: no pas module uses it. */
 #include <string.h>
 #define PAS_SMPI_SCAN_TAG 32766
-static inline int pas_smpi_scan_rd(const void *sbuf, void *rbuf, int count, MPI_Datatype dt, MPI_Op op,
-                                   MPI_Comm comm, int inclusive)
+static inline int pas_smpi_scan_rd(const void *sbuf, void *rbuf, int count, MPI_Datatype dt,
+                                   MPI_Op op, MPI_Comm comm, int inclusive)
 {
     int rank, size, rc = MPI_SUCCESS;
     MPI_Comm_rank(comm, &rank);

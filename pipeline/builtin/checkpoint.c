@@ -29,12 +29,14 @@ uint64_t builtin_fnv1a(const void *data, size_t len)
 
 /* ---- the run's identity ------------------------------------------------------ */
 
-pas_status builtin_ckpt_identity(const builtin_run_id_t *id, char *buf, size_t len, char *err, size_t errlen)
+pas_status builtin_ckpt_identity(const builtin_run_id_t *id, char *buf, size_t len, char *err,
+                                 size_t errlen)
 {
     const char *paths[] = {id->input, id->output, id->spec, id->transform};
     for (size_t i = 0; i < sizeof paths / sizeof *paths; i++)
         if (paths[i] && strchr(paths[i], '\n')) {
-            snprintf(err, errlen, "a checkpoint cannot record a name with a newline ('%.60s...'); rename it",
+            snprintf(err, errlen,
+                     "a checkpoint cannot record a name with a newline ('%.60s...'); rename it",
                      paths[i]);
             return PAS_ERR_ARG;
         }
@@ -42,12 +44,14 @@ pas_status builtin_ckpt_identity(const builtin_run_id_t *id, char *buf, size_t l
     if (id->input && id->input_stream)
         at = snprintf(buf, len, "input=%s\ninput_kind=stream\n", id->input);
     else if (id->input)
-        at = snprintf(buf, len, "input=%s\ninput_size=%llu\ninput_mtime=%lld.%09lld\ninput_head=%016llx\n",
+        at = snprintf(buf, len,
+                      "input=%s\ninput_size=%llu\ninput_mtime=%lld.%09lld\ninput_head=%016llx\n",
                       id->input, (unsigned long long)id->input_size, (long long)id->input_mtime_s,
                       (long long)id->input_mtime_ns, (unsigned long long)id->input_head);
     else
-        at = snprintf(buf, len, "input=gen\nn=%llu\nsize=%llu\nseed=%llu\n", (unsigned long long)id->n,
-                      (unsigned long long)id->size, (unsigned long long)id->seed);
+        at = snprintf(buf, len, "input=gen\nn=%llu\nsize=%llu\nseed=%llu\n",
+                      (unsigned long long)id->n, (unsigned long long)id->size,
+                      (unsigned long long)id->seed);
     if (at >= 0 && (size_t)at < len) {
         char record[32];
         if (id->record)
@@ -58,7 +62,9 @@ pas_status builtin_ckpt_identity(const builtin_run_id_t *id, char *buf, size_t l
                        id->input ? record : "gen", id->transform, id->spec, id->output);
     }
     if (at < 0 || (size_t)at >= len) {
-        snprintf(err, errlen, "the run's identity does not fit a checkpoint (%zu bytes); use shorter paths", len);
+        snprintf(err, errlen,
+                 "the run's identity does not fit a checkpoint (%zu bytes); use shorter paths",
+                 len);
         return PAS_ERR_ARG;
     }
     return PAS_OK;
@@ -66,11 +72,12 @@ pas_status builtin_ckpt_identity(const builtin_run_id_t *id, char *buf, size_t l
 
 /* ---- text ------------------------------------------------------------------------ */
 
-size_t builtin_ckpt_format(const char *ident, uint64_t next_seq, uint64_t offset, uint64_t tail, char *buf,
-                           size_t len)
+size_t builtin_ckpt_format(const char *ident, uint64_t next_seq, uint64_t offset, uint64_t tail,
+                           char *buf, size_t len)
 {
     int at = snprintf(buf, len, "%s%snext_seq=%llu\noffset=%llu\ntail=%016llx\n", ckpt_magic, ident,
-                      (unsigned long long)next_seq, (unsigned long long)offset, (unsigned long long)tail);
+                      (unsigned long long)next_seq, (unsigned long long)offset,
+                      (unsigned long long)tail);
     if (at < 0 || (size_t)at + 22 >= len)
         return 0;
     uint64_t crc = builtin_fnv1a(buf, (size_t)at);
@@ -102,7 +109,9 @@ static int parse_hex16(const char *s, size_t n, uint64_t *out)
     if (n != 16)
         return 0;
     for (size_t i = 0; i < n; i++) {
-        int d = s[i] >= '0' && s[i] <= '9' ? s[i] - '0' : s[i] >= 'a' && s[i] <= 'f' ? s[i] - 'a' + 10 : -1;
+        int d = s[i] >= '0' && s[i] <= '9'   ? s[i] - '0'
+                : s[i] >= 'a' && s[i] <= 'f' ? s[i] - 'a' + 10
+                                             : -1;
         if (d < 0)
             return 0;
         v = v << 4 | (uint64_t)d;
@@ -111,11 +120,13 @@ static int parse_hex16(const char *s, size_t n, uint64_t *out)
     return 1;
 }
 
-pas_status builtin_ckpt_parse(const char *text, size_t len, builtin_ckpt_t *ck, char *err, size_t errlen)
+pas_status builtin_ckpt_parse(const char *text, size_t len, builtin_ckpt_t *ck, char *err,
+                              size_t errlen)
 {
     size_t magic = sizeof ckpt_magic - 1;
     if (len > BUILTIN_CKPT_MAX) {
-        snprintf(err, errlen, "is corrupt (%zu bytes, a checkpoint has at most %d)", len, BUILTIN_CKPT_MAX);
+        snprintf(err, errlen, "is corrupt (%zu bytes, a checkpoint has at most %d)", len,
+                 BUILTIN_CKPT_MAX);
         return PAS_ERR_ARG;
     }
     if (memchr(text, '\0', len)) {
@@ -124,7 +135,8 @@ pas_status builtin_ckpt_parse(const char *text, size_t len, builtin_ckpt_t *ck, 
     }
     if (len < magic || memcmp(text, ckpt_magic, magic) != 0) {
         if (len >= 24 && memcmp(text, "pas-pipeline checkpoint ", 24) == 0)
-            snprintf(err, errlen, "was written by another pas-pipeline version (it does not record its run)");
+            snprintf(err, errlen,
+                     "was written by another pas-pipeline version (it does not record its run)");
         else
             snprintf(err, errlen, "is not a pas-pipeline checkpoint (its first line is not '%.*s')",
                      (int)magic - 1, ckpt_magic);
@@ -132,7 +144,8 @@ pas_status builtin_ckpt_parse(const char *text, size_t len, builtin_ckpt_t *ck, 
     }
     /* the last line: crc=<16 hex>, over every byte before it */
     const size_t crc_line = 4 + 16 + 1;
-    if (len < magic + crc_line || text[len - 1] != '\n' || memcmp(text + len - crc_line, "crc=", 4) != 0 ||
+    if (len < magic + crc_line || text[len - 1] != '\n' ||
+        memcmp(text + len - crc_line, "crc=", 4) != 0 ||
         (len > magic + crc_line && text[len - crc_line - 1] != '\n')) {
         snprintf(err, errlen, "is corrupt (truncated: its last line is not crc=...)");
         return PAS_ERR_ARG;
@@ -143,7 +156,8 @@ pas_status builtin_ckpt_parse(const char *text, size_t len, builtin_ckpt_t *ck, 
         return PAS_ERR_ARG;
     }
     if (builtin_fnv1a(text, len - crc_line) != want) {
-        snprintf(err, errlen, "is corrupt (its checksum does not match its text: edited or damaged)");
+        snprintf(err, errlen,
+                 "is corrupt (its checksum does not match its text: edited or damaged)");
         return PAS_ERR_ARG;
     }
     /* key=value lines between the first and the crc line: the identity,
@@ -173,8 +187,9 @@ pas_status builtin_ckpt_parse(const char *text, size_t len, builtin_ckpt_t *ck, 
             }
             if (k == 2 ? !parse_hex16(eq + 1, vlen, &ck->tail)
                        : !parse_count(eq + 1, vlen, k == 0 ? &ck->next_seq : &ck->offset)) {
-                snprintf(err, errlen, "holds %s=%.*s, which is not %s", progress[k], (int)(vlen < 40 ? vlen : 40),
-                         eq + 1, k == 2 ? "16 hex digits" : "a count from 0 to 2^62");
+                snprintf(err, errlen, "holds %s=%.*s, which is not %s", progress[k],
+                         (int)(vlen < 40 ? vlen : 40), eq + 1,
+                         k == 2 ? "16 hex digits" : "a count from 0 to 2^62");
                 return PAS_ERR_ARG;
             }
             have[k] = 1;
@@ -234,8 +249,8 @@ static const char *key_words(const char *key, size_t klen)
     return NULL;
 }
 
-pas_status builtin_ckpt_match(const builtin_ckpt_t *ck, const char *ident, int gen, uint64_t n, char *err,
-                              size_t errlen)
+pas_status builtin_ckpt_match(const builtin_ckpt_t *ck, const char *ident, int gen, uint64_t n,
+                              char *err, size_t errlen)
 {
     /* every line of each must be in the other with the same value: name the
      * first that differs (this run's lines first, then ones only the file has) */
@@ -253,12 +268,13 @@ pas_status builtin_ckpt_match(const builtin_ckpt_t *ck, const char *ident, int g
             if (!other || olen != vlen || memcmp(other, v, vlen) != 0) {
                 char label[64];
                 const char *words = key_words(l, klen);
-                snprintf(label, sizeof label, "%.*s", words ? (int)strlen(words) : (int)(klen < 40 ? klen : 40),
+                snprintf(label, sizeof label, "%.*s",
+                         words ? (int)strlen(words) : (int)(klen < 40 ? klen : 40),
                          words ? words : l);
                 const char *then = side ? v : other, *now = side ? other : v;
                 size_t tlen = side ? vlen : olen, nlen = side ? olen : vlen;
-                snprintf(err, errlen, "is from another run: %s was '%.*s' there, '%.*s' here", label,
-                         then ? (int)(tlen < 100 ? tlen : 100) : 6, then ? then : "absent",
+                snprintf(err, errlen, "is from another run: %s was '%.*s' there, '%.*s' here",
+                         label, then ? (int)(tlen < 100 ? tlen : 100) : 6, then ? then : "absent",
                          now ? (int)(nlen < 100 ? nlen : 100) : 6, now ? now : "absent");
                 return PAS_ERR_ARG;
             }
@@ -271,15 +287,17 @@ pas_status builtin_ckpt_match(const builtin_ckpt_t *ck, const char *ident, int g
         return PAS_ERR_ARG;
     }
     if (!gen && ck->next_seq > ck->offset) {
-        snprintf(err, errlen, "says %llu records are in the first %llu bytes of the output, which cannot be "
-                              "(every record writes at least one byte)",
+        snprintf(err, errlen,
+                 "says %llu records are in the first %llu bytes of the output, which cannot be "
+                 "(every record writes at least one byte)",
                  (unsigned long long)ck->next_seq, (unsigned long long)ck->offset);
         return PAS_ERR_ARG;
     }
     return PAS_OK;
 }
 
-pas_status builtin_ckpt_tail(const char *path, uint64_t offset, uint64_t *hash, char *err, size_t errlen)
+pas_status builtin_ckpt_tail(const char *path, uint64_t offset, uint64_t *hash, char *err,
+                             size_t errlen)
 {
     unsigned char buf[BUILTIN_CKPT_TAIL];
     size_t k = offset < sizeof buf ? (size_t)offset : sizeof buf, got = 0;
@@ -400,7 +418,8 @@ static pas_status input_identity(const char *path, builtin_run_id_t *id, char *e
         id->input_mtime_ns = (int64_t)st.st_mtim.tv_nsec;
         id->input_head = builtin_fnv1a(head, got);
     } else {
-        snprintf(err, errlen, "--input %s: %s; check the path", path, head ? strerror(errno) : "out of memory");
+        snprintf(err, errlen, "--input %s: %s; check the path", path,
+                 head ? strerror(errno) : "out of memory");
     }
     free(head);
     if (f)
@@ -410,7 +429,8 @@ static pas_status input_identity(const char *path, builtin_run_id_t *id, char *e
 
 /* the whole checkpoint file (at most BUILTIN_CKPT_MAX + 1 bytes, to tell
  * "too long"); PAS_OK, PAS_ERR_IO when absent */
-static pas_status read_small(const char *path, char *buf, size_t cap, size_t *len, char *err, size_t errlen)
+static pas_status read_small(const char *path, char *buf, size_t cap, size_t *len, char *err,
+                             size_t errlen)
 {
     /* nonblocking: a FIFO put there since the check must not hang the open */
     int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY);
@@ -446,14 +466,20 @@ static const char *not_regular(const char *path, int follow)
     struct stat st;
     if ((follow ? stat(path, &st) : lstat(path, &st)) != 0 || S_ISREG(st.st_mode))
         return NULL;
-    return S_ISFIFO(st.st_mode) ? "a FIFO" : S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) ? "a device"
-           : S_ISLNK(st.st_mode) ? "a symbolic link" : S_ISDIR(st.st_mode) ? "a directory" : "a special file";
+    return S_ISFIFO(st.st_mode)                         ? "a FIFO"
+           : S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) ? "a device"
+           : S_ISLNK(st.st_mode)                        ? "a symbolic link"
+           : S_ISDIR(st.st_mode)                        ? "a directory"
+                                                        : "a special file";
 }
 
-void builtin_part_name(const char *output, char *buf, size_t len) { snprintf(buf, len, "%s.part", output); }
+void builtin_part_name(const char *output, char *buf, size_t len)
+{
+    snprintf(buf, len, "%s.part", output);
+}
 
-pas_status builtin_ckpt_prepare(const builtin_cfg_t *c, const char *spec, char *ident, uint64_t *next_seq,
-                                uint64_t *offset, char *err, size_t errlen)
+pas_status builtin_ckpt_prepare(const builtin_cfg_t *c, const char *spec, char *ident,
+                                uint64_t *next_seq, uint64_t *offset, char *err, size_t errlen)
 {
     /* names as given with the directory resolved (what the writes and
      * renames touch: a link there is replaced, not followed) and with every
@@ -470,20 +496,26 @@ pas_status builtin_ckpt_prepare(const builtin_cfg_t *c, const char *spec, char *
     *next_seq = *offset = 0;
     struct stat st;
     if (stat(c->output, &st) == 0 && !S_ISREG(st.st_mode)) {
-        snprintf(err, errlen, "--checkpoint needs a regular --output file to resume, and %.200s is not one; "
-                              "write to a file", c->output);
+        snprintf(err, errlen,
+                 "--checkpoint needs a regular --output file to resume, and %.200s is not one; "
+                 "write to a file",
+                 c->output);
         return PAS_ERR_ARG;
     }
     int clash = 0;
     for (int i = 0; i < 4 && !clash; i++)
-        clash = builtin_ckpt_clash(ck[i / 2], out[i % 2], reading && strcmp(c->input, "-") ? in : NULL);
+        clash =
+            builtin_ckpt_clash(ck[i / 2], out[i % 2], reading && strcmp(c->input, "-") ? in : NULL);
     if (clash) {
-        static const char partial[] = "(or its temporary name, with .tmp added) is one of the output's partial "
-                                      "or temporary names (.part, .tmp, .pas-tmp)";
+        static const char partial[] =
+            "(or its temporary name, with .tmp added) is one of the output's partial "
+            "or temporary names (.part, .tmp, .pas-tmp)";
         const char *what[] = {"", "is the --output file", partial,
                               "(or its temporary name, with .tmp added) is the --input file"};
-        snprintf(err, errlen, "--checkpoint %.200s %s: the checkpoint would overwrite it; name it apart, e.g. "
-                              "%.200s.ckpt", c->checkpoint, what[clash], c->output);
+        snprintf(err, errlen,
+                 "--checkpoint %.200s %s: the checkpoint would overwrite it; name it apart, e.g. "
+                 "%.200s.ckpt",
+                 c->checkpoint, what[clash], c->output);
         return PAS_ERR_ARG;
     }
     const char *const inputs[] = {reading ? c->input : NULL, NULL};
@@ -492,17 +524,26 @@ pas_status builtin_ckpt_prepare(const builtin_cfg_t *c, const char *spec, char *
         return rc;
     const char *kind = not_regular(c->checkpoint, 1);
     if (kind) {
-        snprintf(err, errlen, "--checkpoint %.200s is not a regular file (it is %s); give a file name", c->checkpoint,
-                 kind);
+        snprintf(err, errlen,
+                 "--checkpoint %.200s is not a regular file (it is %s); give a file name",
+                 c->checkpoint, kind);
         return PAS_ERR_ARG;
     }
     if ((kind = not_regular(part, 0)) != NULL) {
-        snprintf(err, errlen, "--checkpoint: the partial output %.200s is not a regular file (it is %s); remove it "
-                              "or write to another --output", part, kind);
+        snprintf(
+            err, errlen,
+            "--checkpoint: the partial output %.200s is not a regular file (it is %s); remove it "
+            "or write to another --output",
+            part, kind);
         return PAS_ERR_ARG;
     }
-    builtin_run_id_t id = {.input = reading ? in : NULL, .n = c->n, .size = c->size, .seed = c->seed,
-                           .record = c->record, .transform = transform_name(c->transform), .spec = spec,
+    builtin_run_id_t id = {.input = reading ? in : NULL,
+                           .n = c->n,
+                           .size = c->size,
+                           .seed = c->seed,
+                           .record = c->record,
+                           .transform = transform_name(c->transform),
+                           .spec = spec,
                            .output = out[0]};
     if (reading && strcmp(c->input, "-") == 0)
         id.input = "-";
@@ -515,8 +556,9 @@ pas_status builtin_ckpt_prepare(const builtin_cfg_t *c, const char *spec, char *
     builtin_ckpt_t *saved = malloc(sizeof *saved);
     char *text = malloc(BUILTIN_CKPT_MAX + 1);
     size_t len = 0;
-    rc = saved && text ? read_small(c->checkpoint, text, BUILTIN_CKPT_MAX + 1, &len, why, sizeof why)
-                       : PAS_ERR_NOMEM;
+    rc = saved && text
+             ? read_small(c->checkpoint, text, BUILTIN_CKPT_MAX + 1, &len, why, sizeof why)
+             : PAS_ERR_NOMEM;
     if (rc == PAS_ERR_IO) {
         rc = PAS_OK; /* none: a fresh start */
         goto out;
@@ -526,9 +568,11 @@ pas_status builtin_ckpt_prepare(const builtin_cfg_t *c, const char *spec, char *
     int theirs = rc == PAS_OK; /* a checkpoint, readable: from another run, or impossible */
     if (rc == PAS_OK)
         rc = builtin_ckpt_match(saved, ident, !reading, c->n, why, sizeof why);
-    if (rc == PAS_OK && saved->offset > 0 && (stat(part, &st) != 0 || (uint64_t)st.st_size < saved->offset)) {
+    if (rc == PAS_OK && saved->offset > 0 &&
+        (stat(part, &st) != 0 || (uint64_t)st.st_size < saved->offset)) {
         snprintf(why, sizeof why, "says %llu bytes are written, but the partial output %.200s %s",
-                 (unsigned long long)saved->offset, part, stat(part, &st) != 0 ? "is missing" : "is shorter");
+                 (unsigned long long)saved->offset, part,
+                 stat(part, &st) != 0 ? "is missing" : "is shorter");
         rc = PAS_ERR_ARG;
     }
     uint64_t tail = 0;
@@ -540,8 +584,10 @@ pas_status builtin_ckpt_prepare(const builtin_cfg_t *c, const char *spec, char *
         snprintf(why, sizeof why, "does not fit the partial output: %s", tail_err);
         rc = PAS_ERR_ARG;
     } else if (rc == PAS_OK && saved->offset > 0 && tail != saved->tail) {
-        snprintf(why, sizeof why, "does not fit the partial output %.200s: its last bytes before offset %llu "
-                 "differ from those committed (another run wrote it?)", part, (unsigned long long)saved->offset);
+        snprintf(why, sizeof why,
+                 "does not fit the partial output %.200s: its last bytes before offset %llu "
+                 "differ from those committed (another run wrote it?)",
+                 part, (unsigned long long)saved->offset);
         rc = PAS_ERR_ARG;
     }
     if (rc == PAS_OK) {
@@ -550,8 +596,9 @@ pas_status builtin_ckpt_prepare(const builtin_cfg_t *c, const char *spec, char *
     } else if (rc == PAS_ERR_NOMEM) {
         snprintf(err, errlen, "no memory to read checkpoint %.200s", c->checkpoint);
     } else {
-        snprintf(err, errlen, "checkpoint %.200s %s; %sdelete it and %.200s to start over", c->checkpoint, why,
-                 theirs ? "rerun with that run's options and input, or " : "", part);
+        snprintf(err, errlen, "checkpoint %.200s %s; %sdelete it and %.200s to start over",
+                 c->checkpoint, why, theirs ? "rerun with that run's options and input, or " : "",
+                 part);
         rc = PAS_ERR_ARG;
     }
 out:

@@ -46,10 +46,16 @@ uint64_t builtin_hash(const void *data, size_t len)
     return h;
 }
 
-static void tally(uint64_t *where, uint64_t v) { __atomic_fetch_add(where, v, __ATOMIC_RELAXED); }
+static void tally(uint64_t *where, uint64_t v)
+{
+    __atomic_fetch_add(where, v, __ATOMIC_RELAXED);
+}
 
 /* the exactly-once checksum term of one record */
-static uint64_t term(uint64_t seq, uint64_t hash) { return pas_mix64(seq * 0x2545f4914f6cdd1dULL ^ hash); }
+static uint64_t term(uint64_t seq, uint64_t hash)
+{
+    return pas_mix64(seq * 0x2545f4914f6cdd1dULL ^ hash);
+}
 
 typedef struct {
     builtin_cfg_t *cfg;
@@ -143,8 +149,8 @@ static void io_fail(builtin_cfg_t *c, const char *fmt, const char *path)
     pas_pipe_fail_detail(c->io_msg);
 }
 
-static pas_status emit_record(builtin_state_t *s, pas_pipe_emit_t *em, uint64_t seq, const void *content,
-                              size_t len)
+static pas_status emit_record(builtin_state_t *s, pas_pipe_emit_t *em, uint64_t seq,
+                              const void *content, size_t len)
 {
     int rc;
     builtin_rec_t *r = pas_pipe_emit_reserve(em, sizeof *r + len, 0, &rc);
@@ -192,8 +198,10 @@ static pas_status read_failed(builtin_state_t *s)
     builtin_cfg_t *c = s->cfg;
     const char *in = c->input ? c->input : "-";
     if (errno == ENOMEM || errno == EOVERFLOW) {
-        snprintf(c->io_msg, sizeof c->io_msg, "reading record %llu of '%s' needs more memory than the job may "
-                 "use (%s, with a line buffer of %zu bytes); raise the memory limit, or split the long lines",
+        snprintf(c->io_msg, sizeof c->io_msg,
+                 "reading record %llu of '%s' needs more memory than the job may "
+                 "use (%s, with a line buffer of %zu bytes); raise the memory limit, or split the "
+                 "long lines",
                  (unsigned long long)s->next, in, strerror(errno), s->cap);
         pas_pipe_fail_detail(c->io_msg);
         c->io_status = PAS_ERR_NOMEM;
@@ -222,7 +230,9 @@ static int read_process(void *state, const pas_pipe_item_t *in, pas_pipe_emit_t 
             errno = 0;
             len = fread(s->buf, 1, s->cfg->record, s->fp);
             data = s->buf;
-            if (ferror(s->fp) || (len < s->cfg->record && !feof(s->fp))) /* a short record is the last one, at end of file only */
+            if (ferror(s->fp) ||
+                (len < s->cfg->record &&
+                 !feof(s->fp))) /* a short record is the last one, at end of file only */
                 return read_failed(s);
             if (len == 0)
                 return PAS_PIPE_END;
@@ -240,8 +250,10 @@ static int read_process(void *state, const pas_pipe_item_t *in, pas_pipe_emit_t 
             len = (size_t)got;
         }
         if (len > UINT32_MAX) {
-            snprintf(s->cfg->io_msg, sizeof s->cfg->io_msg, "record %llu of '%s' has %zu bytes, over the 4 GiB "
-                     "a record may hold; split it", (unsigned long long)s->next, s->cfg->input ? s->cfg->input : "-", len);
+            snprintf(s->cfg->io_msg, sizeof s->cfg->io_msg,
+                     "record %llu of '%s' has %zu bytes, over the 4 GiB "
+                     "a record may hold; split it",
+                     (unsigned long long)s->next, s->cfg->input ? s->cfg->input : "-", len);
             s->cfg->io_status = PAS_ERR_FORMAT;
             pas_pipe_fail_detail(s->cfg->io_msg);
             return PAS_ERR_FORMAT;
@@ -327,7 +339,8 @@ static int work_process(void *state, const pas_pipe_item_t *in, pas_pipe_emit_t 
     for (int k = 0; k < copies; k++) {
 #ifdef PAS_HAVE_ZLIB
         if (c->transform == BUILTIN_COMPRESS && !(r->flags & BUILTIN_COMPRESSED)) {
-            uLongf bound = compressBound(r->len) + 18; /* + the gzip header and trailer over zlib's */
+            uLongf bound =
+                compressBound(r->len) + 18; /* + the gzip header and trailer over zlib's */
             int rc;
             builtin_rec_t *o = pas_pipe_emit_reserve(em, sizeof *o + bound, in->prio, &rc);
             if (!o)
@@ -335,7 +348,8 @@ static int work_process(void *state, const pas_pipe_item_t *in, pas_pipe_emit_t 
             uLongf got = bound;
             if ((rc = z_deflate(s, r + 1, r->len, o + 1, &got)) != PAS_OK)
                 return rc;
-            *o = (builtin_rec_t){r->seq, r->hash, (uint32_t)got, r->orig, r->flags | BUILTIN_COMPRESSED, 0};
+            *o = (builtin_rec_t){
+                r->seq, r->hash, (uint32_t)got, r->orig, r->flags | BUILTIN_COMPRESSED, 0};
             if ((rc = pas_pipe_emit_trim(em, sizeof *o + got)) != PAS_OK)
                 return rc;
             continue;
@@ -352,8 +366,8 @@ static int work_process(void *state, const pas_pipe_item_t *in, pas_pipe_emit_t 
     return PAS_OK;
 }
 
-/* ---- write: check, then a file (atomically), stdout or nowhere --------------------------------- */
-
+/* ---- write: check, then a file (atomically), stdout or nowhere ---------------------------------
+ */
 
 /* durable progress: the output up to `offset` holds every item before
  * `next`; written to a temporary name, then renamed over the old one */
@@ -371,7 +385,8 @@ static pas_status checkpoint_commit(builtin_state_t *s)
         pas_pipe_fail_detail(c->io_msg);
         return PAS_ERR_IO;
     }
-    size_t len = builtin_ckpt_format(c->ckpt_ident ? c->ckpt_ident : "", s->next, offset, tail, text, sizeof text);
+    size_t len = builtin_ckpt_format(c->ckpt_ident ? c->ckpt_ident : "", s->next, offset, tail,
+                                     text, sizeof text);
     if (len == 0)
         return PAS_ERR_INTERNAL; /* the driver checked that the identity fits */
     snprintf(tmp, sizeof tmp, "%s.tmp", c->checkpoint);
@@ -411,7 +426,8 @@ static int write_init(void **state, const pas_pipe_where_t *where, void *arg)
         /* a device or a FIFO (/dev/null, a named pipe): written in place,
          * never replaced by a rename */
         if (c->checkpoint) {
-            snprintf(c->io_msg, sizeof c->io_msg, "--checkpoint needs a regular --output file, not '%s'", c->output);
+            snprintf(c->io_msg, sizeof c->io_msg,
+                     "--checkpoint needs a regular --output file, not '%s'", c->output);
             c->io_status = PAS_ERR_IO;
             pas_pipe_fail_detail(c->io_msg);
             return PAS_ERR_IO;
@@ -427,14 +443,17 @@ static int write_init(void **state, const pas_pipe_where_t *where, void *arg)
     if (c->checkpoint) { /* a fixed partial name that a restart can find */
         builtin_part_name(c->output, s->part, sizeof s->part);
         s->fp = fopen(s->part, c->resume_off ? "r+b" : "wb");
-        if (s->fp && c->resume_off && (ftruncate(fileno(s->fp), (off_t)c->resume_off) != 0 ||
-                                       fseeko(s->fp, (off_t)c->resume_off, SEEK_SET) != 0)) {
+        if (s->fp && c->resume_off &&
+            (ftruncate(fileno(s->fp), (off_t)c->resume_off) != 0 ||
+             fseeko(s->fp, (off_t)c->resume_off, SEEK_SET) != 0)) {
             fclose(s->fp);
             s->fp = NULL;
         }
     } else {
         /* a name unique to the job, removed on signals (pas_outfile) */
-        s->fp = pas_outfile_tmp_register(c->output, s->part, sizeof s->part) == PAS_OK ? fopen(s->part, "wbx") : NULL;
+        s->fp = pas_outfile_tmp_register(c->output, s->part, sizeof s->part) == PAS_OK
+                    ? fopen(s->part, "wbx")
+                    : NULL;
     }
     if (!s->fp) {
         io_fail(c, "cannot write output '%s': %s; check the directory", c->output);
@@ -536,7 +555,10 @@ static void write_done(void *state)
     builtin_free(s);
 }
 
-static void work_done(void *state) { builtin_free(state); }
+static void work_done(void *state)
+{
+    builtin_free(state);
+}
 
 const pas_pipe_stage_t *builtin_lookup(const char *name, builtin_cfg_t *cfg, pas_pipe_stage_t *out)
 {

@@ -72,10 +72,10 @@ int builtin_have_zlib(void);
  *   tail=16 hex      FNV-1a 64 of the (up to) 4 KiB of the output before B
  *   crc=16 hex       FNV-1a 64 of every byte before this line
  * A resume must match it line for line; anything else is a usage error. */
-#define BUILTIN_CKPT_MAX 16384            /* most bytes of a checkpoint */
-#define BUILTIN_CKPT_LIMIT (1ULL << 62)   /* most records or bytes it may claim */
-#define BUILTIN_CKPT_HEAD (64 << 10)      /* input bytes hashed into the identity */
-#define BUILTIN_CKPT_TAIL 4096            /* output bytes before the offset hashed into the progress */
+#define BUILTIN_CKPT_MAX 16384          /* most bytes of a checkpoint */
+#define BUILTIN_CKPT_LIMIT (1ULL << 62) /* most records or bytes it may claim */
+#define BUILTIN_CKPT_HEAD (64 << 10)    /* input bytes hashed into the identity */
+#define BUILTIN_CKPT_TAIL 4096 /* output bytes before the offset hashed into the progress */
 
 typedef struct {
     uint64_t next_seq, offset, tail;
@@ -84,13 +84,13 @@ typedef struct {
 
 /* What identifies a run (the source's side: input for read, n/size/seed for gen). */
 typedef struct {
-    const char *input;       /* canonical path; NULL for gen */
-    int input_stream;        /* stdin or a FIFO: no size, time or content to record */
+    const char *input; /* canonical path; NULL for gen */
+    int input_stream;  /* stdin or a FIFO: no size, time or content to record */
     uint64_t input_size, input_head;
     int64_t input_mtime_s, input_mtime_ns;
     uint64_t n, size, seed, record;
     const char *transform, *spec;
-    const char *output;      /* canonical path */
+    const char *output; /* canonical path */
 } builtin_run_id_t;
 
 /* local, pure: FNV-1a 64 of len bytes */
@@ -98,27 +98,30 @@ uint64_t builtin_fnv1a(const void *data, size_t len);
 
 /* local, pure: the identity lines of id into buf.  PAS_OK, or PAS_ERR_ARG
  * when they do not fit or a path holds a newline (message in err). */
-pas_status builtin_ckpt_identity(const builtin_run_id_t *id, char *buf, size_t len, char *err, size_t errlen);
+pas_status builtin_ckpt_identity(const builtin_run_id_t *id, char *buf, size_t len, char *err,
+                                 size_t errlen);
 
 /* local, pure: the checkpoint text of (ident, next_seq, offset, tail) into
  * buf; its length, or 0 when it does not fit. */
-size_t builtin_ckpt_format(const char *ident, uint64_t next_seq, uint64_t offset, uint64_t tail, char *buf,
-                           size_t len);
+size_t builtin_ckpt_format(const char *ident, uint64_t next_seq, uint64_t offset, uint64_t tail,
+                           char *buf, size_t len);
 
 /* local: FNV-1a 64 of the BUILTIN_CKPT_TAIL bytes of file `path` before
  * `offset` (all of them when offset is smaller).  PAS_OK, or PAS_ERR_IO with
  * the reason in err (the file cannot be read, or is shorter than offset). */
-pas_status builtin_ckpt_tail(const char *path, uint64_t offset, uint64_t *hash, char *err, size_t errlen);
+pas_status builtin_ckpt_tail(const char *path, uint64_t offset, uint64_t *hash, char *err,
+                             size_t errlen);
 
 /* local, pure: parse a checkpoint's text.  PAS_OK, or PAS_ERR_ARG with the
  * reason in err ("is corrupt (...)", "is not a pas-pipeline checkpoint"). */
-pas_status builtin_ckpt_parse(const char *text, size_t len, builtin_ckpt_t *ck, char *err, size_t errlen);
+pas_status builtin_ckpt_parse(const char *text, size_t len, builtin_ckpt_t *ck, char *err,
+                              size_t errlen);
 
 /* local, pure: does the checkpoint belong to this run (identity `ident`) and
  * are its numbers possible (gen: next_seq <= n; read: every record wrote at
  * least one byte, so next_seq <= offset)?  PAS_OK or PAS_ERR_ARG with err. */
-pas_status builtin_ckpt_match(const builtin_ckpt_t *ck, const char *ident, int gen, uint64_t n, char *err,
-                              size_t errlen);
+pas_status builtin_ckpt_match(const builtin_ckpt_t *ck, const char *ident, int gen, uint64_t n,
+                              char *err, size_t errlen);
 
 /* local, pure: on canonical paths: 1 when the checkpoint is the output, 2
  * when it or its own temporary name (ckpt.tmp) is the output's partial or
@@ -140,8 +143,8 @@ void builtin_canonical_dir(const char *path, char *buf, size_t len);
  * bytes), read the checkpoint if there is one and check that it belongs to
  * this run and to the partial output.  next_seq and offset are 0 without one.
  * PAS_OK or PAS_ERR_ARG with one line in err. */
-pas_status builtin_ckpt_prepare(const builtin_cfg_t *c, const char *spec, char *ident, uint64_t *next_seq,
-                                uint64_t *offset, char *err, size_t errlen);
+pas_status builtin_ckpt_prepare(const builtin_cfg_t *c, const char *spec, char *ident,
+                                uint64_t *next_seq, uint64_t *offset, char *err, size_t errlen);
 
 /* local: the partial output's name while a checkpointed run goes on. */
 void builtin_part_name(const char *output, char *buf, size_t len);

@@ -22,7 +22,10 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
     fclose(f);
     /* The reader is told the shape; the file may claim anything.  Try a
      * few shapes, element sizes and layouts. */
-    static const struct { uint64_t m, n; size_t es; } shapes[] = {{1, 1, 8}, {3, 2, 8}, {4, 5, 4}, {0, 3, 8}};
+    static const struct {
+        uint64_t m, n;
+        size_t es;
+    } shapes[] = {{1, 1, 8}, {3, 2, 8}, {4, 5, 4}, {0, 3, 8}};
     for (size_t k = 0; k < sizeof shapes / sizeof shapes[0]; k++) {
         pas_dmatrix_t d;
         if (pas_dmatrix_block(shapes[k].m, shapes[k].n, 1, 1, 0, 0, &d) != PAS_OK)

@@ -18,7 +18,8 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
     char *argv[64];
     int argc = 0;
     argv[argc++] = "pas-fuzz";
-    for (char *save, *tok = strtok_r(text, "\n", &save); tok && argc < 63; tok = strtok_r(NULL, "\n", &save))
+    for (char *save, *tok = strtok_r(text, "\n", &save); tok && argc < 63;
+         tok = strtok_r(NULL, "\n", &save))
         argv[argc++] = tok;
     argv[argc] = NULL;
 

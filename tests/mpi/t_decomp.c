@@ -34,7 +34,8 @@ int main(int argc, char **argv)
     int fail_rank = -1;
     static const pas_prog_info_t info = {"t_decomp", "decomp self-check", "[options]", NULL};
     const pas_opt_t table[] = {
-        {"fail-rank", PAS_OPT_INT, &fail_rank, "R", "make rank R fail (tests collective failure)", NULL, -1, 1 << 20},
+        {"fail-rank", PAS_OPT_INT, &fail_rank, "R", "make rank R fail (tests collective failure)",
+         NULL, -1, 1 << 20},
         {0},
     };
     pas_driver_t d;
@@ -51,8 +52,9 @@ int main(int argc, char **argv)
     if (rc == PAS_OK)
         rc = pas_driver_check(&d, check_grid(d.comm, d.size, 1), "p x 1 grid is wrong");
     if (rc == PAS_OK) /* a grid that does not match the rank count is refused everywhere */
-        rc = pas_driver_check(&d, check_grid(d.comm, d.size + 1, 1) == PAS_ERR_ARG ? PAS_OK : PAS_ERR_VERIFY,
-                              "a mismatched grid was accepted");
+        rc = pas_driver_check(
+            &d, check_grid(d.comm, d.size + 1, 1) == PAS_ERR_ARG ? PAS_OK : PAS_ERR_VERIFY,
+            "a mismatched grid was accepted");
 
     /* Block ranges: every rank's count summed is n; my range starts where the
      * previous rank's ended. */

@@ -77,7 +77,8 @@ static int task_done(void *arg, const pas_farm_result_t *r)
     memcpy(&rank, (const char *)r->data + 8, 4);
     if (y != pas_mix64(pas_mix64(r->id) ^ 0x5eed) || rank != r->rank)
         c->bad++;
-    if (c->mode == 1 && r->id % 3 == 0 && c->size > 1 && r->rank == (int)(r->id % (uint64_t)c->size))
+    if (c->mode == 1 && r->id % 3 == 0 && c->size > 1 &&
+        r->rank == (int)(r->id % (uint64_t)c->size))
         c->bad++;
     return PAS_OK;
 }
@@ -103,7 +104,8 @@ int main(int argc, char **argv)
 {
     uint64_t bench = 0, n = 2000;
     int slots = 2;
-    static const pas_prog_info_t info = {"t_farm", "self-checks of the library task farm", "[options]", NULL};
+    static const pas_prog_info_t info = {"t_farm", "self-checks of the library task farm",
+                                         "[options]", NULL};
     const pas_opt_t table[] = {
         {"n", PAS_OPT_SIZE, &n, "N", "tasks per check", NULL, 0, 0},
         {"slots", PAS_OPT_INT, &slots, "N", "slots per rank", NULL, 1, 256},
@@ -134,7 +136,8 @@ int main(int argc, char **argv)
         }
         if (rc == PAS_OK && d.rank == 0) {
             pas_stats_t s = pas_stats(best, reps);
-            printf("library farm: %llu empty tasks, %d ranks x %d slots: median %.4f s, %.0f tasks/s\n",
+            printf("library farm: %llu empty tasks, %d ranks x %d slots: median %.4f s, %.0f "
+                   "tasks/s\n",
                    (unsigned long long)bench, d.size, slots, s.median, (double)bench / s.median);
         }
         return pas_driver_end(&d, rc);
@@ -144,10 +147,12 @@ int main(int argc, char **argv)
     pas_farm_opts_default(&o);
     o.slots = slots;
     rc = run_mode(&d, 0, n, &o, &c, &st);
-    int v = d.rank == 0 && (c.ended != n || c.dup || c.bad || st.tasks != n || st.failed) ? PAS_ERR_VERIFY : PAS_OK;
+    int v = d.rank == 0 && (c.ended != n || c.dup || c.bad || st.tasks != n || st.failed)
+                ? PAS_ERR_VERIFY
+                : PAS_OK;
     rc = pas_driver_checkf(&d, rc ? rc : v, "plain: %llu of %llu ended, %llu twice, %llu wrong",
-                           (unsigned long long)c.ended, (unsigned long long)n, (unsigned long long)c.dup,
-                           (unsigned long long)c.bad);
+                           (unsigned long long)c.ended, (unsigned long long)n,
+                           (unsigned long long)c.dup, (unsigned long long)c.bad);
     /* 2. retries go to another rank */
     if (rc == PAS_OK) {
         pas_farm_opts_default(&o);
@@ -160,11 +165,15 @@ int main(int argc, char **argv)
         if (d.size == 1)
             for (uint64_t i = 0; i < n; i += 3)
                 expect_fail++;
-        v = d.rank == 0 && (c.ended != n || c.dup || c.bad != expect_fail || st.failed != expect_fail)
-                ? PAS_ERR_VERIFY : PAS_OK;
-        rc = pas_driver_checkf(&d, rc ? rc : v, "retries: %llu ended, %llu twice, %llu wrong (expected %llu), %llu failed",
-                               (unsigned long long)c.ended, (unsigned long long)c.dup, (unsigned long long)c.bad,
-                               (unsigned long long)expect_fail, (unsigned long long)st.failed);
+        v = d.rank == 0 &&
+                    (c.ended != n || c.dup || c.bad != expect_fail || st.failed != expect_fail)
+                ? PAS_ERR_VERIFY
+                : PAS_OK;
+        rc = pas_driver_checkf(
+            &d, rc ? rc : v,
+            "retries: %llu ended, %llu twice, %llu wrong (expected %llu), %llu failed",
+            (unsigned long long)c.ended, (unsigned long long)c.dup, (unsigned long long)c.bad,
+            (unsigned long long)expect_fail, (unsigned long long)st.failed);
     }
     /* 3. aging: the low-priority task 0 among a stream of priority 10 */
     if (rc == PAS_OK) {
@@ -177,15 +186,18 @@ int main(int argc, char **argv)
         /* the window grows to twice the ranks' capacity (slots + prefetch) */
         uint64_t window = 8 > 4 * (uint64_t)d.size ? 8 : 4 * (uint64_t)d.size;
         uint64_t bound = (uint64_t)o.aging * 10 + window + 1;
-        v = d.rank == 0 && (c.ended != m || c.low_pos <= 1 || c.low_pos > bound) ? PAS_ERR_VERIFY : PAS_OK;
-        rc = pas_driver_checkf(&d, rc ? rc : v, "aging: the low task was dispatched %llu-th, bound %llu (and after 1)",
-                               (unsigned long long)c.low_pos, (unsigned long long)bound);
+        v = d.rank == 0 && (c.ended != m || c.low_pos <= 1 || c.low_pos > bound) ? PAS_ERR_VERIFY
+                                                                                 : PAS_OK;
+        rc = pas_driver_checkf(
+            &d, rc ? rc : v, "aging: the low task was dispatched %llu-th, bound %llu (and after 1)",
+            (unsigned long long)c.low_pos, (unsigned long long)bound);
         if (rc == PAS_OK && d.rank == 0)
             printf("t_farm: aging: low-priority task dispatched %llu-th of %llu (bound %llu)\n",
                    (unsigned long long)c.low_pos, (unsigned long long)m, (unsigned long long)bound);
     }
     if (d.rank == 0 && rc == PAS_OK)
-        printf("t_farm: %d ranks x %d slots, %llu tasks: exactly once, retries elsewhere, aging bound: PASS\n",
+        printf("t_farm: %d ranks x %d slots, %llu tasks: exactly once, retries elsewhere, aging "
+               "bound: PASS\n",
                d.size, slots, (unsigned long long)n);
     return pas_driver_end(&d, rc);
 }

@@ -15,7 +15,8 @@ static int check(const pas_dmatrix_t *d, const double *x, uint64_t seed, int tra
     for (uint64_t lj = 0; lj < d->ln; lj++)
         for (uint64_t li = 0; li < d->lm; li++) {
             uint64_t gi = pas_dmatrix_row_l2g(d, li), gj = pas_dmatrix_col_l2g(d, lj);
-            double want = transposed ? pas_dmatrix_random_at(seed, gj, gi) : pas_dmatrix_random_at(seed, gi, gj);
+            double want = transposed ? pas_dmatrix_random_at(seed, gj, gi)
+                                     : pas_dmatrix_random_at(seed, gi, gj);
             if (x[li + lj * d->ld] != want)
                 return PAS_ERR_VERIFY;
         }
@@ -24,15 +25,18 @@ static int check(const pas_dmatrix_t *d, const double *x, uint64_t seed, int tra
 
 int main(int argc, char **argv)
 {
-    static const pas_prog_info_t info = {"t_matmul", "distributed matrices: generation, redistribution, MPI-IO",
-                                         "[options]", NULL};
+    static const pas_prog_info_t info = {
+        "t_matmul", "distributed matrices: generation, redistribution, MPI-IO", "[options]", NULL};
     const pas_opt_t table[] = {{0}};
     pas_driver_t d;
     int code = pas_driver_begin(&d, &info, table, NULL, &argc, &argv);
     if (code >= 0)
         return code;
-    static const struct { uint64_t m, n, mb, nb; } shapes[] = {
-        {0, 5, 2, 2}, {1, 1, 1, 1}, {3, 7, 2, 3}, {13, 13, 4, 4}, {100, 37, 8, 5}, {64, 129, 16, 32},
+    static const struct {
+        uint64_t m, n, mb, nb;
+    } shapes[] = {
+        {0, 5, 2, 2},   {1, 1, 1, 1},    {3, 7, 2, 3},
+        {13, 13, 4, 4}, {100, 37, 8, 5}, {64, 129, 16, 32},
     };
     int rc = PAS_OK, checks = 0;
     char path[256];
@@ -48,10 +52,13 @@ int main(int argc, char **argv)
             pas_dmatrix_block(m, n, rows, cols, r, c, &blk);
             pas_dmatrix_cyclic(m, n, shapes[s].mb, shapes[s].nb, rows, cols, r, c, &cyc);
             /* the transpose on the transposed grid (cols x rows) */
-            pas_dmatrix_cyclic(n, m, shapes[s].nb, shapes[s].mb, cols, rows, d.rank / rows, d.rank % rows, &tcyc);
+            pas_dmatrix_cyclic(n, m, shapes[s].nb, shapes[s].mb, cols, rows, d.rank / rows,
+                               d.rank % rows, &tcyc);
             pas_dmatrix_block(m, n, rows, cols, r, c, &blk2);
-            double *x = calloc(blk.ld * blk.ln + 1, sizeof(double)), *y = calloc(cyc.ld * cyc.ln + 1, sizeof(double));
-            double *t = calloc(tcyc.ld * tcyc.ln + 1, sizeof(double)), *z = calloc(blk2.ld * blk2.ln + 1, sizeof(double));
+            double *x = calloc(blk.ld * blk.ln + 1, sizeof(double)),
+                   *y = calloc(cyc.ld * cyc.ln + 1, sizeof(double));
+            double *t = calloc(tcyc.ld * tcyc.ln + 1, sizeof(double)),
+                   *z = calloc(blk2.ld * blk2.ln + 1, sizeof(double));
             pas_dmatrix_fill_random_d(&blk, seed, x);
             int v = check(&blk, x, seed, 0), step = 0;
             step = 1;
@@ -88,9 +95,11 @@ int main(int argc, char **argv)
                 v = f == PAS_ERR_FORMAT ? PAS_OK : PAS_ERR_VERIFY;
                 free(w);
             }
-            if (getenv("T_MATMUL_DEBUG") && v) fprintf(stderr, "rank %d v=%d step %d\n", d.rank, v, step);
-            rc = pas_driver_checkf(&d, v, "grid %dx%d, %llux%llu (blocks %llux%llu): %s", rows, cols,
-                                   (unsigned long long)m, (unsigned long long)n, (unsigned long long)shapes[s].mb,
+            if (getenv("T_MATMUL_DEBUG") && v)
+                fprintf(stderr, "rank %d v=%d step %d\n", d.rank, v, step);
+            rc = pas_driver_checkf(&d, v, "grid %dx%d, %llux%llu (blocks %llux%llu): %s", rows,
+                                   cols, (unsigned long long)m, (unsigned long long)n,
+                                   (unsigned long long)shapes[s].mb,
                                    (unsigned long long)shapes[s].nb, pas_strerror(v));
             checks++;
             free(x), free(y), free(t), free(z);
@@ -100,7 +109,8 @@ int main(int argc, char **argv)
         remove(path);
         if (access(path, F_OK) == 0 || rc != PAS_OK)
             rc = rc ? rc : PAS_ERR_IO;
-        printf("t_matmul: %d layout checks on %d ranks: %s\n", checks, d.size, rc == PAS_OK ? "PASS" : "FAIL");
+        printf("t_matmul: %d layout checks on %d ranks: %s\n", checks, d.size,
+               rc == PAS_OK ? "PASS" : "FAIL");
     }
     return pas_driver_end(&d, rc);
 }

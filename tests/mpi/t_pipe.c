@@ -34,10 +34,13 @@ static size_t item_len(uint64_t i)
         return (size_t)T.fix_len;
     if (T.big && i % 7 == 3)
         return (size_t)T.big + (size_t)(i % 5); /* larger than a batch buffer */
-    return (size_t)(pas_mix64(i) % 300);           /* 0 .. 299, zero included */
+    return (size_t)(pas_mix64(i) % 300);        /* 0 .. 299, zero included */
 }
 
-static unsigned char item_byte(uint64_t i, size_t k) { return (unsigned char)((i * 131u + k * 7u) ^ (k >> 8)); }
+static unsigned char item_byte(uint64_t i, size_t k)
+{
+    return (unsigned char)((i * 131u + k * 7u) ^ (k >> 8));
+}
 
 static uint64_t item_hash(const unsigned char *p, size_t len)
 {
@@ -151,25 +154,37 @@ int main(int argc, char **argv)
     for (int i = 1; i + 1 < argc; i++) /* PAS_FAULT must be set before the watchdog starts */
         if (strcmp(argv[i], "--fault") == 0)
             setenv("PAS_FAULT", argv[i + 1], 1);
-    static const pas_prog_info_t info = {"t_pipe", "self-checking pipeline runs", "[options]", NULL};
+    static const pas_prog_info_t info = {"t_pipe", "self-checking pipeline runs", "[options]",
+                                         NULL};
     const pas_opt_t table[] = {
-        {"spec", PAS_OPT_STRING, &spec_text, "SPEC", "stages: first is the source, last the sink", NULL, 0, 0},
+        {"spec", PAS_OPT_STRING, &spec_text, "SPEC", "stages: first is the source, last the sink",
+         NULL, 0, 0},
         {"n", PAS_OPT_SIZE, &n, "N", "items from the source", NULL, 0, 0},
-        {"fanout", PAS_OPT_INT, &fanout, "K", "copies each middle stage emits per item (0: none)", NULL, 0, 1000},
+        {"fanout", PAS_OPT_INT, &fanout, "K", "copies each middle stage emits per item (0: none)",
+         NULL, 0, 1000},
         {"zero", PAS_OPT_FLAG, &zero, NULL, "every item has zero bytes", NULL, 0, 0},
-        {"len", PAS_OPT_INT, &fix_len, "B", "every item has B bytes (0: mixed sizes)", NULL, 0, 1 << 30},
+        {"len", PAS_OPT_INT, &fix_len, "B", "every item has B bytes (0: mixed sizes)", NULL, 0,
+         1 << 30},
         {"big", PAS_OPT_SIZE, &big, "B", "every 7th item has about B bytes", NULL, 0, 0},
-        {"ordered", PAS_OPT_FLAG, &ordered, NULL, "restore the source's order and check it", NULL, 0, 0},
-        {"slow-us", PAS_OPT_INT, &slow_us, "US", "middle stages sleep US per item", NULL, 0, 1000000},
-        {"slow-index", PAS_OPT_INT, &slow_index, "K", "only farm worker K is slow (-1: all)", NULL, -1, 1000},
-        {"check-fair", PAS_OPT_FLAG, &check_fair, NULL, "check that the slow worker got fewer items", NULL, 0, 0},
+        {"ordered", PAS_OPT_FLAG, &ordered, NULL, "restore the source's order and check it", NULL,
+         0, 0},
+        {"slow-us", PAS_OPT_INT, &slow_us, "US", "middle stages sleep US per item", NULL, 0,
+         1000000},
+        {"slow-index", PAS_OPT_INT, &slow_index, "K", "only farm worker K is slow (-1: all)", NULL,
+         -1, 1000},
+        {"check-fair", PAS_OPT_FLAG, &check_fair, NULL,
+         "check that the slow worker got fewer items", NULL, 0, 0},
         {"fail-at", PAS_OPT_INT, &fail_at, "SEQ", "stage 1 fails on item SEQ", NULL, -1, 1 << 30},
-        {"crash-at", PAS_OPT_INT, &crash_at, "SEQ", "stage 1 crashes (SIGSEGV) on item SEQ", NULL, -1, 1 << 30},
-        {"fault", PAS_OPT_STRING, &fault, "SPEC", "set PAS_FAULT (RANK:PHASE:ACTION[:N])", NULL, 0, 0},
+        {"crash-at", PAS_OPT_INT, &crash_at, "SEQ", "stage 1 crashes (SIGSEGV) on item SEQ", NULL,
+         -1, 1 << 30},
+        {"fault", PAS_OPT_STRING, &fault, "SPEC", "set PAS_FAULT (RANK:PHASE:ACTION[:N])", NULL, 0,
+         0},
         {"credits", PAS_OPT_INT, &credits, "C", "batches in flight per link", NULL, 1, 1024},
         {"batch", PAS_OPT_INT, &batch, "B", "items per batch", NULL, 1, 1 << 20},
-        {"batch-bytes", PAS_OPT_SIZE, &batch_bytes, "B", "bytes per batch message", NULL, 4096, 1 << 30},
-        {"aging", PAS_OPT_INT, &aging, "A", "priority scheduling with aging A (0: FIFO)", NULL, 0, 1 << 20},
+        {"batch-bytes", PAS_OPT_SIZE, &batch_bytes, "B", "bytes per batch message", NULL, 4096,
+         1 << 30},
+        {"aging", PAS_OPT_INT, &aging, "A", "priority scheduling with aging A (0: FIFO)", NULL, 0,
+         1 << 20},
         {0},
     };
     pas_driver_t d;
@@ -179,7 +194,8 @@ int main(int argc, char **argv)
 
     pas_pipe_spec_t spec;
     char err[512] = "";
-    int rc = pas_driver_check(&d, pas_pipe_spec_parse(spec_text, NULL, &spec, err, sizeof err), err);
+    int rc =
+        pas_driver_check(&d, pas_pipe_spec_parse(spec_text, NULL, &spec, err, sizeof err), err);
     pas_pipe_opts_t opt;
     pas_pipe_opts_default(&opt);
     opt.ordered = ordered;
@@ -192,13 +208,23 @@ int main(int argc, char **argv)
     if (rc)
         return pas_driver_end(&d, rc);
     pas_pipe_crash_report_install(d.rank);
-    T = (t_ctx_t){.n = n, .big = big, .fanout = fanout, .zero = zero, .ordered = ordered,
-                  .slow_us = slow_us, .slow_index = slow_index, .fail_at = fail_at, .crash_at = crash_at,
-                  .middles = spec.nstages - 2 > 0 ? spec.nstages - 2 : 0, .fix_len = fix_len};
+    T = (t_ctx_t){.n = n,
+                  .big = big,
+                  .fanout = fanout,
+                  .zero = zero,
+                  .ordered = ordered,
+                  .slow_us = slow_us,
+                  .slow_index = slow_index,
+                  .fail_at = fail_at,
+                  .crash_at = crash_at,
+                  .middles = spec.nstages - 2 > 0 ? spec.nstages - 2 : 0,
+                  .fix_len = fix_len};
     pas_pipe_stage_t stages[PAS_PIPE_MAX_STAGES];
     for (int s = 0; s < spec.nstages; s++) {
-        int (*fn)(void *, const pas_pipe_item_t *, pas_pipe_emit_t *) =
-            s == 0 ? t_source : s == spec.nstages - 1 ? t_sink : t_middle;
+        int (*fn)(void *, const pas_pipe_item_t *, pas_pipe_emit_t *) = s == 0 ? t_source
+                                                                        : s == spec.nstages - 1
+                                                                            ? t_sink
+                                                                            : t_middle;
         stages[s] = (pas_pipe_stage_t){spec.name[s], t_init, fn, NULL, t_fini, NULL};
     }
     if (spec.nstages == 1) { /* a lone source is its own sink: count there */
@@ -218,9 +244,10 @@ int main(int argc, char **argv)
         uint64_t got[3] = {T.count, T.sum, T.order_errors}, all[3];
         MPI_Allreduce(got, all, 3, MPI_UINT64_T, MPI_SUM, d.comm);
         int v = all[0] == want_count && all[1] == want_sum && all[2] == 0 ? PAS_OK : PAS_ERR_VERIFY;
-        rc = pas_driver_checkf(&d, v, "verification failed: %llu items (want %llu), checksum %s, %llu out of order",
-                               (unsigned long long)all[0], (unsigned long long)want_count,
-                               all[1] == want_sum ? "ok" : "WRONG", (unsigned long long)all[2]);
+        rc = pas_driver_checkf(
+            &d, v, "verification failed: %llu items (want %llu), checksum %s, %llu out of order",
+            (unsigned long long)all[0], (unsigned long long)want_count,
+            all[1] == want_sum ? "ok" : "WRONG", (unsigned long long)all[2]);
     }
     if (rc == PAS_OK && check_fair && d.size > 1 && spec.nstages >= 3 && spec.count[1] > 1) {
         /* the slow worker of the farm (stage 1) must have taken fewer items */
@@ -230,12 +257,13 @@ int main(int argc, char **argv)
         MPI_Allreduce(&s_in, &slow, 1, MPI_UINT64_T, MPI_SUM, d.comm);
         MPI_Allreduce(&mine, &total, 1, MPI_UINT64_T, MPI_SUM, d.comm);
         double fair = (double)total / spec.count[1];
-        rc = pas_driver_checkf(&d, (double)slow < 0.75 * fair ? PAS_OK : PAS_ERR_VERIFY,
-                               "the slow worker took %llu items, a fair share is %.0f: work is not on demand",
-                               (unsigned long long)slow, fair);
+        rc = pas_driver_checkf(
+            &d, (double)slow < 0.75 * fair ? PAS_OK : PAS_ERR_VERIFY,
+            "the slow worker took %llu items, a fair share is %.0f: work is not on demand",
+            (unsigned long long)slow, fair);
         if (d.rank == 0 && !d.opt.quiet)
-            printf("slow worker took %llu of %llu items (fair share %.0f)\n", (unsigned long long)slow,
-                   (unsigned long long)total, fair);
+            printf("slow worker took %llu of %llu items (fair share %.0f)\n",
+                   (unsigned long long)slow, (unsigned long long)total, fair);
     }
     if (d.rank == 0 && !d.opt.quiet) {
         pas_pipe_metrics_print(stdout, &m);

@@ -56,7 +56,10 @@ static int b_init(void **state, const pas_pipe_where_t *where, void *arg)
     return *state ? PAS_OK : PAS_ERR_NOMEM;
 }
 
-static void b_fini(void *state) { free(state); }
+static void b_fini(void *state)
+{
+    free(state);
+}
 
 /* zero copy: the item is written in place in the outgoing batch */
 static int b_source(void *state, const pas_pipe_item_t *in, pas_pipe_emit_t *em)
@@ -97,7 +100,8 @@ int main(int argc, char **argv)
 {
     uint64_t size = 1 << 20, total = 2ULL << 30;
     int reps = 5;
-    static const pas_prog_info_t info = {"t_pipe_bench", "pipeline bandwidth vs raw MPI streaming", "[options]", NULL};
+    static const pas_prog_info_t info = {"t_pipe_bench", "pipeline bandwidth vs raw MPI streaming",
+                                         "[options]", NULL};
     const pas_opt_t table[] = {
         {"size", PAS_OPT_SIZE, &size, "BYTES", "message / item size", NULL, 8, 1 << 30},
         {"total", PAS_OPT_SIZE, &total, "BYTES", "bytes streamed per run", NULL, 0, 0},
@@ -108,7 +112,8 @@ int main(int argc, char **argv)
     int code = pas_driver_begin(&d, &info, table, NULL, &argc, &argv);
     if (code >= 0)
         return code;
-    int rc = pas_driver_check(&d, d.size == 2 ? PAS_OK : PAS_ERR_ARG, "t_pipe_bench needs 2 ranks; run with -n 2");
+    int rc = pas_driver_check(&d, d.size == 2 ? PAS_OK : PAS_ERR_ARG,
+                              "t_pipe_bench needs 2 ranks; run with -n 2");
     if (rc)
         return pas_driver_end(&d, rc);
     uint64_t msgs = total / size;
@@ -131,8 +136,10 @@ int main(int argc, char **argv)
     pas_pipe_opts_default(&large);
     two = fit;
     two.credits = 2; /* like for like with the raw stream's 2 receives */
-    double *t_raw = calloc((size_t)reps, sizeof(double)), *t_fit = calloc((size_t)reps, sizeof(double)),
-           *t_large = calloc((size_t)reps, sizeof(double)), *t_two = calloc((size_t)reps, sizeof(double));
+    double *t_raw = calloc((size_t)reps, sizeof(double)),
+           *t_fit = calloc((size_t)reps, sizeof(double)),
+           *t_large = calloc((size_t)reps, sizeof(double)),
+           *t_two = calloc((size_t)reps, sizeof(double));
     uint64_t want = 0;
     for (uint64_t i = 0; i < msgs; i++)
         want += pas_mix64(i);
@@ -142,8 +149,11 @@ int main(int argc, char **argv)
             double t0 = MPI_Wtime();
             B_count = B_sum = 0;
             int st = v == 0 ? raw_stream(d.comm, msgs, size, buf)
-                            : pas_pipe_run(d.comm, &spec, stages, v == 1 ? &fit : v == 2 ? &large : &two, NULL,
-                                           err, sizeof err);
+                            : pas_pipe_run(d.comm, &spec, stages,
+                                           v == 1   ? &fit
+                                           : v == 2 ? &large
+                                                    : &two,
+                                           NULL, err, sizeof err);
             double dt = pas_time_max(d.comm, MPI_Wtime() - t0);
             if (st == PAS_OK && v > 0) {
                 uint64_t mine[2] = {B_count, B_sum}, all[2];
@@ -167,13 +177,17 @@ int main(int argc, char **argv)
         double bytes = (double)msgs * (double)size, raw = bytes / t_raw[reps / 2] / 1e9;
         double fitbw = bytes / t_fit[reps / 2] / 1e9, largebw = bytes / t_large[reps / 2] / 1e9;
         double twobw = bytes / t_two[reps / 2] / 1e9;
-        printf("bandwidth, %llu items of %llu B, 2 ranks, medians of %d runs:\n", (unsigned long long)msgs,
-               (unsigned long long)size, reps);
+        printf("bandwidth, %llu items of %llu B, 2 ranks, medians of %d runs:\n",
+               (unsigned long long)msgs, (unsigned long long)size, reps);
         printf("  raw MPI Isend/Irecv, double-buffered        %7.2f GB/s\n", raw);
-        printf("  pas pipeline, item in one batch (%d credits) %7.2f GB/s  ratio %.2f\n", fit.credits, fitbw, fitbw / raw);
-        printf("  pas pipeline, item in one batch, 2 credits  %7.2f GB/s  ratio %.2f\n", twobw, twobw / raw);
-        printf("  pas pipeline, LARGE item (256 KiB batches) %7.2f GB/s  ratio %.2f\n", largebw, largebw / raw);
-        printf("bw_ratio=%.3f bw_ratio_2credits=%.3f bw_ratio_large=%.3f\n", fitbw / raw, twobw / raw, largebw / raw);
+        printf("  pas pipeline, item in one batch (%d credits) %7.2f GB/s  ratio %.2f\n",
+               fit.credits, fitbw, fitbw / raw);
+        printf("  pas pipeline, item in one batch, 2 credits  %7.2f GB/s  ratio %.2f\n", twobw,
+               twobw / raw);
+        printf("  pas pipeline, LARGE item (256 KiB batches) %7.2f GB/s  ratio %.2f\n", largebw,
+               largebw / raw);
+        printf("bw_ratio=%.3f bw_ratio_2credits=%.3f bw_ratio_large=%.3f\n", fitbw / raw,
+               twobw / raw, largebw / raw);
     }
     free(t_raw);
     free(t_fit);

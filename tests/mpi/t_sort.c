@@ -33,7 +33,8 @@ static int check_select(MPI_Comm comm, int rank, int p)
         size_t n = local_size(rank, trial);
         uint64_t *a = malloc(n * 8 + 8);
         for (size_t i = 0; i < n; i++)
-            a[i] = trial % 2 ? pas_mix64(i + (uint64_t)rank * 1000003) % 17 : pas_mix64(i + (uint64_t)rank * 77);
+            a[i] = trial % 2 ? pas_mix64(i + (uint64_t)rank * 1000003) % 17
+                             : pas_mix64(i + (uint64_t)rank * 77);
         qsort(a, n, 8, cmp_u64);
         uint64_t nl = n, total = 0;
         MPI_Allreduce(&nl, &total, 1, MPI_UINT64_T, MPI_SUM, comm);
@@ -58,7 +59,8 @@ static int check_select(MPI_Comm comm, int rank, int p)
 
 static int check_exchange(MPI_Comm comm, int rank, int p)
 {
-    uint64_t *sc = malloc(sizeof(uint64_t) * (size_t)p), *rc1 = malloc(sizeof(uint64_t) * (size_t)p),
+    uint64_t *sc = malloc(sizeof(uint64_t) * (size_t)p),
+             *rc1 = malloc(sizeof(uint64_t) * (size_t)p),
              *rc2 = malloc(sizeof(uint64_t) * (size_t)p);
     size_t n = 0;
     for (int r = 0; r < p; r++) {
@@ -74,7 +76,8 @@ static int check_exchange(MPI_Comm comm, int rank, int p)
     int ok = pas_sort_exchange(comm, 8, send, sc, 0, &r1, &n1, rc1, &b1) == PAS_OK;
     /* the chunked path: at most 3 elements per message */
     ok &= pas_sort_exchange(comm, 8, send, sc, 3, &r2, &n2, rc2, &b2) == PAS_OK;
-    ok &= n1 == n2 && memcmp(r1, r2, n1 * 8) == 0 && memcmp(rc1, rc2, sizeof(uint64_t) * (size_t)p) == 0;
+    ok &= n1 == n2 && memcmp(r1, r2, n1 * 8) == 0 &&
+          memcmp(rc1, rc2, sizeof(uint64_t) * (size_t)p) == 0;
     ok &= b1 == b2;
     free(r1);
     free(r2);
@@ -95,11 +98,14 @@ static int check_algorithms(MPI_Comm comm, int rank, int p)
                 size_t es = pas_sort_kind_size((pas_sort_kind_t)kind);
                 void *a = malloc(n * es + 16);
                 for (size_t i = 0; i < n; i++) {
-                    uint64_t k = dist == 0 ? pas_mix64(i + (uint64_t)rank * 5000) : dist == 1 ? 7 : i % 3;
+                    uint64_t k = dist == 0   ? pas_mix64(i + (uint64_t)rank * 5000)
+                                 : dist == 1 ? 7
+                                             : i % 3;
                     if (kind == PAS_SORT_KIND_U64)
                         ((uint64_t *)a)[i] = k;
                     else
-                        ((pas_sort_pair_t *)a)[i] = (pas_sort_pair_t){k, dist == 1 ? 0 : (uint64_t)rank};
+                        ((pas_sort_pair_t *)a)[i] =
+                            (pas_sort_pair_t){k, dist == 1 ? 0 : (uint64_t)rank};
                 }
                 pas_sort_digest_t dig;
                 pas_sort_digest(comm, (pas_sort_kind_t)kind, a, n, &dig);
@@ -111,9 +117,11 @@ static int check_algorithms(MPI_Comm comm, int rank, int p)
                 pas_sort_info_t info;
                 int rc = pas_sort(comm, (pas_sort_kind_t)kind, &cfg, &a, &n, &info);
                 pas_sort_check_t chk;
-                uint64_t bound = algo == PAS_SORT_MWAY || algo == PAS_SORT_MERGE ? (dig.count + (uint64_t)p - 1) / (uint64_t)p
-                                 : algo == PAS_SORT_SAMPLE || algo == PAS_SORT_AMS ? pas_sort_balance_bound(dig.count, p, cfg.eps)
-                                                           : 0;
+                uint64_t bound = algo == PAS_SORT_MWAY || algo == PAS_SORT_MERGE
+                                     ? (dig.count + (uint64_t)p - 1) / (uint64_t)p
+                                 : algo == PAS_SORT_SAMPLE || algo == PAS_SORT_AMS
+                                     ? pas_sort_balance_bound(dig.count, p, cfg.eps)
+                                     : 0;
                 int v = pas_sort_verify(comm, (pas_sort_kind_t)kind, a, n, &dig, bound, &chk);
                 if (rc != PAS_OK || v != PAS_OK) {
                     if (rank == 0)
@@ -182,7 +190,7 @@ static int check_verify_catches(MPI_Comm comm, int rank, int p)
         }
         if (damage == 2 && rank == p - 1) /* a dropped key */
             n--;
-        if (damage == 3 && rank == 0)     /* a changed key, order kept */
+        if (damage == 3 && rank == 0) /* a changed key, order kept */
             a[0] = 1;
         if (damage)
             expect = PAS_ERR_VERIFY;
@@ -219,7 +227,8 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < sizeof checks / sizeof checks[0] && rc == PAS_OK; i++) {
         int ok = checks[i].fn(d.comm, d.rank, d.size), all = 0;
         MPI_Allreduce(&ok, &all, 1, MPI_INT, MPI_MIN, d.comm);
-        rc = pas_driver_checkf(&d, all ? PAS_OK : PAS_ERR_VERIFY, "check failed: %s", checks[i].name);
+        rc = pas_driver_checkf(&d, all ? PAS_OK : PAS_ERR_VERIFY, "check failed: %s",
+                               checks[i].name);
     }
     if (rc == PAS_OK && d.rank == 0)
         printf("t_sort: all checks passed on %d ranks\n", d.size);

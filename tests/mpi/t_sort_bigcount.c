@@ -17,9 +17,11 @@ static unsigned char pattern(int from, int to, uint64_t i)
 int main(int argc, char **argv)
 {
     uint64_t per_peer = (1ULL << 31) + 7;
-    static const pas_prog_info_t info = {"t_sort_bigcount", "exchange of more than 2^31 elements", "[options]", NULL};
+    static const pas_prog_info_t info = {"t_sort_bigcount", "exchange of more than 2^31 elements",
+                                         "[options]", NULL};
     const pas_opt_t table[] = {
-        {"count", PAS_OPT_SIZE, &per_peer, "N", "one-byte elements sent to each other rank", NULL, 0, 0},
+        {"count", PAS_OPT_SIZE, &per_peer, "N", "one-byte elements sent to each other rank", NULL,
+         0, 0},
         {0},
     };
     pas_driver_t d;
@@ -47,8 +49,9 @@ int main(int argc, char **argv)
             at += per_peer;
         }
         double t0 = MPI_Wtime();
-        rc = pas_driver_check(&d, pas_sort_exchange(d.comm, 1, send, sc, 0, &recv, &nrecv, rcounts, NULL),
-                              "the exchange failed");
+        rc = pas_driver_check(
+            &d, pas_sort_exchange(d.comm, 1, send, sc, 0, &recv, &nrecv, rcounts, NULL),
+            "the exchange failed");
         double dt = pas_time_max(d.comm, MPI_Wtime() - t0);
         free(send);
         if (rc == PAS_OK) {
@@ -67,9 +70,11 @@ int main(int argc, char **argv)
                 at2 += per_peer;
             }
             rc = pas_driver_checkf(&d, ok ? PAS_OK : PAS_ERR_VERIFY,
-                                   "received %zu bytes, expected %zu, or their content is wrong", nrecv, total);
+                                   "received %zu bytes, expected %zu, or their content is wrong",
+                                   nrecv, total);
             if (rc == PAS_OK && me == 0)
-                printf("t_sort_bigcount: %d ranks exchanged %llu one-byte elements per pair (2^31 + %lld) in %.2f s: PASS\n",
+                printf("t_sort_bigcount: %d ranks exchanged %llu one-byte elements per pair (2^31 "
+                       "+ %lld) in %.2f s: PASS\n",
                        p, (unsigned long long)per_peer, (long long)per_peer - (1LL << 31), dt);
         }
     }

@@ -7,14 +7,41 @@
 
 Test(core_size, accepts_counts_with_suffixes)
 {
-    static const struct { const char *text; uint64_t value; } ok[] = {
-        {"0", 0}, {"1", 1}, {"1000", 1000}, {"10K", 10000}, {"10M", 10000000},
-        {"1G", 1000000000}, {"2T", 2000000000000ULL}, {"1Ki", 1024}, {"4Gi", 4ULL << 30},
-        {"1Mi", 1 << 20}, {"1e8", 100000000}, {"1.5K", 1500}, {"2.5M", 2500000}, {"16GiB", 16ULL << 30},
-        {"10MB", 10000000}, {"18446744073709551615", UINT64_MAX}, {"1k", 1000},
-        {"1.5Ki", 1536}, {"0.5K", 500}, {"1.50K", 1500}, {"9007199254740993", 9007199254740993ULL},
-        {"1e0", 1}, {"0e999", 0}, {"1.8446744073709551615e19", UINT64_MAX}, {"007", 7},
-        {"2^61", 1ULL << 61}, {"2^0", 1}, {"10^3", 1000}, {"2^63", 1ULL << 63}, {"1^5000", 1}, {"0^9", 0},
+    static const struct {
+        const char *text;
+        uint64_t value;
+    } ok[] = {
+        {"0", 0},
+        {"1", 1},
+        {"1000", 1000},
+        {"10K", 10000},
+        {"10M", 10000000},
+        {"1G", 1000000000},
+        {"2T", 2000000000000ULL},
+        {"1Ki", 1024},
+        {"4Gi", 4ULL << 30},
+        {"1Mi", 1 << 20},
+        {"1e8", 100000000},
+        {"1.5K", 1500},
+        {"2.5M", 2500000},
+        {"16GiB", 16ULL << 30},
+        {"10MB", 10000000},
+        {"18446744073709551615", UINT64_MAX},
+        {"1k", 1000},
+        {"1.5Ki", 1536},
+        {"0.5K", 500},
+        {"1.50K", 1500},
+        {"9007199254740993", 9007199254740993ULL},
+        {"1e0", 1},
+        {"0e999", 0},
+        {"1.8446744073709551615e19", UINT64_MAX},
+        {"007", 7},
+        {"2^61", 1ULL << 61},
+        {"2^0", 1},
+        {"10^3", 1000},
+        {"2^63", 1ULL << 63},
+        {"1^5000", 1},
+        {"0^9", 0},
     };
     for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
         uint64_t v = 0;
@@ -25,16 +52,39 @@ Test(core_size, accepts_counts_with_suffixes)
 
 Test(core_size, rejects_malformed_and_overflowing_counts)
 {
-    static const struct { const char *text; int status; } bad[] = {
-        {"", PAS_ERR_ARG}, {"-5", PAS_ERR_ARG}, {"abc", PAS_ERR_ARG}, {"10Q", PAS_ERR_ARG},
-        {"1.5", PAS_ERR_ARG}, {"10M5", PAS_ERR_ARG}, {"1 0", PAS_ERR_ARG}, {"K", PAS_ERR_ARG},
-        {"18446744073709551616", PAS_ERR_OVERFLOW}, {"19000P", PAS_ERR_OVERFLOW},
-        {"1e30", PAS_ERR_OVERFLOW}, {"20000000Ti", PAS_ERR_OVERFLOW}, {"-0", PAS_ERR_ARG},
-        {"+7", PAS_ERR_ARG}, {" 7", PAS_ERR_ARG}, {"1.0000001", PAS_ERR_ARG},
-        {"12345678901234567.5", PAS_ERR_ARG}, {"0x10", PAS_ERR_ARG}, {"1e-3", PAS_ERR_ARG},
-        {"1e", PAS_ERR_ARG}, {"1..5", PAS_ERR_ARG}, {"1e999999", PAS_ERR_OVERFLOW},
-        {"2^64", PAS_ERR_OVERFLOW}, {"3^41", PAS_ERR_OVERFLOW}, {"2^", PAS_ERR_ARG}, {"2^3K", PAS_ERR_ARG},
-        {"1.5^2", PAS_ERR_ARG}, {"^3", PAS_ERR_ARG}, {"2^-1", PAS_ERR_ARG},
+    static const struct {
+        const char *text;
+        int status;
+    } bad[] = {
+        {"", PAS_ERR_ARG},
+        {"-5", PAS_ERR_ARG},
+        {"abc", PAS_ERR_ARG},
+        {"10Q", PAS_ERR_ARG},
+        {"1.5", PAS_ERR_ARG},
+        {"10M5", PAS_ERR_ARG},
+        {"1 0", PAS_ERR_ARG},
+        {"K", PAS_ERR_ARG},
+        {"18446744073709551616", PAS_ERR_OVERFLOW},
+        {"19000P", PAS_ERR_OVERFLOW},
+        {"1e30", PAS_ERR_OVERFLOW},
+        {"20000000Ti", PAS_ERR_OVERFLOW},
+        {"-0", PAS_ERR_ARG},
+        {"+7", PAS_ERR_ARG},
+        {" 7", PAS_ERR_ARG},
+        {"1.0000001", PAS_ERR_ARG},
+        {"12345678901234567.5", PAS_ERR_ARG},
+        {"0x10", PAS_ERR_ARG},
+        {"1e-3", PAS_ERR_ARG},
+        {"1e", PAS_ERR_ARG},
+        {"1..5", PAS_ERR_ARG},
+        {"1e999999", PAS_ERR_OVERFLOW},
+        {"2^64", PAS_ERR_OVERFLOW},
+        {"3^41", PAS_ERR_OVERFLOW},
+        {"2^", PAS_ERR_ARG},
+        {"2^3K", PAS_ERR_ARG},
+        {"1.5^2", PAS_ERR_ARG},
+        {"^3", PAS_ERR_ARG},
+        {"2^-1", PAS_ERR_ARG},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         uint64_t v = 42;
@@ -99,8 +149,8 @@ Test(core_options, parses_every_kind_and_the_common_options)
     };
     pas_common_opts_t c = {.seed = 1, .reps = 3};
     char err[256] = "";
-    int rc = parse(t, &c, err, 14, "--k", "7", "--n=10M", "--eps", "0.25", "--algo", "bb",
-                   "--out", "x.bin", "--flag", "--seed", "99", "--json");
+    int rc = parse(t, &c, err, 14, "--k", "7", "--n=10M", "--eps", "0.25", "--algo", "bb", "--out",
+                   "x.bin", "--flag", "--seed", "99", "--json");
     cr_assert_eq(rc, PAS_OK, "%s", err);
     cr_assert(k == 7 && n == 10000000 && eps == 0.25 && !strcmp(algo, "bb") &&
               !strcmp(path, "x.bin") && flag == 1 && c.seed == 99 && c.json == 1);
@@ -117,17 +167,25 @@ Test(core_options, rejects_bad_input_with_a_message_naming_the_fix)
     };
     pas_common_opts_t c = {0};
     char err[256];
-    static const struct { const char *arg, *val, *needle; } cases[] = {
-        {"--bogus", NULL, "unknown"},   {"--k", "0", "out of range"}, {"--k", "x", "integer"},
-        {"--k", "5x", "integer"},       {"--algo", "b", "one of a|bb|c"},
-        {"--k", NULL, "needs a value"}, {"stray", NULL, "unexpected argument"},
-        {"--reps", "0", "out of range"}, {"--seed", "-1", "non-negative count"},
+    static const struct {
+        const char *arg, *val, *needle;
+    } cases[] = {
+        {"--bogus", NULL, "unknown"},
+        {"--k", "0", "out of range"},
+        {"--k", "x", "integer"},
+        {"--k", "5x", "integer"},
+        {"--algo", "b", "one of a|bb|c"},
+        {"--k", NULL, "needs a value"},
+        {"stray", NULL, "unexpected argument"},
+        {"--reps", "0", "out of range"},
+        {"--seed", "-1", "non-negative count"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         err[0] = '\0';
         int rc = cases[i].val ? parse(t, &c, err, 3, cases[i].arg, cases[i].val)
                               : parse(t, &c, err, 2, cases[i].arg);
-        cr_assert_eq(rc, PAS_ERR_ARG, "%s %s accepted", cases[i].arg, cases[i].val ? cases[i].val : "");
+        cr_assert_eq(rc, PAS_ERR_ARG, "%s %s accepted", cases[i].arg,
+                     cases[i].val ? cases[i].val : "");
         cr_assert(strstr(err, cases[i].needle), "'%s' lacks '%s'", err, cases[i].needle);
         cr_assert(strncmp(err, "pas-test: ", 10) == 0, "message names the program: %s", err);
         cr_assert_null(strchr(err, '\n'), "one line: %s", err);
@@ -136,19 +194,21 @@ Test(core_options, rejects_bad_input_with_a_message_naming_the_fix)
 
 Test(core_threads, choice_follows_precedence_and_never_oversubscribes)
 {
-    static const struct { int req, omp, slurm, mask, sharers, expect; } cases[] = {
-        {4, 8, 2, 16, 1, 4},   /* --threads wins */
-        {0, 8, 2, 16, 1, 8},   /* then OMP_NUM_THREADS */
-        {0, 0, 2, 16, 1, 2},   /* then SLURM_CPUS_PER_TASK */
-        {0, 0, 0, 16, 4, 4},   /* 4 unbound ranks share the node */
-        {0, 0, 0, 16, 3, 5},   /* 16 / 3 rounds down */
-        {0, 0, 0, 2, 7, 1},    /* oversubscribed: at least one */
-        {0, 0, 0, 4, 1, 4},    /* bound to 4 cores of its own: owns them */
-        {0, 0, 0, 1, 1, 1},    /* bound to one core */
-        {0, 0, 0, 2, 1, 2},    /* one rank, whole node */
-        {0, 0, 0, 4, 4, 1},    /* a cgroup of 4 cpus shared by 4 ranks: not 4 each */
-        {0, 0, 0, 8, 2, 4},    /* bound per socket, 2 ranks per socket */
-        {0, 0, 0, 0, 1, 1},    /* mask unknown: at least one */
+    static const struct {
+        int req, omp, slurm, mask, sharers, expect;
+    } cases[] = {
+        {4, 8, 2, 16, 1, 4}, /* --threads wins */
+        {0, 8, 2, 16, 1, 8}, /* then OMP_NUM_THREADS */
+        {0, 0, 2, 16, 1, 2}, /* then SLURM_CPUS_PER_TASK */
+        {0, 0, 0, 16, 4, 4}, /* 4 unbound ranks share the node */
+        {0, 0, 0, 16, 3, 5}, /* 16 / 3 rounds down */
+        {0, 0, 0, 2, 7, 1},  /* oversubscribed: at least one */
+        {0, 0, 0, 4, 1, 4},  /* bound to 4 cores of its own: owns them */
+        {0, 0, 0, 1, 1, 1},  /* bound to one core */
+        {0, 0, 0, 2, 1, 2},  /* one rank, whole node */
+        {0, 0, 0, 4, 4, 1},  /* a cgroup of 4 cpus shared by 4 ranks: not 4 each */
+        {0, 0, 0, 8, 2, 4},  /* bound per socket, 2 ranks per socket */
+        {0, 0, 0, 0, 1, 1},  /* mask unknown: at least one */
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         const char *why = NULL;

@@ -5,9 +5,14 @@
 
 #include "pas_decomp.h"
 
-static const struct { uint64_t n; int p; } block_cases[] = {
-    {0, 1}, {0, 7}, {1, 1}, {1, 7}, {3, 7}, {6, 7}, {7, 7}, {8, 7}, {13, 4}, {100, 3},
-    {1001, 64}, {65536, 1}, {65537, 2}, {999983, 97}, {1ULL << 40, 7}, {(1ULL << 62) + 5, 1000},
+static const struct {
+    uint64_t n;
+    int p;
+} block_cases[] = {
+    {0, 1},     {0, 7},       {1, 1},          {1, 7},
+    {3, 7},     {6, 7},       {7, 7},          {8, 7},
+    {13, 4},    {100, 3},     {1001, 64},      {65536, 1},
+    {65537, 2}, {999983, 97}, {1ULL << 40, 7}, {(1ULL << 62) + 5, 1000},
 };
 
 Test(decomp_block, ranges_tile_the_index_space_in_order)
@@ -63,9 +68,12 @@ Test(decomp_block, every_index_owned_exhaustively_small)
 
 Test(decomp_cyclic, counts_sum_to_n_and_indices_round_trip)
 {
-    static const struct { uint64_t n, nb; int p, first; } cases[] = {
-        {0, 1, 1, 0}, {0, 4, 3, 1}, {1, 4, 3, 0}, {5, 1, 7, 0}, {13, 4, 2, 1}, {100, 7, 3, 2},
-        {1000, 64, 5, 0}, {4096, 256, 4, 3}, {1001, 10, 10, 9},
+    static const struct {
+        uint64_t n, nb;
+        int p, first;
+    } cases[] = {
+        {0, 1, 1, 0},   {0, 4, 3, 1},     {1, 4, 3, 0},      {5, 1, 7, 0},      {13, 4, 2, 1},
+        {100, 7, 3, 2}, {1000, 64, 5, 0}, {4096, 256, 4, 3}, {1001, 10, 10, 9},
     };
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
         uint64_t n = cases[c].n, nb = cases[c].nb, total = 0;
@@ -113,8 +121,8 @@ Test(decomp_grid, parse_accepts_RxC_only)
     cr_assert(r == 4 && c == 2);
     cr_assert_eq(pas_decomp_grid_parse("1X7", &r, &c), PAS_OK);
     cr_assert(r == 1 && c == 7);
-    const char *bad[] = {"", "4", "4x", "x2", "0x3", "3x0", "-1x2", "2x-1", "4x2x1", "abc",
-                         "4 x2", "+4x2", "4x2 ", "99999999999x1", NULL};
+    const char *bad[] = {"",      "4",   "4x",   "x2",   "0x3",  "3x0",           "-1x2", "2x-1",
+                         "4x2x1", "abc", "4 x2", "+4x2", "4x2 ", "99999999999x1", NULL};
     for (int i = 0; bad[i]; i++)
         cr_assert_eq(pas_decomp_grid_parse(bad[i], &r, &c), PAS_ERR_ARG, "'%s' accepted", bad[i]);
     cr_assert_eq(pas_decomp_grid_parse(NULL, &r, &c), PAS_ERR_ARG);
@@ -122,15 +130,18 @@ Test(decomp_grid, parse_accepts_RxC_only)
 
 Test(decomp_block2d, blocks_tile_the_matrix)
 {
-    static const struct { uint64_t m, n; int rows, cols; } cases[] = {
+    static const struct {
+        uint64_t m, n;
+        int rows, cols;
+    } cases[] = {
         {1, 1, 1, 1}, {3, 13, 2, 4}, {13, 13, 3, 2}, {0, 5, 2, 2}, {1001, 100, 1, 3}, {5, 5, 4, 4},
     };
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
         uint64_t cells = 0;
         for (int r = 0; r < cases[k].rows; r++)
             for (int c = 0; c < cases[k].cols; c++) {
-                pas_block2d_t b = pas_decomp_block2d(cases[k].m, cases[k].n, cases[k].rows,
-                                                     cases[k].cols, r, c);
+                pas_block2d_t b =
+                    pas_decomp_block2d(cases[k].m, cases[k].n, cases[k].rows, cases[k].cols, r, c);
                 cr_assert_eq(b.rows.lo, pas_decomp_block_range(cases[k].m, cases[k].rows, r).lo);
                 cr_assert_eq(b.cols.hi, pas_decomp_block_range(cases[k].n, cases[k].cols, c).hi);
                 cells += pas_range_len(b.rows) * pas_range_len(b.cols);

@@ -107,7 +107,8 @@ Test(farm_journal, format_and_read_last_wins)
     for (char *p = buf; *p; p++)
         lines += *p == '\n';
     cr_expect_eq(lines, 5);
-    cr_expect(strstr(buf, "0000000000000abc\t1\tfailed\texit 1\t1\t0\thost x\t2\t1.500\t0.250\techo a b\n"));
+    cr_expect(strstr(
+        buf, "0000000000000abc\t1\tfailed\texit 1\t1\t0\thost x\t2\t1.500\t0.250\techo a b\n"));
     pas_farm_journal_t j;
     char err[256];
     cr_assert_eq(pas_farm_journal_parse(buf, strlen(buf), &j, err, sizeof err), PAS_OK);
@@ -134,7 +135,8 @@ Test(farm_journal, torn_last_line_is_ignored)
     char err[256];
     /* cut the second line anywhere: it is torn, the first one stands */
     for (size_t cut = good + 1; cut < full; cut++) {
-        cr_assert_eq(pas_farm_journal_parse(buf, cut, &j, err, sizeof err), PAS_OK, "cut at %zu", cut);
+        cr_assert_eq(pas_farm_journal_parse(buf, cut, &j, err, sizeof err), PAS_OK, "cut at %zu",
+                     cut);
         cr_expect_eq(j.torn, 1);
         cr_expect_eq(j.n, 1);
         cr_expect_eq(j.good_size, (long)good);
@@ -151,7 +153,8 @@ Test(farm_journal, garbage_is_an_error)
     cr_expect_eq(pas_farm_journal_parse(bad, strlen(bad), &j, err, sizeof err), PAS_ERR_FORMAT);
     cr_expect(strstr(err, "line 1"));
     const char *badstatus = "0000000000000001\t1\tmaybe\t0\t1\t0\th\t0\t1\t1\tx\n";
-    cr_expect_eq(pas_farm_journal_parse(badstatus, strlen(badstatus), &j, err, sizeof err), PAS_ERR_FORMAT);
+    cr_expect_eq(pas_farm_journal_parse(badstatus, strlen(badstatus), &j, err, sizeof err),
+                 PAS_ERR_FORMAT);
     cr_assert_eq(pas_farm_journal_read("/nonexistent/journal", &j, err, sizeof err), PAS_OK);
     cr_expect_eq(j.n, 0);
     pas_farm_journal_free(&j);

@@ -22,7 +22,8 @@ static void naive(int ta, int tb, size_t m, size_t n, size_t k, double alpha, co
         for (size_t i = 0; i < m; i++) {
             double s = 0;
             for (size_t p = 0; p < k; p++)
-                s += (ta ? a[p + i * lda] : a[i + p * lda]) * (tb ? b[j + p * ldb] : b[p + j * ldb]);
+                s +=
+                    (ta ? a[p + i * lda] : a[i + p * lda]) * (tb ? b[j + p * ldb] : b[p + j * ldb]);
             c[i + j * ldc] = alpha * s + (beta == 0 ? 0 : beta * c[i + j * ldc]);
         }
 }
@@ -97,7 +98,8 @@ Test(matmul_kernel, full_and_edge_tiles_match_the_definition)
                 double beta = betas[bi], c[LDC * (NR + 1)];
                 for (size_t j = 0; j < NR + 1; j++)
                     for (size_t i = 0; i < LDC; i++)
-                        c[i + j * LDC] = beta == 0 && i < mr && j < nr ? NAN : 0.5 * (double)(i + j * LDC);
+                        c[i + j * LDC] =
+                            beta == 0 && i < mr && j < nr ? NAN : 0.5 * (double)(i + j * LDC);
                 pas_matmul_tile_d(KC, pa, pb, -1.5, beta, c, LDC, mr, nr);
                 for (size_t j = 0; j < NR + 1; j++)
                     for (size_t i = 0; i < LDC; i++) {
@@ -108,8 +110,9 @@ Test(matmul_kernel, full_and_edge_tiles_match_the_definition)
                                 s += pa[p * MR + i] * pb[p * NR + j];
                             want = (beta == 0 ? 0 : beta * want) - 1.5 * s;
                         }
-                        cr_assert(fabs(c[i + j * LDC] - want) < 1e-12, "beta=%g mr=%zu nr=%zu (%zu,%zu): %g vs %g",
-                                  beta, mr, nr, i, j, c[i + j * LDC], want);
+                        cr_assert(fabs(c[i + j * LDC] - want) < 1e-12,
+                                  "beta=%g mr=%zu nr=%zu (%zu,%zu): %g vs %g", beta, mr, nr, i, j,
+                                  c[i + j * LDC], want);
                     }
             }
 }
@@ -117,8 +120,8 @@ Test(matmul_kernel, full_and_edge_tiles_match_the_definition)
 static const struct {
     size_t m, n, k;
 } shapes[] = {
-    {0, 0, 0}, {1, 1, 1}, {3, 3, 3}, {5, 7, 0}, {13, 13, 13}, {17, 15, 300}, {1, 40, 3},
-    {40, 1, 3}, {100, 100, 100}, {193, 29, 257}, {31, 4033, 2}, {200, 50, 600},
+    {0, 0, 0},  {1, 1, 1},  {3, 3, 3},       {5, 7, 0},      {13, 13, 13},  {17, 15, 300},
+    {1, 40, 3}, {40, 1, 3}, {100, 100, 100}, {193, 29, 257}, {31, 4033, 2}, {200, 50, 600},
 };
 
 static double check_d(int ta, int tb, size_t m, size_t n, size_t k, double alpha, double beta)
@@ -140,7 +143,8 @@ static double check_d(int ta, int tb, size_t m, size_t n, size_t k, double alpha
         for (size_t i = 0; i < ldc; i++) {
             double d = fabs(c[i + j * ldc] - r[i + j * ldc]);
             if (i >= m) /* padding rows are untouched */
-                cr_assert(c[i + j * ldc] == r[i + j * ldc] || (isnan(c[i + j * ldc]) && isnan(r[i + j * ldc])));
+                cr_assert(c[i + j * ldc] == r[i + j * ldc] ||
+                          (isnan(c[i + j * ldc]) && isnan(r[i + j * ldc])));
             else if (!(d <= err))
                 err = d;
         }
@@ -157,9 +161,11 @@ Test(matmul_gemm, double_matches_the_triple_loop_for_every_shape_and_transpose)
     for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++)
         for (int t = 0; t < 4; t++)
             for (size_t v = 0; v < sizeof ab / sizeof ab[0]; v++) {
-                double e = check_d(t & 1, t >> 1, shapes[s].m, shapes[s].n, shapes[s].k, ab[v][0], ab[v][1]);
-                cr_assert(e <= 1e-12 * (double)(shapes[s].k + 1), "m=%zu n=%zu k=%zu ta=%d tb=%d alpha=%g beta=%g: error %g",
-                          shapes[s].m, shapes[s].n, shapes[s].k, t & 1, t >> 1, ab[v][0], ab[v][1], e);
+                double e = check_d(t & 1, t >> 1, shapes[s].m, shapes[s].n, shapes[s].k, ab[v][0],
+                                   ab[v][1]);
+                cr_assert(e <= 1e-12 * (double)(shapes[s].k + 1),
+                          "m=%zu n=%zu k=%zu ta=%d tb=%d alpha=%g beta=%g: error %g", shapes[s].m,
+                          shapes[s].n, shapes[s].k, t & 1, t >> 1, ab[v][0], ab[v][1], e);
             }
 }
 
@@ -178,8 +184,9 @@ Test(matmul_gemm, every_team_size_shares_blocks_and_applies_beta_once)
         for (size_t s = 0; s < sizeof sh / sizeof sh[0]; s++)
             for (size_t v = 0; v < sizeof ab / sizeof ab[0]; v++) {
                 double e = check_d((int)(s & 1), 0, sh[s].m, sh[s].n, sh[s].k, ab[v][0], ab[v][1]);
-                cr_assert(e <= 1e-12 * (double)(sh[s].k + 1), "threads=%d m=%zu n=%zu k=%zu alpha=%g beta=%g: error %g",
-                          teams[t], sh[s].m, sh[s].n, sh[s].k, ab[v][0], ab[v][1], e);
+                cr_assert(e <= 1e-12 * (double)(sh[s].k + 1),
+                          "threads=%d m=%zu n=%zu k=%zu alpha=%g beta=%g: error %g", teams[t],
+                          sh[s].m, sh[s].n, sh[s].k, ab[v][0], ab[v][1], e);
             }
     }
 }
@@ -191,9 +198,11 @@ Test(matmul_gemm, float_matches_the_triple_loop)
             size_t m = shapes[s].m, n = shapes[s].n, k = shapes[s].k;
             int ta = t & 1, tb = t >> 1;
             size_t lda = ta ? k : m, ldb = tb ? n : k;
-            float *a = malloc(sizeof(float) * (m * k + 1)), *b = malloc(sizeof(float) * (k * n + 1));
+            float *a = malloc(sizeof(float) * (m * k + 1)),
+                  *b = malloc(sizeof(float) * (k * n + 1));
             float *c = malloc(sizeof(float) * (m * n + 1));
-            double *ad = malloc(sizeof(double) * (m * k + 1)), *bd = malloc(sizeof(double) * (k * n + 1));
+            double *ad = malloc(sizeof(double) * (m * k + 1)),
+                   *bd = malloc(sizeof(double) * (k * n + 1));
             double *cd = malloc(sizeof(double) * (m * n + 1));
             for (size_t i = 0; i < m * k; i++)
                 ad[i] = a[i] = (float)val(6, i, 1);
@@ -201,11 +210,13 @@ Test(matmul_gemm, float_matches_the_triple_loop)
                 bd[i] = b[i] = (float)val(7, i, 1);
             for (size_t i = 0; i < m * n; i++)
                 cd[i] = c[i] = (float)val(8, i, 1);
-            cr_assert_eq(pas_matmul_sgemm(ta, tb, m, n, k, 1.5f, a, lda ? lda : 1, b, ldb ? ldb : 1, -1.0f, c, m ? m : 1), PAS_OK);
+            cr_assert_eq(pas_matmul_sgemm(ta, tb, m, n, k, 1.5f, a, lda ? lda : 1, b, ldb ? ldb : 1,
+                                          -1.0f, c, m ? m : 1),
+                         PAS_OK);
             naive(ta, tb, m, n, k, 1.5, ad, lda, bd, ldb, -1.0, cd, m);
             for (size_t i = 0; i < m * n; i++)
-                cr_assert(fabs(c[i] - cd[i]) <= 1e-5 * (double)(k + 1), "m=%zu n=%zu k=%zu t=%d i=%zu: %g vs %g",
-                          m, n, k, t, i, c[i], cd[i]);
+                cr_assert(fabs(c[i] - cd[i]) <= 1e-5 * (double)(k + 1),
+                          "m=%zu n=%zu k=%zu t=%d i=%zu: %g vs %g", m, n, k, t, i, c[i], cd[i]);
             free(a), free(b), free(c), free(ad), free(bd), free(cd);
         }
 }
@@ -248,7 +259,8 @@ Test(matmul_replicas, words_model_counts_summa_panels_for_one_layer)
 {
     /* 8 x 8 grid, n = 2048: each rank receives 7/8 of a 256 x 2048 A row
      * strip and of a 2048 x 256 B column strip (pas-matmul reported 9.175e5) */
-    cr_assert_float_eq(pas_matmul_words_model(64, 1, 2048, 2048, 2048), 2 * 256.0 * 2048 * 7 / 8, 1);
+    cr_assert_float_eq(pas_matmul_words_model(64, 1, 2048, 2048, 2048), 2 * 256.0 * 2048 * 7 / 8,
+                       1);
     cr_assert_eq(pas_matmul_words_model(64, 3, 100, 100, 100), -1);
 }
 

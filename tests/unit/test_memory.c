@@ -51,7 +51,8 @@ Test(memory, cgroup_values_parse)
     cr_assert_eq(v, UINT64_MAX);
     cr_assert_eq(pas_mem_parse_value("0", &v), PAS_OK);
     cr_assert_eq(v, 0);
-    static const char *const bad[] = {"", "\n", "maximum", "-1", "12abc", "abc", "99999999999999999999999"};
+    static const char *const bad[] = {
+        "", "\n", "maximum", "-1", "12abc", "abc", "99999999999999999999999"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         v = 7;
         cr_assert_eq(pas_mem_parse_value(bad[i], &v), PAS_ERR_FORMAT, "'%s'", bad[i]);
@@ -84,7 +85,8 @@ Test(memory, slurm_variables)
     cr_assert_eq(pas_mem_parse_slurm("0", NULL, NULL, &from), UINT64_MAX, "0 is the whole node");
     cr_assert_null(from);
     cr_assert_eq(pas_mem_parse_slurm("lots", NULL, NULL, &from), UINT64_MAX);
-    cr_assert_eq(pas_mem_parse_slurm(NULL, "1024", NULL, &from), UINT64_MAX, "per cpu needs the cpu count");
+    cr_assert_eq(pas_mem_parse_slurm(NULL, "1024", NULL, &from), UINT64_MAX,
+                 "per cpu needs the cpu count");
     cr_assert_eq(pas_mem_parse_slurm("99999999999999999999T", NULL, NULL, &from), UINT64_MAX);
     cr_assert_eq(pas_mem_parse_slurm(NULL, NULL, NULL, &from), UINT64_MAX);
 }
@@ -92,7 +94,8 @@ Test(memory, slurm_variables)
 Test(memory, cgroup_directory_from_proc)
 {
     char dir[256];
-    cr_assert_eq(pas_mem_cgroup_dir("0::/slurm/job_7/step_0\n", mounts_v2, 1, dir, sizeof dir), PAS_OK);
+    cr_assert_eq(pas_mem_cgroup_dir("0::/slurm/job_7/step_0\n", mounts_v2, 1, dir, sizeof dir),
+                 PAS_OK);
     cr_assert_str_eq(dir, "/sys/fs/cgroup/slurm/job_7/step_0");
     cr_assert_eq(pas_mem_cgroup_dir("0::/\n", mounts_v2, 1, dir, sizeof dir), PAS_OK);
     cr_assert_str_eq(dir, "/sys/fs/cgroup");
@@ -137,11 +140,13 @@ Test(memory, cgroup_v2_walks_up_to_the_tightest_level)
     /* 3 GiB less 512 MiB of anonymous memory (the page cache is not counted) */
     cr_assert_eq(p.cgroup, 3 * GiB - 512 * MiB, "room %llu", (unsigned long long)p.cgroup);
     cr_assert_str_eq(p.cgroup_dir, "/sys/fs/cgroup/slurm/job_7");
-    cr_assert(strstr(p.cgroup_from, "cgroup v2 memory.max of /sys/fs/cgroup/slurm/job_7"), "%s", p.cgroup_from);
+    cr_assert(strstr(p.cgroup_from, "cgroup v2 memory.max of /sys/fs/cgroup/slurm/job_7"), "%s",
+              p.cgroup_from);
     pas_mem_limit_t lim;
     pas_mem_share(&p, 2, 2, &lim);
     cr_assert_eq(lim.bytes, (3 * GiB - 512 * MiB) / 2);
-    cr_assert(strstr(lim.from, "cgroup v2") && strstr(lim.from, "shared by 2 ranks"), "%s", lim.from);
+    cr_assert(strstr(lim.from, "cgroup v2") && strstr(lim.from, "shared by 2 ranks"), "%s",
+              lim.from);
 }
 
 Test(memory, cgroup_v1_limit_in_bytes)
@@ -163,7 +168,8 @@ Test(memory, cgroup_v1_limit_in_bytes)
     pas_mem_limit_t lim;
     pas_mem_share(&p, 4, 1, &lim); /* the other 3 ranks are in other cgroups */
     cr_assert_eq(lim.bytes, 2 * GiB);
-    cr_assert(strstr(lim.from, "cgroup v1 memory.limit_in_bytes of /sys/fs/cgroup/memory/job/a"), "%s", lim.from);
+    cr_assert(strstr(lim.from, "cgroup v1 memory.limit_in_bytes of /sys/fs/cgroup/memory/job/a"),
+              "%s", lim.from);
 }
 
 Test(memory, the_smallest_source_binds_and_is_named)
@@ -200,7 +206,8 @@ Test(memory, the_smallest_source_binds_and_is_named)
 
 Test(memory, rlimit_less_the_mapped_address_space)
 {
-    static const fake_file_t fs[] = {{"/proc/self/status", "Name: x\nVmSize:   524288 kB\n"}, {NULL, NULL}};
+    static const fake_file_t fs[] = {{"/proc/self/status", "Name: x\nVmSize:   524288 kB\n"},
+                                     {NULL, NULL}};
     pas_mem_sources_t src = fake(fs);
     src.rlimit_as = 3 * GiB;
     pas_mem_probe_t p;

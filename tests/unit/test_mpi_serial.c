@@ -21,7 +21,8 @@ Test(mpi_serial, subarray_packs_through_a_collective_copy)
             a[i][j] = 10 * i + j;
     MPI_Datatype sub;
     int sizes[2] = {5, 7}, subs[2] = {3, 4}, starts[2] = {1, 2};
-    cr_assert_eq(MPI_Type_create_subarray(2, sizes, subs, starts, MPI_ORDER_C, MPI_INT, &sub), MPI_SUCCESS);
+    cr_assert_eq(MPI_Type_create_subarray(2, sizes, subs, starts, MPI_ORDER_C, MPI_INT, &sub),
+                 MPI_SUCCESS);
     MPI_Type_commit(&sub);
     cr_assert_eq(MPI_Allgather(a, 1, sub, out, 12, MPI_INT, MPI_COMM_WORLD), MPI_SUCCESS);
     for (int k = 0; k < 12; k++)
@@ -46,27 +47,27 @@ Test(mpi_serial, fortran_order_subarray)
 
 /* Point to point: every algorithm short-circuits p == 1, so a message on one
  * rank is a bug in pas; each call says so and aborts. */
-#define REFUSED(fn, call)                                                                         \
-    Test(mpi_serial, fn##_is_refused, .signal = SIGABRT)                                         \
-    {                                                                                             \
-        int v = 0;                                                                                \
-        MPI_Request r;                                                                            \
-        (void)r;                                                                                  \
-        call;                                                                                     \
+#define REFUSED(fn, call)                                                                          \
+    Test(mpi_serial, fn##_is_refused, .signal = SIGABRT)                                           \
+    {                                                                                              \
+        int v = 0;                                                                                 \
+        MPI_Request r;                                                                             \
+        (void)r;                                                                                   \
+        call;                                                                                      \
     }
 REFUSED(send, MPI_Send(&v, 1, MPI_INT, 0, 0, MPI_COMM_WORLD))
 REFUSED(isend, MPI_Isend(&v, 1, MPI_INT, 0, 0, MPI_COMM_WORLD, &r))
 REFUSED(recv, MPI_Recv(&v, 1, MPI_INT, 0, 0, MPI_COMM_WORLD, MPI_STATUS_IGNORE))
 REFUSED(irecv, MPI_Irecv(&v, 1, MPI_INT, MPI_ANY_SOURCE, 0, MPI_COMM_WORLD, &r))
-REFUSED(sendrecv, MPI_Sendrecv(&v, 1, MPI_INT, 0, 0, &v, 1, MPI_INT, 0, 0, MPI_COMM_WORLD,
-                               MPI_STATUS_IGNORE))
+REFUSED(sendrecv,
+        MPI_Sendrecv(&v, 1, MPI_INT, 0, 0, &v, 1, MPI_INT, 0, 0, MPI_COMM_WORLD, MPI_STATUS_IGNORE))
 REFUSED(probe, MPI_Probe(MPI_ANY_SOURCE, MPI_ANY_TAG, MPI_COMM_WORLD, MPI_STATUS_IGNORE))
 
 /* ...and the calls a one-rank run does make with no peer complete at once. */
 Test(mpi_serial, calls_without_a_peer_complete_at_once)
 {
-    MPI_Request r = MPI_REQUEST_NULL, rs[3] = {MPI_REQUEST_NULL, MPI_REQUEST_NULL,
-                                               MPI_REQUEST_NULL};
+    MPI_Request r = MPI_REQUEST_NULL,
+                rs[3] = {MPI_REQUEST_NULL, MPI_REQUEST_NULL, MPI_REQUEST_NULL};
     MPI_Status st;
     int flag = -1, index = -1;
     cr_assert_eq(MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, MPI_COMM_WORLD, &flag, &st), MPI_SUCCESS);
@@ -103,7 +104,8 @@ Test(mpi_serial, file_view_with_subarray_reads_the_block)
     cr_assert_eq(write(fd, all, sizeof all), (ssize_t)sizeof all);
     close(fd);
     MPI_File f;
-    cr_assert_eq(MPI_File_open(MPI_COMM_WORLD, path, MPI_MODE_RDONLY, MPI_INFO_NULL, &f), MPI_SUCCESS);
+    cr_assert_eq(MPI_File_open(MPI_COMM_WORLD, path, MPI_MODE_RDONLY, MPI_INFO_NULL, &f),
+                 MPI_SUCCESS);
     MPI_Offset size;
     MPI_File_get_size(f, &size);
     cr_assert_eq(size, 8 + 24 * 8);
@@ -118,7 +120,8 @@ Test(mpi_serial, file_view_with_subarray_reads_the_block)
         cr_assert_eq(block[k], (2 + k / 3) * 6 + 3 + k % 3, "element %d", k);
     MPI_File_close(&f);
     unlink(path);
-    cr_assert_eq(MPI_File_open(MPI_COMM_WORLD, path, MPI_MODE_RDONLY, MPI_INFO_NULL, &f), MPI_ERR_NO_SUCH_FILE);
+    cr_assert_eq(MPI_File_open(MPI_COMM_WORLD, path, MPI_MODE_RDONLY, MPI_INFO_NULL, &f),
+                 MPI_ERR_NO_SUCH_FILE);
 }
 
 Test(mpi_serial, a_short_read_counts_only_what_exists_and_etype_may_be_freed)
@@ -128,7 +131,8 @@ Test(mpi_serial, a_short_read_counts_only_what_exists_and_etype_may_be_freed)
     cr_assert_eq(write(fd, "abcdefghijkl", 12), 12);
     close(fd);
     MPI_File f;
-    cr_assert_eq(MPI_File_open(MPI_COMM_WORLD, path, MPI_MODE_RDONLY, MPI_INFO_NULL, &f), MPI_SUCCESS);
+    cr_assert_eq(MPI_File_open(MPI_COMM_WORLD, path, MPI_MODE_RDONLY, MPI_INFO_NULL, &f),
+                 MPI_SUCCESS);
     MPI_Datatype et;
     MPI_Type_contiguous(2, MPI_BYTE, &et);
     MPI_Type_commit(&et);

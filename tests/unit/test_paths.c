@@ -58,14 +58,22 @@ Test(paths, inputs_exist_are_files_and_report_their_size, .init = setup, .fini =
     cr_assert_eq(pas_path_check_input("--in", "-", 1, &size, err, sizeof err), PAS_OK);
     cr_assert_eq(size, UINT64_MAX);
 
-    static const struct { const char *path; int stream; const char *needle; } bad[] = {
-        {"/nonexistent/keys.bin", 0, "No such file"}, {"/tmp", 0, "is a directory"},
-        {"-", 0, "stdin"}, {"", 0, "needs a file name"}, {"/dev/null", 0, "pipe or device"},
+    static const struct {
+        const char *path;
+        int stream;
+        const char *needle;
+    } bad[] = {
+        {"/nonexistent/keys.bin", 0, "No such file"},
+        {"/tmp", 0, "is a directory"},
+        {"-", 0, "stdin"},
+        {"", 0, "needs a file name"},
+        {"/dev/null", 0, "pipe or device"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         err[0] = '\0';
-        cr_assert_eq(pas_path_check_input("--in", bad[i].path, bad[i].stream, &size, err, sizeof err),
-                     PAS_ERR_ARG, "'%s' accepted", bad[i].path);
+        cr_assert_eq(
+            pas_path_check_input("--in", bad[i].path, bad[i].stream, &size, err, sizeof err),
+            PAS_ERR_ARG, "'%s' accepted", bad[i].path);
         cr_assert(strstr(err, bad[i].needle), "'%s': %s", bad[i].path, err);
         cr_assert(strstr(err, "--in"), "names the option: %s", err);
         cr_assert_null(strchr(err, '\n'));
@@ -102,8 +110,11 @@ Test(paths, outputs_need_a_writable_directory_and_not_the_input, .init = setup, 
 
 Test(paths, the_directory_of_a_path)
 {
-    static const struct { const char *path, *dir; } cases[] = {
-        {"out.bin", "."}, {"/out.bin", "/"}, {"a/b/out.bin", "a/b"}, {"/a/out.bin", "/a"}, {"a/", "a"},
+    static const struct {
+        const char *path, *dir;
+    } cases[] = {
+        {"out.bin", "."},     {"/out.bin", "/"}, {"a/b/out.bin", "a/b"},
+        {"/a/out.bin", "/a"}, {"a/", "a"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char d[64];
@@ -117,12 +128,14 @@ Test(paths, temporary_names_carry_host_and_pid_and_parse_back)
 {
     char t[128], host[64];
     long pid = 0;
-    cr_assert_eq(pas_outfile_tmp_name("/d/out.bin", "node-1.cluster", 4242, 0xbeef, t, sizeof t), PAS_OK);
+    cr_assert_eq(pas_outfile_tmp_name("/d/out.bin", "node-1.cluster", 4242, 0xbeef, t, sizeof t),
+                 PAS_OK);
     cr_assert_str_eq(t, "/d/out.bin.pas-tmp.node-1.cluster.4242.0000beef");
     cr_assert_eq(pas_outfile_tmp_parse("out.bin", t + 3, host, sizeof host, &pid), 1);
     cr_assert_str_eq(host, "node-1.cluster");
     cr_assert_eq(pid, 4242);
-    cr_assert_eq(pas_outfile_tmp_name("/d/out.bin", "h", 1, 1, t, 20), PAS_ERR_OVERFLOW, "a name that does not fit");
+    cr_assert_eq(pas_outfile_tmp_name("/d/out.bin", "h", 1, 1, t, 20), PAS_ERR_OVERFLOW,
+                 "a name that does not fit");
 
     /* older pas versions: reported, never removed (kind 2) */
     cr_assert_eq(pas_outfile_tmp_parse("out.bin", "out.bin.pas-tmp", host, sizeof host, &pid), 2);
@@ -132,22 +145,23 @@ Test(paths, temporary_names_carry_host_and_pid_and_parse_back)
 
     /* not ours: another output, a prefix, damaged suffixes */
     static const char *other[] = {
-        "out.bin",                        /* the output itself */
-        "out.bin2.pas-tmp.h.1.0000beef",  /* another output whose name starts the same */
-        "xout.bin.pas-tmp.h.1.0000beef",  /* ... or ends the same */
-        "out.bin.pas-tmp.h.1.beef",       /* short random part */
-        "out.bin.pas-tmp.h.1.0000BEEF",   /* not lower-case hex */
-        "out.bin.pas-tmp.h.x1.0000beef",  /* pid not a number */
-        "out.bin.pas-tmp.h.0.0000beef",   /* pid 0 */
-        "out.bin.pas-tmp.1.0000beef",     /* no host */
-        "out.bin.pas-tmp..1.0000beef",    /* empty host */
+        "out.bin",                       /* the output itself */
+        "out.bin2.pas-tmp.h.1.0000beef", /* another output whose name starts the same */
+        "xout.bin.pas-tmp.h.1.0000beef", /* ... or ends the same */
+        "out.bin.pas-tmp.h.1.beef",      /* short random part */
+        "out.bin.pas-tmp.h.1.0000BEEF",  /* not lower-case hex */
+        "out.bin.pas-tmp.h.x1.0000beef", /* pid not a number */
+        "out.bin.pas-tmp.h.0.0000beef",  /* pid 0 */
+        "out.bin.pas-tmp.1.0000beef",    /* no host */
+        "out.bin.pas-tmp..1.0000beef",   /* empty host */
         "out.bin.pas-tmp.h.99999999999999999999.0000beef", /* pid overflows */
-        "out.bin.tmp.",                   /* old form without a pid */
+        "out.bin.tmp.",                                    /* old form without a pid */
         "out.bin.tmp.12x",
     };
     for (size_t i = 0; i < sizeof other / sizeof other[0]; i++)
-        cr_assert_eq(pas_outfile_tmp_parse("out.bin", other[i], host, sizeof host, &pid), 0, "'%s' taken as ours",
-                     other[i]);
+        cr_assert_eq(pas_outfile_tmp_parse("out.bin", other[i], host, sizeof host, &pid), 0,
+                     "'%s' taken as ours", other[i]);
     /* a host name too long for the caller's buffer is not ours either */
-    cr_assert_eq(pas_outfile_tmp_parse("o", "o.pas-tmp.a-very-long-host-name.5.0000beef", host, 8, &pid), 0);
+    cr_assert_eq(
+        pas_outfile_tmp_parse("o", "o.pas-tmp.a-very-long-host-name.5.0000beef", host, 8, &pid), 0);
 }

@@ -31,13 +31,20 @@ enum { PAT_RANDOM, PAT_EQUAL, PAT_SORTED, PAT_REVERSE, PAT_FEW, PAT_HIGHBIT, PAT
 static uint64_t pattern(int pat, size_t i, size_t n)
 {
     switch (pat) {
-    case PAT_RANDOM: return pas_mix64(i + 12345);
-    case PAT_EQUAL: return 0xabcdef;
-    case PAT_SORTED: return i * 3;
-    case PAT_REVERSE: return (uint64_t)(n - i) << 40;
-    case PAT_FEW: return pas_mix64(i) % 3 * 0x0101010101010101ULL;
-    case PAT_HIGHBIT: return (pas_mix64(i) & 0xff00000000000000ULL) | 7;
-    default: return pas_mix64(i) % 1000;
+    case PAT_RANDOM:
+        return pas_mix64(i + 12345);
+    case PAT_EQUAL:
+        return 0xabcdef;
+    case PAT_SORTED:
+        return i * 3;
+    case PAT_REVERSE:
+        return (uint64_t)(n - i) << 40;
+    case PAT_FEW:
+        return pas_mix64(i) % 3 * 0x0101010101010101ULL;
+    case PAT_HIGHBIT:
+        return (pas_mix64(i) & 0xff00000000000000ULL) | 7;
+    default:
+        return pas_mix64(i) % 1000;
     }
 }
 
@@ -56,24 +63,40 @@ static void check_u64_sorter(sort_u64_fn fn, const char *name)
                 a[i] = b[i] = pattern(pat, i, n);
             fn(a, t, n);
             qsort(b, n, 8, cmp_u64);
-            cr_assert(memcmp(a, b, n * 8) == 0, "%s: n=%zu pattern %d differs from qsort", name, n, pat);
+            cr_assert(memcmp(a, b, n * 8) == 0, "%s: n=%zu pattern %d differs from qsort", name, n,
+                      pat);
             free(a);
             free(b);
             free(t);
         }
 }
 
-static void radix_fn(uint64_t *a, uint64_t *t, size_t n) { pas_sort_radix_u64(a, t, n); }
-static void merge_fn(uint64_t *a, uint64_t *t, size_t n) { pas_sort_mergesort_u64(a, t, n); }
+static void radix_fn(uint64_t *a, uint64_t *t, size_t n)
+{
+    pas_sort_radix_u64(a, t, n);
+}
+static void merge_fn(uint64_t *a, uint64_t *t, size_t n)
+{
+    pas_sort_mergesort_u64(a, t, n);
+}
 static void quick_fn(uint64_t *a, uint64_t *t, size_t n)
 {
     (void)t;
     pas_sort_quicksort_u64(a, n);
 }
 
-Test(sort_local, radix_u64_matches_qsort) { check_u64_sorter(radix_fn, "radix"); }
-Test(sort_local, mergesort_u64_matches_qsort) { check_u64_sorter(merge_fn, "mergesort"); }
-Test(sort_local, quicksort_u64_matches_qsort) { check_u64_sorter(quick_fn, "quicksort"); }
+Test(sort_local, radix_u64_matches_qsort)
+{
+    check_u64_sorter(radix_fn, "radix");
+}
+Test(sort_local, mergesort_u64_matches_qsort)
+{
+    check_u64_sorter(merge_fn, "mergesort");
+}
+Test(sort_local, quicksort_u64_matches_qsort)
+{
+    check_u64_sorter(quick_fn, "quicksort");
+}
 
 Test(sort_local, pair_sorts_match_qsort)
 {
@@ -81,7 +104,8 @@ Test(sort_local, pair_sorts_match_qsort)
         for (int pat = 0; pat < PAT_COUNT; pat++)
             for (int how = 0; how < 3; how++) {
                 size_t n = sizes[si];
-                pas_sort_pair_t *a = malloc(n * 16 + 16), *b = malloc(n * 16 + 16), *t = malloc(n * 16 + 16);
+                pas_sort_pair_t *a = malloc(n * 16 + 16), *b = malloc(n * 16 + 16),
+                                *t = malloc(n * 16 + 16);
                 for (size_t i = 0; i < n; i++) {
                     a[i].k = pattern(pat, i, n);
                     a[i].v = pas_mix64(i) % 5;
@@ -174,7 +198,8 @@ Test(sort_merge, merge_runs_k_way)
         cr_assert_eq(pas_sort_merge_runs(PAS_SORT_KIND_U64, base, off, k, out, tmp), PAS_OK);
         cr_assert(memcmp(out, ref, n * 8) == 0, "k=%d", k);
         memset(out, 0, n * 8);
-        cr_assert_eq(pas_sort_merge_runs(PAS_SORT_KIND_U64, copy, off, k, out, NULL), PAS_OK); /* in place */
+        cr_assert_eq(pas_sort_merge_runs(PAS_SORT_KIND_U64, copy, off, k, out, NULL),
+                     PAS_OK); /* in place */
         cr_assert(memcmp(out, ref, n * 8) == 0, "k=%d without scratch", k);
         free(copy);
         free(base);
@@ -186,7 +211,8 @@ Test(sort_merge, merge_runs_k_way)
 
 Test(sort_partition, classify_by_splitters_with_equality_buckets)
 {
-    static const uint64_t spl_sets[][4] = {{10, 20, 30, 40}, {10, 10, 10, 40}, {0, 0, 0, 0}, {5, 50, 50, 99}};
+    static const uint64_t spl_sets[][4] = {
+        {10, 20, 30, 40}, {10, 10, 10, 40}, {0, 0, 0, 0}, {5, 50, 50, 99}};
     for (int set = 0; set < 4; set++)
         for (int s = 0; s <= 4; s++) {
             size_t n = 100000;
@@ -203,13 +229,14 @@ Test(sort_partition, classify_by_splitters_with_equality_buckets)
                     while (lo < (size_t)s && spl[lo] < x)
                         lo++;
                     int expect = (int)(2 * lo + (lo < (size_t)s && spl[lo] == x));
-                    cr_assert_eq(b, expect, "set %d s=%d key %llu in bucket %d, expected %d", set, s,
-                                 (unsigned long long)x, b, expect);
+                    cr_assert_eq(b, expect, "set %d s=%d key %llu in bucket %d, expected %d", set,
+                                 s, (unsigned long long)x, b, expect);
                 }
             }
             cr_assert_eq(pos, n);
             /* the multiset is kept */
-            cr_assert_eq(pas_sort_hash(PAS_SORT_KIND_U64, o, n), pas_sort_hash(PAS_SORT_KIND_U64, a, n));
+            cr_assert_eq(pas_sort_hash(PAS_SORT_KIND_U64, o, n),
+                         pas_sort_hash(PAS_SORT_KIND_U64, a, n));
             free(a);
             free(o);
         }
@@ -267,8 +294,9 @@ Test(sort_generate, same_key_for_same_seed_and_index_whatever_p)
         for (uint64_t g = 0; g < n; g += 37)
             for (int p = 1; p <= 7; p++)
                 cr_assert_eq(pas_sort_dist_key((pas_sort_dist_t)d, 42, n, p, g, 64),
-                             pas_sort_dist_key((pas_sort_dist_t)d, 42, n, 1, g, 64), "%s g=%llu p=%d",
-                             pas_sort_dist_name((pas_sort_dist_t)d), (unsigned long long)g, p);
+                             pas_sort_dist_key((pas_sort_dist_t)d, 42, n, 1, g, 64),
+                             "%s g=%llu p=%d", pas_sort_dist_name((pas_sort_dist_t)d),
+                             (unsigned long long)g, p);
         /* pieces generated on any layout concatenate to the same global input */
         uint64_t *all = malloc(n * 8), *part = malloc(n * 8);
         pas_sort_generate_u64((pas_sort_dist_t)d, 42, n, 1, 0, n, 64, all);
@@ -283,7 +311,8 @@ Test(sort_generate, same_key_for_same_seed_and_index_whatever_p)
                 pos += count;
             }
             cr_assert_eq(pos, n);
-            cr_assert(memcmp(all, part, n * 8) == 0, "%s at p=%d", pas_sort_dist_name((pas_sort_dist_t)d), p);
+            cr_assert(memcmp(all, part, n * 8) == 0, "%s at p=%d",
+                      pas_sort_dist_name((pas_sort_dist_t)d), p);
         }
         free(all);
         free(part);
@@ -293,9 +322,11 @@ Test(sort_generate, same_key_for_same_seed_and_index_whatever_p)
 Test(sort_generate, shapes)
 {
     uint64_t n = 10000;
-    cr_assert_eq(pas_sort_dist_key(PAS_DIST_EQUAL, 1, n, 1, 5, 64), pas_sort_dist_key(PAS_DIST_EQUAL, 1, n, 1, 9999, 64));
+    cr_assert_eq(pas_sort_dist_key(PAS_DIST_EQUAL, 1, n, 1, 5, 64),
+                 pas_sort_dist_key(PAS_DIST_EQUAL, 1, n, 1, 9999, 64));
     for (uint64_t g = 1; g < n; g++)
-        cr_assert(pas_sort_dist_key(PAS_DIST_SORTED, 1, n, 3, g - 1, 64) <= pas_sort_dist_key(PAS_DIST_SORTED, 1, n, 3, g, 64));
+        cr_assert(pas_sort_dist_key(PAS_DIST_SORTED, 1, n, 3, g - 1, 64) <=
+                  pas_sort_dist_key(PAS_DIST_SORTED, 1, n, 3, g, 64));
     int distinct2 = 0;
     uint64_t first = pas_sort_dist_key(PAS_DIST_FEW2, 1, n, 1, 0, 64);
     for (uint64_t g = 0; g < 100; g++)
@@ -319,11 +350,13 @@ Test(sort_hash, order_independent_and_detects_one_change)
     cr_assert_eq(pas_sort_hash(PAS_SORT_KIND_U64, a, n), h);
     for (size_t i = 0; i < n; i += 999) {
         a[i] += 1;
-        cr_assert_neq(pas_sort_hash(PAS_SORT_KIND_U64, a, n), h, "a changed key at %zu went unnoticed", i);
+        cr_assert_neq(pas_sort_hash(PAS_SORT_KIND_U64, a, n), h,
+                      "a changed key at %zu went unnoticed", i);
         a[i] -= 1;
     }
     cr_assert_neq(pas_sort_hash(PAS_SORT_KIND_U64, a, n - 1), h); /* a dropped key */
-    pas_sort_pair_t p[3] = {{1, 2}, {3, 4}, {5, 6}}, q[3] = {{5, 6}, {1, 2}, {3, 4}}, r[3] = {{1, 2}, {3, 4}, {5, 7}};
+    pas_sort_pair_t p[3] = {{1, 2}, {3, 4}, {5, 6}}, q[3] = {{5, 6}, {1, 2}, {3, 4}},
+                    r[3] = {{1, 2}, {3, 4}, {5, 7}};
     cr_assert_eq(pas_sort_hash(PAS_SORT_KIND_PAIR, p, 3), pas_sort_hash(PAS_SORT_KIND_PAIR, q, 3));
     cr_assert_neq(pas_sort_hash(PAS_SORT_KIND_PAIR, p, 3), pas_sort_hash(PAS_SORT_KIND_PAIR, r, 3));
     free(a);
@@ -331,12 +364,15 @@ Test(sort_hash, order_independent_and_detects_one_change)
 
 Test(sort_keys, float_total_order)
 {
-    double v[] = {-NAN, -INFINITY, -1e300, -1.0, -1e-310, -0.0, 0.0, 1e-310, 1.0, 1e300, INFINITY, NAN};
+    double v[] = {-NAN, -INFINITY, -1e300, -1.0,  -1e-310,  -0.0,
+                  0.0,  1e-310,    1.0,    1e300, INFINITY, NAN};
     for (size_t i = 1; i < sizeof v / sizeof v[0]; i++)
-        cr_assert(pas_sort_key_f64(v[i - 1]) < pas_sort_key_f64(v[i]), "f64 order broken at %zu", i);
+        cr_assert(pas_sort_key_f64(v[i - 1]) < pas_sort_key_f64(v[i]), "f64 order broken at %zu",
+                  i);
     float f[] = {-NAN, -INFINITY, -3e38f, -1.0f, -0.0f, 0.0f, 1e-40f, 1.0f, INFINITY, NAN};
     for (size_t i = 1; i < sizeof f / sizeof f[0]; i++)
-        cr_assert(pas_sort_key_f32(f[i - 1]) < pas_sort_key_f32(f[i]), "f32 order broken at %zu", i);
+        cr_assert(pas_sort_key_f32(f[i - 1]) < pas_sort_key_f32(f[i]), "f32 order broken at %zu",
+                  i);
     for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
         double back = pas_sort_unkey_f64(pas_sort_key_f64(v[i]));
         cr_assert(memcmp(&back, &v[i], 8) == 0);
@@ -387,9 +423,12 @@ Test(sort_config, names_bounds_and_estimates)
               pas_sort_mem_estimate(PAS_SORT_SAMPLE, 1000000000, 8, 8, 0.1));
     /* sizes near 2^64 saturate instead of wrapping to a small estimate */
     for (int g = PAS_SORT_AUTO; g < PAS_SORT_ALGO_COUNT; g++) {
-        cr_assert_eq(pas_sort_mem_estimate((pas_sort_algo_t)g, 1ULL << 61, 1, 8, 0.1), UINT64_MAX, "algo %d", g);
-        cr_assert_eq(pas_sort_mem_estimate((pas_sort_algo_t)g, 1ULL << 60, 2, 16, 0.1), UINT64_MAX, "algo %d", g);
-        cr_assert_eq(pas_sort_mem_estimate((pas_sort_algo_t)g, UINT64_MAX, 2, 8, 0.1), UINT64_MAX, "algo %d", g);
+        cr_assert_eq(pas_sort_mem_estimate((pas_sort_algo_t)g, 1ULL << 61, 1, 8, 0.1), UINT64_MAX,
+                     "algo %d", g);
+        cr_assert_eq(pas_sort_mem_estimate((pas_sort_algo_t)g, 1ULL << 60, 2, 16, 0.1), UINT64_MAX,
+                     "algo %d", g);
+        cr_assert_eq(pas_sort_mem_estimate((pas_sort_algo_t)g, UINT64_MAX, 2, 8, 0.1), UINT64_MAX,
+                     "algo %d", g);
     }
     cr_assert_lt(pas_sort_mem_estimate(PAS_SORT_SAMPLE, 1ULL << 40, 1024, 8, 0.1), 1ULL << 36);
     pas_sort_type_t t;
@@ -400,9 +439,9 @@ Test(sort_config, names_bounds_and_estimates)
 Test(sort_ams, level_choice)
 {
     cr_assert_eq(pas_sort_ams_levels(1000, 1), 1);
-    cr_assert_eq(pas_sort_ams_levels(1000, 7), 0);              /* tiny: gather */
-    cr_assert_eq(pas_sort_ams_levels(100, 4096), 0);            /* n < p */
-    cr_assert_eq(pas_sort_ams_levels(256ULL * 1000, 1000), 0);  /* 256 per rank */
+    cr_assert_eq(pas_sort_ams_levels(1000, 7), 0);             /* tiny: gather */
+    cr_assert_eq(pas_sort_ams_levels(100, 4096), 0);           /* n < p */
+    cr_assert_eq(pas_sort_ams_levels(256ULL * 1000, 1000), 0); /* 256 per rank */
     cr_assert_eq(pas_sort_ams_levels(100000000, 2), 1);
     cr_assert_eq(pas_sort_ams_levels(65536ULL * 32, 32), 1);
     cr_assert_eq(pas_sort_ams_levels(65536ULL * 33, 33), 2);
@@ -416,10 +455,10 @@ Test(sort_ams, groups_per_level)
 {
     cr_assert_eq(pas_sort_ams_groups(1, 3), 1);
     cr_assert_eq(pas_sort_ams_groups(2, 3), 2);
-    cr_assert_eq(pas_sort_ams_groups(5, 1), 5);  /* the last level: one rank per group */
-    cr_assert_eq(pas_sort_ams_groups(7, 2), 3);  /* round(sqrt 7) */
+    cr_assert_eq(pas_sort_ams_groups(5, 1), 5); /* the last level: one rank per group */
+    cr_assert_eq(pas_sort_ams_groups(7, 2), 3); /* round(sqrt 7) */
     cr_assert_eq(pas_sort_ams_groups(8, 3), 2);
-    cr_assert_eq(pas_sort_ams_groups(3, 3), 2);  /* never fewer than 2 */
+    cr_assert_eq(pas_sort_ams_groups(3, 3), 2); /* never fewer than 2 */
     cr_assert_eq(pas_sort_ams_groups(1024, 2), 32);
     cr_assert_eq(pas_sort_ams_groups(4096, 3), 16);
     cr_assert_eq(pas_sort_ams_groups(1000, 3), 10);
@@ -436,7 +475,8 @@ Test(sort_ams, group_splitting_and_routing)
         for (int j = 0; j < k; j++) {
             pas_range_t g = pas_decomp_block_range((uint64_t)p, k, j);
             int gs = (int)(g.hi - g.lo);
-            cr_assert(gs == p / k || gs == (p + k - 1) / k, "p %d k %d group %d has %d ranks", p, k, j, gs);
+            cr_assert(gs == p / k || gs == (p + k - 1) / k, "p %d k %d group %d has %d ranks", p, k,
+                      j, gs);
             cr_assert_eq((int)g.lo, sum);
             sum += gs;
         }
@@ -447,7 +487,8 @@ Test(sort_ams, group_splitting_and_routing)
     /* 10 keys over 3 ranks (4 3 3) starting at rank 4: [3, 8) -> 1, 3, 1 */
     int m = pas_sort_ams_route(10, 3, 4, 3, 5, dest, cnt);
     cr_assert_eq(m, 3);
-    cr_assert(dest[0] == 4 && cnt[0] == 1 && dest[1] == 5 && cnt[1] == 3 && dest[2] == 6 && cnt[2] == 1);
+    cr_assert(dest[0] == 4 && cnt[0] == 1 && dest[1] == 5 && cnt[1] == 3 && dest[2] == 6 &&
+              cnt[2] == 1);
     cr_assert_eq(pas_sort_ams_route(10, 3, 4, 3, 0, dest, cnt), 0);
     for (uint64_t total = 1; total < 40; total += 7)
         for (int g = 1; g <= 9; g++)

@@ -21,12 +21,13 @@ typedef struct {
 struct pas_serial_type {
     size_t size;
     MPI_Aint lb, extent;
-    int nspans;   /* 1 span of `size` bytes at 0 for the predefined types */
+    int nspans;    /* 1 span of `size` bytes at 0 for the predefined types */
     span_t *spans; /* NULL for predefined types */
     int predefined;
 };
 
-#define PREDEF(name, ctype) struct pas_serial_type name = {sizeof(ctype), 0, sizeof(ctype), 1, NULL, 1}
+#define PREDEF(name, ctype)                                                                        \
+    struct pas_serial_type name = {sizeof(ctype), 0, sizeof(ctype), 1, NULL, 1}
 PREDEF(pas_serial_byte, unsigned char);
 PREDEF(pas_serial_char, char);
 PREDEF(pas_serial_int, int);
@@ -120,9 +121,8 @@ int MPI_Type_contiguous(int count, MPI_Datatype old, MPI_Datatype *newtype)
     return type_make(&l, old->lb, (MPI_Aint)count * old->extent, newtype);
 }
 
-int MPI_Type_create_subarray(int ndims, const int sizes[], const int subsizes[],
-                             const int starts[], int order, MPI_Datatype old,
-                             MPI_Datatype *newtype)
+int MPI_Type_create_subarray(int ndims, const int sizes[], const int subsizes[], const int starts[],
+                             int order, MPI_Datatype old, MPI_Datatype *newtype)
 {
     spanlist_t l = {0};
     MPI_Aint total = 1, stride[32];
@@ -159,7 +159,10 @@ int MPI_Type_create_subarray(int ndims, const int sizes[], const int subsizes[],
     return type_make(&l, 0, total * old->extent, newtype);
 }
 
-int MPI_Type_commit(MPI_Datatype *type) { return *type ? MPI_SUCCESS : MPI_ERR_TYPE; }
+int MPI_Type_commit(MPI_Datatype *type)
+{
+    return *type ? MPI_SUCCESS : MPI_ERR_TYPE;
+}
 
 int MPI_Type_free(MPI_Datatype *type)
 {
@@ -221,8 +224,8 @@ static void unpack(const char *in, size_t count, MPI_Datatype t, void *buf)
 
 /* Copy scount x stype from src into rcount x rtype at dst; the receive side
  * must be large enough, as in MPI. */
-static int copy_typed(const void *src, size_t scount, MPI_Datatype stype, void *dst,
-                      size_t rcount, MPI_Datatype rtype)
+static int copy_typed(const void *src, size_t scount, MPI_Datatype stype, void *dst, size_t rcount,
+                      MPI_Datatype rtype)
 {
     size_t bytes = scount * stype->size;
     if (bytes > rcount * rtype->size)
@@ -254,7 +257,10 @@ int MPI_Init_thread(int *argc, char ***argv, int required, int *provided)
     return MPI_SUCCESS;
 }
 
-int MPI_Finalize(void) { return MPI_SUCCESS; }
+int MPI_Finalize(void)
+{
+    return MPI_SUCCESS;
+}
 
 int MPI_Comm_set_errhandler(MPI_Comm comm, MPI_Errhandler errhandler)
 {
@@ -272,7 +278,10 @@ double MPI_Wtime(void)
 
 /* ---- communicators ----------------------------------------------------- */
 
-static int check_comm(MPI_Comm comm) { return comm > 0 ? MPI_SUCCESS : MPI_ERR_COMM; }
+static int check_comm(MPI_Comm comm)
+{
+    return comm > 0 ? MPI_SUCCESS : MPI_ERR_COMM;
+}
 
 int MPI_Comm_rank(MPI_Comm comm, int *rank)
 {
@@ -314,7 +323,10 @@ int MPI_Comm_free(MPI_Comm *comm)
 
 /* ---- collectives: one rank, so each is a copy ---------------------------- */
 
-int MPI_Barrier(MPI_Comm comm) { return check_comm(comm); }
+int MPI_Barrier(MPI_Comm comm)
+{
+    return check_comm(comm);
+}
 
 int MPI_Bcast(void *buf, int count, MPI_Datatype type, int root, MPI_Comm comm)
 {
@@ -380,8 +392,8 @@ int MPI_Gatherv(const void *sendbuf, int scount, MPI_Datatype stype, void *recvb
                       (size_t)rcounts[0], rtype);
 }
 
-int MPI_Allgather(const void *sendbuf, int scount, MPI_Datatype stype, void *recvbuf,
-                  int rcount, MPI_Datatype rtype, MPI_Comm comm)
+int MPI_Allgather(const void *sendbuf, int scount, MPI_Datatype stype, void *recvbuf, int rcount,
+                  MPI_Datatype rtype, MPI_Comm comm)
 {
     return MPI_Gather(sendbuf, scount, stype, recvbuf, rcount, rtype, 0, comm);
 }
@@ -392,9 +404,8 @@ int MPI_Allgatherv(const void *sendbuf, int scount, MPI_Datatype stype, void *re
     return MPI_Gatherv(sendbuf, scount, stype, recvbuf, rcounts, displs, rtype, 0, comm);
 }
 
-int MPI_Scatterv(const void *sendbuf, const int scounts[], const int displs[],
-                 MPI_Datatype stype, void *recvbuf, int rcount, MPI_Datatype rtype, int root,
-                 MPI_Comm comm)
+int MPI_Scatterv(const void *sendbuf, const int scounts[], const int displs[], MPI_Datatype stype,
+                 void *recvbuf, int rcount, MPI_Datatype rtype, int root, MPI_Comm comm)
 {
     if (root != 0)
         return MPI_ERR_ROOT;
@@ -404,17 +415,17 @@ int MPI_Scatterv(const void *sendbuf, const int scounts[], const int displs[],
                       recvbuf, (size_t)rcount, rtype);
 }
 
-int MPI_Alltoall(const void *sendbuf, int scount, MPI_Datatype stype, void *recvbuf,
-                 int rcount, MPI_Datatype rtype, MPI_Comm comm)
+int MPI_Alltoall(const void *sendbuf, int scount, MPI_Datatype stype, void *recvbuf, int rcount,
+                 MPI_Datatype rtype, MPI_Comm comm)
 {
     if (sendbuf == MPI_IN_PLACE)
         return check_comm(comm);
     return copy_typed(sendbuf, (size_t)scount, stype, recvbuf, (size_t)rcount, rtype);
 }
 
-int MPI_Alltoallv(const void *sendbuf, const int scounts[], const int sdispls[],
-                  MPI_Datatype stype, void *recvbuf, const int rcounts[], const int rdispls[],
-                  MPI_Datatype rtype, MPI_Comm comm)
+int MPI_Alltoallv(const void *sendbuf, const int scounts[], const int sdispls[], MPI_Datatype stype,
+                  void *recvbuf, const int rcounts[], const int rdispls[], MPI_Datatype rtype,
+                  MPI_Comm comm)
 {
     if (sendbuf == MPI_IN_PLACE)
         return check_comm(comm);
@@ -441,8 +452,10 @@ static void empty_status(MPI_Status *st)
  * say so and stop rather than match it against ourselves. */
 static _Noreturn void refuse(const char *fn)
 {
-    fprintf(stderr, "pas (serial MPI): %s: the one-rank build sends no messages; "
-                    "a p == 1 path is missing its short-circuit\n", fn);
+    fprintf(stderr,
+            "pas (serial MPI): %s: the one-rank build sends no messages; "
+            "a p == 1 path is missing its short-circuit\n",
+            fn);
     abort();
 }
 
@@ -480,8 +493,8 @@ int MPI_Irecv(void *buf, int count, MPI_Datatype type, int source, int tag, MPI_
 }
 
 int MPI_Sendrecv(const void *sendbuf, int scount, MPI_Datatype stype, int dest, int stag,
-                 void *recvbuf, int rcount, MPI_Datatype rtype, int source, int rtag,
-                 MPI_Comm comm, MPI_Status *status)
+                 void *recvbuf, int rcount, MPI_Datatype rtype, int source, int rtag, MPI_Comm comm,
+                 MPI_Status *status)
 {
     (void)sendbuf, (void)scount, (void)stype, (void)dest, (void)stag, (void)recvbuf;
     (void)rcount, (void)rtype, (void)source, (void)rtag, (void)comm, (void)status;
@@ -574,7 +587,7 @@ int MPI_File_open(MPI_Comm comm, const char *filename, int amode, MPI_Info info,
         return MPI_ERR_COMM;
     int fd = open(filename, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
-        return errno == ENOENT ? MPI_ERR_NO_SUCH_FILE
+        return errno == ENOENT   ? MPI_ERR_NO_SUCH_FILE
                : errno == EACCES ? MPI_ERR_ACCESS
                                  : MPI_ERR_FILE;
     struct pas_serial_file *f = calloc(1, sizeof *f);
@@ -710,8 +723,8 @@ int MPI_File_read_at(MPI_File fh, MPI_Offset offset, void *buf, int count, MPI_D
     return file_xfer(fh, offset, buf, count, type, status);
 }
 
-int MPI_File_read_at_all(MPI_File fh, MPI_Offset offset, void *buf, int count,
-                         MPI_Datatype type, MPI_Status *status)
+int MPI_File_read_at_all(MPI_File fh, MPI_Offset offset, void *buf, int count, MPI_Datatype type,
+                         MPI_Status *status)
 {
     return file_xfer(fh, offset, buf, count, type, status);
 }

@@ -6,8 +6,8 @@
  * buffers (derived datatypes honoured), and MPI-IO reads map onto pread
  * through the file view (pas writes files with POSIX, so no MPI-IO writes).
  * There is no point-to-point: every algorithm short-circuits p == 1, so a
- * send, receive or blocking probe here is a bug in pas and aborts with one line naming the call.  What a one-rank run does
- * legitimately call completes at once: an MPI_Ibarrier, waits and tests on
+ * send, receive or blocking probe here is a bug in pas and aborts with one line naming the call.
+ * What a one-rank run does legitimately call completes at once: an MPI_Ibarrier, waits and tests on
  * null or finished requests, an MPI_Iprobe (which finds nothing), MPI_Cancel.
  * Only the main thread may call it (MPI_THREAD_FUNNELED).
  */
@@ -16,7 +16,6 @@
 
 #include <stddef.h>
 #include <stdint.h>
-
 
 typedef int MPI_Comm;
 typedef int MPI_Op;
@@ -107,9 +106,8 @@ int MPI_Comm_free(MPI_Comm *comm);
 
 /* Datatypes */
 int MPI_Type_contiguous(int count, MPI_Datatype oldtype, MPI_Datatype *newtype);
-int MPI_Type_create_subarray(int ndims, const int sizes[], const int subsizes[],
-                             const int starts[], int order, MPI_Datatype oldtype,
-                             MPI_Datatype *newtype);
+int MPI_Type_create_subarray(int ndims, const int sizes[], const int subsizes[], const int starts[],
+                             int order, MPI_Datatype oldtype, MPI_Datatype *newtype);
 int MPI_Type_commit(MPI_Datatype *type);
 int MPI_Type_free(MPI_Datatype *type);
 int MPI_Get_count(const MPI_Status *status, MPI_Datatype type, int *count);
@@ -129,19 +127,17 @@ int MPI_Gather(const void *sendbuf, int scount, MPI_Datatype stype, void *recvbu
 int MPI_Gatherv(const void *sendbuf, int scount, MPI_Datatype stype, void *recvbuf,
                 const int rcounts[], const int displs[], MPI_Datatype rtype, int root,
                 MPI_Comm comm);
-int MPI_Allgather(const void *sendbuf, int scount, MPI_Datatype stype, void *recvbuf,
-                  int rcount, MPI_Datatype rtype, MPI_Comm comm);
-int MPI_Allgatherv(const void *sendbuf, int scount, MPI_Datatype stype, void *recvbuf,
-                   const int rcounts[], const int displs[], MPI_Datatype rtype,
-                   MPI_Comm comm);
-int MPI_Scatterv(const void *sendbuf, const int scounts[], const int displs[],
-                 MPI_Datatype stype, void *recvbuf, int rcount, MPI_Datatype rtype, int root,
-                 MPI_Comm comm);
-int MPI_Alltoall(const void *sendbuf, int scount, MPI_Datatype stype, void *recvbuf,
-                 int rcount, MPI_Datatype rtype, MPI_Comm comm);
-int MPI_Alltoallv(const void *sendbuf, const int scounts[], const int sdispls[],
-                  MPI_Datatype stype, void *recvbuf, const int rcounts[], const int rdispls[],
+int MPI_Allgather(const void *sendbuf, int scount, MPI_Datatype stype, void *recvbuf, int rcount,
                   MPI_Datatype rtype, MPI_Comm comm);
+int MPI_Allgatherv(const void *sendbuf, int scount, MPI_Datatype stype, void *recvbuf,
+                   const int rcounts[], const int displs[], MPI_Datatype rtype, MPI_Comm comm);
+int MPI_Scatterv(const void *sendbuf, const int scounts[], const int displs[], MPI_Datatype stype,
+                 void *recvbuf, int rcount, MPI_Datatype rtype, int root, MPI_Comm comm);
+int MPI_Alltoall(const void *sendbuf, int scount, MPI_Datatype stype, void *recvbuf, int rcount,
+                 MPI_Datatype rtype, MPI_Comm comm);
+int MPI_Alltoallv(const void *sendbuf, const int scounts[], const int sdispls[], MPI_Datatype stype,
+                  void *recvbuf, const int rcounts[], const int rdispls[], MPI_Datatype rtype,
+                  MPI_Comm comm);
 
 /* Point to point: refused (abort), except the calls without a peer */
 int MPI_Send(const void *buf, int count, MPI_Datatype type, int dest, int tag, MPI_Comm comm);
@@ -152,8 +148,8 @@ int MPI_Isend(const void *buf, int count, MPI_Datatype type, int dest, int tag, 
 int MPI_Irecv(void *buf, int count, MPI_Datatype type, int source, int tag, MPI_Comm comm,
               MPI_Request *req);
 int MPI_Sendrecv(const void *sendbuf, int scount, MPI_Datatype stype, int dest, int stag,
-                 void *recvbuf, int rcount, MPI_Datatype rtype, int source, int rtag,
-                 MPI_Comm comm, MPI_Status *status);
+                 void *recvbuf, int rcount, MPI_Datatype rtype, int source, int rtag, MPI_Comm comm,
+                 MPI_Status *status);
 int MPI_Probe(int source, int tag, MPI_Comm comm, MPI_Status *status);
 int MPI_Iprobe(int source, int tag, MPI_Comm comm, int *flag, MPI_Status *status);
 int MPI_Wait(MPI_Request *req, MPI_Status *status);
@@ -172,8 +168,8 @@ int MPI_File_set_view(MPI_File fh, MPI_Offset disp, MPI_Datatype etype, MPI_Data
                       const char *datarep, MPI_Info info);
 int MPI_File_read_at(MPI_File fh, MPI_Offset offset, void *buf, int count, MPI_Datatype type,
                      MPI_Status *status);
-int MPI_File_read_at_all(MPI_File fh, MPI_Offset offset, void *buf, int count,
-                         MPI_Datatype type, MPI_Status *status);
+int MPI_File_read_at_all(MPI_File fh, MPI_Offset offset, void *buf, int count, MPI_Datatype type,
+                         MPI_Status *status);
 int MPI_File_set_errhandler(MPI_File fh, MPI_Errhandler errhandler);
 
 #endif

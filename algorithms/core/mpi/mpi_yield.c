@@ -61,7 +61,8 @@ int MPI_Waitany(int n, MPI_Request reqs[], int *index, MPI_Status *st)
     return rc;
 }
 
-int MPI_Recv(void *buf, int count, MPI_Datatype type, int src, int tag, MPI_Comm comm, MPI_Status *st)
+int MPI_Recv(void *buf, int count, MPI_Datatype type, int src, int tag, MPI_Comm comm,
+             MPI_Status *st)
 {
     if (!pas_mpi_yield_get())
         return PMPI_Recv(buf, count, type, src, tag, comm, st);
@@ -85,11 +86,12 @@ int MPI_Ssend(const void *buf, int count, MPI_Datatype type, int dest, int tag, 
     return finish(PMPI_Issend(buf, count, type, dest, tag, comm, &r), &r, MPI_STATUS_IGNORE);
 }
 
-int MPI_Sendrecv(const void *sbuf, int scount, MPI_Datatype stype, int dest, int stag, void *rbuf, int rcount,
-                 MPI_Datatype rtype, int src, int rtag, MPI_Comm comm, MPI_Status *st)
+int MPI_Sendrecv(const void *sbuf, int scount, MPI_Datatype stype, int dest, int stag, void *rbuf,
+                 int rcount, MPI_Datatype rtype, int src, int rtag, MPI_Comm comm, MPI_Status *st)
 {
     if (!pas_mpi_yield_get())
-        return PMPI_Sendrecv(sbuf, scount, stype, dest, stag, rbuf, rcount, rtype, src, rtag, comm, st);
+        return PMPI_Sendrecv(sbuf, scount, stype, dest, stag, rbuf, rcount, rtype, src, rtag, comm,
+                             st);
     MPI_Request r[2];
     MPI_Status s[2];
     int rc = PMPI_Irecv(rbuf, rcount, rtype, src, rtag, comm, &r[0]);
@@ -108,78 +110,95 @@ int MPI_Sendrecv(const void *sbuf, int scount, MPI_Datatype stype, int dest, int
 }
 
 /* Collectives: the nonblocking twin, then a yielding wait. */
-#define YIELDING(blocking, nonblocking)                                                           \
-    do {                                                                                          \
-        if (!pas_mpi_yield_get())                                                                            \
-            return blocking;                                                                      \
-        MPI_Request r_;                                                                           \
-        return finish(nonblocking, &r_, MPI_STATUS_IGNORE);                                       \
+#define YIELDING(blocking, nonblocking)                                                            \
+    do {                                                                                           \
+        if (!pas_mpi_yield_get())                                                                  \
+            return blocking;                                                                       \
+        MPI_Request r_;                                                                            \
+        return finish(nonblocking, &r_, MPI_STATUS_IGNORE);                                        \
     } while (0)
 
-int MPI_Barrier(MPI_Comm comm) { YIELDING(PMPI_Barrier(comm), PMPI_Ibarrier(comm, &r_)); }
+int MPI_Barrier(MPI_Comm comm)
+{
+    YIELDING(PMPI_Barrier(comm), PMPI_Ibarrier(comm, &r_));
+}
 
 int MPI_Bcast(void *buf, int count, MPI_Datatype type, int root, MPI_Comm comm)
 {
-    YIELDING(PMPI_Bcast(buf, count, type, root, comm), PMPI_Ibcast(buf, count, type, root, comm, &r_));
+    YIELDING(PMPI_Bcast(buf, count, type, root, comm),
+             PMPI_Ibcast(buf, count, type, root, comm, &r_));
 }
 
 int MPI_Allreduce(const void *s, void *r, int count, MPI_Datatype type, MPI_Op op, MPI_Comm comm)
 {
-    YIELDING(PMPI_Allreduce(s, r, count, type, op, comm), PMPI_Iallreduce(s, r, count, type, op, comm, &r_));
+    YIELDING(PMPI_Allreduce(s, r, count, type, op, comm),
+             PMPI_Iallreduce(s, r, count, type, op, comm, &r_));
 }
 
-int MPI_Reduce(const void *s, void *r, int count, MPI_Datatype type, MPI_Op op, int root, MPI_Comm comm)
+int MPI_Reduce(const void *s, void *r, int count, MPI_Datatype type, MPI_Op op, int root,
+               MPI_Comm comm)
 {
-    YIELDING(PMPI_Reduce(s, r, count, type, op, root, comm), PMPI_Ireduce(s, r, count, type, op, root, comm, &r_));
+    YIELDING(PMPI_Reduce(s, r, count, type, op, root, comm),
+             PMPI_Ireduce(s, r, count, type, op, root, comm, &r_));
 }
 
 int MPI_Exscan(const void *s, void *r, int count, MPI_Datatype type, MPI_Op op, MPI_Comm comm)
 {
-    YIELDING(PMPI_Exscan(s, r, count, type, op, comm), PMPI_Iexscan(s, r, count, type, op, comm, &r_));
+    YIELDING(PMPI_Exscan(s, r, count, type, op, comm),
+             PMPI_Iexscan(s, r, count, type, op, comm, &r_));
 }
 
-int MPI_Allgather(const void *s, int sc, MPI_Datatype st, void *r, int rc, MPI_Datatype rt, MPI_Comm comm)
+int MPI_Allgather(const void *s, int sc, MPI_Datatype st, void *r, int rc, MPI_Datatype rt,
+                  MPI_Comm comm)
 {
-    YIELDING(PMPI_Allgather(s, sc, st, r, rc, rt, comm), PMPI_Iallgather(s, sc, st, r, rc, rt, comm, &r_));
+    YIELDING(PMPI_Allgather(s, sc, st, r, rc, rt, comm),
+             PMPI_Iallgather(s, sc, st, r, rc, rt, comm, &r_));
 }
 
-int MPI_Allgatherv(const void *s, int sc, MPI_Datatype st, void *r, const int rc[], const int rd[], MPI_Datatype rt,
-                   MPI_Comm comm)
+int MPI_Allgatherv(const void *s, int sc, MPI_Datatype st, void *r, const int rc[], const int rd[],
+                   MPI_Datatype rt, MPI_Comm comm)
 {
-    YIELDING(PMPI_Allgatherv(s, sc, st, r, rc, rd, rt, comm), PMPI_Iallgatherv(s, sc, st, r, rc, rd, rt, comm, &r_));
+    YIELDING(PMPI_Allgatherv(s, sc, st, r, rc, rd, rt, comm),
+             PMPI_Iallgatherv(s, sc, st, r, rc, rd, rt, comm, &r_));
 }
 
-int MPI_Gather(const void *s, int sc, MPI_Datatype st, void *r, int rc, MPI_Datatype rt, int root, MPI_Comm comm)
+int MPI_Gather(const void *s, int sc, MPI_Datatype st, void *r, int rc, MPI_Datatype rt, int root,
+               MPI_Comm comm)
 {
-    YIELDING(PMPI_Gather(s, sc, st, r, rc, rt, root, comm), PMPI_Igather(s, sc, st, r, rc, rt, root, comm, &r_));
+    YIELDING(PMPI_Gather(s, sc, st, r, rc, rt, root, comm),
+             PMPI_Igather(s, sc, st, r, rc, rt, root, comm, &r_));
 }
 
-int MPI_Gatherv(const void *s, int sc, MPI_Datatype st, void *r, const int rc[], const int rd[], MPI_Datatype rt,
-                int root, MPI_Comm comm)
+int MPI_Gatherv(const void *s, int sc, MPI_Datatype st, void *r, const int rc[], const int rd[],
+                MPI_Datatype rt, int root, MPI_Comm comm)
 {
     YIELDING(PMPI_Gatherv(s, sc, st, r, rc, rd, rt, root, comm),
              PMPI_Igatherv(s, sc, st, r, rc, rd, rt, root, comm, &r_));
 }
 
-int MPI_Scatter(const void *s, int sc, MPI_Datatype st, void *r, int rc, MPI_Datatype rt, int root, MPI_Comm comm)
+int MPI_Scatter(const void *s, int sc, MPI_Datatype st, void *r, int rc, MPI_Datatype rt, int root,
+                MPI_Comm comm)
 {
-    YIELDING(PMPI_Scatter(s, sc, st, r, rc, rt, root, comm), PMPI_Iscatter(s, sc, st, r, rc, rt, root, comm, &r_));
+    YIELDING(PMPI_Scatter(s, sc, st, r, rc, rt, root, comm),
+             PMPI_Iscatter(s, sc, st, r, rc, rt, root, comm, &r_));
 }
 
-int MPI_Scatterv(const void *s, const int sc[], const int sd[], MPI_Datatype st, void *r, int rc, MPI_Datatype rt,
-                 int root, MPI_Comm comm)
+int MPI_Scatterv(const void *s, const int sc[], const int sd[], MPI_Datatype st, void *r, int rc,
+                 MPI_Datatype rt, int root, MPI_Comm comm)
 {
     YIELDING(PMPI_Scatterv(s, sc, sd, st, r, rc, rt, root, comm),
              PMPI_Iscatterv(s, sc, sd, st, r, rc, rt, root, comm, &r_));
 }
 
-int MPI_Alltoall(const void *s, int sc, MPI_Datatype st, void *r, int rc, MPI_Datatype rt, MPI_Comm comm)
+int MPI_Alltoall(const void *s, int sc, MPI_Datatype st, void *r, int rc, MPI_Datatype rt,
+                 MPI_Comm comm)
 {
-    YIELDING(PMPI_Alltoall(s, sc, st, r, rc, rt, comm), PMPI_Ialltoall(s, sc, st, r, rc, rt, comm, &r_));
+    YIELDING(PMPI_Alltoall(s, sc, st, r, rc, rt, comm),
+             PMPI_Ialltoall(s, sc, st, r, rc, rt, comm, &r_));
 }
 
-int MPI_Alltoallv(const void *s, const int sc[], const int sd[], MPI_Datatype st, void *r, const int rc[],
-                  const int rd[], MPI_Datatype rt, MPI_Comm comm)
+int MPI_Alltoallv(const void *s, const int sc[], const int sd[], MPI_Datatype st, void *r,
+                  const int rc[], const int rd[], MPI_Datatype rt, MPI_Comm comm)
 {
     YIELDING(PMPI_Alltoallv(s, sc, sd, st, r, rc, rd, rt, comm),
              PMPI_Ialltoallv(s, sc, sd, st, r, rc, rd, rt, comm, &r_));

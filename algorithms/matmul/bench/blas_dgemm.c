@@ -29,7 +29,8 @@ int main(int argc, char **argv)
         return 2;
     }
     size_t nn = (size_t)n * n;
-    double *a = malloc(nn * sizeof(double)), *b = malloc(nn * sizeof(double)), *c = malloc(nn * sizeof(double));
+    double *a = malloc(nn * sizeof(double)), *b = malloc(nn * sizeof(double)),
+           *c = malloc(nn * sizeof(double));
     if (!a || !b || !c) {
         fprintf(stderr, "blas_dgemm: cannot allocate 3 x %d^2 doubles\n", n);
         return 1;
@@ -52,8 +53,9 @@ int main(int argc, char **argv)
     int ok = fabs(s - c[(size_t)2 * n + 1]) <= 1e-10 * n;
     qsort(t, (size_t)reps, sizeof(double), cmp);
     double med = t[reps / 2];
-    printf("blas_dgemm n=%d threads=%d median_s=%.4f gflops=%.2f check=%s\n", n, openblas_get_num_threads(), med,
-           2.0 * n * (double)n * n / med / 1e9, ok ? "ok" : "WRONG");
+    printf("blas_dgemm n=%d threads=%d median_s=%.4f gflops=%.2f check=%s\n", n,
+           openblas_get_num_threads(), med, 2.0 * n * (double)n * n / med / 1e9,
+           ok ? "ok" : "WRONG");
     free(a), free(b), free(c);
     return ok ? 0 : 1;
 }

@@ -45,7 +45,8 @@ int main(int argc, char **argv)
 #endif
     openblas_set_num_threads(threads);
     size_t nn = (size_t)n * n;
-    double *a = malloc(nn * sizeof(double)), *b = malloc(nn * sizeof(double)), *c = malloc(nn * sizeof(double));
+    double *a = malloc(nn * sizeof(double)), *b = malloc(nn * sizeof(double)),
+           *c = malloc(nn * sizeof(double));
     if (!a || !b || !c)
         return 1;
     for (size_t i = 0; i < nn; i++) {
@@ -57,9 +58,11 @@ int main(int argc, char **argv)
         for (int k = 0; k < 2; k++) {
             double w0 = clock_of(CLOCK_MONOTONIC), c0 = clock_of(CLOCK_PROCESS_CPUTIME_ID);
             if (k == 0)
-                pas_matmul_dgemm(0, 0, (size_t)n, (size_t)n, (size_t)n, 1.0, a, (size_t)n, b, (size_t)n, 0.0, c, (size_t)n);
+                pas_matmul_dgemm(0, 0, (size_t)n, (size_t)n, (size_t)n, 1.0, a, (size_t)n, b,
+                                 (size_t)n, 0.0, c, (size_t)n);
             else
-                cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.0, a, n, b, n, 0.0, c, n);
+                cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.0, a, n, b, n,
+                            0.0, c, n);
             if (r >= 0) {
                 wall[k][r] = clock_of(CLOCK_MONOTONIC) - w0;
                 cpu[k][r] = (clock_of(CLOCK_PROCESS_CPUTIME_ID) - c0) / threads;
@@ -72,11 +75,13 @@ int main(int argc, char **argv)
         qsort(cpu[k], (size_t)reps, sizeof(double), cmp);
         med_w[k] = wall[k][reps / 2];
         med_c[k] = cpu[k][reps / 2];
-        printf("kernel %-15s n=%d threads=%d  wall %.1f GFLOP/s  cpu %.1f GFLOP/s per thread-second x %d = %.1f\n",
-               name[k], n, threads, flops / med_w[k] / 1e9, flops / med_c[k] / 1e9 / threads, threads,
-               flops / med_c[k] / 1e9);
+        printf("kernel %-15s n=%d threads=%d  wall %.1f GFLOP/s  cpu %.1f GFLOP/s per "
+               "thread-second x %d = %.1f\n",
+               name[k], n, threads, flops / med_w[k] / 1e9, flops / med_c[k] / 1e9 / threads,
+               threads, flops / med_c[k] / 1e9);
     }
-    printf("kernel ratio pas/OpenBLAS  wall %.3f  cpu %.3f\n", med_w[1] / med_w[0], med_c[1] / med_c[0]);
+    printf("kernel ratio pas/OpenBLAS  wall %.3f  cpu %.3f\n", med_w[1] / med_w[0],
+           med_c[1] / med_c[0]);
     free(a), free(b), free(c);
     return 0;
 }

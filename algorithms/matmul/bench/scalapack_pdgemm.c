@@ -15,8 +15,8 @@ void Cblacs_gridinit(int *icontxt, char *order, int nprow, int npcol);
 void Cblacs_gridinfo(int icontxt, int *nprow, int *npcol, int *myrow, int *mycol);
 void Cblacs_gridexit(int icontxt);
 int numroc_(const int *n, const int *nb, const int *iproc, const int *isrcproc, const int *nprocs);
-void descinit_(int *desc, const int *m, const int *n, const int *mb, const int *nb, const int *irsrc,
-               const int *icsrc, const int *ictxt, const int *lld, int *info);
+void descinit_(int *desc, const int *m, const int *n, const int *mb, const int *nb,
+               const int *irsrc, const int *icsrc, const int *ictxt, const int *lld, int *info);
 void pdgemm_(const char *transa, const char *transb, const int *m, const int *n, const int *k,
              const double *alpha, const double *a, const int *ia, const int *ja, const int *desca,
              const double *b, const int *ib, const int *jb, const int *descb, const double *beta,
@@ -54,7 +54,8 @@ int main(int argc, char **argv)
     int lld = lm > 1 ? lm : 1, desc[9];
     descinit_(desc, &n, &n, &nb, &nb, &zero, &zero, &ctx, &lld, &info);
     size_t cnt = (size_t)lld * (ln > 0 ? ln : 1);
-    double *a = malloc(cnt * sizeof(double)), *b = malloc(cnt * sizeof(double)), *c = malloc(cnt * sizeof(double));
+    double *a = malloc(cnt * sizeof(double)), *b = malloc(cnt * sizeof(double)),
+           *c = malloc(cnt * sizeof(double));
     for (size_t i = 0; i < cnt; i++) {
         a[i] = (double)((i * 7919 + (size_t)me) % 1000) / 1000 - 0.5;
         b[i] = (double)((i * 104729 + (size_t)me) % 1000) / 1000 - 0.5;
@@ -64,7 +65,8 @@ int main(int argc, char **argv)
     for (int r = -1; r < reps; r++) {
         MPI_Barrier(MPI_COMM_WORLD);
         double t0 = MPI_Wtime();
-        pdgemm_("N", "N", &n, &n, &n, &alpha, a, &one, &one, desc, b, &one, &one, desc, &beta, c, &one, &one, desc);
+        pdgemm_("N", "N", &n, &n, &n, &alpha, a, &one, &one, desc, b, &one, &one, desc, &beta, c,
+                &one, &one, desc);
         double dt = MPI_Wtime() - t0, mx;
         MPI_Allreduce(&dt, &mx, 1, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
         if (r >= 0)
