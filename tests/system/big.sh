@@ -28,6 +28,16 @@ fi
 dir=$(mktemp -d "${PAS_BIG_DIR:-/tmp}/pas-big.XXXXXX")
 trap 'rm -rf "$dir"' EXIT
 n=540000000 # 540M u64 keys = 4.32 GB > 4 GiB = 4.29 GB
+# two 4.32 GB files (and, where the directory is a tmpfs, as much memory):
+# a machine without the room cannot run the test, which is not pas failing
+free_kb=$(df -Pk "$dir" | awk 'NR == 2 {print $4}')
+if [ "${free_kb:-0}" -lt $((9 * 1024 * 1024)) ]; then
+    skip=$((skip + 1))
+    echo "  skip  the > 4 GiB file round trip needs 9 GiB free in $(dirname "$dir"), it has $((${free_kb:-0} / 1024)) MiB (set PAS_BIG_DIR)"
+    echo "big: $pass passed, $fail failed, $skip skipped"
+    [ $fail -eq 0 ]
+    exit
+fi
 np=2
 [ "${PAS_MPI:-1}" = 0 ] && np=1
 if jobs/pas-launch -n $np -t 900 "$bin/pas-sort" --n $n --dist reverse --out "$dir/a.bin" --mem-limit 8Gi --reps 1 --warmup 0 --quiet &&
