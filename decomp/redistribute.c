@@ -151,7 +151,7 @@ agree:
         rc = PAS_ERR_MPI;
         goto out;
     }
-unpack:
+unpack:; /* (a declaration follows: C11 wants a statement after a label) */
     /* unpack in the source's order: its columns are our columns (or rows,
      * transposed), its rows our rows (or columns) */
     char *bc = b;

@@ -52,6 +52,7 @@ Test(mpi_serial, fortran_order_subarray)
     {                                                                                              \
         int v = 0;                                                                                 \
         MPI_Request r;                                                                             \
+        (void)v;                                                                                   \
         (void)r;                                                                                   \
         call;                                                                                      \
     }
