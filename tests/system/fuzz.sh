@@ -18,6 +18,7 @@ mkdir -p build
 san="fuzzer-no-link,address,undefined"
 mk="make --no-print-directory MPI=0 CC=clang SANITIZE=$san BUILD=build/fuzz BINDIR=build/fuzz/bin"
 if ! $mk -j"$(nproc)" lib >build/fuzz-build.log 2>&1; then
+    echo "  FAIL  the fuzzing build (clang, MPI=0) of libpas failed:"
     tail -n 20 build/fuzz-build.log
     echo "fuzz: 0 passed, 1 failed, 0 skipped"
     exit 1
