@@ -5,6 +5,12 @@
 #endif
 #include <sched.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#endif
 
 #ifdef _OPENMP
 #include <omp.h>
@@ -16,16 +22,110 @@
 #include "matmul_internal.h"
 #include "pas_matmul.h"
 
-/* PAS_MATMUL_BLOCKS="MC,KC,NC" overrides the cache blocking (for tuning);
- * MC and NC are rounded up to the register tile. */
-static void pas_matmul_blocks_env(size_t *mc, size_t *kc, size_t *nc, size_t mr, size_t nr)
+/* ---- cache blocking, chosen at run time ---------------------------------- */
+
+/* The size of this CPU's level-`level` data (or unified) cache: sysconf (glibc
+ * reads cpuid leaf 4, or 0x8000001D on AMD), else /sys; 0 when unknown. */
+static size_t cache_size(int level)
 {
+    long v = 0;
+#if defined(_SC_LEVEL1_DCACHE_SIZE) && defined(_SC_LEVEL3_CACHE_SIZE)
+    v = sysconf(level == 1   ? _SC_LEVEL1_DCACHE_SIZE
+                : level == 2 ? _SC_LEVEL2_CACHE_SIZE
+                             : _SC_LEVEL3_CACHE_SIZE);
+#endif
+    for (int i = 0; v <= 0 && i < 8; i++) { /* index0..: level, type, size ("48K") */
+        char path[80], type[16] = "";
+        int lv = 0;
+        unsigned long kib = 0;
+        snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu0/cache/index%d/level", i);
+        FILE *f = fopen(path, "r");
+        if (!f)
+            break;
+        int ok = fscanf(f, "%d", &lv) == 1;
+        fclose(f);
+        snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu0/cache/index%d/type", i);
+        if ((f = fopen(path, "r"))) {
+            ok = ok && fscanf(f, "%15s", type) == 1;
+            fclose(f);
+        }
+        snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu0/cache/index%d/size", i);
+        if ((f = fopen(path, "r"))) {
+            ok = ok && fscanf(f, "%luK", &kib) == 1;
+            fclose(f);
+        }
+        if (ok && lv == level && strcmp(type, "Instruction") != 0)
+            v = (long)(kib * 1024);
+    }
+    return v > 0 ? (size_t)v : 0;
+}
+
+/* This CPU as the blocking rule sees it: vendor and family from cpuid. */
+static pas_matmul_cpu_t detect_cpu(void)
+{
+    pas_matmul_cpu_t cpu = {0, 0, cache_size(1), cache_size(2), cache_size(3)};
+#if defined(__x86_64__) || defined(__i386__)
+    unsigned eax, ebx, ecx, edx;
+    if (__get_cpuid(0, &eax, &ebx, &ecx, &edx)) {
+        cpu.amd = ebx == 0x68747541; /* "Auth" of AuthenticAMD */
+        if (__get_cpuid(1, &eax, &ebx, &ecx, &edx)) {
+            unsigned fam = (eax >> 8) & 0xf;
+            cpu.family = (int)(fam == 0xf ? fam + ((eax >> 20) & 0xff) : fam);
+        }
+    }
+#endif
+    return cpu;
+}
+
+static size_t clamp(size_t x, size_t lo, size_t hi)
+{
+    return x < lo ? lo : x > hi ? hi : x;
+}
+
+void pas_matmul_blocks_for(const pas_matmul_cpu_t *cpu, size_t elem, size_t mr, size_t nr,
+                           const size_t table[3], size_t out[3])
+{
+    if ((cpu->amd && (cpu->family == 25 || cpu->family == 26)) || !cpu->l1d || !cpu->l2 || !elem) {
+        out[0] = table[0], out[1] = table[1], out[2] = table[2];
+        return;
+    }
+    size_t kc = clamp(cpu->l1d / 2 / (nr * elem) / 16 * 16, 128, 768);
+    size_t mc = clamp(cpu->l2 / 2 / (kc * elem) / mr * mr, mr, (1024 + mr - 1) / mr * mr);
+    size_t nc = cpu->l3 ? cpu->l3 / 4 / (kc * elem) / nr * nr : table[2];
+    out[0] = mc, out[1] = kc, out[2] = clamp(nc, 16 * nr, 4096);
+}
+
+/* This machine's blocks for one element type: the rule above on the caches
+ * found once per process (a race only computes the same values twice);
+ * PAS_MATMUL_BLOCKS="MC,KC,NC" overrides them (for tuning), MC and NC
+ * rounded up to the register tile. */
+static void pas_matmul_blocks(size_t elem, size_t mr, size_t nr, const size_t table[3], size_t *mc,
+                              size_t *kc, size_t *nc)
+{
+    static pas_matmul_cpu_t cpu;
+    static int known;
+    if (!__atomic_load_n(&known, __ATOMIC_ACQUIRE)) {
+        pas_matmul_cpu_t c = detect_cpu();
+        __atomic_store_n(&cpu.amd, c.amd, __ATOMIC_RELAXED);
+        __atomic_store_n(&cpu.family, c.family, __ATOMIC_RELAXED);
+        __atomic_store_n(&cpu.l1d, c.l1d, __ATOMIC_RELAXED);
+        __atomic_store_n(&cpu.l2, c.l2, __ATOMIC_RELAXED);
+        __atomic_store_n(&cpu.l3, c.l3, __ATOMIC_RELAXED);
+        __atomic_store_n(&known, 1, __ATOMIC_RELEASE);
+    }
+    pas_matmul_cpu_t c = {
+        __atomic_load_n(&cpu.amd, __ATOMIC_RELAXED), __atomic_load_n(&cpu.family, __ATOMIC_RELAXED),
+        __atomic_load_n(&cpu.l1d, __ATOMIC_RELAXED), __atomic_load_n(&cpu.l2, __ATOMIC_RELAXED),
+        __atomic_load_n(&cpu.l3, __ATOMIC_RELAXED)};
+    size_t b[3];
+    pas_matmul_blocks_for(&c, elem, mr, nr, table, b);
+    *mc = b[0], *kc = b[1], *nc = b[2];
     const char *e = getenv("PAS_MATMUL_BLOCKS");
-    unsigned long a, b, c;
-    if (e && sscanf(e, "%lu,%lu,%lu", &a, &b, &c) == 3 && a && b && c) {
-        *mc = (a + mr - 1) / mr * mr;
-        *kc = b;
-        *nc = (c + nr - 1) / nr * nr;
+    unsigned long x, y, z;
+    if (e && sscanf(e, "%lu,%lu,%lu", &x, &y, &z) == 3 && x && y && z) {
+        *mc = (x + mr - 1) / mr * mr;
+        *kc = y;
+        *nc = (z + nr - 1) / nr * nr;
     }
 }
 
@@ -96,6 +196,18 @@ void pas_matmul_kernel_shape(int is_float, int *mr, int *nr, int *vector_bytes)
     *mr = is_float ? PAS_MR_s : PAS_MR_d;
     *nr = is_float ? PAS_NR_s : PAS_NR_d;
     *vector_bytes = PAS_VBYTES;
+}
+
+void pas_matmul_kernel_blocks(int is_float, size_t blocks[3])
+{
+    if (is_float)
+        pas_matmul_blocks(sizeof(float), PAS_MR_s, PAS_NR_s,
+                          (const size_t[3]){PAS_MC_s, PAS_KC_s, PAS_NC_s}, &blocks[0], &blocks[1],
+                          &blocks[2]);
+    else
+        pas_matmul_blocks(sizeof(double), PAS_MR_d, PAS_NR_d,
+                          (const size_t[3]){PAS_MC_d, PAS_KC_d, PAS_NC_d}, &blocks[0], &blocks[1],
+                          &blocks[2]);
 }
 
 /* ---- the optional CBLAS backend (build: PAS_HAVE_CBLAS; run: --kernel) ---- */

@@ -234,11 +234,12 @@ static pas_status FN(gemm)(int ta, int tb, size_t m, size_t n, size_t k, T alpha
 #endif
     if ((double)m * n * (k + 1) < 2e5)
         nt = 1; /* a team costs more than it saves */
-    /* Block sizes: the defaults, or PAS_MATMUL_BLOCKS="MC,KC,NC" (tuning);
-     * then evened out so that no block is a sliver (n = 4096 with NC = 4032
-     * would leave a 64-column block). */
-    size_t MC = MCDEF, KC = KCDEF, NC = NCDEF;
-    pas_matmul_blocks_env(&MC, &KC, &NC, MR, NR);
+    /* Block sizes: this CPU's (the table's on Zen 4 and Zen 5, else from its
+     * cache sizes), or PAS_MATMUL_BLOCKS="MC,KC,NC" (tuning); then evened out
+     * so that no block is a sliver (n = 4096 with NC = 4032 would leave a
+     * 64-column block). */
+    size_t MC, KC, NC;
+    pas_matmul_blocks(sizeof(T), MR, NR, (const size_t[3]){MCDEF, KCDEF, NCDEF}, &MC, &KC, &NC);
     size_t kblocks = (k + KC - 1) / KC, nblocks = (n + NC - 1) / NC;
     if (kblocks)
         KC = (k + kblocks - 1) / kblocks;

@@ -50,18 +50,39 @@
 #define PAS_NR_d PAS_NR_TILE
 #define PAS_NR_s PAS_NR_TILE
 
-/* Cache blocking: MC x KC A block in L2 (1 MiB, all of it on Zen 4), KC x NC
- * B block in L3; the KC x NR B micro-panel (24 KiB) is reused from L2, since
- * the A micro-panel streaming through L1 evicts it (hence PAS_PF_B).  Chosen
- * by sweeps of PAS_MATMUL_BLOCKS on Zen 4 with 2 threads, interleaved with
- * OpenBLAS (algorithms/matmul/bench/kernel_vs_blas.c): 256 x 512 x 4096 beat
- * 256 x 384, 192 x 512, 128 x 768, 320 x 384 and NC = 1024 or 2048 by 1-3%. */
+/* Cache blocking: MC x KC A block in L2, KC x NC B block in L3; the KC x NR
+ * B micro-panel is reused from L1/L2 (the A micro-panel streaming through L1
+ * evicts it, hence PAS_PF_B).  The table below is for Zen 4 and Zen 5 (and
+ * any CPU whose caches are unknown), chosen by sweeps of PAS_MATMUL_BLOCKS on
+ * Zen 4 (32 KiB L1d, 1 MiB L2) with 2 threads, interleaved with OpenBLAS
+ * (algorithms/matmul/bench/kernel_vs_blas.c): 256 x 512 x 4096 beat 256 x
+ * 384, 192 x 512, 128 x 768, 320 x 384 and NC = 1024 or 2048 by 1-3%.  Other
+ * CPUs get blocks from their cache sizes (pas_matmul_blocks_for). */
 #define PAS_KC_d 512
 #define PAS_MC_d 256
 #define PAS_NC_d 4096
 #define PAS_KC_s 768
 #define PAS_MC_s 256
 #define PAS_NC_s 4096
+
+/* The CPU as the blocking rule sees it: AMD or not, cpuid family, and the
+ * L1 data, L2 and L3 sizes in bytes (0: unknown). */
+typedef struct {
+    int amd, family;
+    size_t l1d, l2, l3;
+} pas_matmul_cpu_t;
+
+/* local, pure: the cache blocks out = {MC, KC, NC} for elements of elem
+ * bytes and an mr x nr register tile on cpu.  AMD family 25 or 26 (Zen 4,
+ * Zen 5; also Zen 3), or unknown L1/L2: table ({MC, KC, NC}, measured on Zen
+ * 4).  Otherwise: KC puts the KC x NR B micro-panel in half of L1 (multiple
+ * of 16, 128..768), MC the MC x KC A block in half of L2 (multiple of mr, at
+ * most 1024), NC the KC x NC B block in a quarter of L3 (at most 4096): on
+ * the Intel Xeon with 48 KiB L1d and 2 MiB L2 that is 256 x 512 x 4096 for
+ * double, which beat 512 x 512, 320 x 768, 256 x 768, 192 x 768 and 384 x
+ * 384 there (algorithms/matmul/README.md). */
+void pas_matmul_blocks_for(const pas_matmul_cpu_t *cpu, size_t elem, size_t mr, size_t nr,
+                           const size_t table[3], size_t out[3]);
 
 /* The micro-kernel prefetches the packed B row this many rows ahead (see
  * ukernel in local_gemm_tmpl.h); chosen by a sweep on Zen 4. */

@@ -43,6 +43,9 @@ int pas_matmul_kernel(void);
 
 /* local: the register tile (MR x NR) and vector width (bytes) of this build. */
 void pas_matmul_kernel_shape(int is_float, int *mr, int *nr, int *vector_bytes);
+/* local: the cache blocks {MC, KC, NC} the kernel uses on this machine
+ * (chosen from the CPU and its cache sizes, or PAS_MATMUL_BLOCKS). */
+void pas_matmul_kernel_blocks(int is_float, size_t blocks[3]);
 
 /* local: double FMA throughput of this process's OpenMP team in GFLOP/s,
  * measured over about `seconds` with independent vector FMA chains.  The

@@ -1,6 +1,7 @@
 /* Unit tests of the local matmul kernel: packing, the micro-kernel and edge
  * tiles, and the whole gemm against a naive triple loop, for double and
  * float, all transposes, alpha/beta variants and k = 0. */
+#define _POSIX_C_SOURCE 200809L /* setenv */
 #include <criterion/criterion.h>
 #include <math.h>
 #include <omp.h>
@@ -251,6 +252,57 @@ Test(matmul_gemm, cblas_backend_matches_when_built_in)
     for (size_t i = 0; i < m * n; i++)
         cr_assert(fabs(c[i] - r[i]) < 1e-12, "element %zu: %g vs %g", i, c[i], r[i]);
     free(a), free(b), free(c), free(r);
+}
+
+/* ---- cache blocking from the CPU (pas_matmul_blocks_for) ------------------- */
+
+Test(matmul_blocks, zen_keeps_its_table_and_other_cpus_follow_their_caches)
+{
+    const size_t table[3] = {256, 512, 4096};
+    size_t b[3];
+    static const struct {
+        pas_matmul_cpu_t cpu;
+        size_t elem, mr, want[3];
+    } cases[] = {
+        /* Zen 4, Zen 5: the table, whatever the caches */
+        {{1, 25, 32 << 10, 1 << 20, 32 << 20}, 8, 32, {256, 512, 4096}},
+        {{1, 26, 48 << 10, 1 << 20, 32 << 20}, 4, 64, {256, 512, 4096}},
+        /* caches unknown: the table */
+        {{0, 0, 0, 0, 0}, 8, 32, {256, 512, 4096}},
+        {{0, 6, 48 << 10, 0, 0}, 8, 32, {256, 512, 4096}},
+        /* this Intel Xeon (48 KiB L1d, 2 MiB L2, 105 MiB L3): B micro-panel
+         * in half of L1, A block in half of L2; float's KC capped at 768 */
+        {{0, 6, 48 << 10, 2 << 20, 105 << 20}, 8, 32, {256, 512, 4096}},
+        {{0, 6, 48 << 10, 2 << 20, 105 << 20}, 4, 64, {320, 768, 4096}},
+        /* 32 KiB L1d, 256 KiB L2, 6 MiB L3: KC 336, MC 32, NC 582 */
+        {{0, 6, 32 << 10, 256 << 10, 6 << 20}, 8, 32, {32, 336, 582}},
+        /* tiny caches: KC at least 128, MC at least one tile, NC from the table */
+        {{0, 6, 4 << 10, 4 << 10, 0}, 8, 32, {32, 128, 4096}},
+        /* an AMD CPU of another family follows its caches */
+        {{1, 23, 32 << 10, 512 << 10, 16 << 20}, 8, 32, {96, 336, 1560}},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        pas_matmul_blocks_for(&cases[i].cpu, cases[i].elem, cases[i].mr, 6, table, b);
+        cr_assert(b[0] == cases[i].want[0] && b[1] == cases[i].want[1] && b[2] == cases[i].want[2],
+                  "case %zu: %zu x %zu x %zu, want %zu x %zu x %zu", i, b[0], b[1], b[2],
+                  cases[i].want[0], cases[i].want[1], cases[i].want[2]);
+        cr_assert_eq(b[0] % cases[i].mr, 0, "case %zu: MC %zu not a multiple of MR", i, b[0]);
+    }
+}
+
+/* Whatever blocks a machine gets, the product is the same: small and odd
+ * blocks (PAS_MATMUL_BLOCKS) against the triple loop, 1 and 3 threads. */
+Test(matmul_blocks, any_blocks_give_the_same_product)
+{
+    static const char *blocks[] = {"32,128,96", "40,37,50", "1,1,1"};
+    for (size_t i = 0; i < sizeof blocks / sizeof blocks[0]; i++)
+        for (int t = 1; t <= 3; t += 2) {
+            setenv("PAS_MATMUL_BLOCKS", blocks[i], 1);
+            omp_set_num_threads(t);
+            double e = check_d((int)(i & 1), 1, 131, 97, 300, 1.5, i == 1 ? 0 : -0.5);
+            unsetenv("PAS_MATMUL_BLOCKS");
+            cr_assert(e <= 1e-12 * 301, "blocks %s, %d threads: error %g", blocks[i], t, e);
+        }
 }
 
 /* ---- the replica choice of auto / 25d ------------------------------------- */
