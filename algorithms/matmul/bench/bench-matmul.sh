@@ -6,9 +6,11 @@
 #   pas OpenMP-only (MPI=0 build) 1 rank x 2 threads,
 #   pas MPI 2 ranks x 1 thread (grid 1x2) and 1 rank x 2 threads,
 #   OpenBLAS dgemm, 2 threads, OPENBLAS_CORETYPE=SkylakeX,
+#   BLIS dgemm, 2 threads (the kernels BLIS picks for this CPU; BLIS_LIB),
 #   ScaLAPACK pdgemm over OpenBLAS on 2 ranks, NB = 128 and 256 (best kept).
 # Usage: bench-matmul.sh BINDIR SERIAL_BINDIR BENCH_DIR   (make bench-matmul runs it)
-# Environment: N (4096), ROUNDS (3), REPS (3), CORES (2).
+# Environment: N (4096), ROUNDS (3), REPS (3), CORES (2), BLIS_LIB (libblis.so
+# for kernel_vs_blas; make bench-matmul sets it when it found BLIS).
 set -u
 cd "$(dirname "$0")/../../.."
 bindir="$1" serial_bindir="$2" benchdir="$3"
@@ -39,6 +41,7 @@ pas() { # name, launcher args..., -- program args...
 }
 
 echo "bench-matmul: n=$n, $rounds rounds x $reps repetitions, $cores cores; $(date -u '+%Y-%m-%d %H:%M UTC')"
+echo "  cpu: $(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -n 1), family $(sed -n 's/^cpu family[^:]*: //p' /proc/cpuinfo | head -n 1) model $(sed -n 's/^model[^:a-z]*: //p' /proc/cpuinfo | head -n 1); $(uptime | sed 's/.*load average/load average/')"
 echo "  (the machine may be shared with other work: read the ratios, measured side by side)"
 for r in $(seq 1 "$rounds"); do
     echo "  round $r/$rounds ..."
@@ -53,6 +56,10 @@ for r in $(seq 1 "$rounds"); do
         OPENBLAS_CORETYPE=SkylakeX OPENBLAS_NUM_THREADS="$cores" "$benchdir/blas_dgemm" "$n" "$reps" \
             | sed -n 's/.*gflops=\([0-9.]*\) check=ok.*/\1/p' >>"$out/blas"
     fi
+    if [ -x "$benchdir/blis_dgemm" ]; then
+        BLIS_NUM_THREADS="$cores" "$benchdir/blis_dgemm" "$n" "$reps" \
+            | sed -n 's/.*gflops=\([0-9.]*\) check=ok.*/\1/p' >>"$out/blis"
+    fi
     if [ -x "$benchdir/scalapack_pdgemm" ]; then
         for nb in 128 256; do
             OPENBLAS_CORETYPE=SkylakeX OPENBLAS_NUM_THREADS=1 jobs/pas-launch -n "$cores" \
@@ -64,13 +71,13 @@ done
 # The local kernels once more, alternating call by call in one process and
 # timed in CPU seconds too (what a busy neighbour cannot inflate).
 if [ -x "$benchdir/kernel_vs_blas" ]; then
-    OMP_WAIT_POLICY=passive OPENBLAS_CORETYPE=SkylakeX "$benchdir/kernel_vs_blas" "$n" "$cores" $((reps + 2)) >"$out/kernel" 2>&1
+    OMP_WAIT_POLICY=passive OPENBLAS_CORETYPE=SkylakeX "$benchdir/kernel_vs_blas" "$n" "$cores" $((reps + 2)) ${BLIS_LIB:+"$BLIS_LIB"} >"$out/kernel" 2>&1
 fi
 
 get() { [ -s "$out/$1" ] && median <"$out/$1" || echo nan; }
 # the peak is what the cores can do: the best measurement, not the median
 peak=$([ -s "$out/peak" ] && sort -g "$out/peak" | tail -n 1 || echo nan)
-omp=$(get omp) m21=$(get mpi_2x1) m12=$(get mpi_1x2) blas=$(get blas) p128=$(get pdgemm_128) p256=$(get pdgemm_256)
+omp=$(get omp) m21=$(get mpi_2x1) m12=$(get mpi_1x2) blas=$(get blas) blis=$(get blis) p128=$(get pdgemm_128) p256=$(get pdgemm_256)
 best_pd=$(printf '%s\n%s\n' "$p128" "$p256" | grep -v nan | sort -g | tail -n 1)
 best_nb=$([ "$best_pd" = "$p256" ] && echo 256 || echo 128)
 row() { awk -v w="$1" -v g="$2" -v p="$peak" 'BEGIN { if (g == "nan" || g == "") printf "  %-46s %10s\n", w, "skipped"; else printf "  %-46s %10.1f %8.1f%%\n", w, g, 100 * g / p }'; }
@@ -82,18 +89,23 @@ row "pas OpenMP-only (MPI=0), 1 rank x $cores threads" "$omp"
 row "pas MPI, $cores ranks x 1 thread (grid 1x$cores)" "$m21"
 row "pas MPI, 1 rank x $cores threads" "$m12"
 row "OpenBLAS dgemm, $cores threads, SkylakeX" "$blas"
+row "BLIS dgemm, $cores threads" "$blis"
 row "ScaLAPACK pdgemm, $cores ranks, NB=128" "$p128"
 row "ScaLAPACK pdgemm, $cores ranks, NB=256" "$p256"
 echo
-ratio "pas OpenMP-only / OpenBLAS dgemm" "$omp" "$blas" 1.0
+ratio "pas OpenMP-only / OpenBLAS dgemm" "$omp" "$blas" 1.1
+ratio "pas OpenMP-only / BLIS dgemm" "$omp" "$blis" 1.1
 ratio "pas MPI $cores ranks / best pdgemm (NB=$best_nb)" "$m21" "$best_pd" 1.1
-ratio "pas OpenMP-only / FMA peak" "$omp" "$peak" 0.75
-ratio "pas MPI $cores ranks / FMA peak" "$m21" "$peak" 0.75
+ratio "pas MPI $cores ranks x 1 / 1 rank x $cores threads" "$m21" "$m12" 0.95
+ratio "pas OpenMP-only / FMA peak" "$omp" "$peak" 0.85
+ratio "pas MPI 1 rank x $cores threads / FMA peak" "$m12" "$peak" 0.85
+ratio "pas MPI $cores ranks / FMA peak" "$m21" "$peak" 0.85
+echo "  load: $(uptime | sed 's/.*load average/load average/')"
 if [ -s "$out/kernel" ]; then
     echo
     echo "local kernels alternating in one process ($cores threads; cpu = GFLOP per CPU-second of the process):"
     sed 's/^kernel /  /' "$out/kernel"
 fi
-for f in omp mpi_2x1 mpi_1x2 blas pdgemm_128 pdgemm_256 peak; do
+for f in omp mpi_2x1 mpi_1x2 blas blis pdgemm_128 pdgemm_256 peak; do
     [ -s "$out/$f" ] && echo "  samples $f: $(tr '\n' ' ' <"$out/$f")"
 done

@@ -1,8 +1,15 @@
-/* blas_dgemm - peer for bench-matmul: a CBLAS dgemm (OpenBLAS) of n x n
+/* blas_dgemm - peer for bench-matmul: a CBLAS dgemm (OpenBLAS, or BLIS when
+ * built with -DPEER_BLIS against BLIS, whose blis.h declares CBLAS) of n x n
  * matrices, timed like pas-matmul (warm-up, then reps; median).  Prints one
- * line: "blas_dgemm n=N threads=T median_s=S gflops=G check=ok".  The
- * thread count is the library's (OPENBLAS_NUM_THREADS). */
+ * line: "blas_dgemm n=N threads=T median_s=S gflops=G check=ok".  The thread
+ * count is the library's (OPENBLAS_NUM_THREADS, BLIS_NUM_THREADS). */
+#ifdef PEER_BLIS
+#include <blis.h>
+#define peer_threads() ((int)bli_thread_get_num_threads())
+#else
 #include <cblas.h>
+#define peer_threads() openblas_get_num_threads()
+#endif
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,9 +60,8 @@ int main(int argc, char **argv)
     int ok = fabs(s - c[(size_t)2 * n + 1]) <= 1e-10 * n;
     qsort(t, (size_t)reps, sizeof(double), cmp);
     double med = t[reps / 2];
-    printf("blas_dgemm n=%d threads=%d median_s=%.4f gflops=%.2f check=%s\n", n,
-           openblas_get_num_threads(), med, 2.0 * n * (double)n * n / med / 1e9,
-           ok ? "ok" : "WRONG");
+    printf("blas_dgemm n=%d threads=%d median_s=%.4f gflops=%.2f check=%s\n", n, peer_threads(),
+           med, 2.0 * n * (double)n * n / med / 1e9, ok ? "ok" : "WRONG");
     free(a), free(b), free(c);
     return ok ? 0 : 1;
 }
