@@ -2,7 +2,8 @@
 # ensure-deps.sh GROUP - install the Debian packages pas needs, when missing.
 #   serial: a C compiler and make (make MPI=0 run)    core: + Open MPI (make run)
 #   serial-test, core-test: + Criterion, hwloc, zlib, clang-format (make test)
-#   all:  every optional peer (BLAS, BLIS, ScaLAPACK, TBB, Boost, hwloc, zlib, gnuplot)
+#   all:  every optional peer (BLAS, BLIS, ScaLAPACK, TBB, Boost, Highway vqsort, IPS4o, g++ for
+#         the C++ peers, hwloc, zlib, gnuplot)
 # As root it runs apt-get (update once); otherwise it prints the exact line.
 set -u
 group="${1:-core}"
@@ -10,7 +11,7 @@ group="${1:-core}"
 serial="gcc libc6-dev make pkg-config"
 core="$serial openmpi-bin libopenmpi-dev"
 testing="libcriterion-dev hwloc libhwloc-dev zlib1g-dev clang-format"
-optional="libopenblas-dev libblis-dev libscalapack-openmpi-dev libtbb-dev libboost-dev hwloc libhwloc-dev zlib1g-dev gnuplot-nox"
+optional="libopenblas-dev libblis-dev libscalapack-openmpi-dev libtbb-dev libboost-dev libhwy-dev libips4o-dev g++ hwloc libhwloc-dev zlib1g-dev gnuplot-nox"
 case "$group" in
 serial) want="$serial" ;;
 core) want="$core" ;;

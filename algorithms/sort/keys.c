@@ -96,6 +96,10 @@ static void next_pair(const void *x, void *out)
     {                                                                                              \
         pas_sort_radix_##S(a, t, n);                                                               \
     }                                                                                              \
+    static int presorted_##S(void *a, size_t n)                                                    \
+    {                                                                                              \
+        return pas_sort_presorted_##S(a, n);                                                       \
+    }                                                                                              \
     static void msort_##S(void *a, void *t, size_t n)                                              \
     {                                                                                              \
         pas_sort_mergesort_##S(a, t, n);                                                           \
@@ -111,6 +115,7 @@ static void next_pair(const void *x, void *out)
     const sort_ops_t pas_sort_ops_##S = {sizeof(T),                                                \
                                          less_##S,                                                 \
                                          radix_##S,                                                \
+                                         presorted_##S,                                            \
                                          msort_##S,                                                \
                                          qsort_##S,                                                \
                                          merge_##S,                                                \
@@ -137,6 +142,10 @@ static pas_status local_run(const sort_ops_t *ops, pas_sort_local_t how, void *a
                             void *scratch)
 {
     if (n < 2)
+        return PAS_OK;
+    /* a sorted or reversed input costs one scan, before any scratch is
+     * allocated (the scan stops at the first key out of order) */
+    if (how == PAS_SORT_LOCAL_RADIX && ops->presorted(a, n))
         return PAS_OK;
     if (how == PAS_SORT_LOCAL_QUICK) {
         ops->quicksort(a, n);

@@ -1,5 +1,9 @@
 /* local_radix.c - OpenMP radix sorts of uint64 keys and (k, v) pairs. */
 #include "sort_internal.h"
+#include <stdint.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #define PAS_SORT_BODY "local_radix_body.h"
 #include "sort_kinds.h"

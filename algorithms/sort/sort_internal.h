@@ -84,6 +84,8 @@ static inline void *sort_alloc(size_t n, size_t size)
 
 #define SORT_DECLARE_KERNELS(T, S)                                                                 \
     void pas_sort_radix_##S(T *a, T *tmp, size_t n);                                               \
+    /* sorted: 1; non-increasing: reversed in place, 1; else 0 (stops early) */                    \
+    int pas_sort_presorted_##S(T *a, size_t n);                                                    \
     void pas_sort_mergesort_##S(T *a, T *tmp, size_t n);                                           \
     void pas_sort_quicksort_##S(T *a, size_t n);                                                   \
     /* merge sorted a and b into out (parallel, stable: a first) */                                \
@@ -129,6 +131,7 @@ typedef struct {
     size_t size;
     int (*less)(const void *a, const void *b);
     void (*radix)(void *a, void *tmp, size_t n);
+    int (*presorted)(void *a, size_t n); /* sorted (or reversed to sorted): 1, else 0 */
     void (*mergesort)(void *a, void *tmp, size_t n);
     void (*quicksort)(void *a, size_t n);
     void (*merge2)(const void *a, size_t na, const void *b, size_t nb, void *out);

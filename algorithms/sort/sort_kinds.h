@@ -6,7 +6,7 @@
  * declarations (sort_internal.h) and the operation tables (keys.c).
  *
  * A kernel written once as a template body over T, SFX, LESS(a, b) and the
- * radix digits (ND, DIGIT, VARY_ACC, VARY_OR) is instantiated for every kind
+ * radix digits (KEYBITS, TOPBIT, WBASE, RDIGIT, VARY_ACC, VARY_OR) is instantiated for every kind
  * by one line in its file:
  *     #define PAS_SORT_BODY "local_radix_body.h"
  *     #include "sort_kinds.h"

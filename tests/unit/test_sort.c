@@ -139,6 +139,122 @@ Test(sort_local, pas_sort_local_every_kind_and_method)
     free(a);
 }
 
+/* The radix sort's large-range path (the scatter through line buffers, at
+ * least 32 MiB) and its parallel first level, for both kinds, on inputs the
+ * digit choice must get right: random, a few distinct values, keys that
+ * differ only in low bits, only in the value word of a pair, and runs with
+ * an offset destination (the buffers follow the cache line grid). */
+Test(sort_local, radix_large_ranges_both_kinds)
+{
+    size_t n = (33u << 20) / 8 + 123; /* > 32 MiB of u64 */
+    uint64_t *a = malloc(n * 8 + 64), *b = malloc(n * 8), *t = malloc(n * 8 + 64);
+    for (int pat = 0; pat < 4; pat++) {
+        uint64_t *x = a + (pat & 1); /* an odd start: not on the line grid */
+        for (size_t i = 0; i < n; i++) {
+            uint64_t r = pas_mix64(i * 31 + (uint64_t)pat);
+            x[i] = pat == 0   ? r
+                   : pat == 1 ? r % 5 * 0x0100000000000001ULL
+                   : pat == 2 ? r & 0xfff
+                              : r;
+            b[i] = x[i];
+        }
+        pas_sort_radix_u64(x, t + 1, n);
+        qsort(b, n, 8, cmp_u64);
+        cr_assert(memcmp(x, b, n * 8) == 0, "radix u64 large: pattern %d", pat);
+    }
+    free(a);
+    free(b);
+    free(t);
+    size_t m = (33u << 20) / 16 + 77;
+    pas_sort_pair_t *p = malloc(m * 16), *q = malloc(m * 16), *u = malloc(m * 16);
+    for (int pat = 0; pat < 3; pat++) {
+        for (size_t i = 0; i < m; i++) {
+            uint64_t r = pas_mix64(i + 5 * (uint64_t)pat);
+            p[i].k = pat == 0 ? r : pat == 1 ? 42 : r % 3;
+            p[i].v = pat == 0 ? i : pas_mix64(r) % (pat == 1 ? 1000 : 1u << 20);
+            q[i] = p[i];
+        }
+        pas_sort_radix_pair(p, u, m);
+        qsort(q, m, 16, cmp_pair);
+        cr_assert(memcmp(p, q, m * 16) == 0, "radix pair large: pattern %d", pat);
+    }
+    free(p);
+    free(q);
+    free(u);
+}
+
+/* The presortedness check: sorted stays, non-increasing is reversed, anything
+ * else is left alone (and said so), at sizes 0, 1, 2 and more. */
+Test(sort_local, presorted_check)
+{
+    uint64_t a[5] = {1, 2, 2, 3, 9}, r[5] = {9, 3, 3, 3, 0}, m[5] = {1, 3, 2, 4, 5};
+    cr_assert_eq(pas_sort_presorted_u64(a, 0), 1);
+    cr_assert_eq(pas_sort_presorted_u64(a, 1), 1);
+    cr_assert_eq(pas_sort_presorted_u64(a, 5), 1);
+    cr_assert(a[0] == 1 && a[4] == 9);
+    cr_assert_eq(pas_sort_presorted_u64(r, 5), 1);
+    cr_assert(r[0] == 0 && r[1] == 3 && r[4] == 9, "reversed");
+    cr_assert_eq(pas_sort_presorted_u64(m, 5), 0);
+    cr_assert(m[1] == 3 && m[2] == 2, "an unsorted input is not touched");
+    pas_sort_pair_t p[3] = {{5, 1}, {5, 0}, {4, 7}};
+    cr_assert_eq(pas_sort_presorted_pair(p, 3), 1);
+    cr_assert(p[0].k == 4 && p[1].v == 0 && p[2].v == 1);
+}
+
+/* Typed keys through the default local sort: every type of the study set,
+ * sizes 0, 1, 2, small and large, all-equal, and the float specials (-NaN <
+ * -inf < ... < -0.0 < +0.0 < ... < +inf < +NaN: the order of keys.c), the
+ * decoded result equal to the records sorted by that order. */
+static int cmp_key_f64(const void *x, const void *y)
+{
+    uint64_t a = pas_sort_key_f64(*(const double *)x), b = pas_sort_key_f64(*(const double *)y);
+    return a < b ? -1 : a > b;
+}
+
+Test(sort_local, typed_keys_through_the_radix_sort)
+{
+    static const size_t ns[] = {0, 1, 2, 3, 33, 1000, 70001};
+    const pas_sort_type_t types[] = {PAS_SORT_U64, PAS_SORT_U32, PAS_SORT_I64, PAS_SORT_F64};
+    for (size_t si = 0; si < sizeof ns / sizeof *ns; si++)
+        for (int ti = 0; ti < 4; ti++)
+            for (int eq = 0; eq < 2; eq++) {
+                size_t n = ns[si], es = pas_sort_type_size(types[ti]);
+                void *rec = malloc(n * es + 8), *ref = malloc(n * es + 8);
+                uint64_t *k = malloc(n * 8 + 8), *kr = malloc(n * 8 + 8);
+                pas_sort_generate_records(types[ti], eq ? PAS_DIST_EQUAL : PAS_DIST_UNIFORM, 3, n,
+                                          1, 0, n, rec);
+                pas_sort_encode(types[ti], rec, n, k);
+                memcpy(kr, k, n * 8);
+                cr_assert_eq(pas_sort_local(PAS_SORT_KIND_U64, PAS_SORT_LOCAL_RADIX, k, n), PAS_OK);
+                qsort(kr, n, 8, cmp_u64);
+                cr_assert(memcmp(k, kr, n * 8) == 0, "type %d n=%zu eq=%d", ti, n, eq);
+                pas_sort_decode(types[ti], k, n, ref);
+                for (size_t i = 1; i < n && types[ti] == PAS_SORT_I64; i++)
+                    cr_assert(((int64_t *)ref)[i - 1] <= ((int64_t *)ref)[i]);
+                free(rec);
+                free(ref);
+                free(k);
+                free(kr);
+            }
+    /* the specials, many times over, in a random order */
+    const double sp[] = {-NAN, NAN, -INFINITY, INFINITY, -0.0, 0.0, -1.5, 1.5, 1e-310, -1e-310};
+    size_t n = 4000;
+    double *d = malloc(n * 8), *e = malloc(n * 8);
+    uint64_t *k = malloc(n * 8);
+    for (size_t i = 0; i < n; i++)
+        d[i] = e[i] = sp[pas_mix64(i) % 10];
+    pas_sort_encode(PAS_SORT_F64, d, n, k);
+    cr_assert_eq(pas_sort_local(PAS_SORT_KIND_U64, PAS_SORT_LOCAL_RADIX, k, n), PAS_OK);
+    pas_sort_decode(PAS_SORT_F64, k, n, d);
+    qsort(e, n, 8, cmp_key_f64);
+    cr_assert(memcmp(d, e, n * 8) == 0, "f64 specials: the order of keys.c, bit for bit");
+    cr_assert(signbit(d[0]) && isnan(d[0]), "-NaN first");
+    cr_assert(!signbit(d[n - 1]) && isnan(d[n - 1]), "+NaN last");
+    free(d);
+    free(e);
+    free(k);
+}
+
 Test(sort_merge, merge2_and_merge_path)
 {
     for (int trial = 0; trial < 40; trial++) {

@@ -7,6 +7,13 @@
 #   PAS_BINDIR (bin), SORT_PEERS (the peer binary), SORT_BENCH_N (1e8),
 #   SORT_BENCH_REPS (5), SORT_BENCH_ROUNDS (2), PAS_MPI (1),
 #   SORT_BENCH_AMS (extra options of the ams run, e.g. "--levels 2").
+# First the local sort (--local radix, what every distributed sort and the
+# OpenMP-only build sort with) against Highway's vqsort and IPS4o in one
+# process (sort-local-bench, rounds interleaved, medians of per-round ratios):
+# 1e8 (SORT_BENCH_N) uniform u64 on 1 thread (pinned with taskset) and on 2,
+# then the shared-memory study set (10 distributions x u64 u32 i64 f64) at
+# SORT_LOCAL_N (1e7) keys, 1 thread.  SORT_LOCAL_ROUNDS (5); SORT_LOCAL=0
+# skips this part, SORT_DISTRIBUTED=0 the distributed part after it.
 # Every configuration runs once per round, rounds interleaved, so a change
 # in the machine's load hits all of them alike; the table shows the median
 # over rounds of each run's median time.
@@ -19,6 +26,9 @@ reps="${SORT_BENCH_REPS:-5}"
 rounds="${SORT_BENCH_ROUNDS:-2}"
 mpi="${PAS_MPI:-1}"
 ams_args="${SORT_BENCH_AMS:-}"
+localbench="${SORT_LOCAL_BENCH:-}"
+local_n="${SORT_LOCAL_N:-1e7}"
+local_rounds="${SORT_LOCAL_ROUNDS:-5}"
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 
@@ -61,6 +71,38 @@ run_peer() { # peer
     ok=$(echo "$line" | sed -n 's/.*verified=\([a-z]*\).*/\1/p')
     echo "peer:$1 1 2 $med $rate 0 $(awk -v k="$rss" 'BEGIN{printf "%.1f", k/1024}') $([ "$ok" = yes ] && echo PASS || echo FAIL)" >>"$out/table"
 }
+
+# ---- the local sort against vqsort and IPS4o -------------------------------
+if [ "${SORT_LOCAL:-1}" != 0 ]; then
+    if [ -x "$localbench" ]; then
+        pin=()
+        command -v taskset >/dev/null && pin=(taskset -c 0)
+        echo "bench-sort local: pas --local radix vs vqsort (hwy::Sorter) and IPS4o, one process, $local_rounds interleaved rounds"
+        echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null), $(nproc) cores, $(date -u +%FT%TZ)"
+        "${pin[@]}" "$localbench" --n "$n" --threads 1 --rounds "$local_rounds" --types u64 --dists uniform |
+            tee "$out/local1"
+        "$localbench" --n "$n" --threads 2 --rounds "$local_rounds" --types u64 --dists uniform |
+            tee "$out/local2"
+        "${pin[@]}" "$localbench" --n "$local_n" --threads 1 --rounds "$local_rounds" | tee "$out/localset"
+        echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null)"
+        # "| pas-radix/vqsort R": the median over rounds of t_vqsort / t_pas
+        ratio() { sed -n "s#.*| $1 \([0-9.]*\).*#\1#p" "$2" | head -n 1; }
+        r1=$(ratio pas-radix/vqsort "$out/local1")
+        r2=$(ratio pas-radix/vqsort "$out/local2")
+        sp=$(ratio pas-radix/pas-radix-1thread "$out/local2")
+        [ -n "$r1" ] && echo "pas / vqsort, 1 thread, uniform u64: ${r1}x   (target >= 1.2x)"
+        [ -n "$r2" ] && echo "pas / vqsort over a one-pass partition, 2 threads: ${r2}x"
+        [ -n "$sp" ] && echo "pas 2 threads / pas 1 thread: ${sp}x   (target >= 1.8x)"
+        sed -n 's/.*| pas-radix\/vqsort \([0-9.]*\).*/\1/p' "$out/localset" | awk '
+            { n++; if ($1 >= 1.0) ok++; if (min == "" || $1 < min) min = $1 }
+            END { if (n) printf "pas / vqsort over the study set: %d of %d inputs >= 1.0x, lowest %.2fx   (target: all)\n", ok, n, min }'
+        grep -q "^FAIL" "$out/local1" "$out/local2" "$out/localset" && { echo "bench-sort: a local sort FAILED its check"; exit 1; }
+    else
+        echo "bench-sort local: sort-local-bench not built (g++ missing?); local part skipped"
+    fi
+    echo
+fi
+[ "${SORT_DISTRIBUTED:-1}" = 0 ] && exit 0
 
 echo "bench-sort: n=$n uniform uint64, $rounds rounds x $reps timed repetitions each (median), $(nproc) cores, $(date -u +%FT%TZ)"
 echo "note: the machine may be shared; compare ratios from the same run, not absolute rates across runs"
