@@ -55,6 +55,25 @@ void pas_farm_out_reset(pas_farm_out_t *out)
         out->len = 0;
 }
 
+pas_farm_out_t *pas_farm_out_new(void)
+{
+    return calloc(1, sizeof(pas_farm_out_t));
+}
+
+void pas_farm_out_free(pas_farm_out_t *out)
+{
+    if (out) {
+        free(out->buf);
+        free(out);
+    }
+}
+
+const void *pas_farm_out_data(const pas_farm_out_t *out, size_t *len)
+{
+    *len = out ? out->len : 0;
+    return out ? out->buf : NULL;
+}
+
 void pas_farm_job_free(farm_job_t *j)
 {
     if (!j)
