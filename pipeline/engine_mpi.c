@@ -40,9 +40,10 @@ enum { SLOT_IDLE, SLOT_POSTED, SLOT_LARGE, SLOT_READY, SLOT_EOS, SLOT_HELD };
 typedef struct mslot {
     pipe_batch_t b; /* b.buf: `small`, or `big` */
     unsigned char *small, *big;
-    size_t bigcap; /* kept between large items: fresh pages cost more than the copy */
+    size_t bigcap; /* while it holds a large item; back to the pool at release */
     MPI_Request req;
     int state;
+    int cost; /* credits the message in it took: 1, more for a large item */
     struct mlink *link;
 } mslot_t;
 
@@ -84,6 +85,12 @@ typedef struct {
     int aborted, abort_status;
     char abort_msg[480];
     int rr;
+    /* receive buffers of large items, the last released on top: the next
+     * large item lands in memory that is still in cache (fresh pages and
+     * cold buffers cost more than the transfer) */
+    unsigned char **bigpool;
+    size_t *bigpool_cap;
+    int nbig, bigmax;
     double spin;      /* seconds to poll before sleeping */
     double last_wait; /* how long waits last, on average */
 } mpx_t;
@@ -180,10 +187,44 @@ static pas_status ctrl_check(mpx_t *x)
 
 /* ---- receive slots ------------------------------------------------------------------- */
 
+/* a released slot's large-item buffer goes back to the pool */
+static void big_put(mpx_t *x, mslot_t *s)
+{
+    if (!s->big)
+        return;
+    if (x->nbig < x->bigmax) {
+        x->bigpool[x->nbig] = s->big;
+        x->bigpool_cap[x->nbig++] = s->bigcap;
+    } else {
+        free(s->big);
+    }
+    s->big = NULL;
+    s->bigcap = 0;
+}
+
+/* a buffer of `bytes` for a large item: the pool's top (the warmest) */
+static unsigned char *big_get(mpx_t *x, mslot_t *s, size_t bytes)
+{
+    if (!s->big && x->nbig > 0) {
+        s->big = x->bigpool[--x->nbig];
+        s->bigcap = x->bigpool_cap[x->nbig];
+    }
+    if (s->bigcap < bytes) {
+        free(s->big);
+        s->bigcap = 0;
+        if (!(s->big = malloc(bytes)))
+            return NULL;
+        s->bigcap = bytes;
+    }
+    return s->big;
+}
+
 static pas_status slot_post(mpx_t *x, mslot_t *s)
 {
+    big_put(x, s);
     s->b.buf = s->small;
     s->state = SLOT_POSTED;
+    s->cost = 1;
     if (MPI_Irecv(s->small, (int)x->bufsize, MPI_BYTE, s->link->src, TAG_DATA, x->comm, &s->req) !=
         MPI_SUCCESS)
         return PAS_ERR_MPI;
@@ -203,14 +244,10 @@ static pas_status slot_completed(mpx_t *x, mslot_t *s)
     } else if (wire->kind == PIPE_LARGE) {
         if (wire->bytes > INT_MAX)
             return PAS_ERR_OVERFLOW;
-        if (s->bigcap < wire->bytes) {
-            free(s->big);
-            s->bigcap = 0;
-            if (!(s->big = malloc(wire->bytes)))
-                return PAS_ERR_NOMEM;
-            s->bigcap = wire->bytes;
-        }
-        unsigned char *big = s->big;
+        unsigned char *big = big_get(x, s, wire->bytes);
+        if (!big)
+            return PAS_ERR_NOMEM;
+        s->cost = wire->pad >= 1 && wire->pad <= (uint64_t)x->credits ? (int)wire->pad : 1;
         s->b.buf = big;
         s->state = SLOT_LARGE;
         if (MPI_Irecv(big, (int)wire->bytes, MPI_BYTE, s->link->src, TAG_LARGE, x->comm, &s->req) !=
@@ -390,9 +427,10 @@ static pas_status mpx_release(pipe_worker_t *w, pipe_batch_t *b)
 {
     mpx_t *x = mpx(w);
     mslot_t *s = b->owner;
+    int cost = s->cost;
     int rc = slot_post(x, s);
     if (rc == PAS_OK)
-        rc = ctrl_send(x, s->link->src, CTRL_CREDIT, 1, 0, NULL);
+        rc = ctrl_send(x, s->link->src, CTRL_CREDIT, cost, 0, NULL);
     return rc;
 }
 
@@ -478,11 +516,26 @@ static pas_status mpx_send(pipe_worker_t *w, pipe_batch_t *b)
         return rc;
     if (b->bytes > INT_MAX)
         return PAS_ERR_OVERFLOW;
+    /* Credits count bytes: a large item takes as many credits as the batch
+     * buffers it spans (at most all of the link's), so the bytes in flight
+     * on a link stay within credits x batch bytes whatever the item size
+     * (1 MiB items with the defaults: 2 in flight, double buffering) */
+    int cost = 1;
+    if (m->large) {
+        size_t k = (b->bytes + x->bufsize - 1) / x->bufsize;
+        cost = k > (size_t)x->credits ? x->credits : (int)k;
+        for (int i = 1; i < cost; i++) {
+            int more;
+            if ((rc = take_grant(w, x, dest, &more)) != PAS_OK)
+                return rc;
+        }
+    }
     pipe_wire_t *wire = (pipe_wire_t *)b->buf;
     wire->number = x->sent_to[dest - x->down0]++;
     m->busy = 1;
     if (m->large) {
-        m->announce = (pipe_wire_t){PIPE_LARGE, wire->nitems, wire->number, b->bytes, 0};
+        m->announce =
+            (pipe_wire_t){PIPE_LARGE, wire->nitems, wire->number, b->bytes, (uint64_t)cost};
         if (MPI_Isend(&m->announce, (int)sizeof m->announce, MPI_BYTE, dest, TAG_DATA, x->comm,
                       &m->req[0]) ||
             MPI_Isend(b->buf, (int)b->bytes, MPI_BYTE, dest, TAG_LARGE, x->comm, &m->req[1]))
@@ -568,7 +621,11 @@ static pas_status mpx_setup(mpx_t *x, MPI_Comm comm, const pas_pipe_spec_t *spec
     x->sent_to = calloc((size_t)x->ndown + 1, sizeof *x->sent_to);
     x->eos_wire = calloc((size_t)x->ndown + 1, sizeof *x->eos_wire);
     x->send = calloc(SEND_POOL, sizeof *x->send);
-    if (!x->in || !x->grant_n || !x->sent_to || !x->eos_wire || !x->send)
+    x->bigmax = x->nup * opt->credits;
+    x->bigpool = calloc((size_t)x->bigmax + 1, sizeof *x->bigpool);
+    x->bigpool_cap = calloc((size_t)x->bigmax + 1, sizeof *x->bigpool_cap);
+    if (!x->in || !x->grant_n || !x->sent_to || !x->eos_wire || !x->send || !x->bigpool ||
+        !x->bigpool_cap)
         return PAS_ERR_NOMEM;
     if ((rc = pas_pipe_fifo_init(&x->grants, (size_t)(x->ndown + 1) * (size_t)opt->credits)) !=
         PAS_OK)
@@ -671,6 +728,10 @@ static void mpx_teardown(mpx_t *x)
         free(k->slot);
         pas_pipe_fifo_free(&k->posted);
     }
+    for (int i = 0; i < x->nbig; i++)
+        free(x->bigpool[i]);
+    free(x->bigpool);
+    free(x->bigpool_cap);
     if (x->ctrl_req != MPI_REQUEST_NULL) {
         MPI_Cancel(&x->ctrl_req);
         MPI_Wait(&x->ctrl_req, MPI_STATUS_IGNORE);

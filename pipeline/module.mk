@@ -29,11 +29,27 @@ else
   $(info pipeline: zlib not found: pas-pipeline --transform compress is disabled (apt-get install zlib1g-dev))
 endif
 
-# The checkpoint/restart test is a script (it launches runs itself).
-tests: $(BUILD)/tests/t_pipe_checkpoint
+# The checkpoint/restart test and the exec test are scripts (they launch
+# runs themselves).
+tests: $(BUILD)/tests/t_pipe_checkpoint $(BUILD)/tests/t_pipe_exec
 $(BUILD)/tests/t_pipe_checkpoint: pipeline/test-checkpoint.sh
 	@mkdir -p $(dir $@)
 	$(Q)cp $< $@ && chmod +x $@
+$(BUILD)/tests/t_pipe_exec: pipeline/test-exec.sh
+	@mkdir -p $(dir $@)
+	$(Q)cp $< $@ && chmod +x $@
+
+# --transform exec runs its commands with the farm's pas_farm_exec: a
+# MODULES= build that names pipeline gets the farm too (farm/module.mk
+# includes this file the other way round).
+ifneq ($(MODULES),)
+  ifeq ($(filter farm,$(MODULES)),)
+    ifndef PAS_PIPE_MK_FARM
+      PAS_PIPE_MK_FARM := 1
+      include algorithms/farm/module.mk
+    endif
+  endif
+endif
 
 BENCH_TARGETS += bench-pipeline
 .PHONY: bench-pipeline

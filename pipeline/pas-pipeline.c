@@ -5,11 +5,13 @@
 #define _DEFAULT_SOURCE /* lstat and realpath under -std=c11 */
 #endif
 #include <limits.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "pas_driver.h"
+#include "pas_farm.h"
 #include "pas_paths.h"
 #include "pas_pipe.h"
 #include "builtin/stages.h"
@@ -31,6 +33,7 @@ static int reset(void *ctx)
     c->src_count = c->src_sum = c->snk_count = c->snk_sum = 0;
     c->order_errors = c->content_errors = c->out_bytes = 0;
     c->io_status = 0;
+    c->exec_stop = 0;
     c->io_msg[0] = '\0';
     return PAS_OK;
 }
@@ -102,6 +105,29 @@ static int validate(const pas_pipe_spec_t *s, builtin_cfg_t *c, int reps, char *
         snprintf(err, len, "--output needs one writer; end the spec with write:1");
         return PAS_ERR_ARG;
     }
+    if (c->transform == BUILTIN_EXEC) {
+        if (!c->exec || !c->exec[0]) {
+            snprintf(err, len,
+                     "--transform exec needs --exec 'COMMAND' (e.g. --exec 'tr a-z A-Z')");
+            return PAS_ERR_ARG;
+        }
+        if (last < 2) {
+            snprintf(err, len,
+                     "--transform exec needs a work stage, and the spec %s has none; use 3 or more "
+                     "ranks (e.g. read:1,work:2,write:1 on 4) or 1 rank (threads)",
+                     s->nstages == 2 ? "(2 ranks: read and write)" : "");
+            return PAS_ERR_ARG;
+        }
+        if (c->checkpoint) {
+            snprintf(err, len,
+                     "--checkpoint does not support --transform exec (a command's output cannot be "
+                     "matched to its records); drop --checkpoint");
+            return PAS_ERR_ARG;
+        }
+    } else if (c->exec) {
+        snprintf(err, len, "--exec needs --transform exec (or leave --transform out)");
+        return PAS_ERR_ARG;
+    }
     if (c->transform == BUILTIN_COMPRESS && !builtin_have_zlib()) {
         snprintf(
             err, len,
@@ -129,9 +155,9 @@ static int validate(const pas_pipe_spec_t *s, builtin_cfg_t *c, int reps, char *
 
 /* the program's options, as parsed */
 typedef struct {
-    const char *spec, *input, *output, *transform, *checkpoint, *fault;
-    uint64_t n, size, record, ckpt_every, batch_bytes;
-    double cost_us;
+    const char *spec, *input, *output, *transform, *checkpoint, *fault, *exec;
+    uint64_t n, size, record, ckpt_every, batch_bytes, block;
+    double cost_us, exec_timeout;
     int ordered, credits, batch, aging, prio_levels;
     char target[PATH_MAX]; /* --output's target when it is a symbolic link */
     int dangling;          /* --output is a link to a missing file */
@@ -144,6 +170,8 @@ static const pas_prog_info_t info = {
     "Stages: read (lines or --record-byte records of --input: a file, '-' for stdin, or a FIFO),\n"
     "gen (synthetic: --n records of --size bytes), work (--transform, --cost-us), write "
     "(--output).\n"
+    "--transform exec --exec CMD: work pipes blocks of whole records (--block bytes) through\n"
+    "sh -c CMD, stdin to stdout; the output of each block goes on (--ordered: in input order).\n"
     "Spec: name:ranks,... in order, e.g. read:1,work:4,write:1 (a stage on several ranks is a "
     "farm);\n"
     "'auto' is gen (or read) then work on the ranks left, then write.  With MPI the counts must "
@@ -154,7 +182,7 @@ static const pas_prog_info_t info = {
     "--ordered also checks the order.  --fault drop|dup|corrupt (testing): work loses, repeats or "
     "alters record 1."};
 
-#define N_OPTS 18 /* the options and the empty entry that ends the table */
+#define N_OPTS 21 /* the options and the empty entry that ends the table */
 
 /* the option table over a */
 static void options_table(args_t *a, pas_opt_t *t)
@@ -168,7 +196,14 @@ static void options_table(args_t *a, pas_opt_t *t)
         {"n", PAS_OPT_SIZE, &a->n, "N", "gen stage: records to generate", NULL, 0, 0},
         {"size", PAS_OPT_SIZE, &a->size, "BYTES", "gen stage: bytes per record", NULL, 0, 1 << 30},
         {"transform", PAS_OPT_CHOICE, &a->transform, "T", "work stage: what it does to each record",
-         "none|checksum|compress", 0, 0},
+         "none|checksum|compress|exec", 0, 0},
+        {"exec", PAS_OPT_STRING, &a->exec, "CMD",
+         "work stage: pipe each block through sh -c CMD (implies --transform exec)", NULL, 0, 0},
+        {"block", PAS_OPT_SIZE, &a->block, "BYTES",
+         "exec: whole records per command run, up to this many bytes", NULL, 1, 1 << 30},
+        {"exec-timeout", PAS_OPT_DOUBLE, &a->exec_timeout, "SEC",
+         "exec: a command run over SEC seconds is killed and fails the run (0: none)", NULL, 0,
+         1e9},
         {"cost-us", PAS_OPT_DOUBLE, &a->cost_us, "US", "work stage: CPU time spent per record",
          NULL, 0, 1e7},
         {"output", PAS_OPT_STRING, &a->output, "PATH",
@@ -213,6 +248,13 @@ static void resolve_output(args_t *a)
     }
 }
 
+/* --transform as given, or exec when only --exec is (the default is checksum) */
+static const char transform_default[] = "checksum";
+static const char *transform_of(const args_t *a)
+{
+    return a->transform == transform_default && a->exec ? "exec" : a->transform;
+}
+
 /* the built-in stages' configuration from the options */
 static void stages_config(const args_t *a, uint64_t seed, builtin_cfg_t *cfg)
 {
@@ -222,9 +264,14 @@ static void stages_config(const args_t *a, uint64_t seed, builtin_cfg_t *cfg)
     cfg->n = a->n;
     cfg->size = a->size;
     cfg->seed = seed;
-    cfg->transform = !strcmp(a->transform, "none")       ? BUILTIN_NONE
-                     : !strcmp(a->transform, "compress") ? BUILTIN_COMPRESS
-                                                         : BUILTIN_CHECKSUM;
+    const char *t = transform_of(a);
+    cfg->transform = !strcmp(t, "none")       ? BUILTIN_NONE
+                     : !strcmp(t, "compress") ? BUILTIN_COMPRESS
+                     : !strcmp(t, "exec")     ? BUILTIN_EXEC
+                                              : BUILTIN_CHECKSUM;
+    cfg->exec = a->exec;
+    cfg->block = a->block;
+    cfg->exec_timeout = a->exec_timeout;
     cfg->cost_us = a->cost_us;
     cfg->prio_levels = a->prio_levels;
     cfg->output = a->output;
@@ -290,6 +337,8 @@ static int check_memory(pas_driver_t *d, const args_t *a, const pipe_run_t *r)
     uint64_t links = (uint64_t)a->credits * (uint64_t)(d->size > 1 ? d->size : r->spec.nstages);
     uint64_t need = pas_sat_mul(4 + links, a->batch_bytes);
     uint64_t largest = a->size > a->record ? a->size : a->record;
+    if (r->cfg->transform == BUILTIN_EXEC && a->block > largest)
+        largest = a->block;
     need = pas_sat_add(pas_sat_add(need, pas_sat_mul(4, largest)), 32u << 20);
     return pas_driver_mem_check(d, need, &lim, "the pipeline",
                                 "use fewer --credits, a smaller --batch-bytes or smaller records");
@@ -324,20 +373,35 @@ static int checkpoint_load(pas_driver_t *d, const pipe_run_t *r, builtin_cfg_t *
 
 static void banner(pas_driver_t *d, const args_t *a, const builtin_cfg_t *cfg)
 {
-    char nbuf[32], sbuf[32], cbuf[32], resumed[48];
+    char nbuf[32], sbuf[32], cbuf[32], resumed[48], bbuf[32];
     snprintf(cbuf, sizeof cbuf, "%g", a->cost_us);
     snprintf(resumed, sizeof resumed, "%llu", (unsigned long long)cfg->resume_seq);
-    const char *kv[] = {"spec",       a->spec,
-                        "source",     a->input ? a->input : "gen",
-                        "n",          pas_format_size(a->n, nbuf, sizeof nbuf),
-                        "size",       pas_format_size(a->size, sbuf, sizeof sbuf),
-                        "transform",  a->transform,
-                        "cost_us",    cbuf,
-                        "ordered",    cfg->ordered ? "yes" : "no",
-                        "engine",     d->size > 1 ? "MPI ranks" : "threads",
-                        "resumed_at", resumed,
-                        "zlib",       builtin_have_zlib() ? "yes" : "no",
-                        NULL};
+    const char *kv[] = {
+        "spec",
+        a->spec,
+        "source",
+        a->input ? a->input : "gen",
+        "n",
+        pas_format_size(a->n, nbuf, sizeof nbuf),
+        "size",
+        pas_format_size(a->size, sbuf, sizeof sbuf),
+        "transform",
+        transform_of(a),
+        "exec",
+        a->exec ? a->exec : "-",
+        "cost_us",
+        cbuf,
+        "ordered",
+        cfg->ordered ? "yes" : "no",
+        "engine",
+        d->size > 1 ? "MPI ranks" : "threads",
+        "resumed_at",
+        resumed,
+        "zlib",
+        builtin_have_zlib() ? "yes" : "no",
+        "block",
+        cfg->transform == BUILTIN_EXEC ? pas_format_size(a->block, bbuf, sizeof bbuf) : "-",
+        NULL};
     pas_driver_banner(d, d->size > 1 ? "mpi-links" : "shm-queues", kv);
 }
 
@@ -377,17 +441,53 @@ static void report(const pas_driver_t *d, const args_t *a, const pipe_run_t *r,
     }
 }
 
+/* --transform exec: the commands run in their own sessions, so a SIGTERM or
+ * SIGINT (the launcher ending the job, a time limit) takes their process
+ * groups along, then goes on to the handler that was there (the driver's:
+ * remove unfinished outputs, exit 128 + sig). */
+static struct sigaction prev_term, prev_int;
+
+static void on_stop(int sig)
+{
+    pas_farm_exec_kill_all();
+    const struct sigaction *p = sig == SIGTERM ? &prev_term : &prev_int;
+    if (p->sa_handler != SIG_DFL && p->sa_handler != SIG_IGN && !(p->sa_flags & SA_SIGINFO)) {
+        p->sa_handler(sig);
+        return;
+    }
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+static void exec_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop;
+    sigemptyset(&sa.sa_mask);
+    sigaddset(&sa.sa_mask, SIGTERM);
+    sigaddset(&sa.sa_mask, SIGINT);
+    struct sigaction *prev[2] = {&prev_term, &prev_int};
+    for (int i = 0; i < 2; i++) {
+        int sig = i ? SIGINT : SIGTERM;
+        /* a signal ignored at start stays ignored */
+        if (sigaction(sig, NULL, prev[i]) == 0 && prev[i]->sa_handler != SIG_IGN)
+            sigaction(sig, &sa, NULL);
+    }
+}
+
 int main(int argc, char **argv)
 {
     args_t a = {.spec = "auto",
-                .transform = "checksum",
+                .transform = transform_default,
                 .fault = "none",
                 .n = 1000000,
                 .size = 64,
                 .ckpt_every = 1000,
                 .batch_bytes = 256 << 10,
                 .credits = 8,
-                .batch = 1024};
+                .batch = 1024,
+                .block = 1 << 20};
     pas_opt_t table[N_OPTS];
     options_table(&a, table);
     pas_common_opts_t defaults = {.seed = 1, .reps = 1, .warmup = 0, .watchdog = 300};
@@ -424,6 +524,8 @@ int main(int argc, char **argv)
     for (int s = 0; s < r.spec.nstages; s++)
         builtin_lookup(r.spec.name[s], &cfg, &r.stages[s]);
     pas_pipe_crash_report_install(d.rank);
+    if (cfg.transform == BUILTIN_EXEC)
+        exec_signals();
     banner(&d, &a, &cfg);
     pas_stats_t st = {0};
     rc = pas_bench_run(d.comm, d.opt.warmup, d.opt.reps, reset, run_pipeline, &r, &st);

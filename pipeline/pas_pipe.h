@@ -51,9 +51,16 @@ typedef struct {
 
 typedef struct {
     pas_pipe_sched_entry_t *heap;
-    size_t cap, count;
+    size_t cap, count; /* count: all items waiting (heap and run) */
     uint64_t arrivals;
     int64_t aging; /* steps per priority level; 0 = strict priority */
+    /* Items whose key is not above the last one queued (every item of a
+     * stream of equal priorities: the common case) wait in arrival order in
+     * a ring, `run`, in O(1); the others in the heap (hcount of them).  A pop
+     * takes the better of the ring's head and the heap's top: the same order
+     * as one heap. */
+    pas_pipe_sched_entry_t *run;
+    size_t run_head, run_n, hcount;
 } pas_pipe_sched_t;
 
 /* local: a scheduler holding at most cap items.  PAS_OK, or PAS_ERR_NOMEM. */

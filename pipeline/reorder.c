@@ -93,10 +93,13 @@ pas_status pas_pipe_sched_init(pas_pipe_sched_t *s, size_t cap, int aging)
 {
     if (!s || cap == 0 || aging < 0)
         return PAS_ERR_ARG;
-    pas_pipe_sched_entry_t *h = malloc(cap * sizeof *h);
-    if (!h)
+    pas_pipe_sched_entry_t *h = malloc(cap * sizeof *h), *r = malloc(cap * sizeof *r);
+    if (!h || !r) {
+        free(h);
+        free(r);
         return PAS_ERR_NOMEM;
-    *s = (pas_pipe_sched_t){h, cap, 0, 0, aging};
+    }
+    *s = (pas_pipe_sched_t){h, cap, 0, 0, aging, r, 0, 0, 0};
     return PAS_OK;
 }
 
@@ -105,6 +108,7 @@ void pas_pipe_sched_free(pas_pipe_sched_t *s)
     if (!s)
         return;
     free(s->heap);
+    free(s->run);
     *s = (pas_pipe_sched_t){0};
 }
 
@@ -115,7 +119,12 @@ pas_status pas_pipe_sched_push(pas_pipe_sched_t *s, int prio, uint64_t now, void
     /* strict priority (aging 0): key = prio, ties by arrival */
     int64_t key = s->aging > 0 ? (int64_t)prio * s->aging - (int64_t)now : (int64_t)prio;
     pas_pipe_sched_entry_t e = {key, s->arrivals++, ref};
-    size_t i = s->count++;
+    s->count++;
+    if (s->run_n == 0 || key <= s->run[(s->run_head + s->run_n - 1) % s->cap].key) {
+        s->run[(s->run_head + s->run_n++) % s->cap] = e; /* after everything in the ring */
+        return PAS_OK;
+    }
+    size_t i = s->hcount++;
     while (i > 0) {
         size_t up = (i - 1) / 2;
         if (!sched_before(&e, &s->heap[up]))
@@ -131,9 +140,16 @@ int pas_pipe_sched_pop(pas_pipe_sched_t *s, void **ref)
 {
     if (s->count == 0)
         return 0;
+    s->count--;
+    if (s->run_n > 0 && (s->hcount == 0 || !sched_before(&s->heap[0], &s->run[s->run_head]))) {
+        *ref = s->run[s->run_head].ref;
+        s->run_head = (s->run_head + 1) % s->cap;
+        s->run_n--;
+        return 1;
+    }
     *ref = s->heap[0].ref;
-    pas_pipe_sched_entry_t last = s->heap[--s->count];
-    size_t i = 0, n = s->count;
+    pas_pipe_sched_entry_t last = s->heap[--s->hcount];
+    size_t i = 0, n = s->hcount;
     for (;;) {
         size_t c = 2 * i + 1;
         if (c >= n)

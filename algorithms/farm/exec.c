@@ -141,6 +141,12 @@ pas_status pas_farm_exec(const char *cmd, const pas_farm_exec_opts_t *o, pas_far
     int rc = PAS_OK;
     int outfd = -1, errfd = -1, pfd = -1;
     int pipes[2][2] = {{-1, -1}, {-1, -1}};
+    int inpipe[2] = {-1, -1}; /* stdin from o->input */
+    size_t fed = 0;
+    int sigpipe_seen = 0, sigpipe_was_pending = 0;
+    sigset_t pipe_set, pipe_old;
+    sigemptyset(&pipe_set);
+    sigaddset(&pipe_set, SIGPIPE);
     stream_t st[2] = {{-1, 1, NULL, 0}, {-1, 2, NULL, 0}};
     char tmp[2][4200];
     posix_spawn_file_actions_t fa;
@@ -150,7 +156,22 @@ pas_status pas_farm_exec(const char *cmd, const pas_farm_exec_opts_t *o, pas_far
     int fail_errno = 0;
     const char *fail_what = NULL;
 
-    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    if (o->input) {
+        /* a write to a command that stopped reading fails with EPIPE here;
+         * the SIGPIPE it raises is blocked on this thread and taken back */
+        sigset_t pend;
+        pthread_sigmask(SIG_BLOCK, &pipe_set, &pipe_old);
+        sigpipe_was_pending = sigpending(&pend) == 0 && sigismember(&pend, SIGPIPE) == 1;
+        if (pipe2(inpipe, O_CLOEXEC) != 0) {
+            fail_errno = errno;
+            fail_what = "pipe";
+            goto start_failed;
+        }
+        fcntl(inpipe[1], F_SETFL, fcntl(inpipe[1], F_GETFL) | O_NONBLOCK);
+        posix_spawn_file_actions_adddup2(&fa, inpipe[0], 0);
+    } else {
+        posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    }
     if (o->mode == PAS_FARM_OUT_FILES) {
         snprintf(tmp[0], sizeof tmp[0], "%s.tmp", o->out_path);
         snprintf(tmp[1], sizeof tmp[1], "%s.tmp", o->err_path);
@@ -214,20 +235,31 @@ pas_status pas_farm_exec(const char *cmd, const pas_farm_exec_opts_t *o, pas_far
             close(pipes[i][1]);
         pipes[i][1] = -1;
     }
+    if (inpipe[0] >= 0)
+        close(inpipe[0]);
+    inpipe[0] = -1;
+    if (inpipe[1] >= 0 && o->input_len == 0) {
+        close(inpipe[1]);
+        inpipe[1] = -1;
+    }
 
     /* watch: the shell's end, its output, the time limit */
     pfd = (int)syscall(SYS_pidfd_open, pid, 0);
     double t0 = pas_farm_now(), deadline = o->timeout > 0 ? t0 + o->timeout : 0;
-    int status = 0, reaped = 0, overflow = 0;
+    int status = 0, reaped = 0, overflow = 0, cancelled = 0;
     while (!reaped) {
-        struct pollfd pf[3];
+        struct pollfd pf[4];
         int np = 0;
         if (pfd >= 0)
             pf[np++] = (struct pollfd){pfd, POLLIN, 0};
         for (int i = 0; i < 2; i++)
             if (st[i].fd >= 0)
                 pf[np++] = (struct pollfd){st[i].fd, POLLIN, 0};
+        if (inpipe[1] >= 0)
+            pf[np++] = (struct pollfd){inpipe[1], POLLOUT, 0};
         int ms = pfd >= 0 ? -1 : 2;
+        if (o->cancel)
+            ms = ms < 0 || ms > 50 ? 50 : ms;
         if (deadline > 0) {
             double left = deadline - pas_farm_now();
             int lm = left <= 0 ? 0 : (int)(left * 1000) + 1;
@@ -240,6 +272,20 @@ pas_status pas_farm_exec(const char *cmd, const pas_farm_exec_opts_t *o, pas_far
             for (int k = 0; k < np; k++)
                 if (st[i].fd >= 0 && pf[k].fd == st[i].fd && pf[k].revents)
                     stream_read(&st[i], o, captured, &overflow);
+        for (int k = 0; k < np; k++) /* feed stdin: as much as the pipe takes */
+            if (inpipe[1] >= 0 && pf[k].fd == inpipe[1] && pf[k].revents) {
+                const char *in = o->input;
+                ssize_t w = write(inpipe[1], in + fed, o->input_len - fed);
+                if (w > 0)
+                    fed += (size_t)w;
+                else if (w < 0 && (errno == EINTR || errno == EAGAIN))
+                    continue;
+                if (w <= 0 || fed == o->input_len) { /* all fed, or the reader is gone */
+                    sigpipe_seen |= w < 0 && errno == EPIPE;
+                    close(inpipe[1]);
+                    inpipe[1] = -1;
+                }
+            }
         siginfo_t si = {0};
         /* leave the shell a zombie until its group is killed, so the group
          * id cannot be reused meanwhile */
@@ -254,7 +300,17 @@ pas_status pas_farm_exec(const char *cmd, const pas_farm_exec_opts_t *o, pas_far
             waitpid(pid, &status, 0);
             reaped = 1;
             r->timed_out = 1;
+        } else if (o->cancel && *o->cancel) {
+            kill(-pid, SIGKILL);
+            running_remove(reg);
+            waitpid(pid, &status, 0);
+            reaped = 1;
+            cancelled = 1;
         }
+    }
+    if (inpipe[1] >= 0) {
+        close(inpipe[1]);
+        inpipe[1] = -1;
     }
     /* the group is gone: drain what it wrote (bounded, in case a child left
      * the session and still holds the pipe) */
@@ -272,7 +328,10 @@ pas_status pas_farm_exec(const char *cmd, const pas_farm_exec_opts_t *o, pas_far
                 if (st[i].fd >= 0 && pf[k].fd == st[i].fd && pf[k].revents)
                     stream_read(&st[i], o, captured, &overflow);
     }
-    if (r->timed_out) {
+    if (cancelled) {
+        r->status = 130;
+        snprintf(r->reason, sizeof r->reason, "cancelled (process group killed)");
+    } else if (r->timed_out) {
         r->status = 124;
         snprintf(r->reason, sizeof r->reason, "timed out after %gs (process group killed)",
                  o->timeout);
@@ -317,6 +376,17 @@ start_failed:
         unlink(tmp[1]);
     }
 out:
+    for (int k = 0; k < 2; k++)
+        if (inpipe[k] >= 0)
+            close(inpipe[k]);
+    if (o->input) {
+        if (sigpipe_seen && !sigpipe_was_pending) {
+            struct timespec zero = {0, 0};
+            while (sigtimedwait(&pipe_set, NULL, &zero) == SIGPIPE)
+                ;
+        }
+        pthread_sigmask(SIG_SETMASK, &pipe_old, NULL);
+    }
     for (int i = 0; i < 2; i++) {
         for (int k = 0; k < 2; k++)
             if (pipes[i][k] >= 0 && (k == 1 || st[i].fd >= 0))

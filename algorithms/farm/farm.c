@@ -23,6 +23,13 @@
 #define FARM_NAP_MAX 1e-3
 #define FARM_NAP_ALONE 0.5
 
+/* Once tasks prove very short, a rank's queue grows so that it holds about
+ * FARM_QUEUE_S seconds of work per slot (at most FARM_QUEUE_MAX tasks per
+ * slot): tasks of microseconds then travel in messages of hundreds, not one
+ * round trip each, and a rank waits on rank 0 at most that long. */
+#define FARM_QUEUE_S 2e-3
+#define FARM_QUEUE_MAX 1024
+
 void pas_farm_opts_default(pas_farm_opts_t *o)
 {
     memset(o, 0, sizeof *o);
@@ -198,8 +205,7 @@ static int disp_result(disp_t *d, ftask_t *t, int rank, int status, int slot, do
         if (d->c->done)
             rc = d->c->done(d->c->arg, &r);
     }
-    free(t->data);
-    free(t);
+    free(t); /* its data lives in the same block */
     return rc;
 }
 
@@ -245,15 +251,15 @@ static int disp_read(disp_t *d)
             d->prog.input_ended = 1;
             break;
         }
-        ftask_t *t = calloc(1, sizeof *t);
-        void *copy = malloc(in.len ? in.len : 1);
-        if (!t || !copy) {
-            free(t);
-            free(copy);
+        /* one allocation: the task, its bytes after it */
+        ftask_t *t = in.len > SIZE_MAX - sizeof *t ? NULL : malloc(sizeof *t + in.len);
+        if (!t) {
             d->status = PAS_ERR_NOMEM;
             break;
         }
-        memcpy(copy, in.data, in.len);
+        void *copy = t + 1;
+        if (in.len)
+            memcpy(copy, in.data, in.len);
         *t = (ftask_t){in.id, in.prio, 1, -1, d->step, 0, copy, in.len};
         pas_pipe_sched_push(&d->sched, t->prio, t->step, t);
         d->prog.read++;
@@ -379,7 +385,14 @@ static int farm_dispatch(disp_t *d)
              * once tasks are known to be short, so that long tasks are
              * not held behind each other while a slot elsewhere idles */
             int prefetch = d->attempts > 0 && d->mean_wall < 0.05;
-            int want = (prefetch ? d->cap[r] : d->slots[r]) - d->assigned[r];
+            int hold = prefetch ? d->cap[r] : d->slots[r];
+            if (prefetch && d->mean_wall * FARM_QUEUE_MAX < FARM_QUEUE_S) {
+                hold = d->slots[r] * FARM_QUEUE_MAX;
+            } else if (prefetch && d->mean_wall > 0) {
+                double deep = (double)d->slots[r] * FARM_QUEUE_S / d->mean_wall;
+                hold = deep > hold ? (int)deep : hold;
+            }
+            int want = hold - d->assigned[r];
             if (want <= 0 || d->sched.count == 0)
                 continue;
             if (want > batch_cap) {
@@ -404,18 +417,16 @@ static int farm_dispatch(disp_t *d)
                 int queued = 0;
                 for (int i = 0; i < n; i++) {
                     farm_job_t *j = calloc(1, sizeof *j);
-                    void *copy = malloc(batch[i]->len ? batch[i]->len : 1);
-                    if (!j || !copy) {
-                        free(j);
-                        free(copy);
+                    if (!j) {
                         rc = PAS_ERR_NOMEM;
                         break;
                     }
-                    memcpy(copy, batch[i]->data, batch[i]->len);
+                    /* the task's bytes, not a copy: the task outlives its job */
                     j->id = (uint64_t)(uintptr_t)batch[i];
                     j->uid = batch[i]->id;
                     j->attempt = batch[i]->attempt;
-                    j->data = copy;
+                    j->data = batch[i]->data;
+                    j->borrowed = 1;
                     j->len = batch[i]->len;
                     job_list_append(&first, &last, &queued, j);
                 }
@@ -427,7 +438,6 @@ static int farm_dispatch(disp_t *d)
         if (d->status != PAS_OK) { /* stop: drop what is queued, let the running end */
             void *ref;
             while (pas_pipe_sched_pop(&d->sched, &ref)) {
-                free(((ftask_t *)ref)->data);
                 free(ref);
             }
             d->prog.input_ended = 1;
@@ -540,23 +550,33 @@ static int farm_work(MPI_Comm comm, farm_pool_t *pool)
             farm_job_t *first = NULL, *last = NULL;
             int queued = 0;
             for (int i = 0; i < n && rc == PAS_OK; i++) {
-                farm_job_t *j = calloc(1, sizeof *j);
-                uint64_t jlen;
+                uint64_t id, uid, jlen;
+                int32_t attempt;
+                if (end - p < 28) {
+                    rc = PAS_ERR_INTERNAL;
+                    break;
+                }
+                farm_get(&p, &id, 8);
+                farm_get(&p, &uid, 8);
+                farm_get(&p, &attempt, 4);
+                farm_get(&p, &jlen, 8);
+                if ((uint64_t)(end - p) < jlen) {
+                    rc = PAS_ERR_INTERNAL;
+                    break;
+                }
+                /* one allocation: the job, its bytes after it */
+                farm_job_t *j = calloc(1, sizeof *j + (size_t)jlen);
                 if (!j) {
                     rc = PAS_ERR_NOMEM;
                     break;
                 }
-                farm_get(&p, &j->id, 8);
-                farm_get(&p, &j->uid, 8);
-                farm_get(&p, &j->attempt, 4);
-                farm_get(&p, &jlen, 8);
-                j->data = malloc(jlen ? jlen : 1);
-                if (!j->data || (uint64_t)(end - p) < jlen) {
-                    rc = j->data ? PAS_ERR_INTERNAL : PAS_ERR_NOMEM;
-                    pas_farm_job_free(j);
-                    break;
-                }
-                memcpy(j->data, p, jlen);
+                j->id = id;
+                j->uid = uid;
+                j->attempt = attempt;
+                j->data = j + 1;
+                j->borrowed = 1;
+                if (jlen)
+                    memcpy(j->data, p, jlen);
                 p += jlen;
                 j->len = jlen;
                 job_list_append(&first, &last, &queued, j);

@@ -26,6 +26,7 @@ typedef struct farm_job {
     int attempt;
     void *data;
     size_t len;
+    int borrowed; /* data is not the job's to free (the task's, or after the job) */
     /* the result */
     int status, slot;
     double start, wall;

@@ -320,7 +320,7 @@ static int farm_run(void *arg, const pas_farm_where_t *w, const void *data, size
     } else {
         cmd = strdup(text);
     }
-    pas_farm_exec_opts_t o = {f->timeout, PAS_FARM_OUT_INHERIT, NULL, NULL, NULL, 0};
+    pas_farm_exec_opts_t o = {f->timeout, PAS_FARM_OUT_INHERIT, NULL, NULL, NULL, 0, NULL, 0, NULL};
     char tag[48], outp[4096], errp[4096];
     pas_farm_exec_result_t r;
     memset(&r, 0, sizeof r);

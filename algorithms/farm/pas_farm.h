@@ -53,6 +53,11 @@ typedef struct pas_farm_out pas_farm_out_t;
 pas_status pas_farm_out_put(pas_farm_out_t *out, const void *data, size_t len);
 /* local, in run: drop what was put so far. */
 void pas_farm_out_reset(pas_farm_out_t *out);
+/* local: a result buffer of one's own (for pas_farm_exec's CAPTURE outside
+ * a farm); NULL when out of memory.  Its bytes are pas_farm_out_data's. */
+pas_farm_out_t *pas_farm_out_new(void);
+void pas_farm_out_free(pas_farm_out_t *out);
+const void *pas_farm_out_data(const pas_farm_out_t *out, size_t *len);
 
 typedef struct {
     uint64_t id;
@@ -134,6 +139,15 @@ typedef struct {
     const char *out_path, *err_path; /* FILES */
     const char *tag;                 /* TAG */
     size_t max_capture;              /* CAPTURE */
+    /* stdin: these input_len bytes through a pipe, written while the output is
+     * read (no deadlock whatever the sizes); NULL: /dev/null.  A command that
+     * exits before reading all of it is not an error of its own (its exit
+     * status decides). */
+    const void *input;
+    size_t input_len;
+    /* when not NULL and *cancel becomes nonzero (checked every 50 ms), the
+     * group is killed and the result is status 130, "cancelled" */
+    const volatile int *cancel;
 } pas_farm_exec_opts_t;
 
 typedef struct {
@@ -145,7 +159,7 @@ typedef struct {
 } pas_farm_exec_result_t;
 
 /* local, thread-safe: run `cmd` with /bin/sh -c in a new session (its own
- * process group), stdin from /dev/null.  When the shell ends (or the time
+ * process group), stdin from /dev/null or o->input.  When the shell ends (or the time
  * limit passes) the whole group is killed, so no child outlives its task.
  * Captured stdout is appended to `captured` (may be NULL unless CAPTURE).
  * Returns PAS_OK with *r filled (a task that cannot start is a result, not

@@ -55,11 +55,31 @@ void pas_farm_out_reset(pas_farm_out_t *out)
         out->len = 0;
 }
 
+pas_farm_out_t *pas_farm_out_new(void)
+{
+    return calloc(1, sizeof(pas_farm_out_t));
+}
+
+void pas_farm_out_free(pas_farm_out_t *out)
+{
+    if (out) {
+        free(out->buf);
+        free(out);
+    }
+}
+
+const void *pas_farm_out_data(const pas_farm_out_t *out, size_t *len)
+{
+    *len = out ? out->len : 0;
+    return out ? out->buf : NULL;
+}
+
 void pas_farm_job_free(farm_job_t *j)
 {
     if (!j)
         return;
-    free(j->data);
+    if (!j->borrowed)
+        free(j->data);
     free(j->out.buf);
     free(j);
 }
@@ -96,14 +116,17 @@ static void *slot_main(void *arg)
             p->todo_n--;
         pthread_mutex_unlock(&p->mu);
 
+        /* one clock read per job: a job ends when the next one starts */
+        double e0 = epoch(), m0 = pas_farm_now(), t0 = m0;
         for (farm_job_t *j = first; j; j = j->next) {
             pas_farm_where_t w = {j->uid, p->rank, a.slot, j->attempt, p->host};
             j->slot = a.slot;
             j->out.len = 0;
-            j->start = epoch();
-            double t0 = pas_farm_now();
+            j->start = e0 + (t0 - m0);
             j->status = p->calls->run(p->calls->arg, &w, j->data, j->len, &j->out);
-            j->wall = pas_farm_now() - t0;
+            double t1 = pas_farm_now();
+            j->wall = t1 - t0;
+            t0 = t1;
         }
 
         pthread_mutex_lock(&p->mu);

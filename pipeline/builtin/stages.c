@@ -14,6 +14,7 @@
 #include <zlib.h>
 #endif
 
+#include "pas_farm.h"
 #include "pas_outfile.h"
 #include "builtin/stages.h"
 
@@ -70,6 +71,14 @@ typedef struct {
     uint64_t seedmix; /* gen: from --seed */
     char part[4096];
     int direct; /* output is not a regular file: no temporary name */
+    /* exec: the block being built (read, gen), a record held over for the
+     * next block (read), the command's output (work) */
+    unsigned char *blk;
+    size_t blkcap;
+    int held;
+    const void *held_data;
+    size_t held_len;
+    pas_farm_out_t *out;
 #ifdef PAS_HAVE_ZLIB
     z_stream z; /* reused per record: deflateInit/inflateInit cost more than a small record */
     int z_on;
@@ -128,6 +137,8 @@ static void builtin_free(builtin_state_t *s)
 #endif
     free(s->line);
     free(s->buf);
+    free(s->blk);
+    pas_farm_out_free(s->out);
     free(s);
 }
 
@@ -213,51 +224,125 @@ static pas_status read_failed(builtin_state_t *s)
     return PAS_ERR_IO;
 }
 
+/* one record into *data, *len (valid until the next call): 1, 0 at the end
+ * of the input, or an error status */
+static int read_record(builtin_state_t *s, const void **data, size_t *len)
+{
+    if (s->cfg->record) {
+        if (s->bufcap < s->cfg->record) {
+            free(s->buf);
+            if (!(s->buf = malloc(s->cfg->record)))
+                return PAS_ERR_NOMEM;
+            s->bufcap = s->cfg->record;
+        }
+        errno = 0;
+        *len = fread(s->buf, 1, s->cfg->record, s->fp);
+        *data = s->buf;
+        if (ferror(s->fp) ||
+            (*len < s->cfg->record &&
+             !feof(s->fp))) /* a short record is the last one, at end of file only */
+            return read_failed(s);
+        if (*len == 0)
+            return 0;
+    } else {
+        errno = 0;
+        ssize_t got = getline(&s->line, &s->cap, s->fp);
+        if (got < 0) {
+            /* the end only when the stream says so: getline also returns
+             * -1 when it cannot grow its buffer for a long line */
+            if (errno != 0 || ferror(s->fp) || !feof(s->fp))
+                return read_failed(s);
+            return 0;
+        }
+        *data = s->line;
+        *len = (size_t)got;
+    }
+    if (*len > UINT32_MAX) {
+        snprintf(s->cfg->io_msg, sizeof s->cfg->io_msg,
+                 "record %llu of '%s' has %zu bytes, over the 4 GiB "
+                 "a record may hold; split it",
+                 (unsigned long long)s->next, s->cfg->input ? s->cfg->input : "-", *len);
+        s->cfg->io_status = PAS_ERR_FORMAT;
+        pas_pipe_fail_detail(s->cfg->io_msg);
+        return PAS_ERR_FORMAT;
+    }
+    return 1;
+}
+
+/* local: append len bytes to the block being built */
+static pas_status block_put(builtin_state_t *s, size_t at, const void *data, size_t len)
+{
+    if (at + len > s->blkcap) {
+        size_t cap = s->blkcap ? s->blkcap : 65536;
+        while (cap < at + len)
+            cap *= 2;
+        unsigned char *nb = realloc(s->blk, cap);
+        if (!nb)
+            return PAS_ERR_NOMEM;
+        s->blk = nb;
+        s->blkcap = cap;
+    }
+    if (len)
+        memcpy(s->blk + at, data, len);
+    return PAS_OK;
+}
+
+/* exec: one item is a block of whole consecutive records, at most --block
+ * bytes, or a single record that is larger; the record that does not fit is
+ * held for the next block.  Blocks are numbered 0, 1, 2, ... */
+static int read_block(builtin_state_t *s, pas_pipe_emit_t *em)
+{
+    size_t at = 0;
+    int any = 0;
+    for (;;) {
+        const void *data = s->held_data;
+        size_t len = s->held_len;
+        if (!s->held) {
+            int rc = read_record(s, &data, &len);
+            if (rc < 0)
+                return rc;
+            if (rc == 0)
+                break;
+        }
+        if (any && at + len > s->cfg->block) { /* starts the next block */
+            s->held = 1;
+            s->held_data = data;
+            s->held_len = len;
+            break;
+        }
+        s->held = 0;
+        if (at + len > UINT32_MAX) {
+            snprintf(s->cfg->io_msg, sizeof s->cfg->io_msg,
+                     "block %llu of '%s' would hold over 4 GiB; use a smaller --block",
+                     (unsigned long long)s->next, s->cfg->input ? s->cfg->input : "-");
+            pas_pipe_fail_detail(s->cfg->io_msg);
+            return PAS_ERR_FORMAT;
+        }
+        int rc = block_put(s, at, data, len);
+        if (rc)
+            return rc;
+        at += len;
+        any = 1;
+        if (at >= s->cfg->block)
+            break;
+    }
+    if (!any)
+        return PAS_PIPE_END;
+    return emit_record(s, em, s->next++, s->blk, at);
+}
+
 static int read_process(void *state, const pas_pipe_item_t *in, pas_pipe_emit_t *em)
 {
     (void)in;
     builtin_state_t *s = state;
+    if (s->cfg->transform == BUILTIN_EXEC)
+        return read_block(s, em);
     for (;;) { /* skip what a checkpointed run already wrote */
         const void *data;
         size_t len;
-        if (s->cfg->record) {
-            if (s->bufcap < s->cfg->record) {
-                free(s->buf);
-                if (!(s->buf = malloc(s->cfg->record)))
-                    return PAS_ERR_NOMEM;
-                s->bufcap = s->cfg->record;
-            }
-            errno = 0;
-            len = fread(s->buf, 1, s->cfg->record, s->fp);
-            data = s->buf;
-            if (ferror(s->fp) ||
-                (len < s->cfg->record &&
-                 !feof(s->fp))) /* a short record is the last one, at end of file only */
-                return read_failed(s);
-            if (len == 0)
-                return PAS_PIPE_END;
-        } else {
-            errno = 0;
-            ssize_t got = getline(&s->line, &s->cap, s->fp);
-            if (got < 0) {
-                /* the end only when the stream says so: getline also returns
-                 * -1 when it cannot grow its buffer for a long line */
-                if (errno != 0 || ferror(s->fp) || !feof(s->fp))
-                    return read_failed(s);
-                return PAS_PIPE_END;
-            }
-            data = s->line;
-            len = (size_t)got;
-        }
-        if (len > UINT32_MAX) {
-            snprintf(s->cfg->io_msg, sizeof s->cfg->io_msg,
-                     "record %llu of '%s' has %zu bytes, over the 4 GiB "
-                     "a record may hold; split it",
-                     (unsigned long long)s->next, s->cfg->input ? s->cfg->input : "-", len);
-            s->cfg->io_status = PAS_ERR_FORMAT;
-            pas_pipe_fail_detail(s->cfg->io_msg);
-            return PAS_ERR_FORMAT;
-        }
+        int rc = read_record(s, &data, &len);
+        if (rc <= 0)
+            return rc < 0 ? rc : PAS_PIPE_END;
         uint64_t seq = s->next++;
         if (seq < s->cfg->resume_seq)
             continue;
@@ -280,10 +365,52 @@ static int gen_init(void **state, const pas_pipe_where_t *where, void *arg)
     return PAS_OK;
 }
 
+/* the content of record seq: a hash of the seed and the sequence number in
+ * the first words, a fixed (compressible) pattern after them */
+static void gen_fill(const builtin_state_t *s, uint64_t seq, unsigned char *p, size_t len)
+{
+    for (size_t k = 0; k < len; k += 8) {
+        uint64_t w = k < 64 ? pas_mix64(s->seedmix ^ (seq + k)) : 0x2e2e2e2e2e2e2e2eULL ^ k;
+        memcpy(p + k, &w, len - k < 8 ? len - k : 8);
+    }
+}
+
+/* exec: records per block */
+static uint64_t gen_per_block(const builtin_cfg_t *c)
+{
+    uint64_t r = c->size ? c->block / c->size : 1024;
+    return r ? r : 1;
+}
+
+/* exec: item b is the block of records b*R .. (b+1)*R-1 (R records of --size
+ * bytes fit in --block), worker k of a farm of n makes blocks k, k+n, ... */
+static int gen_block(builtin_state_t *s, pas_pipe_emit_t *em)
+{
+    uint64_t per = gen_per_block(s->cfg), first = s->next * per;
+    if (first >= s->cfg->n)
+        return PAS_PIPE_END;
+    uint64_t cnt = s->cfg->n - first < per ? s->cfg->n - first : per;
+    size_t len = (size_t)(cnt * s->cfg->size);
+    int rc;
+    builtin_rec_t *r = pas_pipe_emit_reserve(em, sizeof *r + len, 0, &rc);
+    if (!r)
+        return rc;
+    unsigned char *p = (unsigned char *)(r + 1);
+    for (uint64_t i = 0; i < cnt; i++)
+        gen_fill(s, first + i, p + i * s->cfg->size, (size_t)s->cfg->size);
+    *r = (builtin_rec_t){s->next, builtin_hash(p, len), (uint32_t)len, (uint32_t)len, 0, 0};
+    s->count++;
+    s->sum += term(s->next, r->hash);
+    s->next += (uint64_t)s->where.count;
+    return PAS_OK;
+}
+
 static int gen_process(void *state, const pas_pipe_item_t *in, pas_pipe_emit_t *em)
 {
     (void)in;
     builtin_state_t *s = state;
+    if (s->cfg->transform == BUILTIN_EXEC)
+        return gen_block(s, em);
     if (s->next >= s->cfg->n)
         return PAS_PIPE_END;
     uint64_t seq = s->next;
@@ -294,13 +421,8 @@ static int gen_process(void *state, const pas_pipe_item_t *in, pas_pipe_emit_t *
     builtin_rec_t *r = pas_pipe_emit_reserve(em, sizeof *r + len, prio, &rc);
     if (!r)
         return rc;
-    /* content: a hash of the seed and the sequence number in the first
-     * words, a fixed (compressible) pattern after them */
     unsigned char *p = (unsigned char *)(r + 1);
-    for (size_t k = 0; k < len; k += 8) {
-        uint64_t w = k < 64 ? pas_mix64(s->seedmix ^ (seq + k)) : 0x2e2e2e2e2e2e2e2eULL ^ k;
-        memcpy(p + k, &w, len - k < 8 ? len - k : 8);
-    }
+    gen_fill(s, seq, p, len);
     *r = (builtin_rec_t){seq, builtin_hash(p, len), (uint32_t)len, (uint32_t)len, 0, 0};
     s->count++;
     s->sum += term(seq, r->hash);
@@ -320,6 +442,73 @@ static void spin(double us)
     while ((double)(b.tv_sec - a.tv_sec) * 1e6 + (double)(b.tv_nsec - a.tv_nsec) * 1e-3 < us);
 }
 
+/* exec: the block's bytes through the command (stdin to stdout, written and
+ * read at once); its output, whatever its length, is the item that goes on,
+ * with the block's seq and hash and a hash of the output.  A command that
+ * fails (cannot start, exits non-zero, dies of a signal, runs past
+ * --exec-timeout) fails the run, naming the command, the block and why. */
+static int exec_run(builtin_state_t *s, const builtin_rec_t *r, const pas_pipe_item_t *in,
+                    int copies, pas_pipe_emit_t *em)
+{
+    builtin_cfg_t *c = s->cfg;
+    const unsigned char *content = (const unsigned char *)(r + 1);
+    size_t clen = r->len;
+    if (r->flags & BUILTIN_EXECUTED) { /* a command's output before: feed what it wrote */
+        if (clen < 8)
+            return PAS_ERR_FORMAT;
+        content += 8;
+        clen -= 8;
+    }
+    if (!s->out && !(s->out = pas_farm_out_new()))
+        return PAS_ERR_NOMEM;
+    pas_farm_out_reset(s->out);
+    pas_farm_exec_opts_t o = {c->exec_timeout,
+                              PAS_FARM_OUT_CAPTURE,
+                              NULL,
+                              NULL,
+                              NULL,
+                              BUILTIN_EXEC_MAX_OUT,
+                              content,
+                              clen,
+                              &c->exec_stop};
+    pas_farm_exec_result_t res;
+    int rc = pas_farm_exec(c->exec, &o, s->out, &res);
+    if (rc)
+        return rc;
+    if (res.status == 130 && c->exec_stop)
+        return PAS_ERR_REMOTE; /* killed because another worker's command failed: its line */
+    if (res.status != 0) {
+        char why[256];
+        c->exec_stop = 1; /* the other threads' commands are killed */
+        if (res.status == 125)
+            snprintf(why, sizeof why,
+                     "--exec '%.60s' wrote over %zu bytes for block %llu; use a smaller --block",
+                     c->exec, o.max_capture, (unsigned long long)r->seq);
+        else
+            snprintf(why, sizeof why, "--exec '%.60s' failed on block %llu: %.150s", c->exec,
+                     (unsigned long long)r->seq, res.reason);
+        pas_pipe_fail_detail(why);
+        return res.timed_out ? PAS_ERR_TIMEOUT : PAS_ERR_IO;
+    }
+    size_t olen;
+    const unsigned char *out = pas_farm_out_data(s->out, &olen);
+    uint64_t ohash = builtin_hash(out, olen);
+    for (int k = 0; k < copies; k++) {
+        builtin_rec_t *o2 = pas_pipe_emit_reserve(em, sizeof *o2 + 8 + olen, in->prio, &rc);
+        if (!o2)
+            return rc;
+        *o2 = (builtin_rec_t){
+            r->seq, r->hash, (uint32_t)(8 + olen), r->orig, r->flags | BUILTIN_EXECUTED, 0};
+        unsigned char *p = (unsigned char *)(o2 + 1);
+        memcpy(p, &ohash, 8);
+        if (olen)
+            memcpy(p + 8, out, olen);
+        if (c->fault == BUILTIN_FAULT_CORRUPT && r->seq == c->fault_seq && olen > 0)
+            p[8] ^= 0x20; /* test only: one flipped bit after the hash was taken */
+    }
+    return PAS_OK;
+}
+
 static int work_process(void *state, const pas_pipe_item_t *in, pas_pipe_emit_t *em)
 {
     builtin_state_t *s = state;
@@ -329,6 +518,13 @@ static int work_process(void *state, const pas_pipe_item_t *in, pas_pipe_emit_t 
         return PAS_ERR_FORMAT;
     if (c->cost_us > 0)
         spin(c->cost_us);
+    if (c->transform == BUILTIN_EXEC) {
+        int copies = 1;
+        if ((c->fault == BUILTIN_FAULT_DROP || c->fault == BUILTIN_FAULT_DUP) &&
+            r->seq == c->fault_seq)
+            copies = c->fault == BUILTIN_FAULT_DROP ? 0 : 2; /* test only */
+        return exec_run(s, r, in, copies, em);
+    }
     if (c->transform == BUILTIN_CHECKSUM && !(r->flags & BUILTIN_COMPRESSED) &&
         builtin_hash(r + 1, r->len) != r->hash)
         return PAS_ERR_VERIFY; /* corrupted on the way: stop here, naming the item */
@@ -472,6 +668,21 @@ static int write_process(void *state, const pas_pipe_item_t *in, pas_pipe_emit_t
         return PAS_ERR_FORMAT;
     const unsigned char *content = (const unsigned char *)(r + 1);
     size_t clen = r->len;
+    const void *out = r + 1; /* what is written */
+    size_t n = r->len;
+    if (r->flags & BUILTIN_EXECUTED) {
+        /* a command's output: intact since the command wrote it (its own
+         * hash); the sums and the order are over the blocks that went in */
+        uint64_t ohash;
+        if (clen < 8)
+            return PAS_ERR_FORMAT;
+        memcpy(&ohash, content, 8);
+        out = content + 8;
+        n = clen - 8;
+        if (builtin_hash(out, n) != ohash)
+            tally(&c->content_errors, 1);
+        goto tallied;
+    }
 #ifdef PAS_HAVE_ZLIB
     if (r->flags & BUILTIN_COMPRESSED) { /* check what the compression kept */
         if (s->bufcap < r->orig + 1) {
@@ -489,6 +700,7 @@ static int write_process(void *state, const pas_pipe_item_t *in, pas_pipe_emit_t
 #endif
     if (builtin_hash(content, clen) != r->hash)
         tally(&c->content_errors, 1);
+tallied:
     if (c->ordered && r->seq != s->next)
         tally(&c->order_errors, 1);
     s->next = r->seq + 1;
@@ -497,8 +709,6 @@ static int write_process(void *state, const pas_pipe_item_t *in, pas_pipe_emit_t
     if (s->fp) {
         /* the record as it came: compressed ones are gzip members, which
          * concatenated make a gzip file */
-        const void *out = r + 1;
-        size_t n = r->len;
         if (n && fwrite(out, 1, n, s->fp) != n) {
             io_fail(c, "cannot write output '%.180s': %s", s->part[0] ? s->part : c->output);
             return PAS_ERR_IO;

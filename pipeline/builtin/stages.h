@@ -23,8 +23,14 @@ typedef struct {
     uint32_t pad;
 } builtin_rec_t;
 
-enum { BUILTIN_COMPRESSED = 1 };
-enum { BUILTIN_NONE, BUILTIN_CHECKSUM, BUILTIN_COMPRESS };
+/* COMPRESSED: the payload is a gzip member of the content.  EXECUTED: the
+ * payload is a command's output (8 bytes of its hash, then the bytes); seq
+ * and hash stay those of the block that went in (the exactly-once sums). */
+enum { BUILTIN_COMPRESSED = 1, BUILTIN_EXECUTED = 2 };
+enum { BUILTIN_NONE, BUILTIN_CHECKSUM, BUILTIN_COMPRESS, BUILTIN_EXEC };
+/* --transform exec: most bytes a command may write for one block (an MPI
+ * message's int count, less the record header) */
+#define BUILTIN_EXEC_MAX_OUT ((size_t)2147483647 - 4096)
 enum { BUILTIN_FAULT_NONE, BUILTIN_FAULT_DROP, BUILTIN_FAULT_DUP, BUILTIN_FAULT_CORRUPT };
 
 /* Configuration (global) and tallies (local to a rank; with threads, shared
@@ -44,6 +50,10 @@ typedef struct {
     uint64_t resume_seq, resume_off; /* from the checkpoint: items and bytes already written */
     int ordered, fault;
     uint64_t fault_seq;
+    const char *exec;    /* --transform exec: the command (sh -c) */
+    uint64_t block;      /* exec: most bytes of whole records per item (one record may be more) */
+    double exec_timeout; /* exec: seconds per command run, 0 none */
+    volatile int exec_stop; /* exec: a command failed here: stop the others (threads) */
 
     uint64_t src_count, src_sum, snk_count, snk_sum, order_errors, content_errors, out_bytes;
     int io_status;

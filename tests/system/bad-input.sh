@@ -112,6 +112,11 @@ bad "pas-sort negative count" "non-negative count" pas-sort --n -5
 bad "pas-sort unknown algorithm" "not a known choice" pas-sort --algo bogo
 bad "pas-matmul negative size" "non-negative count" pas-matmul --m -3
 bad "pas-pipeline malformed spec" "spec" pas-pipeline --spec 'gen:x,write:1'
+bad "pas-pipeline exec without a command" "--transform exec needs --exec" pas-pipeline --transform exec --n 10
+bad "pas-pipeline exec with another transform" "--exec needs --transform exec" pas-pipeline --transform compress --exec cat --n 10
+bad "pas-pipeline exec block 0" "--block 0 is out of range" pas-pipeline --exec cat --block 0 --n 10
+bad "pas-pipeline exec negative time limit" "--exec-timeout -1 is out of range" pas-pipeline --exec cat --exec-timeout -1 --n 10
+bad "pas-pipeline exec with a checkpoint" "does not support --transform exec" pas-pipeline --exec cat --n 10 --output "$W/existing.out" --checkpoint "$W/ck"
 
 echo "== files"
 bad "pas-sort unreadable input" "--in $W/missing.bin" pas-sort --in "$W/missing.bin" --out "$W/o.bin"
@@ -142,6 +147,7 @@ good "pas-sort more ranks than keys" pas-sort --n 2 --reps 1 --warmup 0
 good "pas-sort no keys" pas-sort --n 0 --reps 1 --warmup 0
 good "pas-matmul 1x1x1 on every rank count" pas-matmul --m 1 --n 1 --k 1 --reps 1 --warmup 0
 good "pas-pipeline one item" pas-pipeline --spec auto --n 1 --reps 1 --warmup 0
+good "pas-pipeline exec, empty input" pas-pipeline --input /dev/null --exec cat
 
 echo "bad-input: $pass passed, $fail failed, $skip skipped"
 [ $fail -eq 0 ]

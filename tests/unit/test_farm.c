@@ -203,7 +203,7 @@ Test(farm_aging, bounded_wait_under_a_stream_of_high_priority)
 
 Test(farm_exec, status_signal_timeout_capture)
 {
-    pas_farm_exec_opts_t o = {0, PAS_FARM_OUT_CAPTURE, NULL, NULL, NULL, 1 << 20};
+    pas_farm_exec_opts_t o = {0, PAS_FARM_OUT_CAPTURE, NULL, NULL, NULL, 1 << 20, NULL, 0, NULL};
     pas_farm_exec_result_t r;
     pas_farm_out_t cap = {0};
     cr_assert_eq(pas_farm_exec("printf 'a\\nb'; exit 3", &o, &cap, &r), PAS_OK);
@@ -235,4 +235,45 @@ Test(farm_exec, status_signal_timeout_capture)
     cr_expect_eq(r.status, 125);
     cr_expect_eq(cap.len, 10);
     free(cap.buf);
+}
+
+/* stdin fed while stdout is read: 4 MiB through cat and 8x through awk (far
+ * over the pipe buffers both ways: no deadlock), a command that reads less
+ * (head: EPIPE here, no SIGPIPE death), and a cancel flag */
+Test(farm_exec, stdin_feed_big_less_cancel)
+{
+    size_t n = 4u << 20;
+    char *in = malloc(n);
+    cr_assert(in);
+    for (size_t i = 0; i < n; i++)
+        in[i] = i % 64 == 63 ? '\n' : (char)('a' + i % 26);
+    pas_farm_exec_opts_t o = {0,   PAS_FARM_OUT_CAPTURE, NULL, NULL, NULL, (size_t)1 << 30, in, n,
+                              NULL};
+    pas_farm_exec_result_t r;
+    pas_farm_out_t *cap = pas_farm_out_new();
+    cr_assert(cap);
+    cr_assert_eq(pas_farm_exec("cat", &o, cap, &r), PAS_OK);
+    size_t len;
+    const char *got = pas_farm_out_data(cap, &len);
+    cr_expect_eq(r.status, 0, "%s", r.reason);
+    cr_expect_eq(len, n);
+    cr_expect_eq(memcmp(got, in, n), 0);
+    pas_farm_out_reset(cap);
+    cr_assert_eq(pas_farm_exec("awk '{for (i = 0; i < 8; i++) print}'", &o, cap, &r), PAS_OK);
+    pas_farm_out_data(cap, &len);
+    cr_expect_eq(r.status, 0, "%s", r.reason);
+    cr_expect_eq(len, 8 * n);
+    pas_farm_out_reset(cap);
+    cr_assert_eq(pas_farm_exec("head -c 10", &o, cap, &r), PAS_OK);
+    got = pas_farm_out_data(cap, &len);
+    cr_expect_eq(r.status, 0, "%s", r.reason);
+    cr_expect_eq(len, 10);
+    cr_expect_eq(memcmp(got, in, 10), 0);
+    volatile int stop = 1;
+    o.cancel = &stop;
+    pas_farm_out_reset(cap);
+    cr_assert_eq(pas_farm_exec("sleep 30", &o, cap, &r), PAS_OK);
+    cr_expect_eq(r.status, 130);
+    pas_farm_out_free(cap);
+    free(in);
 }

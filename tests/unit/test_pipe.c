@@ -199,6 +199,47 @@ Test(pipe_sched, equal_priorities_are_fifo)
     pas_pipe_sched_free(&s);
 }
 
+/* the ring of equal-or-lower keys plus the heap pop in exactly the order of
+ * one heap: checked against a linear scan (best key, then oldest) over
+ * random pushes (mostly equal priorities, some higher, some lower) and pops */
+Test(pipe_sched, ring_and_heap_keep_the_heap_order)
+{
+    for (int aging = 0; aging <= 8; aging += 4) {
+        pas_pipe_sched_t s;
+        cr_assert_eq(pas_pipe_sched_init(&s, 4096, aging), PAS_OK);
+        static int64_t key[100000];
+        static int live[100000];
+        int n = 0, left = 0;
+        uint64_t now = 0, rnd = 12345;
+        for (int step = 0; step < 20000; step++) {
+            rnd = rnd * 6364136223846793005ULL + 1442695040888963407ULL;
+            unsigned r = (unsigned)(rnd >> 33);
+            if (r % 3 != 0 && s.count < s.cap) {
+                int prio = r % 17 == 0 ? 5 : r % 13 == 0 ? -2 : 0;
+                key[n] = aging > 0 ? (int64_t)prio * aging - (int64_t)now : prio;
+                live[n] = 1;
+                cr_assert_eq(pas_pipe_sched_push(&s, prio, now, (void *)(intptr_t)n), PAS_OK);
+                n++;
+                left++;
+            } else if (left > 0) {
+                int best = -1;
+                for (int i = 0; i < n; i++)
+                    if (live[i] && (best < 0 || key[i] > key[best]))
+                        best = i;
+                void *ref;
+                cr_assert_eq(pas_pipe_sched_pop(&s, &ref), 1);
+                cr_assert_eq((int)(intptr_t)ref, best, "aging %d step %d: got %d, want %d", aging,
+                             step, (int)(intptr_t)ref, best);
+                live[best] = 0;
+                left--;
+            }
+            now += r % 2;
+        }
+        cr_expect_eq(s.count, (size_t)left);
+        pas_pipe_sched_free(&s);
+    }
+}
+
 Test(pipe_spec, parses_and_locates)
 {
     pas_pipe_spec_t s;
