@@ -158,34 +158,22 @@ typedef struct {
     MPI_Request *req;
     size_t nreq, capreq;
     size_t *run; /* run boundaries in the receive buffer */
-    int nrun, caprun;
+    int nrun;
+    size_t caprun;
 } ams_msgs_t;
 
-static int ams_push_req(ams_msgs_t *M)
+static pas_status ams_push_req(ams_msgs_t *M)
 {
-    if (M->nreq < M->capreq)
-        return PAS_OK;
-    size_t c = M->capreq ? 2 * M->capreq : 64;
-    MPI_Request *r = realloc(M->req, sizeof *r * c);
-    if (!r)
-        return PAS_ERR_NOMEM;
-    M->req = r;
-    M->capreq = c;
-    return PAS_OK;
+    return pas_grow(&M->req, &M->capreq, M->nreq + 1, sizeof *M->req);
 }
 
-static int ams_push_run(ams_msgs_t *M, size_t end)
+static pas_status ams_push_run(ams_msgs_t *M, size_t end)
 {
-    if (M->nrun + 1 >= M->caprun) {
-        int c = M->caprun ? 2 * M->caprun : 64;
-        size_t *r = realloc(M->run, sizeof *r * (size_t)c);
-        if (!r)
-            return PAS_ERR_NOMEM;
-        M->run = r;
-        M->caprun = c;
-        if (M->nrun == 0)
-            M->run[0] = 0;
-    }
+    pas_status rc = pas_grow(&M->run, &M->caprun, (size_t)M->nrun + 2, sizeof *M->run);
+    if (rc)
+        return rc;
+    if (M->nrun == 0)
+        M->run[0] = 0;
     M->run[++M->nrun] = end;
     return PAS_OK;
 }
