@@ -91,30 +91,47 @@ Test(mpi_serial, calls_without_a_peer_complete_at_once)
     cr_assert_eq(MPI_Waitall(3, rs, MPI_STATUSES_IGNORE), MPI_SUCCESS);
 }
 
+/* A temporary file (name in path): hlen bytes of head, then doubles 0 .. n-1. */
+static void temp_matrix(char *path, const char *head, size_t hlen, int n)
+{
+    int fd = mkstemp(path);
+    cr_assert_geq(fd, 0);
+    cr_assert_eq(write(fd, head, hlen), (ssize_t)hlen);
+    for (int i = 0; i < n; i++) {
+        double v = i;
+        cr_assert_eq(write(fd, &v, sizeof v), (ssize_t)sizeof v);
+    }
+    close(fd);
+}
+
+/* The file at path opened with a view of doubles after disp bytes: the
+ * subarray block; the type is freed at once (the view keeps its own copy). */
+static MPI_File block_view(const char *path, MPI_Offset disp, int order, const int sizes[2],
+                           const int subs[2], const int starts[2])
+{
+    MPI_File f;
+    cr_assert_eq(MPI_File_open(MPI_COMM_WORLD, path, MPI_MODE_RDONLY, MPI_INFO_NULL, &f),
+                 MPI_SUCCESS);
+    MPI_Datatype sub;
+    cr_assert_eq(MPI_Type_create_subarray(2, sizes, subs, starts, order, MPI_DOUBLE, &sub),
+                 MPI_SUCCESS);
+    MPI_Type_commit(&sub);
+    cr_assert_eq(MPI_File_set_view(f, disp, MPI_DOUBLE, sub, "native", MPI_INFO_NULL), MPI_SUCCESS);
+    MPI_Type_free(&sub);
+    return f;
+}
+
 Test(mpi_serial, file_view_with_subarray_reads_the_block)
 {
     /* header of 8 bytes, then a 4x6 double matrix; read the 2x3 block at (2,3) */
     char path[] = "/tmp/pas-mpi-serial-XXXXXX";
-    int fd = mkstemp(path);
-    cr_assert_geq(fd, 0);
-    double all[24], block[6];
-    for (int i = 0; i < 24; i++)
-        all[i] = i;
-    cr_assert_eq(write(fd, "headerXX", 8), 8);
-    cr_assert_eq(write(fd, all, sizeof all), (ssize_t)sizeof all);
-    close(fd);
-    MPI_File f;
-    cr_assert_eq(MPI_File_open(MPI_COMM_WORLD, path, MPI_MODE_RDONLY, MPI_INFO_NULL, &f),
-                 MPI_SUCCESS);
+    double block[6];
+    temp_matrix(path, "headerXX", 8, 24);
+    int sizes[2] = {4, 6}, subs[2] = {2, 3}, starts[2] = {2, 3};
+    MPI_File f = block_view(path, 8, MPI_ORDER_C, sizes, subs, starts);
     MPI_Offset size;
     MPI_File_get_size(f, &size);
     cr_assert_eq(size, 8 + 24 * 8);
-    MPI_Datatype sub;
-    int sizes[2] = {4, 6}, subs[2] = {2, 3}, starts[2] = {2, 3};
-    MPI_Type_create_subarray(2, sizes, subs, starts, MPI_ORDER_C, MPI_DOUBLE, &sub);
-    MPI_Type_commit(&sub);
-    cr_assert_eq(MPI_File_set_view(f, 8, MPI_DOUBLE, sub, "native", MPI_INFO_NULL), MPI_SUCCESS);
-    MPI_Type_free(&sub); /* the view keeps its own copy */
     cr_assert_eq(MPI_File_read_at_all(f, 0, block, 6, MPI_DOUBLE, MPI_STATUS_IGNORE), MPI_SUCCESS);
     for (int k = 0; k < 6; k++)
         cr_assert_eq(block[k], (2 + k / 3) * 6 + 3 + k % 3, "element %d", k);
@@ -128,22 +145,10 @@ Test(mpi_serial, fortran_order_view_reads_a_column_block)
 {
     /* a 4x3 column-major double matrix after no header; read rows 1..2 of columns 1..2 */
     char path[] = "/tmp/pas-mpi-serial-XXXXXX";
-    int fd = mkstemp(path);
-    cr_assert_geq(fd, 0);
-    double all[12], block[4];
-    for (int i = 0; i < 12; i++)
-        all[i] = i;
-    cr_assert_eq(write(fd, all, sizeof all), (ssize_t)sizeof all);
-    close(fd);
-    MPI_File f;
-    cr_assert_eq(MPI_File_open(MPI_COMM_WORLD, path, MPI_MODE_RDONLY, MPI_INFO_NULL, &f),
-                 MPI_SUCCESS);
-    MPI_Datatype sub;
+    double block[4];
+    temp_matrix(path, "", 0, 12);
     int sizes[2] = {4, 3}, subs[2] = {2, 2}, starts[2] = {1, 1};
-    MPI_Type_create_subarray(2, sizes, subs, starts, MPI_ORDER_FORTRAN, MPI_DOUBLE, &sub);
-    MPI_Type_commit(&sub);
-    cr_assert_eq(MPI_File_set_view(f, 0, MPI_DOUBLE, sub, "native", MPI_INFO_NULL), MPI_SUCCESS);
-    MPI_Type_free(&sub);
+    MPI_File f = block_view(path, 0, MPI_ORDER_FORTRAN, sizes, subs, starts);
     MPI_Status st;
     int count = -1;
     cr_assert_eq(MPI_File_read_at_all(f, 0, block, 4, MPI_DOUBLE, &st), MPI_SUCCESS);
