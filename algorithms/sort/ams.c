@@ -371,11 +371,14 @@ static int ams_gather(MPI_Comm comm, ams_t *A, uint64_t total, void **data, size
     if ((rc = pas_agree(comm, rc)))
         goto done;
     int *gc = cnt, *gd = cnt + p, *sc = cnt + 2 * p, *sd = cnt + 3 * p;
-    if (PAS_WATCHED("MPI_Gather", -1, 0, MPI_Gather(&c, 1, MPI_INT, gc, 1, MPI_INT, 0, comm)) !=
-        MPI_SUCCESS) {
-        rc = PAS_ERR_MPI;
+    /* each step's status agreed before the next collective (a local MPI
+     * error too): no rank goes on alone */
+    if ((rc = pas_agree(comm, PAS_WATCHED("MPI_Gather", -1, 0,
+                                          MPI_Gather(&c, 1, MPI_INT, gc, 1, MPI_INT, 0, comm)) ==
+                                      MPI_SUCCESS
+                                  ? PAS_OK
+                                  : PAS_ERR_MPI)))
         goto done;
-    }
     for (int r = 0, o = 0, so = 0; r < p && me == 0; r++) {
         pas_range_t b = pas_decomp_block_range(total, p, r);
         gd[r] = o;
@@ -384,20 +387,21 @@ static int ams_gather(MPI_Comm comm, ams_t *A, uint64_t total, void **data, size
         sd[r] = so;
         so += sc[r];
     }
-    if (PAS_WATCHED("MPI_Gatherv", -1, 0, MPI_Gatherv(*data, c, t, all, gc, gd, t, 0, comm)) !=
-        MPI_SUCCESS) {
-        rc = PAS_ERR_MPI;
+    rc = PAS_WATCHED("MPI_Gatherv", -1, 0, MPI_Gatherv(*data, c, t, all, gc, gd, t, 0, comm)) !=
+                 MPI_SUCCESS
+             ? PAS_ERR_MPI
+             : PAS_OK;
+    if (rc == PAS_OK && me == 0)
+        rc = sort_local_run(A->ops, A->cfg->local, all, total);
+    if ((rc = pas_agree(comm, rc)))
         goto done;
-    }
-    if ((rc =
-             pas_agree(comm, me == 0 ? sort_local_run(A->ops, A->cfg->local, all, total) : PAS_OK)))
+    rc = PAS_WATCHED("MPI_Scatterv", -1, 0,
+                     MPI_Scatterv(all, sc, sd, t, out, (int)(mine.hi - mine.lo), t, 0, comm)) !=
+                 MPI_SUCCESS
+             ? PAS_ERR_MPI
+             : PAS_OK;
+    if ((rc = pas_agree(comm, rc)))
         goto done;
-    if (PAS_WATCHED("MPI_Scatterv", -1, 0,
-                    MPI_Scatterv(all, sc, sd, t, out, (int)(mine.hi - mine.lo), t, 0, comm)) !=
-        MPI_SUCCESS) {
-        rc = PAS_ERR_MPI;
-        goto done;
-    }
     A->bytes += me == 0 ? (total - (mine.hi - mine.lo)) * es : (uint64_t)c * es;
     free(*data);
     *data = out;
@@ -409,7 +413,7 @@ done:
     free(out);
     free(all);
     free(cnt);
-    return pas_agree(comm, rc);
+    return rc; /* agreed */
 }
 
 int pas_sort_ams(MPI_Comm comm, pas_sort_kind_t kind, const pas_sort_config_t *cfg, void **data,
