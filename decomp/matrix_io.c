@@ -16,24 +16,25 @@
 static const char magic[8] = {'P', 'A', 'S', 'M', 'A', 'T', '0', '1'};
 
 /* The block layout on the same grid as d, and a copy of the data in it when
- * d is block-cyclic (else NULL: use the caller's data). */
-static int as_block(MPI_Comm comm, const pas_dmatrix_t *d, const void *a, size_t es,
-                    pas_dmatrix_t *blk, void **copy, int fill)
+ * d is block-cyclic (else NULL: use the caller's data).  Agreed. */
+static pas_status as_block(MPI_Comm comm, const pas_dmatrix_t *d, const void *a, size_t es,
+                           pas_dmatrix_t *blk, void **copy, int fill)
 {
     *copy = NULL;
-    int rc = pas_dmatrix_block(d->m, d->n, d->rows, d->cols, d->myrow, d->mycol, blk);
+    pas_status rc = pas_dmatrix_block(d->m, d->n, d->rows, d->cols, d->myrow, d->mycol, blk);
     if (rc || d->kind == PAS_DMAT_BLOCK)
         return rc;
     *copy = malloc(blk->ld * blk->ln * es + 1);
-    int worst = pas_agree(comm, *copy ? PAS_OK : PAS_ERR_NOMEM);
+    pas_status worst = pas_agree(comm, *copy ? PAS_OK : PAS_ERR_NOMEM);
     if (worst)
         return worst;
     return fill ? pas_dmatrix_redistribute(comm, d, a, blk, *copy, 0, es) : PAS_OK;
 }
 
 /* A file view selecting this rank's block (a plain element view when it
- * owns none: MPI wants subarray sizes >= 1). */
-static int block_view(MPI_File fh, const pas_dmatrix_t *blk, MPI_Datatype elem, MPI_Datatype *ft)
+ * owns none: MPI wants subarray sizes >= 1).  Local. */
+static pas_status block_view(MPI_File fh, const pas_dmatrix_t *blk, MPI_Datatype elem,
+                             MPI_Datatype *ft)
 {
     if (blk->m > INT32_MAX || blk->n > INT32_MAX)
         return PAS_ERR_OVERFLOW;
@@ -53,17 +54,12 @@ static int block_view(MPI_File fh, const pas_dmatrix_t *blk, MPI_Datatype elem, 
                : PAS_OK;
 }
 
-/* every rank gets the same, worst status (pas_agree) */
-static int agree(MPI_Comm comm, int rc)
-{
-    return pas_agree(comm, rc);
-}
-
-/* Read this rank's block; a short read is an error. */
-static int read_block(MPI_Comm comm, MPI_File fh, const pas_dmatrix_t *blk, void *data, size_t es)
+/* Read this rank's block; a short read is an error.  Agreed. */
+static pas_status read_block(MPI_Comm comm, MPI_File fh, const pas_dmatrix_t *blk, void *data,
+                             size_t es)
 {
     MPI_Datatype elem = MPI_DATATYPE_NULL, ft = MPI_DATATYPE_NULL;
-    int rc = PAS_OK;
+    pas_status rc = PAS_OK;
     uint64_t count = blk->lm * blk->ln;
     if (count > INT32_MAX || blk->ld != (blk->lm ? blk->lm : 1))
         rc = PAS_ERR_OVERFLOW;
@@ -71,7 +67,7 @@ static int read_block(MPI_Comm comm, MPI_File fh, const pas_dmatrix_t *blk, void
         rc = PAS_ERR_MPI;
     if (rc == PAS_OK)
         rc = block_view(fh, blk, elem, &ft);
-    rc = agree(comm, rc);
+    rc = pas_agree(comm, rc);
     if (rc == PAS_OK) {
         MPI_Status st;
         int got = -1;
@@ -83,13 +79,14 @@ static int read_block(MPI_Comm comm, MPI_File fh, const pas_dmatrix_t *blk, void
         MPI_Type_free(&ft);
     if (elem != MPI_DATATYPE_NULL)
         MPI_Type_free(&elem);
-    return agree(comm, rc);
+    return pas_agree(comm, rc);
 }
 
 pas_status pas_dmatrix_write_to(MPI_Comm comm, pas_outfile_t *f, const pas_dmatrix_t *d,
                                 const void *a, size_t es)
 {
-    int rank, rc;
+    int rank;
+    pas_status rc;
     MPI_Comm_rank(comm, &rank);
     pas_dmatrix_t blk;
     void *copy;
@@ -129,7 +126,7 @@ pas_status pas_dmatrix_write(MPI_Comm comm, const char *path, const pas_dmatrix_
                              size_t es)
 {
     pas_outfile_t f;
-    int rc = pas_outfile_begin(comm, "matrix file", path, &f);
+    pas_status rc = pas_outfile_begin(comm, "matrix file", path, &f);
     if (rc == PAS_OK)
         rc = pas_dmatrix_write_to(comm, &f, d, a, es);
     pas_outfile_end(&f);
@@ -139,7 +136,8 @@ pas_status pas_dmatrix_write(MPI_Comm comm, const char *path, const pas_dmatrix_
 pas_status pas_dmatrix_read(MPI_Comm comm, const char *path, const pas_dmatrix_t *d, void *a,
                             size_t es)
 {
-    int rank, rc;
+    int rank;
+    pas_status rc;
     MPI_Comm_rank(comm, &rank);
     pas_dmatrix_t blk;
     void *copy;
@@ -147,7 +145,7 @@ pas_status pas_dmatrix_read(MPI_Comm comm, const char *path, const pas_dmatrix_t
         goto out;
     MPI_File fh = MPI_FILE_NULL;
     rc = MPI_File_open(comm, path, MPI_MODE_RDONLY, MPI_INFO_NULL, &fh) ? PAS_ERR_IO : PAS_OK;
-    if ((rc = agree(comm, rc)))
+    if ((rc = pas_agree(comm, rc)))
         goto out;
     MPI_File_set_errhandler(fh, MPI_ERRORS_RETURN);
     if (rank == 0) {
@@ -166,11 +164,11 @@ pas_status pas_dmatrix_read(MPI_Comm comm, const char *path, const pas_dmatrix_t
                              v[2] != es || (uint64_t)size != HEADER_BYTES + d->m * d->n * es))
             rc = PAS_ERR_FORMAT;
     }
-    if ((rc = agree(comm, rc)) == PAS_OK)
+    if ((rc = pas_agree(comm, rc)) == PAS_OK)
         rc = read_block(comm, fh, &blk, copy ? copy : a, es);
     if (MPI_File_close(&fh))
         rc = rc ? rc : PAS_ERR_IO;
-    rc = agree(comm, rc);
+    rc = pas_agree(comm, rc);
     if (rc == PAS_OK && copy)
         rc = pas_dmatrix_redistribute(comm, &blk, copy, d, a, 0, es);
 out:

@@ -77,8 +77,10 @@ typedef struct {
     uint64_t *sent_to;
     msend_t **send;
     int nsend;
+    size_t capsend;
     mctrl_t **ctl;
     int nctl;
+    size_t capctl;
     pipe_wire_t *eos_wire;
     MPI_Request ctrl_req;
     ctrl_msg_t ctrl_in;
@@ -108,10 +110,8 @@ static mctrl_t *ctl_slot(mpx_t *x)
     for (int i = 0; i < x->nctl; i++)
         if (x->ctl[i]->req == MPI_REQUEST_NULL)
             return x->ctl[i];
-    mctrl_t **grown = realloc(x->ctl, (size_t)(x->nctl + 1) * sizeof *grown);
-    if (!grown)
+    if (pas_grow(&x->ctl, &x->capctl, (size_t)x->nctl + 1, sizeof *x->ctl))
         return NULL;
-    x->ctl = grown;
     mctrl_t *c = calloc(1, sizeof *c);
     if (!c)
         return NULL;
@@ -448,10 +448,8 @@ static pas_status mpx_out_buf(pipe_worker_t *w, size_t need, pipe_batch_t **out)
                 if (!x->send[i]->busy)
                     m = x->send[i];
             if (!m) {
-                msend_t **grown = realloc(x->send, (size_t)(x->nsend + 1) * sizeof *grown);
-                if (!grown)
-                    return PAS_ERR_NOMEM;
-                x->send = grown;
+                if ((rc = pas_grow(&x->send, &x->capsend, (size_t)x->nsend + 1, sizeof *x->send)))
+                    return rc;
                 if (!(m = calloc(1, sizeof *m)))
                     return PAS_ERR_NOMEM;
                 m->req[0] = m->req[1] = MPI_REQUEST_NULL;
@@ -621,6 +619,7 @@ static pas_status mpx_setup(mpx_t *x, MPI_Comm comm, const pas_pipe_spec_t *spec
     x->sent_to = calloc((size_t)x->ndown + 1, sizeof *x->sent_to);
     x->eos_wire = calloc((size_t)x->ndown + 1, sizeof *x->eos_wire);
     x->send = calloc(SEND_POOL, sizeof *x->send);
+    x->capsend = SEND_POOL;
     x->bigmax = x->nup * opt->credits;
     x->bigpool = calloc((size_t)x->bigmax + 1, sizeof *x->bigpool);
     x->bigpool_cap = calloc((size_t)x->bigmax + 1, sizeof *x->bigpool_cap);

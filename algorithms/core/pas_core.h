@@ -145,6 +145,16 @@ pas_status pas_opts_parse(const pas_prog_info_t *info, const pas_opt_t *table,
 void pas_opts_help(const pas_prog_info_t *info, const pas_opt_t *table,
                    const pas_common_opts_t *common, FILE *out);
 
+/* ---- growing arrays ------------------------------------------------------ */
+
+/* local: make the array *pp (of elements of `elem` bytes, `*cap` of them, a
+ * T ** passed as void *; NULL when *cap is 0) hold at least `need`: the
+ * capacity doubles from *cap (PAS_GROW_MIN when 0) until it does.  PAS_OK;
+ * PAS_ERR_OVERFLOW when the count or the bytes would pass SIZE_MAX;
+ * PAS_ERR_NOMEM.  On error *pp and *cap are unchanged (and still valid). */
+#define PAS_GROW_MIN 16
+pas_status pas_grow(void *pp, size_t *cap, size_t need, size_t elem);
+
 /* ---- memory: what a rank may allocate ----------------------------------- */
 
 /* The most a rank may use, and which limit bound it (for messages). */

@@ -13,11 +13,16 @@
  * whole job instead of burning the allocation.  Collectives: pass peer -1.
  *
  * Fault injection: PAS_FAULT="RANK:PHASE:ACTION[:N]" makes rank RANK (or "*"
- * for every rank) act when it enters phase PHASE (the N-th time, default 1):
- * ACTION is "exit" (exit(3) without MPI_Finalize, as a crashed rank), "abort"
- * (abort()), "hang" (sleep forever: the watchdog or timeout must catch it),
- * or "error" (pas_watch_phase returns PAS_ERR_INTERNAL, the algorithm must
- * report it collectively).  Used by the tests; never set in production.
+ * for every rank) act when it enters phase PHASE, or passes the fault point
+ * PHASE (pas_watch_fault), the N-th time (default 1): ACTION is "exit"
+ * (exit(3) without MPI_Finalize, as a crashed rank), "abort" (abort()),
+ * "hang" (sleep forever: the watchdog or timeout must catch it), or "error",
+ * "nomem", "mpi" (pas_watch_phase returns PAS_ERR_INTERNAL, PAS_ERR_NOMEM,
+ * PAS_ERR_MPI: the algorithm must report it collectively).
+ * PHASE@OP (e.g. exchange@MPI_Allreduce) acts instead when the watched call
+ * OP returns in phase PHASE: it ran, but returns MPI_ERR_OTHER on this rank
+ * only (any action but exit/abort/hang), as a local MPI error under
+ * MPI_ERRORS_RETURN.  Used by the tests; never set in production.
  *
  * All functions are local and thread-safe with respect to the watchdog.
  */
@@ -30,6 +35,10 @@
  * Returns PAS_OK, or PAS_ERR_INTERNAL when an "error" fault fires here. */
 pas_status pas_watch_phase(const char *phase);
 
+/* local: a fault point that is not a phase (the current phase stays):
+ * PAS_OK, or the status a PAS_FAULT naming `point` injects here. */
+pas_status pas_watch_fault(const char *point);
+
 /* The current phase name ("" before any). */
 const char *pas_watch_current_phase(void);
 
@@ -37,11 +46,8 @@ const char *pas_watch_current_phase(void);
 void pas_watch_enter(const char *op, int peer, int tag);
 void pas_watch_leave(void);
 
-static inline int pas_watch_leave_rc(int rc)
-{
-    pas_watch_leave();
-    return rc;
-}
+/* pas_watch_leave, and rc (or an injected PHASE@OP error) passed on. */
+int pas_watch_leave_rc(int rc);
 
 /* Evaluate `call` (an MPI call returning int) under the watchdog. */
 #define PAS_WATCHED(op, peer, tag, call)                                                           \

@@ -41,7 +41,7 @@ static void die(int code)
 /* The parsed PAS_FAULT. */
 static struct {
     int armed, any_rank, rank, nth, seen;
-    char phase[64], action[16];
+    char phase[64], op[32], action[16]; /* op: "" (a point), or the MPI call of PHASE@OP */
 } fault;
 
 static double now(void)
@@ -69,21 +69,29 @@ static void parse_fault(void)
     fault.any_rank = strcmp(rank, "*") == 0;
     fault.rank = atoi(rank);
     fault.nth = nth;
+    char *at = strchr(phase, '@');
+    if (at) {
+        *at = '\0';
+        snprintf(fault.op, sizeof fault.op, "%s", at + 1);
+    }
     snprintf(fault.phase, sizeof fault.phase, "%s", phase);
     snprintf(fault.action, sizeof fault.action, "%s", action);
     fault.armed = 1;
 }
 
-pas_status pas_watch_phase(const char *phase)
+/* Does the fault fire here (phase or point, and op: "" or the MPI call)? */
+static int fault_here(const char *phase, const char *op)
 {
-    atomic_store(&cur_phase, phase);
-    if (!fault.armed || strcmp(phase, fault.phase) != 0 ||
+    if (!fault.armed || strcmp(phase, fault.phase) != 0 || strcmp(op, fault.op) != 0 ||
         (!fault.any_rank && fault.rank != my_rank))
-        return PAS_OK;
-    if (++fault.seen != fault.nth)
-        return PAS_OK;
-    fprintf(stderr, "pas: rank %d: PAS_FAULT injects '%s' in phase '%s'\n", my_rank, fault.action,
-            phase);
+        return 0;
+    return ++fault.seen == fault.nth;
+}
+
+static pas_status fire(const char *phase, const char *op)
+{
+    fprintf(stderr, "pas: rank %d: PAS_FAULT injects '%s' in phase '%s'%s%s\n", my_rank,
+            fault.action, phase, *op ? " at " : "", op);
     fflush(stderr);
     if (strcmp(fault.action, "exit") == 0)
         die(3); /* a crashed rank's job leaves no temporary file */
@@ -94,7 +102,22 @@ pas_status pas_watch_phase(const char *phase)
         for (;;)
             pause();
     }
+    if (strcmp(fault.action, "nomem") == 0)
+        return PAS_ERR_NOMEM;
+    if (strcmp(fault.action, "mpi") == 0)
+        return PAS_ERR_MPI;
     return PAS_ERR_INTERNAL; /* "error" */
+}
+
+pas_status pas_watch_fault(const char *point)
+{
+    return fault_here(point, "") ? fire(point, "") : PAS_OK;
+}
+
+pas_status pas_watch_phase(const char *phase)
+{
+    atomic_store(&cur_phase, phase);
+    return pas_watch_fault(phase);
 }
 
 void pas_watch_pause(const char *point)
@@ -130,6 +153,15 @@ void pas_watch_enter(const char *op, int peer, int tag)
 void pas_watch_leave(void)
 {
     atomic_store(&cur_op, NULL);
+}
+
+int pas_watch_leave_rc(int rc)
+{
+    const char *op = atomic_exchange(&cur_op, NULL);
+    if (op && fault.op[0] && fault_here(atomic_load(&cur_phase), op) &&
+        fire(atomic_load(&cur_phase), op) != PAS_OK && rc == MPI_SUCCESS)
+        rc = MPI_ERR_OTHER; /* the call ran; only this rank sees it fail */
+    return rc;
 }
 
 static void *watchdog(void *arg)

@@ -44,7 +44,8 @@ void pas_farm_opts_default(pas_farm_opts_t *o)
 typedef struct {
     MPI_Request *req;
     char **buf;
-    int n, cap;
+    int n;
+    size_t cap;
 } sends_t;
 
 /* a job at the end of the list handed to the slot pool in one submit */
@@ -62,18 +63,12 @@ static int sends_add(sends_t *s, MPI_Comm comm, int dest, int tag, pas_farm_out_
 {
     if (msg->len > INT_MAX)
         return PAS_ERR_OVERFLOW;
-    if (s->n == s->cap) {
-        int cap = s->cap ? 2 * s->cap : 8;
-        MPI_Request *r = realloc(s->req, (size_t)cap * sizeof *r);
-        if (r)
-            s->req = r;
-        char **b = realloc(s->buf, (size_t)cap * sizeof *b);
-        if (b)
-            s->buf = b;
-        if (!r || !b)
-            return PAS_ERR_NOMEM;
-        s->cap = cap;
-    }
+    /* the two arrays grow alike; cap moves only once both have */
+    size_t need = (size_t)s->n + 1, cap_req = s->cap, cap_buf = s->cap;
+    pas_status rc = pas_grow(&s->req, &cap_req, need, sizeof *s->req);
+    if (rc || (rc = pas_grow(&s->buf, &cap_buf, need, sizeof *s->buf)))
+        return rc;
+    s->cap = cap_buf;
     if (MPI_Isend(msg->buf, (int)msg->len, MPI_BYTE, dest, tag, comm, &s->req[s->n]) != MPI_SUCCESS)
         return PAS_ERR_MPI;
     s->buf[s->n++] = msg->buf;
@@ -340,7 +335,7 @@ static int disp_ask(disp_t *d, int from, const char *p, int len, int *bye)
 static int farm_dispatch(disp_t *d)
 {
     ftask_t **batch = NULL;
-    int batch_cap = 0;
+    size_t batch_cap = 0;
     int rc = PAS_OK;
     int ended = 0, byes = 0;
     double t_start = pas_farm_now(), next_tick = t_start + d->o->tick, nap = FARM_NAP_MIN;
@@ -395,15 +390,8 @@ static int farm_dispatch(disp_t *d)
             int want = hold - d->assigned[r];
             if (want <= 0 || d->sched.count == 0)
                 continue;
-            if (want > batch_cap) {
-                ftask_t **nb = realloc(batch, (size_t)want * sizeof *nb);
-                if (!nb) {
-                    rc = PAS_ERR_NOMEM;
-                    break;
-                }
-                batch = nb;
-                batch_cap = want;
-            }
+            if ((rc = pas_grow(&batch, &batch_cap, (size_t)want, sizeof *batch)))
+                break;
             int n = disp_take(d, r, want, batch);
             if (n == 0)
                 continue;

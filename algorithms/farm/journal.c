@@ -62,14 +62,10 @@ pas_status pas_farm_journal_parse(const char *text, size_t len, pas_farm_journal
                 free(v);
                 return PAS_ERR_FORMAT;
             }
-            if (n == cap) {
-                cap = cap ? 2 * cap : 64;
-                jline_t *nv = realloc(v, cap * sizeof *nv);
-                if (!nv) {
-                    free(v);
-                    return PAS_ERR_NOMEM;
-                }
-                v = nv;
+            pas_status rc = pas_grow(&v, &cap, n + 1, sizeof *v);
+            if (rc) {
+                free(v);
+                return rc;
             }
             v[n++] = (jline_t){{id, ok}, lineno};
         }
@@ -105,15 +101,11 @@ pas_status pas_farm_journal_read(const char *path, pas_farm_journal_t *j, char *
     char *buf = NULL;
     size_t len = 0, cap = 0;
     for (;;) {
-        if (len == cap) {
-            cap = cap ? 2 * cap : 1 << 16;
-            char *nb = realloc(buf, cap);
-            if (!nb) {
-                free(buf);
-                fclose(f);
-                return PAS_ERR_NOMEM;
-            }
-            buf = nb;
+        pas_status rc = pas_grow(&buf, &cap, len + (1 << 16), 1); /* room to read 64 KiB */
+        if (rc) {
+            free(buf);
+            fclose(f);
+            return rc;
         }
         size_t got = fread(buf + len, 1, cap - len, f);
         len += got;

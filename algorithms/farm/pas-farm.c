@@ -154,14 +154,9 @@ static int add_line(farm_t *f, char *line, size_t len)
     }
     if (rc == 0)
         return PAS_OK;
-    if (f->nrec == f->caprec) {
-        size_t cap = f->caprec ? 2 * f->caprec : 1024;
-        rec_t *nr = realloc(f->rec, cap * sizeof *nr);
-        if (!nr)
-            return PAS_ERR_NOMEM;
-        f->rec = nr;
-        f->caprec = cap;
-    }
+    pas_status grown = pas_grow(&f->rec, &f->caprec, f->nrec + 1, sizeof *f->rec);
+    if (grown)
+        return grown;
     rec_t *r = &f->rec[f->nrec];
     *r = (rec_t){strdup(text), f->nrec + 1, 0, prio, 0, 0};
     if (!r->text)
@@ -496,23 +491,14 @@ static int farm_done(void *arg, const pas_farm_result_t *res)
                 res->rank, res->host);
     if (f->keep_order) {
         size_t i = (size_t)r->number - 1;
-        if (i >= f->held_cap) {
-            size_t cap = f->held_cap ? f->held_cap : 1024;
-            while (cap <= i)
-                cap *= 2;
-            char **nh = realloc(f->held, cap * sizeof *nh);
-            if (nh)
-                f->held = nh;
-            size_t *nl = realloc(f->held_len, cap * sizeof *nl);
-            if (nl)
-                f->held_len = nl;
-            unsigned char *nr = realloc(f->held_ready, cap);
-            if (nr)
-                f->held_ready = nr;
-            if (!nh || !nl || !nr)
-                return PAS_ERR_NOMEM;
-            memset(f->held_ready + f->held_cap, 0, cap - f->held_cap);
-            f->held_cap = cap;
+        if (i >= f->held_cap) { /* three arrays grow alike; held_cap moves once all have */
+            size_t ch = f->held_cap, cl = f->held_cap, cr = f->held_cap;
+            pas_status rc = pas_grow(&f->held, &ch, i + 1, sizeof *f->held);
+            if (rc || (rc = pas_grow(&f->held_len, &cl, i + 1, sizeof *f->held_len)) ||
+                (rc = pas_grow(&f->held_ready, &cr, i + 1, 1)))
+                return rc;
+            memset(f->held_ready + f->held_cap, 0, cr - f->held_cap);
+            f->held_cap = cr;
         }
         f->held[i] = malloc(outlen ? outlen : 1);
         if (!f->held[i])

@@ -25,19 +25,11 @@ static double epoch(void)
 
 pas_status pas_farm_put(pas_farm_out_t *b, const void *p, size_t n)
 {
-    if (n > b->cap - b->len) {
-        size_t cap = b->cap ? b->cap : 256;
-        while (cap - b->len < n) {
-            if (cap > SIZE_MAX / 2)
-                return PAS_ERR_NOMEM;
-            cap *= 2;
-        }
-        char *nb = realloc(b->buf, cap);
-        if (!nb)
-            return PAS_ERR_NOMEM;
-        b->buf = nb;
-        b->cap = cap;
-    }
+    if (n > SIZE_MAX - b->len)
+        return PAS_ERR_OVERFLOW;
+    pas_status rc = pas_grow(&b->buf, &b->cap, b->len + n, 1);
+    if (rc)
+        return rc;
     if (n)
         memcpy(b->buf + b->len, p, n);
     b->len += n;

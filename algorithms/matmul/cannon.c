@@ -127,9 +127,10 @@ static pas_status skew(cannon_t *C, const pas_dmatrix_t *ad, const void *a, cons
 }
 
 /* local: step t: multiply the current blocks (k block j) into C, the next
- * blocks' shifts in flight meanwhile (or after it, blocking). */
+ * blocks' shifts in flight meanwhile (or after it, blocking).  After a
+ * failure on this rank (failed), only the shifts: the neighbours wait for them. */
 static pas_status step(cannon_t *C, int t, double alpha, double beta, const pas_dmatrix_t *cd,
-                       void *c)
+                       void *c, int failed)
 {
     const int s = C->s, j = mod(C->g->myrow + C->g->mycol + t, s), jn = mod(j + 1, s);
     const uint64_t kj = klen(C, j), kn = klen(C, jn), lm = C->A.per;
@@ -139,7 +140,9 @@ static pas_status step(cannon_t *C, int t, double alpha, double beta, const pas_
     if (overlap &&
         (operand_post(C, &C->A, kj, kn, &req[0]) || operand_post(C, &C->B, kj, kn, &req[2])))
         rc = PAS_ERR_MPI;
-    if (rc == PAS_OK)
+    if (rc == PAS_OK && !failed)
+        rc = pas_watch_fault("cannon-gemm");
+    if (rc == PAS_OK && !failed)
         rc = pas_matmul_gemm_any(C->cfg->is_float, 0, 0, lm, C->B.per, kj, alpha, C->A.buf[C->cur],
                                  lm ? lm : 1, C->B.buf[C->cur], kj ? kj : 1, t == 0 ? beta : 1.0, c,
                                  cd->ld);
@@ -197,8 +200,14 @@ pas_status pas_matmul_cannon(const pas_grid_t *g, const pas_matmul_cfg_t *cfg, d
     if (k == 0 && rc == PAS_OK)
         rc = pas_matmul_gemm_any(cfg->is_float, 0, 0, lm, ln, 0, alpha, NULL, 1, NULL, 1, beta, c,
                                  cd->ld);
-    for (int t = 0; t < s && k > 0 && rc == PAS_OK; t++)
-        rc = step(&C, t, alpha, beta, cd, c);
+    /* every rank takes all s steps: a rank whose multiply failed still shifts
+     * (its neighbours wait for its blocks); the first failure is kept */
+    pas_status first = PAS_OK;
+    for (int t = 0; t < s && k > 0 && rc == PAS_OK; t++) {
+        pas_status e = step(&C, t, alpha, beta, cd, c, first != PAS_OK);
+        first = first ? first : e;
+    }
+    rc = rc ? rc : first;
     free(buf);
     return pas_matmul_agree(g->comm, rc);
 }

@@ -168,14 +168,9 @@ static uint32_t claim_run(uint64_t *slot, uint32_t nruns, size_t *blk)
     }
 }
 
-/* One instance of the template per entry of PAS_MATMUL_TYPES (T, SFX; the
- * template takes its tile and blocks from SFX and undefines both). */
-#define T double
-#define SFX _d
-#include "local_gemm_tmpl.h"
-#define T float
-#define SFX _s
-#include "local_gemm_tmpl.h"
+/* One instance of the template per entry of PAS_MATMUL_TYPES. */
+#define PAS_MATMUL_BODY "local_gemm_tmpl.h"
+#include "matmul_instance.h"
 
 pas_status pas_matmul_dgemm(int trans_a, int trans_b, size_t m, size_t n, size_t k, double alpha,
                             const double *a, size_t lda, const double *b, size_t ldb, double beta,

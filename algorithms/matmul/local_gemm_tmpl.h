@@ -1,6 +1,6 @@
-/* local_gemm_tmpl.h - the local kernel for one element type, included by
- * local_gemm.c with T (element type) and SFX (_d or _s: an entry of
- * PAS_MATMUL_TYPES); the register tile MR x NR and the default cache blocks
+/* local_gemm_tmpl.h - the local kernel for one element type T, instantiated
+ * by local_gemm.c through matmul_instance.h once per entry (T, SFX) of
+ * PAS_MATMUL_TYPES; the register tile MR x NR and the default cache blocks
  * come from PAS_MR##SFX, ... (matmul_internal.h).
  *
  * Loops (BLIS's five around the micro-kernel):
@@ -394,5 +394,3 @@ static pas_status FN(gemm)(int ta, int tb, size_t m, size_t n, size_t k, T alpha
 #undef KCDEF
 #undef MCDEF
 #undef NCDEF
-#undef T
-#undef SFX

@@ -7,7 +7,8 @@
  *   summa.c           SUMMA over panels and buffer slots
  *   cannon.c          Cannon over two operand blocks (skew, shift)
  *   broadcast.c       SUMMA's panel broadcast (binomial trees)
- *   local_gemm.c      the local kernel (local_gemm_tmpl.h per element type)
+ *   local_gemm.c      the local kernel (local_gemm_tmpl.h per element type,
+ *                     instantiated by matmul_instance.h)
  *   verify.c, peak.c  Freivalds' check and the FMA peak, beside the stack
  * Each file calls only down this list. */
 #ifndef MATMUL_INTERNAL_H
@@ -90,8 +91,8 @@ void pas_matmul_blocks_for(const pas_matmul_cpu_t *cpu, size_t elem, size_t mr, 
 
 /* The element types of the typed kernels, written once: X(T, SFX), where SFX
  * ends each instantiated name (pas_matmul_tile_d) and names the type's tile
- * and blocks (PAS_MR_d, PAS_KC_d, ...).  local_gemm.c instantiates
- * local_gemm_tmpl.h once per entry; the declarations below expand from it. */
+ * and blocks (PAS_MR_d, PAS_KC_d, ...).  matmul_instance.h instantiates a
+ * template once per entry; the declarations below expand from it. */
 #define PAS_MATMUL_TYPES(X) X(double, _d) X(float, _s)
 
 /* pack_a: op(A) (mc x kc; a points at its (0,0)) into MR-row panels:

@@ -8,7 +8,9 @@
 
 /* op(X) in block layout on the layer grid: X itself, or a transposed copy
  * (made on layer 0; the other layers only get the space).  Agreed over the
- * layer when a copy is made, else local (from global arguments). */
+ * layer when a copy is made (the redistribution's local MPI errors too:
+ * every rank goes on to the next operand's agreement), else local (from
+ * global arguments). */
 static pas_status operand(const pas_matmul_layers_t *lay, const pas_dmatrix_t *xd, const void *x,
                           int trans, int need_copy, size_t es, pas_dmatrix_t *od, void **o,
                           void **owned, pas_matmul_stats_t *st)
@@ -23,7 +25,8 @@ static pas_status operand(const pas_matmul_layers_t *lay, const pas_dmatrix_t *x
     *owned = malloc(od->ld * od->ln * es + 1);
     rc = pas_matmul_agree(g->comm, *owned ? PAS_OK : PAS_ERR_NOMEM);
     if (rc == PAS_OK && lay->layer == 0) {
-        rc = pas_dmatrix_redistribute(g->comm, xd, x, od, *owned, trans, es);
+        rc = pas_matmul_agree(g->comm,
+                              pas_dmatrix_redistribute(g->comm, xd, x, od, *owned, trans, es));
         st->words += (double)pas_dmatrix_local_count(od);
     }
     *o = *owned;

@@ -248,27 +248,34 @@ pas_status pas_matmul_summa(const pas_grid_t *g, const pas_matmul_cfg_t *cfg, do
                                  (const char *)b + k0 * es, bd->ld, beta, c, cd->ld);
         npanels = 0;
     }
+    /* cm: the broadcasts' status.  After a failed multiply (rc) this rank
+     * still roots and forwards every panel, for the others wait for them;
+     * only a failed broadcast stops the loop. */
+    pas_status cm = PAS_OK;
     /* the first panels in flight before any multiply */
     const size_t lead = slots > 1 ? AHEAD : 0;
-    for (size_t t = 0; t < lead && t < npanels && rc == PAS_OK; t++)
-        rc = start_panel(&S, t, (int)(t % slots));
-    for (size_t t = 0; t < npanels && rc == PAS_OK; t++) {
+    for (size_t t = 0; t < lead && t < npanels && cm == PAS_OK; t++)
+        cm = start_panel(&S, t, (int)(t % slots));
+    for (size_t t = 0; t < npanels && cm == PAS_OK; t++) {
         int s = (int)(t % slots);
         size_t ahead = t + lead; /* into the slot panel ahead - SLOTS used */
         if (slots == 1)
-            rc = start_panel(&S, t, 0);
-        else if (ahead < npanels && (rc = wait_slot(&S, (int)(ahead % slots), 1)) == PAS_OK)
-            rc = start_panel(&S, ahead, (int)(ahead % slots));
-        if (rc == PAS_OK)
-            rc = wait_slot(&S, s, 0);
-        if (rc == PAS_OK)
+            cm = start_panel(&S, t, 0);
+        else if (ahead < npanels && (cm = wait_slot(&S, (int)(ahead % slots), 1)) == PAS_OK)
+            cm = start_panel(&S, ahead, (int)(ahead % slots));
+        if (cm == PAS_OK)
+            cm = wait_slot(&S, s, 0);
+        if (cm == PAS_OK && rc == PAS_OK)
+            rc = pas_watch_fault("summa-gemm");
+        if (cm == PAS_OK && rc == PAS_OK)
             rc = multiply_panel(&S, t, s, npanels, alpha, t == 0 ? beta : 1.0, cd, c);
     }
-    /* the last panels' sends; after a failure mid-way, whatever is in flight,
-     * so that no rank is left inside a broadcast */
-    for (int s = 0; s < slots && rc == PAS_OK; s++)
-        rc = wait_slot(&S, s, 1);
-    if (rc != PAS_OK) {
+    /* the last panels' sends; after a failed broadcast, whatever is in
+     * flight, so that no rank is left inside a broadcast */
+    for (int s = 0; s < slots && cm == PAS_OK; s++)
+        cm = wait_slot(&S, s, 1);
+    rc = rc ? rc : cm;
+    if (cm != PAS_OK) {
         pas_matmul_bcast_t set[2 * SLOTS];
         int live = in_flight(&S, 0, set);
         (void)pas_matmul_bcast_wait(set, live, live, 1);

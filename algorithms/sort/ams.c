@@ -44,8 +44,10 @@ typedef struct {
  * gets zeros) by recursive doubling: log2(p) rounds of one message each.
  * (MPI_Exscan is linear in SimGrid, p - 1 messages per rank, and may be in
  * an MPI library.)  tmp holds 2 count. */
-static int ams_exscan(MPI_Comm comm, const uint64_t *in, uint64_t *out, int count, uint64_t *tmp)
+static pas_status ams_exscan(MPI_Comm comm, const uint64_t *in, uint64_t *out, int count,
+                             uint64_t *tmp)
 {
+    pas_status rc = PAS_OK;
     int p, me;
     MPI_Comm_size(comm, &p);
     MPI_Comm_rank(comm, &me);
@@ -56,37 +58,39 @@ static int ams_exscan(MPI_Comm comm, const uint64_t *in, uint64_t *out, int coun
         int peer = me ^ mask;
         if (peer >= p)
             continue;
+        /* after a local error, the later partners still get their exchange */
         if (PAS_WATCHED("MPI_Sendrecv", peer, SORT_TAG_AMS + 1,
                         MPI_Sendrecv(part, count, MPI_UINT64_T, peer, SORT_TAG_AMS + 1, got, count,
                                      MPI_UINT64_T, peer, SORT_TAG_AMS + 1, comm,
                                      MPI_STATUS_IGNORE)) != MPI_SUCCESS)
-            return PAS_ERR_MPI;
+            rc = PAS_ERR_MPI;
         for (int i = 0; i < count; i++) {
             part[i] += got[i];
             if (peer < me)
                 out[i] += got[i];
         }
     }
-    return PAS_OK;
+    return rc;
 }
 
 /* collective: the global histogram of nc candidate keys over the locally
  * sorted a: h[0..nc) my keys below each, h[nc..2nc) mine equal, h[2nc..3nc)
  * and h[3nc..4nc) the global sums, h[4nc..5nc) equal keys on lower ranks;
  * h[5nc..7nc) scratch. */
-static int ams_histogram(MPI_Comm comm, const sort_ops_t *ops, const void *a, size_t n,
-                         const char *cand, int nc, uint64_t *h)
+static pas_status ams_histogram(MPI_Comm comm, const sort_ops_t *ops, const void *a, size_t n,
+                                const char *cand, int nc, uint64_t *h)
 {
     size_t es = ops->size;
     for (int i = 0; i < nc; i++) {
         h[i] = ops->lower_bound(a, n, cand + (size_t)i * es);
         h[nc + i] = ops->upper_bound(a, n, cand + (size_t)i * es) - h[i];
     }
-    if (PAS_WATCHED("MPI_Allreduce", -1, 0,
-                    MPI_Allreduce(h, h + 2 * nc, 2 * nc, MPI_UINT64_T, MPI_SUM, comm)) !=
-        MPI_SUCCESS)
-        return PAS_ERR_MPI;
-    return ams_exscan(comm, h + nc, h + 4 * nc, nc, h + 5 * nc);
+    /* the exscan runs after a local error too: the others enter it */
+    int e = PAS_WATCHED("MPI_Allreduce", -1, 0,
+                        MPI_Allreduce(h, h + 2 * nc, 2 * nc, MPI_UINT64_T, MPI_SUM, comm)) !=
+            MPI_SUCCESS;
+    pas_status rc = ams_exscan(comm, h + nc, h + 4 * nc, nc, h + 5 * nc);
+    return e ? PAS_ERR_MPI : rc;
 }
 
 /* collective: local cuts cut[0..k-1) and global boundaries bnd[0..k-1) of the
@@ -158,34 +162,22 @@ typedef struct {
     MPI_Request *req;
     size_t nreq, capreq;
     size_t *run; /* run boundaries in the receive buffer */
-    int nrun, caprun;
+    int nrun;
+    size_t caprun;
 } ams_msgs_t;
 
-static int ams_push_req(ams_msgs_t *M)
+static pas_status ams_push_req(ams_msgs_t *M)
 {
-    if (M->nreq < M->capreq)
-        return PAS_OK;
-    size_t c = M->capreq ? 2 * M->capreq : 64;
-    MPI_Request *r = realloc(M->req, sizeof *r * c);
-    if (!r)
-        return PAS_ERR_NOMEM;
-    M->req = r;
-    M->capreq = c;
-    return PAS_OK;
+    return pas_grow(&M->req, &M->capreq, M->nreq + 1, sizeof *M->req);
 }
 
-static int ams_push_run(ams_msgs_t *M, size_t end)
+static pas_status ams_push_run(ams_msgs_t *M, size_t end)
 {
-    if (M->nrun + 1 >= M->caprun) {
-        int c = M->caprun ? 2 * M->caprun : 64;
-        size_t *r = realloc(M->run, sizeof *r * (size_t)c);
-        if (!r)
-            return PAS_ERR_NOMEM;
-        M->run = r;
-        M->caprun = c;
-        if (M->nrun == 0)
-            M->run[0] = 0;
-    }
+    pas_status rc = pas_grow(&M->run, &M->caprun, (size_t)M->nrun + 2, sizeof *M->run);
+    if (rc)
+        return rc;
+    if (M->nrun == 0)
+        M->run[0] = 0;
     M->run[++M->nrun] = end;
     return PAS_OK;
 }
@@ -211,15 +203,14 @@ static int ams_move(MPI_Comm comm, ams_t *A, int k, const uint64_t *cut, const u
     uint64_t *len = v, *off = v + k, *cnt = v + 4 * k;
     for (int j = 0; j < k; j++)
         len[j] = (j < k - 1 ? cut[j] : *n) - (j > 0 ? cut[j - 1] : 0);
-    if ((rc = ams_exscan(comm, len, off, k, v + 2 * k)))
-        goto done;
+    pas_status xrc = ams_exscan(comm, len, off, k, v + 2 * k); /* local: agreed below */
     int jm = pas_decomp_block_owner((uint64_t)p, k, (uint64_t)me);
     pas_range_t gr = pas_decomp_block_range((uint64_t)p, k, jm);
     uint64_t cm = (jm < k - 1 ? bnd[jm] : total) - (jm > 0 ? bnd[jm - 1] : 0);
     pas_range_t mine = pas_decomp_block_range(cm, (int)(gr.hi - gr.lo), me - (int)gr.lo);
     size_t expect = (size_t)(mine.hi - mine.lo), got = 0;
-    recv = sort_alloc(expect, es);
-    rc = recv ? PAS_OK : PAS_ERR_NOMEM;
+    recv = xrc ? NULL : sort_alloc(expect, es);
+    rc = xrc ? xrc : recv ? PAS_OK : PAS_ERR_NOMEM;
     if (rc == PAS_OK && (MPI_Type_contiguous((int)es, MPI_BYTE, &t) != MPI_SUCCESS ||
                          MPI_Type_commit(&t) != MPI_SUCCESS))
         rc = PAS_ERR_MPI;
@@ -380,11 +371,14 @@ static int ams_gather(MPI_Comm comm, ams_t *A, uint64_t total, void **data, size
     if ((rc = pas_agree(comm, rc)))
         goto done;
     int *gc = cnt, *gd = cnt + p, *sc = cnt + 2 * p, *sd = cnt + 3 * p;
-    if (PAS_WATCHED("MPI_Gather", -1, 0, MPI_Gather(&c, 1, MPI_INT, gc, 1, MPI_INT, 0, comm)) !=
-        MPI_SUCCESS) {
-        rc = PAS_ERR_MPI;
+    /* each step's status agreed before the next collective (a local MPI
+     * error too): no rank goes on alone */
+    if ((rc = pas_agree(comm, PAS_WATCHED("MPI_Gather", -1, 0,
+                                          MPI_Gather(&c, 1, MPI_INT, gc, 1, MPI_INT, 0, comm)) ==
+                                      MPI_SUCCESS
+                                  ? PAS_OK
+                                  : PAS_ERR_MPI)))
         goto done;
-    }
     for (int r = 0, o = 0, so = 0; r < p && me == 0; r++) {
         pas_range_t b = pas_decomp_block_range(total, p, r);
         gd[r] = o;
@@ -393,20 +387,21 @@ static int ams_gather(MPI_Comm comm, ams_t *A, uint64_t total, void **data, size
         sd[r] = so;
         so += sc[r];
     }
-    if (PAS_WATCHED("MPI_Gatherv", -1, 0, MPI_Gatherv(*data, c, t, all, gc, gd, t, 0, comm)) !=
-        MPI_SUCCESS) {
-        rc = PAS_ERR_MPI;
+    rc = PAS_WATCHED("MPI_Gatherv", -1, 0, MPI_Gatherv(*data, c, t, all, gc, gd, t, 0, comm)) !=
+                 MPI_SUCCESS
+             ? PAS_ERR_MPI
+             : PAS_OK;
+    if (rc == PAS_OK && me == 0)
+        rc = sort_local_run(A->ops, A->cfg->local, all, total);
+    if ((rc = pas_agree(comm, rc)))
         goto done;
-    }
-    if ((rc =
-             pas_agree(comm, me == 0 ? sort_local_run(A->ops, A->cfg->local, all, total) : PAS_OK)))
+    rc = PAS_WATCHED("MPI_Scatterv", -1, 0,
+                     MPI_Scatterv(all, sc, sd, t, out, (int)(mine.hi - mine.lo), t, 0, comm)) !=
+                 MPI_SUCCESS
+             ? PAS_ERR_MPI
+             : PAS_OK;
+    if ((rc = pas_agree(comm, rc)))
         goto done;
-    if (PAS_WATCHED("MPI_Scatterv", -1, 0,
-                    MPI_Scatterv(all, sc, sd, t, out, (int)(mine.hi - mine.lo), t, 0, comm)) !=
-        MPI_SUCCESS) {
-        rc = PAS_ERR_MPI;
-        goto done;
-    }
     A->bytes += me == 0 ? (total - (mine.hi - mine.lo)) * es : (uint64_t)c * es;
     free(*data);
     *data = out;
@@ -418,7 +413,7 @@ done:
     free(out);
     free(all);
     free(cnt);
-    return pas_agree(comm, rc);
+    return rc; /* agreed */
 }
 
 int pas_sort_ams(MPI_Comm comm, pas_sort_kind_t kind, const pas_sort_config_t *cfg, void **data,
@@ -461,10 +456,15 @@ int pas_sort_ams(MPI_Comm comm, pas_sort_kind_t kind, const pas_sort_config_t *c
         if (rc == PAS_OK)
             rc = ams_levels(comm, &A, levels, cfg->seed, data, n);
     }
-    if (rc == PAS_OK &&
-        PAS_WATCHED("MPI_Allreduce", -1, 0,
-                    MPI_Allreduce(&A.fallbacks, &fb, 1, MPI_INT, MPI_SUM, comm)) != MPI_SUCCESS)
-        rc = PAS_ERR_MPI;
+    /* every rank, with its status: the levels below the first agree only
+     * within their group, and a failed group must not leave the others here */
+    int mine[2] = {A.fallbacks, rc != PAS_OK}, sum[2] = {0, 1};
+    if (PAS_WATCHED("MPI_Allreduce", -1, 0, MPI_Allreduce(mine, sum, 2, MPI_INT, MPI_SUM, comm)) !=
+        MPI_SUCCESS)
+        rc = rc ? rc : PAS_ERR_MPI;
+    else if (sum[1] && rc == PAS_OK)
+        rc = PAS_ERR_REMOTE;
+    fb = sum[0];
     if (info) {
         info->levels = levels;
         info->exact_fallback = fb;

@@ -9,31 +9,33 @@
 
 static pas_status elem_type(size_t es, MPI_Datatype *t)
 {
-    if (MPI_Type_contiguous((int)es, MPI_BYTE, t) != MPI_SUCCESS ||
+    if (pas_watch_fault("exchange-type") ||
+        MPI_Type_contiguous((int)es, MPI_BYTE, t) != MPI_SUCCESS ||
         MPI_Type_commit(t) != MPI_SUCCESS)
         return PAS_ERR_MPI;
     return PAS_OK;
 }
 
-/* count elements to or from peer, in pieces of at most limit (send: 1 sends
- * buf, 0 receives into it). */
+/* count elements to or from peer, in pieces of at most limit elements and
+ * INT_MAX bytes (send: 1 sends buf, 0 receives into it).  Bytes, no derived
+ * type: nothing can fail on one side before the first message matches. */
 static pas_status p2p_chunked(MPI_Comm comm, int send, void *buf, size_t count, size_t es, int peer,
                               int tag, size_t limit)
 {
-    MPI_Datatype t = MPI_DATATYPE_NULL;
-    pas_status rc = elem_type(es, &t);
+    pas_status rc = PAS_OK;
     limit = sort_limit(limit);
+    if (limit > INT_MAX / es)
+        limit = INT_MAX / es;
     for (size_t off = 0; rc == PAS_OK && off < count; off += limit) {
-        int c = (int)(count - off < limit ? count - off : limit);
+        int c = (int)((count - off < limit ? count - off : limit) * es);
         char *at = (char *)buf + off * es;
-        int mpi = send ? PAS_WATCHED("MPI_Send", peer, tag, MPI_Send(at, c, t, peer, tag, comm))
-                       : PAS_WATCHED("MPI_Recv", peer, tag,
-                                     MPI_Recv(at, c, t, peer, tag, comm, MPI_STATUS_IGNORE));
+        int mpi =
+            send ? PAS_WATCHED("MPI_Send", peer, tag, MPI_Send(at, c, MPI_BYTE, peer, tag, comm))
+                 : PAS_WATCHED("MPI_Recv", peer, tag,
+                               MPI_Recv(at, c, MPI_BYTE, peer, tag, comm, MPI_STATUS_IGNORE));
         if (mpi != MPI_SUCCESS)
             rc = PAS_ERR_MPI;
     }
-    if (t != MPI_DATATYPE_NULL)
-        MPI_Type_free(&t);
     return rc;
 }
 
@@ -135,12 +137,12 @@ pas_status pas_sort_exchange(MPI_Comm comm, size_t elem_size, const void *send,
     if ((rc = pas_agree(comm, rc)) != PAS_OK)
         goto done;
     uint64_t *sd = rc_ + p, *rd = rc_ + 2 * p;
-    if (PAS_WATCHED("MPI_Alltoall", -1, 0,
-                    MPI_Alltoall(scounts, 1, MPI_UINT64_T, rc_, 1, MPI_UINT64_T, comm)) !=
-        MPI_SUCCESS) {
-        rc = PAS_ERR_MPI;
-        goto agree;
-    }
+    /* a local error of the counts' exchange is agreed with the flags below */
+    int e = PAS_WATCHED("MPI_Alltoall", -1, 0,
+                        MPI_Alltoall(scounts, 1, MPI_UINT64_T, rc_, 1, MPI_UINT64_T, comm)) !=
+            MPI_SUCCESS;
+    if (e)
+        memset(rc_, 0, sizeof(uint64_t) * (size_t)p);
     for (int r = 0; r < p; r++) {
         sd[r] = st;
         rd[r] = rt;
@@ -151,19 +153,18 @@ pas_status pas_sort_exchange(MPI_Comm comm, size_t elem_size, const void *send,
     }
     /* one path for all ranks: small enough for a single MPI_Alltoallv?
      * (the same allreduce agrees on the receive buffer) */
-    out = sort_alloc(rt, elem_size);
-    int flags[2] = {st > limit || rt > limit, !out}, any[2] = {0, 0};
-    if (PAS_WATCHED("MPI_Allreduce", -1, 0, MPI_Allreduce(flags, any, 2, MPI_INT, MPI_MAX, comm)) !=
+    out = e ? NULL : sort_alloc(rt, elem_size);
+    pas_status trc = elem_type(elem_size, &t); /* its failure is agreed with the flags */
+    int flags[3] = {st > limit || rt > limit, !out && !e, e || trc}, any[3] = {0, 0, 0};
+    if (PAS_WATCHED("MPI_Allreduce", -1, 0, MPI_Allreduce(flags, any, 3, MPI_INT, MPI_MAX, comm)) !=
         MPI_SUCCESS) {
         rc = PAS_ERR_MPI;
         goto agree;
     }
-    if (any[1]) { /* agreed: every rank saw the flag */
-        rc = out ? PAS_ERR_REMOTE : PAS_ERR_NOMEM;
+    if (any[1] || any[2]) { /* agreed: every rank saw the flags */
+        rc = e ? PAS_ERR_MPI : !out ? PAS_ERR_NOMEM : trc ? trc : PAS_ERR_REMOTE;
         goto done;
     }
-    if ((rc = elem_type(elem_size, &t)) != PAS_OK)
-        goto agree;
     if (!any[0]) {
         for (int r = 0; r < p; r++) {
             ib[r] = (int)scounts[r];

@@ -15,34 +15,55 @@ static pas_status merge_tree(MPI_Comm comm, const sort_ops_t *ops, const pas_sor
     MPI_Comm_rank(comm, &me);
     size_t es = ops->size;
     pas_watch_phase("merge-tree");
-    for (int step = 1; step < p && rc == PAS_OK; step *= 2) {
+    /* Each pair: the sender offers {count, failed}, the receiver answers go
+     * or not (it failed, the sender's subtree failed, or it cannot hold the
+     * data), and only then does the data move.  A failure travels up the
+     * tree, and no rank is left in a send or a receive; the caller agrees. */
+    for (int step = 1; step < p; step *= 2) {
         if (me % (2 * step) == step) {
-            uint64_t c = *n;
-            if (PAS_WATCHED("MPI_Send", me - step, SORT_TAG_MERGE,
-                            MPI_Send(&c, 1, MPI_UINT64_T, me - step, SORT_TAG_MERGE, comm)) !=
+            int to = me - step, go = 0;
+            uint64_t head[2] = {*n, rc != PAS_OK};
+            if (PAS_WATCHED("MPI_Sendrecv", to, SORT_TAG_MERGE,
+                            MPI_Sendrecv(head, 2, MPI_UINT64_T, to, SORT_TAG_MERGE, &go, 1, MPI_INT,
+                                         to, SORT_TAG_MERGE, comm, MPI_STATUS_IGNORE)) !=
                 MPI_SUCCESS)
                 return PAS_ERR_MPI;
-            rc = pas_sort_send_chunked(comm, *data, *n, es, me - step, SORT_TAG_MERGE,
-                                       cfg->chunk_limit);
-            *bytes += c * es;
-            *n = 0;
+            if (go) {
+                rc = pas_sort_send_chunked(comm, *data, *n, es, to, SORT_TAG_MERGE,
+                                           cfg->chunk_limit);
+                *bytes += *n * es;
+                *n = 0;
+            } else if (rc == PAS_OK) {
+                rc = PAS_ERR_REMOTE;
+            }
             break;
         }
         if (me % (2 * step) == 0 && me + step < p) {
-            uint64_t c = 0;
-            if (PAS_WATCHED("MPI_Recv", me + step, SORT_TAG_MERGE,
-                            MPI_Recv(&c, 1, MPI_UINT64_T, me + step, SORT_TAG_MERGE, comm,
-                                     MPI_STATUS_IGNORE)) != MPI_SUCCESS)
-                return PAS_ERR_MPI;
-            char *in = sort_alloc(c, es), *out = sort_alloc(*n + c, es);
-            if (!in || !out) { /* the pre-flight estimate is meant to prevent this */
-                free(out);
-                free(in);
-                return PAS_ERR_NOMEM;
+            int from = me + step;
+            uint64_t head[2] = {0, 1};
+            if (PAS_WATCHED("MPI_Recv", from, SORT_TAG_MERGE,
+                            MPI_Recv(head, 2, MPI_UINT64_T, from, SORT_TAG_MERGE, comm,
+                                     MPI_STATUS_IGNORE)) != MPI_SUCCESS &&
+                rc == PAS_OK)
+                rc = PAS_ERR_MPI;
+            if (rc == PAS_OK && head[1])
+                rc = PAS_ERR_REMOTE;
+            char *in = NULL, *out = NULL;
+            uint64_t c = head[0];
+            if (rc == PAS_OK && (rc = pas_watch_fault("merge-recv")) == PAS_OK) {
+                in = sort_alloc(c, es), out = sort_alloc(*n + c, es);
+                if (!in || !out) /* the pre-flight estimate is meant to prevent this */
+                    rc = PAS_ERR_NOMEM;
             }
-            rc =
-                pas_sort_recv_chunked(comm, in, c, es, me + step, SORT_TAG_MERGE, cfg->chunk_limit);
-            if (rc == PAS_OK) {
+            int go = rc == PAS_OK;
+            if (PAS_WATCHED("MPI_Send", from, SORT_TAG_MERGE,
+                            MPI_Send(&go, 1, MPI_INT, from, SORT_TAG_MERGE, comm)) != MPI_SUCCESS) {
+                rc = PAS_ERR_MPI;
+                go = 0;
+            }
+            if (go)
+                rc = pas_sort_recv_chunked(comm, in, c, es, from, SORT_TAG_MERGE, cfg->chunk_limit);
+            if (go && rc == PAS_OK) {
                 ops->merge2(*data, *n, in, c, out);
                 free(*data);
                 *data = out;

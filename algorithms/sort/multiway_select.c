@@ -34,12 +34,13 @@ pas_status pas_sort_select(MPI_Comm comm, pas_sort_kind_t kind, const void *a, s
         memcpy(my + 8, a, es);
         memcpy(my + 8 + es, (const char *)a + (n - 1) * es, es);
     }
-    if (PAS_WATCHED("MPI_Allgather", -1, 0,
-                    MPI_Allgather(my, (int)rec, MPI_BYTE, ends, (int)rec, MPI_BYTE, comm)) !=
-        MPI_SUCCESS) {
-        rc = PAS_ERR_MPI;
+    /* a local error here is agreed: the others would go on to the rounds */
+    if ((rc = pas_agree(comm, PAS_WATCHED("MPI_Allgather", -1, 0,
+                                          MPI_Allgather(my, (int)rec, MPI_BYTE, ends, (int)rec,
+                                                        MPI_BYTE, comm)) == MPI_SUCCESS
+                                  ? PAS_OK
+                                  : PAS_ERR_MPI)) != PAS_OK)
         goto done;
-    }
     const char *gmin = NULL, *gmax = NULL;
     for (int r = 0; r < p; r++) {
         const char *e = ends + rec * (size_t)r;
@@ -113,7 +114,7 @@ pas_status pas_sort_split_exact(MPI_Comm comm, pas_sort_kind_t kind, const pas_s
     size_t es = sort_kind_bytes(kind);
     uint64_t total = 0;
     if (sort_total(comm, *n, &total) != PAS_OK)
-        return pas_agree(comm, PAS_ERR_MPI);
+        return PAS_ERR_MPI;
     uint64_t *v = malloc(sizeof(uint64_t) * 3 * (size_t)p);
     size_t *off = malloc(sizeof(size_t) * (size_t)(p + 1));
     void *recv = NULL, *out = NULL;

@@ -39,15 +39,15 @@ pas_status pas_sort_rebalance(MPI_Comm comm, const sort_ops_t *ops, const pas_so
     MPI_Comm_size(comm, &p);
     MPI_Comm_rank(comm, &me);
     uint64_t nl = *n, total = 0, off = 0;
-    if (PAS_WATCHED("MPI_Allreduce", -1, 0,
-                    MPI_Allreduce(&nl, &total, 1, MPI_UINT64_T, MPI_SUM, comm)) != MPI_SUCCESS ||
-        PAS_WATCHED("MPI_Exscan", -1, 0, MPI_Exscan(&nl, &off, 1, MPI_UINT64_T, MPI_SUM, comm)) !=
-            MPI_SUCCESS)
-        return pas_agree(comm, PAS_ERR_MPI);
+    /* both collectives on every rank, whatever the first returned; one agreement */
+    int e = PAS_WATCHED("MPI_Allreduce", -1, 0,
+                        MPI_Allreduce(&nl, &total, 1, MPI_UINT64_T, MPI_SUM, comm)) != MPI_SUCCESS;
+    e |= PAS_WATCHED("MPI_Exscan", -1, 0, MPI_Exscan(&nl, &off, 1, MPI_UINT64_T, MPI_SUM, comm)) !=
+         MPI_SUCCESS;
     if (me == 0)
         off = 0;
     uint64_t *sc = calloc((size_t)p, sizeof(uint64_t));
-    pas_status rc = pas_agree(comm, sc ? PAS_OK : PAS_ERR_NOMEM);
+    pas_status rc = pas_agree(comm, e ? PAS_ERR_MPI : sc ? PAS_OK : PAS_ERR_NOMEM);
     if (rc != PAS_OK) {
         free(sc);
         return rc;

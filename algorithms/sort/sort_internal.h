@@ -196,15 +196,17 @@ pas_status pas_sort_send_chunked(MPI_Comm comm, const void *buf, size_t count, s
 pas_status pas_sort_recv_chunked(MPI_Comm comm, void *buf, size_t count, size_t es, int src,
                                  int tag, size_t limit);
 
-/* collective, agreed (MPI errors abort): the global number of elements. */
+/* collective, agreed: the global number of elements (a local MPI error is
+ * agreed too, so that no caller returns alone before a collective). */
 static inline pas_status sort_total(MPI_Comm comm, size_t n, uint64_t *total)
 {
     uint64_t nl = n;
     *total = 0;
-    return PAS_WATCHED("MPI_Allreduce", -1, 0,
-                       MPI_Allreduce(&nl, total, 1, MPI_UINT64_T, MPI_SUM, comm)) == MPI_SUCCESS
-               ? PAS_OK
-               : PAS_ERR_MPI;
+    return pas_agree(comm, PAS_WATCHED("MPI_Allreduce", -1, 0,
+                                       MPI_Allreduce(&nl, total, 1, MPI_UINT64_T, MPI_SUM, comm)) ==
+                                   MPI_SUCCESS
+                               ? PAS_OK
+                               : PAS_ERR_MPI);
 }
 
 /* local: the effective chunk limit (0 -> INT_MAX). */

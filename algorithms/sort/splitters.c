@@ -41,7 +41,12 @@ pas_status pas_sort_sample_gather_total(MPI_Comm comm, const sort_ops_t *ops, co
     char *loc = sort_alloc(mine, es), *all = NULL;
     MPI_Datatype t = MPI_DATATYPE_NULL;
     size_t sum = 0;
-    if ((rc = pas_agree(comm, cnt && loc ? PAS_OK : PAS_ERR_NOMEM)) != PAS_OK)
+    /* the element type too, before the collectives it serves */
+    int typed = MPI_Type_contiguous((int)es, MPI_BYTE, &t) == MPI_SUCCESS &&
+                MPI_Type_commit(&t) == MPI_SUCCESS;
+    if ((rc = pas_agree(comm, !cnt || !loc ? PAS_ERR_NOMEM
+                              : typed      ? PAS_OK
+                                           : PAS_ERR_MPI)) != PAS_OK)
         goto done;
     /* stratified: one random position inside each of `mine` equal strata */
     for (size_t i = 0; i < mine; i++) {
@@ -63,9 +68,7 @@ pas_status pas_sort_sample_gather_total(MPI_Comm comm, const sort_ops_t *ops, co
     all = sort_alloc(sum, es);
     if ((rc = pas_agree(comm, all ? PAS_OK : PAS_ERR_NOMEM)) != PAS_OK)
         goto done;
-    if (MPI_Type_contiguous((int)es, MPI_BYTE, &t) != MPI_SUCCESS ||
-        MPI_Type_commit(&t) != MPI_SUCCESS ||
-        PAS_WATCHED("MPI_Allgatherv", -1, 0,
+    if (PAS_WATCHED("MPI_Allgatherv", -1, 0,
                     MPI_Allgatherv(loc, c, t, all, cnt, cnt + p, t, comm)) != MPI_SUCCESS)
         rc = PAS_ERR_MPI;
 agree:

@@ -1,5 +1,7 @@
 /* Unit tests of the core: sizes, options, thread choice, statistics, status. */
 #include <criterion/criterion.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "pas_core.h"
@@ -253,6 +255,53 @@ Test(core_status, every_code_has_distinct_text_and_exit_code)
     cr_assert_eq(pas_exit_code(PAS_ERR_ARG), 2);
     cr_assert_eq(pas_exit_code(PAS_ERR_VERIFY), 1);
     cr_assert_eq(pas_exit_code(PAS_ERR_NOMEM), 1);
+}
+
+Test(core_grow, doubles_from_the_minimum_and_keeps_the_contents)
+{
+    int *v = NULL;
+    size_t cap = 0, caps[4], k = 0;
+    for (int i = 0; i < 100; i++) {
+        size_t before = cap;
+        cr_assert_eq(pas_grow(&v, &cap, (size_t)i + 1, sizeof *v), PAS_OK);
+        cr_assert_geq(cap, (size_t)i + 1);
+        if (cap != before)
+            caps[k++] = cap;
+        v[i] = 3 * i;
+    }
+    cr_assert_eq(k, 4, "16, 32, 64, 128: %zu growths", k);
+    cr_assert(caps[0] == PAS_GROW_MIN && caps[1] == 32 && caps[2] == 64 && caps[3] == 128);
+    for (int i = 0; i < 100; i++)
+        cr_assert_eq(v[i], 3 * i, "element %d kept", i);
+    int *same = v;
+    cr_assert_eq(pas_grow(&v, &cap, 128, sizeof *v), PAS_OK);
+    cr_assert(v == same && cap == 128, "room enough: nothing moves");
+    cr_assert_eq(pas_grow(&v, &cap, 1000, sizeof *v), PAS_OK);
+    cr_assert_eq(cap, 1024, "a big need doubles as often as it takes");
+    cr_assert_eq(v[99], 297);
+    free(v);
+}
+
+Test(core_grow, refuses_overflow_and_leaves_the_array_alone)
+{
+    char *b = NULL;
+    size_t cap = 0;
+    cr_assert_eq(pas_grow(&b, &cap, 10, 1), PAS_OK);
+    b[0] = 'x';
+    char *was = b;
+    size_t c = cap;
+    /* the count would pass SIZE_MAX doubling */
+    cr_assert_eq(pas_grow(&b, &cap, SIZE_MAX / 2 + 2, 1), PAS_ERR_OVERFLOW);
+    cr_assert(b == was && cap == c && b[0] == 'x');
+    /* the count fits, its bytes do not */
+    cr_assert_eq(pas_grow(&b, &cap, SIZE_MAX / 16 + 1, 32), PAS_ERR_OVERFLOW);
+    cr_assert(b == was && cap == c);
+#if !defined(__SANITIZE_ADDRESS__)
+    /* representable but not allocatable: 2^60 bytes */
+    cr_assert_eq(pas_grow(&b, &cap, (size_t)1 << 57, 8), PAS_ERR_NOMEM);
+    cr_assert(b == was && cap == c && b[0] == 'x');
+#endif
+    free(b);
 }
 
 Test(scan_local, matches_a_sequential_scan)

@@ -12,37 +12,36 @@
 
 #include "pas_mpi.h"
 
-Test(mpi_serial, subarray_packs_through_a_collective_copy)
+Test(mpi_serial, contiguous_types_copy_through_a_collective)
 {
-    /* a 3x4 block at (1,2) of a 5x7 int matrix, sent as the subarray, received contiguous */
-    int a[5][7], out[12];
-    for (int i = 0; i < 5; i++)
-        for (int j = 0; j < 7; j++)
-            a[i][j] = 10 * i + j;
-    MPI_Datatype sub;
-    int sizes[2] = {5, 7}, subs[2] = {3, 4}, starts[2] = {1, 2};
-    cr_assert_eq(MPI_Type_create_subarray(2, sizes, subs, starts, MPI_ORDER_C, MPI_INT, &sub),
-                 MPI_SUCCESS);
-    MPI_Type_commit(&sub);
-    cr_assert_eq(MPI_Allgather(a, 1, sub, out, 12, MPI_INT, MPI_COMM_WORLD), MPI_SUCCESS);
-    for (int k = 0; k < 12; k++)
-        cr_assert_eq(out[k], 10 * (1 + k / 4) + 2 + k % 4, "element %d", k);
-    MPI_Type_free(&sub);
+    /* records of 3 ints as one contiguous type (as the sort sends them), received as ints */
+    int a[6] = {1, 2, 3, 4, 5, 6}, out[6] = {0};
+    MPI_Datatype rec;
+    cr_assert_eq(MPI_Type_contiguous(3, MPI_INT, &rec), MPI_SUCCESS);
+    MPI_Type_commit(&rec);
+    cr_assert_eq(MPI_Allgather(a, 2, rec, out, 6, MPI_INT, MPI_COMM_WORLD), MPI_SUCCESS);
+    for (int k = 0; k < 6; k++)
+        cr_assert_eq(out[k], k + 1, "element %d", k);
+    cr_assert_eq(MPI_Allgather(a, 2, rec, out, 5, MPI_INT, MPI_COMM_WORLD), MPI_ERR_TRUNCATE);
+    MPI_Type_free(&rec);
+    cr_assert_eq(rec, MPI_DATATYPE_NULL);
 }
 
-Test(mpi_serial, fortran_order_subarray)
+Test(mpi_serial, a_subarray_is_for_file_views_only)
 {
+    /* pas builds a subarray only as a matrix file's view: a collective refuses it */
     double m[4 * 3], col[4];
-    for (int i = 0; i < 12; i++)
-        m[i] = i;
-    MPI_Datatype c; /* column 1 of a 4x3 column-major matrix: elements 4..7 */
+    MPI_Datatype c; /* column 1 of a 4x3 column-major matrix */
     int sizes[2] = {4, 3}, subs[2] = {4, 1}, starts[2] = {0, 1};
-    MPI_Type_create_subarray(2, sizes, subs, starts, MPI_ORDER_FORTRAN, MPI_DOUBLE, &c);
+    cr_assert_eq(
+        MPI_Type_create_subarray(2, sizes, subs, starts, MPI_ORDER_FORTRAN, MPI_DOUBLE, &c),
+        MPI_SUCCESS);
     MPI_Type_commit(&c);
-    MPI_Allgather(m, 1, c, col, 4, MPI_DOUBLE, MPI_COMM_WORLD);
-    for (int i = 0; i < 4; i++)
-        cr_assert_eq(col[i], 4 + i);
+    cr_assert_eq(MPI_Allgather(m, 1, c, col, 4, MPI_DOUBLE, MPI_COMM_WORLD), MPI_ERR_TYPE);
     MPI_Type_free(&c);
+    int s3[3] = {4, 3, 2}, b3[3] = {1, 1, 1}, o3[3] = {0};
+    cr_assert_eq(MPI_Type_create_subarray(3, s3, b3, o3, MPI_ORDER_C, MPI_DOUBLE, &c), MPI_ERR_ARG,
+                 "2-D only");
 }
 
 /* Point to point: every algorithm short-circuits p == 1, so a message on one
@@ -92,30 +91,47 @@ Test(mpi_serial, calls_without_a_peer_complete_at_once)
     cr_assert_eq(MPI_Waitall(3, rs, MPI_STATUSES_IGNORE), MPI_SUCCESS);
 }
 
+/* A temporary file (name in path): hlen bytes of head, then doubles 0 .. n-1. */
+static void temp_matrix(char *path, const char *head, size_t hlen, int n)
+{
+    int fd = mkstemp(path);
+    cr_assert_geq(fd, 0);
+    cr_assert_eq(write(fd, head, hlen), (ssize_t)hlen);
+    for (int i = 0; i < n; i++) {
+        double v = i;
+        cr_assert_eq(write(fd, &v, sizeof v), (ssize_t)sizeof v);
+    }
+    close(fd);
+}
+
+/* The file at path opened with a view of doubles after disp bytes: the
+ * subarray block; the type is freed at once (the view keeps its own copy). */
+static MPI_File block_view(const char *path, MPI_Offset disp, int order, const int sizes[2],
+                           const int subs[2], const int starts[2])
+{
+    MPI_File f;
+    cr_assert_eq(MPI_File_open(MPI_COMM_WORLD, path, MPI_MODE_RDONLY, MPI_INFO_NULL, &f),
+                 MPI_SUCCESS);
+    MPI_Datatype sub;
+    cr_assert_eq(MPI_Type_create_subarray(2, sizes, subs, starts, order, MPI_DOUBLE, &sub),
+                 MPI_SUCCESS);
+    MPI_Type_commit(&sub);
+    cr_assert_eq(MPI_File_set_view(f, disp, MPI_DOUBLE, sub, "native", MPI_INFO_NULL), MPI_SUCCESS);
+    MPI_Type_free(&sub);
+    return f;
+}
+
 Test(mpi_serial, file_view_with_subarray_reads_the_block)
 {
     /* header of 8 bytes, then a 4x6 double matrix; read the 2x3 block at (2,3) */
     char path[] = "/tmp/pas-mpi-serial-XXXXXX";
-    int fd = mkstemp(path);
-    cr_assert_geq(fd, 0);
-    double all[24], block[6];
-    for (int i = 0; i < 24; i++)
-        all[i] = i;
-    cr_assert_eq(write(fd, "headerXX", 8), 8);
-    cr_assert_eq(write(fd, all, sizeof all), (ssize_t)sizeof all);
-    close(fd);
-    MPI_File f;
-    cr_assert_eq(MPI_File_open(MPI_COMM_WORLD, path, MPI_MODE_RDONLY, MPI_INFO_NULL, &f),
-                 MPI_SUCCESS);
+    double block[6];
+    temp_matrix(path, "headerXX", 8, 24);
+    int sizes[2] = {4, 6}, subs[2] = {2, 3}, starts[2] = {2, 3};
+    MPI_File f = block_view(path, 8, MPI_ORDER_C, sizes, subs, starts);
     MPI_Offset size;
     MPI_File_get_size(f, &size);
     cr_assert_eq(size, 8 + 24 * 8);
-    MPI_Datatype sub;
-    int sizes[2] = {4, 6}, subs[2] = {2, 3}, starts[2] = {2, 3};
-    MPI_Type_create_subarray(2, sizes, subs, starts, MPI_ORDER_C, MPI_DOUBLE, &sub);
-    MPI_Type_commit(&sub);
-    cr_assert_eq(MPI_File_set_view(f, 8, MPI_DOUBLE, sub, "native", MPI_INFO_NULL), MPI_SUCCESS);
-    MPI_Type_free(&sub); /* the view keeps its own copy */
     cr_assert_eq(MPI_File_read_at_all(f, 0, block, 6, MPI_DOUBLE, MPI_STATUS_IGNORE), MPI_SUCCESS);
     for (int k = 0; k < 6; k++)
         cr_assert_eq(block[k], (2 + k / 3) * 6 + 3 + k % 3, "element %d", k);
@@ -123,6 +139,26 @@ Test(mpi_serial, file_view_with_subarray_reads_the_block)
     unlink(path);
     cr_assert_eq(MPI_File_open(MPI_COMM_WORLD, path, MPI_MODE_RDONLY, MPI_INFO_NULL, &f),
                  MPI_ERR_NO_SUCH_FILE);
+}
+
+Test(mpi_serial, fortran_order_view_reads_a_column_block)
+{
+    /* a 4x3 column-major double matrix after no header; read rows 1..2 of columns 1..2 */
+    char path[] = "/tmp/pas-mpi-serial-XXXXXX";
+    double block[4];
+    temp_matrix(path, "", 0, 12);
+    int sizes[2] = {4, 3}, subs[2] = {2, 2}, starts[2] = {1, 1};
+    MPI_File f = block_view(path, 0, MPI_ORDER_FORTRAN, sizes, subs, starts);
+    MPI_Status st;
+    int count = -1;
+    cr_assert_eq(MPI_File_read_at_all(f, 0, block, 4, MPI_DOUBLE, &st), MPI_SUCCESS);
+    MPI_Get_count(&st, MPI_DOUBLE, &count);
+    cr_assert_eq(count, 4);
+    double want[4] = {5, 6, 9, 10}; /* (1,1) (2,1) (1,2) (2,2) column-major */
+    for (int k = 0; k < 4; k++)
+        cr_assert_eq(block[k], want[k], "element %d", k);
+    MPI_File_close(&f);
+    unlink(path);
 }
 
 Test(mpi_serial, a_short_read_counts_only_what_exists_and_etype_may_be_freed)

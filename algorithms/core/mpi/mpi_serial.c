@@ -11,23 +11,24 @@
 #include <time.h>
 #include <unistd.h>
 
-/* A datatype is its type map, flattened: contiguous byte runs at offsets from
- * the buffer start, plus lower bound and extent for tiling. */
+/* ---- datatypes -------------------------------------------------------------
+ * A type is `size` bytes of data spread over `extent` bytes.  Every type pas
+ * builds is contiguous (no runs: the predefined ones and MPI_Type_contiguous
+ * of them), except the 2-D subarray of a matrix file's view, which lists its
+ * rows as runs of bytes.  Collectives and memory buffers take contiguous
+ * types only; anything else is refused with one line. */
 typedef struct {
-    MPI_Aint off;
-    size_t len;
-} span_t;
+    size_t off, len;
+} run_t;
 
 struct pas_serial_type {
-    size_t size;
-    MPI_Aint lb, extent;
-    int nspans;    /* 1 span of `size` bytes at 0 for the predefined types */
-    span_t *spans; /* NULL for predefined types */
+    size_t size, extent;
+    int nruns; /* 0: contiguous */
+    run_t *runs;
     int predefined;
 };
 
-#define PREDEF(name, ctype)                                                                        \
-    struct pas_serial_type name = {sizeof(ctype), 0, sizeof(ctype), 1, NULL, 1}
+#define PREDEF(name, ctype) struct pas_serial_type name = {sizeof(ctype), sizeof(ctype), 0, NULL, 1}
 PREDEF(pas_serial_byte, unsigned char);
 PREDEF(pas_serial_char, char);
 PREDEF(pas_serial_int, int);
@@ -44,119 +45,42 @@ static int fail(const char *what, int code)
     return code;
 }
 
-static span_t span_of(MPI_Datatype t, int i)
+/* One allocation: the type, then its runs. */
+static int type_new(size_t size, size_t extent, int nruns, MPI_Datatype *out)
 {
-    if (t->spans)
-        return t->spans[i];
-    return (span_t){0, t->size};
-}
-
-/* ---- type construction ------------------------------------------------- */
-
-typedef struct {
-    span_t *v;
-    int n, cap;
-    size_t size;
-} spanlist_t;
-
-static int spans_add(spanlist_t *l, MPI_Aint off, size_t len)
-{
-    if (len == 0)
-        return 0;
-    l->size += len;
-    if (l->n > 0 && l->v[l->n - 1].off + (MPI_Aint)l->v[l->n - 1].len == off) {
-        l->v[l->n - 1].len += len;
-        return 0;
-    }
-    if (l->n == l->cap) {
-        int cap = l->cap ? 2 * l->cap : 8;
-        span_t *v = realloc(l->v, (size_t)cap * sizeof *v);
-        if (!v)
-            return -1;
-        l->v = v;
-        l->cap = cap;
-    }
-    l->v[l->n++] = (span_t){off, len};
-    return 0;
-}
-
-static int spans_add_type(spanlist_t *l, MPI_Datatype t, MPI_Aint at)
-{
-    for (int i = 0; i < t->nspans; i++) {
-        span_t s = span_of(t, i);
-        if (spans_add(l, at + s.off, s.len))
-            return -1;
-    }
-    return 0;
-}
-
-static int type_make(spanlist_t *l, MPI_Aint lb, MPI_Aint extent, MPI_Datatype *out)
-{
-    struct pas_serial_type *t = calloc(1, sizeof *t);
-    if (!t) {
-        free(l->v);
+    struct pas_serial_type *t = calloc(1, sizeof *t + (size_t)nruns * sizeof(run_t));
+    if (!t)
         return MPI_ERR_OTHER;
-    }
-    t->size = l->size;
-    t->lb = lb;
-    t->extent = extent;
-    t->nspans = l->n;
-    t->spans = l->v;
-    if (!t->spans) { /* an empty type still needs a span array to be non-predefined */
-        t->spans = calloc(1, sizeof(span_t));
-        t->nspans = 0;
-    }
+    *t = (struct pas_serial_type){size, extent, nruns, (run_t *)(t + 1), 0};
     *out = t;
     return MPI_SUCCESS;
 }
 
 int MPI_Type_contiguous(int count, MPI_Datatype old, MPI_Datatype *newtype)
 {
-    spanlist_t l = {0};
-    if (count < 0)
-        return MPI_ERR_COUNT;
-    for (int i = 0; i < count; i++)
-        if (spans_add_type(&l, old, (MPI_Aint)i * old->extent))
-            return MPI_ERR_OTHER;
-    return type_make(&l, old->lb, (MPI_Aint)count * old->extent, newtype);
+    if (count < 0 || old->nruns)
+        return fail("MPI_Type_contiguous: a count < 0 or a non-contiguous old type", MPI_ERR_ARG);
+    return type_new((size_t)count * old->size, (size_t)count * old->size, 0, newtype);
 }
 
+/* 2-D only (a matrix block), of a contiguous old type. */
 int MPI_Type_create_subarray(int ndims, const int sizes[], const int subsizes[], const int starts[],
                              int order, MPI_Datatype old, MPI_Datatype *newtype)
 {
-    spanlist_t l = {0};
-    MPI_Aint total = 1, stride[32];
-    int idx[32];
-    if (ndims < 1 || ndims > 32)
-        return MPI_ERR_ARG;
-    /* stride[d] in elements, for dimension d in C order (last fastest). */
-    for (int k = ndims - 1; k >= 0; k--) {
-        int d = order == MPI_ORDER_C ? k : ndims - 1 - k;
+    int f = order == MPI_ORDER_C ? 1 : 0, s = 1 - f; /* the fast and the slow dimension */
+    if (ndims != 2 || old->nruns)
+        return fail("MPI_Type_create_subarray: 2-D of a contiguous type only", MPI_ERR_ARG);
+    for (int d = 0; d < 2; d++)
         if (subsizes[d] < 0 || starts[d] < 0 || starts[d] + subsizes[d] > sizes[d])
             return MPI_ERR_ARG;
-        stride[d] = total;
-        total *= sizes[d];
-    }
-    long long cells = 1;
-    for (int d = 0; d < ndims; d++) {
-        idx[d] = 0;
-        cells *= subsizes[d];
-    }
-    for (long long c = 0; c < cells; c++) {
-        MPI_Aint at = 0;
-        for (int d = 0; d < ndims; d++)
-            at += (MPI_Aint)(starts[d] + idx[d]) * stride[d];
-        if (spans_add_type(&l, old, at * old->extent))
-            return MPI_ERR_OTHER;
-        /* advance the fastest-varying index first */
-        for (int k = ndims - 1; k >= 0; k--) {
-            int d = order == MPI_ORDER_C ? k : ndims - 1 - k;
-            if (++idx[d] < subsizes[d])
-                break;
-            idx[d] = 0;
-        }
-    }
-    return type_make(&l, 0, total * old->extent, newtype);
+    size_t es = old->size, row = (size_t)subsizes[f] * es;
+    int nruns = row ? subsizes[s] : 0;
+    int rc = type_new(row * (size_t)subsizes[s], (size_t)sizes[0] * (size_t)sizes[1] * es, nruns,
+                      newtype);
+    for (int i = 0; rc == MPI_SUCCESS && i < nruns; i++)
+        (*newtype)->runs[i] =
+            (run_t){((size_t)(starts[s] + i) * (size_t)sizes[f] + (size_t)starts[f]) * es, row};
+    return rc;
 }
 
 int MPI_Type_commit(MPI_Datatype *type)
@@ -166,10 +90,8 @@ int MPI_Type_commit(MPI_Datatype *type)
 
 int MPI_Type_free(MPI_Datatype *type)
 {
-    if (*type && !(*type)->predefined) {
-        free((*type)->spans);
+    if (*type && !(*type)->predefined)
         free(*type);
-    }
     *type = MPI_DATATYPE_NULL;
     return MPI_SUCCESS;
 }
@@ -185,64 +107,19 @@ int MPI_Get_count(const MPI_Status *status, MPI_Datatype type, int *count)
     return MPI_SUCCESS;
 }
 
-/* ---- moving typed data --------------------------------------------------- */
-
-static int is_contig(MPI_Datatype t)
-{
-    if (t->nspans == 0)
-        return 1; /* nothing to move */
-    return t->nspans == 1 && span_of(t, 0).off == 0 && (MPI_Aint)t->size == t->extent;
-}
-
-static void pack(const void *buf, size_t count, MPI_Datatype t, char *out)
-{
-    if (is_contig(t)) {
-        memcpy(out, buf, count * t->size);
-        return;
-    }
-    for (size_t i = 0; i < count; i++)
-        for (int s = 0; s < t->nspans; s++) {
-            span_t sp = span_of(t, s);
-            memcpy(out, (const char *)buf + (MPI_Aint)i * t->extent + sp.off, sp.len);
-            out += sp.len;
-        }
-}
-
-static void unpack(const char *in, size_t count, MPI_Datatype t, void *buf)
-{
-    if (is_contig(t)) {
-        memcpy(buf, in, count * t->size);
-        return;
-    }
-    for (size_t i = 0; i < count; i++)
-        for (int s = 0; s < t->nspans; s++) {
-            span_t sp = span_of(t, s);
-            memcpy((char *)buf + (MPI_Aint)i * t->extent + sp.off, in, sp.len);
-            in += sp.len;
-        }
-}
-
-/* Copy scount x stype from src into rcount x rtype at dst; the receive side
- * must be large enough, as in MPI. */
+/* A collective on one rank: copy scount x stype from src into rcount x rtype
+ * at dst; the receive side must be large enough, as in MPI. */
 static int copy_typed(const void *src, size_t scount, MPI_Datatype stype, void *dst, size_t rcount,
                       MPI_Datatype rtype)
 {
     size_t bytes = scount * stype->size;
+    if (stype->nruns || rtype->nruns)
+        return fail("a collective with a non-contiguous datatype (pas sends none)", MPI_ERR_TYPE);
     if (bytes > rcount * rtype->size)
         return fail("message truncated: receive buffer smaller than the data sent",
                     MPI_ERR_TRUNCATE);
-    if (bytes == 0 || src == dst)
-        return MPI_SUCCESS;
-    if (is_contig(stype) && is_contig(rtype)) {
+    if (bytes && src != dst)
         memmove(dst, src, bytes);
-        return MPI_SUCCESS;
-    }
-    char *tmp = malloc(bytes);
-    if (!tmp)
-        return MPI_ERR_OTHER;
-    pack(src, scount, stype, tmp);
-    unpack(tmp, bytes / (rtype->size ? rtype->size : 1), rtype, dst);
-    free(tmp);
     return MPI_SUCCESS;
 }
 
@@ -608,8 +485,7 @@ int MPI_File_close(MPI_File *fh)
     if (!f)
         return MPI_ERR_FILE;
     int rc = close(f->fd) == 0 ? MPI_SUCCESS : MPI_ERR_IO;
-    if (f->filetype && !f->filetype->predefined)
-        MPI_Type_free(&f->filetype);
+    MPI_Type_free(&f->filetype);
     free(f);
     *fh = MPI_FILE_NULL;
     return rc;
@@ -632,18 +508,17 @@ int MPI_File_set_view(MPI_File fh, MPI_Offset disp, MPI_Datatype etype, MPI_Data
         return MPI_ERR_FILE;
     if (datarep && strcmp(datarep, "native") != 0)
         return MPI_ERR_UNSUPPORTED_OPERATION;
-    if (fh->filetype && !fh->filetype->predefined)
-        MPI_Type_free(&fh->filetype);
+    MPI_Type_free(&fh->filetype);
     fh->disp = disp;
     fh->etype_size = etype->size;
     fh->filetype = filetype;
-    if (!filetype->predefined) { /* keep our own copy: the caller may free theirs */
-        spanlist_t l = {0};
-        if (spans_add_type(&l, filetype, 0))
-            return MPI_ERR_OTHER;
-        return type_make(&l, filetype->lb, filetype->extent, &fh->filetype);
-    }
-    return MPI_SUCCESS;
+    if (filetype->predefined)
+        return MPI_SUCCESS;
+    /* keep our own copy: the caller may free theirs */
+    int rc = type_new(filetype->size, filetype->extent, filetype->nruns, &fh->filetype);
+    if (rc == MPI_SUCCESS)
+        memcpy(fh->filetype->runs, filetype->runs, (size_t)filetype->nruns * sizeof(run_t));
+    return rc;
 }
 
 /* Move len bytes; *done counts what moved (a read stops at end of file). */
@@ -665,8 +540,8 @@ static int full_read(int fd, char *buf, size_t len, off_t at, size_t *done)
     return MPI_SUCCESS;
 }
 
-/* Move `bytes` of view data starting at view byte `pos` to/from a packed
- * buffer; *moved is the number of bytes transferred before end of file. */
+/* Read `bytes` of view data starting at view byte `pos` into data; *moved is
+ * the number of bytes read before end of file. */
 static int view_read(MPI_File fh, size_t pos, char *data, size_t bytes, size_t *moved)
 {
     MPI_Datatype ft = fh->filetype;
@@ -675,14 +550,14 @@ static int view_read(MPI_File fh, size_t pos, char *data, size_t bytes, size_t *
         return bytes ? MPI_ERR_ARG : MPI_SUCCESS;
     while (bytes > 0) {
         size_t tile = pos / ft->size, in = pos % ft->size;
-        for (int s = 0; s < ft->nspans && bytes > 0; s++) {
-            span_t sp = span_of(ft, s);
+        for (int s = 0; s < (ft->nruns ? ft->nruns : 1) && bytes > 0; s++) {
+            run_t sp = ft->nruns ? ft->runs[s] : (run_t){0, ft->size};
             if (in >= sp.len) {
                 in -= sp.len;
                 continue;
             }
             size_t len = sp.len - in < bytes ? sp.len - in : bytes;
-            off_t at = (off_t)(fh->disp + (MPI_Offset)tile * ft->extent + sp.off + (MPI_Offset)in);
+            off_t at = (off_t)(fh->disp + (MPI_Offset)(tile * ft->extent + sp.off + in));
             size_t got = 0;
             int rc = full_read(fh->fd, data, len, at, &got);
             *moved += got;
@@ -697,21 +572,17 @@ static int view_read(MPI_File fh, size_t pos, char *data, size_t bytes, size_t *
     return MPI_SUCCESS;
 }
 
+/* Into a contiguous memory buffer (pas reads into no other). */
 static int file_xfer(MPI_File fh, MPI_Offset offset, void *buf, int count, MPI_Datatype type,
                      MPI_Status *status)
 {
     if (!fh)
         return MPI_ERR_FILE;
-    size_t bytes = (size_t)count * type->size;
-    char *tmp = is_contig(type) ? buf : malloc(bytes ? bytes : 1);
-    if (!tmp)
-        return MPI_ERR_OTHER;
+    if (type->nruns)
+        return fail("an MPI-IO read into a non-contiguous datatype (pas reads none)", MPI_ERR_TYPE);
     size_t moved = 0;
-    int rc = view_read(fh, (size_t)offset * fh->etype_size, tmp, bytes, &moved);
-    if (!rc && tmp != buf) /* whole elements only, as MPI_Get_count sees them */
-        unpack(tmp, type->size ? moved / type->size : 0, type, buf);
-    if (tmp != buf)
-        free(tmp);
+    int rc =
+        view_read(fh, (size_t)offset * fh->etype_size, buf, (size_t)count * type->size, &moved);
     if (status)
         *status = (MPI_Status){0, 0, MPI_SUCCESS, moved};
     return rc;

@@ -3,8 +3,10 @@
  * Dumb on purpose (LAMMPS's src/STUBS is the model).  Only what pas uses is
  * here (checked with nm -u over the serial build's objects).  Every
  * communicator has one rank, so collectives are copies between the caller's
- * buffers (derived datatypes honoured), and MPI-IO reads map onto pread
- * through the file view (pas writes files with POSIX, so no MPI-IO writes).
+ * buffers, and MPI-IO reads map onto pread through the file view (pas writes
+ * files with POSIX, so no MPI-IO writes).  Datatypes are tracked by size:
+ * contiguous ones, and the 2-D subarray of a matrix file view (the only
+ * non-contiguous type pas builds, and only for a view).
  * There is no point-to-point: every algorithm short-circuits p == 1, so a
  * send, receive or blocking probe here is a bug in pas and aborts with one line naming the call.
  * What a one-rank run does legitimately call completes at once: an MPI_Ibarrier, waits and tests on
