@@ -49,8 +49,10 @@ void pas_matmul_kernel_blocks(int is_float, size_t blocks[3]);
 
 /* local: double FMA throughput of this process's OpenMP team in GFLOP/s,
  * measured over about `seconds` with independent vector FMA chains.  The
- * peak a kernel's rate is compared with. */
-double pas_matmul_fma_peak(int is_float, int threads, double seconds);
+ * peak a kernel's rate is compared with.  per_cpu (optional) gets the same
+ * work over each thread's CPU time, summed over the threads: what the cores
+ * do while they run, which other processes sharing them cannot lower. */
+double pas_matmul_fma_peak(int is_float, int threads, double seconds, double *per_cpu);
 
 /* ---- distributed multiply ---------------------------------------------------- */
 
