@@ -165,9 +165,9 @@ for piece in $pieces; do
         mkdir -p "$raw"
         for mode in $modes; do
             for p in $ranks; do
-                rm -f "$raw/$piece-$mode-$p-"*
                 piece_run "$piece" "$mode" "$p" | while IFS='|' read -r prg args label; do
                     base="$raw/$piece-$mode-$p-$(echo "$label" | tr -c 'A-Za-z0-9.\n' _)"
+                    rm -f "$base".* # only this run's: another size or PAS_SIM_MATMUL_ARGS keeps its own
                     t0=$(date +%s)
                     env "${envs[@]}" PAS_SMPI_CFG="${PAS_SMPI_CFG:-} $cfg" nice "$here/smpi-run.sh" -n "$p" -p "$plat" -t "$limit" \
                         "$sbin/$prg" $args --reps 1 --warmup 0 --json --quiet >"$base.log" 2>&1
