@@ -137,20 +137,43 @@ enum {
     PAS_MATMUL_TAG_SKEW_B,
     PAS_MATMUL_TAG_SHIFT_A,
     PAS_MATMUL_TAG_SHIFT_B,
+    PAS_MATMUL_TAG_REPLICATE, /* + 0: A's columns, + 1: B's rows */
+    PAS_MATMUL_TAG_REDUCE = PAS_MATMUL_TAG_REPLICATE + 2,
     PAS_MATMUL_TAG_PANEL = 4120
 };
 
 /* ---- the algorithms (below multiply.c; each agrees on its status) ---- */
 
+/* 2.5D's hooks into a layer's SUMMA.  need: receives of this rank's part
+ * of A [0] and B [1] still in flight (the replication), each waited for
+ * just before this rank first broadcasts from it, else left pending.
+ * done (NULL: none): called with ctx after column chunk ch of `chunks` of C
+ * (columns pas_decomp_block_range(ln, chunks, ch), chunks =
+ * pas_matmul_chunks(ln)) got its last panel, in order; after a failure, or
+ * with no panels, not for every chunk. */
+typedef struct {
+    MPI_Request *need;
+    pas_status (*done)(void *ctx, int ch, int chunks);
+    void *ctx;
+} pas_matmul_hooks_t;
+
+/* local: the column chunks SUMMA multiplies a panel in, for ln columns of C
+ * (each chunk packs the A panel again, so a chunk keeps at least 48). */
+static inline int pas_matmul_chunks(uint64_t ln)
+{
+    return ln / 48 < 1 ? 1 : ln / 48 > 4 ? 4 : (int)(ln / 48);
+}
+
 /* agreed over grid: SUMMA on the k-range [k0, k1) of C += alpha A B
  * (C first scaled by beta), no transposes; A m x k, B k x n, C m x n block-
  * distributed over grid.  Panel broadcasts along rows (A) and columns (B),
  * the next panels in flight while the current one multiplies
- * (cfg->blocking: MPI_Bcast then multiply). */
+ * (cfg->blocking: MPI_Bcast then multiply).  hooks: NULL, or 2.5D's (above). */
 pas_status pas_matmul_summa(const pas_grid_t *grid, const pas_matmul_cfg_t *cfg, double alpha,
                             const pas_dmatrix_t *ad, const void *a, const pas_dmatrix_t *bd,
                             const void *b, double beta, const pas_dmatrix_t *cd, void *c,
-                            uint64_t k0, uint64_t k1, pas_matmul_stats_t *stats);
+                            uint64_t k0, uint64_t k1, pas_matmul_stats_t *stats,
+                            const pas_matmul_hooks_t *hooks);
 
 /* agreed over grid (square; PAS_ERR_UNSUPPORTED otherwise): Cannon's
  * algorithm with the initial skew, the next blocks' shifts in flight while

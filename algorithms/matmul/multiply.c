@@ -61,7 +61,8 @@ pas_status pas_matmul(const pas_matmul_layers_t *lay, const pas_matmul_cfg_t *cf
     else if (rc == PAS_OK && (cfg->algo == PAS_MATMUL_25D || lay->layers > 1))
         rc = pas_matmul_25d(lay, cfg, alpha, &oa, pa, &ob, pb, beta, cd, c, st);
     else if (rc == PAS_OK)
-        rc = pas_matmul_summa(&lay->grid, cfg, alpha, &oa, pa, &ob, pb, beta, cd, c, 0, oa.n, st);
+        rc = pas_matmul_summa(&lay->grid, cfg, alpha, &oa, pa, &ob, pb, beta, cd, c, 0, oa.n, st,
+                              NULL);
     free(owna);
     free(ownb);
     return rc;

@@ -77,7 +77,21 @@ typedef struct {
     MPI_Datatype type;
     slot_t slot[SLOTS];
     pas_matmul_stats_t *st;
+    const pas_matmul_hooks_t *hooks; /* 2.5D's, or NULL */
 } summa_t;
+
+/* local: wait for my operand part still arriving (2.5D's replication) before
+ * I first broadcast from it. */
+static pas_status await_operand(summa_t *S, int which)
+{
+    MPI_Request *need = S->hooks ? S->hooks->need : NULL;
+    if (!need || need[which] == MPI_REQUEST_NULL)
+        return PAS_OK;
+    double t0 = MPI_Wtime();
+    int e = PAS_WATCHED("MPI_Wait", 0, -1, MPI_Wait(&need[which], MPI_STATUS_IGNORE));
+    S->st->t_wait += MPI_Wtime() - t0;
+    return e ? PAS_ERR_MPI : PAS_OK;
+}
 
 /* local: post (or, blocking, perform) the two broadcasts of panel t into slot s. */
 static pas_status start_panel(summa_t *S, size_t t, int s)
@@ -88,6 +102,11 @@ static pas_status start_panel(summa_t *S, size_t t, int s)
     const size_t es = S->es;
     slot_t *sl = &S->slot[s];
     char *mine = S->buf + (size_t)s * S->bytes_per_slot;
+    /* 2.5D: my part must be here; should the wait fail, the broadcasts
+     * still start (so that nobody waits for them) and the status says so */
+    pas_status ready = g->mycol == P->a_root ? await_operand(S, 0) : PAS_OK;
+    if (ready == PAS_OK && g->myrow == P->b_root)
+        ready = await_operand(S, 1);
     if (g->mycol == P->a_root && S->ad->ld == (lm ? lm : 1)) {
         sl->a = (char *)S->a + P->a_off * S->ad->ld * es; /* my columns are already contiguous */
         sl->lda = S->ad->ld;
@@ -118,14 +137,14 @@ static pas_status start_panel(summa_t *S, size_t t, int s)
                 ? PAS_ERR_MPI
                 : PAS_OK;
         S->st->t_wait += MPI_Wtime() - t0;
-        return rc;
+        return ready ? ready : rc;
     }
     sl->busy = 1;
     pas_status rc = pas_matmul_bcast_start(&sl->bc[0], sl->a, (int)(lm * w), S->type, P->a_root,
                                            PAS_MATMUL_TAG_PANEL + s, g->row_comm);
     pas_status rc2 = pas_matmul_bcast_start(&sl->bc[1], sl->b, (int)(w * ln), S->type, P->b_root,
                                             PAS_MATMUL_TAG_PANEL + s, g->col_comm);
-    return rc ? rc : rc2;
+    return ready ? ready : rc ? rc : rc2;
 }
 
 /* All broadcasts in flight, the one of slot `first` leading. */
@@ -181,22 +200,25 @@ static pas_status poll_all(summa_t *S)
 /* local: C += alpha (or = beta C + alpha) the panel t in slot s: in column
  * chunks of C, forwarding the panels in flight between them, only where a
  * broadcast tree has ranks that forward (more than two in a row or column);
- * each chunk packs the A panel again, so a chunk keeps at least 48 columns. */
+ * the last panel in chunks where 2.5D sends each finished chunk on. */
 static pas_status multiply_panel(summa_t *S, size_t t, int s, size_t npanels, double alpha,
                                  double beta, const pas_dmatrix_t *cd, void *c)
 {
     const uint64_t wt = S->pl[t].hi - S->pl[t].lo, ln = S->ln;
     const size_t es = S->es;
     const slot_t *sl = &S->slot[s];
+    const int last = t + 1 == npanels, hook = last && S->hooks && S->hooks->done;
     int chunks = 1;
-    if (!S->cfg->blocking && t + 1 < npanels && (S->g->rows > 2 || S->g->cols > 2))
-        chunks = ln / 48 < 1 ? 1 : ln / 48 > 4 ? 4 : (int)(ln / 48);
+    if (hook || (!S->cfg->blocking && !last && (S->g->rows > 2 || S->g->cols > 2)))
+        chunks = pas_matmul_chunks(ln);
     pas_status rc = PAS_OK;
     for (int ch = 0; ch < chunks && rc == PAS_OK; ch++) {
         pas_range_t cr = pas_decomp_block_range(ln, chunks, ch);
         rc = pas_matmul_gemm_any(S->cfg->is_float, 0, 0, S->lm, pas_range_len(cr), wt, alpha, sl->a,
                                  sl->lda, (char *)sl->b + cr.lo * wt * es, wt ? wt : 1, beta,
                                  (char *)c + cr.lo * cd->ld * es, cd->ld);
+        if (rc == PAS_OK && hook)
+            rc = S->hooks->done(S->hooks->ctx, ch, chunks);
         if (rc == PAS_OK && ch + 1 < chunks)
             rc = poll_all(S);
     }
@@ -207,7 +229,8 @@ static pas_status multiply_panel(summa_t *S, size_t t, int s, size_t npanels, do
 pas_status pas_matmul_summa(const pas_grid_t *g, const pas_matmul_cfg_t *cfg, double alpha,
                             const pas_dmatrix_t *ad, const void *a, const pas_dmatrix_t *bd,
                             const void *b, double beta, const pas_dmatrix_t *cd, void *c,
-                            uint64_t k0, uint64_t k1, pas_matmul_stats_t *st)
+                            uint64_t k0, uint64_t k1, pas_matmul_stats_t *st,
+                            const pas_matmul_hooks_t *hooks)
 {
     uint64_t m = cd->m, n = cd->n, k = ad->n;
     if (ad->m != m || bd->m != k || bd->n != n || ad->kind || bd->kind || cd->kind || k1 < k0 ||
@@ -237,15 +260,20 @@ pas_status pas_matmul_summa(const pas_grid_t *g, const pas_matmul_cfg_t *cfg, do
                  es,    (lm + ln) * wmax * es,
                  lm,    ln,
                  wmax,  cfg->is_float ? MPI_FLOAT : MPI_DOUBLE,
-                 {{0}}, st};
+                 {{0}}, st,
+                 hooks};
 
     if (npanels == 0) { /* k = 0 (or an empty range): only the beta scaling */
         rc = pas_matmul_gemm_any(cfg->is_float, 0, 0, lm, ln, 0, alpha, NULL, 1, NULL, 1, beta, c,
                                  cd->ld);
     } else if (g->size == 1) { /* one rank owns everything: one local multiply */
-        rc = pas_matmul_gemm_any(cfg->is_float, 0, 0, lm, ln, k1 - k0, alpha,
-                                 (const char *)a + k0 * ad->ld * es, ad->ld,
-                                 (const char *)b + k0 * es, bd->ld, beta, c, cd->ld);
+        rc = await_operand(&S, 0);
+        if (rc == PAS_OK)
+            rc = await_operand(&S, 1);
+        if (rc == PAS_OK)
+            rc = pas_matmul_gemm_any(cfg->is_float, 0, 0, lm, ln, k1 - k0, alpha,
+                                     (const char *)a + k0 * ad->ld * es, ad->ld,
+                                     (const char *)b + k0 * es, bd->ld, beta, c, cd->ld);
         npanels = 0;
     }
     /* cm: the broadcasts' status.  After a failed multiply (rc) this rank

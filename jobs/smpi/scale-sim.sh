@@ -8,7 +8,8 @@
 #                [--platform flat|fattree|both] [--dir DIR] [--timeout S] [--quick]
 #
 #   --only     comma-separated pieces (default: matmul,sort,compare):
-#                matmul       pas-matmul --algo auto (SUMMA, or 2.5D where auto picks it)
+#                matmul       pas-matmul --algo auto (SUMMA, or 2.5D where auto picks it);
+#                             PAS_SIM_MATMUL_ARGS adds options (e.g. "--panel 128")
 #                sort-sample  pas-sort --algo sample (single level)
 #                sort-ams     pas-sort --algo ams (multi-level; skipped with a message
 #                             when this pas-sort does not know it); PAS_SIM_AMS_ARGS adds
@@ -57,7 +58,7 @@ while [ $# -gt 0 ]; do
     --quick) quick=1; shift ;;
     --only) only="$2"; shift 2 ;;
     --mode) modes="$2"; [ "$modes" = both ] && modes="weak strong"; shift 2 ;;
-    -h|--help) sed -n '2,44p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,45p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "scale-sim.sh: unknown argument '$1'; see --help" >&2; exit 2 ;;
     esac
 done
@@ -110,10 +111,11 @@ piece_run() {
         else
             n=$([ $quick = 1 ] && echo 512 || echo 4096)
         fi
+        local mx="${PAS_SIM_MATMUL_ARGS:-}"
         if [ "$mode" = weak ]; then
-            echo "pas-matmul|--algo auto --peak-seconds 0 --m $n --n $n --k $n|n=$([ $quick = 1 ] && echo 256 || echo 2048)(p/64)^(1/3)"
+            echo "pas-matmul|--algo auto --peak-seconds 0 --m $n --n $n --k $n $mx|n=$([ $quick = 1 ] && echo 256 || echo 2048)(p/64)^(1/3)${mx:+ $mx}"
         else
-            echo "pas-matmul|--algo auto --peak-seconds 0 --m $n --n $n --k $n|n=$n"
+            echo "pas-matmul|--algo auto --peak-seconds 0 --m $n --n $n --k $n $mx|n=$n${mx:+ $mx}"
         fi
         ;;
     sort-sample|sort-ams)
@@ -163,9 +165,9 @@ for piece in $pieces; do
         mkdir -p "$raw"
         for mode in $modes; do
             for p in $ranks; do
-                rm -f "$raw/$piece-$mode-$p-"*
                 piece_run "$piece" "$mode" "$p" | while IFS='|' read -r prg args label; do
                     base="$raw/$piece-$mode-$p-$(echo "$label" | tr -c 'A-Za-z0-9.\n' _)"
+                    rm -f "$base".* # only this run's: another size or PAS_SIM_MATMUL_ARGS keeps its own
                     t0=$(date +%s)
                     env "${envs[@]}" PAS_SMPI_CFG="${PAS_SMPI_CFG:-} $cfg" nice "$here/smpi-run.sh" -n "$p" -p "$plat" -t "$limit" \
                         "$sbin/$prg" $args --reps 1 --warmup 0 --json --quiet >"$base.log" 2>&1
