@@ -8,15 +8,19 @@
  *    brackets each group boundary; a fine histogram of the sample keys in
  *    the brackets places it at the achievable position nearest its target
  *    (inside a run of equal keys anywhere: equal keys split by exact counts
- *    in rank order, so all-equal keys split evenly);
+ *    in rank order, so all-equal keys split evenly).  Each histogram is one
+ *    recursive-doubling prefix sum (log2 p rounds);
  * 2. a group over its bound ((1+eps_l) times its share; at the last level the
  *    global bound ceil((1+eps) n/p)) makes the level split exactly instead
  *    (multiway selection), counted in info->exact_fallback;
  * 3. a rank's piece for group j goes to the ranks of group j in block shares
- *    of the group's data by prefix sums: O(k) messages per rank.  Receivers
- *    know how much arrives and take the messages in any order
- *    (MPI_ANY_SOURCE);
+ *    of the group's data by prefix sums: O(k) messages per rank.  Counts
+ *    first: a receiver takes them from any source until they make its
+ *    share, then posts all its receives at once;
  * 4. the received sorted runs are merged; MPI_Comm_split; the next level.
+ * Collective agreements on errors are shared between steps wherever a step
+ * cannot leave a rank waiting (see ams_splitters, ams_move): at 1024
+ * simulated ranks each one costs about 50 us.
  * Tiny inputs (pas_sort_ams_levels = 0): gather to rank 0, sort, scatter
  * block shares: two collectives instead of r levels of rounds.  One level
  * (r = 1, or a first level of p groups) is the single-level sample sort of
@@ -25,7 +29,22 @@
 
 #include "sort_internal.h"
 
+enum {
+    AMS_PH_TOTAL,
+    AMS_PH_SAMPLE,
+    AMS_PH_COARSE,
+    AMS_PH_FINE,
+    AMS_PH_CHECK,
+    AMS_PH_PREFIX,
+    AMS_PH_EXCHANGE,
+    AMS_PH_MERGE,
+    AMS_PH_SPLIT,
+    AMS_NPH
+};
 #define AMS_COARSE 16 /* sample keys per coarse candidate */
+#ifndef AMS_WINDOW
+#define AMS_WINDOW 4 /* receives in flight per rank in the exchange */
+#endif
 #ifndef AMS_MERGE_RUNS
 #define AMS_MERGE_RUNS 4 /* more received runs than this are sorted, not merged */
 #endif
@@ -38,12 +57,27 @@ typedef struct {
     uint64_t bound;   /* the global output bound */
     int fallbacks;    /* group splits that used exact splitting (counted by their rank 0) */
     uint64_t bytes;
+    /* PAS_AMS_TRACE=1: rank 0 prints the time of each phase of each level
+     * (a diagnostic of the simulated runs; no synchronisation added) */
+    int trace, depth;
+    double mark, ph[4][AMS_NPH];
 } ams_t;
+
+static void ams_mark(ams_t *A, int phase)
+{
+    if (!A->trace)
+        return;
+    double t = MPI_Wtime();
+    if (A->depth < 4)
+        A->ph[A->depth][phase] += t - A->mark;
+    A->mark = t;
+}
 
 /* collective: exclusive prefix sums of count uint64 over the ranks (rank 0
  * gets zeros) by recursive doubling: log2(p) rounds of one message each.
  * (MPI_Exscan is linear in SimGrid, p - 1 messages per rank, and may be in
- * an MPI library.)  tmp holds 2 count. */
+ * an MPI library.)  tmp holds 2 count; where p is a power of two,
+ * tmp[0..count) is the sum over all ranks on return. */
 static pas_status ams_exscan(MPI_Comm comm, const uint64_t *in, uint64_t *out, int count,
                              uint64_t *tmp)
 {
@@ -75,29 +109,43 @@ static pas_status ams_exscan(MPI_Comm comm, const uint64_t *in, uint64_t *out, i
 
 /* collective: the global histogram of nc candidate keys over the locally
  * sorted a: h[0..nc) my keys below each, h[nc..2nc) mine equal, h[2nc..3nc)
- * and h[3nc..4nc) the global sums, h[4nc..5nc) equal keys on lower ranks;
- * h[5nc..7nc) scratch. */
+ * and h[3nc..4nc) the global sums, h[4nc..5nc) keys below on lower ranks,
+ * h[5nc..6nc) equal keys on lower ranks; h[6nc..10nc) scratch.  One prefix
+ * sum gives both: its last partial sum is the total where p is a power of
+ * two, else rank p - 1 (its prefix plus its own) broadcasts the totals.
+ * (An MPI_Allreduce of these 2nc words costs as much again, and SimGrid's
+ * default one is a linear reduce: p - 1 messages of 2nc words into rank 0,
+ * 0.9 ms at 1024 ranks for 500 candidates.) */
 static pas_status ams_histogram(MPI_Comm comm, const sort_ops_t *ops, const void *a, size_t n,
                                 const char *cand, int nc, uint64_t *h)
 {
     size_t es = ops->size;
+    int p, me;
+    MPI_Comm_size(comm, &p);
+    MPI_Comm_rank(comm, &me);
     for (int i = 0; i < nc; i++) {
         h[i] = ops->lower_bound(a, n, cand + (size_t)i * es);
         h[nc + i] = ops->upper_bound(a, n, cand + (size_t)i * es) - h[i];
     }
-    /* the exscan runs after a local error too: the others enter it */
-    int e = PAS_WATCHED("MPI_Allreduce", -1, 0,
-                        MPI_Allreduce(h, h + 2 * nc, 2 * nc, MPI_UINT64_T, MPI_SUM, comm)) !=
-            MPI_SUCCESS;
-    pas_status rc = ams_exscan(comm, h + nc, h + 4 * nc, nc, h + 5 * nc);
-    return e ? PAS_ERR_MPI : rc;
+    pas_status rc = ams_exscan(comm, h, h + 4 * nc, 2 * nc, h + 6 * nc);
+    if ((p & (p - 1)) == 0) {
+        memcpy(h + 2 * nc, h + 6 * nc, sizeof(uint64_t) * 2 * (size_t)nc);
+        return rc;
+    }
+    for (int i = 0; i < 2 * nc && me == p - 1; i++)
+        h[2 * nc + i] = h[4 * nc + i] + h[i];
+    /* the broadcast runs after a local error too: the others enter it */
+    if (PAS_WATCHED("MPI_Bcast", p - 1, 0,
+                    MPI_Bcast(h + 2 * nc, 2 * nc, MPI_UINT64_T, p - 1, comm)) != MPI_SUCCESS)
+        rc = PAS_ERR_MPI;
+    return rc;
 }
 
 /* collective: local cuts cut[0..k-1) and global boundaries bnd[0..k-1) of the
  * k groups from a sample, refined by two histograms (see the top). */
-static int ams_splitters(MPI_Comm comm, const ams_t *A, const void *a, size_t n, uint64_t total,
-                         int k, const uint64_t *targets, uint64_t seed, uint64_t *cut,
-                         uint64_t *bnd)
+static int ams_splitters(MPI_Comm comm, ams_t *A, const void *a, size_t n, uint64_t total, int k,
+                         const uint64_t *targets, uint64_t seed, uint64_t *cut, uint64_t *bnd,
+                         pas_status status)
 {
     const sort_ops_t *ops = A->ops;
     size_t es = ops->size, m = 0;
@@ -109,22 +157,30 @@ static int ams_splitters(MPI_Comm comm, const ams_t *A, const void *a, size_t n,
         want = 1u << 22;
     char *smp = NULL, *cand = NULL;
     uint64_t *h = NULL;
+    /* the sample has at most min(total, want + p) keys: room for the
+     * candidates is allocated before it comes, so that one agreement (the
+     * gather's first) covers the caller's status, these allocations and the
+     * phase */
+    int p;
+    MPI_Comm_size(comm, &p);
+    uint64_t mmax = total < want + (uint64_t)p ? total : want + (uint64_t)p;
+    int nmax = (int)((mmax + AMS_COARSE - 1) / AMS_COARSE) + nt * (AMS_COARSE + 1);
     int *ci = malloc(sizeof(int) * (size_t)(nt > 0 ? nt : 1));
-    /* the phase's status is agreed before the gather (a collective every
-     * rank must enter); the gather agrees its own */
-    rc = pas_agree(comm, pas_watch_phase("sample"));
-    if (rc || (rc = pas_sort_sample_gather_total(comm, ops, a, n, want, seed, (void **)&smp, &m)))
-        goto done;
-    int nco = (int)((m + AMS_COARSE - 1) / AMS_COARSE), nmax = nco + nt * (AMS_COARSE + 1);
     cand = malloc(es * (size_t)(nmax > 0 ? nmax : 1));
-    h = malloc(sizeof(uint64_t) * 7 * (size_t)(nmax > 0 ? nmax : 1));
-    if ((rc = pas_agree(comm, cand && h && ci ? PAS_OK : PAS_ERR_NOMEM)))
+    h = malloc(sizeof(uint64_t) * 10 * (size_t)(nmax > 0 ? nmax : 1));
+    rc = status ? status : ci && cand && h ? pas_watch_phase("sample") : PAS_ERR_NOMEM;
+    if ((rc = pas_sort_sample_gather_total(comm, ops, a, n, total, want, seed, rc, (void **)&smp,
+                                           &m)))
         goto done;
+    ams_mark(A, AMS_PH_SAMPLE);
+    int nco = (int)((m + AMS_COARSE - 1) / AMS_COARSE);
     /* coarse: every 16th sample key brackets each target */
     for (int i = 0; i < nco; i++)
         memcpy(cand + (size_t)i * es, smp + (size_t)i * AMS_COARSE * es, es);
-    if ((rc = pas_agree(comm, ams_histogram(comm, ops, a, n, cand, nco, h))))
-        goto done;
+    /* an MPI error here is agreed after the fine histogram (every rank
+     * still takes part in it, with whatever candidates it has) */
+    int coarse = ams_histogram(comm, ops, a, n, cand, nco, h);
+    ams_mark(A, AMS_PH_COARSE);
     /* fine: the sample keys between the bracketing coarse keys (nearer
      * ones cannot exist outside them), each range once */
     int nf = 0;
@@ -140,14 +196,16 @@ static int ams_splitters(MPI_Comm comm, const ams_t *A, const void *a, size_t n,
         if (hi + 1 > next)
             next = hi + 1;
     }
-    if ((rc = pas_agree(comm, ams_histogram(comm, ops, a, n, cand, nf, h))))
+    rc = ams_histogram(comm, ops, a, n, cand, nf, h);
+    if ((rc = pas_agree(comm, coarse ? coarse : rc)))
         goto done;
+    ams_mark(A, AMS_PH_FINE);
     pas_sort_ams_place(nf, h + 2 * nf, h + 3 * nf, total, nt, targets, bnd, ci);
     for (int t = 0; t < nt; t++) {
         int i = ci[t];
         cut[t] = i < 0
                      ? (bnd[t] == 0 ? 0 : n)
-                     : h[i] + pas_sort_equal_take(bnd[t], h[2 * nf + i], h[4 * nf + i], h[nf + i]);
+                     : h[i] + pas_sort_equal_take(bnd[t], h[2 * nf + i], h[5 * nf + i], h[nf + i]);
     }
 done:
     free(ci);
@@ -157,10 +215,18 @@ done:
     return rc;
 }
 
+/* A piece of the exchange: to or from a rank, count keys. */
+typedef struct {
+    int rank;
+    uint64_t count;
+} ams_piece_t;
+
 /* Growable arrays of the exchange. */
 typedef struct {
     MPI_Request *req;
     size_t nreq, capreq;
+    ams_piece_t *out, *in; /* my pieces, in group and rank order; those I get */
+    size_t nout, capout, nin, capin;
     size_t *run; /* run boundaries in the receive buffer */
     int nrun;
     size_t caprun;
@@ -169,6 +235,22 @@ typedef struct {
 static pas_status ams_push_req(ams_msgs_t *M)
 {
     return pas_grow(&M->req, &M->capreq, M->nreq + 1, sizeof *M->req);
+}
+
+static pas_status ams_push_piece(ams_piece_t **a, size_t *n, size_t *cap, int rank, uint64_t count)
+{
+    pas_status rc = pas_grow(a, cap, *n + 1, sizeof **a);
+    if (rc)
+        return rc;
+    (*a)[*n].rank = rank;
+    (*a)[(*n)++].count = count;
+    return PAS_OK;
+}
+
+static int ams_piece_cmp(const void *x, const void *y)
+{
+    int a = ((const ams_piece_t *)x)->rank, b = ((const ams_piece_t *)y)->rank;
+    return (a > b) - (a < b);
 }
 
 static pas_status ams_push_run(ams_msgs_t *M, size_t end)
@@ -200,10 +282,13 @@ static int ams_move(MPI_Comm comm, ams_t *A, int k, const uint64_t *cut, const u
     MPI_Datatype t = MPI_DATATYPE_NULL;
     if ((rc = pas_agree(comm, v && dest ? PAS_OK : PAS_ERR_NOMEM)))
         goto done;
+    /* where my pieces start in their groups: one prefix sum, before the
+     * agreement below, so that an error in it is agreed before the exchange */
     uint64_t *len = v, *off = v + k, *cnt = v + 4 * k;
     for (int j = 0; j < k; j++)
         len[j] = (j < k - 1 ? cut[j] : *n) - (j > 0 ? cut[j - 1] : 0);
     pas_status xrc = ams_exscan(comm, len, off, k, v + 2 * k); /* local: agreed below */
+    ams_mark(A, AMS_PH_PREFIX);
     int jm = pas_decomp_block_owner((uint64_t)p, k, (uint64_t)me);
     pas_range_t gr = pas_decomp_block_range((uint64_t)p, k, jm);
     uint64_t cm = (jm < k - 1 ? bnd[jm] : total) - (jm > 0 ? bnd[jm - 1] : 0);
@@ -216,52 +301,115 @@ static int ams_move(MPI_Comm comm, ams_t *A, int k, const uint64_t *cut, const u
         rc = PAS_ERR_MPI;
     if ((rc = pas_agree(comm, rc ? rc : pas_watch_phase("exchange"))))
         goto done;
-    /* sends first (nonblocking), my own piece copied */
-    const char *src = *data;
+    /* where my pieces go, in group and rank order */
     for (int j = 0; j < k && rc == PAS_OK; j++) {
         pas_range_t g = pas_decomp_block_range((uint64_t)p, k, j);
         uint64_t c = (j < k - 1 ? bnd[j] : total) - (j > 0 ? bnd[j - 1] : 0);
         int nd = pas_sort_ams_route(c, (int)(g.hi - g.lo), (int)g.lo, off[j], len[j], dest, cnt);
-        for (int d = 0; d < nd && rc == PAS_OK; d++) {
-            if (dest[d] == me) {
-                memcpy(recv + got * es, src, cnt[d] * es);
-                got += cnt[d];
-                rc = ams_push_run(&M, got);
-            } else {
-                for (uint64_t o = 0; o < cnt[d] && rc == PAS_OK; o += limit) {
-                    uint64_t c1 = cnt[d] - o < limit ? cnt[d] - o : limit;
-                    if ((rc = ams_push_req(&M)) == PAS_OK &&
-                        MPI_Isend(src + o * es, (int)c1, t, dest[d], SORT_TAG_AMS, comm,
-                                  &M.req[M.nreq++]) != MPI_SUCCESS)
-                        rc = PAS_ERR_MPI;
-                }
-                A->bytes += cnt[d] * es;
-            }
-            src += cnt[d] * es;
-        }
+        for (int d = 0; d < nd && rc == PAS_OK; d++)
+            rc = ams_push_piece(&M.out, &M.nout, &M.capout, dest[d], cnt[d]);
     }
-    /* then whatever arrives, from anyone, until my share is complete */
-    while (rc == PAS_OK && got < expect) {
-        /* room for the largest message that can still come (each is at
-         * most `limit` and they add up to expect exactly); the status says
-         * how much came.  No MPI_Probe: SimGrid charges each failed poll. */
+    /* counts first, then the keys, all nonblocking: a receiver learns who
+     * sends it how much and posts every receive at once, so the messages
+     * arrive together (one receive at a time from any source, each message
+     * waited for its own latency: SimGrid charges 11.6 latencies for 64 KiB,
+     * and 9 to 33 such messages per level were most of the exchange) */
+    const char *src = *data, *own = NULL;
+    uint64_t own_n = 0;
+    for (size_t i = 0; i < M.nout && rc == PAS_OK; i++)
+        if (M.out[i].rank != me &&
+            ((rc = ams_push_req(&M)) != PAS_OK ||
+             MPI_Isend(&M.out[i].count, 1, MPI_UINT64_T, M.out[i].rank, SORT_TAG_AMS + 2, comm,
+                       &M.req[M.nreq++]) != MPI_SUCCESS))
+            rc = rc ? rc : PAS_ERR_MPI;
+    for (size_t i = 0; i < M.nout && rc == PAS_OK; i++) {
+        uint64_t c = M.out[i].count;
+        if (M.out[i].rank == me) {
+            own = src;
+            own_n = c;
+        } else {
+            for (uint64_t o = 0; o < c && rc == PAS_OK; o += limit) {
+                uint64_t c1 = c - o < limit ? c - o : limit;
+                if ((rc = ams_push_req(&M)) == PAS_OK &&
+                    MPI_Isend(src + o * es, (int)c1, t, M.out[i].rank, SORT_TAG_AMS, comm,
+                              &M.req[M.nreq++]) != MPI_SUCCESS)
+                    rc = PAS_ERR_MPI;
+            }
+            A->bytes += c * es;
+        }
+        src += c * es;
+    }
+    /* the counts that come, from anyone, until they and my own piece make
+     * my share; then the receives in rank order (stable runs) */
+    uint64_t need = expect - own_n;
+    while (rc == PAS_OK && need > 0) {
         MPI_Status st;
-        int c = 0, room = (int)(expect - got < limit ? expect - got : limit);
-        if (PAS_WATCHED("MPI_Recv", -1, SORT_TAG_AMS,
-                        MPI_Recv(recv + got * es, room, t, MPI_ANY_SOURCE, SORT_TAG_AMS, comm,
+        uint64_t c = 0;
+        if (PAS_WATCHED("MPI_Recv", -1, SORT_TAG_AMS + 2,
+                        MPI_Recv(&c, 1, MPI_UINT64_T, MPI_ANY_SOURCE, SORT_TAG_AMS + 2, comm,
                                  &st)) != MPI_SUCCESS ||
-            MPI_Get_count(&st, t, &c) != MPI_SUCCESS || c <= 0 || c > room) {
+            c == 0 || c > need) {
             rc = PAS_ERR_MPI;
             break;
         }
-        got += (size_t)c;
-        rc = ams_push_run(&M, got);
+        need -= c;
+        rc = ams_push_piece(&M.in, &M.nin, &M.capin, st.MPI_SOURCE, c);
+    }
+    if (rc == PAS_OK && own_n)
+        rc = ams_push_piece(&M.in, &M.nin, &M.capin, me, own_n);
+    if (rc == PAS_OK)
+        qsort(M.in, M.nin, sizeof *M.in, ams_piece_cmp);
+    /* at most AMS_WINDOW receives in flight per rank: together they hide
+     * the latencies, and SimGrid's solver time grows with the square of
+     * the flows sharing a link (all k at once made 1024 ranks take longer
+     * to simulate than 2048 should) */
+    MPI_Request win[AMS_WINDOW];
+    int nact = 0;
+    size_t ii = 0;
+    uint64_t oo = 0; /* the next piece to post: M.in[ii] from its key oo on */
+    for (;;) {
+        while (rc == PAS_OK && nact < AMS_WINDOW && ii < M.nin) {
+            uint64_t c = M.in[ii].count, c1 = c - oo < limit ? c - oo : limit;
+            if (M.in[ii].rank == me) {
+                memcpy(recv + got * es, own, c * es);
+                c1 = c;
+            } else if (MPI_Irecv(recv + (got + oo) * es, (int)c1, t, M.in[ii].rank, SORT_TAG_AMS,
+                                 comm, &win[nact++]) != MPI_SUCCESS) {
+                nact--;
+                rc = PAS_ERR_MPI;
+                break;
+            }
+            if ((oo += c1) == c) {
+                got += (size_t)c;
+                rc = ams_push_run(&M, got);
+                ii++;
+                oo = 0;
+            }
+        }
+        if (nact == 0)
+            break;
+        int idx = 0;
+        if (PAS_WATCHED("MPI_Waitany", -1, SORT_TAG_AMS,
+                        MPI_Waitany(nact, win, &idx, MPI_STATUS_IGNORE)) != MPI_SUCCESS ||
+            idx == MPI_UNDEFINED) {
+            rc = PAS_ERR_MPI;
+            MPI_Waitall(nact, win, MPI_STATUSES_IGNORE);
+            break;
+        }
+        win[idx] = win[--nact];
     }
     if (M.nreq && PAS_WATCHED("MPI_Waitall", -1, SORT_TAG_AMS,
                               MPI_Waitall((int)M.nreq, M.req, MPI_STATUSES_IGNORE)) != MPI_SUCCESS)
         rc = PAS_ERR_MPI;
-    if ((rc = pas_agree(comm, rc ? rc : pas_watch_phase("merge"))))
+    /* no agreement here: the merge is local, and every rank agrees once
+     * after it (a rank that failed goes there directly) */
+    if (rc == PAS_OK)
+        rc = pas_watch_phase("merge");
+    ams_mark(A, AMS_PH_EXCHANGE);
+    if (rc) {
+        rc = pas_agree(comm, rc);
         goto done;
+    }
     free(*data);
     *data = NULL;
     *n = 0;
@@ -285,6 +433,7 @@ static int ams_move(MPI_Comm comm, ams_t *A, int k, const uint64_t *cut, const u
     *n = expect;
     recv = NULL;
     rc = pas_agree(comm, rc);
+    ams_mark(A, AMS_PH_MERGE);
 done:
     if (t != MPI_DATATYPE_NULL)
         MPI_Type_free(&t);
@@ -292,13 +441,17 @@ done:
     free(recv);
     free(M.run);
     free(M.req);
+    free(M.out);
+    free(M.in);
     free(dest);
     free(v);
     return rc;
 }
 
-/* collective: the levels on sorted local data. */
-static int ams_levels(MPI_Comm comm, ams_t *A, int levels, uint64_t seed, void **data, size_t *n)
+/* collective: the levels on sorted local data; total: the keys of all ranks
+ * of comm (known: the group's share at the level above). */
+static int ams_levels(MPI_Comm comm, ams_t *A, int levels, uint64_t seed, uint64_t total,
+                      void **data, size_t *n)
 {
     int p, me, rc;
     MPI_Comm_size(comm, &p);
@@ -306,19 +459,15 @@ static int ams_levels(MPI_Comm comm, ams_t *A, int levels, uint64_t seed, void *
     if (p == 1)
         return PAS_OK;
     int k = pas_sort_ams_groups(p, levels), nt = k - 1, last = k == p;
-    uint64_t total = 0;
-    if (sort_total(comm, *n, &total))
-        return PAS_ERR_MPI;
+    /* v's allocation is agreed with the splitters' first agreement */
     uint64_t *v = malloc(sizeof(uint64_t) * 3 * (size_t)k);
-    if ((rc = pas_agree(comm, v ? PAS_OK : PAS_ERR_NOMEM))) {
-        free(v);
-        return rc;
-    }
-    uint64_t *targets = v, *cut = v + k, *bnd = v + 2 * k;
-    for (int j = 1; j < k; j++) /* group j starts at its first rank's block share */
+    uint64_t *targets = v, *cut = v ? v + k : NULL, *bnd = v ? v + 2 * k : NULL;
+    for (int j = 1; j < k && v; j++) /* group j starts at its first rank's block share */
         targets[j - 1] =
             pas_decomp_block_range(total, p, (int)pas_decomp_block_range((uint64_t)p, k, j).lo).lo;
-    rc = ams_splitters(comm, A, *data, *n, total, k, targets, seed, cut, bnd);
+    ams_mark(A, AMS_PH_TOTAL);
+    rc = ams_splitters(comm, A, *data, *n, total, k, targets, seed, cut, bnd,
+                       v ? PAS_OK : PAS_ERR_NOMEM);
     int over = 0;
     for (int j = 0; j < k && rc == PAS_OK; j++) {
         pas_range_t g = pas_decomp_block_range((uint64_t)p, k, j);
@@ -339,16 +488,20 @@ static int ams_levels(MPI_Comm comm, ams_t *A, int levels, uint64_t seed, void *
             rc = pas_sort_select(comm, A->kind, *data, *n, targets, nt, cut);
         memcpy(bnd, targets, sizeof(uint64_t) * (size_t)nt);
     }
+    ams_mark(A, AMS_PH_CHECK);
     if (rc == PAS_OK)
         rc = ams_move(comm, A, k, cut, bnd, total, data, n);
+    int jm = pas_decomp_block_owner((uint64_t)p, k, (uint64_t)me);
+    uint64_t sub_total = rc ? 0 : (jm < nt ? bnd[jm] : total) - (jm > 0 ? bnd[jm - 1] : 0);
     free(v);
     if (rc || last)
         return rc;
     MPI_Comm sub;
-    int jm = pas_decomp_block_owner((uint64_t)p, k, (uint64_t)me);
     if (MPI_Comm_split(comm, jm, me, &sub) != MPI_SUCCESS)
         return PAS_ERR_MPI;
-    rc = ams_levels(sub, A, levels - 1, pas_mix64(seed + 0x51ed27ULL), data, n);
+    ams_mark(A, AMS_PH_SPLIT);
+    A->depth++;
+    rc = ams_levels(sub, A, levels - 1, pas_mix64(seed + 0x51ed27ULL), sub_total, data, n);
     MPI_Comm_free(&sub);
     return rc;
 }
@@ -429,13 +582,14 @@ int pas_sort_ams(MPI_Comm comm, pas_sort_kind_t kind, const pas_sort_config_t *c
     if (p == 1 && levels == 0)
         levels = 1;
     double eps = cfg->eps > 0 ? cfg->eps : 0.1;
-    ams_t A = {kind,
-               sort_ops(kind),
-               cfg,
-               pow(1.0 + eps, 1.0 / (levels > 0 ? levels : 1)) - 1.0,
-               pas_sort_balance_bound(total, p, eps),
-               0,
-               0};
+    ams_t A = {.kind = kind,
+               .ops = sort_ops(kind),
+               .cfg = cfg,
+               .eps_level = pow(1.0 + eps, 1.0 / (levels > 0 ? levels : 1)) - 1.0,
+               .bound = pas_sort_balance_bound(total, p, eps)};
+    const char *tr = getenv("PAS_AMS_TRACE");
+    A.trace = tr && *tr == '1' && me == 0;
+    A.mark = A.trace ? MPI_Wtime() : 0;
     int fb = 0;
     if (levels == 0 && total <= SORT_AMS_GATHER_MAX) {
         rc = ams_gather(comm, &A, total, data, n);
@@ -453,8 +607,18 @@ int pas_sort_ams(MPI_Comm comm, pas_sort_kind_t kind, const pas_sort_config_t *c
         A.fallbacks = si.exact_fallback && me == 0;
     } else {
         rc = sort_local_phase(comm, A.ops, cfg->local, *data, *n);
+        ams_mark(&A, AMS_PH_TOTAL);
+        A.ph[0][AMS_PH_TOTAL] = 0; /* the local sort is not communication */
         if (rc == PAS_OK)
-            rc = ams_levels(comm, &A, levels, cfg->seed, data, n);
+            rc = ams_levels(comm, &A, levels, cfg->seed, total, data, n);
+    }
+    static const char *const phn[AMS_NPH] = {"total",  "sample",   "coarse", "fine", "check",
+                                             "prefix", "exchange", "merge",  "split"};
+    for (int l = 0; A.trace && l <= A.depth && l < 4; l++) {
+        fprintf(stderr, "ams trace: level %d:", l + 1);
+        for (int i = 0; i < AMS_NPH; i++)
+            fprintf(stderr, " %s %.1f us", phn[i], 1e6 * A.ph[l][i]);
+        fprintf(stderr, "\n");
     }
     /* every rank, with its status: the levels below the first agree only
      * within their group, and a failed group must not leave the others here */

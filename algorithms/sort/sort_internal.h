@@ -253,10 +253,13 @@ pas_status pas_sort_rebalance(MPI_Comm comm, const sort_ops_t *ops, const pas_so
 pas_status pas_sort_sample_gather(MPI_Comm comm, const sort_ops_t *ops, const void *a, size_t n,
                                   size_t per_rank_avg, uint64_t seed, void **sample, size_t *m);
 /* the same for a sample of about `want` keys in all (ranks draw in
- * proportion to their shares, so most draw none when want < p). */
+ * proportion to their shares, so most draw none when want < p), given the
+ * keys of all ranks, total: one MPI_Allgather of counts, one
+ * MPI_Allgatherv of keys and two agreements; the first also agrees the
+ * caller's status so far (it fails with the worst of them). */
 pas_status pas_sort_sample_gather_total(MPI_Comm comm, const sort_ops_t *ops, const void *a,
-                                        size_t n, uint64_t want, uint64_t seed, void **sample,
-                                        size_t *m);
+                                        size_t n, uint64_t total, uint64_t want, uint64_t seed,
+                                        pas_status status, void **sample, size_t *m);
 
 /* local, pure: choose s = p-1 splitters from a sorted sample of m keys,
  * evenly spaced (sample[(j+1)*m/p]). */

@@ -6,25 +6,23 @@ pas_status pas_sort_sample_gather(MPI_Comm comm, const sort_ops_t *ops, const vo
 {
     int p;
     MPI_Comm_size(comm, &p);
-    uint64_t want = (uint64_t)per_rank_avg * (uint64_t)p;
+    uint64_t want = (uint64_t)per_rank_avg * (uint64_t)p, total = 0;
     if (want > (1u << 24))
         want = 1u << 24;
-    return pas_sort_sample_gather_total(comm, ops, a, n, want, seed, sample, m);
+    if (sort_total(comm, n, &total))
+        return pas_agree(comm, PAS_ERR_MPI);
+    return pas_sort_sample_gather_total(comm, ops, a, n, total, want, seed, PAS_OK, sample, m);
 }
 
 pas_status pas_sort_sample_gather_total(MPI_Comm comm, const sort_ops_t *ops, const void *a,
-                                        size_t n, uint64_t want, uint64_t seed, void **sample,
-                                        size_t *m)
+                                        size_t n, uint64_t total, uint64_t want, uint64_t seed,
+                                        pas_status status, void **sample, size_t *m)
 {
     int p, me;
     pas_status rc = PAS_OK;
     MPI_Comm_size(comm, &p);
     MPI_Comm_rank(comm, &me);
     size_t es = ops->size;
-    uint64_t nl = n, total = 0;
-    if (PAS_WATCHED("MPI_Allreduce", -1, 0,
-                    MPI_Allreduce(&nl, &total, 1, MPI_UINT64_T, MPI_SUM, comm)) != MPI_SUCCESS)
-        return pas_agree(comm, PAS_ERR_MPI);
     /* my share of the sample, in proportion to my share of the keys */
     size_t mine = total <= want ? n : (size_t)(((unsigned __int128)want * n + total - 1) / total);
     if (total > want && want < (uint64_t)p && n > 0) {
@@ -37,16 +35,23 @@ pas_status pas_sort_sample_gather_total(MPI_Comm comm, const sort_ops_t *ops, co
     }
     if (mine > n)
         mine = n;
+    /* every share is at most want n / total + 1, so the whole sample at most
+     * want + p keys (and total): allocated before the counts are known, so
+     * that one agreement covers every allocation */
+    uint64_t cap = total <= want ? total : want + (uint64_t)p;
+    if (cap > total)
+        cap = total;
     int *cnt = malloc(sizeof(int) * 2 * (size_t)p);
-    char *loc = sort_alloc(mine, es), *all = NULL;
+    char *loc = sort_alloc(mine, es), *all = sort_alloc(cap, es);
     MPI_Datatype t = MPI_DATATYPE_NULL;
     size_t sum = 0;
     /* the element type too, before the collectives it serves */
     int typed = MPI_Type_contiguous((int)es, MPI_BYTE, &t) == MPI_SUCCESS &&
                 MPI_Type_commit(&t) == MPI_SUCCESS;
-    if ((rc = pas_agree(comm, !cnt || !loc ? PAS_ERR_NOMEM
-                              : typed      ? PAS_OK
-                                           : PAS_ERR_MPI)) != PAS_OK)
+    if ((rc = pas_agree(comm, status                 ? status
+                              : !cnt || !loc || !all ? PAS_ERR_NOMEM
+                              : typed                ? PAS_OK
+                                                     : PAS_ERR_MPI)) != PAS_OK)
         goto done;
     /* stratified: one random position inside each of `mine` equal strata */
     for (size_t i = 0; i < mine; i++) {
@@ -65,11 +70,10 @@ pas_status pas_sort_sample_gather_total(MPI_Comm comm, const sort_ops_t *ops, co
         cnt[p + r] = (int)sum;
         sum += (size_t)cnt[r];
     }
-    all = sort_alloc(sum, es);
-    if ((rc = pas_agree(comm, all ? PAS_OK : PAS_ERR_NOMEM)) != PAS_OK)
-        goto done;
-    if (PAS_WATCHED("MPI_Allgatherv", -1, 0,
-                    MPI_Allgatherv(loc, c, t, all, cnt, cnt + p, t, comm)) != MPI_SUCCESS)
+    if (sum > cap) /* cannot happen: the bound above; sum is the same on every rank */
+        rc = PAS_ERR_INTERNAL;
+    else if (PAS_WATCHED("MPI_Allgatherv", -1, 0,
+                         MPI_Allgatherv(loc, c, t, all, cnt, cnt + p, t, comm)) != MPI_SUCCESS)
         rc = PAS_ERR_MPI;
 agree:
     if ((rc = pas_agree(comm, rc)) == PAS_OK) {
