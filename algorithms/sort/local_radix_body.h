@@ -141,6 +141,43 @@ static void RX(rx_scatter_)(const T *a, size_t n, T *o, int s, unsigned m, size_
     }
 }
 
+/* Few keys: when at most a quarter of the digits occur (cnt), checks whether
+ * every key equals the first key of its digit (a pass that stops at the first
+ * block of 1024 keys with a difference); if so, writes the sorted result (in
+ * o when to_o, else in a) from those keys alone and returns 1: no scatter and
+ * no level below for inputs of a few distinct keys.  Else returns 0. */
+static int RX(rx_few_)(T *a, T *o, size_t n, int s, unsigned m, const size_t *cnt, int to_o)
+{
+    unsigned used = 0;
+    for (unsigned d = 0; d <= m; d++)
+        used += cnt[d] != 0;
+    if (used * 4 > m + 1)
+        return 0;
+    T rep[256], diff;
+    unsigned char have[256];
+    memset(have, 0, m + 1);
+    memset(&diff, 0, sizeof diff);
+    for (size_t i = 0; i < n;) {
+        size_t e = n - i > 1024 ? i + 1024 : n;
+        for (; i < e; i++) {
+            unsigned d = (unsigned)RDIGIT(a[i], s) & m;
+            if (!have[d]) {
+                rep[d] = a[i];
+                have[d] = 1;
+            }
+            VARY_ACC(diff, a[i], rep[d]);
+        }
+        if (TOPBIT(diff) >= 0)
+            return 0;
+    }
+    T *dst = to_o ? o : a;
+    size_t j = 0;
+    for (unsigned d = 0; d <= m; d++)
+        for (size_t c = cnt[d]; c > 0; c--)
+            dst[j++] = rep[d];
+    return 1;
+}
+
 /* Sequential sort of a[0..n);
  * the result ends in o (scratch of n) when to_o, else in a. */
 static void RX(rx_rec_)(T *a, T *o, size_t n, int to_o)
@@ -163,6 +200,8 @@ static void RX(rx_rec_)(T *a, T *o, size_t n, int to_o)
     }
     int s = RX(rx_shift_)(t, b);
     RX(rx_count_)(a, n, s, m, cnt);
+    if (RX(rx_few_)(a, o, n, s, m, cnt, to_o))
+        return;
     size_t off[256], start[257];
     start[0] = 0;
     for (unsigned d = 0; d <= m; d++) {
