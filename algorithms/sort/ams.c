@@ -313,32 +313,26 @@ static int ams_move(MPI_Comm comm, ams_t *A, int k, const uint64_t *cut, const u
      * sends it how much and posts every receive at once, so the messages
      * arrive together (one receive at a time from any source, each message
      * waited for its own latency: SimGrid charges 11.6 latencies for 64 KiB,
-     * and 9 to 33 such messages per level were most of the exchange) */
-    const char *src = *data, *own = NULL;
+     * and 9 to 33 such messages per level were most of the exchange).  The
+     * counts are agreed before any key moves: after that agreement a rank
+     * that meets an error still posts and completes every key message, so no
+     * sender is left waiting for a receive that never comes. */
+    const char *own = NULL;
     uint64_t own_n = 0;
+    {
+        const char *src = *data;
+        for (size_t i = 0; i < M.nout; src += M.out[i++].count * es)
+            if (M.out[i].rank == me) {
+                own = src;
+                own_n = M.out[i].count;
+            }
+    }
     for (size_t i = 0; i < M.nout && rc == PAS_OK; i++)
         if (M.out[i].rank != me &&
             ((rc = ams_push_req(&M)) != PAS_OK ||
              MPI_Isend(&M.out[i].count, 1, MPI_UINT64_T, M.out[i].rank, SORT_TAG_AMS + 2, comm,
                        &M.req[M.nreq++]) != MPI_SUCCESS))
             rc = rc ? rc : PAS_ERR_MPI;
-    for (size_t i = 0; i < M.nout && rc == PAS_OK; i++) {
-        uint64_t c = M.out[i].count;
-        if (M.out[i].rank == me) {
-            own = src;
-            own_n = c;
-        } else {
-            for (uint64_t o = 0; o < c && rc == PAS_OK; o += limit) {
-                uint64_t c1 = c - o < limit ? c - o : limit;
-                if ((rc = ams_push_req(&M)) == PAS_OK &&
-                    MPI_Isend(src + o * es, (int)c1, t, M.out[i].rank, SORT_TAG_AMS, comm,
-                              &M.req[M.nreq++]) != MPI_SUCCESS)
-                    rc = PAS_ERR_MPI;
-            }
-            A->bytes += c * es;
-        }
-        src += c * es;
-    }
     /* the counts that come, from anyone, until they and my own piece make
      * my share; then the receives in rank order (stable runs) */
     uint64_t need = expect - own_n;
@@ -357,8 +351,40 @@ static int ams_move(MPI_Comm comm, ams_t *A, int k, const uint64_t *cut, const u
     }
     if (rc == PAS_OK && own_n)
         rc = ams_push_piece(&M.in, &M.nin, &M.capin, me, own_n);
-    if (rc == PAS_OK)
+    if (rc == PAS_OK) {
         qsort(M.in, M.nin, sizeof *M.in, ams_piece_cmp);
+        rc = pas_grow(&M.run, &M.caprun, M.nin + 2, sizeof *M.run); /* none after the agreement */
+    }
+    /* the count messages are a few bytes each (sent eagerly) */
+    if (M.nreq && PAS_WATCHED("MPI_Waitall", -1, SORT_TAG_AMS + 2,
+                              MPI_Waitall((int)M.nreq, M.req, MPI_STATUSES_IGNORE)) != MPI_SUCCESS)
+        rc = PAS_ERR_MPI;
+    M.nreq = 0;
+    size_t nkeys = 0; /* the key messages I send: their requests, made before the agreement */
+    for (size_t i = 0; i < M.nout; i++)
+        if (M.out[i].rank != me)
+            nkeys += (size_t)((M.out[i].count + limit - 1) / limit);
+    if (rc == PAS_OK)
+        rc = pas_grow(&M.req, &M.capreq, nkeys, sizeof *M.req);
+    if ((rc = pas_agree(comm, rc)) != PAS_OK)
+        goto done;
+    /* the keys: from here on an error is kept and the messages still move */
+    pas_status krc = PAS_OK;
+    const char *src = *data;
+    for (size_t i = 0; i < M.nout; src += M.out[i++].count * es) {
+        uint64_t c = M.out[i].count;
+        if (M.out[i].rank == me)
+            continue;
+        for (uint64_t o = 0; o < c; o += limit) {
+            uint64_t c1 = c - o < limit ? c - o : limit;
+            pas_status e = ams_push_req(&M);
+            if (e == PAS_OK && MPI_Isend(src + o * es, (int)c1, t, M.out[i].rank, SORT_TAG_AMS,
+                                         comm, &M.req[M.nreq++]) != MPI_SUCCESS)
+                e = PAS_ERR_MPI;
+            krc = krc ? krc : e;
+        }
+        A->bytes += c * es;
+    }
     /* at most AMS_WINDOW receives in flight per rank: together they hide
      * the latencies, and SimGrid's solver time grows with the square of
      * the flows sharing a link (all k at once made 1024 ranks take longer
@@ -368,20 +394,22 @@ static int ams_move(MPI_Comm comm, ams_t *A, int k, const uint64_t *cut, const u
     size_t ii = 0;
     uint64_t oo = 0; /* the next piece to post: M.in[ii] from its key oo on */
     for (;;) {
-        while (rc == PAS_OK && nact < AMS_WINDOW && ii < M.nin) {
+        while (nact < AMS_WINDOW && ii < M.nin) {
             uint64_t c = M.in[ii].count, c1 = c - oo < limit ? c - oo : limit;
             if (M.in[ii].rank == me) {
                 memcpy(recv + got * es, own, c * es);
                 c1 = c;
-            } else if (MPI_Irecv(recv + (got + oo) * es, (int)c1, t, M.in[ii].rank, SORT_TAG_AMS,
-                                 comm, &win[nact++]) != MPI_SUCCESS) {
-                nact--;
-                rc = PAS_ERR_MPI;
-                break;
+            } else if (PAS_WATCHED("MPI_Irecv", M.in[ii].rank, SORT_TAG_AMS,
+                                   MPI_Irecv(recv + (got + oo) * es, (int)c1, t, M.in[ii].rank,
+                                             SORT_TAG_AMS, comm, &win[nact])) == MPI_SUCCESS) {
+                nact++;
+            } else {
+                krc = krc ? krc : PAS_ERR_MPI;
             }
             if ((oo += c1) == c) {
                 got += (size_t)c;
-                rc = ams_push_run(&M, got);
+                pas_status e = ams_push_run(&M, got); /* room made before the agreement */
+                krc = krc ? krc : e;
                 ii++;
                 oo = 0;
             }
@@ -392,15 +420,18 @@ static int ams_move(MPI_Comm comm, ams_t *A, int k, const uint64_t *cut, const u
         if (PAS_WATCHED("MPI_Waitany", -1, SORT_TAG_AMS,
                         MPI_Waitany(nact, win, &idx, MPI_STATUS_IGNORE)) != MPI_SUCCESS ||
             idx == MPI_UNDEFINED) {
-            rc = PAS_ERR_MPI;
+            krc = krc ? krc : PAS_ERR_MPI;
             MPI_Waitall(nact, win, MPI_STATUSES_IGNORE);
-            break;
+            nact = 0;
+            continue;
         }
         win[idx] = win[--nact];
     }
     if (M.nreq && PAS_WATCHED("MPI_Waitall", -1, SORT_TAG_AMS,
                               MPI_Waitall((int)M.nreq, M.req, MPI_STATUSES_IGNORE)) != MPI_SUCCESS)
-        rc = PAS_ERR_MPI;
+        krc = krc ? krc : PAS_ERR_MPI;
+    M.nreq = 0;
+    rc = krc;
     /* no agreement here: the merge is local, and every rank agrees once
      * after it (a rank that failed goes there directly) */
     if (rc == PAS_OK)
