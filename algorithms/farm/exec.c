@@ -246,7 +246,7 @@ pas_status pas_farm_exec(const char *cmd, const pas_farm_exec_opts_t *o, pas_far
     /* watch: the shell's end, its output, the time limit */
     pfd = (int)syscall(SYS_pidfd_open, pid, 0);
     double t0 = pas_farm_now(), deadline = o->timeout > 0 ? t0 + o->timeout : 0;
-    int status = 0, reaped = 0, overflow = 0, cancelled = 0;
+    int status = 0, reaped = 0, overflow = 0, cancelled = 0, poll_err = 0;
     while (!reaped) {
         struct pollfd pf[4];
         int np = 0;
@@ -266,8 +266,14 @@ pas_status pas_farm_exec(const char *cmd, const pas_farm_exec_opts_t *o, pas_far
             ms = ms < 0 || lm < ms ? lm : ms;
         }
         int pr = poll(pf, (nfds_t)np, ms);
-        if (pr < 0 && errno != EINTR)
+        if (pr < 0 && errno != EINTR) { /* cannot watch it: end it, a failed task */
+            poll_err = errno;
+            kill(-pid, SIGKILL);
+            running_remove(reg);
+            waitpid(pid, &status, 0);
+            reaped = 1;
             break;
+        }
         for (int i = 0; i < 2; i++)
             for (int k = 0; k < np; k++)
                 if (st[i].fd >= 0 && pf[k].fd == st[i].fd && pf[k].revents)
@@ -328,7 +334,11 @@ pas_status pas_farm_exec(const char *cmd, const pas_farm_exec_opts_t *o, pas_far
                 if (st[i].fd >= 0 && pf[k].fd == st[i].fd && pf[k].revents)
                     stream_read(&st[i], o, captured, &overflow);
     }
-    if (cancelled) {
+    if (poll_err) {
+        r->status = 125;
+        snprintf(r->reason, sizeof r->reason, "poll failed: %s (process group killed)",
+                 strerror(poll_err));
+    } else if (cancelled) {
         r->status = 130;
         snprintf(r->reason, sizeof r->reason, "cancelled (process group killed)");
     } else if (r->timed_out) {
