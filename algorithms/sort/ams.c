@@ -177,9 +177,11 @@ static int ams_splitters(MPI_Comm comm, ams_t *A, const void *a, size_t n, uint6
     /* coarse: every 16th sample key brackets each target */
     for (int i = 0; i < nco; i++)
         memcpy(cand + (size_t)i * es, smp + (size_t)i * AMS_COARSE * es, es);
-    /* an MPI error here is agreed after the fine histogram (every rank
-     * still takes part in it, with whatever candidates it has) */
-    int coarse = ams_histogram(comm, ops, a, n, cand, nco, h);
+    /* agreed before the fine candidates are chosen from its sums: a rank
+     * whose sums are wrong would choose another number of them, and the fine
+     * histogram's messages would not match */
+    if ((rc = pas_agree(comm, ams_histogram(comm, ops, a, n, cand, nco, h))))
+        goto done;
     ams_mark(A, AMS_PH_COARSE);
     /* fine: the sample keys between the bracketing coarse keys (nearer
      * ones cannot exist outside them), each range once */
@@ -196,8 +198,7 @@ static int ams_splitters(MPI_Comm comm, ams_t *A, const void *a, size_t n, uint6
         if (hi + 1 > next)
             next = hi + 1;
     }
-    rc = ams_histogram(comm, ops, a, n, cand, nf, h);
-    if ((rc = pas_agree(comm, coarse ? coarse : rc)))
+    if ((rc = pas_agree(comm, ams_histogram(comm, ops, a, n, cand, nf, h))))
         goto done;
     ams_mark(A, AMS_PH_FINE);
     pas_sort_ams_place(nf, h + 2 * nf, h + 3 * nf, total, nt, targets, bnd, ci);
