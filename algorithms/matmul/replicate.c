@@ -243,20 +243,22 @@ pas_status pas_matmul_25d(const pas_matmul_layers_t *lay, const pas_matmul_cfg_t
     for (size_t i = 0; i < nreq; i++)
         req[i] = MPI_REQUEST_NULL;
     double t0 = MPI_Wtime();
-    for (int l = 1; l < L && rc == PAS_OK; l++) {
+    /* every move is posted even after one failed to post: the other side
+     * posted its half, and waits for it */
+    for (int l = 1; l < L; l++) {
         if (me != 0 && me != l)
             continue;
         pas_range_t kl = pas_decomp_block_range(ad->n, L, l);
-        rc = move_part(lay, type, es, 0, ad, a, kl, l, &st->words, &rep[2 * l]);
-        if (rc == PAS_OK)
-            rc = move_part(lay, type, es, 1, bd, b, kl, l, &st->words, &rep[2 * l + 1]);
-        for (int ch = 0; rc == PAS_OK && me == 0 && cd->lm && ch < K; ch++) {
+        pas_status ea = move_part(lay, type, es, 0, ad, a, kl, l, &st->words, &rep[2 * l]);
+        pas_status eb = move_part(lay, type, es, 1, bd, b, kl, l, &st->words, &rep[2 * l + 1]);
+        rc = rc ? rc : ea ? ea : eb;
+        for (int ch = 0; me == 0 && cd->lm && ch < K; ch++) {
             pas_range_t cr = pas_decomp_block_range(cd->ln, K, ch);
             if (pas_range_len(cr) &&
                 MPI_Irecv(part + ((size_t)(l - 1) * cn + cr.lo * cd->ld) * es,
                           (int)pas_range_len(cr), col, l, PAS_MATMUL_TAG_REDUCE, lay->depth_comm,
                           &red[(l - 1) * K + ch]))
-                rc = PAS_ERR_MPI;
+                rc = rc ? rc : PAS_ERR_MPI;
         }
     }
     /* layer 0 waits for its sends before it multiplies: without a progress
@@ -299,6 +301,9 @@ pas_status pas_matmul_25d(const pas_matmul_layers_t *lay, const pas_matmul_cfg_t
             if (PAS_WATCHED("MPI_Waitany", -1, PAS_MATMUL_TAG_REDUCE,
                             MPI_Waitany((L - 1) * K, red, &idx, MPI_STATUS_IGNORE))) {
                 rc = rc ? rc : PAS_ERR_MPI;
+                /* the other layers still send every chunk: receive them
+                 * before part is freed */
+                MPI_Waitall((L - 1) * K, red, MPI_STATUSES_IGNORE);
                 break;
             }
             if (idx == MPI_UNDEFINED) /* empty chunks: nothing was posted */
