@@ -102,10 +102,14 @@ fails "time limit" 'sleep 30' "failed on block [0-9]+: timed out after 0.5s" --e
 job=$!
 for _ in $(seq 1 150); do [ -s "$dir/pids" ] && break; sleep 0.1; done
 sleep 0.5
-# the signal goes to the ranks running the commands (what a launcher or
-# Slurm does at a time limit; how a launcher passes on its own signals is
-# its business)
-ranks=$(for p in $(cat "$dir/pids"); do ps -o ppid= -p "$p"; done | sort -u)
+# the signal goes to every rank of the job, as Slurm sends it at a time
+# limit (how a launcher passes on its own signals is its business).  Only
+# the ranks running commands once: then the launcher killed the writer rank
+# as the first rank ended, at times before its handler removed its
+# temporary output file.
+ranks=$(for p in $(pgrep -f -- "--output $dir/out"); do
+    [ "$(ps -o comm= -p "$p")" = pas-pipeline ] && echo "$p"
+done)
 kill -TERM $ranks
 wait "$job"
 rc=$?
