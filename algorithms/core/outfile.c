@@ -396,6 +396,11 @@ pas_status pas_outfile_tmp_register(const char *path, char *tmp, size_t len)
 {
     char host[256] = "";
     host_name(host, sizeof host);
+    /* as pas_outfile_open does: a killed run's temporary files go (silently) */
+    pas_outfile_t stale;
+    memset(&stale, 0, sizeof stale);
+    snprintf(stale.path, sizeof stale.path, "%s", path);
+    scan_stale(&stale, host);
     int rc = pas_outfile_tmp_name(path, host, (long)getpid(), random_word(), tmp, len);
     if (rc == PAS_OK)
         reg_add(tmp);

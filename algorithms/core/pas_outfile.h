@@ -108,7 +108,9 @@ int pas_outfile_unlink_all(void);
  * a temporary name for `path` in tmp (the form pas_outfile_begin uses) and
  * register it, so that signals and pas_driver_end remove it; the caller
  * creates, writes and renames it, and calls pas_outfile_tmp_release once it
- * is renamed or removed.  PAS_OK or PAS_ERR_OVERFLOW.  Thread-safe. */
+ * is renamed or removed.  First, as pas_outfile_open does, it removes the
+ * temporary files of this output that killed processes on this host left.
+ * PAS_OK or PAS_ERR_OVERFLOW.  Thread-safe. */
 pas_status pas_outfile_tmp_register(const char *path, char *tmp, size_t len);
 void pas_outfile_tmp_release(const char *tmp);
 
