@@ -1,5 +1,5 @@
 /* local_quick_body.h - quicksort with a three-way partition (so runs of equal
- * keys cost nothing), median-of-three pivots, insertion sort for small
+ * keys cost nothing), median-of-three pivots at scattered positions, insertion sort for small
  * ranges, and OpenMP tasks for large halves.  Instantiated per kind by
  * local_quick.c through sort_kinds.h (T, LESS, SORT_T). */
 
@@ -8,7 +8,14 @@
 static void QK(qk_rec_)(T *a, size_t n, int depth)
 {
     while (n > 32) {
-        T x = a[0], y = a[n / 2], z = a[n - 1], p;
+        /* the median of three scattered positions (a hash of n): the ends and
+         * the middle made sorted and reversed inputs quadratic, as the
+         * three-way partition leaves the upper part reversed */
+        uint64_t h = (uint64_t)n * 0x9e3779b97f4a7c15ULL;
+        h ^= h >> 29;
+        h *= 0xbf58476d1ce4e5b9ULL;
+        h ^= h >> 32;
+        T x = a[h % n], y = a[(h >> 21) % n], z = a[(h >> 42) % n], p;
         if (LESS(x, y))
             p = LESS(y, z) ? y : (LESS(x, z) ? z : x);
         else
