@@ -306,7 +306,7 @@ pas_status pas_farm_exec(const char *cmd, const pas_farm_exec_opts_t *o, pas_far
             waitpid(pid, &status, 0);
             reaped = 1;
             r->timed_out = 1;
-        } else if (o->cancel && *o->cancel) {
+        } else if (o->cancel && __atomic_load_n(o->cancel, __ATOMIC_RELAXED)) {
             kill(-pid, SIGKILL);
             running_remove(reg);
             waitpid(pid, &status, 0);
@@ -335,7 +335,7 @@ pas_status pas_farm_exec(const char *cmd, const pas_farm_exec_opts_t *o, pas_far
                     stream_read(&st[i], o, captured, &overflow);
     }
     if (poll_err) {
-        r->status = 125;
+        r->status = 255; /* not 125: the exec stage reads that as a capture overflow */
         snprintf(r->reason, sizeof r->reason, "poll failed: %s (process group killed)",
                  strerror(poll_err));
     } else if (cancelled) {

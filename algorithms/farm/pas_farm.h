@@ -146,7 +146,8 @@ typedef struct {
     const void *input;
     size_t input_len;
     /* when not NULL and *cancel becomes nonzero (checked every 50 ms), the
-     * group is killed and the result is status 130, "cancelled" */
+     * group is killed and the result is status 130, "cancelled"; read with
+     * __atomic_load_n, so another thread sets it with __atomic_store_n */
     const volatile int *cancel;
 } pas_farm_exec_opts_t;
 

@@ -353,7 +353,8 @@ static int ams_move(MPI_Comm comm, ams_t *A, int k, const uint64_t *cut, const u
     if (rc == PAS_OK && own_n)
         rc = ams_push_piece(&M.in, &M.nin, &M.capin, me, own_n);
     if (rc == PAS_OK) {
-        qsort(M.in, M.nin, sizeof *M.in, ams_piece_cmp);
+        if (M.nin > 1) /* M.in may be NULL: qsort's pointer must not be */
+            qsort(M.in, M.nin, sizeof *M.in, ams_piece_cmp);
         rc = pas_grow(&M.run, &M.caprun, M.nin + 2, sizeof *M.run); /* none after the agreement */
     }
     /* the count messages are a few bytes each (sent eagerly) */

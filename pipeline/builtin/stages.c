@@ -475,11 +475,11 @@ static int exec_run(builtin_state_t *s, const builtin_rec_t *r, const pas_pipe_i
     int rc = pas_farm_exec(c->exec, &o, s->out, &res);
     if (rc)
         return rc;
-    if (res.status == 130 && c->exec_stop)
+    if (res.status == 130 && __atomic_load_n(&c->exec_stop, __ATOMIC_RELAXED))
         return PAS_ERR_REMOTE; /* killed because another worker's command failed: its line */
     if (res.status != 0) {
         char why[256];
-        c->exec_stop = 1; /* the other threads' commands are killed */
+        __atomic_store_n(&c->exec_stop, 1, __ATOMIC_RELAXED); /* the others' commands are killed */
         if (res.status == 125)
             snprintf(why, sizeof why,
                      "--exec '%.60s' wrote over %zu bytes for block %llu; use a smaller --block",
