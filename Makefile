@@ -98,8 +98,6 @@ ifneq ($(MODULES),)
   MODULE_MKS := algorithms/core/module.mk decomp/module.mk tests/module.mk algorithms/scan/module.mk \
                 $(foreach m,$(MODULES),$(wildcard algorithms/$(m)/module.mk $(m)/module.mk))
 endif
-include $(sort $(MODULE_MKS))
-
 # The MPI layer under libpas (algorithms/core/mpi/), objects of their own
 # linked before libpas.a into every program and test: the one-rank stand-in
 # of the OpenMP-only build (mpi_serial.c), and the yielding PMPI wrappers of
@@ -113,14 +111,18 @@ ifeq ($(MPI),0)
   PUBLIC_HEADERS += algorithms/core/mpi/mpi_serial.h
 endif
 
+LIB      := $(BUILD)/libpas.a
+MPI_LAYER_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(MPI_LAYER_SRCS))
+# What a program links after its own object: `make -s print-LIBS_PAS`.  Set
+# before the modules are read: their rules name it as a prerequisite.
+LIBS_PAS := $(MPI_LAYER_OBJS) $(LIB)
+
+include $(sort $(MODULE_MKS))
+
 PAS_CPPFLAGS += $(addprefix -I,$(INC_DIRS))
 ALL_CFLAGS := $(PAS_CPPFLAGS) $(CPPFLAGS) $(PAS_CFLAGS) $(CFLAGS)
 
-LIB      := $(BUILD)/libpas.a
 LIB_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRCS))
-MPI_LAYER_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(MPI_LAYER_SRCS))
-# What a program links after its own object: `make -s print-LIBS_PAS`.
-LIBS_PAS := $(MPI_LAYER_OBJS) $(LIB)
 PROGS    := $(patsubst %.c,$(BINDIR)/%,$(notdir $(PROG_SRCS)))
 UNIT_BINS := $(patsubst %.c,$(BUILD)/tests/%,$(notdir $(UNIT_TESTS)))
 MPI_TEST_BINS := $(patsubst %.c,$(BUILD)/tests/%,$(notdir $(MPI_TEST_SRCS)))
