@@ -47,10 +47,18 @@ run() { # runner tasks-file -> seconds, or FAIL
 }
 median() { sort -g | awk '{a[NR]=$1} END {if (NR == 0) print "nan"; else if (NR % 2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
 
+# The floor a process-per-task runner cannot beat: the same short task run one
+# at a time by `xargs -P 1` lasts the sleep plus starting a shell and `sleep`
+# (fork, exec, dynamic loading): J divided by that is the rate reachable at J
+# at a time with free cores, the "ideal" of J x 200/s less the start cost.
+nfloor=$((nsleep < 400 ? nsleep : 400))
+head -n "$nfloor" "$work/sleep.tasks" >"$work/floor.tasks"
+
 echo "bench-farm: $nnull null tasks, $nsleep x sleep 0.005, $j at a time, $rounds rounds, $cores cores"
 for wl in null sleep; do
     n=$([ $wl = null ] && echo "$nnull" || echo "$nsleep")
     for r in $(seq 1 "$rounds"); do
+        [ $wl = sleep ] && { tr '\n' '\0' <"$work/floor.tasks" | (t0=$(date +%s.%N); xargs -0 -n 1 -P 1 sh -c >/dev/null 2>&1; t1=$(date +%s.%N); echo "($t1 - $t0) / $nfloor" | bc -l) >>"$work/floor"; }
         for who in $runners; do
             s=$(run "$who" "$work/$wl.tasks")
             [ "$s" = FAIL ] && { echo "bench-farm: $who failed on $wl: $(tail -n 1 "$work/err")"; continue; }
@@ -75,6 +83,12 @@ for wl in null sleep; do
 done
 echo "(ratios: the peer's median time over this runner's: > 1 means this runner is faster)"
 echo "ideal for sleep 0.005 at $j at a time: $(echo "$j * 200" | bc) tasks/s"
+fm=$(median <"$work/floor")
+sm=$(median <"$work/sleep.farm1" 2>/dev/null || echo nan)
+awk -v f="$fm" -v j="$j" -v n="$nsleep" -v sm="$sm" 'BEGIN {
+    printf "one at a time (xargs -P 1, %s tasks): %.3f ms per sleep 0.005 task, so at most %.1f tasks/s at %d at a time", "'"$nfloor"'", f * 1000, j / f, j
+    if (sm != "nan") printf "; pas-farm 1 rank reaches %.0f%% of that", 100 * (n / sm) / (j / f)
+    printf "\n" }'
 echo
 for np in 1 2; do
     [ "$mpi" = 0 ] && [ $np = 2 ] && continue
