@@ -306,6 +306,11 @@ pas_status pas_farm_exec(const char *cmd, const pas_farm_exec_opts_t *o, pas_far
             waitpid(pid, &status, 0);
             reaped = 1;
             r->timed_out = 1;
+        } else if (overflow) { /* failed already: do not let it run on */
+            kill(-pid, SIGKILL);
+            running_remove(reg);
+            waitpid(pid, &status, 0);
+            reaped = 1;
         } else if (o->cancel && __atomic_load_n(o->cancel, __ATOMIC_RELAXED)) {
             kill(-pid, SIGKILL);
             running_remove(reg);

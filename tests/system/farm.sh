@@ -8,7 +8,7 @@
 #     journal is refused;
 #   - tasks from stdin and from a named pipe that a producer keeps writing;
 #   - --output-dir files, --tag lines, a task writing 200 MB to stdout,
-#     and the same over --max-output with --keep-order (fails, no hang).
+#     and the same over --max-output with --keep-order (fails at once, no hang).
 #   - a rank that fails with large task messages in flight to it (no hang).
 # Ends with "farm: N passed, N failed, N skipped".
 set -u
@@ -146,6 +146,14 @@ if [ $rc = 0 ] && [ $rc2 = 1 ] && grep -q "stdout over 1000000 bytes" "$work/err
     ok "200 MB on stdout: passed through; with --keep-order over --max-output the task fails"
 else
     bad "big output: exit $rc / $rc2: $(grep failed "$work/err" | head -n 1)"
+fi
+t0=$(date +%s)
+echo 'head -c 2000000 /dev/zero; sleep 60' | launch 1 --tasks - --keep-order --max-output 1M >/dev/null 2>"$work/err"
+rc=$?
+if [ $rc = 1 ] && grep -q "stdout over 1000000 bytes" "$work/err" && [ $(( $(date +%s) - t0 )) -lt 30 ]; then
+    ok "a task over --max-output is ended at once, not left to run on"
+else
+    bad "over --max-output then sleep 60: exit $rc after $(( $(date +%s) - t0 )) s: $(head -n 1 "$work/err")"
 fi
 
 # 6. priorities: with one slot, the tasks read together run by priority,
