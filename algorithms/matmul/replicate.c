@@ -196,10 +196,17 @@ static pas_status send_chunk(void *ctx, int ch, int chunks)
     R->sent = ch + 1;
     if (pas_range_len(cr) == 0 || R->cd->lm == 0)
         return PAS_OK;
-    return MPI_Isend(R->c + cr.lo * R->cd->ld * R->es, (int)pas_range_len(cr), R->col, 0,
-                     PAS_MATMUL_TAG_REDUCE, R->depth, &R->req[ch])
-               ? PAS_ERR_MPI
-               : PAS_OK;
+    char *at = R->c + cr.lo * R->cd->ld * R->es;
+    const int count = (int)pas_range_len(cr);
+    if (MPI_Isend(at, count, R->col, 0, PAS_MATMUL_TAG_REDUCE, R->depth, &R->req[ch]) ==
+        MPI_SUCCESS)
+        return PAS_OK;
+    /* layer 0 posted this chunk's receive before its multiply and waits for
+     * it: send it anyway, blocking (no other layer's work waits on this
+     * rank meanwhile), and report the failure, agreed after the reduction */
+    R->req[ch] = MPI_REQUEST_NULL;
+    MPI_Send(at, count, R->col, 0, PAS_MATMUL_TAG_REDUCE, R->depth);
+    return PAS_ERR_MPI;
 }
 
 pas_status pas_matmul_25d(const pas_matmul_layers_t *lay, const pas_matmul_cfg_t *cfg, double alpha,
