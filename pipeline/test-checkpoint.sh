@@ -3,19 +3,11 @@
 # PAS_FAULT (its writer exits, as a crashed rank would), restarted, and its
 # output must be byte-identical (cmp) to an uninterrupted run's.
 # Installed as $(BUILD)/tests/t_pipe_checkpoint; run from the repository root
-# (tests/run-tests.sh does) with pas-pipeline on the PATH.  It may itself be
-# started by mpirun -np 1: the launcher's variables are dropped so that the
-# runs inside start their own jobs.
+# (tests/run-tests.sh does) with pas-pipeline on the PATH; its preamble, shared
+# with the other script test, is pipeline/test-common.sh.
 set -u
-for v in $(env | grep -o '^\(OMPI\|PMIX\|OPAL\|ORTE\)_[A-Za-z0-9_]*'); do
-    case $v in OMPI_ALLOW_RUN_AS_ROOT*) ;; *) unset "$v" ;; esac
-done
-np="${1:-4}"
-[ "${PAS_MPI:-1}" = 0 ] && np=1
-prog=$(command -v pas-pipeline) || { echo "t_pipe_checkpoint: pas-pipeline is not on the PATH" >&2; exit 2; }
-launch="${PAS_LAUNCH:-jobs/pas-launch}"
-dir=$(mktemp -d)
-trap 'rm -rf "$dir"' EXIT
+NAME=t_pipe_checkpoint
+. pipeline/test-common.sh
 seq 1 60000 | awk '{printf "%d record %x with some text\n", $1, $1 * 7919}' >"$dir/in"
 fail() { echo "t_pipe_checkpoint: $*" >&2; echo "checkpoint: 0 passed, 1 failed, 0 skipped"; exit 1; }
 common=(--input "$dir/in" --transform compress --checkpoint-every 500)

@@ -9,19 +9,11 @@
 # command, the block and why, and no output file left; and a SIGTERM to the
 # job takes the running commands along (none survives).
 # Installed as $(BUILD)/tests/t_pipe_exec; run from the repository root
-# (tests/run-tests.sh does) with pas-pipeline on the PATH.  It may itself be
-# started by mpirun -np 1: the launcher's variables are dropped so that the
-# runs inside start their own jobs.
+# (tests/run-tests.sh does) with pas-pipeline on the PATH; its preamble, shared
+# with the other script test, is pipeline/test-common.sh.
 set -u
-for v in $(env | grep -o '^\(OMPI\|PMIX\|OPAL\|ORTE\)_[A-Za-z0-9_]*'); do
-    case $v in OMPI_ALLOW_RUN_AS_ROOT*) ;; *) unset "$v" ;; esac
-done
-np="${1:-4}"
-[ "${PAS_MPI:-1}" = 0 ] && np=1
-prog=$(command -v pas-pipeline) || { echo "t_pipe_exec: pas-pipeline is not on the PATH" >&2; exit 2; }
-launch="${PAS_LAUNCH:-jobs/pas-launch}"
-dir=$(mktemp -d)
-trap 'rm -rf "$dir"' EXIT
+NAME=t_pipe_exec
+. pipeline/test-common.sh
 pass=0 fail=0
 ok() { pass=$((pass + 1)); echo "  ok    $*"; }
 bad() { fail=$((fail + 1)); echo "  FAIL  $*"; }
