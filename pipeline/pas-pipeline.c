@@ -5,13 +5,13 @@
 #define _DEFAULT_SOURCE /* lstat and realpath under -std=c11 */
 #endif
 #include <limits.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "pas_driver.h"
 #include "pas_farm.h"
+#include "pas_outfile.h"
 #include "pas_paths.h"
 #include "pas_pipe.h"
 #include "builtin/stages.h"
@@ -441,41 +441,6 @@ static void report(const pas_driver_t *d, const args_t *a, const pipe_run_t *r,
     }
 }
 
-/* --transform exec: the commands run in their own sessions, so a SIGTERM or
- * SIGINT (the launcher ending the job, a time limit) takes their process
- * groups along, then goes on to the handler that was there (the driver's:
- * remove unfinished outputs, exit 128 + sig). */
-static struct sigaction prev_term, prev_int;
-
-static void on_stop(int sig)
-{
-    pas_farm_exec_kill_all();
-    const struct sigaction *p = sig == SIGTERM ? &prev_term : &prev_int;
-    if (p->sa_handler != SIG_DFL && p->sa_handler != SIG_IGN && !(p->sa_flags & SA_SIGINFO)) {
-        p->sa_handler(sig);
-        return;
-    }
-    signal(sig, SIG_DFL);
-    raise(sig);
-}
-
-static void exec_signals(void)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_stop;
-    sigemptyset(&sa.sa_mask);
-    sigaddset(&sa.sa_mask, SIGTERM);
-    sigaddset(&sa.sa_mask, SIGINT);
-    struct sigaction *prev[2] = {&prev_term, &prev_int};
-    for (int i = 0; i < 2; i++) {
-        int sig = i ? SIGINT : SIGTERM;
-        /* a signal ignored at start stays ignored */
-        if (sigaction(sig, NULL, prev[i]) == 0 && prev[i]->sa_handler != SIG_IGN)
-            sigaction(sig, &sa, NULL);
-    }
-}
-
 int main(int argc, char **argv)
 {
     args_t a = {.spec = "auto",
@@ -524,8 +489,11 @@ int main(int argc, char **argv)
     for (int s = 0; s < r.spec.nstages; s++)
         builtin_lookup(r.spec.name[s], &cfg, &r.stages[s]);
     pas_pipe_crash_report_install(d.rank);
+    /* the commands run in their own sessions: a SIGTERM or SIGINT (the
+     * launcher ending the job, a time limit) takes their process groups
+     * along before the unfinished output is removed */
     if (cfg.transform == BUILTIN_EXEC)
-        exec_signals();
+        pas_outfile_on_signal(pas_farm_exec_kill_all);
     banner(&d, &a, &cfg);
     pas_stats_t st = {0};
     rc = pas_bench_run(d.comm, d.opt.warmup, d.opt.reps, reset, run_pipeline, &r, &st);

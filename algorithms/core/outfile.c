@@ -41,6 +41,7 @@ static struct {
 static const char *sig_program = "pas";
 static int sig_rank;
 static volatile sig_atomic_t finishing = -1; /* the exit code once finishing */
+static void (*volatile sig_first)(void);     /* pas_outfile_on_signal's */
 
 static void reg_add(const char *path)
 {
@@ -96,6 +97,8 @@ static void on_signal(int sig)
     while ((c /= 10) && k < 7);
     for (int i = 0; i < k; i++)
         code[i] = rev[k - 1 - i];
+    if (sig_first)
+        sig_first();
     /* names first: unlink clears the slots */
     const char *names[MAX_REGISTERED];
     int nn = 0;
@@ -129,6 +132,11 @@ static void on_signal(int sig)
         (void)w;
     }
     _exit(128 + sig);
+}
+
+void pas_outfile_on_signal(void (*first)(void))
+{
+    sig_first = first;
 }
 
 void pas_outfile_finishing(int code)

@@ -93,6 +93,11 @@ void pas_outfile_end(pas_outfile_t *f);
  * A signal ignored when the program starts stays ignored. */
 void pas_outfile_signals(const char *program, int rank);
 
+/* local: `first` (async-signal-safe, or NULL) runs at the start of those
+ * handlers, before the files are removed: a program's own cleanup, e.g.
+ * ending the process groups of the commands it started. */
+void pas_outfile_on_signal(void (*first)(void));
+
 /* local: the program has its exit code and is finishing (MPI_Finalize may
  * wait for other ranks): SIGTERM and SIGINT from now on remove what is
  * registered and exit with `code`, without a line (under mpirun, a rank
