@@ -3,7 +3,8 @@
 # on the same task lists, run through a shell by every runner, in one run:
 #   null tasks (`true`, FARM_BENCH_NULL, default 10000) and short tasks
 #   (`sleep 0.005`, FARM_BENCH_SLEEP, default 2000);
-#   pas-farm at 1 rank (slots = cores) and 2 ranks (cores / 2 slots each),
+#   pas-farm started directly as on one node (no launcher: one rank), at 1 rank
+#   under mpirun (slots = cores) and 2 ranks (cores / 2 slots each),
 #   `xargs -P J` and `parallel -j J` (J = cores, at most 2 by default: FARM_BENCH_J);
 # each FARM_BENCH_ROUNDS times (default 3) in turn; medians, tasks/s, overhead
 # per task (wall * J / tasks - task time), ratios.  Then the library farm's rate
@@ -27,7 +28,7 @@ have_parallel=0
 parallel --version 2>/dev/null | grep -q 'GNU parallel' && have_parallel=1
 [ $have_parallel = 1 ] || echo "bench-farm: GNU parallel not found (apt-get install parallel): its rows are skipped"
 
-runners="farm1"
+runners="farm0 farm1"
 [ "$mpi" = 1 ] && runners="$runners farm2"
 runners="$runners xargs"
 [ $have_parallel = 1 ] && runners="$runners parallel"
@@ -36,6 +37,7 @@ run() { # runner tasks-file -> seconds, or FAIL
     local t0 t1 rc
     t0=$(date +%s.%N)
     case "$1" in
+    farm0) "$bin/pas-farm" --tasks "$2" --slots "$j" --quiet >/dev/null 2>"$work/err" ;;
     farm1) jobs/pas-launch -n 1 -t 3600 "$bin/pas-farm" --tasks "$2" --slots "$j" --quiet >/dev/null 2>"$work/err" ;;
     farm2) jobs/pas-launch -n 2 -t 3600 "$bin/pas-farm" --tasks "$2" --slots $(( (j + 1) / 2 )) --quiet >/dev/null 2>"$work/err" ;;
     xargs) tr '\n' '\0' <"$2" | xargs -0 -n 1 -P "$j" sh -c >/dev/null 2>"$work/err" ;;
@@ -75,7 +77,7 @@ for wl in null sleep; do
     for who in $runners; do
         [ -f "$work/$wl.$who" ] || continue
         m=$(median <"$work/$wl.$who")
-        name=$(case $who in farm1) echo "pas-farm 1 rank";; farm2) echo "pas-farm 2 ranks";; xargs) echo "xargs -P $j";; parallel) echo "parallel -j $j";; esac)
+        name=$(case $who in farm0) echo "pas-farm, no mpirun";; farm1) echo "pas-farm 1 rank";; farm2) echo "pas-farm 2 ranks";; xargs) echo "xargs -P $j";; parallel) echo "parallel -j $j";; esac)
         awk -v wl="$wl" -v name="$name" -v m="$m" -v n="$n" -v j="$j" -v task="$task" -v xm="$xm" -v pm="$pm" 'BEGIN {
             printf "%-9s %-18s %10.3f %11.1f %14.3f %11.2fx %11sx\n", wl, name, m, n / m, (m * j / n - task) * 1000,
                    xm / m, pm == "nan" ? "-" : sprintf("%.2f", pm / m) }'
@@ -84,10 +86,10 @@ done
 echo "(ratios: the peer's median time over this runner's: > 1 means this runner is faster)"
 echo "ideal for sleep 0.005 at $j at a time: $(echo "$j * 200" | bc) tasks/s"
 fm=$(median <"$work/floor")
-sm=$(median <"$work/sleep.farm1" 2>/dev/null || echo nan)
+sm=$(median <"$work/sleep.farm0" 2>/dev/null || echo nan)
 awk -v f="$fm" -v j="$j" -v n="$nsleep" -v sm="$sm" 'BEGIN {
     printf "one at a time (xargs -P 1, %s tasks): %.3f ms per sleep 0.005 task, so at most %.1f tasks/s at %d at a time", "'"$nfloor"'", f * 1000, j / f, j
-    if (sm != "nan") printf "; pas-farm 1 rank reaches %.0f%% of that", 100 * (n / sm) / (j / f)
+    if (sm != "nan") printf "; pas-farm (no mpirun) reaches %.0f%% of that", 100 * (n / sm) / (j / f)
     printf "\n" }'
 echo
 for np in 1 2; do
