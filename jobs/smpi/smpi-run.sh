@@ -11,19 +11,26 @@
 # speed (1Gf, with smpi/host-speed:1Gf: one simulated host = one core here).
 # MPI_Test costs 1 us simulated (SimGrid's default 100 us, doubled for every
 # unsuccessful call, made each poll of a broadcast in flight cost more than
-# the message it waits for). smpirun's exit status misses MPI_Abort, so
-# this script also fails when a rank did not return 0. PAS_SMPI_CFG adds
-# --cfg=... options.
+# the message it waits for). No cross-traffic (network/crosstraffic:0:
+# SimGrid by default also charges each flow 5% of its rate on the reverse
+# route, for TCP's acknowledgements; that coupled every pair of opposite
+# links in its bandwidth solver, 0.6-0.8% of the simulated time and up to
+# 2.6x the wall time), and on the flat platform network/optim:Full (every
+# flow crosses its one backbone, so SimGrid's lazy partial updates solve
+# everything anyway, at a cost): jobs/README.md has the measurements.
+# smpirun's exit status misses MPI_Abort, so this script also fails when a
+# rank did not return 0. PAS_SMPI_CFG adds --cfg=... options (after these:
+# they win).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
-np=1 plat=flat limit=0
+np=1 plat=flat limit=0 speed=""
 while [ $# -gt 0 ]; do
     case "$1" in
     -n) np="$2"; shift 2 ;;
     -p) plat="$2"; shift 2 ;;
     -t) limit="$2"; shift 2 ;;
     --) shift; break ;;
-    -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     -*) echo "smpi-run.sh: unknown option '$1'" >&2; exit 2 ;;
     *) break ;;
     esac
@@ -31,7 +38,7 @@ done
 [ $# -ge 1 ] || { echo "smpi-run.sh: no program; usage: smpi-run.sh -n RANKS [-p PLATFORM] PROGRAM [ARGS]" >&2; exit 2; }
 command -v smpirun >/dev/null || { echo "smpi-run.sh: smpirun is missing; apt-get install -y libsimgrid-dev" >&2; exit 2; }
 case "$plat" in
-flat) xml="$here/platforms/flat-4096.xml"; prefix=node-; max=4096 ;;
+flat) xml="$here/platforms/flat-4096.xml"; prefix=node-; max=4096; speed=--cfg=network/optim:Full ;;
 fattree) xml="$here/platforms/fattree-4096.xml"; prefix=node-; max=4096 ;;
 local) xml="$here/platforms/local-2.xml"; prefix=core-; max=2 ;;
 *.xml) xml="$plat"; prefix="${PAS_SMPI_PREFIX:-node-}"; max="${PAS_SMPI_HOSTS:-$np}" ;;
@@ -47,7 +54,7 @@ cmd=(smpirun -np "$np" -platform "$xml" -hostfile "$hosts"
     --cfg=smpi/host-speed:1Gf --cfg=smpi/display-timing:yes --cfg=smpi/shared-malloc:local
     --cfg=smpi/alltoallv:pair --cfg=smpi/allgather:bruck --cfg=smpi/allgatherv:mpich_rdb
     --cfg=smpi/send-is-detached-thresh:0 --cfg=smpi/privatization:1 --cfg=smpi/test:1e-6
-    ${PAS_SMPI_CFG:-} "$@" --threads 1)
+    --cfg=network/crosstraffic:0 $speed ${PAS_SMPI_CFG:-} "$@" --threads 1)
 [ "$limit" != 0 ] && cmd=(timeout -k 5 "$limit" "${cmd[@]}")
 OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 PAS_WATCHDOG=0 "${cmd[@]}" >"$log" 2>&1
 rc=$?
