@@ -5,7 +5,7 @@
 # against a real 2-rank run here.
 #
 #   scale-sim.sh [--only LIST] [--mode weak|strong|both] [--max RANKS] [--min RANKS]
-#                [--platform flat|fattree|both] [--dir DIR] [--timeout S] [--quick]
+#                [--platform flat|fattree|crossbar|both|all] [--dir DIR] [--timeout S] [--quick]
 #
 #   --only     comma-separated pieces (default: matmul,sort,compare):
 #                matmul       pas-matmul --algo auto (SUMMA, or 2.5D where auto picks it);
@@ -19,7 +19,8 @@
 #   --mode     weak, strong or both (default both)
 #   --max      largest rank count, a power of 2 (default 1024; the platforms hold 4096)
 #   --min      smallest rank count, the baseline of speedup/efficiency (default 64)
-#   --platform which simulated cluster(s) (default both)
+#   --platform which simulated cluster(s) (default both: flat and fattree; all adds
+#              crossbar, the non-blocking switch)
 #   --dir      results (default build/scale-sim); a piece replaces only its own
 #              runs at the rank counts it runs, and the tables are rebuilt from
 #              every run in DIR
@@ -52,7 +53,8 @@ while [ $# -gt 0 ]; do
     case "$1" in
     --max) maxp="$2"; shift 2 ;;
     --min) minp="$2"; shift 2 ;;
-    --platform) plats="$2"; [ "$plats" = both ] && plats="flat fattree"; shift 2 ;;
+    --platform) plats="$2"; [ "$plats" = both ] && plats="flat fattree"
+                [ "$plats" = all ] && plats="flat fattree crossbar"; shift 2 ;;
     --dir) dir="$2"; shift 2 ;;
     --timeout) limit="$2"; shift 2 ;;
     --quick) quick=1; shift ;;
@@ -69,7 +71,7 @@ for m in $modes; do
     case "$m" in weak|strong) ;; *) echo "scale-sim.sh: --mode '$m' is not weak, strong or both" >&2; exit 2 ;; esac
 done
 for pl in $plats; do
-    case "$pl" in flat|fattree) ;; *) echo "scale-sim.sh: --platform '$pl' is not flat, fattree or both" >&2; exit 2 ;; esac
+    case "$pl" in flat|fattree|crossbar) ;; *) echo "scale-sim.sh: --platform '$pl' is not flat, fattree, crossbar, both or all" >&2; exit 2 ;; esac
 done
 pieces=""
 for w in ${only//,/ }; do

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # smpi-run.sh - run a pas program built by `make smpi` on a simulated cluster.
 #
-#   smpi-run.sh -n RANKS [-p flat|fattree|local|PLATFORM.xml] [-t SECONDS] [--] PROGRAM [ARGS]
+#   smpi-run.sh -n RANKS [-p flat|fattree|crossbar|local|PLATFORM.xml] [-t SECONDS] [--] PROGRAM [ARGS]
 #
-# flat: 4096 hosts on one crossbar; fattree: 4096 hosts, 2-level fat tree
-# (jobs/smpi/platforms/); local: this machine's two cores. One rank per host,
+# flat: 4096 hosts on one switch with a shared 1.25 TB/s backbone; fattree:
+# 4096 hosts, 2-level fat tree, 4:1 oversubscribed; crossbar: 4096 hosts on
+# a non-blocking switch (no backbone) (jobs/smpi/platforms/); local: this
+# machine's two cores. One rank per host,
 # one OpenMP thread per rank (SimGrid does not simulate OpenMP), no watchdog
 # thread. The times pas prints are simulated times (MPI_Wtime under SMPI).
 # Compute bursts are timed on this machine and replayed at the platform's host
@@ -30,7 +32,7 @@ while [ $# -gt 0 ]; do
     -p) plat="$2"; shift 2 ;;
     -t) limit="$2"; shift 2 ;;
     --) shift; break ;;
-    -h|--help) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     -*) echo "smpi-run.sh: unknown option '$1'" >&2; exit 2 ;;
     *) break ;;
     esac
@@ -40,9 +42,10 @@ command -v smpirun >/dev/null || { echo "smpi-run.sh: smpirun is missing; apt-ge
 case "$plat" in
 flat) xml="$here/platforms/flat-4096.xml"; prefix=node-; max=4096; speed=--cfg=network/optim:Full ;;
 fattree) xml="$here/platforms/fattree-4096.xml"; prefix=node-; max=4096 ;;
+crossbar) xml="$here/platforms/crossbar-4096.xml"; prefix=node-; max=4096 ;;
 local) xml="$here/platforms/local-2.xml"; prefix=core-; max=2 ;;
 *.xml) xml="$plat"; prefix="${PAS_SMPI_PREFIX:-node-}"; max="${PAS_SMPI_HOSTS:-$np}" ;;
-*) echo "smpi-run.sh: platform '$plat' is not flat, fattree, local or a .xml file" >&2; exit 2 ;;
+*) echo "smpi-run.sh: platform '$plat' is not flat, fattree, crossbar, local or a .xml file" >&2; exit 2 ;;
 esac
 case "$np" in ''|*[!0-9]*|0) echo "smpi-run.sh: -n '$np' is not a rank count" >&2; exit 2 ;; esac
 [ "$np" -le "$max" ] || { echo "smpi-run.sh: $np ranks but the $plat platform has $max hosts (one rank per host)" >&2; exit 2; }
