@@ -147,8 +147,8 @@ static pas_status ams_histogram(MPI_Comm comm, const sort_ops_t *ops, const void
 /* collective: local cuts cut[0..k-1) and global boundaries bnd[0..k-1) of the
  * k groups from a sample, refined by two histograms (see the top). */
 static int ams_splitters(MPI_Comm comm, ams_t *A, const void *a, size_t n, uint64_t total, int k,
-                         const uint64_t *targets, uint64_t seed, uint64_t *cut, uint64_t *bnd,
-                         pas_status status)
+                         const uint64_t *targets, uint64_t seed, const uint64_t *nall,
+                         uint64_t *cut, uint64_t *bnd, pas_status status)
 {
     const sort_ops_t *ops = A->ops;
     size_t es = ops->size, m = 0;
@@ -172,8 +172,8 @@ static int ams_splitters(MPI_Comm comm, ams_t *A, const void *a, size_t n, uint6
     cand = malloc(es * (size_t)(nmax > 0 ? nmax : 1));
     h = malloc(sizeof(uint64_t) * 10 * (size_t)(nmax > 0 ? nmax : 1));
     rc = status ? status : ci && cand && h ? pas_watch_phase("sample") : PAS_ERR_NOMEM;
-    if ((rc = pas_sort_sample_gather_total(comm, ops, a, n, total, want, seed, rc, (void **)&smp,
-                                           &m)))
+    if ((rc = pas_sort_sample_gather_total(comm, ops, a, n, total, want, seed, rc, nall,
+                                           (void **)&smp, &m)))
         goto done;
     ams_mark(A, AMS_PH_SAMPLE);
     int nco = (int)((m + AMS_COARSE - 1) / AMS_COARSE);
@@ -555,9 +555,11 @@ static int ams_group_comm(MPI_Comm comm, int p, int k, int jm, MPI_Comm *sub)
 }
 
 /* collective: the levels on sorted local data; total: the keys of all ranks
- * of comm (known: the group's share at the level above); status: this
- * rank's, not yet agreed (the merge at the level above). */
-static int ams_levels(MPI_Comm comm, ams_t *A, int levels, uint64_t seed, uint64_t total,
+ * of comm (known: the group's share at the level above); turn: -1, or rank
+ * r holds block (r - turn) mod p of total (as the level above left them:
+ * then the sample's counts need not move); status: this rank's, not yet
+ * agreed (the merge at the level above). */
+static int ams_levels(MPI_Comm comm, ams_t *A, int levels, uint64_t seed, uint64_t total, int turn,
                       pas_status status, void **data, size_t *n)
 {
     int p, me, rc;
@@ -568,14 +570,19 @@ static int ams_levels(MPI_Comm comm, ams_t *A, int levels, uint64_t seed, uint64
     int k = pas_sort_ams_groups(p, levels), nt = k - 1, last = k == p, gmax = (p + k - 1) / k;
     /* v's (and the exchange's scratch's) allocation is agreed with the
      * splitters' first agreement */
-    uint64_t *v = malloc(sizeof(uint64_t) * (size_t)(7 * k + gmax));
+    uint64_t *v = malloc(sizeof(uint64_t) * (size_t)(7 * k + gmax + (turn >= 0 ? p : 0)));
     int *dest = malloc(sizeof(int) * (size_t)gmax);
     uint64_t *targets = v, *cut = v ? v + k : NULL, *bnd = v ? v + 2 * k : NULL;
+    uint64_t *nall = v && turn >= 0 ? v + 7 * k + gmax : NULL;
+    for (int r = 0; nall && r < p; r++) {
+        pas_range_t b = pas_decomp_block_range(total, p, (r + p - turn) % p);
+        nall[r] = b.hi - b.lo;
+    }
     for (int j = 1; j < k && v; j++) /* group j starts at its first rank's block share */
         targets[j - 1] =
             pas_decomp_block_range(total, p, (int)pas_decomp_block_range((uint64_t)p, k, j).lo).lo;
     ams_mark(A, AMS_PH_TOTAL);
-    rc = ams_splitters(comm, A, *data, *n, total, k, targets, seed, cut, bnd,
+    rc = ams_splitters(comm, A, *data, *n, total, k, targets, seed, nall, cut, bnd,
                        v && dest ? status : PAS_ERR_NOMEM);
     int over = 0;
     for (int j = 0; j < k && rc == PAS_OK; j++) {
@@ -612,7 +619,10 @@ static int ams_levels(MPI_Comm comm, ams_t *A, int levels, uint64_t seed, uint64
         return PAS_ERR_MPI;
     ams_mark(A, AMS_PH_SPLIT);
     A->depth++;
-    rc = ams_levels(sub, A, levels - 1, pas_mix64(seed + 0x51ed27ULL), sub_total, merged, data, n);
+    int gs = (int)(pas_decomp_block_range((uint64_t)p, k, jm).hi -
+                   pas_decomp_block_range((uint64_t)p, k, jm).lo);
+    rc = ams_levels(sub, A, levels - 1, pas_mix64(seed + 0x51ed27ULL), sub_total,
+                    ams_turn(jm, gs, 0), merged, data, n);
     MPI_Comm_free(&sub);
     return rc;
 }
@@ -686,8 +696,19 @@ int pas_sort_ams(MPI_Comm comm, pas_sort_kind_t kind, const pas_sort_config_t *c
     int p, me, rc;
     MPI_Comm_size(comm, &p);
     MPI_Comm_rank(comm, &me);
-    uint64_t total = 0;
-    if (sort_total(comm, *n, &total))
+    /* the total; where every rank holds as many keys (the usual case), one
+     * MPI_Allreduce says so and the first level's sample needs no counts */
+    uint64_t total = 0, ext[2] = {*n, ~(uint64_t)*n}, top[2] = {0, 0};
+    if (pas_agree(comm, PAS_WATCHED("MPI_Allreduce", -1, 0,
+                                    MPI_Allreduce(ext, top, 2, MPI_UINT64_T, MPI_MAX, comm)) ==
+                                MPI_SUCCESS
+                            ? PAS_OK
+                            : PAS_ERR_MPI))
+        return PAS_ERR_MPI;
+    int even = top[0] == ~top[1] && top[0] <= UINT64_MAX / (uint64_t)p;
+    if (even)
+        total = top[0] * (uint64_t)p;
+    else if (sort_total(comm, *n, &total))
         return PAS_ERR_MPI;
     int levels = cfg->levels > 0 ? cfg->levels : pas_sort_ams_levels(total, p);
     if (p == 1 && levels == 0)
@@ -723,7 +744,7 @@ int pas_sort_ams(MPI_Comm comm, pas_sort_kind_t kind, const pas_sort_config_t *c
         ams_mark(&A, AMS_PH_TOTAL);
         A.ph[0][AMS_PH_TOTAL] = 0; /* the local sort is not communication */
         if (rc == PAS_OK)
-            rc = ams_levels(comm, &A, levels, cfg->seed, total, PAS_OK, data, n);
+            rc = ams_levels(comm, &A, levels, cfg->seed, total, even ? 0 : -1, PAS_OK, data, n);
     }
     static const char *const phn[AMS_NPH] = {"total",  "sample", "coarse",   "fine",  "check",
                                              "prefix", "counts", "exchange", "merge", "split"};
