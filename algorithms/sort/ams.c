@@ -17,7 +17,8 @@
  *    of the group's data by prefix sums: O(k) messages per rank.  Counts
  *    first: a receiver takes them from any source until they make its
  *    share, then posts all its receives at once;
- * 4. the received sorted runs are merged; MPI_Comm_split; the next level.
+ * 4. the received sorted runs are merged; the group's communicator (made
+ *    by its members alone: MPI_Comm_create_group); the next level.
  * Collective agreements on errors are shared between steps wherever a step
  * cannot leave a rank waiting (see ams_splitters, ams_move): at 1024
  * simulated ranks each one costs about 50 us.
@@ -36,6 +37,7 @@ enum {
     AMS_PH_FINE,
     AMS_PH_CHECK,
     AMS_PH_PREFIX,
+    AMS_PH_COUNTS,
     AMS_PH_EXCHANGE,
     AMS_PH_MERGE,
     AMS_PH_SPLIT,
@@ -45,6 +47,7 @@ enum {
 #ifndef AMS_WINDOW
 #define AMS_WINDOW 4 /* receives in flight per rank in the exchange */
 #endif
+#define AMS_COUNTS 16 /* count receives in flight per rank in the exchange */
 #ifndef AMS_MERGE_RUNS
 #define AMS_MERGE_RUNS 4 /* more received runs than this are sorted, not merged */
 #endif
@@ -144,8 +147,8 @@ static pas_status ams_histogram(MPI_Comm comm, const sort_ops_t *ops, const void
 /* collective: local cuts cut[0..k-1) and global boundaries bnd[0..k-1) of the
  * k groups from a sample, refined by two histograms (see the top). */
 static int ams_splitters(MPI_Comm comm, ams_t *A, const void *a, size_t n, uint64_t total, int k,
-                         const uint64_t *targets, uint64_t seed, uint64_t *cut, uint64_t *bnd,
-                         pas_status status)
+                         const uint64_t *targets, uint64_t seed, const uint64_t *nall,
+                         uint64_t *cut, uint64_t *bnd, pas_status status)
 {
     const sort_ops_t *ops = A->ops;
     size_t es = ops->size, m = 0;
@@ -169,8 +172,8 @@ static int ams_splitters(MPI_Comm comm, ams_t *A, const void *a, size_t n, uint6
     cand = malloc(es * (size_t)(nmax > 0 ? nmax : 1));
     h = malloc(sizeof(uint64_t) * 10 * (size_t)(nmax > 0 ? nmax : 1));
     rc = status ? status : ci && cand && h ? pas_watch_phase("sample") : PAS_ERR_NOMEM;
-    if ((rc = pas_sort_sample_gather_total(comm, ops, a, n, total, want, seed, rc, (void **)&smp,
-                                           &m)))
+    if ((rc = pas_sort_sample_gather_total(comm, ops, a, n, total, want, seed, rc, nall,
+                                           (void **)&smp, &m)))
         goto done;
     ams_mark(A, AMS_PH_SAMPLE);
     int nco = (int)((m + AMS_COARSE - 1) / AMS_COARSE);
@@ -265,24 +268,36 @@ static pas_status ams_push_run(ams_msgs_t *M, size_t end)
     return PAS_OK;
 }
 
+/* local, pure: block b of group j's data goes to the group's rank
+ * (b + turn) mod gs.  A level above the last may give the group's ranks its
+ * blocks in any order (the next level sorts them by value; equal elements
+ * are identical, stable kinds carry their index), and the turn spreads the
+ * receivers: in block order, every group's block i comes from the same
+ * senders, and the group's rank i of every group (ranks that differ by
+ * multiples of the group size) would draw them together: on a fat tree
+ * with destination-mod-k routing (SimGrid's), 2 of a leaf's 16 uplinks
+ * carried its whole level-1 exchange at 1024 ranks.  The last level keeps
+ * block order: its groups are the final ranks. */
+static int ams_turn(int j, int gs, int last)
+{
+    return last || gs <= 1 ? 0 : j % gs;
+}
+
 /* collective: send my piece for each group to its ranks (block shares of
  * the group's data by prefix sums), receive my share, merge the runs. */
 static int ams_move(MPI_Comm comm, ams_t *A, int k, const uint64_t *cut, const uint64_t *bnd,
-                    uint64_t total, void **data, size_t *n)
+                    uint64_t total, uint64_t *v, int *dest, void **data, size_t *n,
+                    pas_status *merged)
 {
     const sort_ops_t *ops = A->ops;
     size_t es = ops->size, limit = sort_limit(A->cfg->chunk_limit);
     int p, me, rc = PAS_OK;
     MPI_Comm_size(comm, &p);
     MPI_Comm_rank(comm, &me);
-    int gmax = (p + k - 1) / k;
-    uint64_t *v = malloc(sizeof(uint64_t) * (size_t)(4 * k + gmax));
-    int *dest = malloc(sizeof(int) * (size_t)gmax);
     ams_msgs_t M = {0};
     char *recv = NULL, *out = NULL;
     MPI_Datatype t = MPI_DATATYPE_NULL;
-    if ((rc = pas_agree(comm, v && dest ? PAS_OK : PAS_ERR_NOMEM)))
-        goto done;
+    *merged = PAS_OK;
     /* where my pieces start in their groups: one prefix sum, before the
      * agreement below, so that an error in it is agreed before the exchange */
     uint64_t *len = v, *off = v + k, *cnt = v + 4 * k;
@@ -293,7 +308,9 @@ static int ams_move(MPI_Comm comm, ams_t *A, int k, const uint64_t *cut, const u
     int jm = pas_decomp_block_owner((uint64_t)p, k, (uint64_t)me);
     pas_range_t gr = pas_decomp_block_range((uint64_t)p, k, jm);
     uint64_t cm = (jm < k - 1 ? bnd[jm] : total) - (jm > 0 ? bnd[jm - 1] : 0);
-    pas_range_t mine = pas_decomp_block_range(cm, (int)(gr.hi - gr.lo), me - (int)gr.lo);
+    int gms = (int)(gr.hi - gr.lo), last = k == p;
+    pas_range_t mine =
+        pas_decomp_block_range(cm, gms, (me - (int)gr.lo + gms - ams_turn(jm, gms, last)) % gms);
     size_t expect = (size_t)(mine.hi - mine.lo), got = 0;
     recv = xrc ? NULL : sort_alloc(expect, es);
     rc = xrc ? xrc : recv ? PAS_OK : PAS_ERR_NOMEM;
@@ -306,9 +323,11 @@ static int ams_move(MPI_Comm comm, ams_t *A, int k, const uint64_t *cut, const u
     for (int j = 0; j < k && rc == PAS_OK; j++) {
         pas_range_t g = pas_decomp_block_range((uint64_t)p, k, j);
         uint64_t c = (j < k - 1 ? bnd[j] : total) - (j > 0 ? bnd[j - 1] : 0);
-        int nd = pas_sort_ams_route(c, (int)(g.hi - g.lo), (int)g.lo, off[j], len[j], dest, cnt);
+        int gs = (int)(g.hi - g.lo), turn = ams_turn(j, gs, last);
+        int nd = pas_sort_ams_route(c, gs, 0, off[j], len[j], dest, cnt);
         for (int d = 0; d < nd && rc == PAS_OK; d++)
-            rc = ams_push_piece(&M.out, &M.nout, &M.capout, dest[d], cnt[d]);
+            rc = ams_push_piece(&M.out, &M.nout, &M.capout, (int)g.lo + (dest[d] + turn) % gs,
+                                cnt[d]);
     }
     /* counts first, then the keys, all nonblocking: a receiver learns who
      * sends it how much and posts every receive at once, so the messages
@@ -335,21 +354,42 @@ static int ams_move(MPI_Comm comm, ams_t *A, int k, const uint64_t *cut, const u
                        &M.req[M.nreq++]) != MPI_SUCCESS))
             rc = rc ? rc : PAS_ERR_MPI;
     /* the counts that come, from anyone, until they and my own piece make
-     * my share; then the receives in rank order (stable runs) */
-    uint64_t need = expect - own_n;
+     * my share; then the receives in rank order (stable runs).  Up to
+     * AMS_COUNTS receives are posted at once (one at a time, each waited
+     * for its own latency, 17 to 33 of them cost 110 to 260 us per level at
+     * 256 to 512 simulated ranks); those left when the share is complete
+     * are cancelled: every count to me has come by then. */
+    uint64_t need = expect - own_n, cin[AMS_COUNTS];
+    MPI_Request creq[AMS_COUNTS];
+    for (int i = 0; i < AMS_COUNTS; i++)
+        creq[i] = MPI_REQUEST_NULL;
+    if (rc == PAS_OK)
+        rc = pas_watch_phase("counts");
+    for (int i = 0; i < AMS_COUNTS && rc == PAS_OK && need > 0; i++)
+        if (MPI_Irecv(&cin[i], 1, MPI_UINT64_T, MPI_ANY_SOURCE, SORT_TAG_AMS + 2, comm, &creq[i]) !=
+            MPI_SUCCESS)
+            rc = PAS_ERR_MPI;
     while (rc == PAS_OK && need > 0) {
         MPI_Status st;
-        uint64_t c = 0;
-        if (PAS_WATCHED("MPI_Recv", -1, SORT_TAG_AMS + 2,
-                        MPI_Recv(&c, 1, MPI_UINT64_T, MPI_ANY_SOURCE, SORT_TAG_AMS + 2, comm,
-                                 &st)) != MPI_SUCCESS ||
-            c == 0 || c > need) {
+        int i = MPI_UNDEFINED;
+        if (PAS_WATCHED("MPI_Waitany", -1, SORT_TAG_AMS + 2,
+                        MPI_Waitany(AMS_COUNTS, creq, &i, &st)) != MPI_SUCCESS ||
+            i == MPI_UNDEFINED || cin[i] == 0 || cin[i] > need) {
             rc = PAS_ERR_MPI;
             break;
         }
-        need -= c;
-        rc = ams_push_piece(&M.in, &M.nin, &M.capin, st.MPI_SOURCE, c);
+        need -= cin[i];
+        rc = ams_push_piece(&M.in, &M.nin, &M.capin, st.MPI_SOURCE, cin[i]);
+        if (rc == PAS_OK && need > 0 &&
+            MPI_Irecv(&cin[i], 1, MPI_UINT64_T, MPI_ANY_SOURCE, SORT_TAG_AMS + 2, comm, &creq[i]) !=
+                MPI_SUCCESS)
+            rc = PAS_ERR_MPI;
     }
+    for (int i = 0; i < AMS_COUNTS; i++)
+        if (creq[i] != MPI_REQUEST_NULL) {
+            MPI_Cancel(&creq[i]);
+            MPI_Wait(&creq[i], MPI_STATUS_IGNORE);
+        }
     if (rc == PAS_OK && own_n)
         rc = ams_push_piece(&M.in, &M.nin, &M.capin, me, own_n);
     if (rc == PAS_OK) {
@@ -368,7 +408,8 @@ static int ams_move(MPI_Comm comm, ams_t *A, int k, const uint64_t *cut, const u
             nkeys += (size_t)((M.out[i].count + limit - 1) / limit);
     if (rc == PAS_OK)
         rc = pas_grow(&M.req, &M.capreq, nkeys, sizeof *M.req);
-    if ((rc = pas_agree(comm, rc)) != PAS_OK)
+    ams_mark(A, AMS_PH_COUNTS);
+    if ((rc = pas_agree(comm, rc ? rc : pas_watch_phase("exchange"))) != PAS_OK)
         goto done;
     /* the keys: from here on an error is kept and the messages still move */
     pas_status krc = PAS_OK;
@@ -434,13 +475,15 @@ static int ams_move(MPI_Comm comm, ams_t *A, int k, const uint64_t *cut, const u
         krc = krc ? krc : PAS_ERR_MPI;
     M.nreq = 0;
     rc = krc;
-    /* no agreement here: the merge is local, and every rank agrees once
-     * after it (a rank that failed goes there directly) */
+    /* no agreement here: the merge is local, and the caller's next
+     * agreement carries a failure of either (a rank that failed skips the
+     * merge) */
     if (rc == PAS_OK)
         rc = pas_watch_phase("merge");
     ams_mark(A, AMS_PH_EXCHANGE);
     if (rc) {
-        rc = pas_agree(comm, rc);
+        *merged = rc;
+        rc = PAS_OK;
         goto done;
     }
     free(*data);
@@ -465,7 +508,10 @@ static int ams_move(MPI_Comm comm, ams_t *A, int k, const uint64_t *cut, const u
     }
     *n = expect;
     recv = NULL;
-    rc = pas_agree(comm, rc);
+    /* local: the caller's next agreement carries it (the next level's
+     * first, or pas_sort_ams's last) */
+    *merged = rc;
+    rc = PAS_OK;
     ams_mark(A, AMS_PH_MERGE);
 done:
     if (t != MPI_DATATYPE_NULL)
@@ -476,31 +522,68 @@ done:
     free(M.req);
     free(M.out);
     free(M.in);
-    free(dest);
-    free(v);
     return rc;
 }
 
+/* collective over the ranks of group jm (of k block groups of comm's p
+ * ranks): their communicator, in comm's rank order.  The groups are ranges
+ * of ranks, so each rank builds its group locally and only its members
+ * create the communicator (MPI_Comm_split gathers every rank's colour:
+ * 208 us at 512 simulated ranks on the fat tree, this 20 us). */
+static int ams_group_comm(MPI_Comm comm, int p, int k, int jm, MPI_Comm *sub)
+{
+#if PAS_HAVE_MPI
+    pas_range_t gr = pas_decomp_block_range((uint64_t)p, k, jm);
+    int range[1][3] = {{(int)gr.lo, (int)gr.hi - 1, 1}};
+    MPI_Group all, g;
+    if (MPI_Comm_group(comm, &all) != MPI_SUCCESS)
+        return MPI_ERR_OTHER;
+    int rc = MPI_Group_range_incl(all, 1, range, &g);
+    MPI_Group_free(&all);
+    if (rc != MPI_SUCCESS)
+        return rc;
+    rc = MPI_Comm_create_group(comm, g, SORT_TAG_AMS + 3, sub);
+    MPI_Group_free(&g);
+    return rc;
+#else
+    int me;
+    (void)p;
+    (void)k;
+    MPI_Comm_rank(comm, &me);
+    return MPI_Comm_split(comm, jm, me, sub);
+#endif
+}
+
 /* collective: the levels on sorted local data; total: the keys of all ranks
- * of comm (known: the group's share at the level above). */
-static int ams_levels(MPI_Comm comm, ams_t *A, int levels, uint64_t seed, uint64_t total,
-                      void **data, size_t *n)
+ * of comm (known: the group's share at the level above); turn: -1, or rank
+ * r holds block (r - turn) mod p of total (as the level above left them:
+ * then the sample's counts need not move); status: this rank's, not yet
+ * agreed (the merge at the level above). */
+static int ams_levels(MPI_Comm comm, ams_t *A, int levels, uint64_t seed, uint64_t total, int turn,
+                      pas_status status, void **data, size_t *n)
 {
     int p, me, rc;
     MPI_Comm_size(comm, &p);
     MPI_Comm_rank(comm, &me);
     if (p == 1)
-        return PAS_OK;
-    int k = pas_sort_ams_groups(p, levels), nt = k - 1, last = k == p;
-    /* v's allocation is agreed with the splitters' first agreement */
-    uint64_t *v = malloc(sizeof(uint64_t) * 3 * (size_t)k);
+        return status;
+    int k = pas_sort_ams_groups(p, levels), nt = k - 1, last = k == p, gmax = (p + k - 1) / k;
+    /* v's (and the exchange's scratch's) allocation is agreed with the
+     * splitters' first agreement */
+    uint64_t *v = malloc(sizeof(uint64_t) * (size_t)(7 * k + gmax + (turn >= 0 ? p : 0)));
+    int *dest = malloc(sizeof(int) * (size_t)gmax);
     uint64_t *targets = v, *cut = v ? v + k : NULL, *bnd = v ? v + 2 * k : NULL;
+    uint64_t *nall = v && turn >= 0 ? v + 7 * k + gmax : NULL;
+    for (int r = 0; nall && r < p; r++) {
+        pas_range_t b = pas_decomp_block_range(total, p, (r + p - turn) % p);
+        nall[r] = b.hi - b.lo;
+    }
     for (int j = 1; j < k && v; j++) /* group j starts at its first rank's block share */
         targets[j - 1] =
             pas_decomp_block_range(total, p, (int)pas_decomp_block_range((uint64_t)p, k, j).lo).lo;
     ams_mark(A, AMS_PH_TOTAL);
-    rc = ams_splitters(comm, A, *data, *n, total, k, targets, seed, cut, bnd,
-                       v ? PAS_OK : PAS_ERR_NOMEM);
+    rc = ams_splitters(comm, A, *data, *n, total, k, targets, seed, nall, cut, bnd,
+                       v && dest ? status : PAS_ERR_NOMEM);
     int over = 0;
     for (int j = 0; j < k && rc == PAS_OK; j++) {
         pas_range_t g = pas_decomp_block_range((uint64_t)p, k, j);
@@ -522,19 +605,24 @@ static int ams_levels(MPI_Comm comm, ams_t *A, int levels, uint64_t seed, uint64
         memcpy(bnd, targets, sizeof(uint64_t) * (size_t)nt);
     }
     ams_mark(A, AMS_PH_CHECK);
+    pas_status merged = PAS_OK;
     if (rc == PAS_OK)
-        rc = ams_move(comm, A, k, cut, bnd, total, data, n);
+        rc = ams_move(comm, A, k, cut, bnd, total, v + 3 * k, dest, data, n, &merged);
     int jm = pas_decomp_block_owner((uint64_t)p, k, (uint64_t)me);
     uint64_t sub_total = rc ? 0 : (jm < nt ? bnd[jm] : total) - (jm > 0 ? bnd[jm - 1] : 0);
+    free(dest);
     free(v);
-    if (rc || last)
-        return rc;
+    if (rc || last) /* rc agreed; merged not yet: pas_sort_ams's last agreement */
+        return rc ? rc : merged;
     MPI_Comm sub;
-    if (MPI_Comm_split(comm, jm, me, &sub) != MPI_SUCCESS)
+    if (ams_group_comm(comm, p, k, jm, &sub) != MPI_SUCCESS)
         return PAS_ERR_MPI;
     ams_mark(A, AMS_PH_SPLIT);
     A->depth++;
-    rc = ams_levels(sub, A, levels - 1, pas_mix64(seed + 0x51ed27ULL), sub_total, data, n);
+    int gs = (int)(pas_decomp_block_range((uint64_t)p, k, jm).hi -
+                   pas_decomp_block_range((uint64_t)p, k, jm).lo);
+    rc = ams_levels(sub, A, levels - 1, pas_mix64(seed + 0x51ed27ULL), sub_total,
+                    ams_turn(jm, gs, 0), merged, data, n);
     MPI_Comm_free(&sub);
     return rc;
 }
@@ -608,8 +696,19 @@ int pas_sort_ams(MPI_Comm comm, pas_sort_kind_t kind, const pas_sort_config_t *c
     int p, me, rc;
     MPI_Comm_size(comm, &p);
     MPI_Comm_rank(comm, &me);
-    uint64_t total = 0;
-    if (sort_total(comm, *n, &total))
+    /* the total; where every rank holds as many keys (the usual case), one
+     * MPI_Allreduce says so and the first level's sample needs no counts */
+    uint64_t total = 0, ext[2] = {*n, ~(uint64_t)*n}, top[2] = {0, 0};
+    if (pas_agree(comm, PAS_WATCHED("MPI_Allreduce", -1, 0,
+                                    MPI_Allreduce(ext, top, 2, MPI_UINT64_T, MPI_MAX, comm)) ==
+                                MPI_SUCCESS
+                            ? PAS_OK
+                            : PAS_ERR_MPI))
+        return PAS_ERR_MPI;
+    int even = top[0] == ~top[1] && top[0] <= UINT64_MAX / (uint64_t)p;
+    if (even)
+        total = top[0] * (uint64_t)p;
+    else if (sort_total(comm, *n, &total))
         return PAS_ERR_MPI;
     int levels = cfg->levels > 0 ? cfg->levels : pas_sort_ams_levels(total, p);
     if (p == 1 && levels == 0)
@@ -621,7 +720,9 @@ int pas_sort_ams(MPI_Comm comm, pas_sort_kind_t kind, const pas_sort_config_t *c
                .eps_level = pow(1.0 + eps, 1.0 / (levels > 0 ? levels : 1)) - 1.0,
                .bound = pas_sort_balance_bound(total, p, eps)};
     const char *tr = getenv("PAS_AMS_TRACE");
-    A.trace = tr && *tr == '1' && me == 0;
+    /* every rank records; rank 0 prints its own times and (PAS_AMS_TRACE=2,
+     * one more reduction) the largest of each over the ranks */
+    A.trace = tr && (*tr == '1' || *tr == '2') ? *tr - '0' : 0;
     A.mark = A.trace ? MPI_Wtime() : 0;
     int fb = 0;
     if (levels == 0 && total <= SORT_AMS_GATHER_MAX) {
@@ -643,15 +744,20 @@ int pas_sort_ams(MPI_Comm comm, pas_sort_kind_t kind, const pas_sort_config_t *c
         ams_mark(&A, AMS_PH_TOTAL);
         A.ph[0][AMS_PH_TOTAL] = 0; /* the local sort is not communication */
         if (rc == PAS_OK)
-            rc = ams_levels(comm, &A, levels, cfg->seed, total, data, n);
+            rc = ams_levels(comm, &A, levels, cfg->seed, total, even ? 0 : -1, PAS_OK, data, n);
     }
-    static const char *const phn[AMS_NPH] = {"total",  "sample",   "coarse", "fine", "check",
-                                             "prefix", "exchange", "merge",  "split"};
-    for (int l = 0; A.trace && l <= A.depth && l < 4; l++) {
-        fprintf(stderr, "ams trace: level %d:", l + 1);
-        for (int i = 0; i < AMS_NPH; i++)
-            fprintf(stderr, " %s %.1f us", phn[i], 1e6 * A.ph[l][i]);
-        fprintf(stderr, "\n");
+    static const char *const phn[AMS_NPH] = {"total",  "sample", "coarse",   "fine",  "check",
+                                             "prefix", "counts", "exchange", "merge", "split"};
+    double most[4][AMS_NPH];
+    if (A.trace == 2)
+        MPI_Reduce(A.ph, most, 4 * AMS_NPH, MPI_DOUBLE, MPI_MAX, 0, comm);
+    for (int l = 0; A.trace && me == 0 && l <= A.depth && l < 4; l++) {
+        for (int w = 0; w < A.trace; w++) {
+            fprintf(stderr, "ams trace: level %d%s:", l + 1, w ? " (max)" : "");
+            for (int i = 0; i < AMS_NPH; i++)
+                fprintf(stderr, " %s %.1f us", phn[i], 1e6 * (w ? most : A.ph)[l][i]);
+            fprintf(stderr, "\n");
+        }
     }
     /* every rank, with its status: the levels below the first agree only
      * within their group, and a failed group must not leave the others here */

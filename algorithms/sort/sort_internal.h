@@ -256,10 +256,13 @@ pas_status pas_sort_sample_gather(MPI_Comm comm, const sort_ops_t *ops, const vo
  * proportion to their shares, so most draw none when want < p), given the
  * keys of all ranks, total: one MPI_Allgather of counts, one
  * MPI_Allgatherv of keys and two agreements; the first also agrees the
- * caller's status so far (it fails with the worst of them). */
+ * caller's status so far (it fails with the worst of them).  nall: NULL, or
+ * every rank's key count, the same on every rank (then no count moves:
+ * each rank's share of the sample follows from it). */
 pas_status pas_sort_sample_gather_total(MPI_Comm comm, const sort_ops_t *ops, const void *a,
                                         size_t n, uint64_t total, uint64_t want, uint64_t seed,
-                                        pas_status status, void **sample, size_t *m);
+                                        pas_status status, const uint64_t *nall, void **sample,
+                                        size_t *m);
 
 /* local, pure: choose s = p-1 splitters from a sorted sample of m keys,
  * evenly spaced (sample[(j+1)*m/p]). */

@@ -11,30 +11,38 @@ pas_status pas_sort_sample_gather(MPI_Comm comm, const sort_ops_t *ops, const vo
         want = 1u << 24;
     if (sort_total(comm, n, &total))
         return pas_agree(comm, PAS_ERR_MPI);
-    return pas_sort_sample_gather_total(comm, ops, a, n, total, want, seed, PAS_OK, sample, m);
+    return pas_sort_sample_gather_total(comm, ops, a, n, total, want, seed, PAS_OK, NULL, sample,
+                                        m);
+}
+
+/* rank r's share of a sample of about want of total keys, n of them its
+ * own: in proportion, rounded up; where want < p, rounded at random
+ * (expected want in all), so the sample does not grow to one per rank */
+static size_t sample_share(uint64_t n, uint64_t total, uint64_t want, int p, uint64_t seed, int r)
+{
+    size_t mine = total <= want ? n : (size_t)(((unsigned __int128)want * n + total - 1) / total);
+    if (total > want && want < (uint64_t)p && n > 0) {
+        uint64_t q = (uint64_t)(((unsigned __int128)want * n) / total);
+        uint64_t rem = (uint64_t)(((unsigned __int128)want * n) % total);
+        uint64_t u = pas_mix64(seed ^ 0x9e3779b97f4a7c15ULL ^ pas_mix64((uint64_t)r + 1)) % total;
+        mine = (size_t)(q + (u < rem));
+    }
+    return mine > n ? n : mine;
 }
 
 pas_status pas_sort_sample_gather_total(MPI_Comm comm, const sort_ops_t *ops, const void *a,
                                         size_t n, uint64_t total, uint64_t want, uint64_t seed,
-                                        pas_status status, void **sample, size_t *m)
+                                        pas_status status, const uint64_t *nall, void **sample,
+                                        size_t *m)
 {
     int p, me;
     pas_status rc = PAS_OK;
     MPI_Comm_size(comm, &p);
     MPI_Comm_rank(comm, &me);
     size_t es = ops->size;
-    /* my share of the sample, in proportion to my share of the keys */
-    size_t mine = total <= want ? n : (size_t)(((unsigned __int128)want * n + total - 1) / total);
-    if (total > want && want < (uint64_t)p && n > 0) {
-        /* fewer samples than ranks: round at random (expected want in all),
-         * so the sample does not grow to one per rank */
-        uint64_t q = (uint64_t)(((unsigned __int128)want * n) / total);
-        uint64_t rem = (uint64_t)(((unsigned __int128)want * n) % total);
-        uint64_t u = pas_mix64(seed ^ 0x9e3779b97f4a7c15ULL ^ pas_mix64((uint64_t)me + 1)) % total;
-        mine = (size_t)(q + (u < rem));
-    }
-    if (mine > n)
-        mine = n;
+    size_t mine = sample_share(n, total, want, p, seed, me);
+    if (nall && nall[me] != n && status == PAS_OK) /* the counts below would not match */
+        status = PAS_ERR_INTERNAL;
     /* every share is at most want n / total + 1, so the whole sample at most
      * want + p keys (and total): allocated before the counts are known, so
      * that one agreement covers every allocation */
@@ -61,8 +69,10 @@ pas_status pas_sort_sample_gather_total(MPI_Comm comm, const sort_ops_t *ops, co
         memcpy(loc + i * es, (const char *)a + (lo + r % (hi - lo)) * es, es);
     }
     int c = (int)mine;
-    if (PAS_WATCHED("MPI_Allgather", -1, 0, MPI_Allgather(&c, 1, MPI_INT, cnt, 1, MPI_INT, comm)) !=
-        MPI_SUCCESS) {
+    for (int r = 0; nall && r < p; r++)
+        cnt[r] = (int)sample_share(nall[r], total, want, p, seed, r);
+    if (!nall && PAS_WATCHED("MPI_Allgather", -1, 0,
+                             MPI_Allgather(&c, 1, MPI_INT, cnt, 1, MPI_INT, comm)) != MPI_SUCCESS) {
         rc = PAS_ERR_MPI;
         goto agree;
     }
