@@ -317,9 +317,9 @@ static int ams_move(MPI_Comm comm, ams_t *A, int k, const uint64_t *cut, const u
     if (rc == PAS_OK && (MPI_Type_contiguous((int)es, MPI_BYTE, &t) != MPI_SUCCESS ||
                          MPI_Type_commit(&t) != MPI_SUCCESS))
         rc = PAS_ERR_MPI;
-    if ((rc = pas_agree(comm, rc ? rc : pas_watch_phase("exchange"))))
-        goto done;
-    /* where my pieces go, in group and rank order */
+    /* where my pieces go, in group and rank order, and room for their count
+     * messages: made before the agreement, since a rank that sent no counts
+     * would leave its receivers waiting for them */
     for (int j = 0; j < k && rc == PAS_OK; j++) {
         pas_range_t g = pas_decomp_block_range((uint64_t)p, k, j);
         uint64_t c = (j < k - 1 ? bnd[j] : total) - (j > 0 ? bnd[j - 1] : 0);
@@ -329,6 +329,10 @@ static int ams_move(MPI_Comm comm, ams_t *A, int k, const uint64_t *cut, const u
             rc = ams_push_piece(&M.out, &M.nout, &M.capout, (int)g.lo + (dest[d] + turn) % gs,
                                 cnt[d]);
     }
+    if (rc == PAS_OK)
+        rc = pas_grow(&M.req, &M.capreq, M.nout, sizeof *M.req);
+    if ((rc = pas_agree(comm, rc ? rc : pas_watch_phase("exchange"))))
+        goto done;
     /* counts first, then the keys, all nonblocking: a receiver learns who
      * sends it how much and posts every receive at once, so the messages
      * arrive together (one receive at a time from any source, each message
@@ -347,12 +351,18 @@ static int ams_move(MPI_Comm comm, ams_t *A, int k, const uint64_t *cut, const u
                 own_n = M.out[i].count;
             }
     }
-    for (size_t i = 0; i < M.nout && rc == PAS_OK; i++)
-        if (M.out[i].rank != me &&
-            ((rc = ams_push_req(&M)) != PAS_OK ||
-             MPI_Isend(&M.out[i].count, 1, MPI_UINT64_T, M.out[i].rank, SORT_TAG_AMS + 2, comm,
-                       &M.req[M.nreq++]) != MPI_SUCCESS))
-            rc = rc ? rc : PAS_ERR_MPI;
+    /* every count is posted, even after one failed to post: each receiver
+     * waits for all of its own */
+    for (size_t i = 0; i < M.nout; i++) {
+        if (M.out[i].rank == me)
+            continue;
+        MPI_Request *r = &M.req[M.nreq++];
+        if (MPI_Isend(&M.out[i].count, 1, MPI_UINT64_T, M.out[i].rank, SORT_TAG_AMS + 2, comm, r) !=
+            MPI_SUCCESS) {
+            *r = MPI_REQUEST_NULL;
+            rc = PAS_ERR_MPI;
+        }
+    }
     /* the counts that come, from anyone, until they and my own piece make
      * my share; then the receives in rank order (stable runs).  Up to
      * AMS_COUNTS receives are posted at once (one at a time, each waited
