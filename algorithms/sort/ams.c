@@ -368,33 +368,44 @@ static int ams_move(MPI_Comm comm, ams_t *A, int k, const uint64_t *cut, const u
      * AMS_COUNTS receives are posted at once (one at a time, each waited
      * for its own latency, 17 to 33 of them cost 110 to 260 us per level at
      * 256 to 512 simulated ranks); those left when the share is complete
-     * are cancelled: every count to me has come by then. */
+     * are cancelled: every count to me has come by then.  A rank that met
+     * a local error (out of memory, the phase) still takes every count sent
+     * to it, so that no count is left unmatched on comm (a later sort on the
+     * same communicator would take it for its own); only a failed MPI call
+     * stops it. */
     uint64_t need = expect - own_n, cin[AMS_COUNTS];
     MPI_Request creq[AMS_COUNTS];
     for (int i = 0; i < AMS_COUNTS; i++)
         creq[i] = MPI_REQUEST_NULL;
+    int broken = rc != PAS_OK; /* a count failed to post: MPI is not to be trusted */
     if (rc == PAS_OK)
         rc = pas_watch_phase("counts");
-    for (int i = 0; i < AMS_COUNTS && rc == PAS_OK && need > 0; i++)
+    for (int i = 0; i < AMS_COUNTS && !broken && need > 0; i++)
         if (MPI_Irecv(&cin[i], 1, MPI_UINT64_T, MPI_ANY_SOURCE, SORT_TAG_AMS + 2, comm, &creq[i]) !=
-            MPI_SUCCESS)
-            rc = PAS_ERR_MPI;
-    while (rc == PAS_OK && need > 0) {
+            MPI_SUCCESS) {
+            creq[i] = MPI_REQUEST_NULL;
+            broken = 1;
+        }
+    while (!broken && need > 0) {
         MPI_Status st;
         int i = MPI_UNDEFINED;
         if (PAS_WATCHED("MPI_Waitany", -1, SORT_TAG_AMS + 2,
                         MPI_Waitany(AMS_COUNTS, creq, &i, &st)) != MPI_SUCCESS ||
             i == MPI_UNDEFINED || cin[i] == 0 || cin[i] > need) {
-            rc = PAS_ERR_MPI;
+            broken = 1;
             break;
         }
         need -= cin[i];
-        rc = ams_push_piece(&M.in, &M.nin, &M.capin, st.MPI_SOURCE, cin[i]);
-        if (rc == PAS_OK && need > 0 &&
-            MPI_Irecv(&cin[i], 1, MPI_UINT64_T, MPI_ANY_SOURCE, SORT_TAG_AMS + 2, comm, &creq[i]) !=
-                MPI_SUCCESS)
-            rc = PAS_ERR_MPI;
+        if (rc == PAS_OK)
+            rc = ams_push_piece(&M.in, &M.nin, &M.capin, st.MPI_SOURCE, cin[i]);
+        if (need > 0 && MPI_Irecv(&cin[i], 1, MPI_UINT64_T, MPI_ANY_SOURCE, SORT_TAG_AMS + 2, comm,
+                                  &creq[i]) != MPI_SUCCESS) {
+            creq[i] = MPI_REQUEST_NULL;
+            broken = 1;
+        }
     }
+    if (broken)
+        rc = rc ? rc : PAS_ERR_MPI;
     for (int i = 0; i < AMS_COUNTS; i++)
         if (creq[i] != MPI_REQUEST_NULL) {
             MPI_Cancel(&creq[i]);
