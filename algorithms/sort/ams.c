@@ -640,8 +640,8 @@ static int ams_levels(MPI_Comm comm, ams_t *A, int levels, uint64_t seed, uint64
         return PAS_ERR_MPI;
     ams_mark(A, AMS_PH_SPLIT);
     A->depth++;
-    int gs = (int)(pas_decomp_block_range((uint64_t)p, k, jm).hi -
-                   pas_decomp_block_range((uint64_t)p, k, jm).lo);
+    pas_range_t gr = pas_decomp_block_range((uint64_t)p, k, jm);
+    int gs = (int)(gr.hi - gr.lo);
     rc = ams_levels(sub, A, levels - 1, pas_mix64(seed + 0x51ed27ULL), sub_total,
                     ams_turn(jm, gs, 0), merged, data, n);
     MPI_Comm_free(&sub);
