@@ -546,30 +546,66 @@ done:
     return rc;
 }
 
-/* collective over the ranks of group jm (of k block groups of comm's p
- * ranks): their communicator, in comm's rank order.  The groups are ranges
- * of ranks, so each rank builds its group locally and only its members
- * create the communicator (MPI_Comm_split gathers every rank's colour:
- * 208 us at 512 simulated ranks on the fat tree, this 20 us). */
-static int ams_group_comm(MPI_Comm comm, int p, int k, int jm, MPI_Comm *sub)
+/* The groups are ranges of ranks, so each rank builds its group locally and
+ * only its members create the communicator (MPI_Comm_split gathers every
+ * rank's colour: 208 us at 512 simulated ranks on the fat tree, this 20 us).
+ * The group is built before the level's first agreement, where a rank that
+ * fails to build it says so: failing after it, that rank would leave the
+ * rest of its group waiting in MPI_Comm_create_group. */
+#if PAS_HAVE_MPI
+typedef MPI_Group ams_group_t;
+#else
+typedef int ams_group_t; /* one rank: no group is ever made */
+#endif
+
+/* local: the group of comm's ranks in group jm of k block groups of p */
+static pas_status ams_group(MPI_Comm comm, int p, int k, int jm, ams_group_t *g)
 {
 #if PAS_HAVE_MPI
     pas_range_t gr = pas_decomp_block_range((uint64_t)p, k, jm);
     int range[1][3] = {{(int)gr.lo, (int)gr.hi - 1, 1}};
-    MPI_Group all, g;
+    MPI_Group all;
+    *g = MPI_GROUP_NULL;
+    pas_status st = pas_watch_fault("ams-group");
+    if (st)
+        return st;
     if (MPI_Comm_group(comm, &all) != MPI_SUCCESS)
-        return MPI_ERR_OTHER;
-    int rc = MPI_Group_range_incl(all, 1, range, &g);
+        return PAS_ERR_MPI;
+    int rc = MPI_Group_range_incl(all, 1, range, g);
     MPI_Group_free(&all);
-    if (rc != MPI_SUCCESS)
-        return rc;
-    rc = MPI_Comm_create_group(comm, g, SORT_TAG_AMS + 3, sub);
-    MPI_Group_free(&g);
+    return rc == MPI_SUCCESS ? PAS_OK : PAS_ERR_MPI;
+#else
+    (void)comm;
+    (void)p;
+    (void)k;
+    (void)jm;
+    *g = 0;
+    return PAS_OK;
+#endif
+}
+
+static void ams_group_free(ams_group_t *g)
+{
+#if PAS_HAVE_MPI
+    if (*g != MPI_GROUP_NULL)
+        MPI_Group_free(g);
+#else
+    (void)g;
+#endif
+}
+
+/* collective over the ranks of group jm: their communicator, in comm's rank
+ * order (g from ams_group, freed here) */
+static int ams_group_comm(MPI_Comm comm, int jm, ams_group_t *g, MPI_Comm *sub)
+{
+#if PAS_HAVE_MPI
+    (void)jm;
+    int rc = MPI_Comm_create_group(comm, *g, SORT_TAG_AMS + 3, sub);
+    MPI_Group_free(g);
     return rc;
 #else
     int me;
-    (void)p;
-    (void)k;
+    (void)g;
     MPI_Comm_rank(comm, &me);
     return MPI_Comm_split(comm, jm, me, sub);
 #endif
@@ -593,6 +629,9 @@ static int ams_levels(MPI_Comm comm, ams_t *A, int levels, uint64_t seed, uint64
      * splitters' first agreement */
     uint64_t *v = malloc(sizeof(uint64_t) * (size_t)(7 * k + gmax + (turn >= 0 ? p : 0)));
     int *dest = malloc(sizeof(int) * (size_t)gmax);
+    int jm = pas_decomp_block_owner((uint64_t)p, k, (uint64_t)me);
+    ams_group_t grp;
+    pas_status gst = last ? PAS_OK : ams_group(comm, p, k, jm, &grp);
     uint64_t *targets = v, *cut = v ? v + k : NULL, *bnd = v ? v + 2 * k : NULL;
     uint64_t *nall = v && turn >= 0 ? v + 7 * k + gmax : NULL;
     for (int r = 0; nall && r < p; r++) {
@@ -604,7 +643,9 @@ static int ams_levels(MPI_Comm comm, ams_t *A, int levels, uint64_t seed, uint64
             pas_decomp_block_range(total, p, (int)pas_decomp_block_range((uint64_t)p, k, j).lo).lo;
     ams_mark(A, AMS_PH_TOTAL);
     rc = ams_splitters(comm, A, *data, *n, total, k, targets, seed, nall, cut, bnd,
-                       v && dest ? status : PAS_ERR_NOMEM);
+                       !v || !dest ? PAS_ERR_NOMEM
+                       : gst       ? gst
+                                   : status);
     int over = 0;
     for (int j = 0; j < k && rc == PAS_OK; j++) {
         pas_range_t g = pas_decomp_block_range((uint64_t)p, k, j);
@@ -629,14 +670,16 @@ static int ams_levels(MPI_Comm comm, ams_t *A, int levels, uint64_t seed, uint64
     pas_status merged = PAS_OK;
     if (rc == PAS_OK)
         rc = ams_move(comm, A, k, cut, bnd, total, v + 3 * k, dest, data, n, &merged);
-    int jm = pas_decomp_block_owner((uint64_t)p, k, (uint64_t)me);
     uint64_t sub_total = rc ? 0 : (jm < nt ? bnd[jm] : total) - (jm > 0 ? bnd[jm - 1] : 0);
     free(dest);
     free(v);
-    if (rc || last) /* rc agreed; merged not yet: pas_sort_ams's last agreement */
+    if (rc || last) { /* rc agreed; merged not yet: pas_sort_ams's last agreement */
+        if (!last)
+            ams_group_free(&grp);
         return rc ? rc : merged;
+    }
     MPI_Comm sub;
-    if (ams_group_comm(comm, p, k, jm, &sub) != MPI_SUCCESS)
+    if (ams_group_comm(comm, jm, &grp, &sub) != MPI_SUCCESS)
         return PAS_ERR_MPI;
     ams_mark(A, AMS_PH_SPLIT);
     A->depth++;
