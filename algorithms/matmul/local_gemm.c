@@ -145,8 +145,14 @@ static void pas_matmul_advise_huge(void *p, size_t bytes)
  * panel by panel, and a fresh buffer each call is fresh pages each call
  * (page faults, zeroing, and, for the huge pages asked for, compaction).
  * One buffer is kept (a 64-byte header holds its size); callers at once
- * each take their own.  Up to PAS_MATMUL_KEEP bytes stay allocated. */
+ * each take their own.  Up to PAS_MATMUL_KEEP bytes stay allocated; none
+ * in the simulated build (make smpi), where each of thousands of simulated
+ * ranks in one process would keep its own (privatized globals). */
+#ifdef PAS_SMPI_COMPAT_H
+#define PAS_MATMUL_KEEP ((size_t)0)
+#else
 #define PAS_MATMUL_KEEP ((size_t)256 << 20)
+#endif
 static void *kept_buffer;
 
 static void *buffer_take(size_t bytes)
