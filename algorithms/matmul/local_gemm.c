@@ -141,6 +141,46 @@ static void pas_matmul_advise_huge(void *p, size_t bytes)
 #endif
 }
 
+/* The packing buffers of one multiply, kept for the next: SUMMA multiplies
+ * panel by panel, and a fresh buffer each call is fresh pages each call
+ * (page faults, zeroing, and, for the huge pages asked for, compaction).
+ * One buffer is kept (a 64-byte header holds its size); callers at once
+ * each take their own.  Up to PAS_MATMUL_KEEP bytes stay allocated; none
+ * in the simulated build (make smpi), where each of thousands of simulated
+ * ranks in one process would keep its own (privatized globals). */
+#ifdef PAS_SMPI_COMPAT_H
+#define PAS_MATMUL_KEEP ((size_t)0)
+#else
+#define PAS_MATMUL_KEEP ((size_t)256 << 20)
+#endif
+static void *kept_buffer;
+
+static void *buffer_take(size_t bytes)
+{
+    char *p = __atomic_exchange_n(&kept_buffer, NULL, __ATOMIC_ACQ_REL);
+    if (p && *(size_t *)p >= bytes)
+        return p + 64;
+    free(p);
+    size_t total = (bytes + 64 + 63) / 64 * 64;
+    if (!(p = aligned_alloc(64, total)))
+        return NULL;
+    *(size_t *)p = total - 64;
+    pas_matmul_advise_huge(p + 64, total - 64);
+    return p + 64;
+}
+
+static void buffer_give(void *buf)
+{
+    if (!buf)
+        return;
+    char *p = (char *)buf - 64;
+    if (*(size_t *)p > PAS_MATMUL_KEEP) {
+        free(p);
+        return;
+    }
+    free(__atomic_exchange_n(&kept_buffer, p, __ATOMIC_ACQ_REL));
+}
+
 /* A thread's slot: the A block it published (high 32 bits) and the next run
  * of panels to hand out (low 32 bits); SLOT_PACKING in the low bits while it
  * packs the block, SLOT_CLAIMING while it tries to claim one. */

@@ -247,31 +247,25 @@ static pas_status FN(gemm)(int ta, int tb, size_t m, size_t n, size_t k, T alpha
     size_t kcap = multiply ? (k < KC ? k : KC) : 0;
     size_t ncap = FN(round_up)(n < NC ? n : NC, NR);
     size_t mcap = FN(round_up)(m < MC ? m : MC, MR);
+    /* one buffer (kept from the last call when large enough): the B block,
+     * each thread's A block, and each thread's slot (its published A block
+     * and next run, a cache line each) */
     T *pb = NULL, *pa = NULL;
-    if (multiply) {
-        pb = aligned_alloc(64, FN(round_up)(kcap * ncap * sizeof(T), 64));
-        pa = aligned_alloc(64, FN(round_up)(kcap * mcap * sizeof(T), 64) * (size_t)nt);
-        if (!pa || !pb) {
-            free(pa);
-            free(pb);
-            return PAS_ERR_NOMEM;
-        }
-        pas_matmul_advise_huge(pb, kcap * ncap * sizeof(T));
-    }
-    size_t astride = FN(round_up)(kcap * mcap * sizeof(T), 64) / sizeof(T);
-    size_t next_b = 0, next_ic = 0; /* work counters the team claims from */
-    /* each thread's published A block and next run, a cache line each */
     uint64_t *slot = NULL;
+    void *buf = NULL;
+    size_t bbytes = FN(round_up)(kcap * ncap * sizeof(T), 64);
+    size_t abytes = FN(round_up)(kcap * mcap * sizeof(T), 64);
     if (multiply) {
-        slot = aligned_alloc(64, (size_t)nt * 64);
-        if (!slot) {
-            free(pa);
-            free(pb);
+        if (!(buf = buffer_take(bbytes + (abytes + 64) * (size_t)nt)))
             return PAS_ERR_NOMEM;
-        }
+        pb = buf;
+        pa = (T *)((char *)buf + bbytes);
+        slot = (uint64_t *)((char *)pa + abytes * (size_t)nt);
         for (int t = 0; t < nt; t++)
             slot[(size_t)t * 8] = SLOT_NONE;
     }
+    size_t astride = abytes / sizeof(T);
+    size_t next_b = 0, next_ic = 0; /* work counters the team claims from */
 #pragma omp parallel num_threads(nt) if (nt > 1)
     {
         int tid = 0, team = 1; /* the team granted may be smaller than nt
@@ -378,9 +372,7 @@ static pas_status FN(gemm)(int ta, int tb, size_t m, size_t n, size_t k, T alpha
             }
         }
     }
-    free(slot);
-    free(pa);
-    free(pb);
+    buffer_give(buf);
     return PAS_OK;
 }
 

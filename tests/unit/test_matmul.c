@@ -192,6 +192,40 @@ Test(matmul_gemm, every_team_size_shares_blocks_and_applies_beta_once)
     }
 }
 
+/* The packing buffer kept between calls: callers at once (each with nt = 1
+ * inside a parallel region) of growing and shrinking sizes, so that buffers
+ * too small are dropped and others handed from thread to thread. */
+Test(matmul_gemm, concurrent_callers_each_get_their_own_packing_buffer)
+{
+    enum { T = 4, ROUNDS = 6 };
+    double worst[T] = {0};
+    int status[T] = {0};
+#pragma omp parallel num_threads(T)
+    {
+        int t = omp_get_thread_num();
+        for (int r = 0; r < ROUNDS; r++) {
+            size_t m = 40 + (size_t)((t + r) % 3) * 150, n = 30 + (size_t)t * 7, k = 520 - 90 * r;
+            double *a = malloc(sizeof(double) * m * k), *b = malloc(sizeof(double) * k * n);
+            double *c = malloc(sizeof(double) * m * n), *w = malloc(sizeof(double) * m * n);
+            for (size_t i = 0; i < m * k; i++)
+                a[i] = val(10 + (uint64_t)t, i, (size_t)r);
+            for (size_t i = 0; i < k * n; i++)
+                b[i] = val(20 + (uint64_t)t, i, (size_t)r);
+            naive(0, 0, m, n, k, 1, a, m, b, k, 0, w, m);
+            for (int rep = 0; rep < 20; rep++) { /* the calls of the threads overlap */
+                status[t] |= (int)pas_matmul_dgemm(0, 0, m, n, k, 1, a, m, b, k, 0, c, m);
+                for (size_t i = 0; i < m * n; i++)
+                    worst[t] = fabs(c[i] - w[i]) > worst[t] ? fabs(c[i] - w[i]) : worst[t];
+            }
+            free(a), free(b), free(c), free(w);
+        }
+    }
+    for (int t = 0; t < T; t++) {
+        cr_assert_eq(status[t], PAS_OK, "thread %d: status %d", t, status[t]);
+        cr_assert(worst[t] <= 1e-12 * 521, "thread %d: error %g", t, worst[t]);
+    }
+}
+
 Test(matmul_gemm, float_matches_the_triple_loop)
 {
     for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++)

@@ -36,8 +36,9 @@ int main(int argc, char **argv)
         return 2;
     }
     size_t nn = (size_t)n * n;
-    double *a = malloc(nn * sizeof(double)), *b = malloc(nn * sizeof(double)),
-           *c = malloc(nn * sizeof(double));
+    size_t bytes = (nn * sizeof(double) + 63) / 64 * 64; /* on cache lines, as pas-matmul's */
+    double *a = aligned_alloc(64, bytes), *b = aligned_alloc(64, bytes),
+           *c = aligned_alloc(64, bytes);
     if (!a || !b || !c) {
         fprintf(stderr, "blas_dgemm: cannot allocate 3 x %d^2 doubles\n", n);
         return 1;

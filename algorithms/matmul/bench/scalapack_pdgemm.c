@@ -54,8 +54,9 @@ int main(int argc, char **argv)
     int lld = lm > 1 ? lm : 1, desc[9];
     descinit_(desc, &n, &n, &nb, &nb, &zero, &zero, &ctx, &lld, &info);
     size_t cnt = (size_t)lld * (ln > 0 ? ln : 1);
-    double *a = malloc(cnt * sizeof(double)), *b = malloc(cnt * sizeof(double)),
-           *c = malloc(cnt * sizeof(double));
+    size_t bytes = (cnt * sizeof(double) + 64) / 64 * 64; /* on cache lines, as pas-matmul's */
+    double *a = aligned_alloc(64, bytes), *b = aligned_alloc(64, bytes),
+           *c = aligned_alloc(64, bytes);
     for (size_t i = 0; i < cnt; i++) {
         a[i] = (double)((i * 7919 + (size_t)me) % 1000) / 1000 - 0.5;
         b[i] = (double)((i * 104729 + (size_t)me) % 1000) / 1000 - 0.5;
