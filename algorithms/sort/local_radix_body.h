@@ -45,27 +45,64 @@
 #define RX_WMAX (1u << RX_WBITS)
 
 #if KEYBITS == 64 && defined(__x86_64__) && defined(__GNUC__)
-/* The sorted a[0..n), n <= 16 u64 keys, into d (d may be a): each key's rank
- * is the number of keys below it plus the equal keys before it, two masked
- * compares of the 16 keys held in two registers. */
-__attribute__((target("avx512f,popcnt"))) static void rx_leaf16_avx512_(const uint64_t *a, size_t n,
-                                                                        uint64_t *d)
+/* one layer of a bitonic network on the 8 keys of v: each lane meets the
+ * lane j away (j = 1, 2, 4: the index vector ix) and keeps the larger where
+ * mask mk has a bit, else the smaller */
+#define RX_CX(v, ix, mk)                                                                           \
+    do {                                                                                           \
+        __m512i p_ = _mm512_permutexvar_epi64(ix, v);                                              \
+        v = _mm512_mask_blend_epi64(mk, _mm512_min_epu64(v, p_), _mm512_max_epu64(v, p_));         \
+    } while (0)
+
+/* The sorted a[0..n), n <= 16 u64 keys, into d (d may be a): a bitonic
+ * sorting network in one or two registers (missing keys are the largest
+ * key), no branch on the keys. */
+__attribute__((target("avx512f"))) static void rx_leaf16_avx512_(const uint64_t *a, size_t n,
+                                                                 uint64_t *d)
 {
-    __mmask8 m0 = (__mmask8)(n >= 8 ? 0xff : (1u << n) - 1);
-    __mmask8 m1 = (__mmask8)(n > 8 ? (1u << (n - 8)) - 1 : 0);
-    __m512i v0 = _mm512_maskz_loadu_epi64(m0, a), v1 = _mm512_maskz_loadu_epi64(m1, a + 8);
-    uint64_t x[16];
-    _mm512_storeu_si512((void *)x, v0);
-    _mm512_storeu_si512((void *)(x + 8), v1);
-    for (unsigned i = 0; i < n; i++) {
-        __m512i b = _mm512_set1_epi64((long long)x[i]);
-        unsigned lt = _mm512_mask_cmplt_epu64_mask(m0, v0, b) |
-                      (unsigned)_mm512_mask_cmplt_epu64_mask(m1, v1, b) << 8;
-        unsigned eq = _mm512_mask_cmpeq_epu64_mask(m0, v0, b) |
-                      (unsigned)_mm512_mask_cmpeq_epu64_mask(m1, v1, b) << 8;
-        d[__builtin_popcount(lt) + __builtin_popcount(eq & ((1u << i) - 1))] = x[i];
+    const __m512i top = _mm512_set1_epi64(-1);
+    const __m512i x1 = _mm512_set_epi64(6, 7, 4, 5, 2, 3, 0, 1);
+    const __m512i x2 = _mm512_set_epi64(5, 4, 7, 6, 1, 0, 3, 2);
+    const __m512i x4 = _mm512_set_epi64(3, 2, 1, 0, 7, 6, 5, 4);
+    if (n <= 8) {
+        __mmask8 m = (__mmask8)((1u << n) - 1);
+        __m512i v = _mm512_mask_loadu_epi64(top, m, a);
+        RX_CX(v, x1, 0x66);
+        RX_CX(v, x2, 0x3c);
+        RX_CX(v, x1, 0x5a);
+        RX_CX(v, x4, 0xf0);
+        RX_CX(v, x2, 0xcc);
+        RX_CX(v, x1, 0xaa);
+        _mm512_mask_storeu_epi64(d, m, v);
+        return;
     }
+    __mmask8 m1 = (__mmask8)((1u << (n - 8)) - 1);
+    __m512i v0 = _mm512_loadu_si512((const void *)a), v1 = _mm512_mask_loadu_epi64(top, m1, a + 8);
+    /* each half sorted, the first up, the second down: a bitonic sequence */
+    RX_CX(v0, x1, 0x66);
+    RX_CX(v1, x1, 0x66);
+    RX_CX(v0, x2, 0x3c);
+    RX_CX(v1, x2, 0x3c);
+    RX_CX(v0, x1, 0x5a);
+    RX_CX(v1, x1, 0x5a);
+    RX_CX(v0, x4, 0xf0);
+    RX_CX(v1, x4, 0x0f);
+    RX_CX(v0, x2, 0xcc);
+    RX_CX(v1, x2, 0x33);
+    RX_CX(v0, x1, 0xaa);
+    RX_CX(v1, x1, 0x55);
+    /* the merge */
+    __m512i lo = _mm512_min_epu64(v0, v1), hi = _mm512_max_epu64(v0, v1);
+    RX_CX(lo, x4, 0xf0);
+    RX_CX(hi, x4, 0xf0);
+    RX_CX(lo, x2, 0xcc);
+    RX_CX(hi, x2, 0xcc);
+    RX_CX(lo, x1, 0xaa);
+    RX_CX(hi, x1, 0xaa);
+    _mm512_storeu_si512((void *)d, lo);
+    _mm512_mask_storeu_epi64(d + 8, m1, hi);
 }
+#undef RX_CX
 #define RX_HAVE_AVX512 1
 #endif
 
@@ -140,11 +177,15 @@ static inline int RX(rx_bits_)(size_t n)
     return b;
 }
 
-/* digit bits for the hot level: about 6 keys per bucket, 3 to 12 bits */
+/* digit bits for the hot level: RX_LEAF / 2 to RX_LEAF keys per bucket,
+ * 3 to 12 bits */
+#ifndef RX_LEAF
+#define RX_LEAF 8
+#endif
 static inline int RX(rx_hbits_)(size_t n)
 {
     int b = 3;
-    while (b < RX_WBITS && ((size_t)6 << b) < n)
+    while (b < RX_WBITS && ((size_t)RX_LEAF << b) < n)
         b++;
     return b;
 }
@@ -673,6 +714,7 @@ void RX(pas_sort_radix_)(T *a, T *tmp, size_t n)
 #undef RX_SMALL
 #undef RX_WC_BYTES
 #undef RX_HOT
+#undef RX_LEAF
 #undef RX_WBITS
 #undef RX_WMAX
 #undef RX_HAVE_AVX512
