@@ -103,6 +103,58 @@ __attribute__((target("avx512f"))) static void rx_leaf16_avx512_(const uint64_t 
     _mm512_mask_storeu_epi64(d + 8, m1, hi);
 }
 #undef RX_CX
+
+/* Inputs of at most 8 distinct keys: if a[0..n) holds no more than 8
+ * distinct keys, writes the sorted result into a and returns 1, else
+ * returns 0, having stopped at the first block of 8 keys that brings a
+ * ninth (at once on random-like inputs).  Each block of 8 keys is compared
+ * with each known key (a compare, a popcount); no scatter, no scratch. */
+__attribute__((target("avx512f,popcnt"))) static int rx_few8_avx512_(uint64_t *a, size_t n)
+{
+    uint64_t val[8];
+    size_t cnt[8] = {0};
+    __m512i vv[8];
+    int k = 0;
+    size_t i = 0;
+    for (; i < n; i += 8) {
+        size_t e = n - i < 8 ? n - i : 8;
+        __mmask8 valid = (__mmask8)(e == 8 ? 0xff : (1u << e) - 1), seen = 0;
+        __m512i x = _mm512_maskz_loadu_epi64(valid, a + i);
+        for (int j = 0; j < k; j++) {
+            __mmask8 q = _mm512_mask_cmpeq_epu64_mask(valid, x, vv[j]);
+            cnt[j] += (size_t)__builtin_popcount(q);
+            seen |= q;
+        }
+        for (unsigned rest = valid & ~seen; rest; rest &= rest - 1) { /* keys not met yet */
+            uint64_t y = a[i + (unsigned)__builtin_ctz(rest)];
+            int j = 0;
+            while (j < k && val[j] != y)
+                j++;
+            if (j == k) {
+                if (k == 8)
+                    return 0;
+                val[k] = y;
+                vv[k] = _mm512_set1_epi64((long long)y);
+                k++;
+            }
+            cnt[j]++;
+        }
+    }
+    for (int p = 1; p < k; p++) /* the values in order, their counts along */
+        for (int q = p; q > 0 && val[q] < val[q - 1]; q--) {
+            uint64_t tv = val[q];
+            size_t tc = cnt[q];
+            val[q] = val[q - 1];
+            cnt[q] = cnt[q - 1];
+            val[q - 1] = tv;
+            cnt[q - 1] = tc;
+        }
+    size_t o = 0;
+    for (int j = 0; j < k; j++)
+        for (size_t c = 0; c < cnt[j]; c++)
+            a[o++] = val[j];
+    return 1;
+}
 #define RX_HAVE_AVX512 1
 #endif
 
@@ -693,6 +745,10 @@ void RX(pas_sort_radix_)(T *a, T *tmp, size_t n)
 {
     if (RX(pas_sort_presorted_)(a, n))
         return;
+#if defined(RX_HAVE_AVX512)
+    if (n >= 1024 && __builtin_cpu_supports("avx512f") && rx_few8_avx512_(a, n))
+        return;
+#endif
     int threads = SORT_THREADS();
     if (threads < 1 || n < (1u << 16))
         threads = 1;
