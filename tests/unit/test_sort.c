@@ -164,6 +164,28 @@ Test(sort_local, radix_leaf_sizes)
             }
 }
 
+/* Inputs of 1 to 10 distinct keys (the at-most-8 counting path and its way
+ * out at a ninth key), the ninth key appearing first late in the input,
+ * with 0 and UINT64_MAX among the keys; n not a multiple of 8. */
+Test(sort_local, radix_few_distinct)
+{
+    size_t n = 5003;
+    uint64_t *a = malloc(n * 8), *b = malloc(n * 8), *t = malloc(n * 8);
+    for (int k = 1; k <= 10; k++) {
+        for (size_t i = 0; i < n; i++) {
+            uint64_t r =
+                pas_mix64(i + 100 * (uint64_t)k) % (uint64_t)(i < n - 9 ? (k > 8 ? 8 : k) : k);
+            a[i] = b[i] = r == 0 ? UINT64_MAX : r == 1 ? 0 : pas_mix64(r);
+        }
+        pas_sort_radix_u64(a, t, n);
+        qsort(b, n, 8, cmp_u64);
+        cr_assert(memcmp(a, b, n * 8) == 0, "radix few distinct: k=%d", k);
+    }
+    free(a);
+    free(b);
+    free(t);
+}
+
 /* The radix sort's large-range path (the scatter through line buffers, at
  * least 32 MiB) and its parallel first level, for both kinds, on inputs the
  * digit choice must get right: random, a few distinct values, keys that
