@@ -415,7 +415,10 @@ static int RX(rx_few_)(const T *a, T *dst, size_t n, int s, unsigned m, const si
 
 /* Sequential sort of a[0..n) by narrow digits (8 bits at most), the buffers
  * ping-ponging; the result ends in o (scratch of n) when to_o, else in a. */
-static void RX(rx_rec_)(T *a, T *o, size_t n, int to_o, const RX(rx_ctx_) * cx)
+static void RX(rx_buckets_)(T *a, T *o, const size_t *cnt, const size_t *start, unsigned m,
+                            int next, int to_o, RX(rx_ctx_) * cx, int narrow);
+
+static void RX(rx_rec_)(T *a, T *o, size_t n, int to_o, RX(rx_ctx_) * cx)
 {
     if (n <= RX_SMALL) {
         RX(rx_leaf_)(a, n, to_o ? o : a, cx);
@@ -446,19 +449,7 @@ static void RX(rx_rec_)(T *a, T *o, size_t n, int to_o, const RX(rx_ctx_) * cx)
     RX(rx_scatter_)(a, n, o, s, m, off, NULL, NULL);
     /* below the digit: bits s-1 .. ; at s = 0 (or 64 for pairs' k with the
      * v word left) the buckets hold equal keys or continue in the next word */
-    int next = s - 1;
-    for (unsigned d = 0; d <= m; d++) {
-        size_t c = cnt[d];
-        if (c == 0)
-            continue;
-        T *bo = o + start[d], *ba = a + start[d];
-        if (next < 0 || c == 1) {
-            if (!to_o)
-                memcpy(ba, bo, c * sizeof(T));
-        } else {
-            RX(rx_rec_)(bo, ba, c, !to_o, cx);
-        }
-    }
+    RX(rx_buckets_)(a, o, cnt, start, m, s - 1, to_o, cx, 1);
 }
 
 /* Sorts a[0..n) (RX_SMALL < n <= RX_HOT) into dst (dst may be a) through the
@@ -522,9 +513,10 @@ static void RX(rx_seq_)(T *a, T *o, size_t n, int to_o, RX(rx_ctx_) * cx)
 }
 
 /* the buckets of a level (cnt, start) lie in o; sorts each into its place,
- * in a when to_o is 0, else in o; next: the top bit below the digit */
+ * in a when to_o is 0, else in o; next: the top bit below the digit;
+ * narrow: by narrow digits alone (the hot buffer is in use) */
 static void RX(rx_buckets_)(T *a, T *o, const size_t *cnt, const size_t *start, unsigned m,
-                            int next, int to_o, RX(rx_ctx_) * cx)
+                            int next, int to_o, RX(rx_ctx_) * cx, int narrow)
 {
     for (unsigned d = 0; d <= m; d++) {
         size_t c = cnt[d];
@@ -534,6 +526,8 @@ static void RX(rx_buckets_)(T *a, T *o, const size_t *cnt, const size_t *start, 
         if (next < 0 || c == 1) {
             if (!to_o)
                 memcpy(ba, bo, c * sizeof(T));
+        } else if (narrow) {
+            RX(rx_rec_)(bo, ba, c, !to_o, cx);
         } else {
             RX(rx_seq_)(bo, ba, c, !to_o, cx);
         }
@@ -580,7 +574,7 @@ static void RX(rx_wide_)(T *a, T *o, size_t n, int to_o, RX(rx_ctx_) * cx)
     int wc = n * sizeof(T) >= RX_WC_BYTES;
     RX(rx_scatter_)(a, n, o, s, m, off, wc ? cx->wc : NULL, cx->fill);
     free(off);
-    RX(rx_buckets_)(a, o, cnt, start, m, s - 1, to_o, cx);
+    RX(rx_buckets_)(a, o, cnt, start, m, s - 1, to_o, cx, 0);
     free(cnt);
 }
 
