@@ -4,35 +4,250 @@
  *
  * Each level reads its range for the OR of every key XOR the first (which
  * bits vary; a vectorised loop), then for the histogram of the digit below
- * the highest varying bit, then scatters the range into the other buffer; the buckets recurse with
- * the buffers swapped.  The digit is the 8 (fewer for small ranges) bits
- * below the highest bit that varies inside the range, so bits on which every
- * key agrees cost nothing (small keys, skewed inputs), and a range of equal
- * keys stops at once.  Three levels sort 1e8 uniform keys: one from memory,
- * one in the last-level cache, one in L1, then insertion sorts of a few keys.
+ * the highest varying bit, then scatters the range; the buckets recurse.
+ * Bits on which every key of a range agrees cost nothing (small keys, skewed
+ * inputs), and a range of equal keys stops at once.
+ *
+ * Ranges of more than RX_HOT keys (in memory or the last-level cache) take a
+ * wide digit, up to 12 bits, so that their buckets come out at most about
+ * RX_HOT / 2 keys: a bucket then fits the L2 cache with room to spare.  Large
+ * scatters write through a cache line of buffer per digit with streaming
+ * stores (software write-combining).  A range of at most RX_HOT keys sorts
+ * through the thread's hot buffer (RX_HOT keys, reused, so it stays in the
+ * L2): one scatter from the range into the hot buffer by a digit of about
+ * 6 keys per bucket, then each bucket is sorted from the hot buffer into its
+ * final place (a rank sort in registers on AVX-512, else insertion), so the
+ * final array is written once, in order, and no level writes into a cold
+ * buffer at random places.  1e8 uniform u64 keys: one scatter from memory
+ * (12 bits), one into the hot buffer (12 bits), leaves of about 6 keys.
  * The order is the full order of T ((k, v) pairs by k, then v), so equal
  * elements are identical and stability does not arise.
  *
  * Before sorting, a sorted input returns at once and a non-increasing one
- * is reversed (two scans that stop at the first key out of order).  Large
+ * is reversed (two scans that stop at the first block out of order).  Large
  * inputs split the first level over the threads (a histogram per thread);
  * its buckets then sort in parallel, a large bucket with all threads. */
 
 #define RX(name) SORT_T(name)
 
-/* ranges up to this size are insertion-sorted */
+/* ranges up to this size are leaves (rank sort or insertion sort) */
 #define RX_SMALL 32
-/* scatters of at least this many bytes (beyond a cache: streaming stores would
- * push what the next level reads out of it) write through line buffers */
+/* scatters of at least this many bytes write through line buffers */
 #ifndef RX_WC_BYTES
-#define RX_WC_BYTES (32u << 20)
+#define RX_WC_BYTES (4u << 20)
 #endif
+/* ranges of at most this many keys sort through the hot buffer */
+#ifndef RX_HOT
+#define RX_HOT (1u << 15)
+#endif
+/* the widest digit */
+#define RX_WBITS 12
+#define RX_WMAX (1u << RX_WBITS)
+
+#if KEYBITS == 64 && defined(__x86_64__) && defined(__GNUC__)
+/* one layer of a bitonic network on the 8 keys of v: each lane meets the
+ * lane j away (j = 1, 2, 4: the index vector ix) and keeps the larger where
+ * mask mk has a bit, else the smaller */
+#define RX_CX(v, ix, mk)                                                                           \
+    do {                                                                                           \
+        __m512i p_ = _mm512_permutexvar_epi64(ix, v);                                              \
+        v = _mm512_mask_blend_epi64(mk, _mm512_min_epu64(v, p_), _mm512_max_epu64(v, p_));         \
+    } while (0)
+
+/* The sorted a[0..n), n <= 16 u64 keys, into d (d may be a): a bitonic
+ * sorting network in one or two registers (missing keys are the largest
+ * key), no branch on the keys. */
+__attribute__((target("avx512f"))) static void rx_leaf16_avx512_(const uint64_t *a, size_t n,
+                                                                 uint64_t *d)
+{
+    const __m512i top = _mm512_set1_epi64(-1);
+    const __m512i x1 = _mm512_set_epi64(6, 7, 4, 5, 2, 3, 0, 1);
+    const __m512i x2 = _mm512_set_epi64(5, 4, 7, 6, 1, 0, 3, 2);
+    const __m512i x4 = _mm512_set_epi64(3, 2, 1, 0, 7, 6, 5, 4);
+    if (n <= 8) {
+        __mmask8 m = (__mmask8)((1u << n) - 1);
+        __m512i v = _mm512_mask_loadu_epi64(top, m, a);
+        RX_CX(v, x1, 0x66);
+        RX_CX(v, x2, 0x3c);
+        RX_CX(v, x1, 0x5a);
+        RX_CX(v, x4, 0xf0);
+        RX_CX(v, x2, 0xcc);
+        RX_CX(v, x1, 0xaa);
+        _mm512_mask_storeu_epi64(d, m, v);
+        return;
+    }
+    __mmask8 m1 = (__mmask8)((1u << (n - 8)) - 1);
+    __m512i v0 = _mm512_loadu_si512((const void *)a), v1 = _mm512_mask_loadu_epi64(top, m1, a + 8);
+    /* each half sorted, the first up, the second down: a bitonic sequence */
+    RX_CX(v0, x1, 0x66);
+    RX_CX(v1, x1, 0x66);
+    RX_CX(v0, x2, 0x3c);
+    RX_CX(v1, x2, 0x3c);
+    RX_CX(v0, x1, 0x5a);
+    RX_CX(v1, x1, 0x5a);
+    RX_CX(v0, x4, 0xf0);
+    RX_CX(v1, x4, 0x0f);
+    RX_CX(v0, x2, 0xcc);
+    RX_CX(v1, x2, 0x33);
+    RX_CX(v0, x1, 0xaa);
+    RX_CX(v1, x1, 0x55);
+    /* the merge */
+    __m512i lo = _mm512_min_epu64(v0, v1), hi = _mm512_max_epu64(v0, v1);
+    RX_CX(lo, x4, 0xf0);
+    RX_CX(hi, x4, 0xf0);
+    RX_CX(lo, x2, 0xcc);
+    RX_CX(hi, x2, 0xcc);
+    RX_CX(lo, x1, 0xaa);
+    RX_CX(hi, x1, 0xaa);
+    _mm512_storeu_si512((void *)d, lo);
+    _mm512_mask_storeu_epi64(d + 8, m1, hi);
+}
+#undef RX_CX
+
+/* Inputs of at most 8 distinct keys: if a[0..n) holds no more than 8
+ * distinct keys, writes the sorted result into a and returns 1, else
+ * returns 0, having stopped at the first block of 8 keys that brings a
+ * ninth (at once on random-like inputs).  Each block of 8 keys is compared
+ * with each known key (a compare, a popcount); no scatter, no scratch. */
+__attribute__((target("avx512f,popcnt"))) static int rx_few8_avx512_(uint64_t *a, size_t n)
+{
+    uint64_t val[8];
+    size_t cnt[8] = {0};
+    __m512i vv[8];
+    int k = 0;
+    size_t i = 0;
+    for (; i < n; i += 8) {
+        size_t e = n - i < 8 ? n - i : 8;
+        __mmask8 valid = (__mmask8)(e == 8 ? 0xff : (1u << e) - 1), seen = 0;
+        __m512i x = _mm512_maskz_loadu_epi64(valid, a + i);
+        for (int j = 0; j < k; j++) {
+            __mmask8 q = _mm512_mask_cmpeq_epu64_mask(valid, x, vv[j]);
+            cnt[j] += (size_t)__builtin_popcount(q);
+            seen |= q;
+        }
+        for (unsigned rest = valid & ~seen; rest; rest &= rest - 1) { /* keys not met yet */
+            uint64_t y = a[i + (unsigned)__builtin_ctz(rest)];
+            int j = 0;
+            while (j < k && val[j] != y)
+                j++;
+            if (j == k) {
+                if (k == 8)
+                    return 0;
+                val[k] = y;
+                vv[k] = _mm512_set1_epi64((long long)y);
+                k++;
+            }
+            cnt[j]++;
+        }
+    }
+    for (int p = 1; p < k; p++) /* the values in order, their counts along */
+        for (int q = p; q > 0 && val[q] < val[q - 1]; q--) {
+            uint64_t tv = val[q];
+            size_t tc = cnt[q];
+            val[q] = val[q - 1];
+            cnt[q] = cnt[q - 1];
+            val[q - 1] = tv;
+            cnt[q - 1] = tc;
+        }
+    size_t o = 0;
+    for (int j = 0; j < k; j++)
+        for (size_t c = 0; c < cnt[j]; c++)
+            a[o++] = val[j];
+    return 1;
+}
+#define RX_HAVE_AVX512 1
+#endif
+
+/* Per-thread state: the hot buffer and the tables of the wide levels (NULL
+ * when allocation failed or the range is small: the narrow levels alone). */
+typedef struct {
+    T *hot;                     /* RX_HOT elements */
+    T *rep;                     /* RX_WMAX: one key per digit (rx_few_) */
+    unsigned char *have, *fill; /* RX_WMAX each */
+    uint32_t *tab;              /* 4 * RX_WMAX: histograms */
+    uint32_t *hoff;             /* RX_WMAX + 1: the hot level's bucket starts */
+    void *wc;                   /* RX_WMAX cache lines (the write-combining buffers), or NULL */
+    int avx512;
+} RX(rx_ctx_);
+
+static void RX(rx_ctx_free_)(RX(rx_ctx_) * cx)
+{
+    free(cx->hot);
+    free(cx->rep);
+    free(cx->have);
+    free(cx->tab);
+    free(cx->wc);
+    memset(cx, 0, sizeof *cx);
+}
+
+/* the state for sorting ranges of up to n keys (0: no buffers) */
+static void RX(rx_ctx_init_)(RX(rx_ctx_) * cx, size_t n)
+{
+    memset(cx, 0, sizeof *cx);
+#ifdef RX_HAVE_AVX512
+    cx->avx512 = __builtin_cpu_supports("avx512f");
+#endif
+    if (n <= RX_SMALL * 8)
+        return;
+    size_t h = n < RX_HOT ? n : RX_HOT;
+    cx->hot = malloc(h * sizeof(T));
+    cx->rep = malloc(RX_WMAX * sizeof(T));
+    cx->have = malloc(2 * RX_WMAX);
+    cx->tab = malloc((5 * RX_WMAX + 1) * sizeof(uint32_t));
+    if (n * sizeof(T) >= RX_WC_BYTES)
+        cx->wc = aligned_alloc(64, (size_t)64 * RX_WMAX);
+    if (!cx->hot || !cx->rep || !cx->have || !cx->tab) {
+        int a = cx->avx512;
+        RX(rx_ctx_free_)(cx);
+        cx->avx512 = a;
+        return;
+    }
+    cx->fill = cx->have + RX_WMAX;
+    cx->hoff = cx->tab + 4 * RX_WMAX;
+}
+
+/* The sorted a[0..n) (n <= RX_SMALL) into d; d may be a. */
+static inline void RX(rx_leaf_)(T *a, size_t n, T *d, const RX(rx_ctx_) * cx)
+{
+#if defined(RX_HAVE_AVX512)
+    if (n <= 16 && cx->avx512) {
+        rx_leaf16_avx512_(a, n, d);
+        return;
+    }
+#endif
+    SORT_T(sort_insertion_)(a, n);
+    if (d != a)
+        memcpy(d, a, n * sizeof(T));
+}
 
 /* digit bits for a range of n keys: about 8 keys per bucket, 3 to 8 bits */
 static inline int RX(rx_bits_)(size_t n)
 {
     int b = 3;
     while (b < 8 && ((size_t)1 << (b + 3)) < n)
+        b++;
+    return b;
+}
+
+/* digit bits for the hot level: RX_LEAF / 2 to RX_LEAF keys per bucket,
+ * 3 to 12 bits */
+#ifndef RX_LEAF
+#define RX_LEAF 8
+#endif
+static inline int RX(rx_hbits_)(size_t n)
+{
+    int b = 3;
+    while (b < RX_WBITS && ((size_t)RX_LEAF << b) < n)
+        b++;
+    return b;
+}
+
+/* digit bits for a wide level: buckets of at most about RX_HOT / 2 keys,
+ * 8 to 12 bits */
+static inline int RX(rx_wbits_)(size_t n)
+{
+    int b = 8;
+    while (b < RX_WBITS && (n >> b) > RX_HOT / 2)
         b++;
     return b;
 }
@@ -57,9 +272,9 @@ static T RX(rx_vary_)(const T *a, size_t n)
     return v;
 }
 
-/* cnt = the histogram of the digit at shift s (mask m) over a[0..n); large
- * ranges count into four tables in turn, so that a run of keys with one
- * digit (skewed inputs) does not chain every increment to the one before. */
+/* cnt = the histogram of the digit at shift s (mask m <= 255) over a[0..n);
+ * large ranges count into four tables in turn, so that a run of keys with
+ * one digit (skewed inputs) does not chain every increment to the one before. */
 static void RX(rx_count_)(const T *a, size_t n, int s, unsigned m, size_t *cnt)
 {
     memset(cnt, 0, sizeof(size_t) * (m + 1));
@@ -80,60 +295,81 @@ static void RX(rx_count_)(const T *a, size_t n, int s, unsigned m, size_t *cnt)
         cnt[(unsigned)RDIGIT(a[i], s) & m]++;
 }
 
+/* cnt = the histogram of the digit at shift s (mask m < RX_WMAX) over
+ * a[0..n), counted in tab (4 * RX_WMAX): four tables in turn up to 1024
+ * digits, two beyond (the tables stay in the L1), in pieces of 2^30 keys. */
+static void RX(rx_wcount_)(const T *a, size_t n, int s, unsigned m, size_t *cnt, uint32_t *tab)
+{
+    const unsigned w = m + 1, k = w <= 1024 ? 4 : 2;
+    memset(cnt, 0, sizeof(size_t) * w);
+    for (size_t lo = 0; lo < n;) {
+        size_t e = n - lo > ((size_t)1 << 30) ? lo + ((size_t)1 << 30) : n, i = lo;
+        memset(tab, 0, sizeof(uint32_t) * w * k);
+        uint32_t *t0 = tab, *t1 = tab + w, *t2 = tab + (k == 4 ? 2 * w : 0),
+                 *t3 = tab + (k == 4 ? 3 * w : w);
+        for (; i + 4 <= e; i += 4) {
+            t0[(unsigned)RDIGIT(a[i], s) & m]++;
+            t1[(unsigned)RDIGIT(a[i + 1], s) & m]++;
+            t2[(unsigned)RDIGIT(a[i + 2], s) & m]++;
+            t3[(unsigned)RDIGIT(a[i + 3], s) & m]++;
+        }
+        for (; i < e; i++)
+            t0[(unsigned)RDIGIT(a[i], s) & m]++;
+        for (unsigned d = 0; d < w; d++)
+            cnt[d] += (size_t)t0[d] + t1[d] + (k == 4 ? (size_t)t2[d] + t3[d] : 0);
+        lo = e;
+    }
+}
+
 /* Scatter a[0..n) to o by the digit at shift s (mask m), off[d] the next
  * slot of digit d (advanced).  Large ranges (from memory) go through a
- * cache line of buffer per digit, written out whole with streaming stores
- * (software write-combining, when wc): a plain scatter to 256 places in memory
- * misses the TLB and reads every line before writing it, about 3x slower
- * on the machines measured. */
-static void RX(rx_scatter_)(const T *a, size_t n, T *o, int s, unsigned m, size_t *off, int wc)
+ * cache line of buffer per digit (wc: RX_WMAX lines; fill: RX_WMAX bytes),
+ * written out whole with streaming stores (software write-combining): a
+ * plain scatter to 256 or more places in memory misses the TLB and reads
+ * every line before writing it, about 3x slower on the machines measured. */
+static void RX(rx_scatter_)(const T *a, size_t n, T *o, int s, unsigned m, size_t *off, void *wc,
+                            unsigned char *fill)
 {
 #if defined(__SSE2__)
     enum { W = 64 / sizeof(T) };
-    if (wc && 64 % sizeof(T) == 0 && (uintptr_t)o % sizeof(T) == 0) {
-        T(*buf)[W] = aligned_alloc(64, sizeof(T) * W * (m + 1));
-        unsigned char *fill = malloc(m + 1);
-        if (buf && fill) {
-            /* element positions are counted from the cache line grid */
-            const size_t o0 = ((uintptr_t)o % 64) / sizeof(T);
-            for (unsigned d = 0; d <= m; d++)
-                fill[d] = (unsigned char)((o0 + off[d]) % W);
-            for (size_t i = 0; i < n; i++) {
-                T x = a[i];
-                unsigned d = (unsigned)RDIGIT(x, s) & m, f = fill[d];
-                buf[d][f++] = x;
-                if (f == W) {
-                    size_t e = o0 + off[d], first = e % W; /* slots of this line already due */
-                    T *line = o + off[d] - first;
-                    if (first == 0) {
-                        for (int q = 0; q < 4; q++)
-                            _mm_stream_si128((__m128i *)line + q,
-                                             _mm_load_si128((__m128i *)buf[d] + q));
-                    } else {
-                        memcpy(line + first, buf[d] + first, (W - first) * sizeof(T));
-                    }
-                    off[d] += W - first;
-                    f = 0;
+    if (wc && fill && 64 % sizeof(T) == 0 && (uintptr_t)o % sizeof(T) == 0) {
+        T(*buf)[W] = wc;
+        /* element positions are counted from the cache line grid */
+        const size_t o0 = ((uintptr_t)o % 64) / sizeof(T);
+        for (unsigned d = 0; d <= m; d++)
+            fill[d] = (unsigned char)((o0 + off[d]) % W);
+        for (size_t i = 0; i < n; i++) {
+            T x = a[i];
+            unsigned d = (unsigned)RDIGIT(x, s) & m, f = fill[d];
+            buf[d][f++] = x;
+            if (f == W) {
+                size_t e = o0 + off[d], first = e % W; /* slots of this line already due */
+                T *line = o + off[d] - first;
+                if (first == 0) {
+                    for (int q = 0; q < 4; q++)
+                        _mm_stream_si128((__m128i *)line + q,
+                                         _mm_load_si128((__m128i *)buf[d] + q));
+                } else {
+                    memcpy(line + first, buf[d] + first, (W - first) * sizeof(T));
                 }
-                fill[d] = (unsigned char)f;
+                off[d] += W - first;
+                f = 0;
             }
-            for (unsigned d = 0; d <= m; d++) { /* the partial last lines */
-                size_t first = (o0 + off[d]) % W;
-                if (fill[d] > first) {
-                    memcpy(o + off[d], buf[d] + first, (fill[d] - first) * sizeof(T));
-                    off[d] += fill[d] - first;
-                }
-            }
-            _mm_sfence();
-            free(buf);
-            free(fill);
-            return;
+            fill[d] = (unsigned char)f;
         }
-        free(buf);
-        free(fill);
+        for (unsigned d = 0; d <= m; d++) { /* the partial last lines */
+            size_t first = (o0 + off[d]) % W;
+            if (fill[d] > first) {
+                memcpy(o + off[d], buf[d] + first, (fill[d] - first) * sizeof(T));
+                off[d] += fill[d] - first;
+            }
+        }
+        _mm_sfence();
+        return;
     }
 #else
     (void)wc;
+    (void)fill;
 #endif
     for (size_t i = 0; i < n; i++) {
         T x = a[i];
@@ -143,18 +379,18 @@ static void RX(rx_scatter_)(const T *a, size_t n, T *o, int s, unsigned m, size_
 
 /* Few keys: when at most a quarter of the digits occur (cnt), checks whether
  * every key equals the first key of its digit (a pass that stops at the first
- * block of 1024 keys with a difference); if so, writes the sorted result (in
- * o when to_o, else in a) from those keys alone and returns 1: no scatter and
- * no level below for inputs of a few distinct keys.  Else returns 0. */
-static int RX(rx_few_)(T *a, T *o, size_t n, int s, unsigned m, const size_t *cnt, int to_o)
+ * block of 1024 keys with a difference; rep and have: m + 1 entries); if so,
+ * writes the sorted result into dst from those keys alone and returns 1: no
+ * scatter and no level below for inputs of a few distinct keys.  Else 0. */
+static int RX(rx_few_)(const T *a, T *dst, size_t n, int s, unsigned m, const size_t *cnt, T *rep,
+                       unsigned char *have)
 {
     unsigned used = 0;
     for (unsigned d = 0; d <= m; d++)
         used += cnt[d] != 0;
     if (used * 4 > m + 1)
         return 0;
-    T rep[256], diff;
-    unsigned char have[256];
+    T diff;
     memset(have, 0, m + 1);
     memset(&diff, 0, sizeof diff);
     for (size_t i = 0; i < n;) {
@@ -170,7 +406,6 @@ static int RX(rx_few_)(T *a, T *o, size_t n, int s, unsigned m, const size_t *cn
         if (TOPBIT(diff) >= 0)
             return 0;
     }
-    T *dst = to_o ? o : a;
     size_t j = 0;
     for (unsigned d = 0; d <= m; d++)
         for (size_t c = cnt[d]; c > 0; c--)
@@ -178,14 +413,15 @@ static int RX(rx_few_)(T *a, T *o, size_t n, int s, unsigned m, const size_t *cn
     return 1;
 }
 
-/* Sequential sort of a[0..n);
- * the result ends in o (scratch of n) when to_o, else in a. */
-static void RX(rx_rec_)(T *a, T *o, size_t n, int to_o)
+/* Sequential sort of a[0..n) by narrow digits (8 bits at most), the buffers
+ * ping-ponging; the result ends in o (scratch of n) when to_o, else in a. */
+static void RX(rx_buckets_)(T *a, T *o, const size_t *cnt, const size_t *start, unsigned m,
+                            int next, int to_o, RX(rx_ctx_) * cx, int narrow);
+
+static void RX(rx_rec_)(T *a, T *o, size_t n, int to_o, RX(rx_ctx_) * cx)
 {
     if (n <= RX_SMALL) {
-        SORT_T(sort_insertion_)(a, n);
-        if (to_o)
-            memcpy(o, a, n * sizeof(T));
+        RX(rx_leaf_)(a, n, to_o ? o : a, cx);
         return;
     }
     size_t cnt[256];
@@ -200,7 +436,9 @@ static void RX(rx_rec_)(T *a, T *o, size_t n, int to_o)
     }
     int s = RX(rx_shift_)(t, b);
     RX(rx_count_)(a, n, s, m, cnt);
-    if (RX(rx_few_)(a, o, n, s, m, cnt, to_o))
+    T rep[256];
+    unsigned char have[256];
+    if (RX(rx_few_)(a, to_o ? o : a, n, s, m, cnt, rep, have))
         return;
     size_t off[256], start[257];
     start[0] = 0;
@@ -208,10 +446,78 @@ static void RX(rx_rec_)(T *a, T *o, size_t n, int to_o)
         off[d] = start[d];
         start[d + 1] = start[d] + cnt[d];
     }
-    RX(rx_scatter_)(a, n, o, s, m, off, n * sizeof(T) >= RX_WC_BYTES);
+    RX(rx_scatter_)(a, n, o, s, m, off, NULL, NULL);
     /* below the digit: bits s-1 .. ; at s = 0 (or 64 for pairs' k with the
      * v word left) the buckets hold equal keys or continue in the next word */
+    RX(rx_buckets_)(a, o, cnt, start, m, s - 1, to_o, cx, 1);
+}
+
+/* Sorts a[0..n) (RX_SMALL < n <= RX_HOT) into dst (dst may be a) through the
+ * hot buffer: one scatter into it, then every bucket from it into dst. */
+static void RX(rx_hot_)(const T *a, size_t n, T *dst, RX(rx_ctx_) * cx)
+{
+    T acc = RX(rx_vary_)(a, n);
+    int t = TOPBIT(acc);
+    if (t < 0) {
+        if (dst != a)
+            memcpy(dst, a, n * sizeof(T));
+        return;
+    }
+    int b = RX(rx_hbits_)(n);
+    unsigned m = (1u << b) - 1;
+    int s = RX(rx_shift_)(t, b);
+    size_t cnt[RX_WMAX];
+    RX(rx_wcount_)(a, n, s, m, cnt, cx->tab);
+    if (RX(rx_few_)(a, dst, n, s, m, cnt, cx->rep, cx->have))
+        return;
+    uint32_t *st = cx->hoff, off[RX_WMAX];
+    st[0] = 0;
+    for (unsigned d = 0; d <= m; d++) {
+        off[d] = st[d];
+        st[d + 1] = st[d] + (uint32_t)cnt[d];
+    }
+    T *h = cx->hot;
+    for (size_t i = 0; i < n; i++) {
+        T x = a[i];
+        h[off[(unsigned)RDIGIT(x, s) & m]++] = x;
+    }
     int next = s - 1;
+    for (unsigned d = 0; d <= m; d++) {
+        size_t c = cnt[d];
+        if (c == 0)
+            continue;
+        T *bh = h + st[d], *bd = dst + st[d];
+        if (next < 0 || c == 1)
+            memcpy(bd, bh, c * sizeof(T));
+        else if (c <= RX_SMALL)
+            RX(rx_leaf_)(bh, c, bd, cx);
+        else
+            RX(rx_rec_)(bh, bd, c, 1, cx);
+    }
+}
+
+static void RX(rx_wide_)(T *a, T *o, size_t n, int to_o, RX(rx_ctx_) * cx);
+
+/* Sequential sort of a[0..n), the result in o when to_o, else in a: leaves,
+ * the hot level, a wide level, or (without buffers) the narrow levels. */
+static void RX(rx_seq_)(T *a, T *o, size_t n, int to_o, RX(rx_ctx_) * cx)
+{
+    if (n <= RX_SMALL)
+        RX(rx_leaf_)(a, n, to_o ? o : a, cx);
+    else if (!cx->hot)
+        RX(rx_rec_)(a, o, n, to_o, cx);
+    else if (n <= RX_HOT)
+        RX(rx_hot_)(a, n, to_o ? o : a, cx);
+    else
+        RX(rx_wide_)(a, o, n, to_o, cx);
+}
+
+/* the buckets of a level (cnt, start) lie in o; sorts each into its place,
+ * in a when to_o is 0, else in o; next: the top bit below the digit;
+ * narrow: by narrow digits alone (the hot buffer is in use) */
+static void RX(rx_buckets_)(T *a, T *o, const size_t *cnt, const size_t *start, unsigned m,
+                            int next, int to_o, RX(rx_ctx_) * cx, int narrow)
+{
     for (unsigned d = 0; d <= m; d++) {
         size_t c = cnt[d];
         if (c == 0)
@@ -220,40 +526,89 @@ static void RX(rx_rec_)(T *a, T *o, size_t n, int to_o)
         if (next < 0 || c == 1) {
             if (!to_o)
                 memcpy(ba, bo, c * sizeof(T));
+        } else if (narrow) {
+            RX(rx_rec_)(bo, ba, c, !to_o, cx);
         } else {
-            RX(rx_rec_)(bo, ba, c, !to_o);
+            RX(rx_seq_)(bo, ba, c, !to_o, cx);
         }
     }
 }
 
-/* Parallel sort of a[0..n) (keys agree above `hint`) with threads threads;
- * the result ends in o when to_o, else in a. */
-static void RX(rx_par_)(T *a, T *o, size_t n, int hint, int to_o, int threads)
+/* A wide level: a[0..n) (n > RX_HOT) scattered into o by a digit of up to
+ * RX_WBITS bits, the buckets sorted from there; result in o when to_o. */
+static void RX(rx_wide_)(T *a, T *o, size_t n, int to_o, RX(rx_ctx_) * cx)
+{
+    size_t *cnt = malloc(sizeof(size_t) * (2 * RX_WMAX + 1));
+    if (!cnt) {
+        RX(rx_rec_)(a, o, n, to_o, cx);
+        return;
+    }
+    size_t *start = cnt + RX_WMAX;
+    T acc = RX(rx_vary_)(a, n);
+    int t = TOPBIT(acc);
+    if (t < 0) {
+        if (to_o)
+            memcpy(o, a, n * sizeof(T));
+        free(cnt);
+        return;
+    }
+    int b = RX(rx_wbits_)(n);
+    unsigned m = (1u << b) - 1;
+    int s = RX(rx_shift_)(t, b);
+    RX(rx_wcount_)(a, n, s, m, cnt, cx->tab);
+    if (RX(rx_few_)(a, to_o ? o : a, n, s, m, cnt, cx->rep, cx->have)) {
+        free(cnt);
+        return;
+    }
+    size_t *off = malloc(sizeof(size_t) * RX_WMAX);
+    if (!off) {
+        free(cnt);
+        RX(rx_rec_)(a, o, n, to_o, cx);
+        return;
+    }
+    start[0] = 0;
+    for (unsigned d = 0; d <= m; d++) {
+        off[d] = start[d];
+        start[d + 1] = start[d] + cnt[d];
+    }
+    int wc = n * sizeof(T) >= RX_WC_BYTES;
+    RX(rx_scatter_)(a, n, o, s, m, off, wc ? cx->wc : NULL, cx->fill);
+    free(off);
+    RX(rx_buckets_)(a, o, cnt, start, m, s - 1, to_o, cx, 0);
+    free(cnt);
+}
+
+/* Parallel sort of a[0..n) (keys agree above `hint`) with threads threads
+ * (cx: one state each); the result ends in o when to_o, else in a. */
+static void RX(rx_par_)(T *a, T *o, size_t n, int hint, int to_o, int threads, RX(rx_ctx_) * cx)
 {
     if (threads < 2 || n < (1u << 16)) {
-        RX(rx_rec_)(a, o, n, to_o);
+        RX(rx_seq_)(a, o, n, to_o, &cx[0]);
         return;
     }
     T *part = malloc(sizeof(T) * (size_t)threads);
-    size_t(*h)[256] = malloc(sizeof(size_t) * 256 * (size_t)threads);
+    size_t *h = malloc(sizeof(size_t) * RX_WMAX * (size_t)(2 * threads + 2) + sizeof(size_t));
     if (!h || !part) {
         free(h);
         free(part);
-        RX(rx_rec_)(a, o, n, to_o);
+        RX(rx_seq_)(a, o, n, to_o, &cx[0]);
         return;
     }
-    const unsigned m = 255;
-    int s = RX(rx_shift_)(hint, 8);
+    size_t *g = h + RX_WMAX * (size_t)threads, *start = g + RX_WMAX, *offs = start + RX_WMAX + 1;
+    const int b = RX(rx_wbits_)(n / (size_t)threads);
+    const unsigned m = (1u << b) - 1;
+    int s = RX(rx_shift_)(hint, b);
 #pragma omp parallel for schedule(static, 1) num_threads(threads)
     for (int th = 0; th < threads; th++) {
         pas_range_t r = pas_decomp_block_range(n, threads, th);
+        size_t *ht = h + RX_WMAX * (size_t)th;
         T v;
         memset(&v, 0, sizeof v);
-        memset(h[th], 0, sizeof h[th]);
+        memset(ht, 0, sizeof(size_t) * (m + 1));
         const T x0 = a[0];
         for (size_t i = r.lo; i < r.hi; i++) {
             VARY_ACC(v, a[i], x0);
-            h[th][(unsigned)RDIGIT(a[i], s) & m]++;
+            ht[(unsigned)RDIGIT(a[i], s) & m]++;
         }
         part[th] = v;
     }
@@ -269,40 +624,48 @@ static void RX(rx_par_)(T *a, T *o, size_t n, int hint, int to_o, int threads)
             pas_sort_copy(o, a, n * sizeof(T));
         return;
     }
-    if (RX(rx_shift_)(t, 8) != s) {
-        s = RX(rx_shift_)(t, 8);
+    if (RX(rx_shift_)(t, b) != s) {
+        s = RX(rx_shift_)(t, b);
 #pragma omp parallel for schedule(static, 1) num_threads(threads)
         for (int th = 0; th < threads; th++) {
             pas_range_t r = pas_decomp_block_range(n, threads, th);
-            RX(rx_count_)(a + r.lo, r.hi - r.lo, s, m, h[th]);
+            size_t *ht = h + RX_WMAX * (size_t)th;
+            if (cx[th].tab)
+                RX(rx_wcount_)(a + r.lo, r.hi - r.lo, s, m, ht, cx[th].tab);
+            else {
+                memset(ht, 0, sizeof(size_t) * (m + 1));
+                for (size_t i = r.lo; i < r.hi; i++)
+                    ht[(unsigned)RDIGIT(a[i], s) & m]++;
+            }
         }
     }
-    size_t g[256], start[257];
     start[0] = 0;
-    for (int d = 0; d < 256; d++) {
+    for (unsigned d = 0; d <= m; d++) {
         g[d] = 0;
         for (int th = 0; th < threads; th++)
-            g[d] += h[th][d];
+            g[d] += h[RX_WMAX * (size_t)th + d];
         start[d + 1] = start[d] + g[d];
     }
+    for (unsigned d = 0; d <= m; d++) { /* each thread's first slot of each digit */
+        size_t o1 = start[d];
+        for (int th = 0; th < threads; th++) {
+            offs[RX_WMAX * (size_t)th + d] = o1;
+            o1 += h[RX_WMAX * (size_t)th + d];
+        }
+    }
+    const int wc = n * sizeof(T) >= RX_WC_BYTES;
 #pragma omp parallel for schedule(static, 1) num_threads(threads)
     for (int th = 0; th < threads; th++) {
         pas_range_t r = pas_decomp_block_range(n, threads, th);
-        size_t off[256];
-        for (int d = 0; d < 256; d++) {
-            off[d] = start[d];
-            for (int u = 0; u < th; u++)
-                off[d] += h[u][d];
-        }
-        RX(rx_scatter_)(a + r.lo, r.hi - r.lo, o, s, m, off, n * sizeof(T) >= RX_WC_BYTES);
+        size_t *off = offs + RX_WMAX * (size_t)th;
+        RX(rx_scatter_)(a + r.lo, r.hi - r.lo, o, s, m, off, wc ? cx[th].wc : NULL, cx[th].fill);
     }
-    free(h);
     int next = s - 1;
     size_t big = n / (size_t)(2 * threads);
     if (big < (1u << 18))
         big = 1u << 18;
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
-    for (int d = 0; d < 256; d++) {
+    for (unsigned d = 0; d <= m; d++) {
         size_t c = g[d];
         if (c == 0 || c > big)
             continue;
@@ -310,10 +673,10 @@ static void RX(rx_par_)(T *a, T *o, size_t n, int hint, int to_o, int threads)
             if (!to_o)
                 memcpy(a + start[d], o + start[d], c * sizeof(T));
         } else {
-            RX(rx_rec_)(o + start[d], a + start[d], c, !to_o);
+            RX(rx_seq_)(o + start[d], a + start[d], c, !to_o, &cx[SORT_TID()]);
         }
     }
-    for (int d = 0; d < 256; d++) {
+    for (unsigned d = 0; d <= m; d++) {
         size_t c = g[d];
         if (c <= big)
             continue;
@@ -321,21 +684,38 @@ static void RX(rx_par_)(T *a, T *o, size_t n, int hint, int to_o, int threads)
             if (!to_o)
                 pas_sort_copy(a + start[d], o + start[d], c * sizeof(T));
         } else {
-            RX(rx_par_)(o + start[d], a + start[d], c, next, !to_o, threads);
+            RX(rx_par_)(o + start[d], a + start[d], c, next, !to_o, threads, cx);
         }
     }
+    free(h);
 }
 
 /* 1: a[0..n) is sorted; -1: it is non-increasing (and not all equal); 0:
- * neither.  Stops at the first element that rules out both. */
+ * neither.  Blocks of 64 keys without an early exit inside (a loop the
+ * compiler vectorises); stops at the first block that rules out both. */
 static int RX(rx_monotone_)(const T *a, size_t n)
 {
     size_t i = 1;
+    for (; i + 64 <= n; i += 64) {
+        int bad = 0;
+        for (size_t k = i; k < i + 64; k++)
+            bad |= LESS(a[k], a[k - 1]);
+        if (bad)
+            break;
+    }
     while (i < n && !LESS(a[i], a[i - 1]))
         i++;
     if (i == n)
         return 1;
-    for (size_t j = 1; j < n; j++)
+    size_t j = 1;
+    for (; j + 64 <= n; j += 64) {
+        int bad = 0;
+        for (size_t k = j; k < j + 64; k++)
+            bad |= LESS(a[k - 1], a[k]);
+        if (bad)
+            return 0;
+    }
+    for (; j < n; j++)
         if (LESS(a[j - 1], a[j]))
             return 0;
     return -1;
@@ -359,9 +739,33 @@ void RX(pas_sort_radix_)(T *a, T *tmp, size_t n)
 {
     if (RX(pas_sort_presorted_)(a, n))
         return;
-    RX(rx_par_)(a, tmp, n, KEYBITS - 1, 0, SORT_THREADS());
+#if defined(RX_HAVE_AVX512)
+    if (n >= 1024 && __builtin_cpu_supports("avx512f") && rx_few8_avx512_(a, n))
+        return;
+#endif
+    int threads = SORT_THREADS();
+    if (threads < 1 || n < (1u << 16))
+        threads = 1;
+    RX(rx_ctx_) one, *cx = threads == 1 ? &one : malloc(sizeof *cx * (size_t)threads);
+    if (!cx) {
+        cx = &one;
+        threads = 1;
+    }
+#pragma omp parallel for schedule(static, 1) num_threads(threads) if (threads > 1)
+    for (int th = 0; th < threads; th++)
+        RX(rx_ctx_init_)(&cx[th], n); /* first touched by its thread */
+    RX(rx_par_)(a, tmp, n, KEYBITS - 1, 0, threads, cx);
+    for (int th = 0; th < threads; th++)
+        RX(rx_ctx_free_)(&cx[th]);
+    if (cx != &one)
+        free(cx);
 }
 
 #undef RX_SMALL
 #undef RX_WC_BYTES
+#undef RX_HOT
+#undef RX_LEAF
+#undef RX_WBITS
+#undef RX_WMAX
+#undef RX_HAVE_AVX512
 #undef RX

@@ -139,6 +139,53 @@ Test(sort_local, pas_sort_local_every_kind_and_method)
     free(a);
 }
 
+/* The radix sort's leaves (a sorting network of up to 16 keys in AVX-512
+ * registers where the CPU has it, else insertion) at every size from 1 to
+ * 40, on random keys, keys with repeats, keys near UINT64_MAX (the value the
+ * network pads with) and descending runs with repeats. */
+Test(sort_local, radix_leaf_sizes)
+{
+    uint64_t a[40], b[40], t[40];
+    for (size_t n = 1; n <= 40; n++)
+        for (int pat = 0; pat < 4; pat++)
+            for (uint64_t seed = 0; seed < 20; seed++) {
+                for (size_t i = 0; i < n; i++) {
+                    uint64_t r = pas_mix64(seed * 1000 + i * 7 + (uint64_t)pat);
+                    a[i] = pat == 0   ? r
+                           : pat == 1 ? r % 3
+                           : pat == 2 ? UINT64_MAX - r % 4
+                                      : (n - i) / 2;
+                    b[i] = a[i];
+                }
+                pas_sort_radix_u64(a, t, n);
+                qsort(b, n, 8, cmp_u64);
+                cr_assert(memcmp(a, b, n * 8) == 0, "radix leaf: n=%zu pattern %d seed %d", n, pat,
+                          (int)seed);
+            }
+}
+
+/* Inputs of 1 to 10 distinct keys (the at-most-8 counting path and its way
+ * out at a ninth key), the ninth key appearing first late in the input,
+ * with 0 and UINT64_MAX among the keys; n not a multiple of 8. */
+Test(sort_local, radix_few_distinct)
+{
+    size_t n = 5003;
+    uint64_t *a = malloc(n * 8), *b = malloc(n * 8), *t = malloc(n * 8);
+    for (int k = 1; k <= 10; k++) {
+        for (size_t i = 0; i < n; i++) {
+            uint64_t r =
+                pas_mix64(i + 100 * (uint64_t)k) % (uint64_t)(i < n - 9 ? (k > 8 ? 8 : k) : k);
+            a[i] = b[i] = r == 0 ? UINT64_MAX : r == 1 ? 0 : pas_mix64(r);
+        }
+        pas_sort_radix_u64(a, t, n);
+        qsort(b, n, 8, cmp_u64);
+        cr_assert(memcmp(a, b, n * 8) == 0, "radix few distinct: k=%d", k);
+    }
+    free(a);
+    free(b);
+    free(t);
+}
+
 /* The radix sort's large-range path (the scatter through line buffers, at
  * least 32 MiB) and its parallel first level, for both kinds, on inputs the
  * digit choice must get right: random, a few distinct values, keys that
