@@ -193,6 +193,10 @@ Test(sort_local, radix_few_distinct)
  * an offset destination (the buffers follow the cache line grid). */
 Test(sort_local, radix_large_ranges_both_kinds)
 {
+#ifdef _OPENMP
+    if (omp_get_max_threads() < 2)
+        omp_set_num_threads(2); /* the parallel level, hot buffer per thread: even on one core */
+#endif
     size_t n = (33u << 20) / 8 + 123; /* > 32 MiB of u64 */
     uint64_t *a = malloc(n * 8 + 64), *b = malloc(n * 8), *t = malloc(n * 8 + 64);
     for (int pat = 0; pat < 4; pat++) {
@@ -246,6 +250,31 @@ Test(sort_local, presorted_check)
     pas_sort_pair_t p[3] = {{5, 1}, {5, 0}, {4, 7}};
     cr_assert_eq(pas_sort_presorted_pair(p, 3), 1);
     cr_assert(p[0].k == 4 && p[1].v == 0 && p[2].v == 1);
+}
+
+/* The presortedness check reads blocks of 64 keys: a single descent (or, in
+ * a non-increasing input, a single ascent) at every position of inputs
+ * around the block size is found, the input left untouched, and the radix
+ * sort still sorts it. */
+Test(sort_local, presorted_check_one_step_out_of_order)
+{
+    uint64_t a[200], b[200], t[200];
+    const size_t ns[] = {63, 64, 65, 128, 129, 200};
+    for (int z = 0; z < 6; z++) {
+        size_t n = ns[z];
+        for (int down = 0; down < 2; down++)
+            for (size_t p = 1; p < n; p++) {
+                for (size_t i = 0; i < n; i++)
+                    a[i] = down ? 2 * (n - i) : 2 * i + 2; /* strictly monotone */
+                a[p] = down ? a[p - 1] + 1 : a[p - 1] - 1; /* one step the other way at p */
+                memcpy(b, a, n * 8);
+                cr_assert_eq(pas_sort_presorted_u64(a, n), 0, "n=%zu down=%d p=%zu", n, down, p);
+                cr_assert(memcmp(a, b, n * 8) == 0, "untouched: n=%zu down=%d p=%zu", n, down, p);
+                pas_sort_radix_u64(a, t, n);
+                qsort(b, n, 8, cmp_u64);
+                cr_assert(memcmp(a, b, n * 8) == 0, "radix: n=%zu down=%d p=%zu", n, down, p);
+            }
+    }
 }
 
 /* Typed keys through the default local sort: every type of the study set,
