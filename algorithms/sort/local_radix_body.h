@@ -16,10 +16,11 @@
  * through the thread's hot buffer (RX_HOT keys, reused, so it stays in the
  * L2): one scatter from the range into the hot buffer by a digit of about
  * 6 keys per bucket, then each bucket is sorted from the hot buffer into its
- * final place (a rank sort in registers on AVX-512, else insertion), so the
- * final array is written once, in order, and no level writes into a cold
- * buffer at random places.  1e8 uniform u64 keys: one scatter from memory
- * (12 bits), one into the hot buffer (12 bits), leaves of about 6 keys.
+ * final place (up to 16 u64 keys by a bitonic network in AVX-512 registers
+ * where the CPU has them, else by insertion), so the final array is written
+ * once, in order, and no level writes into a cold buffer at random places.
+ * 1e8 uniform u64 keys: one scatter from memory (12 bits), one into the hot
+ * buffer (12 bits), leaves of about 6 keys.
  * The order is the full order of T ((k, v) pairs by k, then v), so equal
  * elements are identical and stability does not arise.
  *
@@ -30,7 +31,8 @@
 
 #define RX(name) SORT_T(name)
 
-/* ranges up to this size are leaves (rank sort or insertion sort) */
+/* ranges up to this size are leaves (the AVX-512 network up to 16 u64 keys,
+ * else insertion sort) */
 #define RX_SMALL 32
 /* scatters of at least this many bytes write through line buffers */
 #ifndef RX_WC_BYTES
