@@ -346,13 +346,13 @@ static void RX(rx_scatter_)(const T *a, size_t n, T *o, int s, unsigned m, size_
             buf[d][f++] = x;
             if (f == W) {
                 size_t e = o0 + off[d], first = e % W; /* slots of this line already due */
-                T *line = o + off[d] - first;
                 if (first == 0) {
+                    T *line = o + off[d];
                     for (int q = 0; q < 4; q++)
                         _mm_stream_si128((__m128i *)line + q,
                                          _mm_load_si128((__m128i *)buf[d] + q));
                 } else {
-                    memcpy(line + first, buf[d] + first, (W - first) * sizeof(T));
+                    memcpy(o + off[d], buf[d] + first, (W - first) * sizeof(T));
                 }
                 off[d] += W - first;
                 f = 0;

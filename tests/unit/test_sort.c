@@ -142,7 +142,9 @@ Test(sort_local, pas_sort_local_every_kind_and_method)
 /* The radix sort's leaves (a sorting network of up to 16 keys in AVX-512
  * registers where the CPU has it, else insertion) at every size from 1 to
  * 40, on random keys, keys with repeats, keys near UINT64_MAX (the value the
- * network pads with) and descending runs with repeats. */
+ * network pads with) and descending runs with repeats broken by a spike
+ * every fifth key (not monotone: a falling input would be reversed before
+ * it reached a leaf). */
 Test(sort_local, radix_leaf_sizes)
 {
     uint64_t a[40], b[40], t[40];
@@ -154,7 +156,7 @@ Test(sort_local, radix_leaf_sizes)
                     a[i] = pat == 0   ? r
                            : pat == 1 ? r % 3
                            : pat == 2 ? UINT64_MAX - r % 4
-                                      : (n - i) / 2;
+                                      : (n - i) / 2 + (i % 5 == 2 ? n : 0);
                     b[i] = a[i];
                 }
                 pas_sort_radix_u64(a, t, n);
