@@ -166,7 +166,7 @@ typedef struct {
     T *hot;                     /* RX_HOT elements */
     T *rep;                     /* RX_WMAX: one key per digit (rx_few_) */
     unsigned char *have, *fill; /* RX_WMAX each */
-    uint32_t *tab;              /* 4 * RX_WMAX: histograms */
+    uint32_t *tab;              /* 2 * RX_WMAX: histograms (rx_wcount_) */
     uint32_t *hoff;             /* RX_WMAX + 1: the hot level's bucket starts */
     void *wc;                   /* RX_WMAX cache lines (the write-combining buffers), or NULL */
     int avx512;
@@ -195,7 +195,7 @@ static void RX(rx_ctx_init_)(RX(rx_ctx_) * cx, size_t n)
     cx->hot = malloc(h * sizeof(T));
     cx->rep = malloc(RX_WMAX * sizeof(T));
     cx->have = malloc(2 * RX_WMAX);
-    cx->tab = malloc((5 * RX_WMAX + 1) * sizeof(uint32_t));
+    cx->tab = malloc((3 * RX_WMAX + 1) * sizeof(uint32_t));
     if (n * sizeof(T) >= RX_WC_BYTES)
         cx->wc = aligned_alloc(64, (size_t)64 * RX_WMAX);
     if (!cx->hot || !cx->rep || !cx->have || !cx->tab) {
@@ -205,7 +205,7 @@ static void RX(rx_ctx_init_)(RX(rx_ctx_) * cx, size_t n)
         return;
     }
     cx->fill = cx->have + RX_WMAX;
-    cx->hoff = cx->tab + 4 * RX_WMAX;
+    cx->hoff = cx->tab + 2 * RX_WMAX;
 }
 
 /* The sorted a[0..n) (n <= RX_SMALL) into d; d may be a. */
@@ -274,32 +274,11 @@ static T RX(rx_vary_)(const T *a, size_t n)
     return v;
 }
 
-/* cnt = the histogram of the digit at shift s (mask m <= 255) over a[0..n);
- * large ranges count into four tables in turn, so that a run of keys with
- * one digit (skewed inputs) does not chain every increment to the one before. */
-static void RX(rx_count_)(const T *a, size_t n, int s, unsigned m, size_t *cnt)
-{
-    memset(cnt, 0, sizeof(size_t) * (m + 1));
-    size_t i = 0;
-    if (n >= 4096) {
-        uint32_t c4[4][256];
-        memset(c4, 0, sizeof c4);
-        for (; i + 4 <= n && i < ((size_t)1 << 31); i += 4) {
-            c4[0][(unsigned)RDIGIT(a[i], s) & m]++;
-            c4[1][(unsigned)RDIGIT(a[i + 1], s) & m]++;
-            c4[2][(unsigned)RDIGIT(a[i + 2], s) & m]++;
-            c4[3][(unsigned)RDIGIT(a[i + 3], s) & m]++;
-        }
-        for (unsigned d = 0; d <= m; d++)
-            cnt[d] = (size_t)c4[0][d] + c4[1][d] + c4[2][d] + c4[3][d];
-    }
-    for (; i < n; i++)
-        cnt[(unsigned)RDIGIT(a[i], s) & m]++;
-}
-
 /* cnt = the histogram of the digit at shift s (mask m < RX_WMAX) over
- * a[0..n), counted in tab (4 * RX_WMAX): four tables in turn up to 1024
- * digits, two beyond (the tables stay in the L1), in pieces of 2^30 keys. */
+ * a[0..n), counted in tab (2 * RX_WMAX): four tables in turn up to 1024
+ * digits, two beyond (the tables stay in the L1), so that a run of keys with
+ * one digit (skewed inputs) does not chain every increment to the one
+ * before; in pieces of 2^30 keys (32-bit counters). */
 static void RX(rx_wcount_)(const T *a, size_t n, int s, unsigned m, size_t *cnt, uint32_t *tab)
 {
     const unsigned w = m + 1, k = w <= 1024 ? 4 : 2;
@@ -321,6 +300,13 @@ static void RX(rx_wcount_)(const T *a, size_t n, int s, unsigned m, size_t *cnt,
             cnt[d] += (size_t)t0[d] + t1[d] + (k == 4 ? (size_t)t2[d] + t3[d] : 0);
         lo = e;
     }
+}
+
+/* the same for a narrow digit (m <= 255), the tables on the stack */
+static void RX(rx_count_)(const T *a, size_t n, int s, unsigned m, size_t *cnt)
+{
+    uint32_t tab[4 * 256];
+    RX(rx_wcount_)(a, n, s, m, cnt, tab);
 }
 
 /* Scatter a[0..n) to o by the digit at shift s (mask m), off[d] the next
@@ -631,14 +617,9 @@ static void RX(rx_par_)(T *a, T *o, size_t n, int hint, int to_o, int threads, R
 #pragma omp parallel for schedule(static, 1) num_threads(threads)
         for (int th = 0; th < threads; th++) {
             pas_range_t r = pas_decomp_block_range(n, threads, th);
-            size_t *ht = h + RX_WMAX * (size_t)th;
-            if (cx[th].tab)
-                RX(rx_wcount_)(a + r.lo, r.hi - r.lo, s, m, ht, cx[th].tab);
-            else {
-                memset(ht, 0, sizeof(size_t) * (m + 1));
-                for (size_t i = r.lo; i < r.hi; i++)
-                    ht[(unsigned)RDIGIT(a[i], s) & m]++;
-            }
+            uint32_t own[2 * RX_WMAX]; /* where the thread's state has no tables */
+            RX(rx_wcount_)
+            (a + r.lo, r.hi - r.lo, s, m, h + RX_WMAX * (size_t)th, cx[th].tab ? cx[th].tab : own);
         }
     }
     start[0] = 0;
