@@ -4,39 +4,43 @@
 
 #include "sort_internal.h"
 
-/* ---- uint64 keys ---------------------------------------------------------- */
+/* ---- uint64 keys, and uint32 keys (the typed local sort of u32 and f32) ---- */
 
-static uint64_t hash_u64(const void *base, size_t n)
-{
-    const uint64_t *a = base;
-    uint64_t h = 0;
-#pragma omp parallel for reduction(+ : h) schedule(static) if (n > PAS_OMP_MIN_N)
-    for (size_t i = 0; i < n; i++)
-        h += pas_mix64(a[i] ^ 0x5bd1e9955bd1e995ULL);
-    return h;
-}
-
-static size_t unsorted_u64(const void *base, size_t n)
-{
-    const uint64_t *a = base;
-    size_t first = n;
-#pragma omp parallel for reduction(min : first) schedule(static) if (n > PAS_OMP_MIN_N)
-    for (size_t i = 1; i < n; i++)
-        if (a[i] < a[i - 1] && i < first)
-            first = i;
-    return first;
-}
-
-static void mid_u64(const void *lo, const void *hi, void *mid)
-{
-    uint64_t l = *(const uint64_t *)lo, h = *(const uint64_t *)hi;
-    *(uint64_t *)mid = l + (h - l) / 2;
-}
-
-static void next_u64(const void *x, void *out)
-{
-    *(uint64_t *)out = *(const uint64_t *)x + 1;
-}
+/* one _Pragma per loop, on a line of its own: clang-format would join them */
+// clang-format off
+#define SCALAR_KEY_OPS(T, S)                                                                       \
+    static uint64_t hash_##S(const void *base, size_t n)                                           \
+    {                                                                                              \
+        const T *a = base;                                                                         \
+        uint64_t h = 0;                                                                            \
+        _Pragma("omp parallel for reduction(+ : h) schedule(static) if (n > PAS_OMP_MIN_N)")       \
+        for (size_t i = 0; i < n; i++)                                                             \
+            h += pas_mix64(a[i] ^ 0x5bd1e9955bd1e995ULL);                                          \
+        return h;                                                                                  \
+    }                                                                                              \
+    static size_t unsorted_##S(const void *base, size_t n)                                         \
+    {                                                                                              \
+        const T *a = base;                                                                         \
+        size_t first = n;                                                                          \
+        _Pragma("omp parallel for reduction(min : first) schedule(static) if (n > PAS_OMP_MIN_N)") \
+        for (size_t i = 1; i < n; i++)                                                             \
+            if (a[i] < a[i - 1] && i < first)                                                      \
+                first = i;                                                                         \
+        return first;                                                                              \
+    }                                                                                              \
+    static void mid_##S(const void *lo, const void *hi, void *mid)                                 \
+    {                                                                                              \
+        T l = *(const T *)lo, h = *(const T *)hi;                                                  \
+        *(T *)mid = l + (h - l) / 2;                                                               \
+    }                                                                                              \
+    static void next_##S(const void *x, void *out)                                                 \
+    {                                                                                              \
+        *(T *)out = *(const T *)x + 1;                                                             \
+    }
+// clang-format on
+SCALAR_KEY_OPS(uint64_t, u64)
+SCALAR_KEY_OPS(uint32_t, u32)
+#undef SCALAR_KEY_OPS
 
 /* ---- (k, v) pairs ---------------------------------------------------------- */
 
@@ -269,6 +273,120 @@ void pas_sort_decode(pas_sort_type_t t, const uint64_t *keys, size_t n, void *ou
             break;
         }
     }
+}
+
+/* In place: the bits of n records of t become their order-preserving
+ * unsigned keys (back = 0) or return from them (back = 1), the maps of
+ * pas_sort_key_i64 and pas_sort_key_f64/f32 written as one XOR per key
+ * (vectorised): i64 flips the sign bit; a float flips every bit when
+ * negative, else the sign bit.  Unsigned types are their own keys. */
+static void typed_keys(pas_sort_type_t t, void *data, size_t n, int back)
+{
+    const uint64_t top = 1ULL << 63;
+    const uint32_t top32 = 1U << 31;
+    if (t == PAS_SORT_I64) {
+        uint64_t *a = data;
+#pragma omp parallel for schedule(static) if (n > PAS_OMP_MIN_N)
+        for (size_t i = 0; i < n; i++)
+            a[i] ^= top;
+    } else if (t == PAS_SORT_F64) {
+        uint64_t *a = data;
+        const uint64_t flip = back ? 1 : 0; /* which top bit marks a negative */
+#pragma omp parallel for schedule(static) if (n > PAS_OMP_MIN_N)
+        for (size_t i = 0; i < n; i++)
+            a[i] ^= (0 - ((a[i] >> 63) ^ flip)) | top;
+    } else if (t == PAS_SORT_F32) {
+        uint32_t *a = data;
+        const uint32_t flip = back ? 1 : 0;
+#pragma omp parallel for schedule(static) if (n > PAS_OMP_MIN_N)
+        for (size_t i = 0; i < n; i++)
+            a[i] ^= (0 - ((a[i] >> 31) ^ flip)) | top32;
+    }
+}
+
+/* the order-preserving key of a record's bits (as typed_keys maps them) */
+static inline uint64_t key_i64_bits(uint64_t b)
+{
+    return b ^ (1ULL << 63);
+}
+static inline uint64_t key_f64_bits(uint64_t b)
+{
+    return b ^ ((0 - (b >> 63)) | (1ULL << 63));
+}
+static inline uint32_t key_f32_bits(uint32_t b)
+{
+    return b ^ ((0 - (b >> 31)) | (1U << 31));
+}
+
+/* 1: a[0..n) is in order; -1: in reverse order, and now reversed in place;
+ * 0: neither (found at the first pair out of both, at once on random-like
+ * inputs).  The typed radix sort's shortcut for i64, f64 and f32, which
+ * then skip the two passes of the key map. */
+#define TYPED_MONOTONE(W, KEY)                                                                     \
+    do {                                                                                           \
+        W *a = data;                                                                               \
+        size_t i = 1; /* blocks of 64 pairs without a branch (vectorised), then one by one */      \
+        for (int bad = 0; i + 64 <= n && !bad; i += bad ? 0 : 64)                                  \
+            for (size_t k = i; k < i + 64; k++)                                                    \
+                bad |= KEY(a[k]) < KEY(a[k - 1]);                                                  \
+        while (i < n && KEY(a[i]) >= KEY(a[i - 1]))                                                \
+            i++;                                                                                   \
+        if (i == n)                                                                                \
+            return 1;                                                                              \
+        size_t j = 1;                                                                              \
+        for (int bad = 0; j + 64 <= n; j += 64) {                                                  \
+            for (size_t k = j; k < j + 64; k++)                                                    \
+                bad |= KEY(a[k - 1]) < KEY(a[k]);                                                  \
+            if (bad)                                                                               \
+                return 0;                                                                          \
+        }                                                                                          \
+        for (; j < n; j++)                                                                         \
+            if (KEY(a[j - 1]) < KEY(a[j]))                                                         \
+                return 0;                                                                          \
+        for (size_t l = 0, r = n - 1; l < r; l++, r--) {                                           \
+            W x = a[l];                                                                            \
+            a[l] = a[r];                                                                           \
+            a[r] = x;                                                                              \
+        }                                                                                          \
+        return -1;                                                                                 \
+    } while (0)
+
+static int typed_monotone(pas_sort_type_t t, void *data, size_t n)
+{
+    if (t == PAS_SORT_I64)
+        TYPED_MONOTONE(uint64_t, key_i64_bits);
+    if (t == PAS_SORT_F64)
+        TYPED_MONOTONE(uint64_t, key_f64_bits);
+    TYPED_MONOTONE(uint32_t, key_f32_bits);
+}
+#undef TYPED_MONOTONE
+
+pas_status pas_sort_local_typed(pas_sort_type_t t, pas_sort_local_t how, void *data, size_t n)
+{
+    const sort_ops_t *ops;
+    switch (t) {
+    case PAS_SORT_U64:
+    case PAS_SORT_I64:
+    case PAS_SORT_F64:
+        ops = &pas_sort_ops_u64;
+        break;
+    case PAS_SORT_U32:
+    case PAS_SORT_F32:
+        ops = &pas_sort_ops_u32;
+        break;
+    case PAS_SORT_KV16:
+        ops = &pas_sort_ops_pair;
+        break;
+    default:
+        return PAS_ERR_ARG;
+    }
+    int mapped = t == PAS_SORT_I64 || t == PAS_SORT_F64 || t == PAS_SORT_F32;
+    if (mapped && how == PAS_SORT_LOCAL_RADIX && n >= 2 && typed_monotone(t, data, n))
+        return PAS_OK;
+    typed_keys(t, data, n, 0);
+    pas_status rc = sort_local_run(ops, how, data, n);
+    typed_keys(t, data, n, 1);
+    return rc;
 }
 
 pas_sort_pair_t pas_sort_rec100_pair(const unsigned char *rec, uint64_t g)

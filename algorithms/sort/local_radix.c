@@ -1,4 +1,4 @@
-/* local_radix.c - OpenMP radix sorts of uint64 keys and (k, v) pairs. */
+/* local_radix.c - OpenMP radix sorts of uint64 keys, (k, v) pairs and uint32 keys. */
 #include "sort_internal.h"
 #include <stdint.h>
 #if defined(__SSE2__)
@@ -7,6 +7,10 @@
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
 #endif
+
+/* 0: the radix sorts use no AVX-512 paths whatever the CPU has (tests set
+ * it to cover the paths of CPUs without it) */
+int pas_sort_radix_simd = 1;
 
 #define PAS_SORT_BODY "local_radix_body.h"
 #include "sort_kinds.h"

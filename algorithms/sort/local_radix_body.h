@@ -106,29 +106,83 @@ __attribute__((target("avx512f"))) static void rx_leaf16_avx512_(const uint64_t 
 }
 #undef RX_CX
 
+#elif KEYBITS == 32 && defined(__x86_64__) && defined(__GNUC__)
+/* one layer of a bitonic network on the 16 keys of v: each lane meets the
+ * lane j away (the index vector ix) and keeps the larger where mask mk has
+ * a bit, else the smaller */
+#define RX_CX32(v, ix, mk)                                                                         \
+    do {                                                                                           \
+        __m512i p_ = _mm512_permutexvar_epi32(ix, v);                                              \
+        v = _mm512_mask_blend_epi32(mk, _mm512_min_epu32(v, p_), _mm512_max_epu32(v, p_));         \
+    } while (0)
+
+/* The sorted a[0..n), n <= 16 u32 keys, into d (d may be a): a bitonic
+ * sorting network in one register (missing keys are the largest key), no
+ * branch on the keys.  Layer (k, j) pairs lane i with i ^ j; lane i keeps
+ * the larger when bit j of i differs from bit k (the run's direction). */
+__attribute__((target("avx512f"))) static void rx_leaf16_u32_avx512_(const uint32_t *a, size_t n,
+                                                                     uint32_t *d)
+{
+    const __m512i x1 = _mm512_set_epi32(14, 15, 12, 13, 10, 11, 8, 9, 6, 7, 4, 5, 2, 3, 0, 1);
+    const __m512i x2 = _mm512_set_epi32(13, 12, 15, 14, 9, 8, 11, 10, 5, 4, 7, 6, 1, 0, 3, 2);
+    const __m512i x4 = _mm512_set_epi32(11, 10, 9, 8, 15, 14, 13, 12, 3, 2, 1, 0, 7, 6, 5, 4);
+    const __m512i x8 = _mm512_set_epi32(7, 6, 5, 4, 3, 2, 1, 0, 15, 14, 13, 12, 11, 10, 9, 8);
+    __mmask16 m = (__mmask16)(n >= 16 ? 0xffffu : (1u << n) - 1);
+    __m512i v = _mm512_mask_loadu_epi32(_mm512_set1_epi32(-1), m, a);
+    RX_CX32(v, x1, 0x6666); /* k = 2 */
+    RX_CX32(v, x2, 0x3c3c); /* k = 4 */
+    RX_CX32(v, x1, 0x5a5a);
+    RX_CX32(v, x4, 0x0ff0); /* k = 8 */
+    RX_CX32(v, x2, 0x33cc);
+    RX_CX32(v, x1, 0x55aa);
+    RX_CX32(v, x8, 0xff00); /* k = 16 */
+    RX_CX32(v, x4, 0xf0f0);
+    RX_CX32(v, x2, 0xcccc);
+    RX_CX32(v, x1, 0xaaaa);
+    _mm512_mask_storeu_epi32(d, m, v);
+}
+#undef RX_CX32
+
+#endif
+
+#if (KEYBITS == 64 || KEYBITS == 32) && defined(__x86_64__) && defined(__GNUC__)
+#if KEYBITS == 64 /* the lanes of a register: 8 u64 keys or 16 u32 */
+#define RXV_LANES 8
+#define RXV_MASK __mmask8
+#define RXV_LOADZ(m, p) _mm512_maskz_loadu_epi64(m, p)
+#define RXV_CMPEQ(m, x, y) _mm512_mask_cmpeq_epu64_mask(m, x, y)
+#define RXV_SET1(y) _mm512_set1_epi64((long long)(y))
+#else
+#define RXV_LANES 16
+#define RXV_MASK __mmask16
+#define RXV_LOADZ(m, p) _mm512_maskz_loadu_epi32(m, p)
+#define RXV_CMPEQ(m, x, y) _mm512_mask_cmpeq_epu32_mask(m, x, y)
+#define RXV_SET1(y) _mm512_set1_epi32((int)(y))
+#endif
 /* Inputs of at most 8 distinct keys: if a[0..n) holds no more than 8
  * distinct keys, writes the sorted result into a and returns 1, else
- * returns 0, having stopped at the first block of 8 keys that brings a
- * ninth (at once on random-like inputs).  Each block of 8 keys is compared
- * with each known key (a compare, a popcount); no scatter, no scratch. */
-__attribute__((target("avx512f,popcnt"))) static int rx_few8_avx512_(uint64_t *a, size_t n)
+ * returns 0, having stopped at the first block of keys that brings a
+ * ninth (at once on random-like inputs).  Each block of one register of
+ * keys is compared with each known key (a compare, a popcount); no
+ * scatter, no scratch. */
+__attribute__((target("avx512f,popcnt"))) static int RX(rx_few8_avx512_)(T *a, size_t n)
 {
-    uint64_t val[8];
+    T val[8];
     size_t cnt[8] = {0};
     __m512i vv[8];
     int k = 0;
     size_t i = 0;
-    for (; i < n; i += 8) {
-        size_t e = n - i < 8 ? n - i : 8;
-        __mmask8 valid = (__mmask8)(e == 8 ? 0xff : (1u << e) - 1), seen = 0;
-        __m512i x = _mm512_maskz_loadu_epi64(valid, a + i);
+    for (; i < n; i += RXV_LANES) {
+        size_t e = n - i < RXV_LANES ? n - i : RXV_LANES;
+        RXV_MASK valid = (RXV_MASK)(e == RXV_LANES ? ~0u : (1u << e) - 1), seen = 0;
+        __m512i x = RXV_LOADZ(valid, a + i);
         for (int j = 0; j < k; j++) {
-            __mmask8 q = _mm512_mask_cmpeq_epu64_mask(valid, x, vv[j]);
+            RXV_MASK q = RXV_CMPEQ(valid, x, vv[j]);
             cnt[j] += (size_t)__builtin_popcount(q);
             seen |= q;
         }
         for (unsigned rest = valid & ~seen; rest; rest &= rest - 1) { /* keys not met yet */
-            uint64_t y = a[i + (unsigned)__builtin_ctz(rest)];
+            T y = a[i + (unsigned)__builtin_ctz(rest)];
             int j = 0;
             while (j < k && val[j] != y)
                 j++;
@@ -136,7 +190,7 @@ __attribute__((target("avx512f,popcnt"))) static int rx_few8_avx512_(uint64_t *a
                 if (k == 8)
                     return 0;
                 val[k] = y;
-                vv[k] = _mm512_set1_epi64((long long)y);
+                vv[k] = RXV_SET1(y);
                 k++;
             }
             cnt[j]++;
@@ -144,7 +198,7 @@ __attribute__((target("avx512f,popcnt"))) static int rx_few8_avx512_(uint64_t *a
     }
     for (int p = 1; p < k; p++) /* the values in order, their counts along */
         for (int q = p; q > 0 && val[q] < val[q - 1]; q--) {
-            uint64_t tv = val[q];
+            T tv = val[q];
             size_t tc = cnt[q];
             val[q] = val[q - 1];
             cnt[q] = cnt[q - 1];
@@ -157,7 +211,17 @@ __attribute__((target("avx512f,popcnt"))) static int rx_few8_avx512_(uint64_t *a
             a[o++] = val[j];
     return 1;
 }
+#undef RXV_LANES
+#undef RXV_MASK
+#undef RXV_LOADZ
+#undef RXV_CMPEQ
+#undef RXV_SET1
 #define RX_HAVE_AVX512 1
+#if KEYBITS == 64
+#define RX_LEAF16 rx_leaf16_avx512_
+#else
+#define RX_LEAF16 rx_leaf16_u32_avx512_
+#endif
 #endif
 
 /* Per-thread state: the hot buffer and the tables of the wide levels (NULL
@@ -187,7 +251,7 @@ static void RX(rx_ctx_init_)(RX(rx_ctx_) * cx, size_t n)
 {
     memset(cx, 0, sizeof *cx);
 #ifdef RX_HAVE_AVX512
-    cx->avx512 = __builtin_cpu_supports("avx512f");
+    cx->avx512 = pas_sort_radix_simd && __builtin_cpu_supports("avx512f");
 #endif
     if (n <= RX_SMALL * 8)
         return;
@@ -213,7 +277,7 @@ static inline void RX(rx_leaf_)(T *a, size_t n, T *d, const RX(rx_ctx_) * cx)
 {
 #if defined(RX_HAVE_AVX512)
     if (n <= 16 && cx->avx512) {
-        rx_leaf16_avx512_(a, n, d);
+        RX_LEAF16(a, n, d);
         return;
     }
 #endif
@@ -723,11 +787,14 @@ void RX(pas_sort_radix_)(T *a, T *tmp, size_t n)
     if (RX(pas_sort_presorted_)(a, n))
         return;
 #if defined(RX_HAVE_AVX512)
-    if (n >= 1024 && __builtin_cpu_supports("avx512f") && rx_few8_avx512_(a, n))
+    if (n >= 1024 && pas_sort_radix_simd && __builtin_cpu_supports("avx512f") &&
+        RX(rx_few8_avx512_)(a, n))
         return;
 #endif
     int threads = SORT_THREADS();
-    if (threads < 1 || n < (1u << 16))
+    if ((size_t)threads > n >> 15) /* a thread per 32K keys at most */
+        threads = (int)(n >> 15);
+    if (threads < 1)
         threads = 1;
     RX(rx_ctx_) one, *cx = threads == 1 ? &one : malloc(sizeof *cx * (size_t)threads);
     if (!cx) {
@@ -751,4 +818,5 @@ void RX(pas_sort_radix_)(T *a, T *tmp, size_t n)
 #undef RX_WBITS
 #undef RX_WMAX
 #undef RX_HAVE_AVX512
+#undef RX_LEAF16
 #undef RX

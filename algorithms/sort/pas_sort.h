@@ -204,6 +204,13 @@ static inline int64_t pas_sort_unkey_i64(uint64_t k)
 void pas_sort_encode(pas_sort_type_t t, const void *in, size_t n, uint64_t *keys);
 void pas_sort_decode(pas_sort_type_t t, const uint64_t *keys, size_t n, void *out);
 
+/* local: sort n records of type t in place, by their own width (u32 and f32
+ * as 32-bit keys, i64 and f64 as 64-bit ones mapped in place to their
+ * order-preserving keys and back, kv16 by (key, value)), with the local sort
+ * `how`; floats in the total order above.  PAS_OK, PAS_ERR_NOMEM (scratch
+ * of n records; data unchanged), or PAS_ERR_ARG for rec100. */
+pas_status pas_sort_local_typed(pas_sort_type_t t, pas_sort_local_t how, void *data, size_t n);
+
 /* local: Sort Benchmark records: the (key, global index) pair of record g
  * (the 10-byte key: first 8 bytes in k, last 2 in v's top 16 bits, g in its
  * low 48). */

@@ -1,5 +1,6 @@
 /* sort_instance.h - one instance of the template PAS_SORT_BODY for the kind
- * SORT_KIND selects (0: uint64 keys, 1: (k, v) pairs, as PAS_SORT_KINDS in
+ * SORT_KIND selects (0: uint64 keys, 1: (k, v) pairs, 2: uint32 keys (the
+ * typed local sort of u32 and f32 only), as PAS_SORT_KINDS in
  * sort_kinds.h lists them); sort_kinds.h includes it once per kind.
  * Radix digits: KEYBITS bits in all, TOPBIT(acc) the highest set bit of an
  * OR of differences (-1: none), RDIGIT(x, s) the key shifted right by s (the
@@ -27,8 +28,18 @@
 #define RDIGIT(x, s) ((s) >= 64 ? (x).k >> ((s)-64) : (x).v >> (s))
 #define VARY_ACC(acc, x, x0) ((acc).k |= (x).k ^ (x0).k, (acc).v |= (x).v ^ (x0).v)
 #define VARY_OR(acc, y) ((acc).k |= (y).k, (acc).v |= (y).v)
+#elif SORT_KIND == 2
+#define T uint32_t
+#define SFX u32
+#define LESS(a, b) pas_sort_less_u32(a, b)
+#define KEYBITS 32
+#define TOPBIT(acc) ((acc) ? 31 - __builtin_clz(acc) : -1)
+#define WBASE(t) 0
+#define RDIGIT(x, s) ((x) >> (s))
+#define VARY_ACC(acc, x, x0) ((acc) |= (x) ^ (x0))
+#define VARY_OR(acc, y) ((acc) |= (y))
 #else
-#error "sort_instance.h: SORT_KIND must be 0 or 1"
+#error "sort_instance.h: SORT_KIND must be 0, 1 or 2"
 #endif
 
 #include "sort_insertion_body.h"

@@ -82,6 +82,10 @@ static inline void *sort_alloc(size_t n, size_t size)
 /* ---- typed kernels (local_radix.c, local_merge.c, local_quick.c, partition.c),
  * one instance per kind of sort_kinds.h; scratch tmp holds n elements ---------- */
 
+/* 1 (the default): the radix sorts take their AVX-512 paths where the CPU
+ * has it; tests set 0 to cover the paths of CPUs without it. */
+extern int pas_sort_radix_simd;
+
 #define SORT_DECLARE_KERNELS(T, S)                                                                 \
     void pas_sort_radix_##S(T *a, T *tmp, size_t n);                                               \
     /* sorted: 1; non-increasing: reversed in place, 1; else 0 (stops early) */                    \
@@ -147,7 +151,7 @@ typedef struct {
     void (*next)(const void *x, void *out);
 } sort_ops_t;
 
-extern const sort_ops_t pas_sort_ops_u64, pas_sort_ops_pair;
+extern const sort_ops_t pas_sort_ops_u64, pas_sort_ops_pair, pas_sort_ops_u32;
 
 static inline const sort_ops_t *sort_ops(pas_sort_kind_t kind)
 {

@@ -20,7 +20,8 @@
 
 #define PAS_SORT_KINDS(X)                                                                          \
     X(uint64_t, u64)                                                                               \
-    X(pas_sort_pair_t, pair)
+    X(pas_sort_pair_t, pair)                                                                       \
+    X(uint32_t, u32)
 
 /* The orders of the kinds (the only place the (k, v) order is written). */
 static inline int pas_sort_less_u64(uint64_t a, uint64_t b)
@@ -30,6 +31,10 @@ static inline int pas_sort_less_u64(uint64_t a, uint64_t b)
 static inline int pas_sort_less_pair(pas_sort_pair_t a, pas_sort_pair_t b)
 {
     return a.k < b.k || (a.k == b.k && a.v < b.v);
+}
+static inline int pas_sort_less_u32(uint32_t a, uint32_t b)
+{
+    return a < b;
 }
 
 #define PAS_SORT_CAT_(a, b) a##b
@@ -44,6 +49,9 @@ static inline int pas_sort_less_pair(pas_sort_pair_t a, pas_sort_pair_t b)
 #include "sort_instance.h"
 #undef SORT_KIND
 #define SORT_KIND 1
+#include "sort_instance.h"
+#undef SORT_KIND
+#define SORT_KIND 2
 #include "sort_instance.h"
 #undef SORT_KIND
 #undef PAS_SORT_BODY

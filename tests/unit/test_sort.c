@@ -18,6 +18,12 @@ static int cmp_u64(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+static int cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
 static int cmp_pair(const void *a, const void *b)
 {
     const pas_sort_pair_t *x = a, *y = b;
@@ -166,43 +172,58 @@ Test(sort_local, radix_leaf_sizes)
             }
 }
 
-/* Inputs of 1 to 10 distinct keys (the at-most-8 counting path and its way
- * out at a ninth key), the ninth key appearing first late in the input,
- * with 0 and UINT64_MAX among the keys; n not a multiple of 8. */
+/* Inputs of 1 to 10 distinct keys (the at-most-8 counting path, a
+ * register of 8 u64 or 16 u32 keys at a time, and its way out at a ninth
+ * key), the ninth key appearing first late in the input, with 0 and the
+ * largest key among the keys; n not a multiple of 8 or 16; u64 and u32,
+ * AVX-512 paths on and off. */
 Test(sort_local, radix_few_distinct)
 {
     size_t n = 5003;
     uint64_t *a = malloc(n * 8), *b = malloc(n * 8), *t = malloc(n * 8);
-    for (int k = 1; k <= 10; k++) {
-        for (size_t i = 0; i < n; i++) {
-            uint64_t r =
-                pas_mix64(i + 100 * (uint64_t)k) % (uint64_t)(i < n - 9 ? (k > 8 ? 8 : k) : k);
-            a[i] = b[i] = r == 0 ? UINT64_MAX : r == 1 ? 0 : pas_mix64(r);
+    uint32_t *x = malloc(n * 4), *y = malloc(n * 4), *u = malloc(n * 4);
+    for (int simd = 1; simd >= 0; simd--)
+        for (int k = 1; k <= 10; k++) {
+            pas_sort_radix_simd = simd;
+            for (size_t i = 0; i < n; i++) {
+                uint64_t r =
+                    pas_mix64(i + 100 * (uint64_t)k) % (uint64_t)(i < n - 9 ? (k > 8 ? 8 : k) : k);
+                a[i] = b[i] = r == 0 ? UINT64_MAX : r == 1 ? 0 : pas_mix64(r);
+                x[i] = y[i] = (uint32_t)(a[i] >> 32);
+            }
+            pas_sort_radix_u64(a, t, n);
+            qsort(b, n, 8, cmp_u64);
+            cr_assert(memcmp(a, b, n * 8) == 0, "radix few distinct: k=%d simd=%d", k, simd);
+            pas_sort_radix_u32(x, u, n);
+            qsort(y, n, 4, cmp_u32);
+            cr_assert(memcmp(x, y, n * 4) == 0, "radix u32 few distinct: k=%d simd=%d", k, simd);
         }
-        pas_sort_radix_u64(a, t, n);
-        qsort(b, n, 8, cmp_u64);
-        cr_assert(memcmp(a, b, n * 8) == 0, "radix few distinct: k=%d", k);
-    }
+    pas_sort_radix_simd = 1;
     free(a);
     free(b);
     free(t);
+    free(x);
+    free(y);
+    free(u);
 }
 
 /* The radix sort's large-range path (the scatter through line buffers, at
- * least 32 MiB) and its parallel first level, for both kinds, on inputs the
+ * least 4 MiB) and its parallel first level, for every kind, on inputs the
  * digit choice must get right: random, a few distinct values, keys that
  * differ only in low bits, only in the value word of a pair, and runs with
  * an offset destination (the buffers follow the cache line grid). */
-Test(sort_local, radix_large_ranges_both_kinds)
+Test(sort_local, radix_large_ranges_every_kind)
 {
 #ifdef _OPENMP
     if (omp_get_max_threads() < 2)
         omp_set_num_threads(2); /* the parallel level, hot buffer per thread: even on one core */
 #endif
-    size_t n = (33u << 20) / 8 + 123; /* > 32 MiB of u64 */
+    size_t n = (33u << 20) / 8 + 123; /* > 32 MiB of u64, > 16 MiB of u32 */
     uint64_t *a = malloc(n * 8 + 64), *b = malloc(n * 8), *t = malloc(n * 8 + 64);
+    uint32_t *y = malloc(n * 4 + 64), *yb = malloc(n * 4), *yt = malloc(n * 4 + 64);
     for (int pat = 0; pat < 4; pat++) {
         uint64_t *x = a + (pat & 1); /* an odd start: not on the line grid */
+        uint32_t *z = y + pat;       /* u32: the high word, or the low one for pattern 2 */
         for (size_t i = 0; i < n; i++) {
             uint64_t r = pas_mix64(i * 31 + (uint64_t)pat);
             x[i] = pat == 0   ? r
@@ -210,14 +231,21 @@ Test(sort_local, radix_large_ranges_both_kinds)
                    : pat == 2 ? r & 0xfff
                               : r;
             b[i] = x[i];
+            z[i] = yb[i] = (uint32_t)(x[i] >> (pat == 2 ? 0 : 32));
         }
         pas_sort_radix_u64(x, t + 1, n);
         qsort(b, n, 8, cmp_u64);
         cr_assert(memcmp(x, b, n * 8) == 0, "radix u64 large: pattern %d", pat);
+        pas_sort_radix_u32(z, yt + 1, n);
+        qsort(yb, n, 4, cmp_u32);
+        cr_assert(memcmp(z, yb, n * 4) == 0, "radix u32 large: pattern %d", pat);
     }
     free(a);
     free(b);
     free(t);
+    free(y);
+    free(yb);
+    free(yt);
     size_t m = (33u << 20) / 16 + 77;
     pas_sort_pair_t *p = malloc(m * 16), *q = malloc(m * 16), *u = malloc(m * 16);
     for (int pat = 0; pat < 3; pat++) {
@@ -331,6 +359,140 @@ Test(sort_local, typed_keys_through_the_radix_sort)
     free(d);
     free(e);
     free(k);
+}
+
+/* The typed local sort (pas_sort_local_typed): every type it takes, each
+ * local sort, sizes around the leaves, the hot buffer, the wide levels and
+ * the parallel first level, every generated distribution plus its sorted
+ * and reversed forms, and, for floats, the specials mixed in; the result
+ * must equal the records ordered by their keys (pas_sort_encode's order;
+ * kv16 by key, then value), bit for bit.  With the AVX-512 paths on and
+ * off (a CPU without them). */
+static pas_sort_type_t cmp_type;
+static int cmp_typed(const void *x, const void *y)
+{
+    uint64_t a, b;
+    switch (cmp_type) {
+    case PAS_SORT_KV16:
+        return cmp_pair(x, y);
+    case PAS_SORT_U32:
+        a = *(const uint32_t *)x, b = *(const uint32_t *)y;
+        break;
+    case PAS_SORT_I64:
+        a = pas_sort_key_i64(*(const int64_t *)x), b = pas_sort_key_i64(*(const int64_t *)y);
+        break;
+    case PAS_SORT_F32:
+        a = pas_sort_key_f32(*(const float *)x), b = pas_sort_key_f32(*(const float *)y);
+        break;
+    case PAS_SORT_F64:
+        a = pas_sort_key_f64(*(const double *)x), b = pas_sort_key_f64(*(const double *)y);
+        break;
+    default:
+        a = *(const uint64_t *)x, b = *(const uint64_t *)y;
+    }
+    return a < b ? -1 : a > b;
+}
+
+static void typed_check(pas_sort_type_t t, pas_sort_local_t how, void *rec, size_t n,
+                        const char *what)
+{
+    size_t es = pas_sort_type_size(t);
+    void *ref = malloc(n * es + 16);
+    memcpy(ref, rec, n * es);
+    cmp_type = t;
+    qsort(ref, n, es, cmp_typed);
+#ifdef _OPENMP
+    omp_set_num_threads(n >= (1u << 16) ? 2 : 1); /* the parallel first level where n allows */
+#endif
+    cr_assert_eq(pas_sort_local_typed(t, how, rec, n), PAS_OK);
+#ifdef _OPENMP
+    omp_set_num_threads(1); /* the rest (generating, checking) on one */
+#endif
+    cr_assert(memcmp(rec, ref, n * es) == 0, "typed %s how=%d n=%zu: %s", pas_sort_type_name(t),
+              (int)how, n, what);
+    free(ref);
+}
+
+Test(sort_local, typed_local_sort_every_type_and_shape)
+{
+#ifdef _OPENMP
+    omp_set_num_threads(1);
+#endif
+    const pas_sort_type_t types[] = {PAS_SORT_U64, PAS_SORT_U32, PAS_SORT_I64,
+                                     PAS_SORT_F32, PAS_SORT_F64, PAS_SORT_KV16};
+    const pas_sort_local_t hows[] = {PAS_SORT_LOCAL_RADIX, PAS_SORT_LOCAL_MERGE,
+                                     PAS_SORT_LOCAL_QUICK};
+    static const size_t ns[] = {0, 1, 2, 15, 16, 17, 33, 1000, 5003, 70001};
+    const double sp[] = {-NAN, NAN, -INFINITY, INFINITY, -0.0, 0.0, -1.5, 1.5, 1e-310, -1e-310};
+    for (int simd = 1; simd >= 0; simd--) {
+        pas_sort_radix_simd = simd;
+        for (int ti = 0; ti < 6; ti++)
+            for (size_t si = 0; si < sizeof ns / sizeof *ns; si++)
+                for (int d = 0; d < PAS_DIST_COUNT; d++)
+                    for (int special = 0; special < 2; special++) {
+                        pas_sort_type_t t = types[ti];
+                        int fl = t == PAS_SORT_F64 || t == PAS_SORT_F32;
+                        if ((special && !fl) || (!simd && ns[si] > 5003))
+                            continue; /* without AVX-512: the smaller sizes suffice */
+                        size_t n = ns[si], es = pas_sort_type_size(t);
+                        char *rec = malloc(n * es + 16);
+                        pas_sort_generate_records(t, (pas_sort_dist_t)d, 7, n, 1, 0, n, rec);
+                        for (size_t i = 0; special && i < n; i += 3) { /* every third a special */
+                            double v = sp[pas_mix64(i) % 10];
+                            if (t == PAS_SORT_F64)
+                                ((double *)rec)[i] = v;
+                            else
+                                ((float *)rec)[i] = (float)v;
+                        }
+                        for (int h = 0; h < 3; h++) {
+                            if (h && n > 5003) /* merge and quick: the smaller sizes suffice */
+                                continue;
+                            char *w = malloc(n * es + 16);
+                            memcpy(w, rec, n * es);
+                            typed_check(t, hows[h], w, n, pas_sort_dist_name((pas_sort_dist_t)d));
+                            free(w);
+                        }
+                        free(rec);
+                    }
+    }
+    pas_sort_radix_simd = 1;
+    char r[100];
+    cr_assert_eq(pas_sort_local_typed(PAS_SORT_REC100, PAS_SORT_LOCAL_RADIX, r, 1), PAS_ERR_ARG);
+}
+
+/* 32-bit keys through the radix sort: every 0/1 pattern of 1 to 16 keys
+ * (the leaves' network, one register of 16), random leaves up to 40 keys,
+ * and a range large enough for the line buffers and two threads; AVX-512
+ * paths on and off. */
+Test(sort_local, radix_u32_leaves_few_and_large)
+{
+#ifdef _OPENMP
+    if (omp_get_max_threads() < 2)
+        omp_set_num_threads(2);
+#endif
+    for (int simd = 1; simd >= 0; simd--) {
+        pas_sort_radix_simd = simd;
+        uint32_t a[16], b[16], t[16];
+        for (size_t n = 1; n <= 16; n++)
+            for (uint32_t bits = 0; bits < (1u << n); bits++) {
+                for (size_t i = 0; i < n; i++)
+                    a[i] = b[i] = (bits >> i & 1) ? UINT32_MAX - 1 : 5;
+                pas_sort_radix_u32(a, t, n);
+                qsort(b, n, 4, cmp_u32);
+                cr_assert(memcmp(a, b, n * 4) == 0, "u32 leaf: n=%zu bits=%x", n, bits);
+            }
+        for (size_t n = 1; n <= 40; n++)
+            for (uint64_t seed = 0; seed < 30; seed++) {
+                uint32_t x[40], y[40], u[40];
+                for (size_t i = 0; i < n; i++)
+                    x[i] = y[i] =
+                        (uint32_t)pas_mix64(seed * 977 + i) | (seed & 1 ? 0 : 0xfffffff0u);
+                pas_sort_radix_u32(x, u, n);
+                qsort(y, n, 4, cmp_u32);
+                cr_assert(memcmp(x, y, n * 4) == 0, "u32 random: n=%zu seed %d", n, (int)seed);
+            }
+    }
+    pas_sort_radix_simd = 1;
 }
 
 Test(sort_merge, merge2_and_merge_path)

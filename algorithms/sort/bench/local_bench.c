@@ -9,10 +9,10 @@
  * For each type and distribution: the input is generated once (pas's
  * generators, p = 1), then every round copies it for each contender and
  * times the sort alone, the order of the contenders rotating from round to
- * round.  pas sorts as pas-sort does on one rank: u64 in place, other types
- * encoded to order-preserving uint64 keys, sorted, decoded back (encode and
- * decode are timed); its scratch is allocated inside the timed call, as
- * pas_sort_local does.  Each output is checked: in order, and the same
+ * round.  pas sorts each type in place by its own width
+ * (pas_sort_local_typed: u32 as 32-bit keys, i64 and f64 mapped in place to
+ * order-preserving keys and back, the maps timed); its scratch is allocated
+ * inside the timed call, as pas_sort_local does.  Each output is checked: in order, and the same
  * multiset as the input (an order-independent hash).  Per line: the median
  * rate of each contender per core (M keys/s / threads) and, per peer, the
  * median over rounds of t_peer / t_pas (> 1: pas is faster).  With
@@ -60,27 +60,29 @@ static double median(double *v, int n)
     return n % 2 ? w[n / 2] : (w[n / 2 - 1] + w[n / 2]) / 2;
 }
 
-/* the key of element i of a typed array (the order pas sorts by) */
-static uint64_t key_at(int t, const void *a, size_t i)
-{
-    uint64_t k;
-    pas_sort_encode(ptype[t], (const char *)a + i * tsize[t], 1, &k);
-    return k;
-}
-
+/* whether a typed array is in order: integers as they are, floats by the
+ * order-preserving keys pas sorts by (the total order of pas_sort.h) */
 static int in_order(int t, const void *a, size_t n)
 {
+    size_t bad = 0;
     if (t == T_U64) {
         const uint64_t *x = a;
         for (size_t i = 1; i < n; i++)
-            if (x[i] < x[i - 1])
-                return 0;
-        return 1;
+            bad += x[i] < x[i - 1];
+    } else if (t == T_U32) {
+        const uint32_t *x = a;
+        for (size_t i = 1; i < n; i++)
+            bad += x[i] < x[i - 1];
+    } else if (t == T_I64) {
+        const int64_t *x = a;
+        for (size_t i = 1; i < n; i++)
+            bad += x[i] < x[i - 1];
+    } else {
+        const double *x = a;
+        for (size_t i = 1; i < n; i++)
+            bad += pas_sort_key_f64(x[i]) < pas_sort_key_f64(x[i - 1]);
     }
-    for (size_t i = 1; i < n; i++)
-        if (key_at(t, a, i) < key_at(t, a, i - 1))
-            return 0;
-    return 1;
+    return bad == 0;
 }
 
 typedef struct {
@@ -93,23 +95,16 @@ typedef struct {
 
 /* one timed sort of work (a copy of the input); returns the seconds, and
  * where the result lies in *out */
-static double run_one(contender_t *c, int t, void *work, void *tmp, uint64_t *keys, size_t n,
-                      int threads, void **out)
+static double run_one(contender_t *c, int t, void *work, void *tmp, size_t n, int threads,
+                      void **out)
 {
     double t0 = now();
     *out = work;
     if (c->one)
         omp_set_num_threads(1);
     if (c->is_pas) {
-        if (t == T_U64) {
-            if (pas_sort_local(PAS_SORT_KIND_U64, c->how, work, n) != PAS_OK)
-                return -1;
-        } else {
-            pas_sort_encode(ptype[t], work, n, keys);
-            if (pas_sort_local(PAS_SORT_KIND_U64, c->how, keys, n) != PAS_OK)
-                return -1;
-            pas_sort_decode(ptype[t], keys, n, work);
-        }
+        if (pas_sort_local_typed(ptype[t], c->how, work, n) != PAS_OK)
+            return -1;
         if (c->one)
             omp_set_num_threads(threads);
     } else {
@@ -206,14 +201,11 @@ int main(int argc, char **argv)
         size_t es = tsize[t];
         void *orig = pas_sort_malloc(n * es), *work = pas_sort_malloc(n * es),
              *tmp = pas_sort_malloc(n * es);
-        uint64_t *keys = t == T_U64 ? NULL : pas_sort_malloc(n * 8);
-        if (!orig || !work || !tmp || (t != T_U64 && !keys)) {
+        if (!orig || !work || !tmp) {
             fprintf(stderr, "sort-local-bench: out of memory for n=%zu; try a smaller --n\n", n);
             return 2;
         }
         memset(tmp, 0, n * es); /* touched: a peer's result may go there */
-        if (keys)
-            memset(keys, 0, n * 8);
         for (int di = 0; di < ndist; di++) {
             pas_sort_dist_t d;
             if (pas_sort_dist_parse(dl[di], &d) != PAS_OK) {
@@ -227,7 +219,7 @@ int main(int argc, char **argv)
                     contender_t *c = &con[(j + r) % nc];
                     memcpy(work, orig, n * es);
                     void *out;
-                    double s = run_one(c, t, work, tmp, keys, n, threads, &out);
+                    double s = run_one(c, t, work, tmp, n, threads, &out);
                     if (s < 0 || !in_order(t, out, n) || pas_sort_hash_records(out, n, es) != h) {
                         printf("FAIL %s %s %s: %s\n", tname[t], dl[di], c->name,
                                s < 0 ? "error" : "output not the sorted input");
@@ -252,7 +244,6 @@ int main(int argc, char **argv)
         free(orig);
         free(work);
         free(tmp);
-        free(keys);
     }
     return failed;
 }
