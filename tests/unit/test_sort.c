@@ -362,9 +362,10 @@ Test(sort_local, typed_keys_through_the_radix_sort)
 }
 
 /* The typed local sort (pas_sort_local_typed): every type it takes, each
- * local sort, sizes around the leaves, the hot buffer, the wide levels and
- * the parallel first level, every generated distribution plus its sorted
- * and reversed forms, and, for floats, the specials mixed in; the result
+ * local sort, sizes at the leaves (up to 33), through the hot buffer (1000,
+ * 5003) and the parallel first level (70001, two threads; the wide levels
+ * are radix_large_ranges_every_kind's), every generated distribution (sorted
+ * and reversed among them), and, for floats, the specials mixed in; the result
  * must equal the records ordered by their keys (pas_sort_encode's order;
  * kv16 by key, then value), bit for bit.  With the AVX-512 paths on and
  * off (a CPU without them). */
@@ -461,15 +462,12 @@ Test(sort_local, typed_local_sort_every_type_and_shape)
 }
 
 /* 32-bit keys through the radix sort: every 0/1 pattern of 1 to 16 keys
- * (the leaves' network, one register of 16), random leaves up to 40 keys,
- * and a range large enough for the line buffers and two threads; AVX-512
- * paths on and off. */
-Test(sort_local, radix_u32_leaves_few_and_large)
+ * (the leaves' network, one register of 16) and random ranges up to 40 keys
+ * (leaves and one narrow level); AVX-512 paths on and off.  Few distinct
+ * u32 keys and large u32 ranges (line buffers, two threads): the tests
+ * radix_few_distinct and radix_large_ranges_every_kind. */
+Test(sort_local, radix_u32_leaves)
 {
-#ifdef _OPENMP
-    if (omp_get_max_threads() < 2)
-        omp_set_num_threads(2);
-#endif
     for (int simd = 1; simd >= 0; simd--) {
         pas_sort_radix_simd = simd;
         uint32_t a[16], b[16], t[16];
