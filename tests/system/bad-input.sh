@@ -10,7 +10,7 @@
 # exit status, and every rank that reports must report 2; Open MPI starts
 # killing the job at the first non-zero exit (about 1.5 s of its own), so it
 # may cut a rank off before it reports, and the bound there is 3 s over
-# --version.
+# --version.  A case over its bound gets one second try (rerun_in_time).
 set -u
 cd "$(dirname "$0")/../.."
 bin="$PWD/${PAS_BINDIR:-bin}"
@@ -51,6 +51,20 @@ baseline() { # the time of a --version run: start-up and launch cost
     echo "$ms"
 }
 
+# rerun_in_time NP LIMIT PROGRAM ARGS...: a run over its time bound gets one
+# second try (with a fresh --version baseline), so that one slow teardown on
+# a loaded machine (Open MPI aborting a job on a 2-core runner once took 7 s)
+# does not fail the case; a rank left hanging is slow both times (the bound
+# is seconds, a hang lasts until the watchdog).  Sets slow.
+rerun_in_time() {
+    local np="$1" limit="$2" prog="$3"; shift 3
+    local base2
+    base2=$(baseline "$np" "$bin/$prog")
+    run "$np" "$bin/$prog" "$@"
+    slow=$((ms - base2))
+    [ "$slow" -le "$limit" ] && [ "$rc" = 2 ]
+}
+
 # bad NAME REGEX PROGRAM ARGS...: must fail with exit 2 everywhere.
 bad() {
     local name="$1" regex="$2"; shift 2
@@ -71,7 +85,8 @@ bad() {
         elif [ "$ranks_rc" != "2 " ]; then why="per-rank exit codes '$ranks_rc' ($nranks of $np ranks reported), expected only 2"
         elif [ "$lines" != 1 ]; then why="$lines distinct error lines from $prog, expected exactly 1"
         elif ! grep -Eq -- "$regex" "$work/err"; then why="message does not match /$regex/"
-        elif [ $((ms - base)) -gt $limit ]; then why="took $((ms - base)) ms more than --version (limit $limit)"
+        elif [ $((ms - base)) -gt $limit ] && ! rerun_in_time "$np" "$limit" "$prog" "$@"; then
+            why="took $((ms - base)) ms, then $slow ms on a second try, more than --version (limit $limit)"
         elif ! cmp -s "$work/existing.out" "$work/existing.ref"; then why="an existing file was overwritten"
         elif [ "$before" != "$after" ]; then why="files changed in the output directory: before [$before] after [$after]"
         fi
