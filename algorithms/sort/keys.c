@@ -276,46 +276,27 @@ void pas_sort_decode(pas_sort_type_t t, const uint64_t *keys, size_t n, void *ou
 }
 
 /* In place: the bits of n records of t become their order-preserving
- * unsigned keys (back = 0) or return from them (back = 1), the maps of
- * pas_sort_key_i64 and pas_sort_key_f64/f32 written as one XOR per key
- * (vectorised): i64 flips the sign bit; a float flips every bit when
- * negative, else the sign bit.  Unsigned types are their own keys. */
+ * unsigned keys (back = 0) or return from them (back = 1) by the bit maps
+ * of pas_sort.h (one XOR per key, vectorised).  Unsigned types are their
+ * own keys. */
 static void typed_keys(pas_sort_type_t t, void *data, size_t n, int back)
 {
-    const uint64_t top = 1ULL << 63;
-    const uint32_t top32 = 1U << 31;
     if (t == PAS_SORT_I64) {
         uint64_t *a = data;
 #pragma omp parallel for schedule(static) if (n > PAS_OMP_MIN_N)
         for (size_t i = 0; i < n; i++)
-            a[i] ^= top;
+            a[i] = pas_sort_key_i64_bits(a[i]); /* its own inverse */
     } else if (t == PAS_SORT_F64) {
         uint64_t *a = data;
-        const uint64_t flip = back ? 1 : 0; /* which top bit marks a negative */
 #pragma omp parallel for schedule(static) if (n > PAS_OMP_MIN_N)
         for (size_t i = 0; i < n; i++)
-            a[i] ^= (0 - ((a[i] >> 63) ^ flip)) | top;
+            a[i] = back ? pas_sort_unkey_f64_bits(a[i]) : pas_sort_key_f64_bits(a[i]);
     } else if (t == PAS_SORT_F32) {
         uint32_t *a = data;
-        const uint32_t flip = back ? 1 : 0;
 #pragma omp parallel for schedule(static) if (n > PAS_OMP_MIN_N)
         for (size_t i = 0; i < n; i++)
-            a[i] ^= (0 - ((a[i] >> 31) ^ flip)) | top32;
+            a[i] = back ? pas_sort_unkey_f32_bits(a[i]) : pas_sort_key_f32_bits(a[i]);
     }
-}
-
-/* the order-preserving key of a record's bits (as typed_keys maps them) */
-static inline uint64_t key_i64_bits(uint64_t b)
-{
-    return b ^ (1ULL << 63);
-}
-static inline uint64_t key_f64_bits(uint64_t b)
-{
-    return b ^ ((0 - (b >> 63)) | (1ULL << 63));
-}
-static inline uint32_t key_f32_bits(uint32_t b)
-{
-    return b ^ ((0 - (b >> 31)) | (1U << 31));
 }
 
 /* 1: a[0..n) is in order; -1: in reverse order, and now reversed in place;
@@ -354,10 +335,10 @@ static inline uint32_t key_f32_bits(uint32_t b)
 static int typed_monotone(pas_sort_type_t t, void *data, size_t n)
 {
     if (t == PAS_SORT_I64)
-        TYPED_MONOTONE(uint64_t, key_i64_bits);
+        TYPED_MONOTONE(uint64_t, pas_sort_key_i64_bits);
     if (t == PAS_SORT_F64)
-        TYPED_MONOTONE(uint64_t, key_f64_bits);
-    TYPED_MONOTONE(uint32_t, key_f32_bits);
+        TYPED_MONOTONE(uint64_t, pas_sort_key_f64_bits);
+    TYPED_MONOTONE(uint32_t, pas_sort_key_f32_bits);
 }
 #undef TYPED_MONOTONE
 

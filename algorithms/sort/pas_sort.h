@@ -162,17 +162,42 @@ int pas_sort_type_fetched(pas_sort_type_t t, int stable);
 uint64_t pas_sort_mem_need(const pas_sort_algo_t *algos, int na, uint64_t n, int p, int rank,
                            int onerank, pas_sort_type_t t, int stable, double eps);
 
+/* local, pure: the order-preserving maps on bit patterns, written once:
+ * i64 flips the sign bit (and is its own inverse); a float flips every bit
+ * when negative, else the sign bit.  Branch-free, so loops over arrays of
+ * them vectorise (the typed local sort maps its records in place by these). */
+static inline uint64_t pas_sort_key_i64_bits(uint64_t b)
+{
+    return b ^ (1ULL << 63);
+}
+static inline uint64_t pas_sort_key_f64_bits(uint64_t b)
+{
+    return b ^ ((0 - (b >> 63)) | (1ULL << 63));
+}
+static inline uint64_t pas_sort_unkey_f64_bits(uint64_t k)
+{
+    return k ^ ((0 - ((k >> 63) ^ 1)) | (1ULL << 63));
+}
+static inline uint32_t pas_sort_key_f32_bits(uint32_t b)
+{
+    return b ^ ((0 - (b >> 31)) | (1U << 31));
+}
+static inline uint32_t pas_sort_unkey_f32_bits(uint32_t k)
+{
+    return k ^ ((0 - ((k >> 31) ^ 1)) | (1U << 31));
+}
+
 /* local, pure: order-preserving maps to uint64 (and back).  Floats: total
  * order -NaN < -inf < ... < -0.0 < +0.0 < ... < +inf < +NaN. */
 static inline uint64_t pas_sort_key_f64(double x)
 {
     uint64_t b;
     __builtin_memcpy(&b, &x, 8);
-    return (b >> 63) ? ~b : b | (1ULL << 63);
+    return pas_sort_key_f64_bits(b);
 }
 static inline double pas_sort_unkey_f64(uint64_t k)
 {
-    uint64_t b = (k >> 63) ? k & ~(1ULL << 63) : ~k;
+    uint64_t b = pas_sort_unkey_f64_bits(k);
     double x;
     __builtin_memcpy(&x, &b, 8);
     return x;
@@ -181,22 +206,22 @@ static inline uint64_t pas_sort_key_f32(float x)
 {
     uint32_t b;
     __builtin_memcpy(&b, &x, 4);
-    return (b >> 31) ? (uint32_t)~b : b | (1U << 31);
+    return pas_sort_key_f32_bits(b);
 }
 static inline float pas_sort_unkey_f32(uint64_t k)
 {
-    uint32_t b = (k >> 31) & 1 ? (uint32_t)k & ~(1U << 31) : ~(uint32_t)k;
+    uint32_t b = pas_sort_unkey_f32_bits((uint32_t)k);
     float x;
     __builtin_memcpy(&x, &b, 4);
     return x;
 }
 static inline uint64_t pas_sort_key_i64(int64_t x)
 {
-    return (uint64_t)x ^ (1ULL << 63);
+    return pas_sort_key_i64_bits((uint64_t)x);
 }
 static inline int64_t pas_sort_unkey_i64(uint64_t k)
 {
-    return (int64_t)(k ^ (1ULL << 63));
+    return (int64_t)pas_sort_key_i64_bits(k);
 }
 
 /* local: encode n records of type t (u64, u32, i64, f32, f64) into keys, and
