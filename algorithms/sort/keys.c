@@ -299,48 +299,32 @@ static void typed_keys(pas_sort_type_t t, void *data, size_t n, int back)
     }
 }
 
-/* 1: a[0..n) is in order; -1: in reverse order, and now reversed in place;
- * 0: neither (found at the first pair out of both, at once on random-like
- * inputs).  The typed radix sort's shortcut for i64, f64 and f32, which
- * then skip the two passes of the key map. */
-#define TYPED_MONOTONE(W, KEY)                                                                     \
-    do {                                                                                           \
-        W *a = data;                                                                               \
-        size_t i = 1; /* blocks of 64 pairs without a branch (vectorised), then one by one */      \
-        for (int bad = 0; i + 64 <= n && !bad; i += bad ? 0 : 64)                                  \
-            for (size_t k = i; k < i + 64; k++)                                                    \
-                bad |= KEY(a[k]) < KEY(a[k - 1]);                                                  \
-        while (i < n && KEY(a[i]) >= KEY(a[i - 1]))                                                \
-            i++;                                                                                   \
-        if (i == n)                                                                                \
-            return 1;                                                                              \
-        size_t j = 1;                                                                              \
-        for (int bad = 0; j + 64 <= n; j += 64) {                                                  \
-            for (size_t k = j; k < j + 64; k++)                                                    \
-                bad |= KEY(a[k - 1]) < KEY(a[k]);                                                  \
-            if (bad)                                                                               \
-                return 0;                                                                          \
-        }                                                                                          \
-        for (; j < n; j++)                                                                         \
-            if (KEY(a[j - 1]) < KEY(a[j]))                                                         \
-                return 0;                                                                          \
-        for (size_t l = 0, r = n - 1; l < r; l++, r--) {                                           \
-            W x = a[l];                                                                            \
-            a[l] = a[r];                                                                           \
-            a[r] = x;                                                                              \
-        }                                                                                          \
-        return -1;                                                                                 \
-    } while (0)
+/* The presortedness scan (sort_monotone_body.h) of i64, f64 and f32
+ * records by their keys: the typed radix sort's shortcut, which then skips
+ * the two passes of the key map. */
+#define MONO_T uint64_t
+#define MONO_LESS(a, b) (pas_sort_key_i64_bits(a) < pas_sort_key_i64_bits(b))
+#define MONO_NAME monotone_i64
+#include "sort_monotone_body.h"
+#define MONO_T uint64_t
+#define MONO_LESS(a, b) (pas_sort_key_f64_bits(a) < pas_sort_key_f64_bits(b))
+#define MONO_NAME monotone_f64
+#include "sort_monotone_body.h"
+#define MONO_T uint32_t
+#define MONO_LESS(a, b) (pas_sort_key_f32_bits(a) < pas_sort_key_f32_bits(b))
+#define MONO_NAME monotone_f32
+#include "sort_monotone_body.h"
 
+/* 1: data[0..n), n >= 2, is in order; -1: it was in reverse order and is
+ * now reversed; 0: neither */
 static int typed_monotone(pas_sort_type_t t, void *data, size_t n)
 {
     if (t == PAS_SORT_I64)
-        TYPED_MONOTONE(uint64_t, pas_sort_key_i64_bits);
+        return monotone_i64(data, n);
     if (t == PAS_SORT_F64)
-        TYPED_MONOTONE(uint64_t, pas_sort_key_f64_bits);
-    TYPED_MONOTONE(uint32_t, pas_sort_key_f32_bits);
+        return monotone_f64(data, n);
+    return monotone_f32(data, n);
 }
-#undef TYPED_MONOTONE
 
 pas_status pas_sort_local_typed(pas_sort_type_t t, pas_sort_local_t how, void *data, size_t n)
 {

@@ -737,49 +737,14 @@ static void RX(rx_par_)(T *a, T *o, size_t n, int hint, int to_o, int threads, R
     free(h);
 }
 
-/* 1: a[0..n) is sorted; -1: it is non-increasing (and not all equal); 0:
- * neither.  Blocks of 64 keys without an early exit inside (a loop the
- * compiler vectorises); stops at the first block that rules out both. */
-static int RX(rx_monotone_)(const T *a, size_t n)
-{
-    size_t i = 1;
-    for (; i + 64 <= n; i += 64) {
-        int bad = 0;
-        for (size_t k = i; k < i + 64; k++)
-            bad |= LESS(a[k], a[k - 1]);
-        if (bad)
-            break;
-    }
-    while (i < n && !LESS(a[i], a[i - 1]))
-        i++;
-    if (i == n)
-        return 1;
-    size_t j = 1;
-    for (; j + 64 <= n; j += 64) {
-        int bad = 0;
-        for (size_t k = j; k < j + 64; k++)
-            bad |= LESS(a[k - 1], a[k]);
-        if (bad)
-            return 0;
-    }
-    for (; j < n; j++)
-        if (LESS(a[j - 1], a[j]))
-            return 0;
-    return -1;
-}
+#define MONO_T T
+#define MONO_LESS(a, b) LESS(a, b)
+#define MONO_NAME RX(rx_monotone_)
+#include "sort_monotone_body.h"
 
 int RX(pas_sort_presorted_)(T *a, size_t n)
 {
-    if (n < 2)
-        return 1;
-    int mono = RX(rx_monotone_)(a, n);
-    if (mono == -1)
-        for (size_t i = 0, j = n - 1; i < j; i++, j--) {
-            T x = a[i];
-            a[i] = a[j];
-            a[j] = x;
-        }
-    return mono != 0;
+    return n < 2 || RX(rx_monotone_)(a, n) != 0;
 }
 
 void RX(pas_sort_radix_)(T *a, T *tmp, size_t n)
