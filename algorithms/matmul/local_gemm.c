@@ -161,7 +161,7 @@ static void *buffer_take(size_t bytes)
     if (p && *(size_t *)p >= bytes)
         return p + 64;
     free(p);
-    size_t total = (bytes + 64 + 63) / 64 * 64;
+    size_t total = 64 + pas_matmul_line_bytes(bytes); /* a header line, then the buffer */
     if (!(p = aligned_alloc(64, total)))
         return NULL;
     *(size_t *)p = total - 64;

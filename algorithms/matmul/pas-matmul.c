@@ -294,11 +294,9 @@ static pas_status make_matrices(pas_driver_t *d, mm_run_t *r)
     pas_dmatrix_block(r->ta ? k : m, r->ta ? m : k, g->rows, g->cols, g->myrow, g->mycol, &r->ad);
     pas_dmatrix_block(r->tb ? n : k, r->tb ? k : n, g->rows, g->cols, g->myrow, g->mycol, &r->bd);
     pas_dmatrix_block(m, n, g->rows, g->cols, g->myrow, g->mycol, &r->cd);
-    /* on cache lines: a column of a C tile (32 doubles when ld is a
-     * multiple of 8) then spans 4 lines, not 5 (split loads and stores) */
-    r->a = aligned_alloc(64, (r->ad.ld * r->ad.ln * r->es + 64) / 64 * 64);
-    r->b = aligned_alloc(64, (r->bd.ld * r->bd.ln * r->es + 64) / 64 * 64);
-    r->c = aligned_alloc(64, (r->cd.ld * r->cd.ln * r->es + 64) / 64 * 64);
+    r->a = pas_matmul_alloc(r->ad.ld * r->ad.ln * r->es);
+    r->b = pas_matmul_alloc(r->bd.ld * r->bd.ln * r->es);
+    r->c = pas_matmul_alloc(r->cd.ld * r->cd.ln * r->es);
     double need = pas_matmul_footprint(d->size, r->lay.layers, m, n, k, r->es);
     pas_status rc =
         pas_driver_checkf(d, r->a && r->b && r->c ? PAS_OK : PAS_ERR_NOMEM,
