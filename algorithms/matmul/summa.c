@@ -243,8 +243,9 @@ pas_status pas_matmul_summa(const pas_grid_t *g, const pas_matmul_cfg_t *cfg, do
     uint64_t wmax = 0;
     panel_t *pl = plan_panels(k, k0, k1, w, g->rows, g->cols, &npanels, &wmax);
     const int slots = cfg->blocking ? 1 : SLOTS;
-    char *buf = pas_matmul_alloc((size_t)slots * (lm + ln) * wmax * es);
-    if (!pl || !buf)
+    /* the panels' broadcast buffers; one rank multiplies its own blocks */
+    char *buf = g->size > 1 ? pas_matmul_alloc((size_t)slots * (lm + ln) * wmax * es) : NULL;
+    if (!pl || (g->size > 1 && !buf))
         rc = PAS_ERR_NOMEM;
     if (lm * wmax > INT32_MAX || ln * wmax > INT32_MAX)
         rc = PAS_ERR_OVERFLOW;
