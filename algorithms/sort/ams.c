@@ -312,7 +312,7 @@ static int ams_move(MPI_Comm comm, ams_t *A, int k, const uint64_t *cut, const u
     pas_range_t mine =
         pas_decomp_block_range(cm, gms, (me - (int)gr.lo + gms - ams_turn(jm, gms, last)) % gms);
     size_t expect = (size_t)(mine.hi - mine.lo), got = 0;
-    recv = xrc ? NULL : sort_alloc(expect, es);
+    recv = xrc ? NULL : pas_sort_alloc(expect, es);
     rc = xrc ? xrc : recv ? PAS_OK : PAS_ERR_NOMEM;
     if (rc == PAS_OK && (MPI_Type_contiguous((int)es, MPI_BYTE, &t) != MPI_SUCCESS ||
                          MPI_Type_commit(&t) != MPI_SUCCESS))
@@ -514,11 +514,11 @@ static int ams_move(MPI_Comm comm, ams_t *A, int k, const uint64_t *cut, const u
         *data = recv;
     } else if (M.nrun > AMS_MERGE_RUNS) {
         /* many runs: one local sort costs less than log2(runs) merge passes */
-        out = sort_alloc(expect, es);
+        out = pas_sort_alloc(expect, es);
         rc = out ? pas_sort_local_run_with(ops, A->cfg->local, recv, expect, out) : PAS_ERR_NOMEM;
         *data = recv;
     } else {
-        out = sort_alloc(expect, es);
+        out = pas_sort_alloc(expect, es);
         rc = out ? pas_sort_merge_runs(A->kind, recv, M.run, M.nrun, out, NULL) : PAS_ERR_NOMEM;
         if (rc == PAS_OK) {
             *data = out;
@@ -700,7 +700,8 @@ static int ams_gather(MPI_Comm comm, ams_t *A, uint64_t total, void **data, size
     MPI_Comm_rank(comm, &me);
     int c = (int)*n, *cnt = malloc(sizeof(int) * 4 * (size_t)p);
     pas_range_t mine = pas_decomp_block_range(total, p, me);
-    char *all = me == 0 ? sort_alloc(total, es) : NULL, *out = sort_alloc(mine.hi - mine.lo, es);
+    char *all = me == 0 ? pas_sort_alloc(total, es) : NULL,
+         *out = pas_sort_alloc(mine.hi - mine.lo, es);
     MPI_Datatype t = MPI_DATATYPE_NULL;
     rc = cnt && out && (me || all) ? pas_watch_phase("gather") : PAS_ERR_NOMEM;
     if (rc == PAS_OK && (MPI_Type_contiguous((int)es, MPI_BYTE, &t) != MPI_SUCCESS ||
@@ -730,7 +731,7 @@ static int ams_gather(MPI_Comm comm, ams_t *A, uint64_t total, void **data, size
              ? PAS_ERR_MPI
              : PAS_OK;
     if (rc == PAS_OK && me == 0)
-        rc = sort_local_run(A->ops, A->cfg->local, all, total);
+        rc = pas_sort_local_run(A->ops, A->cfg->local, all, total);
     if ((rc = pas_agree(comm, rc)))
         goto done;
     rc = PAS_WATCHED("MPI_Scatterv", -1, 0,
@@ -804,7 +805,7 @@ int pas_sort_ams(MPI_Comm comm, pas_sort_kind_t kind, const pas_sort_config_t *c
         A.bytes = si.bytes_sent;
         A.fallbacks = si.exact_fallback && me == 0;
     } else {
-        rc = sort_local_phase(comm, A.ops, cfg->local, *data, *n);
+        rc = pas_sort_local_phase(comm, A.ops, cfg->local, *data, *n);
         ams_mark(&A, AMS_PH_TOTAL);
         A.ph[0][AMS_PH_TOTAL] = 0; /* the local sort is not communication */
         if (rc == PAS_OK)

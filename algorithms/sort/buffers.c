@@ -19,6 +19,13 @@ void *pas_sort_malloc(size_t bytes)
     return p;
 }
 
+void *pas_sort_alloc(size_t n, size_t size)
+{
+    if (size && n > (SIZE_MAX - 64) / size)
+        return NULL;
+    return pas_sort_malloc(n * size + 16);
+}
+
 void pas_sort_copy(void *dst, const void *src, size_t bytes)
 {
     if (bytes < (1u << 20)) {

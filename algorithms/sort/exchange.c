@@ -104,7 +104,7 @@ static pas_status exchange_rounds(MPI_Comm comm, int p, int me, size_t es, const
 static pas_status exchange_self(size_t es, const void *send, const uint64_t *scounts, void **recv,
                                 size_t *nrecv, uint64_t *rcounts)
 {
-    char *out = sort_alloc(scounts[0], es);
+    char *out = pas_sort_alloc(scounts[0], es);
     if (!out)
         return PAS_ERR_NOMEM;
     pas_sort_copy(out, send, scounts[0] * es);
@@ -153,7 +153,7 @@ pas_status pas_sort_exchange(MPI_Comm comm, size_t elem_size, const void *send,
     }
     /* one path for all ranks: small enough for a single MPI_Alltoallv?
      * (the same allreduce agrees on the receive buffer) */
-    out = e ? NULL : sort_alloc(rt, elem_size);
+    out = e ? NULL : pas_sort_alloc(rt, elem_size);
     pas_status trc = elem_type(elem_size, &t); /* its failure is agreed with the flags */
     int flags[3] = {st > limit || rt > limit, !out && !e, e || trc}, any[3] = {0, 0, 0};
     if (PAS_WATCHED("MPI_Allreduce", -1, 0, MPI_Allreduce(flags, any, 3, MPI_INT, MPI_MAX, comm)) !=

@@ -120,7 +120,7 @@ pas_status pas_sort_file_read(MPI_Comm comm, const char *path, size_t rec_size, 
     pas_range_t r = pas_decomp_block_range(nrec, p, me);
     size_t bytes = (size_t)pas_range_len(r) * rec_size;
     if (rc == PAS_OK) {
-        buf = sort_alloc(bytes, 1);
+        buf = pas_sort_alloc(bytes, 1);
         rc = pas_agree(comm, buf ? PAS_OK : PAS_ERR_NOMEM);
     }
     if (rc == PAS_OK)

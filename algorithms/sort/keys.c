@@ -155,7 +155,7 @@ static pas_status local_run(const sort_ops_t *ops, pas_sort_local_t how, void *a
         ops->quicksort(a, n);
         return PAS_OK;
     }
-    void *tmp = scratch ? scratch : sort_alloc(n, ops->size);
+    void *tmp = scratch ? scratch : pas_sort_alloc(n, ops->size);
     if (!tmp)
         return PAS_ERR_NOMEM;
     if (how == PAS_SORT_LOCAL_MERGE)
@@ -187,9 +187,21 @@ pas_status pas_sort_local_run_with(const sort_ops_t *ops, pas_sort_local_t how, 
     return local_run(ops, how, a, n, scratch);
 }
 
+pas_status pas_sort_local_run(const sort_ops_t *ops, pas_sort_local_t how, void *a, size_t n)
+{
+    return pas_sort_local_run_with(ops, how, a, n, NULL);
+}
+
+pas_status pas_sort_local_phase(MPI_Comm comm, const sort_ops_t *ops, pas_sort_local_t how, void *a,
+                                size_t n)
+{
+    pas_status rc = pas_watch_phase("local-sort");
+    return pas_agree(comm, rc ? rc : pas_sort_local_run(ops, how, a, n));
+}
+
 pas_status pas_sort_local(pas_sort_kind_t kind, pas_sort_local_t how, void *data, size_t n)
 {
-    return sort_local_run(sort_ops(kind), how, data, n);
+    return pas_sort_local_run(sort_ops(kind), how, data, n);
 }
 
 /* ---- typed keys ------------------------------------------------------------- */
@@ -349,7 +361,7 @@ pas_status pas_sort_local_typed(pas_sort_type_t t, pas_sort_local_t how, void *d
     if (mapped && how == PAS_SORT_LOCAL_RADIX && n >= 2 && typed_monotone(t, data, n))
         return PAS_OK;
     typed_keys(t, data, n, 0);
-    pas_status rc = sort_local_run(ops, how, data, n);
+    pas_status rc = pas_sort_local_run(ops, how, data, n);
     typed_keys(t, data, n, 1);
     return rc;
 }

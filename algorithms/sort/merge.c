@@ -51,7 +51,7 @@ static pas_status merge_tree(MPI_Comm comm, const sort_ops_t *ops, const pas_sor
             char *in = NULL, *out = NULL;
             uint64_t c = head[0];
             if (rc == PAS_OK && (rc = pas_watch_fault("merge-recv")) == PAS_OK) {
-                in = sort_alloc(c, es), out = sort_alloc(*n + c, es);
+                in = pas_sort_alloc(c, es), out = pas_sort_alloc(*n + c, es);
                 if (!in || !out) /* the pre-flight estimate is meant to prevent this */
                     rc = PAS_ERR_NOMEM;
             }
@@ -83,7 +83,7 @@ pas_status pas_sort_merge(MPI_Comm comm, pas_sort_kind_t kind, const pas_sort_co
     const sort_ops_t *ops = sort_ops(kind);
     int p;
     MPI_Comm_size(comm, &p);
-    pas_status rc = sort_local_phase(comm, ops, cfg->local, *data, *n);
+    pas_status rc = pas_sort_local_phase(comm, ops, cfg->local, *data, *n);
     if (rc || p == 1)
         return rc;
     uint64_t bytes = 0;

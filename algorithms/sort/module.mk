@@ -2,7 +2,7 @@
 # radix/merge/quick sorts; typed keys and records; MPI-IO files.
 INC_DIRS += algorithms/sort
 # the one-way stack of sort_internal.h: entry, algorithms, phases, tables, kernels, buffers
-LIB_SRCS += $(addprefix algorithms/sort/,sort.c \
+LIB_SRCS += $(addprefix algorithms/sort/,entry.c \
               sample.c merge.c quick.c mway.c ams.c ams_split.c \
               multiway_select.c splitters.c rebalance.c exchange.c partition.c \
               verify.c records.c generate.c file_io.c keys.c \

@@ -144,7 +144,7 @@ pas_status pas_sort_split_exact(MPI_Comm comm, pas_sort_kind_t kind, const pas_s
     off[0] = 0;
     for (int j = 0; j < p; j++)
         off[j + 1] = off[j] + rcounts[j];
-    out = sort_alloc(nr, es);
+    out = pas_sort_alloc(nr, es);
     if (!out) {
         rc = PAS_ERR_NOMEM;
         *data = recv;

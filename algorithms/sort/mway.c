@@ -9,7 +9,7 @@ pas_status pas_sort_mway(MPI_Comm comm, pas_sort_kind_t kind, const pas_sort_con
 {
     int p;
     MPI_Comm_size(comm, &p);
-    pas_status rc = sort_local_phase(comm, sort_ops(kind), cfg->local, *data, *n);
+    pas_status rc = pas_sort_local_phase(comm, sort_ops(kind), cfg->local, *data, *n);
     if (rc || p == 1)
         return rc;
     uint64_t bytes = 0;

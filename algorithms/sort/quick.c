@@ -21,7 +21,7 @@ static pas_status quick_rec(MPI_Comm comm, const sort_ops_t *ops, const pas_sort
     MPI_Comm_rank(comm, &me);
     if (q == 1) { /* one rank: the local sort, no message */
         rc = pas_watch_phase("local-sort");
-        return rc ? rc : sort_local_run(ops, cfg->local, *data, *n);
+        return rc ? rc : pas_sort_local_run(ops, cfg->local, *data, *n);
     }
     size_t es = ops->size;
     uint64_t total = 0;
@@ -49,7 +49,7 @@ static pas_status quick_rec(MPI_Comm comm, const sort_ops_t *ops, const pas_sort
 
     pas_watch_phase("partition");
     uint64_t counts[3], bound = 0, take = 0;
-    cls = sort_alloc(*n, es);
+    cls = pas_sort_alloc(*n, es);
     rc = cls ? ops->classify(*data, *n, pivot, 1, cls, counts) : PAS_ERR_NOMEM;
     if ((rc = pas_agree(comm, rc)))
         goto done;

@@ -15,9 +15,9 @@ pas_status pas_sort_fetch_records(MPI_Comm comm, const pas_sort_pair_t *pairs, s
     MPI_Comm_rank(comm, &me);
     uint64_t mask = gbits >= 64 ? UINT64_MAX : (1ULL << gbits) - 1;
     uint64_t *cnt = calloc((size_t)p * 2 + 1, sizeof(uint64_t));
-    size_t *pos = sort_alloc(npairs, sizeof(size_t));
-    uint64_t *req = sort_alloc(npairs, sizeof(uint64_t));
-    int *own = sort_alloc(npairs, sizeof(int));
+    size_t *pos = pas_sort_alloc(npairs, sizeof(size_t));
+    uint64_t *req = pas_sort_alloc(npairs, sizeof(uint64_t));
+    int *own = pas_sort_alloc(npairs, sizeof(int));
     void *got = NULL, *reply = NULL, *back = NULL, *res = NULL;
     size_t ngot = 0, nback = 0;
     uint64_t *rcnt = cnt ? cnt + p : NULL;
@@ -59,7 +59,7 @@ agree:
                            bytes_sent);
     if (rc)
         goto done;
-    reply = sort_alloc(ngot, rec_size);
+    reply = pas_sort_alloc(ngot, rec_size);
     if (reply)
         for (size_t i = 0; i < ngot; i++) {
             uint64_t g = ((uint64_t *)got)[i];
@@ -77,7 +77,7 @@ agree:
                            bytes_sent);
     if (rc)
         goto done;
-    res = sort_alloc(npairs, rec_size);
+    res = pas_sort_alloc(npairs, rec_size);
     if ((rc = pas_agree(comm, !res ? PAS_ERR_NOMEM : nback != npairs ? PAS_ERR_INTERNAL : PAS_OK)))
         goto done;
 #pragma omp parallel for schedule(static) if (npairs > PAS_OMP_MIN_N)

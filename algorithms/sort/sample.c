@@ -53,7 +53,7 @@ static pas_status sample_run(MPI_Comm comm, pas_sort_kind_t kind, const pas_sort
      * sized for the largest share this rank can receive */
     size_t cap = *n > limit ? *n : (size_t)limit;
     pas_watch_phase("classify");
-    cls = sort_alloc(cap, es);
+    cls = pas_sort_alloc(cap, es);
 #ifdef PAS_SMPI_COMPAT_H
     /* Simulated (make smpi) with PAS_SMPI_CLASSIFYRATE=C: the classification
      * still runs but lasts, simulated, n log2(s + 1) / C seconds (a binary
@@ -102,7 +102,7 @@ static pas_status sample_run(MPI_Comm comm, pas_sort_kind_t kind, const pas_sort
         cls = NULL;
         if (info)
             info->exact_fallback = 1;
-        if ((rc = sort_local_phase(comm, ops, cfg->local, *data, *n)))
+        if ((rc = pas_sort_local_phase(comm, ops, cfg->local, *data, *n)))
             goto done;
         rc = pas_sort_split_exact(comm, kind, cfg, data, n, bytes);
         goto done;
@@ -141,7 +141,7 @@ pas_status pas_sort_sample(MPI_Comm comm, pas_sort_kind_t kind, const pas_sort_c
     int p;
     MPI_Comm_size(comm, &p);
     if (p == 1) /* one rank: the local sort, no message */
-        return sort_local_phase(comm, sort_ops(kind), cfg->local, *data, *n);
+        return pas_sort_local_phase(comm, sort_ops(kind), cfg->local, *data, *n);
     uint64_t bytes = 0;
     pas_status rc = sample_run(comm, kind, cfg, data, n, info, &bytes);
     if (info)

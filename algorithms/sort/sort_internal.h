@@ -2,7 +2,7 @@
  * below the public pas_sort.h.  The module is a one-way stack; a file calls
  * only into the layers below it:
  *
- *   sort.c                        entry, dispatch, settings, memory model
+ *   entry.c                       entry, dispatch, settings, memory model
  *   sample merge quick mway ams   the distributed algorithms (ams -> sample)
  *   multiway_select splitters     phases: exact splitting, samples and splitters,
  *   rebalance exchange partition  block shares, the all-to-all, boundaries
@@ -71,13 +71,8 @@ void *pas_sort_malloc(size_t bytes);
 void pas_sort_copy(void *dst, const void *src, size_t bytes);
 
 /* local: malloc of n elements (never NULL for n = 0), large ones on huge
- * pages (see pas_sort_malloc). */
-static inline void *sort_alloc(size_t n, size_t size)
-{
-    if (size && n > (SIZE_MAX - 64) / size)
-        return NULL;
-    return pas_sort_malloc(n * size + 16);
-}
+ * pages (see pas_sort_malloc); NULL when n * size overflows. */
+void *pas_sort_alloc(size_t n, size_t size);
 
 /* ---- typed kernels (local_radix.c, local_merge.c, local_quick.c, partition.c),
  * one instance per kind of sort_kinds.h; scratch tmp holds n elements ---------- */
@@ -167,20 +162,13 @@ static inline void *elem_at(const void *base, size_t i, size_t size)
  * elements (NULL: allocate it); PAS_OK or PAS_ERR_NOMEM. */
 pas_status pas_sort_local_run_with(const sort_ops_t *ops, pas_sort_local_t how, void *a, size_t n,
                                    void *tmp);
-static inline pas_status sort_local_run(const sort_ops_t *ops, pas_sort_local_t how, void *a,
-                                        size_t n)
-{
-    return pas_sort_local_run_with(ops, how, a, n, NULL);
-}
+/* the same, allocating the scratch */
+pas_status pas_sort_local_run(const sort_ops_t *ops, pas_sort_local_t how, void *a, size_t n);
 
 /* collective, agreed: the "local-sort" phase every distributed sort starts
  * with, agreed across ranks so that no rank goes on alone after a failure. */
-static inline pas_status sort_local_phase(MPI_Comm comm, const sort_ops_t *ops,
-                                          pas_sort_local_t how, void *a, size_t n)
-{
-    pas_status rc = pas_watch_phase("local-sort");
-    return pas_agree(comm, rc ? rc : sort_local_run(ops, how, a, n));
-}
+pas_status pas_sort_local_phase(MPI_Comm comm, const sort_ops_t *ops, pas_sort_local_t how, void *a,
+                                size_t n);
 
 /* ---- exchange.c ------------------------------------------------------------ */
 

@@ -50,7 +50,7 @@ pas_status pas_sort_sample_gather_total(MPI_Comm comm, const sort_ops_t *ops, co
     if (cap > total)
         cap = total;
     int *cnt = malloc(sizeof(int) * 2 * (size_t)p);
-    char *loc = sort_alloc(mine, es), *all = sort_alloc(cap, es);
+    char *loc = pas_sort_alloc(mine, es), *all = pas_sort_alloc(cap, es);
     MPI_Datatype t = MPI_DATATYPE_NULL;
     size_t sum = 0;
     /* the element type too, before the collectives it serves */

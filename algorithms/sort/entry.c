@@ -1,4 +1,4 @@
-/* sort.c - the entry of the sort module: settings, names, the automatic
+/* entry.c - the entry of the sort module: settings, names, the automatic
  * choice, the pre-flight memory model, and the dispatch to the algorithms
  * (one rank sorts locally, without any message). */
 
@@ -100,7 +100,7 @@ static pas_status sort_one_rank(MPI_Comm comm, pas_sort_kind_t kind, const pas_s
 {
     if (info && cfg->algo == PAS_SORT_AMS) /* as pas_sort_ams: one group is one level */
         info->levels = 1;
-    return sort_local_phase(comm, sort_ops(kind), cfg->local, data, n);
+    return pas_sort_local_phase(comm, sort_ops(kind), cfg->local, data, n);
 }
 
 pas_status pas_sort(MPI_Comm comm, pas_sort_kind_t kind, const pas_sort_config_t *cfg, void **data,
