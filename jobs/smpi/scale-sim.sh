@@ -24,7 +24,8 @@
 #   --dir      results (default build/scale-sim); a piece replaces only its own
 #              runs at the rank counts it runs, and the tables are rebuilt from
 #              every run in DIR
-#   --timeout  wall seconds per simulated run (default 1200); a run past it is a FAIL row
+#   --timeout  wall seconds per simulated run (default 1200); a run past it is a
+#              TIMEOUT row, one killed before it (out of memory) a KILLED row
 #   --quick    small sizes (a check of the script, not a study)
 # Sizes: matmul weak n = 2048 (p/64)^(1/3) (constant flops per rank), strong
 # n = 4096; sort weak 64K and 1M uint64 keys per rank (1M only where the keys of
@@ -41,11 +42,12 @@
 # pass) and sample's classification n ceil(log2(s + 1)) / PAS_SIM_CLASSIFYRATE
 # (default 300 million keys/s per binary-search level); the rest (copies,
 # splitter selection) is then free.
-# matmul also runs with smpi/grow-injected-times:no: SimGrid charges a failed
+# Every piece runs with smpi/grow-injected-times:no: SimGrid charges a failed
 # MPI_Test smpi/test (1 us, smpi-run.sh) times a count of failed tests that
 # all simulated ranks share (reset by any success), so by default a poll's
-# cost grew with the rank count (at 4096 ranks the first panel's broadcast
-# took 1 to 5 ms; jobs/README.md).  With it a test costs 1 us.
+# cost grew with the rank count (at 4096 ranks matmul's first panel broadcast
+# took 1 to 5 ms; jobs/README.md).  With it a test costs 1 us.  (The sort
+# tables before 2026-12-03 evening ran without it: about 1% longer.)
 # PAS_SIM_KEYRATE=0: the sorts replay their compute bursts as timed here.
 # Output in DIR: scale-sim.csv (every run), summary.md (the tables),
 # <platform>-<piece>.png, raw/<platform>/*.log.
@@ -89,7 +91,7 @@ for w in ${only//,/ }; do
 done
 sbin="${PAS_SMPI_BINDIR:-$root/build/smpi/bin}"
 rbin="${PAS_BINDIR:-$root/bin}"
-[ -x "$sbin/pas-matmul" ] || [ -x "$sbin/pas-sort" ] ||
+[ -z "${pieces// /}" ] || [ -x "$sbin/pas-matmul" ] || [ -x "$sbin/pas-sort" ] || # --only tables runs nothing
     { echo "scale-sim.sh: $sbin has no SimGrid build; run 'make smpi' first" >&2; exit 2; }
 mkdir -p "$dir" && dir=$(cd "$dir" && pwd)
 gflops="${PAS_SIM_GFLOPS:-30}" memgb="${PAS_SIM_MEM_GB:-12}"
@@ -160,12 +162,12 @@ for piece in $pieces; do
         echo "scale-sim.sh: this pas-sort does not know --algo ams (the multi-level sort is on another branch): piece sort-ams skipped"
         continue
     fi
-    cfg="" envs=()
+    cfg="--cfg=smpi/grow-injected-times:no" envs=()
     if [ "$piece" = matmul ]; then
-        cfg="--cfg=smpi/simulate-computation:no --cfg=smpi/grow-injected-times:no"
+        cfg="$cfg --cfg=smpi/simulate-computation:no"
         envs=(PAS_SMPI_GFLOPS="$gflops")
     elif [ "$keyrate" != 0 ]; then
-        cfg="--cfg=smpi/simulate-computation:no"
+        cfg="$cfg --cfg=smpi/simulate-computation:no"
         envs=(PAS_SMPI_KEYRATE="$keyrate" PAS_SMPI_MERGERATE="$mergerate" PAS_SMPI_CLASSIFYRATE="$classifyrate")
     fi
     for plat in $plats; do
@@ -184,7 +186,12 @@ for piece in $pieces; do
                     row=$(grep -m1 '^{' "$base.log")
                     verdict=$(echo "$row" | sed -n 's/.*"verdict":"\([A-Z]*\)".*/\1/p')
                     [ $rc = 0 ] || verdict=FAIL
-                    [ $rc = 124 ] || [ $rc = 137 ] && verdict=TIMEOUT
+                    # 124: timeout; 137 (SIGKILL) before the limit: the kernel's OOM killer
+                    if [ $rc = 124 ] || { [ $rc = 137 ] && [ "$wall" -ge "$limit" ]; }; then
+                        verdict=TIMEOUT
+                    elif [ $rc = 137 ]; then
+                        verdict=KILLED
+                    fi
                     # one line: platform piece mode p label wall rc verdict JSON
                     printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$plat" "$piece" "$mode" "$p" "$label" "$wall" "$rc" \
                         "${verdict:-FAIL}" "${row:-{\}}" >"$base.row"
