@@ -25,12 +25,14 @@ static inline size_t pas_matmul_line_bytes(size_t bytes)
     return (bytes + 63) / 64 * 64;
 }
 /* local: room for `bytes` (0 allowed) on whole cache lines, aligned to one,
- * or NULL; free() it.  The lines of bytes + 1, so that aligned_alloc is never
- * asked for 0 bytes (it may return NULL for them, read as out of memory).
+ * or NULL (also when the rounding would overflow); free() it.  The lines of bytes + 1, so that
+ * aligned_alloc is never asked for 0 bytes (it may return NULL for them, read as out of memory).
  * Matrix blocks on cache lines: a column of a C tile (32 doubles when ld is
  * a multiple of 8) then spans 4 lines, not 5 (split loads and stores). */
 static inline void *pas_matmul_alloc(size_t bytes)
 {
+    if (bytes > SIZE_MAX - 64)
+        return NULL;
     return aligned_alloc(64, pas_matmul_line_bytes(bytes + 1));
 }
 

@@ -1,5 +1,7 @@
 /* keys.c - the element kinds (their operation tables, hashes, key-space
- * arithmetic) and the typed keys that map onto them. */
+ * arithmetic), the typed keys that map onto them, and the local sort run
+ * through a table (pas_sort_local_run, and the agreed local-sort phase every
+ * distributed sort starts with). */
 #include <math.h>
 
 #include "sort_internal.h"

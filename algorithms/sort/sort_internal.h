@@ -7,7 +7,7 @@
  *   multiway_select splitters     phases: exact splitting, samples and splitters,
  *   rebalance exchange partition  block shares, the all-to-all, boundaries
  *   verify records generate file_io   checks, record fetch, inputs, files
- *   keys.c                        element tables (sort_ops_t), typed keys
+ *   keys.c                        element tables (sort_ops_t), typed keys, local sort run
  *   local_radix local_merge local_quick partition   typed kernels (sort_kinds.h)
  *   buffers.c                     large allocations, parallel copy
  *

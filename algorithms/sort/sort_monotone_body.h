@@ -4,7 +4,7 @@
  * MONO_T (the element), MONO_LESS(a, b) (its order) and MONO_NAME (the
  * function's name), then including this file; it undefines the three.
  *
- * MONO_NAME(a, n), n >= 2: 1 when a[0..n) is sorted; -1 when it is
+ * MONO_NAME(a, n): 1 when a[0..n) is sorted (so always for n < 2); -1 when it is
  * non-increasing (and not all equal), and now reversed in place; 0: neither.
  * Blocks of 64 elements without an early exit inside (a loop the compiler
  * vectorises); each scan stops at the first block that rules its order out,
@@ -12,6 +12,8 @@
 
 static int MONO_NAME(MONO_T *a, size_t n)
 {
+    if (n < 2)
+        return 1;
     size_t i = 1;
     for (; i + 64 <= n; i += 64) {
         int bad = 0;

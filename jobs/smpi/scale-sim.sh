@@ -47,7 +47,7 @@
 # all simulated ranks share (reset by any success), so by default a poll's
 # cost grew with the rank count (at 4096 ranks matmul's first panel broadcast
 # took 1 to 5 ms; jobs/README.md).  With it a test costs 1 us.  (The sort
-# tables before 2026-12-03 evening ran without it: about 1% longer.)
+# tables before 2026-12-03 evening ran without it: 1-2% longer.)
 # PAS_SIM_KEYRATE=0: the sorts replay their compute bursts as timed here.
 # Output in DIR: scale-sim.csv (every run), summary.md (the tables),
 # <platform>-<piece>.png, raw/<platform>/*.log.
@@ -67,7 +67,7 @@ while [ $# -gt 0 ]; do
     --quick) quick=1; shift ;;
     --only) only="$2"; shift 2 ;;
     --mode) modes="$2"; [ "$modes" = both ] && modes="weak strong"; shift 2 ;;
-    -h|--help) sed -n '2,45p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,/^set -u/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "scale-sim.sh: unknown argument '$1'; see --help" >&2; exit 2 ;;
     esac
 done

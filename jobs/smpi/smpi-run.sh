@@ -14,7 +14,7 @@
 # MPI_Test costs 1 us simulated (SimGrid's default 100 us made each poll of
 # a broadcast in flight cost more than the message it waits for); SimGrid
 # multiplies it by a count of failed tests that all simulated ranks share,
-# unless smpi/grow-injected-times:no (scale-sim.sh sets it for matmul). No cross-traffic (network/crosstraffic:0:
+# unless smpi/grow-injected-times:no (scale-sim.sh sets it for every piece). No cross-traffic (network/crosstraffic:0:
 # SimGrid by default also charges each flow 5% of its rate on the reverse
 # route, for TCP's acknowledgements; that coupled every pair of opposite
 # links in its bandwidth solver, 0.6-0.8% of the simulated time and up to

@@ -716,6 +716,43 @@ Test(sort_hash, order_independent_and_detects_one_change)
     free(a);
 }
 
+/* The maps' exact bits, written out by hand (not by the maps): the keys are
+ * what pas_sort_encode writes, so their values, not only their order, are
+ * fixed. */
+Test(sort_keys, key_bits_exact)
+{
+    static const uint64_t i64[][2] = {{0x8000000000000000u, 0},                    /* INT64_MIN */
+                                      {0, 0x8000000000000000u},                    /* 0 */
+                                      {0xffffffffffffffffu, 0x7fffffffffffffffu},  /* -1 */
+                                      {0x7fffffffffffffffu, 0xffffffffffffffffu}}; /* INT64_MAX */
+    for (int i = 0; i < 4; i++) {
+        cr_assert_eq(pas_sort_key_i64_bits(i64[i][0]), i64[i][1], "i64 row %d", i);
+        cr_assert_eq(pas_sort_key_i64_bits(i64[i][1]), i64[i][0], "i64 back, row %d", i);
+    }
+    static const uint64_t f64[][2] = {{0, 0x8000000000000000u},                    /* +0.0 */
+                                      {0x8000000000000000u, 0x7fffffffffffffffu},  /* -0.0 */
+                                      {0x3ff0000000000000u, 0xbff0000000000000u},  /* 1.0 */
+                                      {0xbff0000000000000u, 0x400fffffffffffffu},  /* -1.0 */
+                                      {0x7ff0000000000000u, 0xfff0000000000000u},  /* +inf */
+                                      {0xfff0000000000000u, 0x000fffffffffffffu},  /* -inf */
+                                      {0x7ff8000000000000u, 0xfff8000000000000u},  /* NaN */
+                                      {0xfff8000000000000u, 0x0007ffffffffffffu}}; /* -NaN */
+    for (int i = 0; i < 8; i++) {
+        cr_assert_eq(pas_sort_key_f64_bits(f64[i][0]), f64[i][1], "f64 row %d", i);
+        cr_assert_eq(pas_sort_unkey_f64_bits(f64[i][1]), f64[i][0], "f64 back, row %d", i);
+    }
+    static const uint32_t f32[][2] = {{0, 0x80000000u},            /* +0.0f */
+                                      {0x80000000u, 0x7fffffffu},  /* -0.0f */
+                                      {0x3f800000u, 0xbf800000u},  /* 1.0f */
+                                      {0xbf800000u, 0x407fffffu},  /* -1.0f */
+                                      {0x7f800000u, 0xff800000u},  /* +inf */
+                                      {0xff800000u, 0x007fffffu}}; /* -inf */
+    for (int i = 0; i < 6; i++) {
+        cr_assert_eq(pas_sort_key_f32_bits(f32[i][0]), f32[i][1], "f32 row %d", i);
+        cr_assert_eq(pas_sort_unkey_f32_bits(f32[i][1]), f32[i][0], "f32 back, row %d", i);
+    }
+}
+
 Test(sort_keys, float_total_order)
 {
     double v[] = {-NAN, -INFINITY, -1e300, -1.0,  -1e-310,  -0.0,

@@ -87,7 +87,8 @@ int main(int argc, char **argv)
     printf("kernel pas tile %d x %d (%d-byte vectors), blocks MC x KC x NC = %zu x %zu x %zu\n", mr,
            nr, vb, blk[0], blk[1], blk[2]);
     size_t nn = (size_t)n * n;
-    size_t bytes = nn * sizeof(double); /* on cache lines, as pas-matmul's */
+    size_t bytes = nn * sizeof(double);
+    /* on cache lines, as pas-matmul's */
     double *a = pas_matmul_alloc(bytes), *b = pas_matmul_alloc(bytes), *c = pas_matmul_alloc(bytes);
     if (!a || !b || !c)
         return 1;
