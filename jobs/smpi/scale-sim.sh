@@ -47,7 +47,7 @@
 # all simulated ranks share (reset by any success), so by default a poll's
 # cost grew with the rank count (at 4096 ranks matmul's first panel broadcast
 # took 1 to 5 ms; jobs/README.md).  With it a test costs 1 us.  (The sort
-# tables before 2026-12-03 evening ran without it: 1-2% longer.)
+# tables before 2026-12-03 evening ran without it: about 1% longer.)
 # PAS_SIM_KEYRATE=0: the sorts replay their compute bursts as timed here.
 # Output in DIR: scale-sim.csv (every run), summary.md (the tables),
 # <platform>-<piece>.png, raw/<platform>/*.log.
