@@ -360,7 +360,12 @@ if [ "$mpi" = 1 ]; then
             sleep 0.1
         done
         sleep 0.5
-        for f in "$work"/pid.*; do [ -e "$f" ] && kill -"$sig" "${f##*.}" 2>/dev/null; done
+        # every rank in one kill: with one kill per rank, a loaded machine could
+        # pause this script between them, and mpirun, seeing the first rank end,
+        # SIGTERMs the rest before they get $sig (CI once saw SIGTERM reported)
+        pids=()
+        for f in "$work"/pid.*; do [ -e "$f" ] && pids+=("${f##*.}"); done
+        [ ${#pids[@]} = 0 ] || kill -"$sig" "${pids[@]}" 2>/dev/null
         finish
         if [ -z "$tmp" ]; then bad "$name" "no temporary output appeared (exit $rc)"
         elif [ "$ranks" != "$code exit;" ]; then bad "$name" "per-rank ends '$ranks', expected '$code exit;'"
