@@ -329,7 +329,7 @@ static void typed_keys(pas_sort_type_t t, void *data, size_t n, int back)
 #define MONO_NAME monotone_f32
 #include "sort_monotone_body.h"
 
-/* 1: data[0..n), n >= 2, is in order; -1: it was in reverse order and is
+/* 1: data[0..n) is in order; -1: it was in reverse order and is
  * now reversed; 0: neither */
 static int typed_monotone(pas_sort_type_t t, void *data, size_t n)
 {

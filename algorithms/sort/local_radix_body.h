@@ -744,7 +744,7 @@ static void RX(rx_par_)(T *a, T *o, size_t n, int hint, int to_o, int threads, R
 
 int RX(pas_sort_presorted_)(T *a, size_t n)
 {
-    return n < 2 || RX(rx_monotone_)(a, n) != 0;
+    return RX(rx_monotone_)(a, n) != 0;
 }
 
 void RX(pas_sort_radix_)(T *a, T *tmp, size_t n)
