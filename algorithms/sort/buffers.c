@@ -7,7 +7,7 @@
 
 void *pas_sort_malloc(size_t bytes)
 {
-    if (bytes < ((size_t)64 << 20))
+    if (bytes < ((size_t)4 << 20))
         return malloc(bytes);
     void *p = NULL;
     const size_t huge = (size_t)2 << 20;

@@ -62,10 +62,7 @@ enum {
 
 /* ---- buffers.c ----------------------------------------------------------- */
 
-/* local: malloc for large sort buffers: at least 64 MiB are aligned to 2 MiB
- * and advised to use transparent huge pages (far fewer page faults on first
- * touch); free() releases it. */
-void *pas_sort_malloc(size_t bytes);
+/* pas_sort_malloc (huge-page buffers) is declared in pas_sort.h. */
 
 /* local: parallel memcpy. */
 void pas_sort_copy(void *dst, const void *src, size_t bytes);
