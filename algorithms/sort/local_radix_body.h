@@ -135,6 +135,10 @@ __attribute__((target("avx512f"))) static void rx_leaf16_u32_avx512_(const uint3
     RX_CX32(v, x4, 0x0ff0); /* k = 8 */
     RX_CX32(v, x2, 0x33cc);
     RX_CX32(v, x1, 0x55aa);
+    if (n <= 8) { /* lanes 0-7 are sorted up now (8-15 down) */
+        _mm512_mask_storeu_epi32(d, m, v);
+        return;
+    }
     RX_CX32(v, x8, 0xff00); /* k = 16 */
     RX_CX32(v, x4, 0xf0f0);
     RX_CX32(v, x2, 0xcccc);
