@@ -54,10 +54,9 @@ double pas_matmul_footprint(int p, int c, uint64_t m, uint64_t n, uint64_t k, si
     double per = (double)p / c; /* ranks per layer */
     double sq = sqrt(per);
     /* A, B, C blocks, the transposed copies at worst, and SUMMA's two double
-     * buffers of 256-wide panels (counted also for one rank per layer, which
-     * allocates none: an overestimate there) */
+     * buffers of 256-wide panels (none with one rank per layer) */
     return ((double)m * k + (double)k * n + (double)m * n) / per * elem * 1.5 +
-           4.0 * ((double)m + n) / sq * 256 * elem;
+           (per > 1 ? 4.0 * ((double)m + n) / sq * 256 * elem : 0);
 }
 
 double pas_matmul_words_model(int p, int c, uint64_t m, uint64_t n, uint64_t k)

@@ -247,8 +247,8 @@ pas_status pas_matmul_summa(const pas_grid_t *g, const pas_matmul_cfg_t *cfg, do
     char *buf = g->size > 1 ? pas_matmul_alloc((size_t)slots * (lm + ln) * wmax * es) : NULL;
     if (!pl || (g->size > 1 && !buf))
         rc = PAS_ERR_NOMEM;
-    if (lm * wmax > INT32_MAX || ln * wmax > INT32_MAX)
-        rc = PAS_ERR_OVERFLOW;
+    if (g->size > 1 && (lm * wmax > INT32_MAX || ln * wmax > INT32_MAX))
+        rc = PAS_ERR_OVERFLOW; /* an MPI count; one rank broadcasts nothing */
     rc = pas_matmul_agree(g->comm, rc);
     if (rc) {
         free(pl), free(buf);
