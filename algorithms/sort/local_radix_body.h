@@ -42,6 +42,10 @@
 #ifndef RX_HOT
 #define RX_HOT (1u << 15)
 #endif
+/* streaming reads prefetch this many elements (1 KiB) ahead: on the Zen 5
+ * VMs measured the hardware prefetchers did not keep one read stream ahead
+ * (the few-distinct count ran at a quarter of the speed without it) */
+#define RX_PF (1024 / sizeof(T))
 /* the widest digit */
 #define RX_WBITS 12
 #define RX_WMAX (1u << RX_WBITS)
@@ -179,6 +183,7 @@ __attribute__((target("avx512f,popcnt"))) static int RX(rx_few8_avx512_)(T *a, s
     for (; i < n; i += RXV_LANES) {
         size_t e = n - i < RXV_LANES ? n - i : RXV_LANES;
         RXV_MASK valid = (RXV_MASK)(e == RXV_LANES ? ~0u : (1u << e) - 1), seen = 0;
+        __builtin_prefetch(a + i + RX_PF); /* may pass the end */
         __m512i x = RXV_LOADZ(valid, a + i);
         for (int j = 0; j < k; j++) {
             RXV_MASK q = RXV_CMPEQ(valid, x, vv[j]);
@@ -786,6 +791,7 @@ void RX(pas_sort_radix_)(T *a, T *tmp, size_t n)
 #undef RX_LEAF
 #undef RX_WBITS
 #undef RX_WMAX
+#undef RX_PF
 #undef RX_HAVE_AVX512
 #undef RX_LEAF16
 #undef RX

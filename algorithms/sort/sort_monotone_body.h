@@ -10,6 +10,15 @@
  * vectorises); each scan stops at the first block that rules its order out,
  * at once on random-like inputs. */
 
+/* the cache lines of the block 2 KiB ahead of p, asked for now (one read
+ * stream with little work per line outran the hardware prefetchers on the
+ * Zen 5 VMs measured); may pass the end */
+#define MONO_PREFETCH(p)                                                                           \
+    do {                                                                                           \
+        for (size_t q_ = 0; q_ < 64 * sizeof *(p); q_ += 64)                                       \
+            __builtin_prefetch((const char *)(p) + 2048 + q_);                                     \
+    } while (0)
+
 static int MONO_NAME(MONO_T *a, size_t n)
 {
     if (n < 2)
@@ -17,6 +26,7 @@ static int MONO_NAME(MONO_T *a, size_t n)
     size_t i = 1;
     for (; i + 64 <= n; i += 64) {
         int bad = 0;
+        MONO_PREFETCH(a + i);
         for (size_t k = i; k < i + 64; k++)
             bad |= MONO_LESS(a[k], a[k - 1]);
         if (bad)
@@ -29,6 +39,7 @@ static int MONO_NAME(MONO_T *a, size_t n)
     size_t j = 1;
     for (; j + 64 <= n; j += 64) {
         int bad = 0;
+        MONO_PREFETCH(a + j);
         for (size_t k = j; k < j + 64; k++)
             bad |= MONO_LESS(a[k - 1], a[k]);
         if (bad)
@@ -48,3 +59,4 @@ static int MONO_NAME(MONO_T *a, size_t n)
 #undef MONO_T
 #undef MONO_LESS
 #undef MONO_NAME
+#undef MONO_PREFETCH
