@@ -125,9 +125,10 @@ uint64_t pas_sort_mem_estimate(pas_sort_algo_t algo, uint64_t n_global, int p, s
                                double eps);
 
 /* local: malloc for sort buffers: from 4 MiB up they are aligned to 2 MiB
- * and advised to use transparent huge pages (512 times fewer page faults on
- * first touch: a scratch buffer on 4 KiB pages cost a 1e7-key u32 sort more
- * than half its time); free() releases it. */
+ * and their whole 2 MiB pages advised to use transparent huge pages (where
+ * the kernel grants them, 512 times fewer page faults on first touch: a
+ * scratch buffer on 4 KiB pages cost a 1e7-key u32 sort more than half its
+ * time); free() releases it. */
 void *pas_sort_malloc(size_t bytes);
 
 /* ---- local sorts (OpenMP, the calling thread's team size from omp_get_max_threads) */
