@@ -53,11 +53,12 @@ double pas_matmul_footprint(int p, int c, uint64_t m, uint64_t n, uint64_t k, si
 {
     double per = (double)p / c; /* ranks per layer */
     double sq = sqrt(per);
-    /* A, B, C blocks, the transposed copies at worst, and SUMMA's two double
-     * buffers of 256-wide panels.  The panel term is kept with one rank per
-     * layer (which allocates no panels): there it is the only slack for
-     * what this does not count, Cannon's two operand copies on a 1x1 grid
-     * and 2.5D layer 0's partial C blocks */
+    /* A, B, C blocks, the transposed copies at worst, and SUMMA's four
+     * slots of 256-wide A and B panels.  Not counted: Cannon's two operand
+     * copies (any square grid) and 2.5D layer 0's partial C blocks; the
+     * panel term, kept also with one rank per layer (which allocates no
+     * panels), covers them only in part: the footprint should be per
+     * algorithm */
     return ((double)m * k + (double)k * n + (double)m * n) / per * elem * 1.5 +
            4.0 * ((double)m + n) / sq * 256 * elem;
 }

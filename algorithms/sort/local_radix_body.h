@@ -42,9 +42,10 @@
 #ifndef RX_HOT
 #define RX_HOT (1u << 15)
 #endif
-/* streaming reads prefetch this many elements (1 KiB) ahead: on the Zen 5
- * VMs measured the hardware prefetchers did not keep one read stream ahead
- * (the few-distinct count ran at a quarter of the speed without it) */
+/* the few-distinct count prefetches this many elements (1 KiB) ahead: on
+ * the Zen 5 VM measured the hardware prefetchers did not keep its one read
+ * stream ahead (1e7 keys of two values sorted 2.6x (u64) and 3.8x (u32)
+ * faster with it) */
 #define RX_PF (1024 / sizeof(T))
 /* the widest digit */
 #define RX_WBITS 12
