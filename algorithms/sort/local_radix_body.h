@@ -184,7 +184,8 @@ __attribute__((target("avx512f,popcnt"))) static int RX(rx_few8_avx512_)(T *a, s
     for (; i < n; i += RXV_LANES) {
         size_t e = n - i < RXV_LANES ? n - i : RXV_LANES;
         RXV_MASK valid = (RXV_MASK)(e == RXV_LANES ? ~0u : (1u << e) - 1), seen = 0;
-        __builtin_prefetch(a + i + RX_PF); /* may pass the end */
+        /* may pass the end: the address is computed as an integer */
+        __builtin_prefetch((const void *)((uintptr_t)(a + i) + RX_PF * sizeof(T)));
         __m512i x = RXV_LOADZ(valid, a + i);
         for (int j = 0; j < k; j++) {
             RXV_MASK q = RXV_CMPEQ(valid, x, vv[j]);

@@ -12,11 +12,11 @@
 
 /* the cache lines of the block 2 KiB ahead of p, asked for now (one read
  * stream with little work per line outran the hardware prefetchers on the
- * Zen 5 VMs measured); may pass the end */
+ * Zen 5 VMs measured); may pass the end, so the address is an integer sum */
 #define MONO_PREFETCH(p)                                                                           \
     do {                                                                                           \
         for (size_t q_ = 0; q_ < 64 * sizeof *(p); q_ += 64)                                       \
-            __builtin_prefetch((const char *)(p) + 2048 + q_);                                     \
+            __builtin_prefetch((const void *)((uintptr_t)(p) + 2048 + q_));                        \
     } while (0)
 
 static int MONO_NAME(MONO_T *a, size_t n)
