@@ -11,6 +11,7 @@
 /* 0: the radix sorts use no AVX-512 paths whatever the CPU has (tests set
  * it to cover the paths of CPUs without it) */
 int pas_sort_radix_simd = 1;
+size_t pas_sort_radix_inplace_bytes = (size_t)8 << 20;
 
 #define PAS_SORT_BODY "local_radix_body.h"
 #include "sort_kinds.h"

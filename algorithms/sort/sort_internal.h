@@ -77,6 +77,10 @@ void *pas_sort_alloc(size_t n, size_t size);
 /* 1 (the default): the radix sorts take their AVX-512 paths where the CPU
  * has it; tests set 0 to cover the paths of CPUs without it. */
 extern int pas_sort_radix_simd;
+/* 8 MiB (the default): a range of at least this many bytes, sorted by one
+ * thread, takes the in-place level (local_radix_body.h); tests set it low to
+ * cover that level on small inputs. */
+extern size_t pas_sort_radix_inplace_bytes;
 
 #define SORT_DECLARE_KERNELS(T, S)                                                                 \
     void pas_sort_radix_##S(T *a, T *tmp, size_t n);                                               \

@@ -264,6 +264,72 @@ Test(sort_local, radix_large_ranges_every_kind)
     free(u);
 }
 
+/* The in-place level (block permutation), brought down to every range of
+ * more than 32K keys, one thread, every kind: sizes that end mid-block (the
+ * last bucket's last block passes the end), keys whose digit lies low
+ * (small keys), a skewed input (one bucket of most keys: a second in-place
+ * level inside a bucket, the scratch reused), a few distinct keys among
+ * random ones, a sorted run with random keys after it, and pairs whose keys
+ * are equal (the digit in the value word) or few (the level at the word
+ * boundary). */
+static uint64_t ip_key(int pat, size_t i)
+{
+    uint64_t r = pas_mix64(i * 7 + (uint64_t)pat * 1000003);
+    switch (pat) {
+    case 0:
+        return r;
+    case 1:
+        return r % 100000;
+    case 2: /* 7 of 8 keys in one top byte */
+        return r % 8 ? (r >> 8) | 0x5a00000000000000ULL : r;
+    case 3: /* a few distinct keys, one key in 64 random */
+        return r % 64 ? r % 5 * 0x0101010101010101ULL : r;
+    default: /* ascending, then random */
+        return i < 50000 ? i << 20 : r;
+    }
+}
+Test(sort_local, radix_in_place_level)
+{
+#ifdef _OPENMP
+    omp_set_num_threads(1);
+#endif
+    pas_sort_radix_inplace_bytes = 0;
+    static const size_t ns[] = {32769, 70001, 131072, 200003};
+    size_t nmax = 200003;
+    uint64_t *a = malloc(nmax * 8), *b = malloc(nmax * 8), *t = malloc(nmax * 8);
+    uint32_t *x = malloc(nmax * 4), *y = malloc(nmax * 4), *u = malloc(nmax * 4);
+    pas_sort_pair_t *p = malloc(nmax * 16), *q = malloc(nmax * 16), *v = malloc(nmax * 16);
+    for (size_t si = 0; si < sizeof ns / sizeof ns[0]; si++)
+        for (int pat = 0; pat < 5; pat++) {
+            size_t n = ns[si];
+            for (size_t i = 0; i < n; i++) {
+                a[i] = b[i] = ip_key(pat, i);
+                x[i] = y[i] = (uint32_t)(a[i] >> (pat == 1 ? 0 : 32));
+                p[i].k = pat == 3 ? 9 : pat == 4 ? a[i] % 3 : a[i];
+                p[i].v = pat >= 3 ? pas_mix64(a[i] + i) : i;
+                q[i] = p[i];
+            }
+            pas_sort_radix_u64(a, t, n);
+            qsort(b, n, 8, cmp_u64);
+            cr_assert(memcmp(a, b, n * 8) == 0, "in-place u64: n=%zu pattern %d", n, pat);
+            pas_sort_radix_u32(x, u, n);
+            qsort(y, n, 4, cmp_u32);
+            cr_assert(memcmp(x, y, n * 4) == 0, "in-place u32: n=%zu pattern %d", n, pat);
+            pas_sort_radix_pair(p, v, n);
+            qsort(q, n, 16, cmp_pair);
+            cr_assert(memcmp(p, q, n * 16) == 0, "in-place pair: n=%zu pattern %d", n, pat);
+        }
+    free(a);
+    free(b);
+    free(t);
+    free(x);
+    free(y);
+    free(u);
+    free(p);
+    free(q);
+    free(v);
+}
+
 /* The presortedness check: sorted stays, non-increasing is reversed, anything
  * else is left alone (and said so), at sizes 0, 1, 2 and more. */
 Test(sort_local, presorted_check)
