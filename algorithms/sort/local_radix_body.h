@@ -574,7 +574,8 @@ static void RX(rx_hot_)(const T *a, size_t n, T *dst, RX(rx_ctx_) * cx)
 }
 
 static void RX(rx_wide_)(T *a, T *o, size_t n, int to_o, RX(rx_ctx_) * cx);
-static int RX(rx_inplace_)(T *a, T *o, size_t n, RX(rx_ctx_) * cx);
+static int RX(rx_inplace_)(T *a, T *o, size_t n, int threads, RX(rx_ctx_) * cx);
+static void RX(rx_par_)(T *a, T *o, size_t n, int hint, int to_o, int threads, RX(rx_ctx_) * cx);
 
 /* Sequential sort of a[0..n), the result in o when to_o, else in a: leaves,
  * the hot level, an in-place level (large ranges sorted where they lie), a
@@ -587,18 +588,18 @@ static void RX(rx_seq_)(T *a, T *o, size_t n, int to_o, RX(rx_ctx_) * cx)
         RX(rx_rec_)(a, o, n, to_o, cx);
     else if (n <= RX_HOT)
         RX(rx_hot_)(a, n, to_o ? o : a, cx);
-    else if (to_o || n < RX_IP_MIN || !RX(rx_inplace_)(a, o, n, cx))
+    else if (to_o || n < RX_IP_MIN || !RX(rx_inplace_)(a, o, n, 1, cx))
         RX(rx_wide_)(a, o, n, to_o, cx);
 }
 
 /* Fills the holes dst[0] (dn[0] slots) then dst[1] (dn[1]) from the
- * elements of src[0] (sn[0]), then src[1], then src[2]; the totals agree. */
-static void RX(rx_fill_)(T *const dst[2], const size_t dn[2], const T *const src[3],
-                         const size_t sn[3])
+ * elements of src[0] (sn[0]), src[1], ... src[ns - 1]; the totals agree. */
+static void RX(rx_fill_)(T *const dst[2], const size_t dn[2], const T *const *src, const size_t *sn,
+                         int ns)
 {
     int di = 0, si = 0;
     size_t dof = 0, sof = 0;
-    while (di < 2 && si < 3) {
+    while (di < 2 && si < ns) {
         if (dof == dn[di]) {
             di++;
             dof = 0;
@@ -616,93 +617,143 @@ static void RX(rx_fill_)(T *const dst[2], const size_t dn[2], const T *const src
 
 /* An in-place level (the block permutation of IPS4o and IPS2Ra, Axtmann et
  * al.): a[0..n) (n > RX_HOT) partitioned where it lies by a digit of
- * RX_IP_BITS bits, then each bucket sorted in place (scratch: o[0..c) for a
- * bucket of c keys, the same first part of o for every bucket).  Nothing of
- * the n elements of scratch beyond the largest bucket is touched: a scatter
- * into fresh memory costs the kernel's zeroing of every page first (38% of
- * a 1e8-key sort on the Zen 5 VM measured), which vqsort, sorting in place,
- * never pays.  Returns 0, having changed nothing, when its buffers cannot be
- * had (the caller sorts out of place).
+ * RX_IP_BITS bits, then each bucket sorted in place, by threads threads (cx:
+ * one state each).  Scratch: o[0..c) for a bucket of c keys on one thread,
+ * the same first part of o for every bucket; on more, thread i's part at
+ * o + i * n / (2 * threads) for buckets of at most n / (2 * threads) keys.
+ * So only a small part of the scratch is ever touched: a scatter into fresh
+ * memory costs the kernel's zeroing of every page first (38% of a 1e8-key
+ * sort on the Zen 5 VM measured), which vqsort, sorting in place, never
+ * pays.  Returns 0, having changed nothing, when its buffers cannot be had
+ * (the caller sorts out of place).
  *
- * 1. Classification: each key goes to its digit's buffer of one block
- *    (RX_IP_B elements); a full buffer is written to a at the write
- *    position, which never passes the keys read.  a[0..F*B) is then F
- *    blocks of one digit each; the rest waits in the buffers.
- * 2. Permutation: bucket d owns the blocks from ceil(start[d] / B) up to
- *    ceil(start[d + 1] / B); w[d] is its next block to fill and [w[d], r[d])
- *    its blocks still to be classified.  A block taken from the end of a
- *    bucket's unclassified blocks goes to w[t] of its digit t, swapping out
- *    the block there while that one is unclassified (which then moves on),
- *    else into the free slot; blocks of the right digit at w[t] are passed
- *    over.  A block whose slot would pass n is kept aside (ovf).
+ * 1. Classification, each thread over its stripe (whole blocks): each key
+ *    goes to its digit's buffer of one block (RX_IP_B elements) of the
+ *    thread; a full buffer is written to the stripe at its write position,
+ *    which never passes the keys read.  A stripe then begins with F blocks
+ *    of one digit each and ends in empty blocks; the rest of its keys wait
+ *    in the buffers.
+ * 2. Permutation (one thread): bucket d owns the blocks from
+ *    ceil(start[d] / B) up to ceil(start[d + 1] / B); w[d] is its next block
+ *    to fill and [w[d], r[d]) its blocks still to be classified (or empty).
+ *    A full block taken from the end of a bucket's unclassified blocks goes
+ *    to w[t] of its digit t, swapping out the block there while that one is
+ *    full (which then moves on), else into the free slot; blocks of the
+ *    right digit at w[t] are passed over.  A block whose slot would pass n
+ *    is kept aside (ovf).
  * 3. Clean-up, bucket by bucket in order: a bucket's full blocks end up to
  *    B - 1 keys into the next bucket's range or short of their own end;
- *    the keys past its end and those in its buffer fill its head (the
- *    keys before its first block) and its tail. */
-static int RX(rx_inplace_)(T *a, T *o, size_t n, RX(rx_ctx_) * cx)
+ *    the keys past its end and those in the threads' buffers fill its head
+ *    (the keys before its first block) and its tail. */
+static int RX(rx_inplace_)(T *a, T *o, size_t n, int threads, RX(rx_ctx_) * cx)
 {
     enum { K = 1 << RX_IP_BITS };
     const size_t B = RX_IP_B;
-    T acc = RX(rx_vary_)(a, n);
-    int t = TOPBIT(acc);
-    if (t < 0)
-        return 1; /* all equal */
     const unsigned m = K - 1;
-    const int s = RX(rx_shift_)(t, RX_IP_BITS);
-    size_t cnt[K];
-    RX(rx_wcount_)(a, n, s, m, cnt, cx->tab);
-    if (RX(rx_few_)(a, a, n, s, m, cnt, cx->rep, cx->have))
-        return 1;
-    T *buf = malloc(sizeof(T) * B * (K + 3));
-    size_t *st = malloc(sizeof(size_t) * (4 * K + 1));
-    if (!buf || !st) {
+    /* stripes of whole blocks, one a thread */
+    const size_t S = ((n + (size_t)threads - 1) / (size_t)threads + B - 1) / B * B;
+    T *part = malloc(sizeof(T) * (size_t)threads);
+    const T **src = malloc(sizeof(T *) * (size_t)(threads + 2));
+    T *buf = malloc(sizeof(T) * B * ((size_t)K * (size_t)threads + 3));
+    size_t *st = malloc(sizeof(size_t) * (3 * (size_t)K + 1 + 2 * (size_t)K * (size_t)threads +
+                                          3 * (size_t)threads + 2));
+    if (!part || !src || !buf || !st) {
+        free(part);
+        free(src);
         free(buf);
         free(st);
         return 0;
     }
-    size_t *fill = st + K + 1, *w = fill + K, *r = w + K;
-    T *sw = buf + K * B, *sw2 = sw + B, *ovf = sw2 + B;
-#define RX_IP_D(x) ((unsigned)RDIGIT((x), s) & m)
-    /* 1. classification */
-    memset(fill, 0, sizeof(size_t) * K);
-    size_t wpos = 0;
-    for (size_t i = 0; i < n; i++) {
-        T x = a[i];
-        unsigned d = RX_IP_D(x);
-        size_t f = fill[d];
-        buf[d * B + f] = x;
-        if (++f == B) {
-            memcpy(a + wpos, buf + d * B, B * sizeof(T));
-            wpos += B;
-            f = 0;
-        }
-        fill[d] = f;
+    size_t *w = st + K + 1, *r = w + K, *cnt = r + K, *fill = cnt + (size_t)K * (size_t)threads,
+           *F = fill + (size_t)K * (size_t)threads, *sn = F + threads;
+    T *sw = buf + (size_t)K * (size_t)threads * B, *sw2 = sw + B, *ovf = sw2 + B;
+#pragma omp parallel for schedule(static, 1) num_threads(threads) if (threads > 1)
+    for (int th = 0; th < threads; th++) {
+        size_t lo = (size_t)th * S < n ? (size_t)th * S : n, hi = lo + S < n ? lo + S : n;
+        T v;
+        memset(&v, 0, sizeof v);
+        const T x0 = a[0];
+        for (size_t i = lo; i < hi; i++)
+            VARY_ACC(v, a[i], x0);
+        part[th] = v;
     }
-    /* 2. permutation (block indices) */
-    const size_t F = wpos / B;
+    T acc;
+    memset(&acc, 0, sizeof acc);
+    for (int th = 0; th < threads; th++)
+        VARY_OR(acc, part[th]);
+    free(part);
+    const int t = TOPBIT(acc);
+    if (t < 0) { /* all equal */
+        free(src);
+        free(buf);
+        free(st);
+        return 1;
+    }
+    const int s = RX(rx_shift_)(t, RX_IP_BITS);
+#define RX_IP_D(x) ((unsigned)RDIGIT((x), s) & m)
+#pragma omp parallel for schedule(static, 1) num_threads(threads) if (threads > 1)
+    for (int th = 0; th < threads; th++) {
+        size_t lo = (size_t)th * S < n ? (size_t)th * S : n, hi = lo + S < n ? lo + S : n;
+        uint32_t own[2 * RX_WMAX]; /* where the thread's state has no tables */
+        RX(rx_wcount_)
+        (a + lo, hi - lo, s, m, cnt + (size_t)K * (size_t)th, cx[th].tab ? cx[th].tab : own);
+    }
+    for (int th = 1; th < threads; th++)
+        for (unsigned d = 0; d < K; d++)
+            cnt[d] += cnt[(size_t)K * (size_t)th + d];
+    if (RX(rx_few_)(a, a, n, s, m, cnt, cx->rep, cx->have)) {
+        free(src);
+        free(buf);
+        free(st);
+        return 1;
+    }
+    /* 1. classification */
+#pragma omp parallel for schedule(static, 1) num_threads(threads) if (threads > 1)
+    for (int th = 0; th < threads; th++) {
+        size_t lo = (size_t)th * S < n ? (size_t)th * S : n, hi = lo + S < n ? lo + S : n;
+        T *tb = buf + (size_t)K * (size_t)th * B;
+        size_t *tf = fill + (size_t)K * (size_t)th, wpos = lo;
+        memset(tf, 0, sizeof(size_t) * K);
+        for (size_t i = lo; i < hi; i++) {
+            T x = a[i];
+            unsigned d = RX_IP_D(x);
+            size_t f = tf[d];
+            tb[d * B + f] = x;
+            if (++f == B) {
+                memcpy(a + wpos, tb + d * B, B * sizeof(T));
+                wpos += B;
+                f = 0;
+            }
+            tf[d] = f;
+        }
+        F[th] = (wpos - lo) / B;
+    }
+    /* 2. permutation (block indices); block j is empty when it lies past
+     * the full blocks of its stripe */
+#define RX_IP_EMPTY(j) ((j)*B >= (j)*B / S * S + F[(j)*B / S] * B)
     st[0] = 0;
     for (unsigned d = 0; d < K; d++) {
         st[d + 1] = st[d] + cnt[d];
-        size_t lo = (st[d] + B - 1) / B, hi = (st[d + 1] + B - 1) / B;
-        w[d] = lo;
-        r[d] = hi < F ? hi : F;
-        if (r[d] < lo)
-            r[d] = lo;
+        w[d] = (st[d] + B - 1) / B;
+        r[d] = (st[d + 1] + B - 1) / B;
     }
     for (unsigned d = 0; d < K; d++) {
         for (;;) {
-            while (w[d] < r[d] && RX_IP_D(a[w[d] * B]) == d)
+            while (w[d] < r[d] && !RX_IP_EMPTY(w[d]) && RX_IP_D(a[w[d] * B]) == d)
                 w[d]++;
+            while (r[d] > w[d] && RX_IP_EMPTY(r[d] - 1))
+                r[d]--;
             if (w[d] >= r[d])
                 break;
             r[d]--;
             memcpy(sw, a + r[d] * B, B * sizeof(T));
             for (;;) {
                 unsigned u = RX_IP_D(sw[0]);
-                while (w[u] < r[u] && RX_IP_D(a[w[u] * B]) == u)
+                while (w[u] < r[u] && !RX_IP_EMPTY(w[u]) && RX_IP_D(a[w[u] * B]) == u)
                     w[u]++;
                 T *slot = a + w[u] * B;
-                if (w[u]++ < r[u]) { /* swap with the unclassified block there */
+                if (w[u] < r[u] && !RX_IP_EMPTY(w[u])) { /* swap with the full block there */
+                    w[u]++;
                     memcpy(sw2, slot, B * sizeof(T));
                     memcpy(slot, sw, B * sizeof(T));
                     T *tmp = sw;
@@ -710,22 +761,25 @@ static int RX(rx_inplace_)(T *a, T *o, size_t n, RX(rx_ctx_) * cx)
                     sw2 = tmp;
                     continue;
                 }
-                if ((size_t)(slot - a) + B > n) { /* the slot passes the end */
+                w[u]++;
+                if ((size_t)(slot - a) + B > n) /* the slot passes the end */
                     memcpy(ovf, sw, B * sizeof(T));
-                } else {
+                else
                     memcpy(slot, sw, B * sizeof(T));
-                }
                 break;
             }
         }
     }
+#undef RX_IP_EMPTY
     /* 3. clean-up (element indices) */
     for (unsigned d = 0; d < K; d++) {
         const size_t L = st[d], R = st[d + 1], AL = (L + B - 1) / B * B, W = w[d] * B;
         const size_t lim = AL > R ? AL : R, ov = W > lim ? W - lim : 0;
         /* the keys past the bucket's end: in a up to n, the rest in ovf */
-        const T *src[3] = {a + lim, ovf, buf + d * B};
-        size_t sn[3] = {ov, 0, fill[d]};
+        src[0] = a + lim;
+        sn[0] = ov;
+        src[1] = ovf;
+        sn[1] = 0;
         if (ov && W > n) { /* the last block is in ovf: its part before n to a */
             size_t p = W - B;
             memcpy(a + p, ovf, (n - p) * sizeof(T));
@@ -733,18 +787,36 @@ static int RX(rx_inplace_)(T *a, T *o, size_t n, RX(rx_ctx_) * cx)
             src[1] = ovf + (n - p);
             sn[1] = W - n;
         }
+        for (int th = 0; th < threads; th++) {
+            src[2 + th] = buf + ((size_t)K * (size_t)th + d) * B;
+            sn[2 + th] = fill[(size_t)K * (size_t)th + d];
+        }
         T *const dst[2] = {a + L, a + W};
         const size_t dn[2] = {(AL < R ? AL : R) - L, W < R ? R - W : 0};
-        RX(rx_fill_)(dst, dn, src, sn);
+        RX(rx_fill_)(dst, dn, src, sn, threads + 2);
     }
 #undef RX_IP_D
+    free(src);
     free(buf);
     /* the buckets, each where it lies */
-    if (s > 0) { /* else the buckets hold equal keys */
+    if (s > 0 && threads == 1) {
+        for (unsigned d = 0; d < K; d++)
+            if (st[d + 1] - st[d] > 1)
+                RX(rx_seq_)(a + st[d], o, st[d + 1] - st[d], 0, cx);
+    } else if (s > 0) { /* else the buckets hold equal keys */
+        const size_t big = n / (size_t)(2 * threads);
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
         for (unsigned d = 0; d < K; d++) {
-            size_t c = cnt[d];
-            if (c > 1)
-                RX(rx_seq_)(a + st[d], o, c, 0, cx);
+            size_t c = st[d + 1] - st[d];
+            if (c > 1 && c <= big) {
+                int id = SORT_TID();
+                RX(rx_seq_)(a + st[d], o + (size_t)id * big, c, 0, &cx[id]);
+            }
+        }
+        for (unsigned d = 0; d < K; d++) {
+            size_t c = st[d + 1] - st[d];
+            if (c > big && !(c >= RX_IP_MIN && RX(rx_inplace_)(a + st[d], o, c, threads, cx)))
+                RX(rx_par_)(a + st[d], o, c, s - 1, 0, threads, cx);
         }
     }
     free(st);
@@ -825,6 +897,8 @@ static void RX(rx_par_)(T *a, T *o, size_t n, int hint, int to_o, int threads, R
         RX(rx_seq_)(a, o, n, to_o, &cx[0]);
         return;
     }
+    if (!to_o && n >= RX_IP_MIN && cx[0].hot && RX(rx_inplace_)(a, o, n, threads, cx))
+        return;
     T *part = malloc(sizeof(T) * (size_t)threads);
     size_t *h = malloc(sizeof(size_t) * RX_WMAX * (size_t)(2 * threads + 2) + sizeof(size_t));
     if (!h || !part) {

@@ -271,7 +271,8 @@ Test(sort_local, radix_large_ranges_every_kind)
  * level inside a bucket, the scratch reused), a few distinct keys among
  * random ones, a sorted run with random keys after it, and pairs whose keys
  * are equal (the digit in the value word) or few (the level at the word
- * boundary). */
+ * boundary); with the level for every range (bytes 0) and from 400 KB (the
+ * buckets below it through the scratch). */
 static uint64_t ip_key(int pat, size_t i)
 {
     uint64_t r = pas_mix64(i * 7 + (uint64_t)pat * 1000003);
@@ -288,12 +289,15 @@ static uint64_t ip_key(int pat, size_t i)
         return i < 50000 ? i << 20 : r;
     }
 }
-Test(sort_local, radix_in_place_level)
+static void check_in_place_level(int threads, size_t bytes)
 {
 #ifdef _OPENMP
-    omp_set_num_threads(1);
+    omp_set_num_threads(threads);
+#else
+    if (threads > 1)
+        return;
 #endif
-    pas_sort_radix_inplace_bytes = 0;
+    pas_sort_radix_inplace_bytes = bytes;
     static const size_t ns[] = {32769, 70001, 131072, 200003};
     size_t nmax = 200003;
     uint64_t *a = malloc(nmax * 8), *b = malloc(nmax * 8), *t = malloc(nmax * 8);
@@ -311,13 +315,16 @@ Test(sort_local, radix_in_place_level)
             }
             pas_sort_radix_u64(a, t, n);
             qsort(b, n, 8, cmp_u64);
-            cr_assert(memcmp(a, b, n * 8) == 0, "in-place u64: n=%zu pattern %d", n, pat);
+            cr_assert(memcmp(a, b, n * 8) == 0, "in-place u64: n=%zu pattern %d threads %d", n, pat,
+                      threads);
             pas_sort_radix_u32(x, u, n);
             qsort(y, n, 4, cmp_u32);
-            cr_assert(memcmp(x, y, n * 4) == 0, "in-place u32: n=%zu pattern %d", n, pat);
+            cr_assert(memcmp(x, y, n * 4) == 0, "in-place u32: n=%zu pattern %d threads %d", n, pat,
+                      threads);
             pas_sort_radix_pair(p, v, n);
             qsort(q, n, 16, cmp_pair);
-            cr_assert(memcmp(p, q, n * 16) == 0, "in-place pair: n=%zu pattern %d", n, pat);
+            cr_assert(memcmp(p, q, n * 16) == 0, "in-place pair: n=%zu pattern %d threads %d", n,
+                      pat, threads);
         }
     free(a);
     free(b);
@@ -328,6 +335,23 @@ Test(sort_local, radix_in_place_level)
     free(p);
     free(q);
     free(v);
+}
+Test(sort_local, radix_in_place_level)
+{
+    check_in_place_level(1, 0);
+    check_in_place_level(1, 400000);
+}
+/* on more threads: the stripes' classification, their empty blocks in the
+ * permutation, every thread's buffers in the clean-up, the buckets sorted in
+ * parallel (a part of the scratch each: with the in-place level from 400 KB,
+ * pattern 3's buckets of about 40K keys go through it out of place) and the
+ * large ones with all threads */
+Test(sort_local, radix_in_place_level_threads)
+{
+    for (int threads = 2; threads <= 3; threads++) {
+        check_in_place_level(threads, 0);
+        check_in_place_level(threads, 400000);
+    }
 }
 
 /* The presortedness check: sorted stays, non-increasing is reversed, anything
