@@ -21,11 +21,9 @@
  * once, in order, and no level writes into a cold buffer at random places.
  * A range of at least 8 MiB sorted by one thread takes its first level in
  * place (rx_inplace_: IPS4o's block permutation), so the scratch is touched
- * only as far as its largest bucket.  1e8 uniform u64 keys on one thread:
- * the in-place level (10 bits), a scatter of each bucket into the scratch's
- * first 98K keys (8 bits), one into the hot buffer (6 bits), leaves of about
- * 6 keys; on more threads the parallel first level scatters into the scratch
- * (12 bits), then buckets go into the hot buffer and to leaves.
+ * only as far as its largest bucket.  1e8 uniform u64 keys: the in-place
+ * level (11 bits), buckets of about 49K keys scattered into the hot buffer
+ * (12 bits), leaves of about 12 keys.
  * The order is the full order of T ((k, v) pairs by k, then v), so equal
  * elements are identical and stability does not arise.
  *
@@ -45,7 +43,7 @@
 #endif
 /* ranges of at most this many keys sort through the hot buffer */
 #ifndef RX_HOT
-#define RX_HOT (1u << 15)
+#define RX_HOT (1u << 16)
 #endif
 /* the few-distinct count prefetches this many elements (1 KiB) ahead: on
  * the Zen 5 VM measured the hardware prefetchers did not keep its one read
@@ -53,13 +51,16 @@
  * faster with it) */
 #define RX_PF (1024 / sizeof(T))
 /* ranges of at least this many keys (8 MiB unless a test says otherwise)
- * sort in place at their first level, by a digit of RX_IP_BITS bits, moving
- * blocks of RX_IP_B keys (1 KiB: the buffers, one block per digit, take
- * 1 MiB).  Measured on the Zen 5 VM, 1e8 u64 and 2e7 u32 keys, 1 thread,
- * against 8 to 12 bits and blocks of 128 B to 2 KiB: 10 bits and 1 KiB
- * were best or within the noise of the best for both. */
+ * sort in place at their first level, by a digit of 10 bits, or 11 where
+ * that leaves buckets of at most RX_HOT keys that 10 would not (so they go
+ * straight to the hot level), moving blocks of RX_IP_B keys (1 KiB: the
+ * buffers, one block per digit, take 1-2 MiB).  Measured on the Zen 5 VM,
+ * 1e7 and 1e8 u64 and 2e7 u32 keys, 1 thread, against 8 to 12 bits and
+ * blocks of 128 B to 2 KiB (RX_HOT 32K keys then): 10 bits and 1 KiB were
+ * best or within the noise of the best; with RX_HOT at 64K keys, 11 bits
+ * sorted 1e8 u64 keys 5% faster and 1e7 5% slower. */
 #define RX_IP_MIN (pas_sort_radix_inplace_bytes / sizeof(T))
-#define RX_IP_BITS 10
+#define RX_IP_BITS(n) ((n) >> 10 > RX_HOT && (n) >> 11 <= RX_HOT ? 11 : 10)
 #define RX_IP_B (1024 / sizeof(T))
 /* the widest digit */
 #define RX_WBITS 12
@@ -617,7 +618,7 @@ static void RX(rx_fill_)(T *const dst[2], const size_t dn[2], const T *const *sr
 
 /* An in-place level (the block permutation of IPS4o and IPS2Ra, Axtmann et
  * al.): a[0..n) (n > RX_HOT) partitioned where it lies by a digit of
- * RX_IP_BITS bits, then each bucket sorted in place, by threads threads (cx:
+ * RX_IP_BITS(n) bits, then each bucket sorted in place, by threads threads (cx:
  * one state each).  Scratch: o[0..c) for a bucket of c keys on one thread,
  * the same first part of o for every bucket; on more, thread i's part at
  * o + i * n / (2 * threads) for buckets of at most n / (2 * threads) keys.
@@ -647,7 +648,8 @@ static void RX(rx_fill_)(T *const dst[2], const size_t dn[2], const T *const *sr
  *    (the keys before its first block) and its tail. */
 static int RX(rx_inplace_)(T *a, T *o, size_t n, int threads, RX(rx_ctx_) * cx)
 {
-    enum { K = 1 << RX_IP_BITS };
+    const int bits = RX_IP_BITS(n);
+    const unsigned K = 1u << bits;
     const size_t B = RX_IP_B;
     const unsigned m = K - 1;
     /* stripes of whole blocks, one a thread */
@@ -689,7 +691,7 @@ static int RX(rx_inplace_)(T *a, T *o, size_t n, int threads, RX(rx_ctx_) * cx)
         free(st);
         return 1;
     }
-    const int s = RX(rx_shift_)(t, RX_IP_BITS);
+    const int s = RX(rx_shift_)(t, bits);
 #define RX_IP_D(x) ((unsigned)RDIGIT((x), s) & m)
 #pragma omp parallel for schedule(static, 1) num_threads(threads) if (threads > 1)
     for (int th = 0; th < threads; th++) {

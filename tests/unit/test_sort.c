@@ -265,7 +265,7 @@ Test(sort_local, radix_large_ranges_every_kind)
 }
 
 /* The in-place level (block permutation), brought down to every range of
- * more than 32K keys, one thread, every kind: sizes that end mid-block (the
+ * more than 64K keys, one thread, every kind: sizes that end mid-block (the
  * last bucket's last block passes the end), keys whose digit lies low
  * (small keys), a skewed input (one bucket of most keys: a second in-place
  * level inside a bucket, the scratch reused), a few distinct keys among
@@ -298,8 +298,8 @@ static void check_in_place_level(int threads, size_t bytes)
         return;
 #endif
     pas_sort_radix_inplace_bytes = bytes;
-    static const size_t ns[] = {32769, 70001, 131072, 200003};
-    size_t nmax = 200003;
+    static const size_t ns[] = {65537, 70001, 131072, 200003, 400009};
+    size_t nmax = 400009;
     uint64_t *a = malloc(nmax * 8), *b = malloc(nmax * 8), *t = malloc(nmax * 8);
     uint32_t *x = malloc(nmax * 4), *y = malloc(nmax * 4), *u = malloc(nmax * 4);
     pas_sort_pair_t *p = malloc(nmax * 16), *q = malloc(nmax * 16), *v = malloc(nmax * 16);
@@ -344,7 +344,8 @@ Test(sort_local, radix_in_place_level)
 /* on more threads: the stripes' classification, their empty blocks in the
  * permutation, every thread's buffers in the clean-up, the buckets sorted in
  * parallel (a part of the scratch each: with the in-place level from 400 KB,
- * pattern 3's buckets of about 40K keys go through it out of place) and the
+ * pattern 3's buckets of about 79K keys at 400009 go through it out of place
+ * on 2 threads) and the
  * large ones with all threads */
 Test(sort_local, radix_in_place_level_threads)
 {
