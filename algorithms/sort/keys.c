@@ -362,6 +362,13 @@ pas_status pas_sort_local_typed(pas_sort_type_t t, pas_sort_local_t how, void *d
     int mapped = t == PAS_SORT_I64 || t == PAS_SORT_F64 || t == PAS_SORT_F32;
     if (mapped && how == PAS_SORT_LOCAL_RADIX && n >= 2 && typed_monotone(t, data, n))
         return PAS_OK;
+    /* at most 8 distinct values: counted by their bits, only they mapped */
+    if (mapped && how == PAS_SORT_LOCAL_RADIX &&
+        (t == PAS_SORT_F32
+             ? pas_sort_few8_u32(data, n, pas_sort_key_f32_bits)
+             : pas_sort_few8_u64(
+                   data, n, t == PAS_SORT_I64 ? pas_sort_key_i64_bits : pas_sort_key_f64_bits)))
+        return PAS_OK;
     typed_keys(t, data, n, 0);
     pas_status rc = pas_sort_local_run(ops, how, data, n);
     typed_keys(t, data, n, 1);

@@ -14,23 +14,26 @@
  * scatters write through a cache line of buffer per digit with streaming
  * stores (software write-combining).  A range of at most RX_HOT keys sorts
  * through the thread's hot buffer (RX_HOT keys, reused, so it stays in the
- * L2): one scatter from the range into the hot buffer by a digit of about
- * 6 keys per bucket, then each bucket is sorted from the hot buffer into its
- * final place (up to 16 u64 keys by a bitonic network in AVX-512 registers
- * where the CPU has them, else by insertion), so the final array is written
- * once, in order, and no level writes into a cold buffer at random places.
- * A range of at least 8 MiB sorted by one thread takes its first level in
+ * L2 for u64 and u32 keys; 1 MiB of pairs fills it): one scatter from the
+ * range into the hot buffer by a digit of 4 to 8 keys per bucket (up to 16
+ * above 32K keys: the digit is at most 12 bits), then each bucket is sorted
+ * from the hot buffer into its final place (up to 16 u64 keys by a bitonic
+ * network in AVX-512 registers where the CPU has them, else by insertion),
+ * so the final array is written once, in order, and no level writes into a
+ * cold buffer at random places.
+ * A range of at least 8 MiB, on one thread or on all, takes its level in
  * place (rx_inplace_: IPS4o's block permutation), so the scratch is touched
- * only as far as its largest bucket.  1e8 uniform u64 keys: the in-place
- * level (11 bits), buckets of about 49K keys scattered into the hot buffer
- * (12 bits), leaves of about 12 keys.
+ * only for the buckets below it, not for all n keys.  1e8 uniform u64 keys:
+ * the in-place level (11 bits), buckets of about 49K keys scattered into
+ * the hot buffer (12 bits), leaves of about 12 keys.
  * The order is the full order of T ((k, v) pairs by k, then v), so equal
  * elements are identical and stability does not arise.
  *
  * Before sorting, a sorted input returns at once and a non-increasing one
  * is reversed (two scans that stop at the first block out of order).  Large
- * inputs split the first level over the threads (a histogram per thread);
- * its buckets then sort in parallel, a large bucket with all threads. */
+ * inputs split the first level over the threads (the in-place level from
+ * 8 MiB, else a scatter with a histogram per thread); its buckets then sort
+ * in parallel, a large bucket with all threads. */
 
 #define RX(name) SORT_T(name)
 
@@ -54,7 +57,7 @@
  * sort in place at their first level, by a digit of 10 bits, or 11 where
  * that leaves buckets of at most RX_HOT keys that 10 would not (so they go
  * straight to the hot level), moving blocks of RX_IP_B keys (1 KiB: the
- * buffers, one block per digit, take 1-2 MiB).  Measured on the Zen 5 VM,
+ * buffers, one block per digit, take 1-2 MiB a thread).  Measured on the Zen 5 VM,
  * 1e7 and 1e8 u64 and 2e7 u32 keys, 1 thread, against 8 to 12 bits and
  * blocks of 128 B to 2 KiB (RX_HOT 32K keys then): 10 bits and 1 KiB were
  * best or within the noise of the best; with RX_HOT at 64K keys, 11 bits
@@ -188,8 +191,11 @@ __attribute__((target("avx512f"))) static void rx_leaf16_u32_avx512_(const uint3
  * returns 0, having stopped at the first block of keys that brings a
  * ninth (at once on random-like inputs).  Each block of one register of
  * keys is compared with each known key (a compare, a popcount); no
- * scatter, no scratch. */
-__attribute__((target("avx512f,popcnt"))) static int RX(rx_few8_avx512_)(T *a, size_t n)
+ * scatter, no scratch.  The order is that of key(x) (the identity when
+ * key is NULL): i64 and f64 records are counted by their bits before any
+ * key map, and only the distinct values are mapped. */
+__attribute__((target("avx512f,popcnt"))) static int RX(rx_few8_avx512_)(T *a, size_t n,
+                                                                         T (*key)(T))
 {
     T val[8];
     size_t cnt[8] = {0};
@@ -222,8 +228,14 @@ __attribute__((target("avx512f,popcnt"))) static int RX(rx_few8_avx512_)(T *a, s
             cnt[j]++;
         }
     }
+    T kv[8]; /* the values' keys */
+    for (int j = 0; j < k; j++)
+        kv[j] = key ? key(val[j]) : val[j];
     for (int p = 1; p < k; p++) /* the values in order, their counts along */
-        for (int q = p; q > 0 && val[q] < val[q - 1]; q--) {
+        for (int q = p; q > 0 && kv[q] < kv[q - 1]; q--) {
+            T tk = kv[q];
+            kv[q] = kv[q - 1];
+            kv[q - 1] = tk;
             T tv = val[q];
             size_t tc = cnt[q];
             val[q] = val[q - 1];
@@ -322,7 +334,7 @@ static inline int RX(rx_bits_)(size_t n)
 }
 
 /* digit bits for the hot level: RX_LEAF / 2 to RX_LEAF keys per bucket,
- * 3 to 12 bits */
+ * 3 to 12 bits (so up to 2 * RX_LEAF above 2^11 * RX_LEAF keys) */
 #ifndef RX_LEAF
 #define RX_LEAF 8
 #endif
@@ -617,11 +629,13 @@ static void RX(rx_fill_)(T *const dst[2], const size_t dn[2], const T *const *sr
 }
 
 /* An in-place level (the block permutation of IPS4o and IPS2Ra, Axtmann et
- * al.): a[0..n) (n > RX_HOT) partitioned where it lies by a digit of
+ * al.): a[0..n) (n > RX_SMALL) partitioned where it lies by a digit of
  * RX_IP_BITS(n) bits, then each bucket sorted in place, by threads threads (cx:
  * one state each).  Scratch: o[0..c) for a bucket of c keys on one thread,
- * the same first part of o for every bucket; on more, thread i's part at
- * o + i * n / (2 * threads) for buckets of at most n / (2 * threads) keys.
+ * the same first part of o for every bucket; on more, thread i's part of
+ * big keys at o + i * big for buckets of at most big keys (big: n / (2 *
+ * threads), at least RX_HOT, at most n / threads), and o[0..c) again for a
+ * larger bucket, sorted by all threads after them.
  * So only a small part of the scratch is ever touched: a scatter into fresh
  * memory costs the kernel's zeroing of every page first (38% of a 1e8-key
  * sort on the Zen 5 VM measured), which vqsort, sorting in place, never
@@ -709,6 +723,7 @@ static int RX(rx_inplace_)(T *a, T *o, size_t n, int threads, RX(rx_ctx_) * cx)
         free(st);
         return 1;
     }
+    __atomic_fetch_add(&pas_sort_radix_inplace_levels, 1, __ATOMIC_RELAXED);
     /* 1. classification */
 #pragma omp parallel for schedule(static, 1) num_threads(threads) if (threads > 1)
     for (int th = 0; th < threads; th++) {
@@ -778,7 +793,7 @@ static int RX(rx_inplace_)(T *a, T *o, size_t n, int threads, RX(rx_ctx_) * cx)
         const size_t L = st[d], R = st[d + 1], AL = (L + B - 1) / B * B, W = w[d] * B;
         const size_t lim = AL > R ? AL : R, ov = W > lim ? W - lim : 0;
         /* the keys past the bucket's end: in a up to n, the rest in ovf */
-        src[0] = a + lim;
+        src[0] = ov ? a + lim : a; /* lim may pass n when ov is 0 */
         sn[0] = ov;
         src[1] = ovf;
         sn[1] = 0;
@@ -793,7 +808,7 @@ static int RX(rx_inplace_)(T *a, T *o, size_t n, int threads, RX(rx_ctx_) * cx)
             src[2 + th] = buf + ((size_t)K * (size_t)th + d) * B;
             sn[2 + th] = fill[(size_t)K * (size_t)th + d];
         }
-        T *const dst[2] = {a + L, a + W};
+        T *const dst[2] = {a + L, W < R ? a + W : a}; /* W may pass n when there is no tail */
         const size_t dn[2] = {(AL < R ? AL : R) - L, W < R ? R - W : 0};
         RX(rx_fill_)(dst, dn, src, sn, threads + 2);
     }
@@ -806,7 +821,9 @@ static int RX(rx_inplace_)(T *a, T *o, size_t n, int threads, RX(rx_ctx_) * cx)
             if (st[d + 1] - st[d] > 1)
                 RX(rx_seq_)(a + st[d], o, st[d + 1] - st[d], 0, cx);
     } else if (s > 0) { /* else the buckets hold equal keys */
-        const size_t big = n / (size_t)(2 * threads);
+        size_t big = n / (size_t)(2 * threads);
+        if (big < RX_HOT) /* the hot level needs no scratch: all such buckets in parallel */
+            big = RX_HOT < n / (size_t)threads ? RX_HOT : n / (size_t)threads;
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
         for (unsigned d = 0; d < K; d++) {
             size_t c = st[d + 1] - st[d];
@@ -1010,13 +1027,27 @@ int RX(pas_sort_presorted_)(T *a, size_t n)
     return RX(rx_monotone_)(a, n) != 0;
 }
 
+#if KEYBITS == 64 || KEYBITS == 32
+int RX(pas_sort_few8_)(T *a, size_t n, T (*key)(T))
+{
+#if defined(RX_HAVE_AVX512)
+    return n >= 1024 && pas_sort_radix_simd && __builtin_cpu_supports("avx512f") &&
+           RX(rx_few8_avx512_)(a, n, key);
+#else
+    (void)a;
+    (void)n;
+    (void)key;
+    return 0;
+#endif
+}
+#endif
+
 void RX(pas_sort_radix_)(T *a, T *tmp, size_t n)
 {
     if (RX(pas_sort_presorted_)(a, n))
         return;
 #if defined(RX_HAVE_AVX512)
-    if (n >= 1024 && pas_sort_radix_simd && __builtin_cpu_supports("avx512f") &&
-        RX(rx_few8_avx512_)(a, n))
+    if (RX(pas_sort_few8_)(a, n, NULL))
         return;
 #endif
     int threads = SORT_THREADS();

@@ -77,10 +77,11 @@ void *pas_sort_alloc(size_t n, size_t size);
 /* 1 (the default): the radix sorts take their AVX-512 paths where the CPU
  * has it; tests set 0 to cover the paths of CPUs without it. */
 extern int pas_sort_radix_simd;
-/* 8 MiB (the default): a range of at least this many bytes, sorted by one
- * thread, takes the in-place level (local_radix_body.h); tests set it low to
- * cover that level on small inputs. */
+/* 8 MiB (the default): a range of at least this many bytes takes the
+ * in-place level (local_radix_body.h); tests set it low to cover that level
+ * on small inputs, and read how many in-place levels have run. */
 extern size_t pas_sort_radix_inplace_bytes;
+extern size_t pas_sort_radix_inplace_levels;
 
 #define SORT_DECLARE_KERNELS(T, S)                                                                 \
     void pas_sort_radix_##S(T *a, T *tmp, size_t n);                                               \
@@ -98,6 +99,11 @@ extern size_t pas_sort_radix_inplace_bytes;
                                      uint64_t *counts);
 PAS_SORT_KINDS(SORT_DECLARE_KERNELS)
 #undef SORT_DECLARE_KERNELS
+/* Inputs of at most 8 distinct keys (AVX-512, n >= 1024): sorted in place
+ * by key(x) (NULL: the identity), 1; else 0, stopped at the first block
+ * bringing a ninth (at once on random-like inputs), a unchanged. */
+int pas_sort_few8_u64(uint64_t *a, size_t n, uint64_t (*key)(uint64_t));
+int pas_sort_few8_u32(uint32_t *a, size_t n, uint32_t (*key)(uint32_t));
 
 /* local, pure: bytes of one element of a kind. */
 static inline size_t sort_kind_bytes(pas_sort_kind_t kind)

@@ -267,12 +267,14 @@ Test(sort_local, radix_large_ranges_every_kind)
 /* The in-place level (block permutation), brought down to every range of
  * more than 64K keys, one thread, every kind: sizes that end mid-block (the
  * last bucket's last block passes the end), keys whose digit lies low
- * (small keys), a skewed input (one bucket of most keys: a second in-place
- * level inside a bucket, the scratch reused), a few distinct keys among
+ * (small keys), a skewed input (7 of 8 keys in a quarter of the buckets:
+ * a second level inside a bucket, in place or through the scratch), a few distinct keys among
  * random ones, a sorted run with random keys after it, and pairs whose keys
  * are equal (the digit in the value word) or few (the level at the word
- * boundary); with the level for every range (bytes 0) and from 400 KB (the
- * buckets below it through the scratch). */
+ * boundary); with the level for every range (bytes 0) and from 1.5 MiB (the
+ * top level in place where n reaches it: 393216 u32 keys, 196608 u64,
+ * 98304 pairs; buckets of more than 64K keys below it through the scratch).
+ * Each sort checks that the level ran where n reached the threshold. */
 static uint64_t ip_key(int pat, size_t i)
 {
     uint64_t r = pas_mix64(i * 7 + (uint64_t)pat * 1000003);
@@ -281,7 +283,7 @@ static uint64_t ip_key(int pat, size_t i)
         return r;
     case 1:
         return r % 100000;
-    case 2: /* 7 of 8 keys in one top byte */
+    case 2: /* 7 of 8 keys in one top byte (whose buckets nest at 400009) */
         return r % 8 ? (r >> 8) | 0x5a00000000000000ULL : r;
     case 3: /* a few distinct keys, one key in 64 random */
         return r % 64 ? r % 5 * 0x0101010101010101ULL : r;
@@ -313,15 +315,24 @@ static void check_in_place_level(int threads, size_t bytes)
                 p[i].v = pat >= 3 ? pas_mix64(a[i] + i) : i;
                 q[i] = p[i];
             }
+            size_t lv_u64 = pas_sort_radix_inplace_levels;
             pas_sort_radix_u64(a, t, n);
+            cr_assert(n * 8 < bytes || pas_sort_radix_inplace_levels > lv_u64,
+                      "in-place u64: n=%zu pattern %d: the level did not run", n, pat);
             qsort(b, n, 8, cmp_u64);
             cr_assert(memcmp(a, b, n * 8) == 0, "in-place u64: n=%zu pattern %d threads %d", n, pat,
                       threads);
+            size_t lv_u32 = pas_sort_radix_inplace_levels;
             pas_sort_radix_u32(x, u, n);
+            cr_assert(n * 4 < bytes || pas_sort_radix_inplace_levels > lv_u32,
+                      "in-place u32: n=%zu pattern %d: the level did not run", n, pat);
             qsort(y, n, 4, cmp_u32);
             cr_assert(memcmp(x, y, n * 4) == 0, "in-place u32: n=%zu pattern %d threads %d", n, pat,
                       threads);
+            size_t lv_pair = pas_sort_radix_inplace_levels;
             pas_sort_radix_pair(p, v, n);
+            cr_assert(n * 16 < bytes || pas_sort_radix_inplace_levels > lv_pair,
+                      "in-place pair: n=%zu pattern %d: the level did not run", n, pat);
             qsort(q, n, 16, cmp_pair);
             cr_assert(memcmp(p, q, n * 16) == 0, "in-place pair: n=%zu pattern %d threads %d", n,
                       pat, threads);
@@ -335,23 +346,24 @@ static void check_in_place_level(int threads, size_t bytes)
     free(p);
     free(q);
     free(v);
+    pas_sort_radix_inplace_bytes = (size_t)8 << 20;
 }
 Test(sort_local, radix_in_place_level)
 {
     check_in_place_level(1, 0);
-    check_in_place_level(1, 400000);
+    check_in_place_level(1, 1572864);
 }
 /* on more threads: the stripes' classification, their empty blocks in the
  * permutation, every thread's buffers in the clean-up, the buckets sorted in
- * parallel (a part of the scratch each: with the in-place level from 400 KB,
- * pattern 3's buckets of about 79K keys at 400009 go through it out of place
- * on 2 threads) and the
+ * parallel (a part of the scratch each: with the in-place level from
+ * 1.5 MiB, pattern 3's buckets of about 79K keys at 400009 go through it out
+ * of place on 2 threads) and the
  * large ones with all threads */
 Test(sort_local, radix_in_place_level_threads)
 {
     for (int threads = 2; threads <= 3; threads++) {
         check_in_place_level(threads, 0);
-        check_in_place_level(threads, 400000);
+        check_in_place_level(threads, 1572864);
     }
 }
 
@@ -521,7 +533,7 @@ Test(sort_local, typed_local_sort_every_type_and_shape)
         for (int ti = 0; ti < 6; ti++)
             for (size_t si = 0; si < sizeof ns / sizeof *ns; si++)
                 for (int d = 0; d < PAS_DIST_COUNT; d++)
-                    for (int special = 0; special < 2; special++) {
+                    for (int special = 0; special < 3; special++) {
                         pas_sort_type_t t = types[ti];
                         int fl = t == PAS_SORT_F64 || t == PAS_SORT_F32;
                         if ((special && !fl) || (!simd && ns[si] > 5003))
@@ -529,8 +541,10 @@ Test(sort_local, typed_local_sort_every_type_and_shape)
                         size_t n = ns[si], es = pas_sort_type_size(t);
                         char *rec = malloc(n * es + 16);
                         pas_sort_generate_records(t, (pas_sort_dist_t)d, 7, n, 1, 0, n, rec);
-                        for (size_t i = 0; special && i < n; i += 3) { /* every third a special */
-                            double v = sp[pas_mix64(i) % 10];
+                        /* every third a special, or (2) every key one of 8: the count of
+                         * at most 8 distinct values, by bits, ordered by key */
+                        for (size_t i = 0; special && i < n; i += special == 2 ? 1 : 3) {
+                            double v = sp[pas_mix64(i) % (special == 2 ? 8 : 10)];
                             if (t == PAS_SORT_F64)
                                 ((double *)rec)[i] = v;
                             else
