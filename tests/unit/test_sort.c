@@ -300,6 +300,7 @@ static void check_in_place_level(int threads, size_t bytes)
         return;
 #endif
     pas_sort_radix_inplace_bytes = bytes;
+    pas_sort_radix_inplace_always = 1; /* whether malloc's memory is warm or not */
     static const size_t ns[] = {65537, 70001, 131072, 200003, 400009};
     size_t nmax = 400009;
     uint64_t *a = malloc(nmax * 8), *b = malloc(nmax * 8), *t = malloc(nmax * 8);
@@ -347,6 +348,7 @@ static void check_in_place_level(int threads, size_t bytes)
     free(q);
     free(v);
     pas_sort_radix_inplace_bytes = (size_t)8 << 20;
+    pas_sort_radix_inplace_always = 0;
 }
 Test(sort_local, radix_in_place_level)
 {
@@ -365,6 +367,39 @@ Test(sort_local, radix_in_place_level_threads)
         check_in_place_level(threads, 0);
         check_in_place_level(threads, 1572864);
     }
+}
+
+/* The in-place level is chosen by the scratch: a fresh one (not yet in
+ * memory) takes it, a warm one (written before) the scatter; and the
+ * residency probe itself, on a fresh mapping and after writing it. */
+Test(sort_local, radix_in_place_level_only_with_a_cold_scratch)
+{
+#ifdef __linux__
+#ifdef _OPENMP
+    omp_set_num_threads(1);
+#endif
+    size_t n = (size_t)1 << 21; /* 16 MiB: mapped fresh by malloc */
+    uint64_t *a = malloc(n * 8), *b = malloc(n * 8);
+    for (int warm = 0; warm < 2; warm++) {
+        uint64_t *t = pas_sort_malloc(n * 8);
+        cr_assert(pas_sort_resident(t, n * 8) == 0, "a fresh 16 MiB buffer seen as in memory");
+        if (warm)
+            memset(t, 1, n * 8);
+        cr_assert(pas_sort_resident(t, n * 8) == warm, "residency %d after warm=%d",
+                  pas_sort_resident(t, n * 8), warm);
+        for (size_t i = 0; i < n; i++)
+            a[i] = b[i] = pas_mix64(i + (uint64_t)warm);
+        size_t lv = pas_sort_radix_inplace_levels;
+        pas_sort_radix_u64(a, t, n);
+        cr_assert((pas_sort_radix_inplace_levels > lv) == !warm, "warm=%d: the in-place level %s",
+                  warm, warm ? "ran" : "did not run");
+        qsort(b, n, 8, cmp_u64);
+        cr_assert(memcmp(a, b, n * 8) == 0, "warm=%d: not sorted", warm);
+        free(t);
+    }
+    free(a);
+    free(b);
+#endif
 }
 
 /* The presortedness check: sorted stays, non-increasing is reversed, anything
