@@ -1068,7 +1068,7 @@ void RX(pas_sort_radix_)(T *a, T *tmp, size_t n)
     /* in place where the scratch is cold: a warm one (a caller's buffer,
      * reused) is faster out of place (the scatter makes one pass, the
      * in-place level three: pas-sort, 1e8 keys, 2 ranks x 1 thread with its
-     * work buffer reused, 12% slower in place on the Zen 5 VM) */
+     * work buffer reused, 10-20% slower in place on the Zen 5 VM) */
     const int ip =
         n >= RX_IP_MIN && (pas_sort_radix_inplace_always || !pas_sort_resident(tmp, n * sizeof(T)));
     for (int th = 0; th < threads; th++)

@@ -3,7 +3,11 @@
  * merging, classification by splitters, splitter picking, equal-run
  * splitting, generators, the hash, typed keys, the balance bound, and the
  * pure pieces of ams (levels, groups, routing, boundary placement). */
+#define _DEFAULT_SOURCE /* MAP_ANONYMOUS */
 #include <criterion/criterion.h>
+#ifdef __linux__
+#include <sys/mman.h>
+#endif
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -370,33 +374,38 @@ Test(sort_local, radix_in_place_level_threads)
 }
 
 /* The in-place level is chosen by the scratch: a fresh one (not yet in
- * memory) takes it, a warm one (written before) the scatter; and the
- * residency probe itself, on a fresh mapping and after writing it. */
+ * memory) takes it, a warm one (written before) the scatter, on one thread
+ * and on two; and the residency probe itself, on a fresh anonymous mapping
+ * (mmap, so no allocator fills it) and after writing it. */
 Test(sort_local, radix_in_place_level_only_with_a_cold_scratch)
 {
 #ifdef __linux__
-#ifdef _OPENMP
-    omp_set_num_threads(1);
-#endif
-    size_t n = (size_t)1 << 21; /* 16 MiB: mapped fresh by malloc */
+    size_t n = (size_t)1 << 21; /* 16 MiB */
     uint64_t *a = malloc(n * 8), *b = malloc(n * 8);
-    for (int warm = 0; warm < 2; warm++) {
-        uint64_t *t = pas_sort_malloc(n * 8);
-        cr_assert(pas_sort_resident(t, n * 8) == 0, "a fresh 16 MiB buffer seen as in memory");
-        if (warm)
-            memset(t, 1, n * 8);
-        cr_assert(pas_sort_resident(t, n * 8) == warm, "residency %d after warm=%d",
-                  pas_sort_resident(t, n * 8), warm);
-        for (size_t i = 0; i < n; i++)
-            a[i] = b[i] = pas_mix64(i + (uint64_t)warm);
-        size_t lv = pas_sort_radix_inplace_levels;
-        pas_sort_radix_u64(a, t, n);
-        cr_assert((pas_sort_radix_inplace_levels > lv) == !warm, "warm=%d: the in-place level %s",
-                  warm, warm ? "ran" : "did not run");
-        qsort(b, n, 8, cmp_u64);
-        cr_assert(memcmp(a, b, n * 8) == 0, "warm=%d: not sorted", warm);
-        free(t);
-    }
+    for (int threads = 1; threads <= 2; threads++)
+        for (int warm = 0; warm < 2; warm++) {
+#ifdef _OPENMP
+            omp_set_num_threads(threads);
+#endif
+            uint64_t *t =
+                mmap(NULL, n * 8, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+            cr_assert(t != MAP_FAILED);
+            cr_assert(pas_sort_resident(t, n * 8) == 0, "a fresh 16 MiB mapping seen as in memory");
+            if (warm)
+                memset(t, 1, n * 8);
+            cr_assert(pas_sort_resident(t, n * 8) == warm, "residency %d after warm=%d",
+                      pas_sort_resident(t, n * 8), warm);
+            for (size_t i = 0; i < n; i++)
+                a[i] = b[i] = pas_mix64(i + (uint64_t)warm);
+            size_t lv = pas_sort_radix_inplace_levels;
+            pas_sort_radix_u64(a, t, n);
+            cr_assert((pas_sort_radix_inplace_levels > lv) == !warm,
+                      "threads=%d warm=%d: the in-place level %s", threads, warm,
+                      warm ? "ran" : "did not run");
+            qsort(b, n, 8, cmp_u64);
+            cr_assert(memcmp(a, b, n * 8) == 0, "threads=%d warm=%d: not sorted", threads, warm);
+            munmap(t, n * 8);
+        }
     free(a);
     free(b);
 #endif
