@@ -26,8 +26,8 @@
  * place (rx_inplace_: IPS4o's block permutation) when the scratch is cold,
  * so the scratch is touched only for the buckets below it, not for all n
  * keys (a warm scratch, already in memory, is faster out of place).  1e8 uniform u64 keys:
- * the in-place level (11 bits), buckets of about 49K keys scattered into
- * the hot buffer (12 bits), leaves of about 12 keys.
+ * the in-place level (12 bits), buckets of about 24K keys scattered into
+ * the hot buffer (12 bits), leaves of about 6 keys.
  * The order is the full order of T ((k, v) pairs by k, then v), so equal
  * elements are identical and stability does not arise.
  *
@@ -56,16 +56,17 @@
  * faster with it) */
 #define RX_PF (1024 / sizeof(T))
 /* ranges of at least this many keys (8 MiB unless a test says otherwise)
- * sort in place at their first level, by a digit of 10 bits, or 11 where
- * that leaves buckets of at most RX_HOT keys that 10 would not (so they go
- * straight to the hot level), moving blocks of RX_IP_B keys (1 KiB: the
- * buffers, one block per digit, take 1-2 MiB a thread).  Measured on the Zen 5 VM,
- * 1e7 and 1e8 u64 and 2e7 u32 keys, 1 thread, against 8 to 12 bits and
- * blocks of 128 B to 2 KiB (RX_HOT 32K keys then): 10 bits and 1 KiB were
- * best or within the noise of the best; with RX_HOT at 64K keys, 11 bits
- * sorted 1e8 u64 keys 5% faster and 1e7 5% slower. */
+ * sort in place at their first level, by a digit of 10 to 12 bits, the
+ * fewest that leave buckets of at most RX_HOT / 2 keys (the hot level then
+ * makes leaves of 4 to 8 keys, sorted in pairs), moving blocks of RX_IP_B
+ * keys (1 KiB: the buffers, one block per digit, take 1-4 MiB a thread,
+ * fewer bits where they would pass a sixteenth of the keys).  Measured on
+ * the Zen 5 VM, 1 thread, pas / vqsort: 1e8 u64 0.97 -> 1.11 with 12 bits
+ * rather than 11, 5e7 u64 0.92 -> 1.17 and u32 0.70 -> 0.95 with 11 rather
+ * than 10; earlier, against 8 to 12 bits and blocks of 128 B to 2 KiB,
+ * 1 KiB blocks were best or within the noise of the best. */
 #define RX_IP_MIN (pas_sort_radix_inplace_bytes / sizeof(T))
-#define RX_IP_BITS(n) ((n) >> 10 > RX_HOT && (n) >> 11 <= RX_HOT ? 11 : 10)
+#define RX_IP_BITS(n) ((n) >> 10 <= RX_HOT / 2 ? 10 : (n) >> 11 <= RX_HOT / 2 ? 11 : 12)
 #define RX_IP_B (1024 / sizeof(T))
 /* the widest digit */
 #define RX_WBITS 12
@@ -748,9 +749,12 @@ static void RX(rx_fill_)(T *const dst[2], const size_t dn[2], const T *const *sr
  *    (the keys before its first block) and its tail. */
 static int RX(rx_inplace_)(T *a, T *o, size_t n, int threads, RX(rx_ctx_) * cx)
 {
-    const int bits = RX_IP_BITS(n);
-    const unsigned K = 1u << bits;
     const size_t B = RX_IP_B;
+    int bits = RX_IP_BITS(n);
+    /* the threads' buffers (K blocks each) at most a sixteenth of the keys */
+    while (bits > 10 && ((size_t)threads << bits) * B > n / 16)
+        bits--;
+    const unsigned K = 1u << bits;
     const unsigned m = K - 1;
     /* stripes of whole blocks, one a thread */
     const size_t S = ((n + (size_t)threads - 1) / (size_t)threads + B - 1) / B * B;
