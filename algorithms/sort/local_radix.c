@@ -14,6 +14,7 @@ int pas_sort_radix_simd = 1;
 size_t pas_sort_radix_inplace_bytes = (size_t)8 << 20;
 int pas_sort_radix_inplace_always;
 size_t pas_sort_radix_inplace_levels;
+size_t pas_sort_radix_inplace_maps;
 
 #define PAS_SORT_BODY "local_radix_body.h"
 #include "sort_kinds.h"

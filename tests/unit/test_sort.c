@@ -275,10 +275,13 @@ Test(sort_local, radix_large_ranges_every_kind)
  * a second level inside a bucket, in place or through the scratch), a few distinct keys among
  * random ones, a sorted run with random keys after it, and pairs whose keys
  * are equal (the digit in the value word) or few (the level at the word
- * boundary); with the level for every range (bytes 0) and from 1.5 MiB (the
+ * boundary), and log-uniform keys (the digit of a prefix map: buckets of
+ * aligned runs of prefixes, one heavy prefix a bucket alone); with the level
+ * for every range (bytes 0) and from 1.5 MiB (the
  * top level in place where n reaches it: 393216 u32 keys, 196608 u64,
  * 98304 pairs; buckets of more than 64K keys below it through the scratch).
- * Each sort checks that the level ran where n reached the threshold. */
+ * Each sort checks that the level ran where n reached the threshold, and
+ * on log-uniform u64 keys that it took the map. */
 static uint64_t ip_key(int pat, size_t i)
 {
     uint64_t r = pas_mix64(i * 7 + (uint64_t)pat * 1000003);
@@ -291,8 +294,10 @@ static uint64_t ip_key(int pat, size_t i)
         return r % 8 ? (r >> 8) | 0x5a00000000000000ULL : r;
     case 3: /* a few distinct keys, one key in 64 random */
         return r % 64 ? r % 5 * 0x0101010101010101ULL : r;
-    default: /* ascending, then random */
+    case 4: /* ascending, then random */
         return i < 50000 ? i << 20 : r;
+    default: /* log-uniform (skewed: the level takes its prefix map) */
+        return r >> (r % 61);
     }
 }
 static void check_in_place_level(int threads, size_t bytes)
@@ -311,19 +316,21 @@ static void check_in_place_level(int threads, size_t bytes)
     uint32_t *x = malloc(nmax * 4), *y = malloc(nmax * 4), *u = malloc(nmax * 4);
     pas_sort_pair_t *p = malloc(nmax * 16), *q = malloc(nmax * 16), *v = malloc(nmax * 16);
     for (size_t si = 0; si < sizeof ns / sizeof ns[0]; si++)
-        for (int pat = 0; pat < 5; pat++) {
+        for (int pat = 0; pat < 6; pat++) {
             size_t n = ns[si];
             for (size_t i = 0; i < n; i++) {
                 a[i] = b[i] = ip_key(pat, i);
-                x[i] = y[i] = (uint32_t)(a[i] >> (pat == 1 ? 0 : 32));
+                x[i] = y[i] = (uint32_t)(a[i] >> (pat == 1 || pat == 5 ? 0 : 32));
                 p[i].k = pat == 3 ? 9 : pat == 4 ? a[i] % 3 : a[i];
                 p[i].v = pat >= 3 ? pas_mix64(a[i] + i) : i;
                 q[i] = p[i];
             }
-            size_t lv_u64 = pas_sort_radix_inplace_levels;
+            size_t lv_u64 = pas_sort_radix_inplace_levels, maps = pas_sort_radix_inplace_maps;
             pas_sort_radix_u64(a, t, n);
             cr_assert(n * 8 < bytes || pas_sort_radix_inplace_levels > lv_u64,
                       "in-place u64: n=%zu pattern %d: the level did not run", n, pat);
+            cr_assert(n * 8 < bytes || pat != 5 || pas_sort_radix_inplace_maps > maps,
+                      "in-place u64: n=%zu, log-uniform keys: no prefix map", n);
             qsort(b, n, 8, cmp_u64);
             cr_assert(memcmp(a, b, n * 8) == 0, "in-place u64: n=%zu pattern %d threads %d", n, pat,
                       threads);
