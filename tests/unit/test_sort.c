@@ -275,8 +275,9 @@ Test(sort_local, radix_large_ranges_every_kind)
  * a second level inside a bucket, in place or through the scratch), a few distinct keys among
  * random ones, a sorted run with random keys after it, and pairs whose keys
  * are equal (the digit in the value word) or few (the level at the word
- * boundary), and log-uniform keys (the digit of a prefix map: buckets of
- * aligned runs of prefixes, one heavy prefix a bucket alone); with the level
+ * boundary), log-uniform keys (the digit of a prefix map: buckets of
+ * aligned runs of prefixes, one heavy prefix a bucket alone), and keys of
+ * 12 bits (one digit of them all, 4096 buckets of equal keys); with the level
  * for every range (bytes 0) and from 1.5 MiB (the
  * top level in place where n reaches it: 393216 u32 keys, 196608 u64,
  * 98304 pairs; buckets of more than 64K keys below it through the scratch).
@@ -296,8 +297,10 @@ static uint64_t ip_key(int pat, size_t i)
         return r % 64 ? r % 5 * 0x0101010101010101ULL : r;
     case 4: /* ascending, then random */
         return i < 50000 ? i << 20 : r;
-    default: /* log-uniform (skewed: the level takes its prefix map) */
+    case 5: /* log-uniform (skewed: the level takes its prefix map) */
         return r >> (r % 61);
+    default: /* 12 bits (a digit of every varying bit: no level below) */
+        return r % 4000;
     }
 }
 static void check_in_place_level(int threads, size_t bytes)
@@ -316,11 +319,11 @@ static void check_in_place_level(int threads, size_t bytes)
     uint32_t *x = malloc(nmax * 4), *y = malloc(nmax * 4), *u = malloc(nmax * 4);
     pas_sort_pair_t *p = malloc(nmax * 16), *q = malloc(nmax * 16), *v = malloc(nmax * 16);
     for (size_t si = 0; si < sizeof ns / sizeof ns[0]; si++)
-        for (int pat = 0; pat < 6; pat++) {
+        for (int pat = 0; pat < 7; pat++) {
             size_t n = ns[si];
             for (size_t i = 0; i < n; i++) {
                 a[i] = b[i] = ip_key(pat, i);
-                x[i] = y[i] = (uint32_t)(a[i] >> (pat == 1 || pat == 5 ? 0 : 32));
+                x[i] = y[i] = (uint32_t)(a[i] >> (pat == 1 || pat >= 5 ? 0 : 32));
                 p[i].k = pat == 3 ? 9 : pat == 4 ? a[i] % 3 : a[i];
                 p[i].v = pat >= 3 ? pas_mix64(a[i] + i) : i;
                 q[i] = p[i];
