@@ -595,7 +595,8 @@ RX(rx_hot_pairs_avx512_)(T *h, T *dst, const size_t *cnt, const uint32_t *st, un
     const __m512i x2 = _mm512_set_epi32(13, 12, 15, 14, 9, 8, 11, 10, 5, 4, 7, 6, 1, 0, 3, 2);
     const __m512i x4 = _mm512_set_epi32(11, 10, 9, 8, 15, 14, 13, 12, 3, 2, 1, 0, 7, 6, 5, 4);
     /* the masks of the u32 leaf's first six layers, with every 8-lane half
-     * sorted up (lane i keeps the larger where bit j of i is set) */
+     * sorted up (the last three layers: lane i keeps the larger where bit j
+     * of i is set) */
 #define RX_CX2(ix, mk)                                                                             \
     do {                                                                                           \
         __m512i p_ = _mm512_permutexvar_epi32(ix, v);                                              \
@@ -760,15 +761,42 @@ static unsigned RX(rx_ip_cut_)(const uint32_t *cum, unsigned lo, int j, uint64_t
  * first) get buckets of near their share instead of a few holding most. */
 static uint16_t *RX(rx_ip_map_)(const T *a, size_t n, int ps, int pb, int sh, unsigned K)
 {
-    const size_t ns = RX_IP_SAMPLE, step = n / ns;
+    const size_t ns = RX_IP_SAMPLE;
     const unsigned pm = (1u << pb) - 1;
-    if (step == 0)
+    /* the plain digit's values: fewer than K where its shift is clamped at
+     * the word's base */
+    const unsigned kd = (pm >> sh) + 1 < K ? (pm >> sh) + 1 : K;
+    if (n < ns)
         return NULL;
     uint32_t *cum = calloc((size_t)pm + 2, sizeof(uint32_t));
-    if (!cum)
+    T *rep = malloc(sizeof(T) * kd);
+    unsigned char *have = calloc(kd, 1);
+    if (!cum || !rep || !have) {
+        free(cum);
+        free(rep);
+        free(have);
         return NULL;
-    for (size_t k = 0; k < ns; k++)
-        cum[((unsigned)RDIGIT(a[k * step], ps) & pm) + 1]++;
+    }
+    int few = 1; /* every sampled key equals the first of its plain digit */
+    for (size_t k = 0; k < ns; k++) {
+        T x = a[k * n / ns];
+        unsigned p = (unsigned)RDIGIT(x, ps) & pm, d = p >> sh;
+        cum[p + 1]++;
+        if (!have[d]) {
+            have[d] = 1;
+            rep[d] = x;
+        } else if (few) {
+            T v;
+            memset(&v, 0, sizeof v);
+            VARY_ACC(v, x, rep[d]);
+            few = TOPBIT(v) < 0;
+        }
+    }
+    unsigned used = 0;
+    for (unsigned d = 0; d < kd; d++)
+        used += have[d];
+    free(rep);
+    free(have);
     uint64_t top = 0, sum = 0;
     for (unsigned p = 0; p <= pm; p++) {
         sum += cum[p + 1];
@@ -777,8 +805,12 @@ static uint16_t *RX(rx_ip_map_)(const T *a, size_t n, int ps, int pb, int sh, un
             sum = 0;
         }
     }
+    /* a few distinct keys, by the sample, are left to the plain digit,
+     * which writes them from its counts (rx_few_: at most a quarter of the
+     * digits used, one key each) */
     uint16_t *map = NULL;
-    if (top * K > 8 * (uint64_t)ns && (map = malloc(sizeof(uint16_t) * ((size_t)pm + 1)))) {
+    if (!(few && used * 4 <= kd) && top * kd > 8 * (uint64_t)ns &&
+        (map = malloc(sizeof(uint16_t) * ((size_t)pm + 1)))) {
         for (unsigned p = 0; p <= pm; p++)
             cum[p + 1] += cum[p];
         uint64_t target = ns / K > 0 ? ns / K : 1;
@@ -830,7 +862,9 @@ static __attribute__((noinline)) size_t RX(rx_ip_stripe_)(T *a, size_t lo, size_
 
 /* An in-place level (the block permutation of IPS4o and IPS2Ra, Axtmann et
  * al.): a[0..n) (n > RX_SMALL) partitioned where it lies by a digit of
- * RX_IP_BITS(n) bits, then each bucket sorted in place, by threads threads (cx:
+ * RX_IP_BITS(n) bits (more where that covers every varying bit, fewer where
+ * the buffers would be too large; or the bucket of a prefix map: skewed
+ * keys), then each bucket sorted in place, by threads threads (cx:
  * one state each).  Scratch: o[0..c) for a bucket of c keys on one thread,
  * the same first part of o for every bucket; on more, thread i's part of
  * big keys at o + i * big for buckets of at most big keys (big: n / (2 *
@@ -1023,12 +1057,13 @@ static int RX(rx_inplace_)(T *a, T *o, size_t n, int threads, RX(rx_ctx_) * cx)
         RX(rx_fill_)(dst, dn, src, sn, threads + 2);
     }
 #undef RX_IP_D
+    const int mapped = map != NULL;
     free(map);
     free(src);
     free(buf);
     /* the buckets, each where it lies */
     /* below the digit: with the map, whatever the buckets' keys vary in */
-    const int below = map ? t : s - 1;
+    const int below = mapped ? t : s - 1;
     if (below >= 0 && threads == 1) {
         for (unsigned d = 0; d < K; d++)
             if (st[d + 1] - st[d] > 1)

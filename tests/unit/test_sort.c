@@ -383,6 +383,40 @@ Test(sort_local, radix_in_place_level_threads)
     }
 }
 
+/* A few distinct keys spread over the digits (50 u64 values, each with a
+ * top digit of its own, random below; 0 to 99 as u32) are written from the
+ * level's counts: no level is counted
+ * (its sample must not take them for skewed keys and move every block) */
+Test(sort_local, radix_in_place_level_few_values_from_counts)
+{
+    pas_sort_radix_inplace_bytes = 0;
+    pas_sort_radix_inplace_always = 1;
+    size_t n = 200003;
+    uint64_t *a = malloc(n * 8), *b = malloc(n * 8), *t = malloc(n * 8);
+    uint32_t *x = malloc(n * 4), *y = malloc(n * 4), *u = malloc(n * 4);
+    for (size_t i = 0; i < n; i++) {
+        uint64_t r = pas_mix64(i + 17);
+        a[i] = b[i] = (r % 50) << 57 | pas_mix64(r % 50) >> 7; /* a top digit each */
+        x[i] = y[i] = (uint32_t)(r % 100);
+    }
+    size_t lv = pas_sort_radix_inplace_levels;
+    pas_sort_radix_u64(a, t, n);
+    pas_sort_radix_u32(x, u, n);
+    cr_assert(pas_sort_radix_inplace_levels == lv, "%zu in-place levels ran for a few values",
+              pas_sort_radix_inplace_levels - lv);
+    qsort(b, n, 8, cmp_u64);
+    qsort(y, n, 4, cmp_u32);
+    cr_assert(memcmp(a, b, n * 8) == 0 && memcmp(x, y, n * 4) == 0, "few values: wrong order");
+    free(a);
+    free(b);
+    free(t);
+    free(x);
+    free(y);
+    free(u);
+    pas_sort_radix_inplace_bytes = (size_t)8 << 20;
+    pas_sort_radix_inplace_always = 0;
+}
+
 /* The in-place level is chosen by the scratch: a fresh one (not yet in
  * memory) takes it, a warm one (written before) the scatter, on one thread
  * and on two; and the residency probe itself, on a fresh anonymous mapping
