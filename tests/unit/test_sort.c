@@ -392,8 +392,8 @@ Test(sort_local, radix_in_place_level_few_values_from_counts)
     pas_sort_radix_inplace_bytes = 0;
     pas_sort_radix_inplace_always = 1;
     size_t n = 200003;
-    uint64_t *a = malloc(n * 8), *b = malloc(n * 8), *t = malloc(n * 8);
-    uint32_t *x = malloc(n * 4), *y = malloc(n * 4), *u = malloc(n * 4);
+    uint64_t *a = malloc(n * 36), *b = a + n, *t = b + n; /* one block for all */
+    uint32_t *x = (uint32_t *)(t + n), *y = x + n, *u = y + n;
     for (size_t i = 0; i < n; i++) {
         uint64_t r = pas_mix64(i + 17);
         a[i] = b[i] = (r % 50) << 57 | pas_mix64(r % 50) >> 7; /* a top digit each */
@@ -408,11 +408,6 @@ Test(sort_local, radix_in_place_level_few_values_from_counts)
     qsort(y, n, 4, cmp_u32);
     cr_assert(memcmp(a, b, n * 8) == 0 && memcmp(x, y, n * 4) == 0, "few values: wrong order");
     free(a);
-    free(b);
-    free(t);
-    free(x);
-    free(y);
-    free(u);
     pas_sort_radix_inplace_bytes = (size_t)8 << 20;
     pas_sort_radix_inplace_always = 0;
 }
