@@ -2,7 +2,6 @@
  * pages and the parallel copy. */
 #define _GNU_SOURCE
 #include <sys/mman.h>
-#include <unistd.h>
 
 #include "sort_internal.h"
 
@@ -18,27 +17,6 @@ void *pas_sort_malloc(size_t bytes)
     madvise(p, (bytes / huge) * huge, MADV_HUGEPAGE);
 #endif
     return p;
-}
-
-int pas_sort_resident(const void *p, size_t bytes)
-{
-#if defined(__linux__)
-    const long pg = sysconf(_SC_PAGESIZE);
-    if (pg <= 0 || bytes == 0)
-        return 0;
-    int in = 0;
-    for (int k = 0; k < 16; k++) {
-        uintptr_t q = ((uintptr_t)p + bytes / 16 * (size_t)k) & ~((uintptr_t)pg - 1);
-        unsigned char v = 0;
-        if (mincore((void *)q, 1, &v) == 0 && (v & 1))
-            in++;
-    }
-    return in >= 8;
-#else
-    (void)p;
-    (void)bytes;
-    return 0;
-#endif
 }
 
 void *pas_sort_alloc(size_t n, size_t size)

@@ -12,7 +12,6 @@
  * it to cover the paths of CPUs without it) */
 int pas_sort_radix_simd = 1;
 size_t pas_sort_radix_inplace_bytes = (size_t)8 << 20;
-int pas_sort_radix_inplace_always;
 size_t pas_sort_radix_inplace_levels;
 size_t pas_sort_radix_inplace_maps;
 

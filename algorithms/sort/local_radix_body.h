@@ -23,9 +23,10 @@
  * so the final array is written once, in order, and no level writes into a
  * cold buffer at random places.
  * A range of at least 8 MiB, on one thread or on all, takes its level in
- * place (rx_inplace_: IPS4o's block permutation) when the scratch is cold,
- * so the scratch is touched only for the buckets below it, not for all n
- * keys (a warm scratch, already in memory, is faster out of place).  1e8 uniform u64 keys:
+ * place (rx_inplace_: IPS4o's block permutation), so the scratch is
+ * touched only for the buckets below it, not for all n keys (and a warm
+ * scratch, a caller's reused buffer, sorts faster in place too, since the
+ * leaves go in pairs: see pas_sort_radix_).  1e8 uniform u64 keys:
  * the in-place level (12 bits), buckets of about 24K keys scattered into
  * the hot buffer (12 bits), leaves of about 6 keys.
  * The order is the full order of T ((k, v) pairs by k, then v), so equal
@@ -1311,12 +1312,13 @@ void RX(pas_sort_radix_)(T *a, T *tmp, size_t n)
 #pragma omp parallel for schedule(static, 1) num_threads(threads) if (threads > 1)
     for (int th = 0; th < threads; th++)
         RX(rx_ctx_init_)(&cx[th], n); /* first touched by its thread */
-    /* in place where the scratch is cold: a warm one (a caller's buffer,
-     * reused) is faster out of place (the scatter makes one pass, the
-     * in-place level three: pas-sort, 1e8 keys, 2 ranks x 1 thread with its
-     * work buffer reused, 10-20% slower in place on the Zen 5 VM) */
-    const int ip =
-        n >= RX_IP_MIN && (pas_sort_radix_inplace_always || !pas_sort_resident(tmp, n * sizeof(T)));
+    /* in place from RX_IP_MIN, whether the scratch is in memory yet or not:
+     * with a caller's reused (warm) buffer, measured on the Zen 5 VM with
+     * pas-sort, in place against the scatter: 2e7 keys on 2 ranks x 1
+     * thread 0.110 -> 0.092 s, 1e8 keys 0.54 -> 0.52 s, 1e8 on 1 rank x 2
+     * threads 0.485 -> 0.440 s (out of place had been 10-20% faster before
+     * the 12-bit level and the paired leaves; 2f632bb chose by residency) */
+    const int ip = n >= RX_IP_MIN;
     for (int th = 0; th < threads; th++)
         cx[th].ip = ip;
     RX(rx_par_)(a, tmp, n, KEYBITS - 1, 0, threads, cx);

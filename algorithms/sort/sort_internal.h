@@ -78,19 +78,12 @@ void *pas_sort_alloc(size_t n, size_t size);
  * has it; tests set 0 to cover the paths of CPUs without it. */
 extern int pas_sort_radix_simd;
 /* 8 MiB (the default): a range of at least this many bytes takes the
- * in-place level (local_radix_body.h) when the scratch is cold (mostly not
- * yet in memory: its first touch would cost the kernel's zeroing of every
- * page), or always when pas_sort_radix_inplace_always is set; tests set
- * both to cover that level on small inputs, and read how many in-place
- * levels have run, and how many of them took the digit of a prefix map
- * (skewed keys). */
+ * in-place level (local_radix_body.h); tests lower it to cover that level
+ * on small inputs, and read how many in-place levels have run, and how
+ * many of them took the digit of a prefix map (skewed keys). */
 extern size_t pas_sort_radix_inplace_bytes;
-extern int pas_sort_radix_inplace_always;
 extern size_t pas_sort_radix_inplace_levels;
 extern size_t pas_sort_radix_inplace_maps;
-/* 1 when most of 16 pages spread over p[0..bytes) are in memory (Linux's
- * mincore; elsewhere 0): a warm buffer. */
-int pas_sort_resident(const void *p, size_t bytes);
 
 #define SORT_DECLARE_KERNELS(T, S)                                                                 \
     void pas_sort_radix_##S(T *a, T *tmp, size_t n);                                               \
