@@ -12,8 +12,10 @@
  * it to cover the paths of CPUs without it) */
 int pas_sort_radix_simd = 1;
 size_t pas_sort_radix_inplace_bytes = (size_t)8 << 20;
+size_t pas_sort_radix_inplace_bucket = 32768; /* RX_HOT / 2 */
 size_t pas_sort_radix_inplace_levels;
 size_t pas_sort_radix_inplace_maps;
+int pas_sort_radix_inplace_last_bits;
 
 #define PAS_SORT_BODY "local_radix_body.h"
 #include "sort_kinds.h"

@@ -67,7 +67,10 @@
  * than 10; earlier, against 8 to 12 bits and blocks of 128 B to 2 KiB,
  * 1 KiB blocks were best or within the noise of the best. */
 #define RX_IP_MIN (pas_sort_radix_inplace_bytes / sizeof(T))
-#define RX_IP_BITS(n) ((n) >> 10 <= RX_HOT / 2 ? 10 : (n) >> 11 <= RX_HOT / 2 ? 11 : 12)
+#define RX_IP_BITS(n)                                                                              \
+    ((n) >> 10 <= pas_sort_radix_inplace_bucket   ? 10                                             \
+     : (n) >> 11 <= pas_sort_radix_inplace_bucket ? 11                                             \
+                                                  : 12)
 #define RX_IP_B (1024 / sizeof(T))
 /* the buffers' stride: a block and a cache line, so that the buffers' lines
  * at one offset do not all fall into the same few cache sets (keys that
@@ -978,6 +981,7 @@ static int RX(rx_inplace_)(T *a, T *o, size_t n, int threads, RX(rx_ctx_) * cx)
         return 1;
     }
     __atomic_fetch_add(&pas_sort_radix_inplace_levels, 1, __ATOMIC_RELAXED);
+    __atomic_store_n(&pas_sort_radix_inplace_last_bits, bits, __ATOMIC_RELAXED);
     if (map)
         __atomic_fetch_add(&pas_sort_radix_inplace_maps, 1, __ATOMIC_RELAXED);
         /* 1. classification */

@@ -80,8 +80,14 @@ extern int pas_sort_radix_simd;
 /* 8 MiB (the default): a range of at least this many bytes takes the
  * in-place level (local_radix_body.h); tests lower it to cover that level
  * on small inputs, and read how many in-place levels have run, and how
- * many of them took the digit of a prefix map (skewed keys). */
+ * many of them took the digit of a prefix map (skewed keys).  The level's
+ * digit takes 10 to 12 bits, the fewest that leave buckets of at most
+ * pas_sort_radix_inplace_bucket keys (32K: half the hot level; tests lower
+ * it to reach 11 and 12 bits on inputs of a few million keys, and read
+ * the bits of the last level run). */
 extern size_t pas_sort_radix_inplace_bytes;
+extern size_t pas_sort_radix_inplace_bucket;
+extern int pas_sort_radix_inplace_last_bits;
 extern size_t pas_sort_radix_inplace_levels;
 extern size_t pas_sort_radix_inplace_maps;
 

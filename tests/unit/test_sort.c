@@ -381,6 +381,51 @@ Test(sort_local, radix_in_place_level_threads)
     }
 }
 
+/* The in-place level's digit of 11 and 12 bits (its bucket target lowered
+ * for 4.5M keys), and fewer bits where the threads' buffers would pass an
+ * eighth of the keys (2 threads of u64 buffers; u32's blocks hold twice the
+ * keys); each sort checked against qsort. */
+Test(sort_local, radix_in_place_level_wide_digits)
+{
+    static const struct {
+        int u32, threads;
+        size_t bucket;
+        int bits;
+    } c[] = {{0, 1, 3000, 11}, {0, 1, 1024, 12}, {0, 2, 1024, 11}, {1, 1, 1024, 11}};
+    size_t n = 4500000;
+    uint64_t *a = malloc(n * 24), *b = a + n, *t = b + n;
+    for (size_t k = 0; k < sizeof c / sizeof c[0]; k++) {
+#ifdef _OPENMP
+        omp_set_num_threads(c[k].threads);
+#else
+        if (c[k].threads > 1)
+            continue;
+#endif
+        pas_sort_radix_inplace_bucket = c[k].bucket;
+        pas_sort_radix_inplace_last_bits = 0;
+        uint32_t *x = (uint32_t *)a, *y = (uint32_t *)b;
+        for (size_t i = 0; i < n; i++) {
+            uint64_t r = pas_mix64(i + 31 * k);
+            if (c[k].u32)
+                x[i] = y[i] = (uint32_t)r;
+            else
+                a[i] = b[i] = r;
+        }
+        if (c[k].u32) {
+            pas_sort_radix_u32(x, (uint32_t *)t, n);
+            qsort(y, n, 4, cmp_u32);
+        } else {
+            pas_sort_radix_u64(a, t, n);
+            qsort(b, n, 8, cmp_u64);
+        }
+        cr_assert(pas_sort_radix_inplace_last_bits == c[k].bits, "case %zu: %d bits, not %d", k,
+                  pas_sort_radix_inplace_last_bits, c[k].bits);
+        cr_assert(memcmp(a, b, n * (c[k].u32 ? 4 : 8)) == 0, "case %zu: wrong order", k);
+    }
+    pas_sort_radix_inplace_bucket = 32768;
+    free(a);
+}
+
 /* A few distinct keys spread over the digits (50 u64 values, each with a
  * top digit of its own, random below; 0 to 99 as u32) are written from the
  * level's counts: no level is counted
