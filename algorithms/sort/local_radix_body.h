@@ -288,7 +288,6 @@ typedef struct {
     uint32_t *hoff;             /* RX_WMAX + 1: the hot level's bucket starts */
     void *wc;                   /* RX_WMAX cache lines (the write-combining buffers), or NULL */
     int avx512;
-    int ip; /* ranges of RX_IP_MIN keys or more take the in-place level */
 } RX(rx_ctx_);
 
 static void RX(rx_ctx_free_)(RX(rx_ctx_) * cx)
@@ -702,7 +701,7 @@ static void RX(rx_seq_)(T *a, T *o, size_t n, int to_o, RX(rx_ctx_) * cx)
         RX(rx_rec_)(a, o, n, to_o, cx);
     else if (n <= RX_HOT)
         RX(rx_hot_)(a, n, to_o ? o : a, cx);
-    else if (to_o || !cx->ip || n < RX_IP_MIN || !RX(rx_inplace_)(a, o, n, 1, cx))
+    else if (to_o || n < RX_IP_MIN || !RX(rx_inplace_)(a, o, n, 1, cx))
         RX(rx_wide_)(a, o, n, to_o, cx);
 }
 
@@ -752,18 +751,22 @@ static unsigned RX(rx_ip_cut_)(const uint32_t *cum, unsigned lo, int j, uint64_t
 /* The in-place level's digit for skewed keys: from a sample of a[0..n)
  * (RX_IP_SAMPLE keys, evenly spaced), the histogram of the prefix
  * (x >> ps) & pm (pm = 2^pb - 1, pb <= RX_IP_P); when the plain digit (the
- * prefix >> sh, K values) would put more than 8 times its share of the
- * sample in one bucket, returns a map from prefix to bucket, else NULL (also
- * when memory is short).  The buckets are aligned blocks of prefixes, cut in
- * halves while they hold more than a share of the sample (the smallest
- * share, doubled until K buckets suffice), so the keys of a bucket agree on
- * its block's bits and the level below starts under them (an unaligned run
- * of prefixes would vary in a high bit and waste the next digit: measured,
- * 0.81 -> 0.52 of vqsort on 1e7 exponential u64 keys).  A heavy prefix is a
- * bucket of its own.  Uniform keys keep the plain digit; exponential,
- * log-uniform (zipf) and floating-point keys (whose exponent bits vary
- * first) get buckets of near their share instead of a few holding most. */
-static uint16_t *RX(rx_ip_map_)(const T *a, size_t n, int ps, int pb, int sh, unsigned K)
+ * prefix >> sh: kd values, K or fewer where its shift is clamped at the
+ * word's base) would put more than 8 times its share of the sample in one
+ * bucket, returns a map from prefix to bucket, else NULL: also when every
+ * sampled key equals the first of its plain digit (a few distinct keys,
+ * one a bucket already, written from the counts by rx_few_; the map moved
+ * every block: 1e7 u64 keys of 12-100 values 14 -> 33 ms), and when memory
+ * is short.  rep and have (kd entries each) are scratch.  The buckets are aligned blocks of
+ * prefixes, cut in halves while they hold more than a share of the sample (the smallest share,
+ * doubled until K buckets suffice), so the keys of a bucket agree on its block's bits and the level
+ * below starts under them (an unaligned run of prefixes would vary in a high bit and waste the next
+ * digit: measured, 0.81 -> 0.52 of vqsort on 1e7 exponential u64 keys).  A heavy prefix is a bucket
+ * of its own.  Uniform keys keep the plain digit; exponential, log-uniform (zipf) and
+ * floating-point keys (whose exponent bits vary first) get buckets of near their share instead of a
+ * few holding most. */
+static uint16_t *RX(rx_ip_map_)(const T *a, size_t n, int ps, int pb, int sh, unsigned K, T *rep,
+                                unsigned char *have)
 {
     const size_t ns = RX_IP_SAMPLE;
     const unsigned pm = (1u << pb) - 1;
@@ -773,14 +776,9 @@ static uint16_t *RX(rx_ip_map_)(const T *a, size_t n, int ps, int pb, int sh, un
     if (n < ns)
         return NULL;
     uint32_t *cum = calloc((size_t)pm + 2, sizeof(uint32_t));
-    T *rep = malloc(sizeof(T) * kd);
-    unsigned char *have = calloc(kd, 1);
-    if (!cum || !rep || !have) {
-        free(cum);
-        free(rep);
-        free(have);
+    if (!cum)
         return NULL;
-    }
+    memset(have, 0, kd);
     int few = 1; /* every sampled key equals the first of its plain digit */
     for (size_t k = 0; k < ns; k++) {
         T x = a[k * n / ns];
@@ -796,11 +794,6 @@ static uint16_t *RX(rx_ip_map_)(const T *a, size_t n, int ps, int pb, int sh, un
             few = TOPBIT(v) < 0;
         }
     }
-    unsigned used = 0;
-    for (unsigned d = 0; d < kd; d++)
-        used += have[d];
-    free(rep);
-    free(have);
     uint64_t top = 0, sum = 0;
     for (unsigned p = 0; p <= pm; p++) {
         sum += cum[p + 1];
@@ -809,11 +802,9 @@ static uint16_t *RX(rx_ip_map_)(const T *a, size_t n, int ps, int pb, int sh, un
             sum = 0;
         }
     }
-    /* a few distinct keys, by the sample, are left to the plain digit,
-     * which writes them from its counts (rx_few_: at most a quarter of the
-     * digits used, one key each) */
+    /* a few distinct keys, by the sample, keep the plain digit */
     uint16_t *map = NULL;
-    if (!(few && used * 4 <= kd) && top * kd > 8 * (uint64_t)ns &&
+    if (!few && top * kd > 8 * (uint64_t)ns &&
         (map = malloc(sizeof(uint16_t) * ((size_t)pm + 1)))) {
         for (unsigned p = 0; p <= pm; p++)
             cum[p + 1] += cum[p];
@@ -955,7 +946,7 @@ static int RX(rx_inplace_)(T *a, T *o, size_t n, int threads, RX(rx_ctx_) * cx)
      * from their top RX_IP_P varying bits instead */
     const int ps = RX(rx_shift_)(t, RX_IP_P);
     const unsigned pm = (1u << (t - ps + 1)) - 1;
-    uint16_t *map = RX(rx_ip_map_)(a, n, ps, t - ps + 1, s - ps, K);
+    uint16_t *map = RX(rx_ip_map_)(a, n, ps, t - ps + 1, s - ps, K, cx->rep, cx->have);
 #define RX_IP_D(x)                                                                                 \
     (map ? (unsigned)map[(unsigned)RDIGIT((x), ps) & pm] : (unsigned)RDIGIT((x), s) & m)
 #pragma omp parallel for schedule(static, 1) num_threads(threads) if (threads > 1)
@@ -1169,7 +1160,13 @@ static void RX(rx_par_)(T *a, T *o, size_t n, int hint, int to_o, int threads, R
         RX(rx_seq_)(a, o, n, to_o, &cx[0]);
         return;
     }
-    if (!to_o && cx[0].ip && n >= RX_IP_MIN && cx[0].hot && RX(rx_inplace_)(a, o, n, threads, cx))
+    /* in place from RX_IP_MIN, whether the scratch is in memory yet or not:
+     * with a caller's reused (warm) buffer, measured on the Zen 5 VM with
+     * pas-sort, in place against the scatter: 2e7 keys on 2 ranks x 1
+     * thread 0.110 -> 0.092 s, 1e8 keys 0.538 -> 0.500 s, 1e8 on 1 rank x 2
+     * threads 0.485 -> 0.440 s (out of place had been 10-20% faster before
+     * the 12-bit level and the paired leaves; 2f632bb chose by residency) */
+    if (!to_o && n >= RX_IP_MIN && cx[0].hot && RX(rx_inplace_)(a, o, n, threads, cx))
         return;
     T *part = malloc(sizeof(T) * (size_t)threads);
     size_t *h = malloc(sizeof(size_t) * RX_WMAX * (size_t)(2 * threads + 2) + sizeof(size_t));
@@ -1316,15 +1313,6 @@ void RX(pas_sort_radix_)(T *a, T *tmp, size_t n)
 #pragma omp parallel for schedule(static, 1) num_threads(threads) if (threads > 1)
     for (int th = 0; th < threads; th++)
         RX(rx_ctx_init_)(&cx[th], n); /* first touched by its thread */
-    /* in place from RX_IP_MIN, whether the scratch is in memory yet or not:
-     * with a caller's reused (warm) buffer, measured on the Zen 5 VM with
-     * pas-sort, in place against the scatter: 2e7 keys on 2 ranks x 1
-     * thread 0.110 -> 0.092 s, 1e8 keys 0.54 -> 0.52 s, 1e8 on 1 rank x 2
-     * threads 0.485 -> 0.440 s (out of place had been 10-20% faster before
-     * the 12-bit level and the paired leaves; 2f632bb chose by residency) */
-    const int ip = n >= RX_IP_MIN;
-    for (int th = 0; th < threads; th++)
-        cx[th].ip = ip;
     RX(rx_par_)(a, tmp, n, KEYBITS - 1, 0, threads, cx);
     for (int th = 0; th < threads; th++)
         RX(rx_ctx_free_)(&cx[th]);

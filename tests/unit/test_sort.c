@@ -427,8 +427,9 @@ Test(sort_local, radix_in_place_level_wide_digits)
 }
 
 /* A few distinct keys spread over the digits (50 u64 values, each with a
- * top digit of its own, random below; 0 to 99 as u32) are written from the
- * level's counts: no level is counted
+ * top digit of its own, random below; 0 to 99 as u32, half of them 0, a
+ * digit that covers every varying bit) are written from the level's
+ * counts: no level is counted
  * (its sample must not take them for skewed keys and move every block) */
 Test(sort_local, radix_in_place_level_few_values_from_counts)
 {
@@ -439,7 +440,7 @@ Test(sort_local, radix_in_place_level_few_values_from_counts)
     for (size_t i = 0; i < n; i++) {
         uint64_t r = pas_mix64(i + 17);
         a[i] = b[i] = (r % 50) << 57 | pas_mix64(r % 50) >> 7; /* a top digit each */
-        x[i] = y[i] = (uint32_t)(r % 100);
+        x[i] = y[i] = (uint32_t)(r % 2 ? 0 : r % 100);         /* skewed: half are 0 */
     }
     size_t lv = pas_sort_radix_inplace_levels;
     pas_sort_radix_u64(a, t, n);
