@@ -15,6 +15,7 @@ size_t pas_sort_radix_inplace_bytes = (size_t)8 << 20;
 size_t pas_sort_radix_inplace_bucket = 32768; /* RX_HOT / 2 */
 size_t pas_sort_radix_inplace_levels;
 size_t pas_sort_radix_inplace_maps;
+size_t pas_sort_radix_inplace_retries;
 int pas_sort_radix_inplace_last_bits;
 
 #define PAS_SORT_BODY "local_radix_body.h"

@@ -766,13 +766,14 @@ static unsigned RX(rx_ip_cut_)(const uint32_t *cum, unsigned lo, int j, uint64_t
  * floating-point keys (whose exponent bits vary first) get buckets of near their share instead of a
  * few holding most. */
 static uint16_t *RX(rx_ip_map_)(const T *a, size_t n, int ps, int pb, int sh, unsigned K, T *rep,
-                                unsigned char *have)
+                                unsigned char *have, int *fewp)
 {
     const size_t ns = RX_IP_SAMPLE;
     const unsigned pm = (1u << pb) - 1;
     /* the plain digit's values: fewer than K where its shift is clamped at
      * the word's base */
     const unsigned kd = (pm >> sh) + 1 < K ? (pm >> sh) + 1 : K;
+    *fewp = 1; /* unless the sample shows otherwise */
     if (n < ns)
         return NULL;
     uint32_t *cum = calloc((size_t)pm + 2, sizeof(uint32_t));
@@ -780,12 +781,14 @@ static uint16_t *RX(rx_ip_map_)(const T *a, size_t n, int ps, int pb, int sh, un
         return NULL;
     memset(have, 0, kd);
     int few = 1; /* every sampled key equals the first of its plain digit */
+    unsigned used = 0;
     for (size_t k = 0; k < ns; k++) {
         T x = a[k * n / ns];
         unsigned p = (unsigned)RDIGIT(x, ps) & pm, d = p >> sh;
         cum[p + 1]++;
         if (!have[d]) {
             have[d] = 1;
+            used++;
             rep[d] = x;
         } else if (few) {
             T v;
@@ -802,6 +805,8 @@ static uint16_t *RX(rx_ip_map_)(const T *a, size_t n, int ps, int pb, int sh, un
             sum = 0;
         }
     }
+    /* rx_few_ needs one key per digit and at most a quarter of the digits */
+    *fewp = few && used * 4 <= K;
     /* a few distinct keys, by the sample, keep the plain digit */
     uint16_t *map = NULL;
     if (!few && top * kd > 8 * (uint64_t)ns &&
@@ -824,25 +829,33 @@ static uint16_t *RX(rx_ip_map_)(const T *a, size_t n, int ps, int pb, int sh, un
 
 /* The in-place level's classification of a[lo..hi) (its digit: the map's
  * bucket of the prefix at ps when map is set, else the digit at s): each
- * key to its digit's block of buffer in tb (fill counts in tf); a full
- * block is written back at the stripe's write position, returned at the
- * end.  A function of its own, a loop per digit: inlined into the parallel
- * region, the loop kept s and m on the stack (10% slower measured). */
+ * key to its digit's block of buffer in tb (fill counts in tf, the keys of
+ * full blocks in tc: both zeroed first); a full block is written back at
+ * the stripe's write position, returned at the end.  The bits in which the
+ * keys differ from x0 are or-ed into *vary (the level's top bit came from
+ * a sample).  A function of its own, a loop per digit: inlined into the
+ * parallel region, the loop kept s and m on the stack (10% slower
+ * measured). */
 static __attribute__((noinline)) size_t RX(rx_ip_stripe_)(T *a, size_t lo, size_t hi, T *tb,
-                                                          size_t *tf, int s, unsigned m,
-                                                          const uint16_t *map, int ps, unsigned pm)
+                                                          size_t *tf, size_t *tc, T x0, T *vary,
+                                                          int s, unsigned m, const uint16_t *map,
+                                                          int ps, unsigned pm)
 {
     const size_t B = RX_IP_B;
     size_t wpos = lo;
+    T v;
+    memset(&v, 0, sizeof v);
 #define RX_IP_LOOP(digit)                                                                          \
     for (size_t i = lo; i < hi; i++) {                                                             \
         T x = a[i];                                                                                \
+        VARY_ACC(v, x, x0);                                                                        \
         unsigned d = (digit);                                                                      \
         size_t f = tf[d];                                                                          \
         tb[d * RX_IP_BS + f] = x;                                                                  \
         if (++f == B) {                                                                            \
             memcpy(a + wpos, tb + d * RX_IP_BS, B * sizeof(T));                                    \
             wpos += B;                                                                             \
+            tc[d] += B;                                                                            \
             f = 0;                                                                                 \
         }                                                                                          \
         tf[d] = f;                                                                                 \
@@ -852,7 +865,34 @@ static __attribute__((noinline)) size_t RX(rx_ip_stripe_)(T *a, size_t lo, size_
     else
         RX_IP_LOOP((unsigned)RDIGIT(x, s) & m)
 #undef RX_IP_LOOP
+    *vary = v;
     return wpos;
+}
+
+/* The top bit in which a[0..n) differs from x0, over the keys (threads
+ * threads, stripes of S) or, when sample is set, over RX_IP_SAMPLE evenly
+ * spaced keys (never above the keys' own). */
+static int RX(rx_ip_top_)(const T *a, size_t n, size_t S, int threads, T x0, int sample, T *part)
+{
+    T acc;
+    memset(&acc, 0, sizeof acc);
+    if (sample) {
+        for (size_t k = 0; k < RX_IP_SAMPLE; k++)
+            VARY_ACC(acc, a[k * n / RX_IP_SAMPLE], x0);
+        return TOPBIT(acc);
+    }
+#pragma omp parallel for schedule(static, 1) num_threads(threads) if (threads > 1)
+    for (int th = 0; th < threads; th++) {
+        size_t lo = (size_t)th * S < n ? (size_t)th * S : n, hi = lo + S < n ? lo + S : n;
+        T v;
+        memset(&v, 0, sizeof v);
+        for (size_t i = lo; i < hi; i++)
+            VARY_ACC(v, a[i], x0);
+        part[th] = v;
+    }
+    for (int th = 0; th < threads; th++)
+        VARY_OR(acc, part[th]);
+    return TOPBIT(acc);
 }
 
 /* An in-place level (the block permutation of IPS4o and IPS2Ra, Axtmann et
@@ -871,6 +911,15 @@ static __attribute__((noinline)) size_t RX(rx_ip_stripe_)(T *a, size_t lo, size_
  * pays.  Returns 0, having changed nothing, when its buffers cannot be had
  * (the caller sorts out of place).
  *
+ * 0. The top varying bit (which places the digit) comes from a sample of
+ *    the keys, not a pass over them: the classification or-s every key's
+ *    difference from a[0] and, should a key vary above it, puts its keys
+ *    back and runs again from the true top bit.  A pass over the keys
+ *    finds it first where the sample shows a few distinct keys (rx_few_
+ *    writes them in the order of their digit).  Measured on the Zen 5 VM,
+ *    1e8 u64 keys, 1 thread: the two passes it saves (this bit, and the
+ *    digits' counts that the classification now keeps) took 0.07 s of
+ *    0.67.
  * 1. Classification, each thread over its stripe (whole blocks): each key
  *    goes to its digit's buffer of one block (RX_IP_B elements) of the
  *    thread; a full buffer is written to the stripe at its write position,
@@ -894,99 +943,153 @@ static int RX(rx_inplace_)(T *a, T *o, size_t n, int threads, RX(rx_ctx_) * cx)
     const size_t B = RX_IP_B;
     /* stripes of whole blocks, one a thread */
     const size_t S = ((n + (size_t)threads - 1) / (size_t)threads + B - 1) / B * B;
+    const T x0 = a[0];
     T *part = malloc(sizeof(T) * (size_t)threads);
     if (!part)
         return 0;
-#pragma omp parallel for schedule(static, 1) num_threads(threads) if (threads > 1)
-    for (int th = 0; th < threads; th++) {
-        size_t lo = (size_t)th * S < n ? (size_t)th * S : n, hi = lo + S < n ? lo + S : n;
-        T v;
-        memset(&v, 0, sizeof v);
-        const T x0 = a[0];
-        for (size_t i = lo; i < hi; i++)
-            VARY_ACC(v, a[i], x0);
-        part[th] = v;
+    /* the top varying bit from a sample, checked by the classification
+     * (exact: from a pass over the keys) */
+    int t = RX(rx_ip_top_)(a, n, S, threads, x0, 1, part), exact = 0;
+    if (t < 0) {
+        t = RX(rx_ip_top_)(a, n, S, threads, x0, 0, part);
+        exact = 1;
     }
-    T acc;
-    memset(&acc, 0, sizeof acc);
-    for (int th = 0; th < threads; th++)
-        VARY_OR(acc, part[th]);
-    free(part);
-    const int t = TOPBIT(acc);
-    if (t < 0) /* all equal */
+    if (t < 0) { /* all equal */
+        free(part);
         return 1;
-    int bits = RX_IP_BITS(n);
-    /* keys that vary in at most RX_WBITS bits of their word (a few thousand
-     * values at most): a digit of all of them, so that each bucket holds
-     * equal keys and no level runs below (1e7 root-dup keys, 3162 values,
-     * pas / vqsort measured: u32 0.60 -> 0.95, i64 0.68 -> 0.76, u64 0.72
-     * -> 0.74) */
-    if (t - WBASE(t) + 1 <= RX_WBITS && t - WBASE(t) + 1 > bits)
-        bits = t - WBASE(t) + 1;
-    /* the threads' buffers (K blocks each) at most an eighth of the keys */
-    while (bits > 10 && ((size_t)threads << bits) * B > n / 8)
-        bits--;
-    const unsigned K = 1u << bits;
-    const unsigned m = K - 1;
-    const T **src = malloc(sizeof(T *) * (size_t)(threads + 2));
-    T *buf = malloc(sizeof(T) * (RX_IP_BS * (size_t)K * (size_t)threads + 3 * B));
-    size_t *st = malloc(sizeof(size_t) * (3 * (size_t)K + 1 + 2 * (size_t)K * (size_t)threads +
-                                          3 * (size_t)threads + 2));
-    if (!src || !buf || !st) {
+    }
+    unsigned K, m, pm;
+    int bits, s, ps;
+    const T **src;
+    T *buf, *sw, *sw2, *ovf;
+    size_t *st, *w, *r, *cnt, *fill, *F, *sn;
+    uint16_t *map;
+    for (;;) {
+        bits = RX_IP_BITS(n);
+        /* keys that vary in at most RX_WBITS bits of their word (a few
+         * thousand values at most): a digit of all of them, so that each
+         * bucket holds equal keys and no level runs below (1e7 root-dup
+         * keys, 3162 values, pas / vqsort measured: u32 0.60 -> 0.95, i64
+         * 0.68 -> 0.76, u64 0.72 -> 0.74) */
+        if (t - WBASE(t) + 1 <= RX_WBITS && t - WBASE(t) + 1 > bits)
+            bits = t - WBASE(t) + 1;
+        /* the threads' buffers (K blocks each) at most an eighth of the keys */
+        while (bits > 10 && ((size_t)threads << bits) * B > n / 8)
+            bits--;
+        K = 1u << bits;
+        m = K - 1;
+        src = malloc(sizeof(T *) * (size_t)(threads + 2));
+        buf = malloc(sizeof(T) * (RX_IP_BS * (size_t)K * (size_t)threads + 3 * B));
+        st = malloc(sizeof(size_t) * (3 * (size_t)K + 1 + 2 * (size_t)K * (size_t)threads +
+                                      3 * (size_t)threads + 2));
+        if (!src || !buf || !st) {
+            free(src);
+            free(buf);
+            free(st);
+            free(part);
+            return 0;
+        }
+        w = st + K + 1;
+        r = w + K;
+        cnt = r + K;
+        fill = cnt + (size_t)K * (size_t)threads;
+        F = fill + (size_t)K * (size_t)threads;
+        sn = F + threads;
+        sw = buf + (size_t)K * (size_t)threads * RX_IP_BS;
+        sw2 = sw + B;
+        ovf = sw2 + B;
+        s = RX(rx_shift_)(t, bits);
+        /* skewed keys (a few digits hold most of them) take the digit of a
+         * map from their top RX_IP_P varying bits instead */
+        ps = RX(rx_shift_)(t, RX_IP_P);
+        pm = (1u << (t - ps + 1)) - 1;
+        int few;
+        map = RX(rx_ip_map_)(a, n, ps, t - ps + 1, s - ps, K, cx->rep, cx->have, &few);
+        if (few && !exact) { /* rx_few_ orders by the digit: t must be exact */
+            free(map);
+            free(src);
+            free(buf);
+            free(st);
+            t = RX(rx_ip_top_)(a, n, S, threads, x0, 0, part);
+            exact = 1;
+            continue;
+        }
+        if (few) { /* a few distinct keys, perhaps: written from the counts */
+#pragma omp parallel for schedule(static, 1) num_threads(threads) if (threads > 1)
+            for (int th = 0; th < threads; th++) {
+                size_t lo = (size_t)th * S < n ? (size_t)th * S : n, hi = lo + S < n ? lo + S : n;
+                uint32_t own[2 * RX_WMAX]; /* where the thread's state has no tables */
+                RX(rx_wcount_)
+                (a + lo, hi - lo, s, m, cnt + (size_t)K * (size_t)th,
+                 cx[th].tab ? cx[th].tab : own);
+            }
+            for (int th = 1; th < threads; th++)
+                for (unsigned d = 0; d < K; d++)
+                    cnt[d] += cnt[(size_t)K * (size_t)th + d];
+            if (RX(rx_few_)(a, a, n, s, m, cnt, cx->rep, cx->have)) {
+                free(map);
+                free(src);
+                free(buf);
+                free(st);
+                free(part);
+                return 1;
+            }
+        }
+        /* 1. classification, counting each digit's keys */
+#pragma omp parallel for schedule(static, 1) num_threads(threads) if (threads > 1)
+        for (int th = 0; th < threads; th++) {
+            size_t lo = (size_t)th * S < n ? (size_t)th * S : n, hi = lo + S < n ? lo + S : n;
+            T *tb = buf + (size_t)K * (size_t)th * RX_IP_BS;
+            size_t *tf = fill + (size_t)K * (size_t)th, *tc = cnt + (size_t)K * (size_t)th, wpos;
+            memset(tf, 0, sizeof(size_t) * K);
+            memset(tc, 0, sizeof(size_t) * K);
+            wpos = RX(rx_ip_stripe_)(a, lo, hi, tb, tf, tc, x0, &part[th], s, m, map, ps, pm);
+            F[th] = (wpos - lo) / B;
+        }
+        T acc;
+        memset(&acc, 0, sizeof acc);
+        for (int th = 0; th < threads; th++)
+            VARY_OR(acc, part[th]);
+        const int top = TOPBIT(acc);
+        if (top <= t) /* the digit covered the keys' top bit */
+            break;
+        /* a bit above the sample's varied: each stripe's buffered keys back
+         * after its full blocks, and the level again from the true top bit */
+        for (int th = 0; th < threads; th++) {
+            size_t pos = (size_t)th * S + F[th] * B;
+            const T *tb = buf + (size_t)K * (size_t)th * RX_IP_BS;
+            const size_t *tf = fill + (size_t)K * (size_t)th;
+            for (unsigned d = 0; d < K; d++) {
+                memcpy(a + pos, tb + d * RX_IP_BS, tf[d] * sizeof(T));
+                pos += tf[d];
+            }
+        }
+        free(map);
         free(src);
         free(buf);
         free(st);
-        return 0;
+        t = top;
+        exact = 1;
+        __atomic_fetch_add(&pas_sort_radix_inplace_retries, 1, __ATOMIC_RELAXED);
     }
-    size_t *w = st + K + 1, *r = w + K, *cnt = r + K, *fill = cnt + (size_t)K * (size_t)threads,
-           *F = fill + (size_t)K * (size_t)threads, *sn = F + threads;
-    T *sw = buf + (size_t)K * (size_t)threads * RX_IP_BS, *sw2 = sw + B, *ovf = sw2 + B;
-    const int s = RX(rx_shift_)(t, bits);
-    /* skewed keys (a few digits hold most of them) take the digit of a map
-     * from their top RX_IP_P varying bits instead */
-    const int ps = RX(rx_shift_)(t, RX_IP_P);
-    const unsigned pm = (1u << (t - ps + 1)) - 1;
-    uint16_t *map = RX(rx_ip_map_)(a, n, ps, t - ps + 1, s - ps, K, cx->rep, cx->have);
-#define RX_IP_D(x)                                                                                 \
-    (map ? (unsigned)map[(unsigned)RDIGIT((x), ps) & pm] : (unsigned)RDIGIT((x), s) & m)
-#pragma omp parallel for schedule(static, 1) num_threads(threads) if (threads > 1)
+    free(part);
     for (int th = 0; th < threads; th++) {
-        size_t lo = (size_t)th * S < n ? (size_t)th * S : n, hi = lo + S < n ? lo + S : n;
         size_t *c = cnt + (size_t)K * (size_t)th;
-        if (map) {
-            memset(c, 0, sizeof(size_t) * K);
-            for (size_t i = lo; i < hi; i++)
-                c[map[(unsigned)RDIGIT(a[i], ps) & pm]]++;
-            continue;
-        }
-        uint32_t own[2 * RX_WMAX]; /* where the thread's state has no tables */
-        RX(rx_wcount_)(a + lo, hi - lo, s, m, c, cx[th].tab ? cx[th].tab : own);
+        const size_t *f = fill + (size_t)K * (size_t)th;
+        for (unsigned d = 0; d < K; d++)
+            c[d] += f[d];
     }
     for (int th = 1; th < threads; th++)
         for (unsigned d = 0; d < K; d++)
             cnt[d] += cnt[(size_t)K * (size_t)th + d];
-    if (!map && RX(rx_few_)(a, a, n, s, m, cnt, cx->rep, cx->have)) {
-        free(src);
-        free(buf);
-        free(st);
-        return 1;
-    }
     __atomic_fetch_add(&pas_sort_radix_inplace_levels, 1, __ATOMIC_RELAXED);
     __atomic_store_n(&pas_sort_radix_inplace_last_bits, bits, __ATOMIC_RELAXED);
     if (map)
         __atomic_fetch_add(&pas_sort_radix_inplace_maps, 1, __ATOMIC_RELAXED);
-        /* 1. classification */
-#pragma omp parallel for schedule(static, 1) num_threads(threads) if (threads > 1)
-    for (int th = 0; th < threads; th++) {
-        size_t lo = (size_t)th * S < n ? (size_t)th * S : n, hi = lo + S < n ? lo + S : n;
-        T *tb = buf + (size_t)K * (size_t)th * RX_IP_BS;
-        size_t *tf = fill + (size_t)K * (size_t)th, wpos;
-        memset(tf, 0, sizeof(size_t) * K);
-        wpos = RX(rx_ip_stripe_)(a, lo, hi, tb, tf, s, m, map, ps, pm);
-        F[th] = (wpos - lo) / B;
-    }
-    /* 2. permutation (block indices); block j is empty when it lies past
-     * the full blocks of its stripe */
+#define RX_IP_D(x)                                                                                 \
+    (map ? (unsigned)map[(unsigned)RDIGIT((x), ps) & pm] : (unsigned)RDIGIT((x), s) & m)
+        /* 2. permutation (block indices); block j is empty when it lies past
+         * the full blocks of its stripe */
 #define RX_IP_EMPTY(j) ((j)*B >= (j)*B / S * S + F[(j)*B / S] * B)
     st[0] = 0;
     for (unsigned d = 0; d < K; d++) {

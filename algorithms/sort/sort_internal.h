@@ -84,12 +84,15 @@ extern int pas_sort_radix_simd;
  * digit takes 10 to 12 bits, the fewest that leave buckets of at most
  * pas_sort_radix_inplace_bucket keys (32K: half the hot level; tests lower
  * it to reach 11 and 12 bits on inputs of a few million keys, and read
- * the bits of the last level run). */
+ * the bits of the last level run).  The level takes its top varying bit
+ * from a sample and runs again when its classification finds a higher one
+ * (counted in pas_sort_radix_inplace_retries). */
 extern size_t pas_sort_radix_inplace_bytes;
 extern size_t pas_sort_radix_inplace_bucket;
 extern int pas_sort_radix_inplace_last_bits;
 extern size_t pas_sort_radix_inplace_levels;
 extern size_t pas_sort_radix_inplace_maps;
+extern size_t pas_sort_radix_inplace_retries;
 
 #define SORT_DECLARE_KERNELS(T, S)                                                                 \
     void pas_sort_radix_##S(T *a, T *tmp, size_t n);                                               \

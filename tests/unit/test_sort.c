@@ -454,6 +454,73 @@ Test(sort_local, radix_in_place_level_few_values_from_counts)
     pas_sort_radix_inplace_bytes = (size_t)8 << 20;
 }
 
+/* The in-place level takes its top varying bit from a sample of evenly
+ * spaced keys: keys below 2^20 but for two that the sample misses (at 1
+ * and n - 2: in the first and the last stripe) with a high bit (bit 50 of a
+ * u64, bit 30 of a u32, the key word of a pair) make the classification
+ * find the higher bit, put its buffered keys back and run again (counted);
+ * with keys of five values in the sample (a few distinct keys, perhaps:
+ * written in the order of their digit, so an unseen key whose digit is
+ * below theirs would land first), the level finds the top bit by a pass
+ * first.  On 1 and 2 threads, each
+ * sort against qsort. */
+Test(sort_local, radix_in_place_level_top_bit_past_the_sample)
+{
+    pas_sort_radix_inplace_bytes = 0;
+    const size_t n = 200003;
+    uint64_t *a = malloc(n * 24), *b = a + n, *t = b + n;
+    uint32_t *x = (uint32_t *)a, *y = (uint32_t *)b;
+    pas_sort_pair_t *p = malloc(n * 48), *q = p + n, *v = q + n;
+    for (int threads = 1; threads <= 2; threads++)
+        for (int few = 0; few < 2; few++) {
+#ifdef _OPENMP
+            omp_set_num_threads(threads);
+#else
+            if (threads > 1)
+                continue;
+#endif
+            for (int kind = 0; kind < 3; kind++) {
+                for (size_t i = 0; i < n; i++) {
+                    uint64_t r = pas_mix64(i + 1000 * (uint64_t)few), k = few ? 3 + r % 5 : r >> 44;
+                    int out = i == 1 || i == n - 2;
+                    if (out && few) /* a digit of its own, below the others */
+                        k = 1;
+                    if (kind == 0)
+                        a[i] = b[i] = out ? k | (uint64_t)1 << 50 : k;
+                    else if (kind == 1)
+                        x[i] = y[i] = out ? (uint32_t)k | 1u << 30 : (uint32_t)k;
+                    else {
+                        p[i].k = out;
+                        p[i].v = k;
+                        q[i] = p[i];
+                    }
+                }
+                size_t re = pas_sort_radix_inplace_retries;
+                if (kind == 0) {
+                    pas_sort_radix_u64(a, t, n);
+                    qsort(b, n, 8, cmp_u64);
+                } else if (kind == 1) {
+                    pas_sort_radix_u32(x, (uint32_t *)t, n);
+                    qsort(y, n, 4, cmp_u32);
+                } else {
+                    pas_sort_radix_pair(p, v, n);
+                    qsort(q, n, 16, cmp_pair);
+                }
+                cr_assert(few || pas_sort_radix_inplace_retries > re,
+                          "kind %d threads %d: the level did not run again", kind, threads);
+                cr_assert(!few || pas_sort_radix_inplace_retries == re,
+                          "kind %d threads %d, few values: the level ran again", kind, threads);
+                int ok = kind == 0   ? memcmp(a, b, n * 8) == 0
+                         : kind == 1 ? memcmp(x, y, n * 4) == 0
+                                     : memcmp(p, q, n * 16) == 0;
+                cr_assert(ok, "kind %d threads %d few %d: wrong order", kind, threads, few);
+            }
+        }
+    free(a);
+    free(p);
+    pas_sort_radix_inplace_bytes = (size_t)8 << 20;
+}
+
 /* The in-place level runs from 8 MiB whatever the scratch: a fresh
  * anonymous mapping (mmap: no page in memory yet) or one written before
  * (a caller's reused buffer), on one thread and on two. */
