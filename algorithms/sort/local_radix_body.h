@@ -869,6 +869,88 @@ static __attribute__((noinline)) size_t RX(rx_ip_stripe_)(T *a, size_t lo, size_
     return wpos;
 }
 
+/* The permutation's moves of a block (RX_IP_B keys): the one at slot
+ * swapped with the one in *cur, which then holds it (*spare: a free
+ * block); and *cur put at slot, or into ovf where the slot passes n. */
+static inline void RX(rx_ip_swap_)(T *slot, T **cur, T **spare)
+{
+    memcpy(*spare, slot, RX_IP_B * sizeof(T));
+    memcpy(slot, *cur, RX_IP_B * sizeof(T));
+    T *t = *cur;
+    *cur = *spare;
+    *spare = t;
+}
+static inline void RX(rx_ip_put_)(T *a, size_t n, T *slot, const T *cur, T *ovf)
+{
+    if ((size_t)(slot - a) + RX_IP_B > n)
+        memcpy(ovf, cur, RX_IP_B * sizeof(T));
+    else
+        memcpy(slot, cur, RX_IP_B * sizeof(T));
+}
+
+/* The in-place level's permutation on threads threads (IPS4o's, Axtmann et
+ * al.): bucket d's unprocessed full blocks lie in [w, r) of its range,
+ * its empty blocks after them (the caller moved them so); wr[d] holds w in
+ * its high half and r + RX_IP_RB in its low half, changed by one atomic
+ * add (a read that finds w >= r has still lowered r: by one a thread at
+ * most, as the thread moves on); rd[d] counts the threads taking a block
+ * of bucket d.  Each thread takes the block at r - 1 of a bucket (from its
+ * share of the buckets on, the next once none is left) into its swap
+ * buffer and puts it at w of its digit's bucket: over a full block of
+ * another digit (carrying that one on), past one of the same digit, or
+ * into an empty slot once no thread is taking a block of that bucket (a
+ * slot past r may be one just taken).  A slot past n goes to ovf.  Leaves
+ * each bucket's w in wr's high half. */
+#define RX_IP_RB ((int64_t)1 << 31)
+#if defined(__x86_64__) && defined(__GNUC__)
+#define RX_IP_SPIN() __builtin_ia32_pause()
+#else
+#define RX_IP_SPIN() ((void)0)
+#endif
+static void RX(rx_ip_permute_)(T *a, size_t n, unsigned K, uint64_t *wr, unsigned *rd, T *sw,
+                               T *ovf, int threads, const uint16_t *map, int ps, unsigned pm, int s,
+                               unsigned m)
+{
+    const size_t B = RX_IP_B;
+#define RX_IP_DG(x)                                                                                \
+    (map ? (unsigned)map[(unsigned)RDIGIT((x), ps) & pm] : (unsigned)RDIGIT((x), s) & m)
+#pragma omp parallel num_threads(threads)
+    {
+        const int id = SORT_TID();
+        T *b1 = sw + (size_t)id * 2 * B, *b2 = b1 + B;
+        unsigned d = (unsigned)((uint64_t)K * (unsigned)id / (unsigned)threads);
+        for (unsigned moved = 0; moved < K;) {
+            __atomic_fetch_add(&rd[d], 1, __ATOMIC_SEQ_CST);
+            uint64_t p = __atomic_fetch_sub(&wr[d], 1, __ATOMIC_SEQ_CST);
+            int64_t w = (int64_t)(p >> 32), r = (int64_t)(uint32_t)p - RX_IP_RB;
+            if (w >= r) { /* none left here */
+                __atomic_fetch_sub(&rd[d], 1, __ATOMIC_RELEASE);
+                d = d + 1 < K ? d + 1 : 0;
+                moved++;
+                continue;
+            }
+            memcpy(b1, a + (size_t)(r - 1) * B, B * sizeof(T));
+            __atomic_fetch_sub(&rd[d], 1, __ATOMIC_RELEASE);
+            for (;;) {
+                unsigned u = RX_IP_DG(b1[0]);
+                uint64_t q = __atomic_fetch_add(&wr[u], (uint64_t)1 << 32, __ATOMIC_SEQ_CST);
+                int64_t wu = (int64_t)(q >> 32), ru = (int64_t)(uint32_t)q - RX_IP_RB;
+                T *slot = a + (size_t)wu * B;
+                if (wu < ru) { /* a full block, not taken by any thread */
+                    if (RX_IP_DG(slot[0]) != u)
+                        RX(rx_ip_swap_)(slot, &b1, &b2);
+                    continue;
+                }
+                while (__atomic_load_n(&rd[u], __ATOMIC_ACQUIRE) != 0)
+                    RX_IP_SPIN();
+                RX(rx_ip_put_)(a, n, slot, b1, ovf);
+                break;
+            }
+        }
+    }
+#undef RX_IP_DG
+}
+
 /* The top bit in which a[0..n) differs from x0, over the keys (threads
  * threads, stripes of S) or, when sample is set, over RX_IP_SAMPLE evenly
  * spaced keys (never above the keys' own). */
@@ -926,14 +1008,21 @@ static int RX(rx_ip_top_)(const T *a, size_t n, size_t S, int threads, T x0, int
  *    which never passes the keys read.  A stripe then begins with F blocks
  *    of one digit each and ends in empty blocks; the rest of its keys wait
  *    in the buffers.
- * 2. Permutation (one thread): bucket d owns the blocks from
- *    ceil(start[d] / B) up to ceil(start[d + 1] / B); w[d] is its next block
- *    to fill and [w[d], r[d]) its blocks still to be classified (or empty).
- *    A full block taken from the end of a bucket's unclassified blocks goes
- *    to w[t] of its digit t, swapping out the block there while that one is
+ * 2. Permutation: bucket d owns the blocks from ceil(start[d] / B) up to
+ *    ceil(start[d + 1] / B); w[d] is its next block to fill and
+ *    [w[d], r[d]) its blocks still to be classified (or empty).  A full
+ *    block taken from the end of a bucket's unclassified blocks goes to
+ *    w[t] of its digit t, swapping out the block there while that one is
  *    full (which then moves on), else into the free slot; blocks of the
  *    right digit at w[t] are passed over.  A block whose slot would pass n
- *    is kept aside (ovf).
+ *    is kept aside (ovf).  On more threads, each bucket's empty blocks are
+ *    moved to its end first, and the threads move blocks at once
+ *    (rx_ip_permute_).  1e8 u64 keys on a 16-core Xeon: the step took
+ *    0.118 s on one thread, 0.034 s on 16; 16 threads sorted 5.5-6.1x
+ *    faster than 1 with the step on one thread, 7.6-8.4x now.  On the
+ *    2-core Zen 5 VM, quiet, 2 threads gain nothing (they move blocks at
+ *    9.7 GB/s, one thread at 11; random 1 KiB block swaps alone reach 15
+ *    on 2 threads).
  * 3. Clean-up, bucket by bucket in order: a bucket's full blocks end up to
  *    B - 1 keys into the next bucket's range or short of their own end;
  *    the keys past its end and those in the threads' buffers fill its head
@@ -979,7 +1068,8 @@ static int RX(rx_inplace_)(T *a, T *o, size_t n, int threads, RX(rx_ctx_) * cx)
         K = 1u << bits;
         m = K - 1;
         src = malloc(sizeof(T *) * (size_t)(threads + 2));
-        buf = malloc(sizeof(T) * (RX_IP_BS * (size_t)K * (size_t)threads + 3 * B));
+        buf = malloc(sizeof(T) *
+                     (RX_IP_BS * (size_t)K * (size_t)threads + (2 * (size_t)threads + 1) * B));
         st = malloc(sizeof(size_t) * (3 * (size_t)K + 1 + 2 * (size_t)K * (size_t)threads +
                                       3 * (size_t)threads + 2));
         if (!src || !buf || !st) {
@@ -995,9 +1085,9 @@ static int RX(rx_inplace_)(T *a, T *o, size_t n, int threads, RX(rx_ctx_) * cx)
         fill = cnt + (size_t)K * (size_t)threads;
         F = fill + (size_t)K * (size_t)threads;
         sn = F + threads;
-        sw = buf + (size_t)K * (size_t)threads * RX_IP_BS;
+        sw = buf + (size_t)K * (size_t)threads * RX_IP_BS; /* two blocks a thread */
         sw2 = sw + B;
-        ovf = sw2 + B;
+        ovf = sw + 2 * (size_t)threads * B;
         s = RX(rx_shift_)(t, bits);
         /* skewed keys (a few digits hold most of them) take the digit of a
          * map from their top RX_IP_P varying bits instead */
@@ -1097,39 +1187,58 @@ static int RX(rx_inplace_)(T *a, T *o, size_t n, int threads, RX(rx_ctx_) * cx)
         w[d] = (st[d] + B - 1) / B;
         r[d] = (st[d + 1] + B - 1) / B;
     }
-    for (unsigned d = 0; d < K; d++) {
-        for (;;) {
-            while (w[d] < r[d] && !RX_IP_EMPTY(w[d]) && RX_IP_D(a[w[d] * B]) == d)
-                w[d]++;
-            while (r[d] > w[d] && RX_IP_EMPTY(r[d] - 1))
-                r[d]--;
-            if (w[d] >= r[d])
-                break;
-            r[d]--;
-            memcpy(sw, a + r[d] * B, B * sizeof(T));
+    uint64_t *wr = NULL;
+    if (threads > 1 && (n + B - 1) / B < ((size_t)1 << 30))
+        wr = malloc((sizeof(uint64_t) + sizeof(unsigned)) * K);
+    if (wr) { /* in parallel: each bucket's empty blocks moved to its end */
+        unsigned *rd = (unsigned *)(wr + K);
+        for (unsigned d = 0; d < K; d++) {
+            size_t i = w[d], j = r[d];
             for (;;) {
-                unsigned u = RX_IP_D(sw[0]);
-                while (w[u] < r[u] && !RX_IP_EMPTY(w[u]) && RX_IP_D(a[w[u] * B]) == u)
+                while (i < j && !RX_IP_EMPTY(i))
+                    i++;
+                while (j > i && RX_IP_EMPTY(j - 1))
+                    j--;
+                if (i >= j)
+                    break;
+                memcpy(a + i * B, a + (j - 1) * B, B * sizeof(T));
+                i++;
+                j--;
+            }
+            wr[d] = (uint64_t)w[d] << 32 | (uint64_t)((int64_t)i + RX_IP_RB);
+            rd[d] = 0;
+        }
+        RX(rx_ip_permute_)(a, n, K, wr, rd, sw, ovf, threads, map, ps, pm, s, m);
+        for (unsigned d = 0; d < K; d++)
+            w[d] = (size_t)(wr[d] >> 32);
+        free(wr);
+    } else
+        for (unsigned d = 0; d < K; d++) {
+            for (;;) {
+                while (w[d] < r[d] && !RX_IP_EMPTY(w[d]) && RX_IP_D(a[w[d] * B]) == d)
+                    w[d]++;
+                while (r[d] > w[d] && RX_IP_EMPTY(r[d] - 1))
+                    r[d]--;
+                if (w[d] >= r[d])
+                    break;
+                r[d]--;
+                memcpy(sw, a + r[d] * B, B * sizeof(T));
+                for (;;) {
+                    unsigned u = RX_IP_D(sw[0]);
+                    while (w[u] < r[u] && !RX_IP_EMPTY(w[u]) && RX_IP_D(a[w[u] * B]) == u)
+                        w[u]++;
+                    T *slot = a + w[u] * B;
+                    if (w[u] < r[u] && !RX_IP_EMPTY(w[u])) { /* swap with the full block there */
+                        w[u]++;
+                        RX(rx_ip_swap_)(slot, &sw, &sw2);
+                        continue;
+                    }
                     w[u]++;
-                T *slot = a + w[u] * B;
-                if (w[u] < r[u] && !RX_IP_EMPTY(w[u])) { /* swap with the full block there */
-                    w[u]++;
-                    memcpy(sw2, slot, B * sizeof(T));
-                    memcpy(slot, sw, B * sizeof(T));
-                    T *tmp = sw;
-                    sw = sw2;
-                    sw2 = tmp;
-                    continue;
+                    RX(rx_ip_put_)(a, n, slot, sw, ovf);
+                    break;
                 }
-                w[u]++;
-                if ((size_t)(slot - a) + B > n) /* the slot passes the end */
-                    memcpy(ovf, sw, B * sizeof(T));
-                else
-                    memcpy(slot, sw, B * sizeof(T));
-                break;
             }
         }
-    }
 #undef RX_IP_EMPTY
     /* 3. clean-up (element indices) */
     for (unsigned d = 0; d < K; d++) {
@@ -1436,6 +1545,8 @@ void RX(pas_sort_radix_)(T *a, T *tmp, size_t n)
 #undef RX_IP_BS
 #undef RX_IP_P
 #undef RX_IP_SAMPLE
+#undef RX_IP_RB
+#undef RX_IP_SPIN
 #undef RX_HAVE_AVX512
 #undef RX_LEAF16
 #undef RX
