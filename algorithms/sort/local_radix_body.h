@@ -51,6 +51,8 @@
 #ifndef RX_HOT
 #define RX_HOT (1u << 16)
 #endif
+_Static_assert(RX_HOT == 1u << 16, "pas_sort_radix_inplace_bucket's default (local_radix.c, "
+                                   "32768) is RX_HOT / 2: change both");
 /* the few-distinct count prefetches this many elements (1 KiB) ahead: on
  * the Zen 5 VM measured the hardware prefetchers did not keep its one read
  * stream ahead (1e7 keys of two values sorted 2.6x (u64) and 3.8x (u32)
@@ -81,6 +83,10 @@
  * of RX_IP_SAMPLE keys (rx_ip_map_) */
 #define RX_IP_P 16
 #define RX_IP_SAMPLE 16384
+/* the in-place level's digit of x: the map's bucket of its prefix at ps
+ * (pm: the prefix's mask) where the level has a map, else its digit at s */
+#define RX_IP_DIGIT(x, map, ps, pm, s, m)                                                          \
+    ((map) ? (unsigned)(map)[(unsigned)RDIGIT((x), (ps)) & (pm)] : (unsigned)RDIGIT((x), (s)) & (m))
 /* the widest digit */
 #define RX_WBITS 12
 #define RX_WMAX (1u << RX_WBITS)
@@ -757,14 +763,18 @@ static unsigned RX(rx_ip_cut_)(const uint32_t *cum, unsigned lo, int j, uint64_t
  * sampled key equals the first of its plain digit (a few distinct keys,
  * one a bucket already, written from the counts by rx_few_; the map moved
  * every block: 1e7 u64 keys of 12-100 values 14 -> 33 ms), and when memory
- * is short.  rep and have (kd entries each) are scratch.  The buckets are aligned blocks of
- * prefixes, cut in halves while they hold more than a share of the sample (the smallest share,
- * doubled until K buckets suffice), so the keys of a bucket agree on its block's bits and the level
- * below starts under them (an unaligned run of prefixes would vary in a high bit and waste the next
- * digit: measured, 0.81 -> 0.52 of vqsort on 1e7 exponential u64 keys).  A heavy prefix is a bucket
- * of its own.  Uniform keys keep the plain digit; exponential, log-uniform (zipf) and
- * floating-point keys (whose exponent bits vary first) get buckets of near their share instead of a
- * few holding most. */
+ * is short.  *fewp says whether rx_few_ may apply (the sample shows one
+ * key per plain digit, on at most a quarter of the digits).  rep and have
+ * (kd entries each) are scratch.  The buckets are aligned blocks of
+ * prefixes, cut in halves while they hold more than a share of the sample
+ * (the smallest share, doubled until K buckets suffice), so the keys of a
+ * bucket agree on its block's bits and the level below starts under them
+ * (an unaligned run of prefixes would vary in a high bit and waste the
+ * next digit: measured, 0.81 -> 0.52 of vqsort on 1e7 exponential u64
+ * keys).  A heavy prefix is a bucket of its own.  Uniform keys keep the
+ * plain digit; exponential, log-uniform (zipf) and floating-point keys
+ * (whose exponent bits vary first) get buckets of near their share instead
+ * of a few holding most. */
 static uint16_t *RX(rx_ip_map_)(const T *a, size_t n, int ps, int pb, int sh, unsigned K, T *rep,
                                 unsigned char *have, int *fewp)
 {
@@ -912,8 +922,7 @@ static void RX(rx_ip_permute_)(T *a, size_t n, unsigned K, uint64_t *wr, unsigne
                                unsigned m)
 {
     const size_t B = RX_IP_B;
-#define RX_IP_DG(x)                                                                                \
-    (map ? (unsigned)map[(unsigned)RDIGIT((x), ps) & pm] : (unsigned)RDIGIT((x), s) & m)
+#define RX_IP_DG(x) RX_IP_DIGIT(x, map, ps, pm, s, m)
 #pragma omp parallel num_threads(threads)
     {
         const int id = SORT_TID();
@@ -1176,8 +1185,7 @@ static int RX(rx_inplace_)(T *a, T *o, size_t n, int threads, RX(rx_ctx_) * cx)
     __atomic_store_n(&pas_sort_radix_inplace_last_bits, bits, __ATOMIC_RELAXED);
     if (map)
         __atomic_fetch_add(&pas_sort_radix_inplace_maps, 1, __ATOMIC_RELAXED);
-#define RX_IP_D(x)                                                                                 \
-    (map ? (unsigned)map[(unsigned)RDIGIT((x), ps) & pm] : (unsigned)RDIGIT((x), s) & m)
+#define RX_IP_D(x) RX_IP_DIGIT(x, map, ps, pm, s, m)
         /* 2. permutation (block indices); block j is empty when it lies past
          * the full blocks of its stripe */
 #define RX_IP_EMPTY(j) ((j)*B >= (j)*B / S * S + F[(j)*B / S] * B)
@@ -1545,6 +1553,7 @@ void RX(pas_sort_radix_)(T *a, T *tmp, size_t n)
 #undef RX_IP_BS
 #undef RX_IP_P
 #undef RX_IP_SAMPLE
+#undef RX_IP_DIGIT
 #undef RX_IP_RB
 #undef RX_IP_SPIN
 #undef RX_HAVE_AVX512
