@@ -999,8 +999,9 @@ static int RX(rx_ip_top_)(const T *a, size_t n, size_t S, int threads, T x0, int
  * So only a small part of the scratch is ever touched: a scatter into fresh
  * memory costs the kernel's zeroing of every page first (38% of a 1e8-key
  * sort on the Zen 5 VM measured), which vqsort, sorting in place, never
- * pays.  Returns 0, having changed nothing, when its buffers cannot be had
- * (the caller sorts out of place).
+ * pays.  Returns 0 when its buffers cannot be had, the keys still a
+ * permutation of a[0..n) (reordered only where the allocation failed after
+ * a rerun): the caller sorts them out of place.
  *
  * 0. The top varying bit (which places the digit) comes from a sample of
  *    the keys, not a pass over them: the classification or-s every key's
@@ -1155,6 +1156,8 @@ static int RX(rx_inplace_)(T *a, T *o, size_t n, int threads, RX(rx_ctx_) * cx)
         /* a bit above the sample's varied: each stripe's buffered keys back
          * after its full blocks, and the level again from the true top bit */
         for (int th = 0; th < threads; th++) {
+            if ((size_t)th * S >= n) /* no stripe: no keys */
+                break;
             size_t pos = (size_t)th * S + F[th] * B;
             const T *tb = buf + (size_t)K * (size_t)th * RX_IP_BS;
             const size_t *tf = fill + (size_t)K * (size_t)th;
@@ -1183,11 +1186,12 @@ static int RX(rx_inplace_)(T *a, T *o, size_t n, int threads, RX(rx_ctx_) * cx)
             cnt[d] += cnt[(size_t)K * (size_t)th + d];
     __atomic_fetch_add(&pas_sort_radix_inplace_levels, 1, __ATOMIC_RELAXED);
     __atomic_store_n(&pas_sort_radix_inplace_last_bits, bits, __ATOMIC_RELAXED);
-    if (map)
+    if (map) {
         __atomic_fetch_add(&pas_sort_radix_inplace_maps, 1, __ATOMIC_RELAXED);
+    }
+    /* 2. permutation (block indices); block j is empty when it lies past
+     * the full blocks of its stripe */
 #define RX_IP_D(x) RX_IP_DIGIT(x, map, ps, pm, s, m)
-        /* 2. permutation (block indices); block j is empty when it lies past
-         * the full blocks of its stripe */
 #define RX_IP_EMPTY(j) ((j)*B >= (j)*B / S * S + F[(j)*B / S] * B)
     st[0] = 0;
     for (unsigned d = 0; d < K; d++) {

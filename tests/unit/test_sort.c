@@ -459,11 +459,11 @@ Test(sort_local, radix_in_place_level_few_values_from_counts)
  * and n - 2: in the first and the last stripe) with a high bit (bit 50 of a
  * u64, bit 30 of a u32, the key word of a pair) make the classification
  * find the higher bit, put its buffered keys back and run again (counted);
- * with keys of five values in the sample (a few distinct keys, perhaps:
+ * with keys of twenty values in the sample (a few distinct keys, perhaps:
  * written in the order of their digit, so an unseen key whose digit is
- * below theirs would land first), the level finds the top bit by a pass
- * first.  On 1 and 2 threads, each
- * sort against qsort. */
+ * below theirs would land first; more than 8, which AVX-512 CPUs sort
+ * before any level), the level finds the top bit by a pass first.  On 1
+ * and 2 threads, each sort checked to reach the level and against qsort. */
 Test(sort_local, radix_in_place_level_top_bit_past_the_sample)
 {
     pas_sort_radix_inplace_bytes = 0;
@@ -481,7 +481,8 @@ Test(sort_local, radix_in_place_level_top_bit_past_the_sample)
 #endif
             for (int kind = 0; kind < 3; kind++) {
                 for (size_t i = 0; i < n; i++) {
-                    uint64_t r = pas_mix64(i + 1000 * (uint64_t)few), k = few ? 3 + r % 5 : r >> 44;
+                    uint64_t r = pas_mix64(i + 1000 * (uint64_t)few),
+                             k = few ? 3 + r % 20 : r >> 44;
                     int out = i == 1 || i == n - 2;
                     if (out && few) /* a digit of its own, below the others */
                         k = 1;
@@ -495,7 +496,7 @@ Test(sort_local, radix_in_place_level_top_bit_past_the_sample)
                         q[i] = p[i];
                     }
                 }
-                size_t re = pas_sort_radix_inplace_retries;
+                size_t re = pas_sort_radix_inplace_retries, lv = pas_sort_radix_inplace_levels;
                 if (kind == 0) {
                     pas_sort_radix_u64(a, t, n);
                     qsort(b, n, 8, cmp_u64);
@@ -506,6 +507,9 @@ Test(sort_local, radix_in_place_level_top_bit_past_the_sample)
                     pas_sort_radix_pair(p, v, n);
                     qsort(q, n, 16, cmp_pair);
                 }
+                cr_assert(pas_sort_radix_inplace_levels > lv,
+                          "kind %d threads %d few %d: the in-place level did not run", kind,
+                          threads, few);
                 cr_assert(few || pas_sort_radix_inplace_retries > re,
                           "kind %d threads %d: the level did not run again", kind, threads);
                 cr_assert(!few || pas_sort_radix_inplace_retries == re,
