@@ -364,9 +364,9 @@ uint64_t pas_sort_balance_bound(uint64_t n, int p, double eps);
  * be the same, unchanged, on every rank from open to the last read (size,
  * inode, modification and change times).  PAS_ERR_FORMAT when the size is
  * not a multiple of rec_size; PAS_ERR_IO when it cannot be opened or read
- * or changed while read, with a line in why (local, may be "" on ranks that
- * only saw another fail).  Returns a malloc'd *data, *n local records,
- * *first the global index of the first, *total the global count.  Test hook:
+ * or changed while read, with a line in why (local; PAS_ERR_REMOTE, why
+ * "", on a rank whose read went well when another's failed).  Returns a malloc'd *data, *n local
+ * records, *first the global index of the first, *total the global count.  Test hook:
  * PAS_TEST_PAUSE=read:FILE pauses rank 0 after its first piece. */
 pas_status pas_sort_file_read(MPI_Comm comm, const char *path, size_t rec_size, size_t chunk_limit,
                               void **data, size_t *n, uint64_t *first, uint64_t *total, char *why,
