@@ -1077,12 +1077,26 @@ static int RX(rx_inplace_)(T *a, T *o, size_t n, int threads, RX(rx_ctx_) * cx)
             bits--;
         K = 1u << bits;
         m = K - 1;
+        s = RX(rx_shift_)(t, bits);
+        /* skewed keys (a few digits hold most of them) take the digit of a
+         * map from their top RX_IP_P varying bits instead */
+        ps = RX(rx_shift_)(t, RX_IP_P);
+        pm = (1u << (t - ps + 1)) - 1;
+        int few;
+        map = RX(rx_ip_map_)(a, n, ps, t - ps + 1, s - ps, K, cx->rep, cx->have, &few);
+        if (few && !exact) { /* rx_few_ orders by the digit: t must be exact */
+            free(map);
+            t = RX(rx_ip_top_)(a, n, S, threads, x0, 0, part);
+            exact = 1;
+            continue;
+        }
         src = malloc(sizeof(T *) * (size_t)(threads + 2));
         buf = malloc(sizeof(T) *
                      (RX_IP_BS * (size_t)K * (size_t)threads + (2 * (size_t)threads + 1) * B));
         st = malloc(sizeof(size_t) * (3 * (size_t)K + 1 + 2 * (size_t)K * (size_t)threads +
                                       3 * (size_t)threads + 2));
         if (!src || !buf || !st) {
+            free(map);
             free(src);
             free(buf);
             free(st);
@@ -1098,22 +1112,6 @@ static int RX(rx_inplace_)(T *a, T *o, size_t n, int threads, RX(rx_ctx_) * cx)
         sw = buf + (size_t)K * (size_t)threads * RX_IP_BS; /* two blocks a thread */
         sw2 = sw + B;
         ovf = sw + 2 * (size_t)threads * B;
-        s = RX(rx_shift_)(t, bits);
-        /* skewed keys (a few digits hold most of them) take the digit of a
-         * map from their top RX_IP_P varying bits instead */
-        ps = RX(rx_shift_)(t, RX_IP_P);
-        pm = (1u << (t - ps + 1)) - 1;
-        int few;
-        map = RX(rx_ip_map_)(a, n, ps, t - ps + 1, s - ps, K, cx->rep, cx->have, &few);
-        if (few && !exact) { /* rx_few_ orders by the digit: t must be exact */
-            free(map);
-            free(src);
-            free(buf);
-            free(st);
-            t = RX(rx_ip_top_)(a, n, S, threads, x0, 0, part);
-            exact = 1;
-            continue;
-        }
         if (few) { /* a few distinct keys, perhaps: written from the counts */
 #pragma omp parallel for schedule(static, 1) num_threads(threads) if (threads > 1)
             for (int th = 0; th < threads; th++) {
@@ -1224,7 +1222,7 @@ static int RX(rx_inplace_)(T *a, T *o, size_t n, int threads, RX(rx_ctx_) * cx)
         for (unsigned d = 0; d < K; d++)
             w[d] = (size_t)(wr[d] >> 32);
         free(wr);
-    } else
+    } else {
         for (unsigned d = 0; d < K; d++) {
             for (;;) {
                 while (w[d] < r[d] && !RX_IP_EMPTY(w[d]) && RX_IP_D(a[w[d] * B]) == d)
@@ -1251,6 +1249,7 @@ static int RX(rx_inplace_)(T *a, T *o, size_t n, int threads, RX(rx_ctx_) * cx)
                 }
             }
         }
+    }
 #undef RX_IP_EMPTY
     /* 3. clean-up (element indices) */
     for (unsigned d = 0; d < K; d++) {
