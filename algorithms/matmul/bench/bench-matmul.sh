@@ -5,7 +5,10 @@
 #   the FMA peak (pas-matmul's throughput loop on all cores),
 #   pas OpenMP-only (MPI=0 build) 1 rank x 2 threads,
 #   pas MPI 2 ranks x 1 thread (grid 1x2) and 1 rank x 2 threads,
-#   OpenBLAS dgemm, 2 threads, OPENBLAS_CORETYPE=SkylakeX,
+#   OpenBLAS dgemm, 2 threads, OPENBLAS_CORETYPE=SkylakeX where the CPU has
+#   AVX-512 (OpenBLAS 0.3.21 takes Zen 4 and 5 for AVX2 machines), else the
+#   kernels OpenBLAS picks (SkylakeX kernels on a CPU without AVX-512 die on
+#   an illegal instruction: the AVX2-only EPYC VMs of this kind),
 #   BLIS dgemm, 2 threads (the kernels BLIS picks for this CPU; BLIS_LIB),
 #   ScaLAPACK pdgemm over OpenBLAS on 2 ranks, NB = 128 and 256 (best kept).
 # Usage: bench-matmul.sh BINDIR SERIAL_BINDIR BENCH_DIR   (make bench-matmul runs it)
@@ -18,6 +21,12 @@ n="${N:-4096}" rounds="${ROUNDS:-3}" reps="${REPS:-3}" cores="${CORES:-2}"
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
+if grep -qw avx512f /proc/cpuinfo 2>/dev/null; then
+    coretype=SkylakeX
+else
+    coretype="${OPENBLAS_CORETYPE:-}" # unset: OpenBLAS's own choice
+fi
+blas_env=(env ${coretype:+OPENBLAS_CORETYPE=$coretype})
 
 json_field() { sed -n "s/.*\"$1\":\"\{0,1\}\([^,\"}]*\).*/\1/p" | head -n 1; }
 median() { sort -g | awk '{v[NR]=$1} END {if (NR) print v[int((NR+1)/2)]; else print "nan"}'; }
@@ -53,7 +62,7 @@ for r in $(seq 1 "$rounds"); do
         pas mpi_1x2 jobs/pas-launch -n 1 "$bindir/pas-matmul" --threads "$cores"
     fi
     if [ -x "$benchdir/blas_dgemm" ]; then
-        OPENBLAS_CORETYPE=SkylakeX OPENBLAS_NUM_THREADS="$cores" "$benchdir/blas_dgemm" "$n" "$reps" \
+        "${blas_env[@]}" OPENBLAS_NUM_THREADS="$cores" "$benchdir/blas_dgemm" "$n" "$reps" \
             | sed -n 's/.*gflops=\([0-9.]*\) check=ok.*/\1/p' >>"$out/blas"
     fi
     if [ -x "$benchdir/blis_dgemm" ]; then
@@ -62,7 +71,7 @@ for r in $(seq 1 "$rounds"); do
     fi
     if [ -x "$benchdir/scalapack_pdgemm" ]; then
         for nb in 128 256; do
-            OPENBLAS_CORETYPE=SkylakeX OPENBLAS_NUM_THREADS=1 jobs/pas-launch -n "$cores" \
+            "${blas_env[@]}" OPENBLAS_NUM_THREADS=1 jobs/pas-launch -n "$cores" \
                 "$benchdir/scalapack_pdgemm" "$n" "$nb" "$reps" | sed -n 's/.*gflops=\([0-9.]*\).*/\1/p' >>"$out/pdgemm_$nb"
         done
     fi
@@ -71,7 +80,7 @@ done
 # The local kernels once more, alternating call by call in one process and
 # timed in CPU seconds too (what a busy neighbour cannot inflate).
 if [ -x "$benchdir/kernel_vs_blas" ]; then
-    OMP_WAIT_POLICY=passive OPENBLAS_CORETYPE=SkylakeX "$benchdir/kernel_vs_blas" "$n" "$cores" $((reps + 2)) ${BLIS_LIB:+"$BLIS_LIB"} >"$out/kernel" 2>&1
+    "${blas_env[@]}" OMP_WAIT_POLICY=passive "$benchdir/kernel_vs_blas" "$n" "$cores" $((reps + 2)) ${BLIS_LIB:+"$BLIS_LIB"} >"$out/kernel" 2>&1
 fi
 
 get() { [ -s "$out/$1" ] && median <"$out/$1" || echo nan; }
@@ -88,7 +97,7 @@ row "FMA peak, measured ($cores cores, best)" "$peak"
 row "pas OpenMP-only (MPI=0), 1 rank x $cores threads" "$omp"
 row "pas MPI, $cores ranks x 1 thread (grid 1x$cores)" "$m21"
 row "pas MPI, 1 rank x $cores threads" "$m12"
-row "OpenBLAS dgemm, $cores threads, SkylakeX" "$blas"
+row "OpenBLAS dgemm, $cores threads, ${coretype:-own choice}" "$blas"
 row "BLIS dgemm, $cores threads" "$blis"
 row "ScaLAPACK pdgemm, $cores ranks, NB=128" "$p128"
 row "ScaLAPACK pdgemm, $cores ranks, NB=256" "$p256"
