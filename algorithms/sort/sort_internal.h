@@ -75,8 +75,10 @@ void *pas_sort_alloc(size_t n, size_t size);
  * one instance per kind of sort_kinds.h; scratch tmp holds n elements ---------- */
 
 /* 1 (the default): the radix sorts take their AVX-512 paths where the CPU
- * has it; tests set 0 to cover the paths of CPUs without it. */
+ * has it, else their AVX2 ones; tests set 0 to cover the paths of CPUs
+ * without either, PAS_SORT_SIMD_AVX2 those of CPUs with AVX2 alone. */
 extern int pas_sort_radix_simd;
+#define PAS_SORT_SIMD_AVX2 2
 /* 8 MiB (the default): a range of at least this many bytes takes the
  * in-place level (local_radix_body.h); tests lower it to cover that level
  * on small inputs, and read how many in-place levels have run, and how
@@ -110,7 +112,7 @@ extern size_t pas_sort_radix_inplace_retries;
                                      uint64_t *counts);
 PAS_SORT_KINDS(SORT_DECLARE_KERNELS)
 #undef SORT_DECLARE_KERNELS
-/* Inputs of at most 8 distinct keys (AVX-512, n >= 1024): sorted in place
+/* Inputs of at most 8 distinct keys (AVX-512 or AVX2, n >= 1024): sorted in place
  * by key(x) (NULL: the identity), 1; else 0, stopped at the first block
  * bringing a ninth (at once on random-like inputs), a unchanged. */
 int pas_sort_few8_u64(uint64_t *a, size_t n, uint64_t (*key)(uint64_t));

@@ -180,14 +180,16 @@ Test(sort_local, radix_leaf_sizes)
  * register of 8 u64 or 16 u32 keys at a time, and its way out at a ninth
  * key), the ninth key appearing first late in the input, with 0 and the
  * largest key among the keys; n not a multiple of 8 or 16; u64 and u32,
- * AVX-512 paths on and off. */
+ * at each SIMD level (AVX-512, AVX2 alone, none). */
 Test(sort_local, radix_few_distinct)
 {
     size_t n = 5003;
     uint64_t *a = malloc(n * 8), *b = malloc(n * 8), *t = malloc(n * 8);
     uint32_t *x = malloc(n * 4), *y = malloc(n * 4), *u = malloc(n * 4);
-    for (int simd = 1; simd >= 0; simd--)
+    const int levels[] = {1, PAS_SORT_SIMD_AVX2, 0};
+    for (int l = 0; l < 3; l++)
         for (int k = 1; k <= 10; k++) {
+            int simd = levels[l];
             pas_sort_radix_simd = simd;
             for (size_t i = 0; i < n; i++) {
                 uint64_t r =
@@ -209,6 +211,90 @@ Test(sort_local, radix_few_distinct)
     free(x);
     free(y);
     free(u);
+}
+
+/* The at-most-8-keys path itself, at each SIMD level the CPU has (AVX-512;
+ * AVX2, which CPUs that hide AVX-512 take): it sorts 1-8 distinct keys,
+ * by a key map too (f64 bits, negatives among them), and hands back nine
+ * untouched, the ninth met first in the tail past the last whole step or
+ * amid the registers. */
+Test(sort_local, few8_path_at_each_simd_level)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+    size_t n = 4099; /* whole registers (and steps of 4) and a tail of 3 */
+    uint64_t *a = malloc(n * 8), *b = malloc(n * 8);
+    uint32_t *x = malloc(n * 4), *y = malloc(n * 4);
+    const int levels[] = {1, PAS_SORT_SIMD_AVX2};
+    const int have[] = {__builtin_cpu_supports("avx512f") || __builtin_cpu_supports("avx2"),
+                        __builtin_cpu_supports("avx2")};
+    for (int l = 0; l < 2; l++)
+        for (int k = 1; k <= 10; k++)
+            for (int mapped = 0; mapped < 2; mapped++) {
+                pas_sort_radix_simd = levels[l];
+                for (size_t i = 0; i < n; i++) {
+                    /* the ninth: 9 in the tail, 10 amid the whole registers */
+                    uint64_t r = k > 8 && i == (k == 9 ? n - 1 : n / 2 + 5)
+                                     ? 8
+                                     : pas_mix64(i + 7 * (uint64_t)k) % (uint64_t)(k > 8 ? 8 : k);
+                    double v = (double)r - 3.5; /* negative and positive doubles */
+                    uint64_t bits;
+                    memcpy(&bits, &v, 8);
+                    a[i] = b[i] = mapped ? bits : r * 0x9e3779b97f4a7c15ull;
+                    x[i] = y[i] = (uint32_t)(a[i] >> 32);
+                }
+                int got = pas_sort_few8_u64(a, n, mapped ? pas_sort_key_f64_bits : NULL);
+                int got32 = pas_sort_few8_u32(x, n, NULL);
+                if (k > 8 || !have[l]) {
+                    cr_assert(!got && !got32, "few8 took nine keys (k=%d, level %d)", k, levels[l]);
+                    cr_assert(memcmp(a, b, n * 8) == 0 && memcmp(x, y, n * 4) == 0,
+                              "few8 changed an input it handed back (k=%d)", k);
+                    continue;
+                }
+                cr_assert(got && got32, "few8 handed back %d keys (level %d)", k, levels[l]);
+                if (mapped)
+                    for (size_t i = 0; i < n; i++)
+                        b[i] = pas_sort_key_f64_bits(b[i]);
+                qsort(b, n, 8, cmp_u64);
+                if (mapped)
+                    for (size_t i = 0; i < n; i++)
+                        b[i] = pas_sort_unkey_f64_bits(b[i]);
+                qsort(y, n, 4, cmp_u32);
+                cr_assert(memcmp(a, b, n * 8) == 0, "few8 u64: k=%d level %d mapped %d", k,
+                          levels[l], mapped);
+                cr_assert(memcmp(x, y, n * 4) == 0, "few8 u32: k=%d level %d", k, levels[l]);
+            }
+    /* over 4 MiB of keys, one key past 16-byte alignment: the write-out by
+     * streaming stores, with its ends one key at a time */
+    size_t big = (5u << 20) / 8 + 3;
+    uint64_t *c = malloc((big + 1) * 8), *d = malloc(big * 8);
+    uint32_t *z = malloc((2 * big + 1) * 4), *w = malloc(2 * big * 4);
+    for (int l = 0; l < 2; l++) {
+        if (!have[l])
+            continue;
+        pas_sort_radix_simd = levels[l];
+        for (size_t i = 0; i < 2 * big; i++) {
+            uint64_t r = pas_mix64(i + 11) % 5;
+            if (i < big)
+                c[1 + i] = d[i] = r << 60 | r;
+            z[1 + i] = w[i] = (uint32_t)r * 0x01000001u;
+        }
+        cr_assert(pas_sort_few8_u64(c + 1, big, NULL) && pas_sort_few8_u32(z + 1, 2 * big, NULL),
+                  "few8 handed back 5 keys (level %d)", levels[l]);
+        qsort(d, big, 8, cmp_u64);
+        qsort(w, 2 * big, 4, cmp_u32);
+        cr_assert(memcmp(c + 1, d, big * 8) == 0 && memcmp(z + 1, w, 2 * big * 4) == 0,
+                  "few8 over 4 MiB: level %d", levels[l]);
+    }
+    pas_sort_radix_simd = 1;
+    free(a);
+    free(b);
+    free(x);
+    free(y);
+    free(c);
+    free(d);
+    free(z);
+    free(w);
+#endif
 }
 
 /* The radix sort's large-range path (the scatter through line buffers, at
