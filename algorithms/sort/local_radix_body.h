@@ -325,6 +325,8 @@ __attribute__((target("avx512f,popcnt"))) static int RX(rx_few8_avx512_)(T *a, s
 #define RXA_CMPEQ _mm256_cmpeq_epi64
 #define RXA_SUB _mm256_sub_epi64
 #define RXA_ADD _mm256_add_epi64
+#define RXA_CMPGT _mm256_cmpgt_epi64
+#define RXA_SIGN ((T)1 << 63)
 #define RXA_MOVEMASK(x) ((unsigned)_mm256_movemask_pd(_mm256_castsi256_pd(x)))
 #define RXA_SET1(y) _mm256_set1_epi64x((long long)(y))
 #else
@@ -332,6 +334,8 @@ __attribute__((target("avx512f,popcnt"))) static int RX(rx_few8_avx512_)(T *a, s
 #define RXA_CMPEQ _mm256_cmpeq_epi32
 #define RXA_SUB _mm256_sub_epi32
 #define RXA_ADD _mm256_add_epi32
+#define RXA_CMPGT _mm256_cmpgt_epi32
+#define RXA_SIGN ((T)1 << 31)
 #define RXA_MOVEMASK(x) ((unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(x)))
 #define RXA_SET1(y) _mm256_set1_epi32((int)(y))
 #endif
@@ -412,10 +416,40 @@ __attribute__((target("avx2"))) static int RX(rx_few8_avx2_)(T *a, size_t n, T (
     RX(rx_few8_out_)(a, val, cnt, k, key);
     return 1;
 }
+/* The sorted a[0..n), n <= 16, into d (d may be a), for CPUs with AVX2 and
+ * not AVX-512: each key goes to its rank, the keys below it plus the equal
+ * ones before it, counted by a compare against every register of keys (no
+ * branch on the keys; insertion sort's mispredictions cost more on the
+ * hot level's leaves of about 6 keys).  Signed compares of the keys with
+ * their top bit flipped. */
+__attribute__((target("avx2,popcnt"))) static void RX(rx_leaf16_avx2_)(const T *a, size_t n, T *d)
+{
+    enum { R = 16 / RXA_LANES };
+    T t[16];
+    memcpy(t, a, n * sizeof(T));
+    __m256i v[R];
+    const int regs = (int)((n + RXA_LANES - 1) / RXA_LANES);
+    for (int r = 0; r < regs; r++)
+        v[r] =
+            _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)(const void *)(t + r * RXA_LANES)),
+                             RXA_SET1(RXA_SIGN));
+    const unsigned valid = (1u << n) - 1;
+    for (size_t i = 0; i < n; i++) {
+        __m256i x = RXA_SET1(t[i] ^ RXA_SIGN);
+        unsigned lt = 0, eq = 0;
+        for (int r = 0; r < regs; r++) {
+            lt |= RXA_MOVEMASK(RXA_CMPGT(x, v[r])) << (r * RXA_LANES);
+            eq |= RXA_MOVEMASK(RXA_CMPEQ(x, v[r])) << (r * RXA_LANES);
+        }
+        d[__builtin_popcount(lt & valid) + __builtin_popcount(eq & ((1u << i) - 1))] = t[i];
+    }
+}
 #undef RXA_LANES
 #undef RXA_CMPEQ
 #undef RXA_SUB
 #undef RXA_ADD
+#undef RXA_CMPGT
+#undef RXA_SIGN
 #undef RXA_MOVEMASK
 #undef RXA_SET1
 #undef RXA_ALL
@@ -436,7 +470,7 @@ typedef struct {
     uint32_t *tab;              /* 2 * RX_WMAX: histograms (rx_wcount_) */
     uint32_t *hoff;             /* RX_WMAX + 1: the hot level's bucket starts */
     void *wc;                   /* RX_WMAX cache lines (the write-combining buffers), or NULL */
-    int avx512;
+    int avx512, avx2;           /* the leaves' SIMD paths this CPU has (avx2: and not avx512) */
 } RX(rx_ctx_);
 
 static void RX(rx_ctx_free_)(RX(rx_ctx_) * cx)
@@ -456,6 +490,7 @@ static void RX(rx_ctx_init_)(RX(rx_ctx_) * cx, size_t n)
 #ifdef RX_HAVE_AVX512
     cx->avx512 = pas_sort_radix_simd && pas_sort_radix_simd != PAS_SORT_SIMD_AVX2 &&
                  __builtin_cpu_supports("avx512f");
+    cx->avx2 = !cx->avx512 && pas_sort_radix_simd && __builtin_cpu_supports("avx2");
 #endif
     if (n <= RX_SMALL * 8)
         return;
@@ -467,9 +502,10 @@ static void RX(rx_ctx_init_)(RX(rx_ctx_) * cx, size_t n)
     if (n * sizeof(T) >= RX_WC_BYTES)
         cx->wc = aligned_alloc(64, (size_t)64 * RX_WMAX);
     if (!cx->hot || !cx->rep || !cx->have || !cx->tab) {
-        int a = cx->avx512;
+        int a = cx->avx512, a2 = cx->avx2;
         RX(rx_ctx_free_)(cx);
         cx->avx512 = a;
+        cx->avx2 = a2;
         return;
     }
     cx->fill = cx->have + RX_WMAX;
@@ -482,6 +518,10 @@ static inline void RX(rx_leaf_)(T *a, size_t n, T *d, const RX(rx_ctx_) * cx)
 #if defined(RX_HAVE_AVX512)
     if (n <= 16 && cx->avx512) {
         RX_LEAF16(a, n, d);
+        return;
+    }
+    if (n <= 16 && cx->avx2) {
+        RX(rx_leaf16_avx2_)(a, n, d);
         return;
     }
 #endif

@@ -805,7 +805,9 @@ Test(sort_local, typed_local_sort_every_type_and_shape)
                                      PAS_SORT_LOCAL_QUICK};
     static const size_t ns[] = {0, 1, 2, 15, 16, 17, 33, 1000, 5003, 70001};
     const double sp[] = {-NAN, NAN, -INFINITY, INFINITY, -0.0, 0.0, -1.5, 1.5, 1e-310, -1e-310};
-    for (int simd = 1; simd >= 0; simd--) {
+    const int levels[] = {1, PAS_SORT_SIMD_AVX2, 0};
+    for (int l = 0; l < 3; l++) {
+        int simd = levels[l];
         pas_sort_radix_simd = simd;
         for (int ti = 0; ti < 6; ti++)
             for (size_t si = 0; si < sizeof ns / sizeof *ns; si++)
@@ -813,8 +815,8 @@ Test(sort_local, typed_local_sort_every_type_and_shape)
                     for (int special = 0; special < 3; special++) {
                         pas_sort_type_t t = types[ti];
                         int fl = t == PAS_SORT_F64 || t == PAS_SORT_F32;
-                        if ((special && !fl) || (!simd && ns[si] > 5003))
-                            continue; /* without AVX-512: the smaller sizes suffice */
+                        if ((special && !fl) || (simd != 1 && ns[si] > 5003))
+                            continue; /* below AVX-512: the smaller sizes suffice */
                         size_t n = ns[si], es = pas_sort_type_size(t);
                         char *rec = malloc(n * es + 16);
                         pas_sort_generate_records(t, (pas_sort_dist_t)d, 7, n, 1, 0, n, rec);
@@ -844,22 +846,34 @@ Test(sort_local, typed_local_sort_every_type_and_shape)
 }
 
 /* 32-bit keys through the radix sort: every 0/1 pattern of 1 to 16 keys
- * (the leaves' network, one register of 16) and random ranges up to 40 keys
- * (leaves and one narrow level); AVX-512 paths on and off.  Few distinct
- * u32 keys and large u32 ranges (line buffers, two threads): the tests
- * radix_few_distinct and radix_large_ranges_every_kind. */
+ * (the leaves: AVX-512's network, one register of 16; AVX2's ranks, ties
+ * among them) and random ranges up to 40 keys (leaves and one narrow
+ * level), at each SIMD level (AVX-512, AVX2 alone, none); the 0/1 patterns
+ * for u64 keys too, their top bit set in one of the two values.  Few
+ * distinct u32 keys and large u32 ranges (line buffers, two threads): the
+ * tests radix_few_distinct and radix_large_ranges_every_kind. */
 Test(sort_local, radix_u32_leaves)
 {
-    for (int simd = 1; simd >= 0; simd--) {
+    const int levels[] = {1, PAS_SORT_SIMD_AVX2, 0};
+    for (int l = 0; l < 3; l++) {
+        int simd = levels[l];
         pas_sort_radix_simd = simd;
         uint32_t a[16], b[16], t[16];
+        uint64_t a8[16], b8[16], t8[16];
         for (size_t n = 1; n <= 16; n++)
             for (uint32_t bits = 0; bits < (1u << n); bits++) {
-                for (size_t i = 0; i < n; i++)
+                for (size_t i = 0; i < n; i++) {
                     a[i] = b[i] = (bits >> i & 1) ? UINT32_MAX - 1 : 5;
+                    a8[i] = b8[i] = (bits >> i & 1) ? 3 : UINT64_MAX - 8;
+                }
                 pas_sort_radix_u32(a, t, n);
                 qsort(b, n, 4, cmp_u32);
-                cr_assert(memcmp(a, b, n * 4) == 0, "u32 leaf: n=%zu bits=%x", n, bits);
+                cr_assert(memcmp(a, b, n * 4) == 0, "u32 leaf: n=%zu bits=%x simd=%d", n, bits,
+                          simd);
+                pas_sort_radix_u64(a8, t8, n);
+                qsort(b8, n, 8, cmp_u64);
+                cr_assert(memcmp(a8, b8, n * 8) == 0, "u64 leaf: n=%zu bits=%x simd=%d", n, bits,
+                          simd);
             }
         for (size_t n = 1; n <= 40; n++)
             for (uint64_t seed = 0; seed < 30; seed++) {
