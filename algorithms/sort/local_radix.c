@@ -8,8 +8,9 @@
 #include <immintrin.h>
 #endif
 
-/* 0: the radix sorts use no AVX-512 paths whatever the CPU has (tests set
- * it to cover the paths of CPUs without it) */
+/* 0: the radix sorts use no SIMD paths (AVX-512 or AVX2) whatever the CPU
+ * has; PAS_SORT_SIMD_AVX2: at most the AVX2 ones (tests set both to cover
+ * the paths of CPUs without them) */
 int pas_sort_radix_simd = 1;
 size_t pas_sort_radix_inplace_bytes = (size_t)8 << 20;
 size_t pas_sort_radix_inplace_bucket = 32768; /* RX_HOT / 2 */

@@ -40,8 +40,9 @@
 
 #define RX(name) SORT_T(name)
 
-/* ranges up to this size are leaves (the AVX-512 network up to 16 u64 keys,
- * else insertion sort) */
+/* ranges up to this size are leaves (up to 16 u64 or u32 keys the AVX-512
+ * network, or on CPUs with AVX2 alone each key at its rank; else insertion
+ * sort) */
 #define RX_SMALL 32
 /* scatters of at least this many bytes write through line buffers */
 #ifndef RX_WC_BYTES
@@ -366,7 +367,7 @@ __attribute__((target("avx2"))) static int RX(rx_few8_avx2_)(T *a, size_t n, T (
     enum { U = 4, STEP = U * RXA_LANES }; /* registers a step: a short chain per count */
     T val[8];
     size_t cnt[8] = {0};
-    __m256i vv[8], cv[8]; /* the values; per lane, minus how many matched */
+    __m256i vv[8], cv[8]; /* the values; per lane, how many matched */
     int k = 0;
     size_t i = 0;
     while (i + STEP <= n) {
@@ -429,6 +430,8 @@ __attribute__((target("avx2,popcnt"))) static void RX(rx_leaf16_avx2_)(const T *
     memcpy(t, a, n * sizeof(T));
     __m256i v[R];
     const int regs = (int)((n + RXA_LANES - 1) / RXA_LANES);
+    for (size_t i = n; i < (size_t)regs * RXA_LANES; i++)
+        t[i] = 0; /* lanes past n: compared too, their bits masked off */
     for (int r = 0; r < regs; r++)
         v[r] =
             _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)(const void *)(t + r * RXA_LANES)),
@@ -490,7 +493,8 @@ static void RX(rx_ctx_init_)(RX(rx_ctx_) * cx, size_t n)
 #ifdef RX_HAVE_AVX512
     cx->avx512 = pas_sort_radix_simd && pas_sort_radix_simd != PAS_SORT_SIMD_AVX2 &&
                  __builtin_cpu_supports("avx512f");
-    cx->avx2 = !cx->avx512 && pas_sort_radix_simd && __builtin_cpu_supports("avx2");
+    cx->avx2 = !cx->avx512 && pas_sort_radix_simd && __builtin_cpu_supports("avx2") &&
+               __builtin_cpu_supports("popcnt");
 #endif
     if (n <= RX_SMALL * 8)
         return;
@@ -1685,6 +1689,21 @@ int RX(pas_sort_presorted_)(T *a, size_t n)
 }
 
 #if KEYBITS == 64 || KEYBITS == 32
+int RX(pas_sort_leaf16_avx2_)(const T *a, size_t n, T *d)
+{
+#if defined(RX_HAVE_AVX512)
+    if (n > 16 || !__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("popcnt"))
+        return 0;
+    RX(rx_leaf16_avx2_)(a, n, d);
+    return 1;
+#else
+    (void)a;
+    (void)n;
+    (void)d;
+    return 0;
+#endif
+}
+
 int RX(pas_sort_few8_)(T *a, size_t n, T (*key)(T))
 {
 #if defined(RX_HAVE_AVX512)

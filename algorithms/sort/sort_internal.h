@@ -117,6 +117,11 @@ PAS_SORT_KINDS(SORT_DECLARE_KERNELS)
  * bringing a ninth (at once on random-like inputs), a unchanged. */
 int pas_sort_few8_u64(uint64_t *a, size_t n, uint64_t (*key)(uint64_t));
 int pas_sort_few8_u32(uint32_t *a, size_t n, uint32_t (*key)(uint32_t));
+/* The leaf of CPUs with AVX2 and not AVX-512, for the tests: a[0..n), n <=
+ * 16, sorted into d (d may be a) by rank, 1; 0 (nothing done) where the CPU
+ * lacks AVX2 or n > 16. */
+int pas_sort_leaf16_avx2_u64(const uint64_t *a, size_t n, uint64_t *d);
+int pas_sort_leaf16_avx2_u32(const uint32_t *a, size_t n, uint32_t *d);
 
 /* local, pure: bytes of one element of a kind. */
 static inline size_t sort_kind_bytes(pas_sort_kind_t kind)

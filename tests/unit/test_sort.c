@@ -215,9 +215,10 @@ Test(sort_local, radix_few_distinct)
 
 /* The at-most-8-keys path itself, at each SIMD level the CPU has (AVX-512;
  * AVX2, which CPUs that hide AVX-512 take): it sorts 1-8 distinct keys,
- * by a key map too (f64 bits, negatives among them), and hands back nine
- * untouched, the ninth met first in the tail past the last whole step or
- * amid the registers. */
+ * by a key map too (f64 bits, negatives among them), the last two met
+ * first amid the registers and in the tail, and hands back nine untouched,
+ * the ninth met first in the tail past the last whole step or amid the
+ * registers. */
 Test(sort_local, few8_path_at_each_simd_level)
 {
 #if defined(__x86_64__) && defined(__GNUC__)
@@ -232,10 +233,14 @@ Test(sort_local, few8_path_at_each_simd_level)
             for (int mapped = 0; mapped < 2; mapped++) {
                 pas_sort_radix_simd = levels[l];
                 for (size_t i = 0; i < n; i++) {
-                    /* the ninth: 9 in the tail, 10 amid the whole registers */
-                    uint64_t r = k > 8 && i == (k == 9 ? n - 1 : n / 2 + 5)
-                                     ? 8
-                                     : pas_mix64(i + 7 * (uint64_t)k) % (uint64_t)(k > 8 ? 8 : k);
+                    /* the ninth: 9 in the tail, 10 amid the whole registers;
+                     * with 3 to 8 keys, the last two met first there too */
+                    int m = k > 8 ? 8 : k > 2 ? k - 2 : k;
+                    uint64_t r = pas_mix64(i + 7 * (uint64_t)k) % (uint64_t)m;
+                    if (k > 8 && i == (k == 9 ? n - 1 : n / 2 + 5))
+                        r = 8;
+                    if (k > 2 && k <= 8 && (i == n / 2 + 5 || i == n - 1))
+                        r = (uint64_t)k - (i == n - 1 ? 1 : 2);
                     double v = (double)r - 3.5; /* negative and positive doubles */
                     uint64_t bits;
                     memcpy(&bits, &v, 8);
@@ -887,6 +892,47 @@ Test(sort_local, radix_u32_leaves)
             }
     }
     pas_sort_radix_simd = 1;
+}
+
+/* The AVX2 leaf itself (the radix sorts take it only on CPUs without
+ * AVX-512, so the tests above may not reach it): every 0/1 pattern of 1 to
+ * 16 keys and random keys with ties, u64 (the top bit set in some) and
+ * u32, into another array and in place. */
+Test(sort_local, leaf16_avx2_by_rank)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+    if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("popcnt")) {
+        uint64_t z[1] = {0};
+        cr_assert(!pas_sort_leaf16_avx2_u64(z, 1, z), "the AVX2 leaf ran without AVX2");
+        return;
+    }
+    uint64_t a[17], b[17], d[17];
+    uint32_t x[17], y[17], e[17];
+    for (size_t n = 0; n <= 16; n++)
+        for (uint32_t trial = 0; trial < (n <= 12 ? (1u << n) : 4096u) + 300; trial++) {
+            for (size_t i = 0; i < n; i++) {
+                uint64_t r = pas_mix64(trial * 31 + i);
+                if (trial < (1u << n)) /* 0/1 patterns */
+                    r = (trial >> i & 1) ? UINT64_MAX - 1 : 7;
+                else if (trial & 1) /* ties: a few values, the top bit in some */
+                    r = (r % 4) << 62 | (r >> 8) % 3;
+                a[i] = b[i] = r;
+                x[i] = y[i] = (uint32_t)(r >> 32) ^ (uint32_t)r;
+            }
+            d[n] = 42, e[n] = 42; /* nothing written past n */
+            int in_place = trial & 2;
+            cr_assert(pas_sort_leaf16_avx2_u64(a, n, in_place ? a : d) &&
+                          pas_sort_leaf16_avx2_u32(x, n, in_place ? x : e),
+                      "the AVX2 leaf did not run (n=%zu)", n);
+            qsort(b, n, 8, cmp_u64);
+            qsort(y, n, 4, cmp_u32);
+            cr_assert(memcmp(in_place ? a : d, b, n * 8) == 0 && d[n] == 42,
+                      "u64 leaf by rank: n=%zu trial %u", n, trial);
+            cr_assert(memcmp(in_place ? x : e, y, n * 4) == 0 && e[n] == 42,
+                      "u32 leaf by rank: n=%zu trial %u", n, trial);
+        }
+    cr_assert(!pas_sort_leaf16_avx2_u64(a, 17, d), "the AVX2 leaf took 17 keys");
+#endif
 }
 
 Test(sort_merge, merge2_and_merge_path)

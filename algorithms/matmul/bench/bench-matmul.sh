@@ -22,11 +22,11 @@ export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 if grep -qw avx512f /proc/cpuinfo 2>/dev/null; then
-    coretype=SkylakeX
+    coretype="${OPENBLAS_CORETYPE:-SkylakeX}"
 else
     coretype="${OPENBLAS_CORETYPE:-}" # unset: OpenBLAS's own choice
 fi
-blas_env=(env ${coretype:+OPENBLAS_CORETYPE=$coretype})
+blas_env=(env ${coretype:+"OPENBLAS_CORETYPE=$coretype"})
 
 json_field() { sed -n "s/.*\"$1\":\"\{0,1\}\([^,\"}]*\).*/\1/p" | head -n 1; }
 median() { sort -g | awk '{v[NR]=$1} END {if (NR) print v[int((NR+1)/2)]; else print "nan"}'; }
