@@ -537,15 +537,6 @@ static int read_back(pas_outfile_t *f, uint64_t total, const pas_outfile_extent_
     return rc;
 }
 
-/* The agreed status, but PAS_ERR_REMOTE on a rank whose own step went well:
- * pas_driver_check then lets the rank that saw the error (and holds f->why)
- * report it, not rank 0 with an empty reason. */
-static int agree_step(MPI_Comm comm, int local)
-{
-    int rc = pas_agree(comm, local);
-    return rc != PAS_OK && local == PAS_OK ? PAS_ERR_REMOTE : rc;
-}
-
 pas_status pas_outfile_write(MPI_Comm comm, pas_outfile_t *f, uint64_t total,
                              const pas_outfile_extent_t *ext, size_t next, size_t piece)
 {
@@ -560,10 +551,10 @@ pas_status pas_outfile_write(MPI_Comm comm, pas_outfile_t *f, uint64_t total,
         rc = PAS_ERR_INTERNAL;
     if (rc == PAS_OK && f->owner)
         rc = reserve(f, total);
-    if ((rc = agree_step(comm, rc)) == PAS_OK)
-        rc = agree_step(comm, write_extents(f, ext, next, piece));
+    if ((rc = pas_agree_own(comm, rc)) == PAS_OK)
+        rc = pas_agree_own(comm, write_extents(f, ext, next, piece));
     if (rc == PAS_OK)
-        rc = agree_step(comm, read_back(f, total, ext, next));
+        rc = pas_agree_own(comm, read_back(f, total, ext, next));
     return rc;
 }
 

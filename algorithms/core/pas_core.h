@@ -277,6 +277,12 @@ pas_status pas_init(int *argc, char ***argv);
  * returns the same value, so every rank can exit with the same code. */
 pas_status pas_agree(MPI_Comm comm, int status);
 
+/* collective: pas_agree, but PAS_ERR_REMOTE on a rank whose own status was
+ * PAS_OK when another rank failed, so that pas_driver_check lets the rank
+ * that holds the reason (its why) report, not a rank with an empty one.
+ * Not agreed: the ranks that failed get the agreed worst error. */
+pas_status pas_agree_own(MPI_Comm comm, int status);
+
 /* local: exit status for a pas status: 0 ok, 2 usage (PAS_ERR_ARG), 1 else. */
 int pas_exit_code(int status);
 

@@ -32,3 +32,9 @@ pas_status pas_agree(MPI_Comm comm, int status)
         return out[0];
     return out[1] ? PAS_ERR_REMOTE : PAS_OK;
 }
+
+pas_status pas_agree_own(MPI_Comm comm, int status)
+{
+    pas_status rc = pas_agree(comm, status);
+    return rc != PAS_OK && status == PAS_OK ? PAS_ERR_REMOTE : rc;
+}

@@ -81,16 +81,6 @@ static pas_status read_block(int fd, const char *path, char *buf, uint64_t off, 
     return PAS_OK;
 }
 
-/* pas_agree, but a rank that failed only because another did gets
- * PAS_ERR_REMOTE: its why is empty, and the driver's report must come from
- * the rank that has the reason (a rank 0 that read its block whole had
- * spoken with an empty reason when rank 1 found the file cut short) */
-static int agree_read(MPI_Comm comm, int mine)
-{
-    int rc = pas_agree(comm, mine);
-    return rc != PAS_OK && mine == PAS_OK ? PAS_ERR_REMOTE : rc;
-}
-
 pas_status pas_sort_file_read(MPI_Comm comm, const char *path, size_t rec_size, size_t chunk_limit,
                               void **data, size_t *n, uint64_t *first, uint64_t *total, char *why,
                               size_t whylen)
@@ -112,7 +102,7 @@ pas_status pas_sort_file_read(MPI_Comm comm, const char *path, size_t rec_size, 
     }
     /* every rank must see the same file (a shared file system) */
     uint64_t lo = id0.size, hi = id0.size;
-    if ((rc = agree_read(comm, rc)) == PAS_OK &&
+    if ((rc = pas_agree_own(comm, rc)) == PAS_OK &&
         (MPI_Allreduce(&id0.size, &lo, 1, MPI_UINT64_T, MPI_MIN, comm) != MPI_SUCCESS ||
          MPI_Allreduce(&id0.size, &hi, 1, MPI_UINT64_T, MPI_MAX, comm) != MPI_SUCCESS))
         rc = PAS_ERR_MPI;
@@ -125,7 +115,7 @@ pas_status pas_sort_file_read(MPI_Comm comm, const char *path, size_t rec_size, 
     }
     if (rc == PAS_OK && id0.size % rec_size)
         rc = PAS_ERR_FORMAT;
-    rc = agree_read(comm, rc);
+    rc = pas_agree_own(comm, rc);
     uint64_t nrec = id0.size / rec_size;
     pas_range_t r = pas_decomp_block_range(nrec, p, me);
     size_t bytes = (size_t)pas_range_len(r) * rec_size;
@@ -134,11 +124,11 @@ pas_status pas_sort_file_read(MPI_Comm comm, const char *path, size_t rec_size, 
         if (!buf)
             snprintf(why, whylen, "%s: cannot allocate %zu bytes for this rank's block", path,
                      bytes);
-        rc = agree_read(comm, buf ? PAS_OK : PAS_ERR_NOMEM);
+        rc = pas_agree_own(comm, buf ? PAS_OK : PAS_ERR_NOMEM);
     }
     if (rc == PAS_OK)
-        rc = agree_read(comm, read_block(fd, path, buf, r.lo * rec_size, bytes,
-                                         io_piece(chunk_limit), id0.size, me == 0, why, whylen));
+        rc = pas_agree_own(comm, read_block(fd, path, buf, r.lo * rec_size, bytes,
+                                            io_piece(chunk_limit), id0.size, me == 0, why, whylen));
     /* after every rank has read: the file is still the one taken at open */
     if (rc == PAS_OK) {
         if (fstat(fd, &st) != 0) {
@@ -147,7 +137,7 @@ pas_status pas_sort_file_read(MPI_Comm comm, const char *path, size_t rec_size, 
         } else if (id1 = file_id(&st), changed(&id0, &id1)) {
             rc = changed_msg(why, whylen, path, id0.size, id1.size);
         }
-        rc = agree_read(comm, rc);
+        rc = pas_agree_own(comm, rc);
     }
     if (rc == PAS_OK) {
         *data = buf;

@@ -319,8 +319,9 @@ __attribute__((target("avx512f,popcnt"))) static int RX(rx_few8_avx512_)(T *a, s
  * hide AVX-512 have been seen): four registers of 4 u64 or 8 u32 keys a
  * step, each value's matches counted per lane (compares, a subtract: one
  * count's chain a step) and one movemask of them all for the keys not met
- * yet; the tail past the last whole step one key at a time.  Without it such CPUs sorted 1e7
- * u64 of two values at 0.30x vqsort (the radix levels). */
+ * yet; the tail past the last whole step one key at a time.  Without it
+ * such CPUs sorted 1e7 u64 of two values at 0.30x vqsort (the radix
+ * levels). */
 #if KEYBITS == 64
 #define RXA_LANES 4
 #define RXA_CMPEQ _mm256_cmpeq_epi64
@@ -371,7 +372,7 @@ __attribute__((target("avx2"))) static int RX(rx_few8_avx2_)(T *a, size_t n, T (
     int k = 0;
     size_t i = 0;
     while (i + STEP <= n) {
-        /* at most 2^29 steps (4 matches a lane each) before the lanes' counts are added up */
+        /* the lanes' counts added up every 2^29 steps (4 a lane each: u32 holds them) */
         size_t stop = n - i < ((size_t)STEP << 29) ? n - n % STEP : i + ((size_t)STEP << 29);
         for (int j = 0; j < k; j++)
             cv[j] = _mm256_setzero_si256();
@@ -417,6 +418,7 @@ __attribute__((target("avx2"))) static int RX(rx_few8_avx2_)(T *a, size_t n, T (
     RX(rx_few8_out_)(a, val, cnt, k, key);
     return 1;
 }
+
 /* The sorted a[0..n), n <= 16, into d (d may be a), for CPUs with AVX2 and
  * not AVX-512: each key goes to its rank, the keys below it plus the equal
  * ones before it, counted by a compare against every register of keys (no
